@@ -1,0 +1,155 @@
+//! Who may do what: the role table of API.md, in one place.
+//!
+//! Roles grant organisation-wide rights (hr, admin) or unit-subtree rights (leader). Supervision
+//! is not a role: whoever is an employee's `supervisor_nip` has a supervisor's rights over that
+//! employee, whatever their role. The caller works out how the principal relates to the subject
+//! employee (`Relation`) with one query; this module only decides.
+
+use crate::kinds::Role;
+use crate::nip::Nip;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub username: String,
+    pub role: Role,
+    pub nip: Option<Nip>,
+}
+
+/// How the principal stands to one employee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    /// The principal is this employee.
+    pub is_self: bool,
+    /// The principal is this employee's direct supervisor.
+    pub is_direct_supervisor: bool,
+    /// The employee works in a unit subtree the principal heads.
+    pub in_led_subtree: bool,
+}
+
+/// What the principal wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read units, competencies, programs, positions.
+    ReadReference,
+    /// Create or update reference data, including employees and their assessed levels.
+    WriteReference,
+    /// Read an employee's profile and everything about them (levels, evaluations, gaps, plan).
+    ReadEmployee(Relation),
+    /// Record an evaluation of the employee.
+    EvaluateEmployee(Relation),
+    /// Bulk imports.
+    Import,
+    /// Read the audit log.
+    ReadAudit,
+    /// Create logins and change roles.
+    ManageUsers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed")]
+pub struct Denied;
+
+/// Whether `principal` may perform `action`.
+pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
+    use Role::*;
+    let role = principal.role;
+    let org_wide = matches!(role, Hr | Admin);
+    let allowed = match action {
+        Action::ReadReference => true,
+        Action::WriteReference | Action::Import | Action::ReadAudit => org_wide,
+        Action::ManageUsers => role == Admin,
+        Action::ReadEmployee(r) => {
+            org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
+        }
+        Action::EvaluateEmployee(r) => org_wide || r.is_direct_supervisor,
+    };
+    if allowed { Ok(()) } else { Err(Denied) }
+}
+
+/// Which employees a principal may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmployeeScope {
+    /// The whole organisation.
+    All,
+    /// Oneself, one's direct reports, and (for a leader) the subtrees of the units one heads.
+    Limited { nip: Option<Nip>, subtrees: bool },
+}
+
+pub fn employee_scope(principal: &Principal) -> EmployeeScope {
+    match principal.role {
+        Role::Hr | Role::Admin => EmployeeScope::All,
+        role => EmployeeScope::Limited {
+            nip: principal.nip.clone(),
+            subtrees: role == Role::Leader,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(role: Role) -> Principal {
+        Principal {
+            username: "u".into(),
+            role,
+            nip: None,
+        }
+    }
+
+    const STRANGER: Relation = Relation {
+        is_self: false,
+        is_direct_supervisor: false,
+        in_led_subtree: false,
+    };
+    const SELF: Relation = Relation {
+        is_self: true,
+        ..STRANGER
+    };
+    const REPORT: Relation = Relation {
+        is_direct_supervisor: true,
+        ..STRANGER
+    };
+    const SUBTREE: Relation = Relation {
+        in_led_subtree: true,
+        ..STRANGER
+    };
+
+    #[test]
+    fn the_role_table() {
+        use Role::*;
+        let table: &[(Role, Action, bool)] = &[
+            (Staff, Action::ReadReference, true),
+            (Staff, Action::WriteReference, false),
+            (Leader, Action::WriteReference, false),
+            (Hr, Action::WriteReference, true),
+            (Admin, Action::WriteReference, true),
+            (Staff, Action::ReadEmployee(SELF), true),
+            (Staff, Action::ReadEmployee(STRANGER), false),
+            (Staff, Action::ReadEmployee(REPORT), true),
+            (Supervisor, Action::ReadEmployee(STRANGER), false),
+            (Supervisor, Action::ReadEmployee(SUBTREE), false),
+            (Leader, Action::ReadEmployee(SUBTREE), true),
+            (Leader, Action::ReadEmployee(STRANGER), false),
+            (Hr, Action::ReadEmployee(STRANGER), true),
+            (Staff, Action::EvaluateEmployee(SELF), false),
+            (Leader, Action::EvaluateEmployee(SUBTREE), false),
+            (Staff, Action::EvaluateEmployee(REPORT), true),
+            (Hr, Action::EvaluateEmployee(STRANGER), true),
+            (Supervisor, Action::Import, false),
+            (Hr, Action::Import, true),
+            (Hr, Action::ReadAudit, true),
+            (Leader, Action::ReadAudit, false),
+            (Hr, Action::ManageUsers, false),
+            (Admin, Action::ManageUsers, true),
+        ];
+        for (role, action, expected) in table {
+            assert_eq!(
+                authorize(&who(*role), *action).is_ok(),
+                *expected,
+                "{role} {action:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! jenjang-core: the domain of Jenjang, pure.
+//!
+//! Types that cannot hold invalid values (`Nip`, `Level`, `Code`), the rules of the regulations
+//! (predikat matrix, competency prerequisites, access rules) and the algorithms over them.
+//! Nothing here does I/O, async work or talks to a database; everything is unit-tested.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod code;
+pub mod graph;
+pub mod kinds;
+pub mod level;
+pub mod nip;
+pub mod predikat;
+pub mod validation;
+
+pub use code::Code;
+pub use level::Level;
+pub use nip::Nip;
+pub use validation::{FieldError, Validator};
