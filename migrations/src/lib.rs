@@ -1,1 +1,15 @@
+//! The database schema of Jenjang as sea-orm migrations, one file per migration, never edited
+//! after it has landed. Works on SQLite and PostgreSQL alike.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_reference_model;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_reference_model::Migration)]
+    }
+}

@@ -39,6 +39,11 @@ impl Code {
         Ok(Code(s.to_string()))
     }
 
+    /// Wraps a value read back from Jenjang's own store, which validated it on the way in.
+    pub fn from_stored(value: String) -> Self {
+        Code(value)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

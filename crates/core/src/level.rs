@@ -22,6 +22,11 @@ impl Level {
         }
     }
 
+    /// A level read back from Jenjang's own store (checked on the way in; clamped to be safe).
+    pub fn from_stored(value: i16) -> Self {
+        Level(value.clamp(1, 5) as u8)
+    }
+
     pub fn get(self) -> u8 {
         self.0
     }

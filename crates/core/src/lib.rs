@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod level;
 pub mod nip;
 pub mod predikat;
+pub mod reference;
 pub mod validation;
 
 pub use code::Code;

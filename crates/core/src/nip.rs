@@ -66,6 +66,11 @@ impl Nip {
         Ok(Nip(s))
     }
 
+    /// Wraps a value read back from Jenjang's own store, which validated it on the way in.
+    pub fn from_stored(value: String) -> Self {
+        Nip(value)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,1 +1,30 @@
-//! placeholder
+//! jenjang-store: persistence of Jenjang through sea-orm, on SQLite (embedded, the default) or
+//! PostgreSQL. Maps rows to and from the core types, keeps every change in one transaction
+//! together with its audit entry, and answers lists with set-based queries (one round trip per
+//! list, children fetched for a whole page at once; never a query per row).
+#![forbid(unsafe_code)]
+
+mod audit;
+mod db;
+pub mod entity;
+mod employees;
+mod error;
+mod reference;
+pub use reference::{Resource, SaveMode, Saved};
+mod users;
+
+pub use audit::{AuditEntry, AuditFilter};
+pub use db::{Page, Paging, Store};
+pub use error::StoreError;
+pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
+pub use users::{NewUser, User};
+
+/// Who caused a change, as written to the audit log (a username, or `system:<what>`).
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn system(what: &str) -> Self {
+        Actor(format!("system:{what}"))
+    }
+}

@@ -1,0 +1,89 @@
+//! The append-only audit log: every change is written here in the transaction that makes it.
+
+use crate::db::{Paging, Store};
+use crate::entity::audit;
+use crate::error::Result;
+use crate::{Actor, Page};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, ColumnTrait,
+};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub key: String,
+    pub detail: serde_json::Value,
+}
+
+pub(crate) async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    key: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    audit::Entity::insert(audit::ActiveModel {
+        at: Set(Utc::now()),
+        actor: Set(actor.0.clone()),
+        action: Set(action.to_string()),
+        entity: Set(entity.to_string()),
+        entity_key: Set(key.to_string()),
+        detail: Set(detail.to_string()),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Filters of the audit list.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub key: Option<String>,
+    pub actor: Option<String>,
+}
+
+impl Store {
+    /// Newest first.
+    pub async fn list_audit(&self, filter: AuditFilter, paging: Paging) -> Result<Page<AuditEntry>> {
+        let mut q = audit::Entity::find();
+        if let Some(e) = filter.entity {
+            q = q.filter(audit::Column::Entity.eq(e));
+        }
+        if let Some(k) = filter.key {
+            q = q.filter(audit::Column::EntityKey.eq(k));
+        }
+        if let Some(a) = filter.actor {
+            q = q.filter(audit::Column::Actor.eq(a));
+        }
+        let total = q.clone().count(&self.db).await?;
+        let rows = q
+            .order_by_desc(audit::Column::Id)
+            .limit(paging.limit)
+            .offset(paging.offset)
+            .all(&self.db)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                key: r.entity_key,
+                detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        Ok(paging.page(items, total))
+    }
+}

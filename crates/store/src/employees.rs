@@ -1,0 +1,340 @@
+//! Employees: the supervisor tree, who may see whom, and the dated history of competency levels.
+
+use crate::db::{Paging, Store, stmt};
+use crate::entity::{competency_record, employee};
+use crate::error::{Result, StoreError};
+use crate::reference::{Resource, require_existing};
+use crate::{Actor, Page, audit};
+use chrono::Utc;
+use jenjang_core::access::{EmployeeScope, Relation};
+use jenjang_core::reference::{CompetencyRecord, Employee};
+use jenjang_core::{Code, FieldError, Level, Nip};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, TransactionTrait, Value,
+};
+use serde::Serialize;
+
+fn employee_from(m: employee::Model) -> Employee {
+    Employee {
+        nip: Nip::from_stored(m.nip),
+        name: m.name,
+        position: m.position_code.map(Code::from_stored),
+        unit: Code::from_stored(m.unit_code),
+        supervisor_nip: m.supervisor_nip.map(Nip::from_stored),
+        potential: m.potential.and_then(|p| p.parse().ok()),
+    }
+}
+
+fn employee_from_row(r: &QueryResult) -> Result<Employee> {
+    Ok(employee_from(employee::Model {
+        nip: r.try_get("", "nip")?,
+        name: r.try_get("", "name")?,
+        position_code: r.try_get("", "position_code")?,
+        unit_code: r.try_get("", "unit_code")?,
+        supervisor_nip: r.try_get("", "supervisor_nip")?,
+        potential: r.try_get("", "potential")?,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }))
+}
+
+/// The NIPs on the supervisor chain above `start`, `start` included.
+async fn supervisor_chain<C: ConnectionTrait>(conn: &C, start: &str) -> Result<Vec<String>> {
+    let sql = "WITH RECURSIVE up(nip, supervisor_nip) AS ( \
+                 SELECT nip, supervisor_nip FROM employees WHERE nip = $1 \
+                 UNION SELECT e.nip, e.supervisor_nip FROM employees e JOIN up ON e.nip = up.supervisor_nip) \
+               SELECT nip FROM up";
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), sql, vec![start.into()]))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "nip").map_err(StoreError::from))
+        .collect()
+}
+
+impl Resource for Employee {
+    const ENTITY: &'static str = "employee";
+    fn key(&self) -> String {
+        self.nip.to_string()
+    }
+    async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
+        Ok(employee::Entity::find_by_id(key.to_string()).one(txn).await?.map(employee_from))
+    }
+    async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push(FieldError::new("name", "must not be empty"));
+        }
+        require_existing(txn, &mut problems, "units", "code", "unit", [("unit".to_string(), self.unit.as_str())]).await?;
+        if let Some(p) = &self.position {
+            require_existing(txn, &mut problems, "positions", "code", "position", [("position".to_string(), p.as_str())]).await?;
+        }
+        if let Some(s) = &self.supervisor_nip {
+            if s == &self.nip {
+                problems.push(FieldError::new("supervisor_nip", "an employee cannot supervise themselves"));
+            } else {
+                let chain = supervisor_chain(txn, s.as_str()).await?;
+                if chain.is_empty() {
+                    problems.push(FieldError::new("supervisor_nip", format!("no employee has the NIP {s}")));
+                } else if chain.iter().any(|n| n == self.nip.as_str()) {
+                    problems.push(FieldError::new(
+                        "supervisor_nip",
+                        format!("{s} reports (directly or not) to {}; that would make a cycle", self.nip),
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
+        let now = Utc::now();
+        let mut m = employee::ActiveModel {
+            nip: Set(self.nip.to_string()),
+            name: Set(self.name.clone()),
+            position_code: Set(self.position.as_ref().map(|c| c.to_string())),
+            unit_code: Set(self.unit.to_string()),
+            supervisor_nip: Set(self.supervisor_nip.as_ref().map(|n| n.to_string())),
+            potential: Set(self.potential.map(|p| p.as_str().to_string())),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        if exists {
+            employee::Entity::update(m).exec(txn).await?;
+        } else {
+            m.created_at = Set(now);
+            employee::Entity::insert(m).exec_without_returning(txn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Filters of the employee list.
+#[derive(Debug, Default, Clone)]
+pub struct EmployeeFilter {
+    /// Employees anywhere in this unit's subtree.
+    pub unit: Option<String>,
+    pub supervisor_nip: Option<String>,
+    pub position: Option<String>,
+}
+
+/// An employee's competency levels: the current one per competency and the full history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompetencyProfile {
+    pub nip: String,
+    pub current: Vec<CompetencyRecord>,
+    pub history: Vec<CompetencyRecord>,
+}
+
+/// What recording competency levels did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub recorded: u64,
+    pub unchanged: u64,
+}
+
+const LED_UNITS: &str = "led(code) AS ( \
+    SELECT code FROM units WHERE head_nip = $1 \
+    UNION SELECT u.code FROM units u JOIN led ON u.parent_code = led.code)";
+
+impl Store {
+    pub async fn get_employee(&self, nip: &str) -> Result<Employee> {
+        employee::Entity::find_by_id(nip.to_string())
+            .one(&self.db)
+            .await?
+            .map(employee_from)
+            .ok_or_else(|| StoreError::not_found("employee", nip))
+    }
+
+    /// How `principal` stands to the employee `subject`, in one query; not-found when the
+    /// subject does not exist.
+    pub async fn relation(&self, principal: Option<&Nip>, subject: &str) -> Result<Relation> {
+        let p = principal.map(|n| n.to_string()).unwrap_or_default();
+        let sql = format!(
+            "WITH RECURSIVE {LED_UNITS} \
+             SELECT e.nip, e.supervisor_nip, \
+                    CASE WHEN EXISTS(SELECT 1 FROM led WHERE led.code = e.unit_code) THEN 1 ELSE 0 END AS in_led \
+             FROM employees e WHERE e.nip = $2"
+        );
+        let row = self
+            .db
+            .query_one_raw(stmt(self.backend(), &sql, vec![p.clone().into(), subject.into()]))
+            .await?
+            .ok_or_else(|| StoreError::not_found("employee", subject))?;
+        let supervisor: Option<String> = row.try_get("", "supervisor_nip")?;
+        let in_led: i32 = row.try_get("", "in_led")?;
+        Ok(Relation {
+            is_self: !p.is_empty() && p == subject,
+            is_direct_supervisor: !p.is_empty() && supervisor.as_deref() == Some(p.as_str()),
+            in_led_subtree: !p.is_empty() && in_led == 1,
+        })
+    }
+
+    /// Employees the scope allows, filtered, ordered by NIP; one query for the page, one count.
+    pub async fn list_employees(
+        &self,
+        filter: &EmployeeFilter,
+        scope: &EmployeeScope,
+        paging: Paging,
+    ) -> Result<Page<Employee>> {
+        let mut ctes = Vec::new();
+        let mut conds = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let param = |values: &mut Vec<Value>, v: String| {
+            values.push(v.into());
+            format!("${}", values.len())
+        };
+        if let EmployeeScope::Limited { nip, subtrees } = scope {
+            let me = nip.as_ref().map(|n| n.to_string()).unwrap_or_default();
+            let p = param(&mut values, me);
+            let mut any = format!("e.nip = {p} OR e.supervisor_nip = {p}");
+            if *subtrees {
+                ctes.push(LED_UNITS.replace("$1", &p));
+                any.push_str(" OR e.unit_code IN (SELECT code FROM led)");
+            }
+            conds.push(format!("({any})"));
+        }
+        if let Some(unit) = &filter.unit {
+            let p = param(&mut values, unit.clone());
+            ctes.push(format!(
+                "sub(code) AS (SELECT code FROM units WHERE code = {p} \
+                 UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code)"
+            ));
+            conds.push("e.unit_code IN (SELECT code FROM sub)".into());
+        }
+        if let Some(s) = &filter.supervisor_nip {
+            let p = param(&mut values, s.clone());
+            conds.push(format!("e.supervisor_nip = {p}"));
+        }
+        if let Some(pos) = &filter.position {
+            let p = param(&mut values, pos.clone());
+            conds.push(format!("e.position_code = {p}"));
+        }
+        let with = if ctes.is_empty() {
+            String::new()
+        } else {
+            format!("WITH RECURSIVE {} ", ctes.join(", "))
+        };
+        let filter_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let count_sql = format!("{with}SELECT COUNT(*) AS n FROM employees e {filter_sql}");
+        let total: i64 = self
+            .db
+            .query_one_raw(stmt(self.backend(), &count_sql, values.clone()))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        let list_sql = format!(
+            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential \
+             FROM employees e {filter_sql} ORDER BY e.nip LIMIT {} OFFSET {}",
+            paging.limit, paging.offset
+        );
+        let rows = self.db.query_all_raw(stmt(self.backend(), &list_sql, values)).await?;
+        let items = rows.iter().map(employee_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(paging.page(items, total.max(0) as u64))
+    }
+
+    /// Appends dated competency records; an exact repeat of a stored record changes nothing.
+    pub async fn record_competencies(
+        &self,
+        actor: &Actor,
+        nip: &str,
+        records: &[CompetencyRecord],
+    ) -> Result<Recorded> {
+        let txn = self.db.begin().await?;
+        if employee::Entity::find_by_id(nip.to_string()).one(&txn).await?.is_none() {
+            return Err(StoreError::not_found("employee", nip));
+        }
+        let mut problems = Vec::new();
+        let refs = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("[{i}].competency"), r.competency.as_str()));
+        require_existing(&txn, &mut problems, "competencies", "code", "competency", refs).await?;
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let now = Utc::now();
+        let mut recorded = 0;
+        for r in records {
+            let inserted = competency_record::Entity::insert(competency_record::ActiveModel {
+                nip: Set(nip.to_string()),
+                competency_code: Set(r.competency.to_string()),
+                level: Set(r.level.get() as i16),
+                source: Set(r.source.clone()),
+                assessed_on: Set(r.assessed_on),
+                recorded_at: Set(now),
+                recorded_by: Set(Some(actor.0.clone())),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    competency_record::Column::Nip,
+                    competency_record::Column::CompetencyCode,
+                    competency_record::Column::AssessedOn,
+                    competency_record::Column::Source,
+                    competency_record::Column::Level,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            recorded += inserted;
+        }
+        if recorded > 0 {
+            audit::record(
+                &txn,
+                actor,
+                "record",
+                "competency_levels",
+                nip,
+                serde_json::json!({ "records": records }),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(Recorded {
+            recorded,
+            unchanged: records.len() as u64 - recorded,
+        })
+    }
+
+    /// The current level per competency (the latest dated record) and the whole history.
+    pub async fn competency_profile(&self, nip: &str) -> Result<CompetencyProfile> {
+        self.get_employee(nip).await?;
+        let rows = competency_record::Entity::find()
+            .filter(competency_record::Column::Nip.eq(nip))
+            .order_by_asc(competency_record::Column::CompetencyCode)
+            .order_by_desc(competency_record::Column::AssessedOn)
+            .order_by_desc(competency_record::Column::Id)
+            .all(&self.db)
+            .await?;
+        let history: Vec<CompetencyRecord> = rows
+            .into_iter()
+            .map(|r| CompetencyRecord {
+                competency: Code::from_stored(r.competency_code),
+                level: Level::from_stored(r.level),
+                source: r.source,
+                assessed_on: r.assessed_on,
+            })
+            .collect();
+        let mut current: Vec<CompetencyRecord> = Vec::new();
+        for r in &history {
+            if current.last().is_none_or(|c| c.competency != r.competency) {
+                current.push(r.clone());
+            }
+        }
+        Ok(CompetencyProfile {
+            nip: nip.to_string(),
+            current,
+            history,
+        })
+    }
+}

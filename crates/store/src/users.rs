@@ -1,0 +1,129 @@
+//! Logins: username, argon2 password hash (computed by the caller), role and optional NIP.
+
+use crate::db::Store;
+use crate::entity::user;
+use crate::error::{Result, StoreError};
+use crate::reference::require_existing;
+use crate::{Actor, audit};
+use chrono::Utc;
+use jenjang_core::kinds::Role;
+use jenjang_core::{FieldError, Nip};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub nip: Option<Nip>,
+    pub active: bool,
+}
+
+/// A login to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub nip: Option<Nip>,
+}
+
+fn user_from(m: user::Model) -> User {
+    User {
+        id: m.id,
+        username: m.username,
+        password_hash: m.password_hash,
+        role: m.role.parse().unwrap_or(Role::Staff),
+        nip: m.nip.map(Nip::from_stored),
+        active: m.active,
+    }
+}
+
+impl Store {
+    pub async fn find_user(&self, username: &str) -> Result<Option<User>> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.db)
+            .await?
+            .map(user_from))
+    }
+
+    /// Creates a login; a taken username or NIP is a conflict.
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
+        let txn = self.db.begin().await?;
+        if user::Entity::find()
+            .filter(user::Column::Username.eq(new.username.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Conflict(format!("the username {} is taken", new.username)));
+        }
+        if let Some(nip) = &new.nip {
+            let mut problems: Vec<FieldError> = Vec::new();
+            require_existing(&txn, &mut problems, "employees", "nip", "employee", [("nip".to_string(), nip.as_str())]).await?;
+            if !problems.is_empty() {
+                return Err(StoreError::Invalid(problems));
+            }
+            if user::Entity::find()
+                .filter(user::Column::Nip.eq(nip.as_str()))
+                .one(&txn)
+                .await?
+                .is_some()
+            {
+                return Err(StoreError::Conflict(format!("employee {nip} already has a login")));
+            }
+        }
+        let m = user::Entity::insert(user::ActiveModel {
+            username: Set(new.username.clone()),
+            password_hash: Set(new.password_hash),
+            role: Set(new.role.as_str().to_string()),
+            nip: Set(new.nip.as_ref().map(|n| n.to_string())),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "user",
+            &new.username,
+            serde_json::json!({"role": new.role, "nip": new.nip}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(user_from(m))
+    }
+
+    /// Creates the logins that do not exist yet (by username); returns how many were created.
+    pub async fn ensure_users(&self, actor: &Actor, users: Vec<NewUser>) -> Result<u64> {
+        let txn = self.db.begin().await?;
+        let mut created = 0;
+        for chunk in users.chunks(200) {
+            let n = user::Entity::insert_many(chunk.iter().map(|u| user::ActiveModel {
+                username: Set(u.username.clone()),
+                password_hash: Set(u.password_hash.clone()),
+                role: Set(u.role.as_str().to_string()),
+                nip: Set(u.nip.as_ref().map(|n| n.to_string())),
+                active: Set(true),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }))
+            .on_conflict(OnConflict::column(user::Column::Username).do_nothing().to_owned())
+            .exec_without_returning(&txn)
+            .await?;
+            created += n;
+        }
+        if created > 0 {
+            audit::record(&txn, actor, "create", "user", "*", serde_json::json!({"created": created})).await?;
+        }
+        txn.commit().await?;
+        Ok(created)
+    }
+}
