@@ -1,1 +1,99 @@
-//! placeholder
+//! jenjang-web: the HTTP face of Jenjang. The JSON API under `/api/v1`, operations endpoints,
+//! authentication and the role checks (which call `jenjang_core::access`, where the role table
+//! lives), error mapping and the OpenAPI document.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+mod extract;
+mod input;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+
+use crate::auth::{Auth, CurrentUser};
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+use jenjang_store::{Actor, Store};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use auth::{hash_password, verify_password};
+
+/// The largest request body accepted, in bytes (imports have their own, larger limit).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub auth: Arc<Auth>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, auth: Auth) -> Self {
+        AppState { store, auth: Arc::new(auth), metrics: Arc::new(metrics::Metrics::default()) }
+    }
+}
+
+/// The audit actor of a request.
+pub(crate) fn actor(user: &CurrentUser) -> Actor {
+    Actor(user.0.username.clone())
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("there is nothing at {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not answer {method}", uri.path()))
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/openapi.json", get(routes::ops::openapi))
+        .merge(routes::reference::router())
+        .merge(routes::employees::router())
+        .merge(routes::audit::router());
+    let metrics = state.metrics.clone();
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(routes::ops::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_string();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then drains gracefully.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

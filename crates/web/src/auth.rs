@@ -1,0 +1,272 @@
+//! Authentication: argon2id password hashes, HS256 JWTs (algorithm pinned; `exp`, `iat`, `iss`
+//! and `aud` checked), the bearer token for the API and the same token in an HttpOnly SameSite
+//! cookie for the web UI, and a per-username-and-address limit on login attempts.
+//!
+//! `CurrentUser` is an extractor, so a handler that takes it cannot forget authentication; the
+//! login's role and NIP are re-read from the database on every request, so a disabled login or
+//! changed role takes effect at once.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{Body, Fields, finish};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use jenjang_core::access::{Action, Principal, authorize};
+use jenjang_core::kinds::Role;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+pub const COOKIE_NAME: &str = "jenjang_token";
+const ISSUER: &str = "jenjang";
+const AUDIENCE: &str = "jenjang";
+
+/// Signing keys and token settings.
+pub struct Auth {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub token_ttl: Duration,
+    pub secure_cookie: bool,
+    limiter: DefaultKeyedRateLimiter<(String, IpAddr)>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth").field("secret", &"<redacted>").field("token_ttl", &self.token_ttl).finish()
+    }
+}
+
+/// The claims of a Jenjang token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nip: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl Auth {
+    /// `login_attempts_per_minute` attempts per username and client address are allowed.
+    pub fn new(secret: &[u8], token_ttl: Duration, login_attempts_per_minute: u32) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        let per_minute = NonZeroU32::new(login_attempts_per_minute.max(1)).expect("at least one");
+        Auth {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            token_ttl,
+            secure_cookie: false,
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    pub fn issue(&self, username: &str, role: Role, nip: Option<&str>) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: username.to_string(),
+            role: role.as_str().to_string(),
+            nip: nip.map(str::to_string),
+            iat: now,
+            exp: now + self.token_ttl.as_secs() as i64,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthorized("the token has expired"),
+                _ => ApiError::Unauthorized("the token is not valid"),
+            })
+    }
+}
+
+/// Hashes a password with argon2id and a random salt (off the async runtime).
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await?
+}
+
+/// Checks a password against a stored hash (off the async runtime).
+pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await?
+}
+
+/// The peer address of the connection (unspecified when served without connection info).
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Principal);
+
+impl CurrentUser {
+    pub fn require(&self, action: Action) -> ApiResult<()> {
+        authorize(&self.0, action).map_err(|_| ApiError::Forbidden)
+    }
+}
+
+fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_or_cookie(&parts.headers)
+            .ok_or(ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>"))?;
+        let claims = state.auth.verify(&token)?;
+        let user = state
+            .store
+            .find_user(&claims.sub)
+            .await?
+            .filter(|u| u.active)
+            .ok_or(ApiError::Unauthorized("the login of this token no longer exists"))?;
+        Ok(CurrentUser(Principal { username: user.username, role: user.role, nip: user.nip }))
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginUser {
+    pub username: String,
+    pub role: Role,
+    pub nip: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    pub user: LoginUser,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// Signs in. Answers a bearer token and sets the same token as an HttpOnly cookie for the UI.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password"),
+              (status = 422), (status = 429, description = "too many attempts for this username from this address")))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let username = f.text("username");
+    let password = f.text("password");
+    let (username, password) = finish(username.zip(password), errors)?;
+
+    if let Err(not_until) = state.auth.limiter.check_key(&(username.to_lowercase(), ip)) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+    }
+
+    let user = state.store.find_user(&username).await?.filter(|u| u.active);
+    let valid = match &user {
+        Some(u) => verify_password(password, u.password_hash.clone()).await?,
+        None => false,
+    };
+    let user = match (user, valid) {
+        (Some(u), true) => u,
+        _ => return Err(ApiError::Unauthorized("wrong username or password")),
+    };
+    let nip = user.nip.as_ref().map(|n| n.to_string());
+    let token = state.auth.issue(&user.username, user.role, nip.as_deref())?;
+    let ttl = state.auth.token_ttl.as_secs();
+    let cookie = format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={ttl}{}",
+        if state.auth.secure_cookie { "; Secure" } else { "" }
+    );
+    let body = LoginResponse {
+        token,
+        token_type: "Bearer",
+        expires_in: ttl,
+        user: LoginUser { username: user.username, role: user.role, nip },
+    };
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
+    Ok(response)
+}
+
+/// Clears the UI cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout() -> Response {
+    let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("jenjang_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = LoginUser), (status = 401)),
+    security(("bearer" = [])))]
+pub async fn me(user: CurrentUser) -> Json<LoginUser> {
+    let p = user.0;
+    Json(LoginUser { username: p.username, role: p.role, nip: p.nip.map(|n| n.to_string()) })
+}

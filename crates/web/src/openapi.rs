@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use crate::routes::{audit, employees, ops, reference};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Jenjang API", version = "1",
+         description = "Competency development and performance workflows for Indonesian civil servants (ASN). \
+Errors always answer {\"error\":{\"code\",\"message\",\"details\"}}; lists answer {items,total,limit,offset} \
+with ?limit= (default 100, at most 1000) and ?offset=. Validation errors (422) list every bad field in details \
+as {field, message}, with JSON paths such as levels[2].level."),
+    paths(
+        crate::auth::login, crate::auth::logout, crate::auth::me,
+        ops::healthz, ops::metrics, ops::openapi,
+        reference::list_units, reference::get_unit, reference::create_unit, reference::update_unit,
+        reference::list_competencies, reference::get_competency, reference::create_competency, reference::update_competency,
+        reference::list_programs, reference::get_program, reference::create_program, reference::update_program,
+        reference::list_positions, reference::get_position, reference::create_position, reference::update_position,
+        employees::list_employees, employees::get_employee, employees::create_employee, employees::update_employee,
+        employees::get_competencies, employees::record_competencies,
+        audit::list_audit,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,165 @@
+//! Employees and their competency levels. Reading an employee follows the role table (oneself,
+//! one's direct reports, a leader's unit subtree, hr and admin everyone); the list shows only
+//! those the caller may read. Writing is hr and admin.
+
+use crate::auth::CurrentUser;
+use crate::error::ApiResult;
+use crate::extract::{PageParams, Params};
+use crate::input::{Body, Fields, finish, read_list};
+use crate::{AppState, actor};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use jenjang_core::access::{Action, employee_scope};
+use jenjang_core::kinds::Potential;
+use jenjang_core::reference::{CompetencyRecord, Employee};
+use jenjang_core::{Code, Nip};
+use jenjang_store::{CompetencyProfile, EmployeeFilter, Page, Recorded, SaveMode};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/employees", get(list_employees).post(create_employee))
+        .route("/employees/{nip}", get(get_employee).put(update_employee))
+        .route("/employees/{nip}/competencies", get(get_competencies).put(record_competencies))
+}
+
+/// Checks that the caller may read `nip` (404 when it does not exist, 403 when out of scope).
+pub async fn require_read(s: &AppState, user: &CurrentUser, nip: &str) -> ApiResult<()> {
+    let relation = s.store.relation(user.0.nip.as_ref(), nip).await?;
+    user.require(Action::ReadEmployee(relation))
+}
+
+fn read_employee(body: &Value, path: Option<&str>) -> ApiResult<Employee> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(body, &mut errors);
+    let nip = match path {
+        None => f.parse("nip", Nip::parse),
+        Some(p) => {
+            if let Some(b) = f.opt_text("nip")
+                && b != p
+            {
+                f.error("nip", format!("must match the NIP in the path ({p}) or be left out"));
+            }
+            Nip::parse(p).ok()
+        }
+    };
+    let name = f.text("name");
+    let position = f.opt_parse("position", Code::parse);
+    let unit = f.parse("unit", Code::parse);
+    let supervisor_nip = f.opt_parse("supervisor_nip", Nip::parse);
+    let potential = f.opt_parse("potential", |s| s.parse::<Potential>());
+    let employee = (|| {
+        Some(Employee {
+            nip: nip?,
+            name: name?,
+            position: position?,
+            unit: unit?,
+            supervisor_nip: supervisor_nip?,
+            potential: potential?,
+        })
+    })();
+    finish(employee, errors)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeQuery {
+    /// Employees anywhere in this unit's subtree.
+    pub unit: Option<String>,
+    /// Direct reports of this NIP.
+    pub supervisor_nip: Option<String>,
+    /// Holders of this position.
+    pub position: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/employees", tag = "employees", params(EmployeeQuery),
+    responses((status = 200, description = "a page of the employees the caller may read, ordered by NIP"), (status = 404, description = "unknown unit")),
+    security(("bearer" = [])))]
+pub async fn list_employees(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<EmployeeQuery>,
+) -> ApiResult<Json<Page<Employee>>> {
+    if let Some(unit) = &q.unit {
+        s.store.get_unit(unit).await?;
+    }
+    let filter = EmployeeFilter { unit: q.unit, supervisor_nip: q.supervisor_nip, position: q.position };
+    let paging = PageParams { limit: q.limit, offset: q.offset }.paging();
+    Ok(Json(s.store.list_employees(&filter, &employee_scope(&user.0), paging).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{nip}", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = Employee), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get_employee(State(s): State<AppState>, user: CurrentUser, Path(nip): Path<String>) -> ApiResult<Json<Employee>> {
+    require_read(&s, &user, &nip).await?;
+    Ok(Json(s.store.get_employee(&nip).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/employees", tag = "employees", request_body = Employee,
+    responses((status = 201, body = Employee), (status = 409), (status = 422)), security(("bearer" = [])))]
+pub async fn create_employee(State(s): State<AppState>, user: CurrentUser, Body(body): Body) -> ApiResult<(StatusCode, Json<Employee>)> {
+    user.require(Action::WriteReference)?;
+    let e = read_employee(&body, None)?;
+    s.store.save(&actor(&user), &e, SaveMode::Create).await?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+#[utoipa::path(put, path = "/api/v1/employees/{nip}", tag = "employees", params(("nip" = String, Path)), request_body = Employee,
+    responses((status = 200, body = Employee), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn update_employee(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Employee>> {
+    user.require(Action::WriteReference)?;
+    s.store.get_employee(&nip).await?;
+    let e = read_employee(&body, Some(&nip))?;
+    s.store.save(&actor(&user), &e, SaveMode::Update).await?;
+    Ok(Json(e))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/competencies", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = CompetencyProfile, description = "current level per competency (the latest dated record) and the full history"),
+              (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get_competencies(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<CompetencyProfile>> {
+    require_read(&s, &user, &nip).await?;
+    Ok(Json(s.store.competency_profile(&nip).await?))
+}
+
+/// Records assessed levels as new dated records (history is never overwritten); a record
+/// identical to a stored one is counted as unchanged.
+#[utoipa::path(put, path = "/api/v1/employees/{nip}/competencies", tag = "employees", params(("nip" = String, Path)),
+    request_body = Vec<CompetencyRecord>,
+    responses((status = 200, body = Recorded), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn record_competencies(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Recorded>> {
+    user.require(Action::WriteReference)?;
+    s.store.get_employee(&nip).await?;
+    let mut errors = Vec::new();
+    let records = read_list(&body, "", &mut errors, |f: &mut Fields<'_>| {
+        let competency = f.parse("competency", Code::parse);
+        let level = f.level("level");
+        let source = f.opt_text("source").unwrap_or_else(|| "manual".to_string());
+        let assessed_on = f.parse("assessed_on", |s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+        });
+        Some(CompetencyRecord { competency: competency?, level: level?, source, assessed_on: assessed_on? })
+    });
+    let records = finish(records, errors)?;
+    Ok(Json(s.store.record_competencies(&actor(&user), &nip, &records).await?))
+}
