@@ -1,1 +1,213 @@
-fn main() {}
+//! The `jenjang` command line: serve, migrate, seed and manage logins. It only parses arguments
+//! and wires the crates together; see ARCHITECTURE.md for where things live.
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use jenjang::seed::{self, DEMO_PASSWORD, Dataset};
+use jenjang::{DEFAULT_DATABASE_URL, ServerSettings, app_state, open_store, redact_url};
+use jenjang_core::Nip;
+use jenjang_core::kinds::Role;
+use jenjang_store::{Actor, NewUser};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "jenjang", version, about = "Competency development and performance workflows for ASN")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// sqlite://FILE?mode=rwc (embedded, the default) or postgres://USER@HOST/DB
+    #[arg(long, env = "JENJANG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, install defaults, load the demo data into an empty database, and serve.
+    Serve {
+        #[arg(long, env = "JENJANG_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        db: Db,
+        /// Do not load the demo dataset into an empty database.
+        #[arg(long, env = "JENJANG_NO_DEMO")]
+        no_demo: bool,
+        /// Token-signing secret (at least 32 bytes; required with PostgreSQL).
+        #[arg(long, env = "JENJANG_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+        /// Lifetime of a login token, in minutes.
+        #[arg(long, env = "JENJANG_TOKEN_TTL_MINUTES", default_value_t = 480)]
+        token_ttl_minutes: u64,
+        /// Login attempts allowed per username and client address per minute.
+        #[arg(long, env = "JENJANG_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+        login_attempts_per_minute: u32,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Load the demo dataset (`demo`) or a dataset folder with the layout of seeds/demo/.
+    Seed {
+        /// `demo` or a folder.
+        source: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Manage logins.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a login; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// staff, supervisor, leader, hr or admin
+        #[arg(long)]
+        role: String,
+        /// The employee this login belongs to.
+        #[arg(long)]
+        nip: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("JENJANG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(
+    addr: String,
+    db: Db,
+    no_demo: bool,
+    settings: ServerSettings,
+) -> Result<()> {
+    let store = open_store(&db.database_url).await?;
+    let state = app_state(store.clone(), &db.database_url, &settings)?;
+    let mut demo = false;
+    if !no_demo && !store.has_organisation_data().await? {
+        tracing::info!("empty database: loading the demo dataset (Pemerintah Kabupaten Bulungan)");
+        seed::load_demo(&store).await.context("loading the demo dataset")?;
+        demo = true;
+    }
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(database = %redact_url(&db.database_url), "Jenjang listening on http://{local}");
+    eprintln!("Jenjang is running at http://{local}  (API: http://{local}/api/v1, OpenAPI: http://{local}/api/v1/openapi.json)");
+    if demo || store.find_user("admin").await?.is_some() {
+        eprintln!("Demo logins (password '{DEMO_PASSWORD}'): admin, hr, or any employee's NIP; see README.md");
+    }
+    jenjang_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { addr, db, no_demo, jwt_secret, token_ttl_minutes, login_attempts_per_minute } => {
+            let settings = ServerSettings {
+                jwt_secret,
+                token_ttl: Duration::from_secs(token_ttl_minutes.max(1) * 60),
+                login_attempts_per_minute,
+            };
+            serve(addr, db, no_demo, settings).await
+        }
+        Command::Migrate { db } => {
+            open_store(&db.database_url).await?;
+            eprintln!("migrations applied to {}", redact_url(&db.database_url));
+            Ok(())
+        }
+        Command::Seed { source, db } => {
+            let store = open_store(&db.database_url).await?;
+            let report = if source == "demo" {
+                seed::load_demo(&store).await?
+            } else {
+                let data = Dataset::from_dir(&PathBuf::from(&source))?;
+                seed::load(&store, &data).await?
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, role, nip, db } } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let nip = nip.map(|n| Nip::parse(&n)).transpose().map_err(|e| anyhow::anyhow!("--nip: {e}"))?;
+            let username = username.trim().to_string();
+            if username.is_empty() || username.len() > 64 {
+                bail!("--username must be 1 to 64 characters");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            if password.chars().count() < 8 {
+                bail!("the password (from standard input) must have at least 8 characters");
+            }
+            let store = open_store(&db.database_url).await?;
+            let hash = jenjang_web::hash_password(password).await?;
+            let user = store
+                .create_user(&Actor::system("cli"), NewUser { username, password_hash: hash, role, nip })
+                .await
+                .map_err(|e| match e {
+                    jenjang_store::StoreError::Invalid(details) => anyhow::anyhow!(
+                        "{}",
+                        details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect::<Vec<_>>().join("; ")
+                    ),
+                    other => other.into(),
+                })?;
+            println!("created login {} with role {}", user.username, user.role);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

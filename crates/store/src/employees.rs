@@ -60,6 +60,9 @@ impl Resource for Employee {
     fn key(&self) -> String {
         self.nip.to_string()
     }
+    fn canonical(&self) -> Self {
+        self.clone()
+    }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
         Ok(employee::Entity::find_by_id(key.to_string()).one(txn).await?.map(employee_from))
     }

@@ -43,6 +43,8 @@ pub enum Saved {
 pub trait Resource: Sized + Serialize + PartialEq + Send + Sync {
     const ENTITY: &'static str;
     fn key(&self) -> String;
+    /// The record with its child lists in stored order, so equal data compares equal.
+    fn canonical(&self) -> Self;
     fn load(
         txn: &DatabaseTransaction,
         key: &str,
@@ -76,7 +78,7 @@ pub(crate) async fn save_in<R: Resource>(
             return Err(StoreError::Conflict(format!("{} {key} already exists", R::ENTITY)));
         }
         (None, SaveMode::Update) => return Err(StoreError::not_found(R::ENTITY, key)),
-        (Some(b), _) if b == value => return Ok(Saved::Unchanged),
+        (Some(b), _) if *b == value.canonical() => return Ok(Saved::Unchanged),
         _ => {}
     }
     let problems = value.check(txn).await?;
@@ -189,6 +191,9 @@ impl Resource for Unit {
     fn key(&self) -> String {
         self.code.to_string()
     }
+    fn canonical(&self) -> Self {
+        self.clone()
+    }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
         Ok(unit::Entity::find_by_id(key.to_string()).one(txn).await?.map(unit_from))
     }
@@ -287,6 +292,12 @@ impl Resource for Competency {
     const ENTITY: &'static str = "competency";
     fn key(&self) -> String {
         self.code.to_string()
+    }
+    fn canonical(&self) -> Self {
+        let mut c = self.clone();
+        c.levels.sort_by_key(|l| l.level);
+        c.prerequisites.sort_by(|a, b| (a.for_level, &a.competency).cmp(&(b.for_level, &b.competency)));
+        c
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
         let Some(m) = competency::Entity::find_by_id(key.to_string()).one(txn).await? else {
@@ -450,6 +461,12 @@ impl Resource for Program {
     fn key(&self) -> String {
         self.code.to_string()
     }
+    fn canonical(&self) -> Self {
+        let mut p = self.clone();
+        p.develops.sort_by(|a, b| a.competency.cmp(&b.competency));
+        p.requires.sort_by(|a, b| a.competency.cmp(&b.competency));
+        p
+    }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
         let Some(m) = program::Entity::find_by_id(key.to_string()).one(txn).await? else {
             return Ok(None);
@@ -558,6 +575,11 @@ impl Resource for Position {
     const ENTITY: &'static str = "position";
     fn key(&self) -> String {
         self.code.to_string()
+    }
+    fn canonical(&self) -> Self {
+        let mut p = self.clone();
+        p.requirements.sort_by(|a, b| a.competency.cmp(&b.competency));
+        p
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
         let Some(m) = position::Entity::find_by_id(key.to_string()).one(txn).await? else {

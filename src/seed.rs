@@ -1,0 +1,276 @@
+//! Loading a dataset folder (the layout of `seeds/demo/`) into the store, idempotently: a second
+//! load of the same data changes nothing and writes no audit entries.
+//!
+//! Layout: `units.csv` (code, name, parent, head_nip), `competencies.json`, `positions.json`,
+//! `programs.json` (the API's shapes), `employees.csv` and `assessments.csv` (the import formats
+//! of PRODUCT.md).
+
+use anyhow::{Context, Result, bail};
+use jenjang_core::kinds::Role;
+use jenjang_core::reference::{CompetencyRecord, Competency, Employee, Position, Program, Unit};
+use jenjang_core::{Code, Nip};
+use jenjang_store::{Actor, NewUser, Resource, SaveMode, Saved, Store};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+/// The demo dataset, compiled into the binary so `jenjang serve` works from any directory.
+const DEMO: &[(&str, &str)] = &[
+    ("units.csv", include_str!("../seeds/demo/units.csv")),
+    ("competencies.json", include_str!("../seeds/demo/competencies.json")),
+    ("positions.json", include_str!("../seeds/demo/positions.json")),
+    ("programs.json", include_str!("../seeds/demo/programs.json")),
+    ("employees.csv", include_str!("../seeds/demo/employees.csv")),
+    ("assessments.csv", include_str!("../seeds/demo/assessments.csv")),
+];
+
+/// The password of every demo login (demo data only).
+pub const DEMO_PASSWORD: &str = "jenjang-demo";
+
+/// A dataset read and validated, ready to store.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    pub units: Vec<Unit>,
+    pub competencies: Vec<Competency>,
+    pub positions: Vec<Position>,
+    pub programs: Vec<Program>,
+    pub employees: Vec<Employee>,
+    pub assessments: Vec<(Nip, CompetencyRecord)>,
+}
+
+/// Counts of what a load did, per kind of record.
+#[derive(Debug, Default, Serialize)]
+pub struct SeedReport {
+    pub created: BTreeMap<&'static str, u64>,
+    pub updated: BTreeMap<&'static str, u64>,
+    pub unchanged: BTreeMap<&'static str, u64>,
+    pub logins_created: u64,
+}
+
+impl SeedReport {
+    fn count(&mut self, kind: &'static str, saved: Saved) {
+        let map = match saved {
+            Saved::Created => &mut self.created,
+            Saved::Updated => &mut self.updated,
+            Saved::Unchanged => &mut self.unchanged,
+        };
+        *map.entry(kind).or_default() += 1;
+    }
+
+    /// Whether the load changed anything.
+    pub fn changed(&self) -> bool {
+        !self.created.is_empty() || !self.updated.is_empty() || self.logins_created > 0
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(name: &str, text: Option<&[u8]>) -> Result<Vec<T>> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(t) => serde_json::from_slice(t).with_context(|| format!("{name} is not valid")),
+    }
+}
+
+fn report_rows(name: &str, errors: &[jenjang_import::RowError]) -> Result<()> {
+    if let Some(e) = errors.first() {
+        bail!(
+            "{name}: {} bad row(s); first: row {}, column {}, value '{}': {}",
+            errors.len(),
+            e.row,
+            e.column,
+            e.value,
+            e.message
+        );
+    }
+    Ok(())
+}
+
+impl Dataset {
+    /// Reads a dataset from named files; a missing file is an empty list.
+    pub fn read(file: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Dataset> {
+        let mut d = Dataset {
+            competencies: json("competencies.json", file("competencies.json").as_deref())?,
+            positions: json("positions.json", file("positions.json").as_deref())?,
+            programs: json("programs.json", file("programs.json").as_deref())?,
+            ..Default::default()
+        };
+        if let Some(bytes) = file("units.csv") {
+            let table = jenjang_import::read_csv(&bytes).context("units.csv")?;
+            table.require(&["code", "name"]).context("units.csv")?;
+            for (row, cells) in &table.rows {
+                let opt = |c: &str| Some(table.cell(cells, c)).filter(|s| !s.is_empty());
+                let parse = || -> Result<Unit> {
+                    Ok(Unit {
+                        code: Code::parse(table.cell(cells, "code"))?,
+                        name: table.cell(cells, "name").to_string(),
+                        parent: opt("parent").map(Code::parse).transpose()?,
+                        head_nip: opt("head_nip").map(Nip::parse).transpose()?,
+                    })
+                };
+                d.units.push(parse().with_context(|| format!("units.csv row {row}"))?);
+            }
+        }
+        if let Some(bytes) = file("employees.csv") {
+            let table = jenjang_import::read_csv(&bytes).context("employees.csv")?;
+            let (rows, errors) = jenjang_import::parse_employees(&table);
+            report_rows("employees.csv", &errors)?;
+            d.employees = rows.into_iter().map(|(_, e)| e).collect();
+        }
+        if let Some(bytes) = file("assessments.csv") {
+            let table = jenjang_import::read_csv(&bytes).context("assessments.csv")?;
+            let (rows, errors) = jenjang_import::parse_assessments(&table);
+            report_rows("assessments.csv", &errors)?;
+            d.assessments = rows.into_iter().map(|(_, nip, r)| (nip, r)).collect();
+        }
+        Ok(d)
+    }
+
+    pub fn demo() -> Dataset {
+        Dataset::read(|name| DEMO.iter().find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec()))
+            .expect("the compiled-in demo dataset is valid")
+    }
+
+    pub fn from_dir(dir: &Path) -> Result<Dataset> {
+        if !dir.is_dir() {
+            bail!("{} is not a folder", dir.display());
+        }
+        Dataset::read(|name| std::fs::read(dir.join(name)).ok())
+    }
+}
+
+async fn save_all<R: Resource>(
+    store: &Store,
+    actor: &Actor,
+    report: &mut SeedReport,
+    kind: &'static str,
+    items: &[R],
+    created_bare: &HashSet<String>,
+) -> Result<()> {
+    for item in items {
+        let saved = store
+            .save(actor, item, SaveMode::Upsert)
+            .await
+            .with_context(|| format!("{kind} {}", item.key()))?;
+        // Completing a record this load created bare is part of creating it.
+        let saved = if created_bare.contains(&item.key()) { Saved::Created } else { saved };
+        report.count(kind, saved);
+    }
+    Ok(())
+}
+
+/// Supervisors before the people they supervise, so each save finds its supervisor stored.
+fn supervisors_first(employees: &[Employee]) -> Vec<Employee> {
+    let by_nip: HashMap<&Nip, &Employee> = employees.iter().map(|e| (&e.nip, e)).collect();
+    let depth = |e: &Employee| {
+        let mut d = 0;
+        let mut cur = e.supervisor_nip.as_ref();
+        while let Some(s) = cur.and_then(|n| by_nip.get(n)) {
+            d += 1;
+            if d > employees.len() {
+                break;
+            }
+            cur = s.supervisor_nip.as_ref();
+        }
+        d
+    };
+    let mut sorted: Vec<(usize, &Employee)> = employees.iter().map(|e| (depth(e), e)).collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.nip.cmp(&b.1.nip)));
+    sorted.into_iter().map(|(_, e)| e.clone()).collect()
+}
+
+/// Stores a dataset. Units are created before their heads exist and competencies before their
+/// prerequisites, then completed, so files need no particular order.
+pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
+    let actor = Actor::system("seed");
+    let mut report = SeedReport::default();
+    let mut missing_units = Vec::new();
+    for u in &data.units {
+        if store.get_unit(u.code.as_str()).await.is_err() {
+            missing_units.push(Unit { head_nip: None, ..u.clone() });
+        }
+    }
+    // Parents before children for the bare first pass.
+    missing_units.sort_by_key(|u| {
+        let mut depth = 0;
+        let mut cur = u.parent.clone();
+        while let Some(p) = cur {
+            depth += 1;
+            cur = data.units.iter().find(|x| x.code == p).and_then(|x| x.parent.clone());
+            if depth > data.units.len() {
+                break;
+            }
+        }
+        depth
+    });
+    let mut bare_units = HashSet::new();
+    for u in &missing_units {
+        store.save(&actor, u, SaveMode::Create).await.with_context(|| format!("unit {}", u.code))?;
+        bare_units.insert(u.code.to_string());
+    }
+    let mut bare_competencies = HashSet::new();
+    for c in &data.competencies {
+        if store.get_competency(c.code.as_str()).await.is_err() {
+            let bare = Competency { prerequisites: Vec::new(), ..c.clone() };
+            store.save(&actor, &bare, SaveMode::Create).await.with_context(|| format!("competency {}", c.code))?;
+            bare_competencies.insert(c.code.to_string());
+        }
+    }
+    let none = HashSet::new();
+    save_all(store, &actor, &mut report, "competency", &data.competencies, &bare_competencies).await?;
+    save_all(store, &actor, &mut report, "position", &data.positions, &none).await?;
+    save_all(store, &actor, &mut report, "program", &data.programs, &none).await?;
+    save_all(store, &actor, &mut report, "employee", &supervisors_first(&data.employees), &none).await?;
+    save_all(store, &actor, &mut report, "unit", &data.units, &bare_units).await?;
+
+    let mut by_nip: BTreeMap<&Nip, Vec<CompetencyRecord>> = BTreeMap::new();
+    for (nip, r) in &data.assessments {
+        by_nip.entry(nip).or_default().push(r.clone());
+    }
+    for (nip, records) in by_nip {
+        let r = store
+            .record_competencies(&actor, nip.as_str(), &records)
+            .await
+            .with_context(|| format!("assessments of {nip}"))?;
+        *report.created.entry("competency_record").or_default() += r.recorded;
+        *report.unchanged.entry("competency_record").or_default() += r.unchanged;
+    }
+    report.created.retain(|_, n| *n > 0);
+    Ok(report)
+}
+
+/// The demo logins: `admin`, `hr`, and every employee by NIP with the role their place in the
+/// tree implies (unit head → leader, anyone with direct reports → supervisor, else staff).
+pub fn demo_logins(data: &Dataset, password_hash: &str) -> Vec<NewUser> {
+    let heads: std::collections::HashSet<&Nip> = data.units.iter().filter_map(|u| u.head_nip.as_ref()).collect();
+    let supervisors: std::collections::HashSet<&Nip> =
+        data.employees.iter().filter_map(|e| e.supervisor_nip.as_ref()).collect();
+    let mut users = vec![
+        NewUser { username: "admin".into(), password_hash: password_hash.into(), role: Role::Admin, nip: None },
+        NewUser { username: "hr".into(), password_hash: password_hash.into(), role: Role::Hr, nip: None },
+    ];
+    for e in &data.employees {
+        let role = if heads.contains(&e.nip) {
+            Role::Leader
+        } else if supervisors.contains(&e.nip) {
+            Role::Supervisor
+        } else {
+            Role::Staff
+        };
+        users.push(NewUser {
+            username: e.nip.to_string(),
+            password_hash: password_hash.into(),
+            role,
+            nip: Some(e.nip.clone()),
+        });
+    }
+    users
+}
+
+/// Loads the demo dataset and its logins.
+pub async fn load_demo(store: &Store) -> Result<SeedReport> {
+    let data = Dataset::demo();
+    let mut report = load(store, &data).await?;
+    // One hash serves every demo login: these are public demo credentials, not secrets.
+    let hash = jenjang_web::hash_password(DEMO_PASSWORD.to_string()).await?;
+    report.logins_created = store.ensure_users(&Actor::system("seed"), demo_logins(&data, &hash)).await?;
+    Ok(report)
+}
