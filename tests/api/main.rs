@@ -1,1 +1,9 @@
-fn main(){}
+//! End-to-end tests: the real router over real HTTP on a real database (SQLite by default,
+//! PostgreSQL when JENJANG_TEST_DATABASE_URL is set). One binary, modules by capability.
+
+mod auth;
+mod helpers;
+mod ops;
+mod reference;
+mod roles;
+mod seeding;

@@ -1,0 +1,33 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn seeding_the_demo_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (_, before) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    let report = jenjang::seed::load_demo(&app.store).await.unwrap();
+    assert!(!report.changed(), "{report:?}");
+    let (_, after) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    assert_eq!(before["total"], after["total"]);
+}
+
+#[tokio::test]
+async fn the_demo_has_a_believable_regency() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (_, employees) = app.get(&hr, "/api/v1/employees?limit=1").await;
+    assert!(employees["total"].as_u64().unwrap() >= 250);
+    let (_, managerial) = app.get(&hr, "/api/v1/competencies?kind=manajerial").await;
+    assert_eq!(managerial["total"], 8);
+    let (_, m1) = app.get(&hr, "/api/v1/competencies/M.1").await;
+    assert_eq!(m1["levels"].as_array().unwrap().len(), 5);
+    let (_, programs) = app.get(&hr, "/api/v1/programs?limit=1").await;
+    assert!(programs["total"].as_u64().unwrap() >= 40);
+    // Every employee login works, with the role their place implies.
+    let demo = Demo::new();
+    let kadis = demo.head_of("DINKES");
+    let r = app.login_response(&kadis, "jenjang-demo").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["user"]["role"], "leader");
+}
