@@ -24,7 +24,10 @@ pub struct ServerSettings {
 impl std::fmt::Debug for ServerSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerSettings")
-            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("token_ttl", &self.token_ttl)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .finish()
@@ -33,7 +36,11 @@ impl std::fmt::Debug for ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { jwt_secret: None, token_ttl: Duration::from_secs(8 * 3600), login_attempts_per_minute: 10 }
+        ServerSettings {
+            jwt_secret: None,
+            token_ttl: Duration::from_secs(8 * 3600),
+            login_attempts_per_minute: 10,
+        }
     }
 }
 
@@ -62,7 +69,9 @@ pub fn redact_url(url: &str) -> String {
 
 /// The SQLite file behind a `sqlite:` URL, if it is a file.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -78,10 +87,14 @@ pub fn resolve_secret(database_url: &str, configured: Option<&str>) -> Result<Ve
         return Ok(s.as_bytes().to_vec());
     }
     if !database_url.starts_with("sqlite:") {
-        bail!("with PostgreSQL set JENJANG_JWT_SECRET (at least 32 bytes), shared by every server process");
+        bail!(
+            "with PostgreSQL set JENJANG_JWT_SECRET (at least 32 bytes), shared by every server process"
+        );
     }
     let Some(db) = sqlite_path(database_url) else {
-        tracing::warn!("no JENJANG_JWT_SECRET and an in-memory database: tokens last until restart");
+        tracing::warn!(
+            "no JENJANG_JWT_SECRET and an in-memory database: tokens last until restart"
+        );
         return Ok(random_secret());
     };
     let mut path = db.into_os_string();
@@ -94,7 +107,8 @@ pub fn resolve_secret(database_url: &str, configured: Option<&str>) -> Result<Ve
         }
     }
     let secret = random_secret();
-    write_private(&path, &secret).with_context(|| format!("writing the token secret to {}", path.display()))?;
+    write_private(&path, &secret)
+        .with_context(|| format!("writing the token secret to {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a token-signing secret and stored it beside the database");
     Ok(secret)
 }
@@ -103,7 +117,9 @@ fn random_secret() -> Vec<u8> {
     use rand::RngExt;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..48).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())]).collect()
+    (0..48)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())])
+        .collect()
 }
 
 fn write_private(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
@@ -118,6 +134,10 @@ fn write_private(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> 
 /// The application state for a store and settings.
 pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) -> Result<AppState> {
     let secret = resolve_secret(database_url, settings.jwt_secret.as_deref())?;
-    let auth = Auth::new(&secret, settings.token_ttl, settings.login_attempts_per_minute);
+    let auth = Auth::new(
+        &secret,
+        settings.token_ttl,
+        settings.login_attempts_per_minute,
+    );
     Ok(AppState::new(store, auth))
 }

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "jenjang", version, about = "Competency development and performance workflows for ASN")]
+#[command(
+    name = "jenjang",
+    version,
+    about = "Competency development and performance workflows for ASN"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,8 +91,12 @@ enum UserCommand {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("JENJANG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = EnvFilter::try_from_env("JENJANG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn shutdown_signal() {
@@ -110,26 +118,29 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn serve(
-    addr: String,
-    db: Db,
-    no_demo: bool,
-    settings: ServerSettings,
-) -> Result<()> {
+async fn serve(addr: String, db: Db, no_demo: bool, settings: ServerSettings) -> Result<()> {
     let store = open_store(&db.database_url).await?;
     let state = app_state(store.clone(), &db.database_url, &settings)?;
     let mut demo = false;
     if !no_demo && !store.has_organisation_data().await? {
         tracing::info!("empty database: loading the demo dataset (Pemerintah Kabupaten Bulungan)");
-        seed::load_demo(&store).await.context("loading the demo dataset")?;
+        seed::load_demo(&store)
+            .await
+            .context("loading the demo dataset")?;
         demo = true;
     }
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(database = %redact_url(&db.database_url), "Jenjang listening on http://{local}");
-    eprintln!("Jenjang is running at http://{local}  (API: http://{local}/api/v1, OpenAPI: http://{local}/api/v1/openapi.json)");
+    eprintln!(
+        "Jenjang is running at http://{local}  (API: http://{local}/api/v1, OpenAPI: http://{local}/api/v1/openapi.json)"
+    );
     if demo || store.find_user("admin").await?.is_some() {
-        eprintln!("Demo logins (password '{DEMO_PASSWORD}'): admin, hr, or any employee's NIP; see README.md");
+        eprintln!(
+            "Demo logins (password '{DEMO_PASSWORD}'): admin, hr, or any employee's NIP; see README.md"
+        );
     }
     jenjang_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await?;
@@ -138,7 +149,14 @@ async fn serve(
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { addr, db, no_demo, jwt_secret, token_ttl_minutes, login_attempts_per_minute } => {
+        Command::Serve {
+            addr,
+            db,
+            no_demo,
+            jwt_secret,
+            token_ttl_minutes,
+            login_attempts_per_minute,
+        } => {
             let settings = ServerSettings {
                 jwt_secret,
                 token_ttl: Duration::from_secs(token_ttl_minutes.max(1) * 60),
@@ -162,15 +180,28 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
-        Command::User { command: UserCommand::Add { username, role, nip, db } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    nip,
+                    db,
+                },
+        } => {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let nip = nip.map(|n| Nip::parse(&n)).transpose().map_err(|e| anyhow::anyhow!("--nip: {e}"))?;
+            let nip = nip
+                .map(|n| Nip::parse(&n))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--nip: {e}"))?;
             let username = username.trim().to_string();
             if username.is_empty() || username.len() > 64 {
                 bail!("--username must be 1 to 64 characters");
             }
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             if password.chars().count() < 8 {
                 bail!("the password (from standard input) must have at least 8 characters");
@@ -178,12 +209,24 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open_store(&db.database_url).await?;
             let hash = jenjang_web::hash_password(password).await?;
             let user = store
-                .create_user(&Actor::system("cli"), NewUser { username, password_hash: hash, role, nip })
+                .create_user(
+                    &Actor::system("cli"),
+                    NewUser {
+                        username,
+                        password_hash: hash,
+                        role,
+                        nip,
+                    },
+                )
                 .await
                 .map_err(|e| match e {
                     jenjang_store::StoreError::Invalid(details) => anyhow::anyhow!(
                         "{}",
-                        details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect::<Vec<_>>().join("; ")
+                        details
+                            .iter()
+                            .map(|d| format!("{}: {}", d.field, d.message))
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     ),
                     other => other.into(),
                 })?;
@@ -196,7 +239,10 @@ async fn run(cli: Cli) -> Result<()> {
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

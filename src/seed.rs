@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result, bail};
 use jenjang_core::kinds::Role;
-use jenjang_core::reference::{CompetencyRecord, Competency, Employee, Position, Program, Unit};
+use jenjang_core::reference::{Competency, CompetencyRecord, Employee, Position, Program, Unit};
 use jenjang_core::{Code, Nip};
 use jenjang_store::{Actor, NewUser, Resource, SaveMode, Saved, Store};
 use serde::Serialize;
@@ -17,11 +17,20 @@ use std::path::Path;
 /// The demo dataset, compiled into the binary so `jenjang serve` works from any directory.
 const DEMO: &[(&str, &str)] = &[
     ("units.csv", include_str!("../seeds/demo/units.csv")),
-    ("competencies.json", include_str!("../seeds/demo/competencies.json")),
-    ("positions.json", include_str!("../seeds/demo/positions.json")),
+    (
+        "competencies.json",
+        include_str!("../seeds/demo/competencies.json"),
+    ),
+    (
+        "positions.json",
+        include_str!("../seeds/demo/positions.json"),
+    ),
     ("programs.json", include_str!("../seeds/demo/programs.json")),
     ("employees.csv", include_str!("../seeds/demo/employees.csv")),
-    ("assessments.csv", include_str!("../seeds/demo/assessments.csv")),
+    (
+        "assessments.csv",
+        include_str!("../seeds/demo/assessments.csv"),
+    ),
 ];
 
 /// The password of every demo login (demo data only).
@@ -106,7 +115,8 @@ impl Dataset {
                         head_nip: opt("head_nip").map(Nip::parse).transpose()?,
                     })
                 };
-                d.units.push(parse().with_context(|| format!("units.csv row {row}"))?);
+                d.units
+                    .push(parse().with_context(|| format!("units.csv row {row}"))?);
             }
         }
         if let Some(bytes) = file("employees.csv") {
@@ -125,8 +135,12 @@ impl Dataset {
     }
 
     pub fn demo() -> Dataset {
-        Dataset::read(|name| DEMO.iter().find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec()))
-            .expect("the compiled-in demo dataset is valid")
+        Dataset::read(|name| {
+            DEMO.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| t.as_bytes().to_vec())
+        })
+        .expect("the compiled-in demo dataset is valid")
     }
 
     pub fn from_dir(dir: &Path) -> Result<Dataset> {
@@ -151,7 +165,11 @@ async fn save_all<R: Resource>(
             .await
             .with_context(|| format!("{kind} {}", item.key()))?;
         // Completing a record this load created bare is part of creating it.
-        let saved = if created_bare.contains(&item.key()) { Saved::Created } else { saved };
+        let saved = if created_bare.contains(&item.key()) {
+            Saved::Created
+        } else {
+            saved
+        };
         report.count(kind, saved);
     }
     Ok(())
@@ -185,7 +203,10 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     let mut missing_units = Vec::new();
     for u in &data.units {
         if store.get_unit(u.code.as_str()).await.is_err() {
-            missing_units.push(Unit { head_nip: None, ..u.clone() });
+            missing_units.push(Unit {
+                head_nip: None,
+                ..u.clone()
+            });
         }
     }
     // Parents before children for the bare first pass.
@@ -194,7 +215,11 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
         let mut cur = u.parent.clone();
         while let Some(p) = cur {
             depth += 1;
-            cur = data.units.iter().find(|x| x.code == p).and_then(|x| x.parent.clone());
+            cur = data
+                .units
+                .iter()
+                .find(|x| x.code == p)
+                .and_then(|x| x.parent.clone());
             if depth > data.units.len() {
                 break;
             }
@@ -203,22 +228,55 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     });
     let mut bare_units = HashSet::new();
     for u in &missing_units {
-        store.save(&actor, u, SaveMode::Create).await.with_context(|| format!("unit {}", u.code))?;
+        store
+            .save(&actor, u, SaveMode::Create)
+            .await
+            .with_context(|| format!("unit {}", u.code))?;
         bare_units.insert(u.code.to_string());
     }
     let mut bare_competencies = HashSet::new();
     for c in &data.competencies {
         if store.get_competency(c.code.as_str()).await.is_err() {
-            let bare = Competency { prerequisites: Vec::new(), ..c.clone() };
-            store.save(&actor, &bare, SaveMode::Create).await.with_context(|| format!("competency {}", c.code))?;
+            let bare = Competency {
+                prerequisites: Vec::new(),
+                ..c.clone()
+            };
+            store
+                .save(&actor, &bare, SaveMode::Create)
+                .await
+                .with_context(|| format!("competency {}", c.code))?;
             bare_competencies.insert(c.code.to_string());
         }
     }
     let none = HashSet::new();
-    save_all(store, &actor, &mut report, "competency", &data.competencies, &bare_competencies).await?;
-    save_all(store, &actor, &mut report, "position", &data.positions, &none).await?;
+    save_all(
+        store,
+        &actor,
+        &mut report,
+        "competency",
+        &data.competencies,
+        &bare_competencies,
+    )
+    .await?;
+    save_all(
+        store,
+        &actor,
+        &mut report,
+        "position",
+        &data.positions,
+        &none,
+    )
+    .await?;
     save_all(store, &actor, &mut report, "program", &data.programs, &none).await?;
-    save_all(store, &actor, &mut report, "employee", &supervisors_first(&data.employees), &none).await?;
+    save_all(
+        store,
+        &actor,
+        &mut report,
+        "employee",
+        &supervisors_first(&data.employees),
+        &none,
+    )
+    .await?;
     save_all(store, &actor, &mut report, "unit", &data.units, &bare_units).await?;
 
     let mut by_nip: BTreeMap<&Nip, Vec<CompetencyRecord>> = BTreeMap::new();
@@ -240,12 +298,29 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
 /// The demo logins: `admin`, `hr`, and every employee by NIP with the role their place in the
 /// tree implies (unit head → leader, anyone with direct reports → supervisor, else staff).
 pub fn demo_logins(data: &Dataset, password_hash: &str) -> Vec<NewUser> {
-    let heads: std::collections::HashSet<&Nip> = data.units.iter().filter_map(|u| u.head_nip.as_ref()).collect();
-    let supervisors: std::collections::HashSet<&Nip> =
-        data.employees.iter().filter_map(|e| e.supervisor_nip.as_ref()).collect();
+    let heads: std::collections::HashSet<&Nip> = data
+        .units
+        .iter()
+        .filter_map(|u| u.head_nip.as_ref())
+        .collect();
+    let supervisors: std::collections::HashSet<&Nip> = data
+        .employees
+        .iter()
+        .filter_map(|e| e.supervisor_nip.as_ref())
+        .collect();
     let mut users = vec![
-        NewUser { username: "admin".into(), password_hash: password_hash.into(), role: Role::Admin, nip: None },
-        NewUser { username: "hr".into(), password_hash: password_hash.into(), role: Role::Hr, nip: None },
+        NewUser {
+            username: "admin".into(),
+            password_hash: password_hash.into(),
+            role: Role::Admin,
+            nip: None,
+        },
+        NewUser {
+            username: "hr".into(),
+            password_hash: password_hash.into(),
+            role: Role::Hr,
+            nip: None,
+        },
     ];
     for e in &data.employees {
         let role = if heads.contains(&e.nip) {
@@ -271,6 +346,8 @@ pub async fn load_demo(store: &Store) -> Result<SeedReport> {
     let mut report = load(store, &data).await?;
     // One hash serves every demo login: these are public demo credentials, not secrets.
     let hash = jenjang_web::hash_password(DEMO_PASSWORD.to_string()).await?;
-    report.logins_created = store.ensure_users(&Actor::system("seed"), demo_logins(&data, &hash)).await?;
+    report.logins_created = store
+        .ensure_users(&Actor::system("seed"), demo_logins(&data, &hash))
+        .await?;
     Ok(report)
 }

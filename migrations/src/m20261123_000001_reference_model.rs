@@ -82,7 +82,13 @@ impl MigrationTrait for Migration {
                 .col(small_integer("level"))
                 .col(text("description"))
                 .primary_key(Index::create().col("competency_code").col("level"))
-                .foreign_key(&mut fk("competency_levels", "competency_code", "competencies", "code", Cascade))
+                .foreign_key(&mut fk(
+                    "competency_levels",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -100,12 +106,25 @@ impl MigrationTrait for Migration {
                         .col("for_level")
                         .col("requires_code"),
                 )
-                .foreign_key(&mut fk("competency_prerequisites", "competency_code", "competencies", "code", Cascade))
-                .foreign_key(&mut fk("competency_prerequisites", "requires_code", "competencies", "code", Restrict))
+                .foreign_key(&mut fk(
+                    "competency_prerequisites",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "competency_prerequisites",
+                    "requires_code",
+                    "competencies",
+                    "code",
+                    Restrict,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(index("competency_prerequisites", &["requires_code"])).await?;
+        m.create_index(index("competency_prerequisites", &["requires_code"]))
+            .await?;
 
         let mut t = Table::create();
         t.table("programs")
@@ -126,12 +145,25 @@ impl MigrationTrait for Migration {
                 .col(string_len("competency_code", 64))
                 .col(small_integer("to_level"))
                 .primary_key(Index::create().col("program_code").col("competency_code"))
-                .foreign_key(&mut fk("program_develops", "program_code", "programs", "code", Cascade))
-                .foreign_key(&mut fk("program_develops", "competency_code", "competencies", "code", Restrict))
+                .foreign_key(&mut fk(
+                    "program_develops",
+                    "program_code",
+                    "programs",
+                    "code",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "program_develops",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Restrict,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(index("program_develops", &["competency_code"])).await?;
+        m.create_index(index("program_develops", &["competency_code"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -140,12 +172,25 @@ impl MigrationTrait for Migration {
                 .col(string_len("competency_code", 64))
                 .col(small_integer("level"))
                 .primary_key(Index::create().col("program_code").col("competency_code"))
-                .foreign_key(&mut fk("program_requires", "program_code", "programs", "code", Cascade))
-                .foreign_key(&mut fk("program_requires", "competency_code", "competencies", "code", Restrict))
+                .foreign_key(&mut fk(
+                    "program_requires",
+                    "program_code",
+                    "programs",
+                    "code",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "program_requires",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Restrict,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(index("program_requires", &["competency_code"])).await?;
+        m.create_index(index("program_requires", &["competency_code"]))
+            .await?;
 
         let mut t = Table::create();
         t.table("positions")
@@ -164,12 +209,25 @@ impl MigrationTrait for Migration {
                 .col(string_len("competency_code", 64))
                 .col(small_integer("level"))
                 .primary_key(Index::create().col("position_code").col("competency_code"))
-                .foreign_key(&mut fk("position_requirements", "position_code", "positions", "code", Cascade))
-                .foreign_key(&mut fk("position_requirements", "competency_code", "competencies", "code", Restrict))
+                .foreign_key(&mut fk(
+                    "position_requirements",
+                    "position_code",
+                    "positions",
+                    "code",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "position_requirements",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Restrict,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(index("position_requirements", &["competency_code"])).await?;
+        m.create_index(index("position_requirements", &["competency_code"]))
+            .await?;
 
         let mut t = Table::create();
         t.table("employees")
@@ -179,13 +237,27 @@ impl MigrationTrait for Migration {
             .col(string_len("unit_code", 64))
             .col(string_len_null("supervisor_nip", 18))
             .col(string_len_null("potential", 16))
-            .foreign_key(&mut fk("employees", "position_code", "positions", "code", Restrict))
+            .foreign_key(&mut fk(
+                "employees",
+                "position_code",
+                "positions",
+                "code",
+                Restrict,
+            ))
             .foreign_key(&mut fk("employees", "unit_code", "units", "code", Restrict))
-            .foreign_key(&mut fk("employees", "supervisor_nip", "employees", "nip", Restrict));
+            .foreign_key(&mut fk(
+                "employees",
+                "supervisor_nip",
+                "employees",
+                "nip",
+                Restrict,
+            ));
         m.create_table(timestamps(&mut t).take()).await?;
         m.create_index(index("employees", &["unit_code"])).await?;
-        m.create_index(index("employees", &["supervisor_nip"])).await?;
-        m.create_index(index("employees", &["position_code"])).await?;
+        m.create_index(index("employees", &["supervisor_nip"]))
+            .await?;
+        m.create_index(index("employees", &["position_code"]))
+            .await?;
 
         // History of competency levels: a change is a new dated row, never an update.
         m.create_table(
@@ -199,8 +271,20 @@ impl MigrationTrait for Migration {
                 .col(date("assessed_on"))
                 .col(timestamp_with_time_zone("recorded_at"))
                 .col(string_len_null("recorded_by", 128))
-                .foreign_key(&mut fk("competency_records", "nip", "employees", "nip", Restrict))
-                .foreign_key(&mut fk("competency_records", "competency_code", "competencies", "code", Restrict))
+                .foreign_key(&mut fk(
+                    "competency_records",
+                    "nip",
+                    "employees",
+                    "nip",
+                    Restrict,
+                ))
+                .foreign_key(&mut fk(
+                    "competency_records",
+                    "competency_code",
+                    "competencies",
+                    "code",
+                    Restrict,
+                ))
                 .take(),
         )
         .await?;
@@ -213,7 +297,8 @@ impl MigrationTrait for Migration {
             .take(),
         )
         .await?;
-        m.create_index(index("competency_records", &["competency_code"])).await?;
+        m.create_index(index("competency_records", &["competency_code"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -229,7 +314,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("users", &["nip"]).unique().take()).await?;
+        m.create_index(index("users", &["nip"]).unique().take())
+            .await?;
 
         // Append-only: the application only ever inserts here.
         m.create_table(
@@ -245,7 +331,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("audit_log", &["entity", "entity_key"])).await?;
+        m.create_index(index("audit_log", &["entity", "entity_key"]))
+            .await?;
 
         Ok(())
     }

@@ -33,12 +33,16 @@ impl Drop for TestApp {
 }
 
 fn postgres_server() -> Option<String> {
-    std::env::var("JENJANG_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("JENJANG_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// The database name part of a PostgreSQL URL replaced.
 fn with_database(server: &str, name: &str) -> String {
-    let (base, _) = server.rsplit_once('/').expect("a postgres URL ends in /DATABASE");
+    let (base, _) = server
+        .rsplit_once('/')
+        .expect("a postgres URL ends in /DATABASE");
     format!("{base}/{name}")
 }
 
@@ -53,7 +57,10 @@ static TEMPLATE: OnceLock<Template> = OnceLock::new();
 fn template() -> &'static Template {
     TEMPLATE.get_or_init(|| {
         std::thread::spawn(|| {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 match postgres_server() {
                     Some(server) => {
@@ -66,7 +73,8 @@ fn template() -> &'static Template {
                         Template::Postgres(name)
                     }
                     None => {
-                        let dir = std::env::temp_dir().join(format!("jenjang-tmpl-{}", uuid::Uuid::new_v4().simple()));
+                        let dir = std::env::temp_dir()
+                            .join(format!("jenjang-tmpl-{}", uuid::Uuid::new_v4().simple()));
                         std::fs::create_dir_all(&dir).unwrap();
                         let path = dir.join("template.db");
                         let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -85,8 +93,12 @@ fn template() -> &'static Template {
 
 async fn admin_sql(server: &str, sql: &str) {
     use sea_orm::{ConnectionTrait, Database};
-    let db = Database::connect(server).await.expect("connect to the PostgreSQL test server");
-    db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let db = Database::connect(server)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     db.close().await.unwrap();
 }
 
@@ -109,7 +121,11 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(ServerSettings { jwt_secret: Some(SECRET.into()), ..Default::default() }).await
+    spawn_app_with(ServerSettings {
+        jwt_secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
@@ -128,7 +144,10 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
     });
     TestApp {
         base,
-        client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+        client: Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
         store,
 
         _dir: dir,
@@ -143,11 +162,21 @@ pub struct Demo {
 
 impl Demo {
     pub fn new() -> Self {
-        Demo { data: Dataset::demo() }
+        Demo {
+            data: Dataset::demo(),
+        }
     }
 
     pub fn head_of(&self, unit: &str) -> String {
-        self.data.units.iter().find(|u| u.code.as_str() == unit).unwrap().head_nip.as_ref().unwrap().to_string()
+        self.data
+            .units
+            .iter()
+            .find(|u| u.code.as_str() == unit)
+            .unwrap()
+            .head_nip
+            .as_ref()
+            .unwrap()
+            .to_string()
     }
 
     /// Employees whose supervisor is `nip`.
@@ -177,11 +206,19 @@ impl Demo {
         while i < units.len() {
             let parent = units[i].clone();
             units.extend(
-                self.data.units.iter().filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == parent)).map(|u| u.code.to_string()),
+                self.data
+                    .units
+                    .iter()
+                    .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == parent))
+                    .map(|u| u.code.to_string()),
             );
             i += 1;
         }
-        self.data.employees.iter().filter(|e| units.contains(&e.unit.to_string())).count()
+        self.data
+            .employees
+            .iter()
+            .filter(|e| units.contains(&e.unit.to_string()))
+            .count()
     }
 }
 
@@ -202,16 +239,38 @@ impl TestApp {
     pub async fn token(&self, username: &str) -> String {
         let r = self.login_response(username, DEMO_PASSWORD).await;
         assert_eq!(r.status(), StatusCode::OK, "login of {username}");
-        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         read(r).await
     }
 
-    pub async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        let r = self.client.request(method, self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         read(r).await
     }
 
@@ -234,12 +293,25 @@ pub async fn read(r: Response) -> (StatusCode, Value) {
 /// Asserts the API error shape and returns the error code.
 pub fn error_code(body: &Value) -> &str {
     let e = &body["error"];
-    assert!(e["message"].is_string(), "error body without message: {body}");
-    assert!(e["details"].is_array(), "error body without details: {body}");
-    e["code"].as_str().unwrap_or_else(|| panic!("error body without code: {body}"))
+    assert!(
+        e["message"].is_string(),
+        "error body without message: {body}"
+    );
+    assert!(
+        e["details"].is_array(),
+        "error body without details: {body}"
+    );
+    e["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error body without code: {body}"))
 }
 
 /// The fields named by a 422.
 pub fn error_fields(body: &Value) -> Vec<String> {
-    body["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_string()).collect()
+    body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap().to_string())
+        .collect()
 }

@@ -14,16 +14,39 @@ async fn metrics_count_requests_by_route_and_status() {
     let token = app.token("hr").await;
     app.get(&token, "/api/v1/units").await;
     app.get(&token, "/api/v1/units/NOPE").await;
-    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(text.contains("jenjang_http_requests_total{method=\"GET\",route=\"/api/v1/units\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("route=\"/api/v1/units/{code}\",status=\"404\"} 1"), "{text}");
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "jenjang_http_requests_total{method=\"GET\",route=\"/api/v1/units\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"/api/v1/units/{code}\",status=\"404\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("jenjang_http_request_duration_seconds_bucket"));
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint() {
     let app = spawn_app().await;
-    let (status, doc) = read(app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap()).await;
+    let (status, doc) = read(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
@@ -44,7 +67,9 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/metrics", &["get"]),
         ("/api/v1/openapi.json", &["get"]),
     ] {
-        let item = paths.get(path).unwrap_or_else(|| panic!("{path} missing from the OpenAPI document"));
+        let item = paths
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} missing from the OpenAPI document"));
         for m in methods {
             assert!(item.get(*m).is_some(), "{m} {path} missing");
         }
@@ -55,10 +80,24 @@ async fn the_openapi_document_lists_every_endpoint() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     let app = spawn_app().await;
-    let (status, body) = read(app.client.get(app.url("/api/v1/nothing-here")).send().await.unwrap()).await;
+    let (status, body) = read(
+        app.client
+            .get(app.url("/api/v1/nothing-here"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_code(&body), "not_found");
-    let (status, body) = read(app.client.delete(app.url("/api/v1/units")).send().await.unwrap()).await;
+    let (status, body) = read(
+        app.client
+            .delete(app.url("/api/v1/units"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(&body), "method_not_allowed");
 }

@@ -24,7 +24,14 @@ async fn an_invalid_competency_lists_every_bad_field() {
     assert_eq!(error_code(&body), "validation_failed");
     assert_eq!(
         error_fields(&body),
-        ["code", "name", "kind", "levels[0].level", "levels[1].description", "prerequisites[0].level"]
+        [
+            "code",
+            "name",
+            "kind",
+            "levels[0].level",
+            "levels[1].description",
+            "prerequisites[0].level"
+        ]
     );
 }
 
@@ -44,7 +51,10 @@ async fn malformed_json_is_400_and_a_huge_body_413() {
     let (status, body) = read(r).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "bad_request");
-    let huge = format!("{{\"code\":\"X\",\"name\":\"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let huge = format!(
+        "{{\"code\":\"X\",\"name\":\"{}\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
     let r = app
         .client
         .post(app.url("/api/v1/units"))
@@ -63,15 +73,29 @@ async fn malformed_json_is_400_and_a_huge_body_413() {
 async fn a_duplicate_code_is_409_and_an_unknown_one_404() {
     let app = spawn_app().await;
     let hr = app.token("hr").await;
-    let (status, body) = app.post(&hr, "/api/v1/units", &json!({"code": "DINKES", "name": "Dinas Kesehatan"})).await;
+    let (status, body) = app
+        .post(
+            &hr,
+            "/api/v1/units",
+            &json!({"code": "DINKES", "name": "Dinas Kesehatan"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error_code(&body), "conflict");
-    for path in ["/api/v1/units/NOPE", "/api/v1/competencies/NOPE", "/api/v1/programs/NOPE", "/api/v1/positions/NOPE", "/api/v1/employees/198503122010011002"] {
+    for path in [
+        "/api/v1/units/NOPE",
+        "/api/v1/competencies/NOPE",
+        "/api/v1/programs/NOPE",
+        "/api/v1/positions/NOPE",
+        "/api/v1/employees/198503122010011002",
+    ] {
         let (status, body) = app.get(&hr, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(error_code(&body), "not_found");
     }
-    let (status, _) = app.put(&hr, "/api/v1/units/NOPE", &json!({"name": "x"})).await;
+    let (status, _) = app
+        .put(&hr, "/api/v1/units/NOPE", &json!({"name": "x"}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -85,10 +109,16 @@ async fn a_prerequisite_cycle_is_refused_and_named() {
     let (status, body) = app.put(&hr, "/api/v1/competencies/TK.PBJ", &pbj).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = body["error"]["details"][0]["message"].as_str().unwrap();
-    assert!(message.contains("TK.MPR level 3") && message.contains("TK.PBJ level 2"), "{message}");
+    assert!(
+        message.contains("TK.MPR level 3") && message.contains("TK.PBJ level 2"),
+        "{message}"
+    );
     // Nothing was written.
     let (_, after) = app.get(&hr, "/api/v1/competencies/TK.PBJ").await;
-    assert_eq!(after["prerequisites"], json!([{"for_level": 3, "competency": "TK.KEU", "level": 2}]));
+    assert_eq!(
+        after["prerequisites"],
+        json!([{"for_level": 3, "competency": "TK.KEU", "level": 2}])
+    );
 }
 
 #[tokio::test]
@@ -96,14 +126,22 @@ async fn a_self_referencing_unit_tree_and_supervisor_chain_are_refused() {
     let app = spawn_app().await;
     let demo = Demo::new();
     let hr = app.token("hr").await;
-    let (status, body) = app.put(&hr, "/api/v1/units/DINKES", &json!({"name": "Dinas Kesehatan", "parent": "DINKES-YANKES-1"})).await;
+    let (status, body) = app
+        .put(
+            &hr,
+            "/api/v1/units/DINKES",
+            &json!({"name": "Dinas Kesehatan", "parent": "DINKES-YANKES-1"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["parent"]);
     let kadis = demo.head_of("DINKES");
     let kasi = demo.head_of("DINKES-YANKES-1");
     let (_, mut e) = app.get(&hr, &format!("/api/v1/employees/{kadis}")).await;
     e["supervisor_nip"] = json!(kasi);
-    let (status, body) = app.put(&hr, &format!("/api/v1/employees/{kadis}"), &e).await;
+    let (status, body) = app
+        .put(&hr, &format!("/api/v1/employees/{kadis}"), &e)
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["supervisor_nip"]);
 }
@@ -165,10 +203,20 @@ async fn lists_are_paged_and_ordered() {
     let app = spawn_app().await;
     let hr = app.token("hr").await;
     let (_, first) = app.get(&hr, "/api/v1/competencies?limit=5").await;
-    assert_eq!((first["limit"].clone(), first["offset"].clone()), (json!(5), json!(0)));
+    assert_eq!(
+        (first["limit"].clone(), first["offset"].clone()),
+        (json!(5), json!(0))
+    );
     let (_, second) = app.get(&hr, "/api/v1/competencies?limit=5&offset=5").await;
     assert_eq!(first["total"], second["total"]);
-    let codes = |p: &Value| p["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let codes = |p: &Value| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     let (a, b) = (codes(&first), codes(&second));
     assert!(a.last() < b.first());
     let mut sorted = a.clone();
@@ -179,9 +227,17 @@ async fn lists_are_paged_and_ordered() {
     let (status, body) = app.get(&hr, "/api/v1/units?limit=lots").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["query"]);
-    let (_, dinkes) = app.get(&hr, "/api/v1/employees?unit=DINKES&limit=1000").await;
-    assert_eq!(dinkes["total"], Demo::new().count_in_subtree("DINKES") as u64);
-    assert_eq!(app.get(&hr, "/api/v1/employees?unit=NOPE").await.0, StatusCode::NOT_FOUND);
+    let (_, dinkes) = app
+        .get(&hr, "/api/v1/employees?unit=DINKES&limit=1000")
+        .await;
+    assert_eq!(
+        dinkes["total"],
+        Demo::new().count_in_subtree("DINKES") as u64
+    );
+    assert_eq!(
+        app.get(&hr, "/api/v1/employees?unit=NOPE").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -201,27 +257,61 @@ async fn competency_levels_are_history_and_every_change_is_audited() {
     let (_, again) = app.put(&hr, &path, &records).await;
     assert_eq!(again, json!({"recorded": 0, "unchanged": 2}));
     let (_, profile) = app.get(&hr, &path).await;
-    let current = profile["current"].as_array().unwrap().iter().find(|r| r["competency"] == "TK.IZIN").unwrap().clone();
+    let current = profile["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["competency"] == "TK.IZIN")
+        .unwrap()
+        .clone();
     assert_eq!(current["level"], 4);
     assert_eq!(current["source"], "coaching");
-    let history = profile["history"].as_array().unwrap().iter().filter(|r| r["competency"] == "TK.IZIN").count();
-    assert!(history >= 3, "the seeded assessment and both new records are kept");
+    let history = profile["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["competency"] == "TK.IZIN")
+        .count();
+    assert!(
+        history >= 3,
+        "the seeded assessment and both new records are kept"
+    );
 
-    let (status, body) = app.put(&hr, &path, &json!([{"competency": "NOPE", "level": 9, "assessed_on": "2026-13-01"}])).await;
+    let (status, body) = app
+        .put(
+            &hr,
+            &path,
+            &json!([{"competency": "NOPE", "level": 9, "assessed_on": "2026-13-01"}]),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["[0].level", "[0].assessed_on"]);
 
-    let (_, audit) = app.get(&hr, &format!("/api/v1/audit?entity=competency_levels&key={nip}&actor=hr")).await;
-    assert_eq!(audit["total"], 1, "the repeat changed nothing and wrote no entry");
+    let (_, audit) = app
+        .get(
+            &hr,
+            &format!("/api/v1/audit?entity=competency_levels&key={nip}&actor=hr"),
+        )
+        .await;
+    assert_eq!(
+        audit["total"], 1,
+        "the repeat changed nothing and wrote no entry"
+    );
     assert_eq!(audit["items"][0]["actor"], "hr");
 
     let (_, unit) = app.get(&hr, "/api/v1/units/DLH").await;
     let mut renamed = unit.clone();
     renamed["name"] = json!("Dinas Lingkungan Hidup Kabupaten Bulungan");
-    assert_eq!(app.put(&hr, "/api/v1/units/DLH", &renamed).await.0, StatusCode::OK);
+    assert_eq!(
+        app.put(&hr, "/api/v1/units/DLH", &renamed).await.0,
+        StatusCode::OK
+    );
     let (_, audit) = app.get(&hr, "/api/v1/audit?entity=unit&key=DLH").await;
     let entry = &audit["items"][0];
     assert_eq!(entry["action"], "update");
     assert_eq!(entry["detail"]["before"]["name"], unit["name"]);
-    assert_eq!(entry["detail"]["after"]["name"], "Dinas Lingkungan Hidup Kabupaten Bulungan");
+    assert_eq!(
+        entry["detail"]["after"]["name"],
+        "Dinas Lingkungan Hidup Kabupaten Bulungan"
+    );
 }

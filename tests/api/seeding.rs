@@ -29,5 +29,8 @@ async fn the_demo_has_a_believable_regency() {
     let kadis = demo.head_of("DINKES");
     let r = app.login_response(&kadis, "jenjang-demo").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["user"]["role"], "leader");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["user"]["role"],
+        "leader"
+    );
 }

@@ -15,7 +15,9 @@ pub enum CodeError {
     Empty,
     #[error("a code has at most 64 characters")]
     TooLong,
-    #[error("a code uses only letters, digits, '.', '-' and '_', and starts with a letter or digit")]
+    #[error(
+        "a code uses only letters, digits, '.', '-' and '_', and starts with a letter or digit"
+    )]
     Characters,
 }
 

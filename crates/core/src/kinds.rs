@@ -144,7 +144,10 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", form.as_str()));
         }
         assert_eq!(ProgramForm::ALL.len(), 23);
-        assert_eq!(ProgramForm::ALL.iter().filter(|f| f.is_classroom()).count(), 11);
+        assert_eq!(
+            ProgramForm::ALL.iter().filter(|f| f.is_classroom()).count(),
+            11
+        );
         let err = "boss".parse::<Role>().unwrap_err();
         assert_eq!(err.expected, "staff, supervisor, leader, hr, admin");
     }

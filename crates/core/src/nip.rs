@@ -128,18 +128,9 @@ mod tests {
             ("1985031220100110021", NipError::Length(19)),
             ("19850312201001100A", NipError::NotDigits),
             ("1.98503122010011E+17", NipError::NotDigits),
-            (
-                "198513122010011002",
-                NipError::BirthDate("19851312".into()),
-            ),
-            (
-                "198502302010011002",
-                NipError::BirthDate("19850230".into()),
-            ),
-            (
-                "198503122010131002",
-                NipError::Appointment("201013".into()),
-            ),
+            ("198513122010011002", NipError::BirthDate("19851312".into())),
+            ("198502302010011002", NipError::BirthDate("19850230".into())),
+            ("198503122010131002", NipError::Appointment("201013".into())),
             ("198503122010013002", NipError::Sex('3')),
             ("198503122010010002", NipError::Sex('0')),
             (

@@ -57,7 +57,9 @@ mod tests {
 
     #[test]
     fn a_manual_clock_moves_only_when_told() {
-        let start = DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z").unwrap().to_utc();
+        let start = DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(Duration::days(30));

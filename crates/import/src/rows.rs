@@ -33,11 +33,20 @@ impl RowCheck<'_> {
 
     fn fail(&mut self, column: &str, message: String) {
         let value = self.value(column).to_string();
-        self.errors.push(RowError { row: self.row, column: column.to_string(), value, message });
+        self.errors.push(RowError {
+            row: self.row,
+            column: column.to_string(),
+            value,
+            message,
+        });
         self.ok = false;
     }
 
-    fn required<T, E: std::fmt::Display>(&mut self, column: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+    fn required<T, E: std::fmt::Display>(
+        &mut self,
+        column: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let raw = self.value(column).to_string();
         if raw.is_empty() {
             self.fail(column, format!("{column} is required"));
@@ -52,7 +61,11 @@ impl RowCheck<'_> {
         }
     }
 
-    fn optional<T, E: std::fmt::Display>(&mut self, column: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+    fn optional<T, E: std::fmt::Display>(
+        &mut self,
+        column: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         if self.value(column).is_empty() {
             return None;
         }
@@ -65,17 +78,33 @@ pub fn parse_employees(table: &Table) -> (Vec<(usize, Employee)>, Vec<RowError>)
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck { table, row: *row, cells, errors: &mut errors, ok: true };
+        let mut c = RowCheck {
+            table,
+            row: *row,
+            cells,
+            errors: &mut errors,
+            ok: true,
+        };
         let nip = c.required("nip", Nip::parse);
         let name = c.required("nama", |s| Ok::<_, String>(s.to_string()));
         let position = c.optional("jabatan", Code::parse);
         let unit = c.required("unit", Code::parse);
         let supervisor = c.optional("atasan_nip", Nip::parse);
         let potential = c.optional("potensial", |s| s.to_lowercase().parse::<Potential>());
-        if c.ok {
-            if let (Some(nip), Some(name), Some(unit)) = (nip, name, unit) {
-                out.push((*row, Employee { nip, name, position, unit, supervisor_nip: supervisor, potential }));
-            }
+        if c.ok
+            && let (Some(nip), Some(name), Some(unit)) = (nip, name, unit)
+        {
+            out.push((
+                *row,
+                Employee {
+                    nip,
+                    name,
+                    position,
+                    unit,
+                    supervisor_nip: supervisor,
+                    potential,
+                },
+            ));
         }
     }
     (out, errors)
@@ -86,7 +115,13 @@ pub fn parse_assessments(table: &Table) -> (Vec<(usize, Nip, CompetencyRecord)>,
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck { table, row: *row, cells, errors: &mut errors, ok: true };
+        let mut c = RowCheck {
+            table,
+            row: *row,
+            cells,
+            errors: &mut errors,
+            ok: true,
+        };
         let nip = c.required("nip", Nip::parse);
         let competency = c.required("kompetensi", Code::parse);
         let level = c.required("level", |s| {
@@ -96,13 +131,28 @@ pub fn parse_assessments(table: &Table) -> (Vec<(usize, Nip, CompetencyRecord)>,
         });
         let source = c.value("sumber").to_string();
         let date = c.required("tanggal", |s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
         });
-        if c.ok {
-            if let (Some(nip), Some(competency), Some(level), Some(assessed_on)) = (nip, competency, level, date) {
-                let source = if source.is_empty() { "assessment".to_string() } else { source };
-                out.push((*row, nip, CompetencyRecord { competency, level, source, assessed_on }));
-            }
+        if c.ok
+            && let (Some(nip), Some(competency), Some(level), Some(assessed_on)) =
+                (nip, competency, level, date)
+        {
+            let source = if source.is_empty() {
+                "assessment".to_string()
+            } else {
+                source
+            };
+            out.push((
+                *row,
+                nip,
+                CompetencyRecord {
+                    competency,
+                    level,
+                    source,
+                    assessed_on,
+                },
+            ));
         }
     }
     (out, errors)

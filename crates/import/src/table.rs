@@ -34,7 +34,11 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     // The delimiter is whichever of ';' and ',' the header uses more (Excel in an Indonesian
     // locale writes ';').
     let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
-    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let delimiter = if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -47,7 +51,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     };
     let mut headers = HashMap::new();
     for (i, cell) in header.iter().enumerate() {
-        let name = normalise(std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 })?);
+        let name =
+            normalise(std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 })?);
         if name.is_empty() {
             continue;
         }
@@ -65,7 +70,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     let mut row = 1;
     for record in records {
         let record = record.map_err(|e| malformed(row + 1, e))?;
-        let mut start = record.position().map_or(0, |p| p.byte() as usize).min(bytes.len());
+        let mut start = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .min(bytes.len());
         // After a CRLF-terminated record the reader stops between '\r' and '\n'.
         if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
             start += 1;
@@ -133,7 +141,10 @@ mod tests {
     fn semicolons_bom_crlf_and_header_case_are_handled() {
         let t = read_csv(b"\xEF\xBB\xBF NIP ;Nama\r\n\"198503122010011002\";\"Siti; S.Kom\"\r\n\r\n1;\"two\r\nlines\"\r\n5;6\r\n").unwrap();
         assert_eq!(t.rows.len(), 3);
-        assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4, 5]);
+        assert_eq!(
+            t.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![2, 4, 5]
+        );
         assert_eq!(t.rows[1].0, 4);
         assert_eq!(t.cell(&t.rows[0].1, "nip"), "198503122010011002");
         assert_eq!(t.cell(&t.rows[0].1, "nama"), "Siti; S.Kom");

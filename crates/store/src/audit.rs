@@ -6,8 +6,8 @@ use crate::error::Result;
 use crate::{Actor, Page};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, ColumnTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -54,7 +54,11 @@ pub struct AuditFilter {
 
 impl Store {
     /// Newest first.
-    pub async fn list_audit(&self, filter: AuditFilter, paging: Paging) -> Result<Page<AuditEntry>> {
+    pub async fn list_audit(
+        &self,
+        filter: AuditFilter,
+        paging: Paging,
+    ) -> Result<Page<AuditEntry>> {
         let mut q = audit::Entity::find();
         if let Some(e) = filter.entity {
             q = q.filter(audit::Column::Entity.eq(e));

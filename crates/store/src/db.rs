@@ -81,7 +81,10 @@ impl Store {
                 "SELECT EXISTS(SELECT 1 FROM units) AS present",
             ))
             .await?;
-        Ok(row.map(|r| r.try_get::<bool>("", "present")).transpose()?.unwrap_or(false))
+        Ok(row
+            .map(|r| r.try_get::<bool>("", "present"))
+            .transpose()?
+            .unwrap_or(false))
     }
 }
 

@@ -64,28 +64,56 @@ impl Resource for Employee {
         self.clone()
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        Ok(employee::Entity::find_by_id(key.to_string()).one(txn).await?.map(employee_from))
+        Ok(employee::Entity::find_by_id(key.to_string())
+            .one(txn)
+            .await?
+            .map(employee_from))
     }
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
             problems.push(FieldError::new("name", "must not be empty"));
         }
-        require_existing(txn, &mut problems, "units", "code", "unit", [("unit".to_string(), self.unit.as_str())]).await?;
+        require_existing(
+            txn,
+            &mut problems,
+            "units",
+            "code",
+            "unit",
+            [("unit".to_string(), self.unit.as_str())],
+        )
+        .await?;
         if let Some(p) = &self.position {
-            require_existing(txn, &mut problems, "positions", "code", "position", [("position".to_string(), p.as_str())]).await?;
+            require_existing(
+                txn,
+                &mut problems,
+                "positions",
+                "code",
+                "position",
+                [("position".to_string(), p.as_str())],
+            )
+            .await?;
         }
         if let Some(s) = &self.supervisor_nip {
             if s == &self.nip {
-                problems.push(FieldError::new("supervisor_nip", "an employee cannot supervise themselves"));
+                problems.push(FieldError::new(
+                    "supervisor_nip",
+                    "an employee cannot supervise themselves",
+                ));
             } else {
                 let chain = supervisor_chain(txn, s.as_str()).await?;
                 if chain.is_empty() {
-                    problems.push(FieldError::new("supervisor_nip", format!("no employee has the NIP {s}")));
+                    problems.push(FieldError::new(
+                        "supervisor_nip",
+                        format!("no employee has the NIP {s}"),
+                    ));
                 } else if chain.iter().any(|n| n == self.nip.as_str()) {
                     problems.push(FieldError::new(
                         "supervisor_nip",
-                        format!("{s} reports (directly or not) to {}; that would make a cycle", self.nip),
+                        format!(
+                            "{s} reports (directly or not) to {}; that would make a cycle",
+                            self.nip
+                        ),
                     ));
                 }
             }
@@ -108,7 +136,9 @@ impl Resource for Employee {
             employee::Entity::update(m).exec(txn).await?;
         } else {
             m.created_at = Set(now);
-            employee::Entity::insert(m).exec_without_returning(txn).await?;
+            employee::Entity::insert(m)
+                .exec_without_returning(txn)
+                .await?;
         }
         Ok(())
     }
@@ -163,7 +193,11 @@ impl Store {
         );
         let row = self
             .db
-            .query_one_raw(stmt(self.backend(), &sql, vec![p.clone().into(), subject.into()]))
+            .query_one_raw(stmt(
+                self.backend(),
+                &sql,
+                vec![p.clone().into(), subject.into()],
+            ))
             .await?
             .ok_or_else(|| StoreError::not_found("employee", subject))?;
         let supervisor: Option<String> = row.try_get("", "supervisor_nip")?;
@@ -238,8 +272,14 @@ impl Store {
              FROM employees e {filter_sql} ORDER BY e.nip LIMIT {} OFFSET {}",
             paging.limit, paging.offset
         );
-        let rows = self.db.query_all_raw(stmt(self.backend(), &list_sql, values)).await?;
-        let items = rows.iter().map(employee_from_row).collect::<Result<Vec<_>>>()?;
+        let rows = self
+            .db
+            .query_all_raw(stmt(self.backend(), &list_sql, values))
+            .await?;
+        let items = rows
+            .iter()
+            .map(employee_from_row)
+            .collect::<Result<Vec<_>>>()?;
         Ok(paging.page(items, total.max(0) as u64))
     }
 
@@ -251,7 +291,11 @@ impl Store {
         records: &[CompetencyRecord],
     ) -> Result<Recorded> {
         let txn = self.db.begin().await?;
-        if employee::Entity::find_by_id(nip.to_string()).one(&txn).await?.is_none() {
+        if employee::Entity::find_by_id(nip.to_string())
+            .one(&txn)
+            .await?
+            .is_none()
+        {
             return Err(StoreError::not_found("employee", nip));
         }
         let mut problems = Vec::new();
@@ -259,7 +303,15 @@ impl Store {
             .iter()
             .enumerate()
             .map(|(i, r)| (format!("[{i}].competency"), r.competency.as_str()));
-        require_existing(&txn, &mut problems, "competencies", "code", "competency", refs).await?;
+        require_existing(
+            &txn,
+            &mut problems,
+            "competencies",
+            "code",
+            "competency",
+            refs,
+        )
+        .await?;
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }

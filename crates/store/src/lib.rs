@@ -6,8 +6,8 @@
 
 mod audit;
 mod db;
-pub mod entity;
 mod employees;
+pub mod entity;
 mod error;
 mod reference;
 pub use reference::{Resource, SaveMode, Saved};
@@ -15,8 +15,8 @@ mod users;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use db::{Page, Paging, Store};
-pub use error::StoreError;
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
+pub use error::StoreError;
 pub use users::{NewUser, User};
 
 /// Who caused a change, as written to the audit log (a username, or `system:<what>`).

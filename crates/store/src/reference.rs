@@ -50,14 +50,26 @@ pub trait Resource: Sized + Serialize + PartialEq + Send + Sync {
         key: &str,
     ) -> impl Future<Output = Result<Option<Self>>> + Send;
     /// References to other records and rules spanning records; each problem names its field.
-    fn check(&self, txn: &DatabaseTransaction) -> impl Future<Output = Result<Vec<FieldError>>> + Send;
+    fn check(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> impl Future<Output = Result<Vec<FieldError>>> + Send;
     /// Writes the record; `exists` says whether to update in place and replace child lists.
-    fn write(&self, txn: &DatabaseTransaction, exists: bool) -> impl Future<Output = Result<()>> + Send;
+    fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl Store {
     /// Saves one reference record with its audit entry, or nothing at all.
-    pub async fn save<R: Resource>(&self, actor: &Actor, value: &R, mode: SaveMode) -> Result<Saved> {
+    pub async fn save<R: Resource>(
+        &self,
+        actor: &Actor,
+        value: &R,
+        mode: SaveMode,
+    ) -> Result<Saved> {
         let txn = self.db.begin().await?;
         let saved = save_in(&txn, actor, value, mode).await?;
         txn.commit().await?;
@@ -75,7 +87,10 @@ pub(crate) async fn save_in<R: Resource>(
     let before = R::load(txn, &key).await?;
     match (&before, mode) {
         (Some(_), SaveMode::Create) => {
-            return Err(StoreError::Conflict(format!("{} {key} already exists", R::ENTITY)));
+            return Err(StoreError::Conflict(format!(
+                "{} {key} already exists",
+                R::ENTITY
+            )));
         }
         (None, SaveMode::Update) => return Err(StoreError::not_found(R::ENTITY, key)),
         (Some(b), _) if *b == value.canonical() => return Ok(Saved::Unchanged),
@@ -91,7 +106,11 @@ pub(crate) async fn save_in<R: Resource>(
         None => ("create", serde_json::json!({"after": value})),
     };
     audit::record(txn, actor, action, R::ENTITY, &key, detail).await?;
-    Ok(if action == "create" { Saved::Created } else { Saved::Updated })
+    Ok(if action == "create" {
+        Saved::Created
+    } else {
+        Saved::Updated
+    })
 }
 
 /// The subset of `codes` present in `table.column`, in one query.
@@ -104,14 +123,21 @@ pub(crate) async fn existing<C: ConnectionTrait>(
     if codes.is_empty() {
         return Ok(HashSet::new());
     }
-    let unique: Vec<&str> = codes.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+    let unique: Vec<&str> = codes
+        .iter()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let placeholders: Vec<String> = (1..=unique.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {column} AS k FROM {table} WHERE {column} IN ({})",
         placeholders.join(", ")
     );
     let values: Vec<Value> = unique.iter().map(|c| Value::from(c.to_string())).collect();
-    let rows = conn.query_all_raw(stmt(conn.get_database_backend(), &sql, values)).await?;
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
     rows.iter()
         .map(|r| r.try_get::<String>("", "k").map_err(StoreError::from))
         .collect()
@@ -131,7 +157,10 @@ pub(crate) async fn require_existing<'a, C: ConnectionTrait>(
     let found = existing(conn, table, column, &codes).await?;
     for (field, code) in refs {
         if !found.contains(code) {
-            problems.push(FieldError::new(field, format!("no {what} has the code {code}")));
+            problems.push(FieldError::new(
+                field,
+                format!("no {what} has the code {code}"),
+            ));
         }
     }
     Ok(())
@@ -147,7 +176,10 @@ fn level(l: i16) -> Level {
 
 fn requirements(rows: Vec<(String, i16)>) -> Vec<LevelRequirement> {
     rows.into_iter()
-        .map(|(c, l)| LevelRequirement { competency: code(c), level: level(l) })
+        .map(|(c, l)| LevelRequirement {
+            competency: code(c),
+            level: level(l),
+        })
         .collect()
 }
 
@@ -173,7 +205,10 @@ fn unit_from(m: unit::Model) -> Unit {
 }
 
 /// The codes of a unit and all its ancestors, walking up from `start`.
-pub(crate) async fn unit_ancestors<C: ConnectionTrait>(conn: &C, start: &str) -> Result<Vec<String>> {
+pub(crate) async fn unit_ancestors<C: ConnectionTrait>(
+    conn: &C,
+    start: &str,
+) -> Result<Vec<String>> {
     let sql = "WITH RECURSIVE up(code, parent_code) AS ( \
                  SELECT code, parent_code FROM units WHERE code = $1 \
                  UNION SELECT u.code, u.parent_code FROM units u JOIN up ON u.code = up.parent_code) \
@@ -195,7 +230,10 @@ impl Resource for Unit {
         self.clone()
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        Ok(unit::Entity::find_by_id(key.to_string()).one(txn).await?.map(unit_from))
+        Ok(unit::Entity::find_by_id(key.to_string())
+            .one(txn)
+            .await?
+            .map(unit_from))
     }
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
@@ -205,17 +243,39 @@ impl Resource for Unit {
         if let Some(parent) = &self.parent {
             if parent == &self.code {
                 problems.push(FieldError::new("parent", "a unit cannot be its own parent"));
-            } else if unit::Entity::find_by_id(parent.to_string()).one(txn).await?.is_none() {
-                problems.push(FieldError::new("parent", format!("no unit has the code {parent}")));
-            } else if unit_ancestors(txn, parent.as_str()).await?.iter().any(|c| c == self.code.as_str()) {
+            } else if unit::Entity::find_by_id(parent.to_string())
+                .one(txn)
+                .await?
+                .is_none()
+            {
                 problems.push(FieldError::new(
                     "parent",
-                    format!("{parent} lies below {} in the unit tree; that would make a cycle", self.code),
+                    format!("no unit has the code {parent}"),
+                ));
+            } else if unit_ancestors(txn, parent.as_str())
+                .await?
+                .iter()
+                .any(|c| c == self.code.as_str())
+            {
+                problems.push(FieldError::new(
+                    "parent",
+                    format!(
+                        "{parent} lies below {} in the unit tree; that would make a cycle",
+                        self.code
+                    ),
                 ));
             }
         }
         if let Some(head) = &self.head_nip {
-            require_existing(txn, &mut problems, "employees", "nip", "employee", [("head_nip".to_string(), head.as_str())]).await?;
+            require_existing(
+                txn,
+                &mut problems,
+                "employees",
+                "nip",
+                "employee",
+                [("head_nip".to_string(), head.as_str())],
+            )
+            .await?;
         }
         Ok(problems)
     }
@@ -242,7 +302,10 @@ impl Resource for Unit {
 // ---------------------------------------------------------------------------------------------
 // Competencies
 
-async fn load_competencies<C: ConnectionTrait>(conn: &C, rows: Vec<competency::Model>) -> Result<Vec<Competency>> {
+async fn load_competencies<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<competency::Model>,
+) -> Result<Vec<Competency>> {
     let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
     let mut levels = group(
         competency_level::Entity::find()
@@ -268,7 +331,10 @@ async fn load_competencies<C: ConnectionTrait>(conn: &C, rows: Vec<competency::M
                 .remove(&m.code)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|l| LevelDescription { level: level(l.level), description: l.description })
+                .map(|l| LevelDescription {
+                    level: level(l.level),
+                    description: l.description,
+                })
                 .collect(),
             prerequisites: prereqs
                 .remove(&m.code)
@@ -280,7 +346,10 @@ async fn load_competencies<C: ConnectionTrait>(conn: &C, rows: Vec<competency::M
                     level: level(p.requires_level),
                 })
                 .collect(),
-            kind: m.kind.parse().unwrap_or(jenjang_core::kinds::CompetencyKind::Teknis),
+            kind: m
+                .kind
+                .parse()
+                .unwrap_or(jenjang_core::kinds::CompetencyKind::Teknis),
             code: code(m.code),
             name: m.name,
             description: m.description,
@@ -296,11 +365,15 @@ impl Resource for Competency {
     fn canonical(&self) -> Self {
         let mut c = self.clone();
         c.levels.sort_by_key(|l| l.level);
-        c.prerequisites.sort_by(|a, b| (a.for_level, &a.competency).cmp(&(b.for_level, &b.competency)));
+        c.prerequisites
+            .sort_by(|a, b| (a.for_level, &a.competency).cmp(&(b.for_level, &b.competency)));
         c
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        let Some(m) = competency::Entity::find_by_id(key.to_string()).one(txn).await? else {
+        let Some(m) = competency::Entity::find_by_id(key.to_string())
+            .one(txn)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(load_competencies(txn, vec![m]).await?.pop())
@@ -315,9 +388,22 @@ impl Resource for Competency {
             .iter()
             .enumerate()
             .filter(|(_, p)| p.competency != self.code)
-            .map(|(i, p)| (format!("prerequisites[{i}].competency"), p.competency.as_str()))
+            .map(|(i, p)| {
+                (
+                    format!("prerequisites[{i}].competency"),
+                    p.competency.as_str(),
+                )
+            })
             .collect();
-        require_existing(txn, &mut problems, "competencies", "code", "competency", others).await?;
+        require_existing(
+            txn,
+            &mut problems,
+            "competencies",
+            "code",
+            "competency",
+            others,
+        )
+        .await?;
         if !problems.is_empty() {
             return Ok(problems);
         }
@@ -328,11 +414,14 @@ impl Resource for Competency {
             .await?;
         let mut graph: HashMap<String, Vec<Prerequisite>> = HashMap::new();
         for p in stored {
-            graph.entry(p.competency_code).or_default().push(Prerequisite {
-                for_level: p.for_level as u8,
-                competency: p.requires_code,
-                level: p.requires_level as u8,
-            });
+            graph
+                .entry(p.competency_code)
+                .or_default()
+                .push(Prerequisite {
+                    for_level: p.for_level as u8,
+                    competency: p.requires_code,
+                    level: p.requires_level as u8,
+                });
         }
         graph.insert(
             self.code.to_string(),
@@ -345,13 +434,18 @@ impl Resource for Competency {
                 })
                 .collect(),
         );
-        let mut entries: Vec<(&str, &[Prerequisite])> =
-            graph.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+        let mut entries: Vec<(&str, &[Prerequisite])> = graph
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
         entries.sort_by_key(|(k, _)| *k);
         if let Some(cycle) = find_prerequisite_cycle(entries) {
             problems.push(FieldError::new(
                 "prerequisites",
-                format!("these prerequisites make a cycle: {}", describe_cycle(&cycle)),
+                format!(
+                    "these prerequisites make a cycle: {}",
+                    describe_cycle(&cycle)
+                ),
             ));
         }
         Ok(problems)
@@ -379,13 +473,17 @@ impl Resource for Competency {
                 .await?;
         } else {
             m.created_at = Set(now);
-            competency::Entity::insert(m).exec_without_returning(txn).await?;
+            competency::Entity::insert(m)
+                .exec_without_returning(txn)
+                .await?;
         }
         if !self.levels.is_empty() {
-            competency_level::Entity::insert_many(self.levels.iter().map(|l| competency_level::ActiveModel {
-                competency_code: Set(key.clone()),
-                level: Set(l.level.get() as i16),
-                description: Set(l.description.clone()),
+            competency_level::Entity::insert_many(self.levels.iter().map(|l| {
+                competency_level::ActiveModel {
+                    competency_code: Set(key.clone()),
+                    level: Set(l.level.get() as i16),
+                    description: Set(l.description.clone()),
+                }
             }))
             .exec_without_returning(txn)
             .await?;
@@ -409,7 +507,10 @@ impl Resource for Competency {
 // ---------------------------------------------------------------------------------------------
 // Programs
 
-async fn load_programs<C: ConnectionTrait>(conn: &C, rows: Vec<program::Model>) -> Result<Vec<Program>> {
+async fn load_programs<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<program::Model>,
+) -> Result<Vec<Program>> {
     let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
     let mut develops = group(
         program_develop::Entity::find()
@@ -434,7 +535,10 @@ async fn load_programs<C: ConnectionTrait>(conn: &C, rows: Vec<program::Model>) 
                 .remove(&m.code)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|d| Development { competency: code(d.competency_code), to_level: level(d.to_level) })
+                .map(|d| Development {
+                    competency: code(d.competency_code),
+                    to_level: level(d.to_level),
+                })
                 .collect(),
             requires: requirements(
                 requires
@@ -444,7 +548,10 @@ async fn load_programs<C: ConnectionTrait>(conn: &C, rows: Vec<program::Model>) 
                     .map(|r| (r.competency_code, r.level))
                     .collect(),
             ),
-            form: m.form.parse().unwrap_or(jenjang_core::kinds::ProgramForm::Kursus),
+            form: m
+                .form
+                .parse()
+                .unwrap_or(jenjang_core::kinds::ProgramForm::Kursus),
             code: code(m.code),
             title: m.title,
             jp: m.jp.max(0) as u32,
@@ -468,7 +575,10 @@ impl Resource for Program {
         p
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        let Some(m) = program::Entity::find_by_id(key.to_string()).one(txn).await? else {
+        let Some(m) = program::Entity::find_by_id(key.to_string())
+            .one(txn)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(load_programs(txn, vec![m]).await?.pop())
@@ -486,7 +596,15 @@ impl Resource for Program {
                     .enumerate()
                     .map(|(i, r)| (format!("requires[{i}].competency"), r.competency.as_str())),
             );
-        require_existing(txn, &mut problems, "competencies", "code", "competency", refs).await?;
+        require_existing(
+            txn,
+            &mut problems,
+            "competencies",
+            "code",
+            "competency",
+            refs,
+        )
+        .await?;
         Ok(problems)
     }
     async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
@@ -516,22 +634,28 @@ impl Resource for Program {
                 .await?;
         } else {
             m.created_at = Set(now);
-            program::Entity::insert(m).exec_without_returning(txn).await?;
+            program::Entity::insert(m)
+                .exec_without_returning(txn)
+                .await?;
         }
         if !self.develops.is_empty() {
-            program_develop::Entity::insert_many(self.develops.iter().map(|d| program_develop::ActiveModel {
-                program_code: Set(key.clone()),
-                competency_code: Set(d.competency.to_string()),
-                to_level: Set(d.to_level.get() as i16),
+            program_develop::Entity::insert_many(self.develops.iter().map(|d| {
+                program_develop::ActiveModel {
+                    program_code: Set(key.clone()),
+                    competency_code: Set(d.competency.to_string()),
+                    to_level: Set(d.to_level.get() as i16),
+                }
             }))
             .exec_without_returning(txn)
             .await?;
         }
         if !self.requires.is_empty() {
-            program_require::Entity::insert_many(self.requires.iter().map(|r| program_require::ActiveModel {
-                program_code: Set(key.clone()),
-                competency_code: Set(r.competency.to_string()),
-                level: Set(r.level.get() as i16),
+            program_require::Entity::insert_many(self.requires.iter().map(|r| {
+                program_require::ActiveModel {
+                    program_code: Set(key.clone()),
+                    competency_code: Set(r.competency.to_string()),
+                    level: Set(r.level.get() as i16),
+                }
             }))
             .exec_without_returning(txn)
             .await?;
@@ -543,7 +667,10 @@ impl Resource for Program {
 // ---------------------------------------------------------------------------------------------
 // Positions
 
-async fn load_positions<C: ConnectionTrait>(conn: &C, rows: Vec<position::Model>) -> Result<Vec<Position>> {
+async fn load_positions<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<position::Model>,
+) -> Result<Vec<Position>> {
     let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
     let mut reqs = group(
         position_requirement::Entity::find()
@@ -563,7 +690,10 @@ async fn load_positions<C: ConnectionTrait>(conn: &C, rows: Vec<position::Model>
                     .map(|r| (r.competency_code, r.level))
                     .collect(),
             ),
-            kind: m.kind.parse().unwrap_or(jenjang_core::kinds::PositionKind::Pelaksana),
+            kind: m
+                .kind
+                .parse()
+                .unwrap_or(jenjang_core::kinds::PositionKind::Pelaksana),
             code: code(m.code),
             name: m.name,
             unit: m.unit_code.map(code),
@@ -578,11 +708,15 @@ impl Resource for Position {
     }
     fn canonical(&self) -> Self {
         let mut p = self.clone();
-        p.requirements.sort_by(|a, b| a.competency.cmp(&b.competency));
+        p.requirements
+            .sort_by(|a, b| a.competency.cmp(&b.competency));
         p
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        let Some(m) = position::Entity::find_by_id(key.to_string()).one(txn).await? else {
+        let Some(m) = position::Entity::find_by_id(key.to_string())
+            .one(txn)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(load_positions(txn, vec![m]).await?.pop())
@@ -593,14 +727,31 @@ impl Resource for Position {
             problems.push(FieldError::new("name", "must not be empty"));
         }
         if let Some(unit) = &self.unit {
-            require_existing(txn, &mut problems, "units", "code", "unit", [("unit".to_string(), unit.as_str())]).await?;
+            require_existing(
+                txn,
+                &mut problems,
+                "units",
+                "code",
+                "unit",
+                [("unit".to_string(), unit.as_str())],
+            )
+            .await?;
         }
-        let refs = self
-            .requirements
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (format!("requirements[{i}].competency"), r.competency.as_str()));
-        require_existing(txn, &mut problems, "competencies", "code", "competency", refs).await?;
+        let refs = self.requirements.iter().enumerate().map(|(i, r)| {
+            (
+                format!("requirements[{i}].competency"),
+                r.competency.as_str(),
+            )
+        });
+        require_existing(
+            txn,
+            &mut problems,
+            "competencies",
+            "code",
+            "competency",
+            refs,
+        )
+        .await?;
         Ok(problems)
     }
     async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
@@ -622,7 +773,9 @@ impl Resource for Position {
                 .await?;
         } else {
             m.created_at = Set(now);
-            position::Entity::insert(m).exec_without_returning(txn).await?;
+            position::Entity::insert(m)
+                .exec_without_returning(txn)
+                .await?;
         }
         if !self.requirements.is_empty() {
             position_requirement::Entity::insert_many(self.requirements.iter().map(|r| {
@@ -666,7 +819,11 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("unit", code))
     }
 
-    pub async fn list_competencies(&self, paging: Paging, kind: Option<&str>) -> Result<Page<Competency>> {
+    pub async fn list_competencies(
+        &self,
+        paging: Paging,
+        kind: Option<&str>,
+    ) -> Result<Page<Competency>> {
         let mut q = competency::Entity::find();
         if let Some(k) = kind {
             q = q.filter(competency::Column::Kind.eq(k));
@@ -712,7 +869,11 @@ impl Store {
         Ok(load_programs(&self.db, vec![m]).await?.remove(0))
     }
 
-    pub async fn list_positions(&self, paging: Paging, unit: Option<&str>) -> Result<Page<Position>> {
+    pub async fn list_positions(
+        &self,
+        paging: Paging,
+        unit: Option<&str>,
+    ) -> Result<Page<Position>> {
         let mut q = position::Entity::find();
         if let Some(u) = unit {
             q = q.filter(position::Column::UnitCode.eq(u));

@@ -60,11 +60,22 @@ impl Store {
             .await?
             .is_some()
         {
-            return Err(StoreError::Conflict(format!("the username {} is taken", new.username)));
+            return Err(StoreError::Conflict(format!(
+                "the username {} is taken",
+                new.username
+            )));
         }
         if let Some(nip) = &new.nip {
             let mut problems: Vec<FieldError> = Vec::new();
-            require_existing(&txn, &mut problems, "employees", "nip", "employee", [("nip".to_string(), nip.as_str())]).await?;
+            require_existing(
+                &txn,
+                &mut problems,
+                "employees",
+                "nip",
+                "employee",
+                [("nip".to_string(), nip.as_str())],
+            )
+            .await?;
             if !problems.is_empty() {
                 return Err(StoreError::Invalid(problems));
             }
@@ -74,7 +85,9 @@ impl Store {
                 .await?
                 .is_some()
             {
-                return Err(StoreError::Conflict(format!("employee {nip} already has a login")));
+                return Err(StoreError::Conflict(format!(
+                    "employee {nip} already has a login"
+                )));
             }
         }
         let m = user::Entity::insert(user::ActiveModel {
@@ -115,13 +128,25 @@ impl Store {
                 created_at: Set(Utc::now()),
                 ..Default::default()
             }))
-            .on_conflict(OnConflict::column(user::Column::Username).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(user::Column::Username)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
             created += n;
         }
         if created > 0 {
-            audit::record(&txn, actor, "create", "user", "*", serde_json::json!({"created": created})).await?;
+            audit::record(
+                &txn,
+                actor,
+                "create",
+                "user",
+                "*",
+                serde_json::json!({"created": created}),
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(created)

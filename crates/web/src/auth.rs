@@ -11,12 +11,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{Body, Fields, finish};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::Utc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jenjang_core::access::{Action, Principal, authorize};
@@ -44,7 +44,10 @@ pub struct Auth {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth").field("secret", &"<redacted>").field("token_ttl", &self.token_ttl).finish()
+        f.debug_struct("Auth")
+            .field("secret", &"<redacted>")
+            .field("token_ttl", &self.token_ttl)
+            .finish()
     }
 }
 
@@ -91,14 +94,20 @@ impl Auth {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthorized("the token has expired"),
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("the token has expired")
+                }
                 _ => ApiError::Unauthorized("the token is not valid"),
             })
     }
@@ -118,8 +127,11 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 /// Checks a password against a stored hash (off the async runtime).
 pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        let parsed =
+            PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await?
 }
@@ -154,7 +166,9 @@ impl CurrentUser {
 fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
     if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
     }
     headers
         .get_all(COOKIE)
@@ -169,17 +183,27 @@ fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_or_cookie(&parts.headers)
-            .ok_or(ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_or_cookie(&parts.headers).ok_or(ApiError::Unauthorized(
+            "sign in first: send Authorization: Bearer <token>",
+        ))?;
         let claims = state.auth.verify(&token)?;
         let user = state
             .store
             .find_user(&claims.sub)
             .await?
             .filter(|u| u.active)
-            .ok_or(ApiError::Unauthorized("the login of this token no longer exists"))?;
-        Ok(CurrentUser(Principal { username: user.username, role: user.role, nip: user.nip }))
+            .ok_or(ApiError::Unauthorized(
+                "the login of this token no longer exists",
+            ))?;
+        Ok(CurrentUser(Principal {
+            username: user.username,
+            role: user.role,
+            nip: user.nip,
+        }))
     }
 }
 
@@ -221,7 +245,9 @@ pub async fn login(
     let (username, password) = finish(username.zip(password), errors)?;
 
     if let Err(not_until) = state.auth.limiter.check_key(&(username.to_lowercase(), ip)) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
         return Err(ApiError::RateLimited(wait.as_secs().max(1)));
     }
 
@@ -235,20 +261,33 @@ pub async fn login(
         _ => return Err(ApiError::Unauthorized("wrong username or password")),
     };
     let nip = user.nip.as_ref().map(|n| n.to_string());
-    let token = state.auth.issue(&user.username, user.role, nip.as_deref())?;
+    let token = state
+        .auth
+        .issue(&user.username, user.role, nip.as_deref())?;
     let ttl = state.auth.token_ttl.as_secs();
     let cookie = format!(
         "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={ttl}{}",
-        if state.auth.secure_cookie { "; Secure" } else { "" }
+        if state.auth.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     let body = LoginResponse {
         token,
         token_type: "Bearer",
         expires_in: ttl,
-        user: LoginUser { username: user.username, role: user.role, nip },
+        user: LoginUser {
+            username: user.username,
+            role: user.role,
+            nip,
+        },
     };
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
     Ok(response)
 }
 
@@ -268,5 +307,9 @@ pub async fn logout() -> Response {
     security(("bearer" = [])))]
 pub async fn me(user: CurrentUser) -> Json<LoginUser> {
     let p = user.0;
-    Json(LoginUser { username: p.username, role: p.role, nip: p.nip.map(|n| n.to_string()) })
+    Json(LoginUser {
+        username: p.username,
+        role: p.role,
+        nip: p.nip.map(|n| n.to_string()),
+    })
 }

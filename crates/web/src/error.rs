@@ -101,7 +101,9 @@ impl IntoResponse for ApiError {
         if let ApiError::RateLimited(seconds) = self
             && let Ok(v) = seconds.to_string().parse()
         {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         response
     }

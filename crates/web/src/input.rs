@@ -30,10 +30,13 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 pub fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::BODY_LIMIT),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
-        }
-        _ => ApiError::BadRequest(format!("the body is not valid JSON: {}", rejection.body_text())),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json".into(),
+        ),
+        _ => ApiError::BadRequest(format!(
+            "the body is not valid JSON: {}",
+            rejection.body_text()
+        )),
     }
 }
 
@@ -60,13 +63,24 @@ impl<'a> Fields<'a> {
     pub fn root(value: &'a Value, errors: &'a mut Vec<FieldError>) -> Self {
         let map = value.as_object();
         if map.is_none() {
-            errors.push(FieldError::new("", format!("expected a JSON object, found {}", type_name(value))));
+            errors.push(FieldError::new(
+                "",
+                format!("expected a JSON object, found {}", type_name(value)),
+            ));
         }
-        Fields { map, prefix: String::new(), errors }
+        Fields {
+            map,
+            prefix: String::new(),
+            errors,
+        }
     }
 
     fn path(&self, key: &str) -> String {
-        if self.prefix.is_empty() { key.to_string() } else { format!("{}.{key}", self.prefix) }
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
+        }
     }
 
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
@@ -103,20 +117,31 @@ impl<'a> Fields<'a> {
                 None
             }
             other => {
-                self.error(key, format!("expected a string, found {}", type_name(other)));
+                self.error(
+                    key,
+                    format!("expected a string, found {}", type_name(other)),
+                );
                 None
             }
         }
     }
 
     /// A required string parsed by a domain constructor.
-    pub fn parse<T, E: Display>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+    pub fn parse<T, E: Display>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let s = self.text(key)?;
         self.run(key, &s, parse)
     }
 
     /// An optional string parsed by a domain constructor.
-    pub fn opt_parse<T, E: Display>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<Option<T>> {
+    pub fn opt_parse<T, E: Display>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
         match self.opt_text(key) {
             None if self.get(key).is_some_and(|v| !v.is_string()) => None,
             None => Some(None),
@@ -124,7 +149,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn run<T, E: Display>(&mut self, key: &str, s: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+    fn run<T, E: Display>(
+        &mut self,
+        key: &str,
+        s: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         match parse(s) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -161,7 +191,10 @@ impl<'a> Fields<'a> {
                 None
             }
             None => {
-                self.error(key, format!("expected a whole number, found {}", type_name(v)));
+                self.error(
+                    key,
+                    format!("expected a whole number, found {}", type_name(v)),
+                );
                 None
             }
         }
@@ -169,18 +202,23 @@ impl<'a> Fields<'a> {
 
     /// A required competency level 1..5.
     pub fn level(&mut self, key: &str) -> Option<Level> {
-        self.int(key, i64::MIN, i64::MAX).and_then(|n| match Level::new(n) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                self.error(key, e.to_string());
-                None
-            }
-        })
+        self.int(key, i64::MIN, i64::MAX)
+            .and_then(|n| match Level::new(n) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    self.error(key, e.to_string());
+                    None
+                }
+            })
     }
 
     /// An optional array of objects, each read by `item`; none when absent. Returns `None`
     /// when any element failed.
-    pub fn list<T>(&mut self, key: &str, item: impl FnMut(&mut Fields<'_>) -> Option<T>) -> Option<Vec<T>> {
+    pub fn list<T>(
+        &mut self,
+        key: &str,
+        item: impl FnMut(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
         match self.get(key) {
             None => Some(Vec::new()),
             Some(v) => {
@@ -199,7 +237,10 @@ pub fn read_list<T>(
     mut item: impl FnMut(&mut Fields<'_>) -> Option<T>,
 ) -> Option<Vec<T>> {
     let Some(array) = value.as_array() else {
-        errors.push(FieldError::new(path, format!("expected an array, found {}", type_name(value))));
+        errors.push(FieldError::new(
+            path,
+            format!("expected an array, found {}", type_name(value)),
+        ));
         return None;
     };
     let mut out = Vec::with_capacity(array.len());
@@ -207,12 +248,19 @@ pub fn read_list<T>(
     for (i, element) in array.iter().enumerate() {
         let prefix = format!("{path}[{i}]");
         let Some(map) = element.as_object() else {
-            errors.push(FieldError::new(prefix, format!("expected an object, found {}", type_name(element))));
+            errors.push(FieldError::new(
+                prefix,
+                format!("expected an object, found {}", type_name(element)),
+            ));
             ok = false;
             continue;
         };
         let before = errors.len();
-        let mut fields = Fields { map: Some(map), prefix, errors };
+        let mut fields = Fields {
+            map: Some(map),
+            prefix,
+            errors,
+        };
         let parsed = item(&mut fields);
         match parsed {
             Some(v) if errors.len() == before => out.push(v),

@@ -38,7 +38,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, auth: Auth) -> Self {
-        AppState { store, auth: Arc::new(auth), metrics: Arc::new(metrics::Metrics::default()) }
+        AppState {
+            store,
+            auth: Arc::new(auth),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
     }
 }
 
@@ -93,7 +97,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -33,8 +33,16 @@ impl Default for Metrics {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register("http_request_duration_seconds", "Time to answer HTTP requests", latency.clone());
-        Metrics { registry, requests, latency }
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests",
+            latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+        }
     }
 }
 
@@ -62,8 +70,15 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let elapsed = started.elapsed().as_secs_f64();
     metrics
         .requests
-        .get_or_create(&vec![("method", method.clone()), ("route", route.clone()), ("status", status)])
+        .get_or_create(&vec![
+            ("method", method.clone()),
+            ("route", route.clone()),
+            ("status", status),
+        ])
         .inc();
-    metrics.latency.get_or_create(&vec![("method", method), ("route", route)]).observe(elapsed);
+    metrics
+        .latency
+        .get_or_create(&vec![("method", method), ("route", route)])
+        .observe(elapsed);
     response
 }

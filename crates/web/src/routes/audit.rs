@@ -30,9 +30,21 @@ pub struct AuditQuery {
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "a page of audit entries, newest first"), (status = 403)), security(("bearer" = [])))]
-pub async fn list_audit(State(s): State<AppState>, user: CurrentUser, Params(q): Params<AuditQuery>) -> ApiResult<Json<Page<AuditEntry>>> {
+pub async fn list_audit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<AuditQuery>,
+) -> ApiResult<Json<Page<AuditEntry>>> {
     user.require(Action::ReadAudit)?;
-    let filter = AuditFilter { entity: q.entity, key: q.key, actor: q.actor };
-    let paging = PageParams { limit: q.limit, offset: q.offset }.paging();
+    let filter = AuditFilter {
+        entity: q.entity,
+        key: q.key,
+        actor: q.actor,
+    };
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging();
     Ok(Json(s.store.list_audit(filter, paging).await?))
 }

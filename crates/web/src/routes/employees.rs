@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/employees", get(list_employees).post(create_employee))
         .route("/employees/{nip}", get(get_employee).put(update_employee))
-        .route("/employees/{nip}/competencies", get(get_competencies).put(record_competencies))
+        .route(
+            "/employees/{nip}/competencies",
+            get(get_competencies).put(record_competencies),
+        )
 }
 
 /// Checks that the caller may read `nip` (404 when it does not exist, 403 when out of scope).
@@ -42,7 +45,10 @@ fn read_employee(body: &Value, path: Option<&str>) -> ApiResult<Employee> {
             if let Some(b) = f.opt_text("nip")
                 && b != p
             {
-                f.error("nip", format!("must match the NIP in the path ({p}) or be left out"));
+                f.error(
+                    "nip",
+                    format!("must match the NIP in the path ({p}) or be left out"),
+                );
             }
             Nip::parse(p).ok()
         }
@@ -89,21 +95,41 @@ pub async fn list_employees(
     if let Some(unit) = &q.unit {
         s.store.get_unit(unit).await?;
     }
-    let filter = EmployeeFilter { unit: q.unit, supervisor_nip: q.supervisor_nip, position: q.position };
-    let paging = PageParams { limit: q.limit, offset: q.offset }.paging();
-    Ok(Json(s.store.list_employees(&filter, &employee_scope(&user.0), paging).await?))
+    let filter = EmployeeFilter {
+        unit: q.unit,
+        supervisor_nip: q.supervisor_nip,
+        position: q.position,
+    };
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging();
+    Ok(Json(
+        s.store
+            .list_employees(&filter, &employee_scope(&user.0), paging)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{nip}", tag = "employees", params(("nip" = String, Path)),
     responses((status = 200, body = Employee), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get_employee(State(s): State<AppState>, user: CurrentUser, Path(nip): Path<String>) -> ApiResult<Json<Employee>> {
+pub async fn get_employee(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<Employee>> {
     require_read(&s, &user, &nip).await?;
     Ok(Json(s.store.get_employee(&nip).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/employees", tag = "employees", request_body = Employee,
     responses((status = 201, body = Employee), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_employee(State(s): State<AppState>, user: CurrentUser, Body(body): Body) -> ApiResult<(StatusCode, Json<Employee>)> {
+pub async fn create_employee(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Employee>)> {
     user.require(Action::WriteReference)?;
     let e = read_employee(&body, None)?;
     s.store.save(&actor(&user), &e, SaveMode::Create).await?;
@@ -156,10 +182,20 @@ pub async fn record_competencies(
         let level = f.level("level");
         let source = f.opt_text("source").unwrap_or_else(|| "manual".to_string());
         let assessed_on = f.parse("assessed_on", |s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
         });
-        Some(CompetencyRecord { competency: competency?, level: level?, source, assessed_on: assessed_on? })
+        Some(CompetencyRecord {
+            competency: competency?,
+            level: level?,
+            source,
+            assessed_on: assessed_on?,
+        })
     });
     let records = finish(records, errors)?;
-    Ok(Json(s.store.record_competencies(&actor(&user), &nip, &records).await?))
+    Ok(Json(
+        s.store
+            .record_competencies(&actor(&user), &nip, &records)
+            .await?,
+    ))
 }

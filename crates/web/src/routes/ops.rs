@@ -10,7 +10,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -20,7 +22,10 @@ pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
         Ok(()) => (axum::http::StatusCode::OK, Json(json!({"status": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database unavailable"})))
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "database unavailable"})),
+            )
         }
     }
 }
@@ -28,11 +33,19 @@ pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], s.metrics.render())
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
 }
 
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, content_type = "application/json")))]
 pub async fn openapi() -> ApiResult<Json<Value>> {
-    serde_json::to_value(crate::openapi::document()).map(Json).map_err(|e| ApiError::Internal(e.into()))
+    serde_json::to_value(crate::openapi::document())
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.into()))
 }

@@ -22,8 +22,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/units", get(list_units).post(create_unit))
         .route("/units/{code}", get(get_unit).put(update_unit))
-        .route("/competencies", get(list_competencies).post(create_competency))
-        .route("/competencies/{code}", get(get_competency).put(update_competency))
+        .route(
+            "/competencies",
+            get(list_competencies).post(create_competency),
+        )
+        .route(
+            "/competencies/{code}",
+            get(get_competency).put(update_competency),
+        )
         .route("/programs", get(list_programs).post(create_program))
         .route("/programs/{code}", get(get_program).put(update_program))
         .route("/positions", get(list_positions).post(create_position))
@@ -38,7 +44,10 @@ fn key(f: &mut Fields<'_>, name: &str, path: Option<&str>) -> Option<Code> {
             if let Some(body) = f.opt_text(name)
                 && body != p
             {
-                f.error(name, format!("must match the code in the path ({p}) or be left out"));
+                f.error(
+                    name,
+                    format!("must match the code in the path ({p}) or be left out"),
+                );
             }
             Code::parse(p).ok()
         }
@@ -48,7 +57,10 @@ fn key(f: &mut Fields<'_>, name: &str, path: Option<&str>) -> Option<Code> {
 fn requirement(f: &mut Fields<'_>) -> Option<LevelRequirement> {
     let competency = f.parse("competency", Code::parse);
     let level = f.level("level");
-    Some(LevelRequirement { competency: competency?, level: level? })
+    Some(LevelRequirement {
+        competency: competency?,
+        level: level?,
+    })
 }
 
 fn read_unit(body: &Value, path: Option<&str>) -> ApiResult<Unit> {
@@ -58,7 +70,14 @@ fn read_unit(body: &Value, path: Option<&str>) -> ApiResult<Unit> {
     let name = f.text("name");
     let parent = f.opt_parse("parent", Code::parse);
     let head_nip = f.opt_parse("head_nip", Nip::parse);
-    let unit = (|| Some(Unit { code: code?, name: name?, parent: parent?, head_nip: head_nip? }))();
+    let unit = (|| {
+        Some(Unit {
+            code: code?,
+            name: name?,
+            parent: parent?,
+            head_nip: head_nip?,
+        })
+    })();
     finish(unit, errors)
 }
 
@@ -72,13 +91,20 @@ fn read_competency(body: &Value, path: Option<&str>) -> ApiResult<Competency> {
     let levels = f.list("levels", |f| {
         let level = f.level("level");
         let description = f.text("description");
-        Some(LevelDescription { level: level?, description: description? })
+        Some(LevelDescription {
+            level: level?,
+            description: description?,
+        })
     });
     let prerequisites = f.list("prerequisites", |f| {
         let for_level = f.level("for_level");
         let competency = f.parse("competency", Code::parse);
         let level = f.level("level");
-        Some(PrerequisiteDef { for_level: for_level?, competency: competency?, level: level? })
+        Some(PrerequisiteDef {
+            for_level: for_level?,
+            competency: competency?,
+            level: level?,
+        })
     });
     let competency = (|| {
         Some(Competency {
@@ -114,7 +140,10 @@ fn read_program(body: &Value, path: Option<&str>) -> ApiResult<Program> {
     let develops = f.list("develops", |f| {
         let competency = f.parse("competency", Code::parse);
         let to_level = f.level("to_level");
-        Some(Development { competency: competency?, to_level: to_level? })
+        Some(Development {
+            competency: competency?,
+            to_level: to_level?,
+        })
     });
     let requires = f.list("requires", requirement);
     if develops.as_ref().is_some_and(|d| d.is_empty()) {
@@ -153,11 +182,22 @@ fn read_position(body: &Value, path: Option<&str>) -> ApiResult<Position> {
     let kind = f.parse("kind", |s| s.parse::<PositionKind>());
     let unit = f.opt_parse("unit", Code::parse);
     let requirements = f.list("requirements", requirement);
-    let position =
-        (|| Some(Position { code: code?, name: name?, kind: kind?, unit: unit?, requirements: requirements? }))();
+    let position = (|| {
+        Some(Position {
+            code: code?,
+            name: name?,
+            kind: kind?,
+            unit: unit?,
+            requirements: requirements?,
+        })
+    })();
     if let Some(p) = &position {
         let mut v = Validator::new();
-        check_unique_competencies(&mut v, "requirements", p.requirements.iter().map(|r| &r.competency));
+        check_unique_competencies(
+            &mut v,
+            "requirements",
+            p.requirements.iter().map(|r| &r.competency),
+        );
         if let Err(more) = v.finish() {
             errors.extend(more);
         }
@@ -191,21 +231,37 @@ fn paging(limit: Option<u64>, offset: Option<u64>) -> jenjang_store::Paging {
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "reference", params(UnitFilter),
     responses((status = 200, description = "a page of units ordered by code")), security(("bearer" = [])))]
-pub async fn list_units(State(s): State<AppState>, user: CurrentUser, Params(q): Params<UnitFilter>) -> ApiResult<Json<Page<Unit>>> {
+pub async fn list_units(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<UnitFilter>,
+) -> ApiResult<Json<Page<Unit>>> {
     user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_units(paging(q.limit, q.offset), q.parent.as_deref()).await?))
+    Ok(Json(
+        s.store
+            .list_units(paging(q.limit, q.offset), q.parent.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "reference", params(("code" = String, Path)),
     responses((status = 200, body = Unit), (status = 404)), security(("bearer" = [])))]
-pub async fn get_unit(State(s): State<AppState>, user: CurrentUser, Path(code): Path<String>) -> ApiResult<Json<Unit>> {
+pub async fn get_unit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Unit>> {
     user.require(Action::ReadReference)?;
     Ok(Json(s.store.get_unit(&code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "reference", request_body = Unit,
     responses((status = 201, body = Unit), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_unit(State(s): State<AppState>, user: CurrentUser, Body(body): Body) -> ApiResult<(StatusCode, Json<Unit>)> {
+pub async fn create_unit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Unit>)> {
     user.require(Action::WriteReference)?;
     let unit = read_unit(&body, None)?;
     s.store.save(&actor(&user), &unit, SaveMode::Create).await?;
@@ -235,12 +291,20 @@ pub async fn list_competencies(
     Params(q): Params<KindFilter>,
 ) -> ApiResult<Json<Page<Competency>>> {
     user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_competencies(paging(q.limit, q.offset), q.kind.as_deref()).await?))
+    Ok(Json(
+        s.store
+            .list_competencies(paging(q.limit, q.offset), q.kind.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/competencies/{code}", tag = "reference", params(("code" = String, Path)),
     responses((status = 200, body = Competency), (status = 404)), security(("bearer" = [])))]
-pub async fn get_competency(State(s): State<AppState>, user: CurrentUser, Path(code): Path<String>) -> ApiResult<Json<Competency>> {
+pub async fn get_competency(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Competency>> {
     user.require(Action::ReadReference)?;
     Ok(Json(s.store.get_competency(&code).await?))
 }
@@ -276,21 +340,37 @@ pub async fn update_competency(
 
 #[utoipa::path(get, path = "/api/v1/programs", tag = "reference", params(KindFilter),
     responses((status = 200, description = "a page of programs ordered by code")), security(("bearer" = [])))]
-pub async fn list_programs(State(s): State<AppState>, user: CurrentUser, Params(q): Params<KindFilter>) -> ApiResult<Json<Page<Program>>> {
+pub async fn list_programs(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<KindFilter>,
+) -> ApiResult<Json<Page<Program>>> {
     user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_programs(paging(q.limit, q.offset), q.form.as_deref()).await?))
+    Ok(Json(
+        s.store
+            .list_programs(paging(q.limit, q.offset), q.form.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/programs/{code}", tag = "reference", params(("code" = String, Path)),
     responses((status = 200, body = Program), (status = 404)), security(("bearer" = [])))]
-pub async fn get_program(State(s): State<AppState>, user: CurrentUser, Path(code): Path<String>) -> ApiResult<Json<Program>> {
+pub async fn get_program(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Program>> {
     user.require(Action::ReadReference)?;
     Ok(Json(s.store.get_program(&code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/programs", tag = "reference", request_body = Program,
     responses((status = 201, body = Program), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_program(State(s): State<AppState>, user: CurrentUser, Body(body): Body) -> ApiResult<(StatusCode, Json<Program>)> {
+pub async fn create_program(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Program>)> {
     user.require(Action::WriteReference)?;
     let p = read_program(&body, None)?;
     s.store.save(&actor(&user), &p, SaveMode::Create).await?;
@@ -314,21 +394,37 @@ pub async fn update_program(
 
 #[utoipa::path(get, path = "/api/v1/positions", tag = "reference", params(KindFilter),
     responses((status = 200, description = "a page of positions ordered by code")), security(("bearer" = [])))]
-pub async fn list_positions(State(s): State<AppState>, user: CurrentUser, Params(q): Params<KindFilter>) -> ApiResult<Json<Page<Position>>> {
+pub async fn list_positions(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<KindFilter>,
+) -> ApiResult<Json<Page<Position>>> {
     user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_positions(paging(q.limit, q.offset), q.unit.as_deref()).await?))
+    Ok(Json(
+        s.store
+            .list_positions(paging(q.limit, q.offset), q.unit.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/positions/{code}", tag = "reference", params(("code" = String, Path)),
     responses((status = 200, body = Position), (status = 404)), security(("bearer" = [])))]
-pub async fn get_position(State(s): State<AppState>, user: CurrentUser, Path(code): Path<String>) -> ApiResult<Json<Position>> {
+pub async fn get_position(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Position>> {
     user.require(Action::ReadReference)?;
     Ok(Json(s.store.get_position(&code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/positions", tag = "reference", request_body = Position,
     responses((status = 201, body = Position), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_position(State(s): State<AppState>, user: CurrentUser, Body(body): Body) -> ApiResult<(StatusCode, Json<Position>)> {
+pub async fn create_position(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Position>)> {
     user.require(Action::WriteReference)?;
     let p = read_position(&body, None)?;
     s.store.save(&actor(&user), &p, SaveMode::Create).await?;
@@ -349,4 +445,3 @@ pub async fn update_position(
     s.store.save(&actor(&user), &p, SaveMode::Update).await?;
     Ok(Json(p))
 }
-
