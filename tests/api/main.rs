@@ -2,6 +2,7 @@
 //! PostgreSQL when JENJANG_TEST_DATABASE_URL is set). One binary, modules by capability.
 
 mod auth;
+mod cli;
 mod helpers;
 mod ops;
 mod reference;

@@ -315,3 +315,49 @@ async fn competency_levels_are_history_and_every_change_is_audited() {
         "Dinas Lingkungan Hidup Kabupaten Bulungan"
     );
 }
+
+#[tokio::test]
+async fn concurrent_writes_all_land_and_a_raced_duplicate_is_one_conflict() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let post_all = |bodies: Vec<Value>| {
+        let mut set = tokio::task::JoinSet::new();
+        for body in bodies {
+            let (client, url, hr) = (app.client.clone(), app.url("/api/v1/units"), hr.clone());
+            set.spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(hr)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            });
+        }
+        set.join_all()
+    };
+    let statuses = post_all(
+        (0..16).map(|i| json!({"code": format!("UPT-{i:02}"), "name": format!("UPT {i}"), "parent": "DINKES"})).collect(),
+    )
+    .await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    let statuses = post_all(vec![json!({"code": "UPT-SAME", "name": "UPT"}); 8]).await;
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+}

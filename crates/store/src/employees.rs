@@ -13,7 +13,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryResult, TransactionTrait, Value,
+    QueryResult, Value,
 };
 use serde::Serialize;
 
@@ -290,7 +290,7 @@ impl Store {
         nip: &str,
         records: &[CompetencyRecord],
     ) -> Result<Recorded> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         if employee::Entity::find_by_id(nip.to_string())
             .one(&txn)
             .await?

@@ -13,7 +13,7 @@ use jenjang_core::{Code, FieldError, Level, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, Value,
+    QueryOrder, QuerySelect, Value,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -70,7 +70,7 @@ impl Store {
         value: &R,
         mode: SaveMode,
     ) -> Result<Saved> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let saved = save_in(&txn, actor, value, mode).await?;
         txn.commit().await?;
         Ok(saved)

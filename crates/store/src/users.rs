@@ -10,7 +10,7 @@ use jenjang_core::kinds::Role;
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -53,7 +53,7 @@ impl Store {
 
     /// Creates a login; a taken username or NIP is a conflict.
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         if user::Entity::find()
             .filter(user::Column::Username.eq(new.username.as_str()))
             .one(&txn)
@@ -116,7 +116,7 @@ impl Store {
 
     /// Creates the logins that do not exist yet (by username); returns how many were created.
     pub async fn ensure_users(&self, actor: &Actor, users: Vec<NewUser>) -> Result<u64> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let mut created = 0;
         for chunk in users.chunks(200) {
             let n = user::Entity::insert_many(chunk.iter().map(|u| user::ActiveModel {

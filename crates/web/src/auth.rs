@@ -39,6 +39,7 @@ pub struct Auth {
     validation: Validation,
     pub token_ttl: Duration,
     pub secure_cookie: bool,
+    dummy_hash: String,
     limiter: DefaultKeyedRateLimiter<(String, IpAddr)>,
 }
 
@@ -79,6 +80,10 @@ impl Auth {
             validation,
             token_ttl,
             secure_cookie: false,
+            dummy_hash: Argon2::default()
+                .hash_password(b"no such user")
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }
     }
@@ -252,10 +257,12 @@ pub async fn login(
     }
 
     let user = state.store.find_user(&username).await?.filter(|u| u.active);
-    let valid = match &user {
-        Some(u) => verify_password(password, u.password_hash.clone()).await?,
-        None => false,
+    // An unknown username costs a hash check too, so response times do not reveal which exist.
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => state.auth.dummy_hash.clone(),
     };
+    let valid = verify_password(password, hash).await? && user.is_some();
     let user = match (user, valid) {
         (Some(u), true) => u,
         _ => return Err(ApiError::Unauthorized("wrong username or password")),
