@@ -12,8 +12,8 @@ use jenjang_core::reference::*;
 use jenjang_core::{Code, FieldError, Level, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -162,6 +162,28 @@ pub(crate) async fn require_existing<'a, C: ConnectionTrait>(
                 format!("no {what} has the code {code}"),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Replaces the child rows of one parent: deletes the stored ones (when the parent existed) and
+/// inserts `rows` in one statement.
+async fn replace_children<E, A>(
+    txn: &DatabaseTransaction,
+    parent: E::Column,
+    key: &str,
+    existed: bool,
+    rows: Vec<A>,
+) -> Result<()>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    if existed {
+        E::delete_many().filter(parent.eq(key)).exec(txn).await?;
+    }
+    if !rows.is_empty() {
+        E::insert_many(rows).exec_without_returning(txn).await?;
     }
     Ok(())
 }
@@ -463,43 +485,43 @@ impl Resource for Competency {
         };
         if exists {
             competency::Entity::update(m).exec(txn).await?;
-            competency_level::Entity::delete_many()
-                .filter(competency_level::Column::CompetencyCode.eq(key.clone()))
-                .exec(txn)
-                .await?;
-            competency_prerequisite::Entity::delete_many()
-                .filter(competency_prerequisite::Column::CompetencyCode.eq(key.clone()))
-                .exec(txn)
-                .await?;
         } else {
             m.created_at = Set(now);
             competency::Entity::insert(m)
                 .exec_without_returning(txn)
                 .await?;
         }
-        if !self.levels.is_empty() {
-            competency_level::Entity::insert_many(self.levels.iter().map(|l| {
-                competency_level::ActiveModel {
+        replace_children(
+            txn,
+            competency_level::Column::CompetencyCode,
+            &key,
+            exists,
+            self.levels
+                .iter()
+                .map(|l| competency_level::ActiveModel {
                     competency_code: Set(key.clone()),
                     level: Set(l.level.get() as i16),
                     description: Set(l.description.clone()),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
-        if !self.prerequisites.is_empty() {
-            competency_prerequisite::Entity::insert_many(self.prerequisites.iter().map(|p| {
-                competency_prerequisite::ActiveModel {
+                })
+                .collect(),
+        )
+        .await?;
+        replace_children(
+            txn,
+            competency_prerequisite::Column::CompetencyCode,
+            &key,
+            exists,
+            self.prerequisites
+                .iter()
+                .map(|p| competency_prerequisite::ActiveModel {
                     competency_code: Set(key.clone()),
                     for_level: Set(p.for_level.get() as i16),
                     requires_code: Set(p.competency.to_string()),
                     requires_level: Set(p.level.get() as i16),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
+                })
+                .collect(),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -624,42 +646,42 @@ impl Resource for Program {
         };
         if exists {
             program::Entity::update(m).exec(txn).await?;
-            program_develop::Entity::delete_many()
-                .filter(program_develop::Column::ProgramCode.eq(key.clone()))
-                .exec(txn)
-                .await?;
-            program_require::Entity::delete_many()
-                .filter(program_require::Column::ProgramCode.eq(key.clone()))
-                .exec(txn)
-                .await?;
         } else {
             m.created_at = Set(now);
             program::Entity::insert(m)
                 .exec_without_returning(txn)
                 .await?;
         }
-        if !self.develops.is_empty() {
-            program_develop::Entity::insert_many(self.develops.iter().map(|d| {
-                program_develop::ActiveModel {
+        replace_children(
+            txn,
+            program_develop::Column::ProgramCode,
+            &key,
+            exists,
+            self.develops
+                .iter()
+                .map(|d| program_develop::ActiveModel {
                     program_code: Set(key.clone()),
                     competency_code: Set(d.competency.to_string()),
                     to_level: Set(d.to_level.get() as i16),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
-        if !self.requires.is_empty() {
-            program_require::Entity::insert_many(self.requires.iter().map(|r| {
-                program_require::ActiveModel {
+                })
+                .collect(),
+        )
+        .await?;
+        replace_children(
+            txn,
+            program_require::Column::ProgramCode,
+            &key,
+            exists,
+            self.requires
+                .iter()
+                .map(|r| program_require::ActiveModel {
                     program_code: Set(key.clone()),
                     competency_code: Set(r.competency.to_string()),
                     level: Set(r.level.get() as i16),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
+                })
+                .collect(),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -767,27 +789,27 @@ impl Resource for Position {
         };
         if exists {
             position::Entity::update(m).exec(txn).await?;
-            position_requirement::Entity::delete_many()
-                .filter(position_requirement::Column::PositionCode.eq(key.clone()))
-                .exec(txn)
-                .await?;
         } else {
             m.created_at = Set(now);
             position::Entity::insert(m)
                 .exec_without_returning(txn)
                 .await?;
         }
-        if !self.requirements.is_empty() {
-            position_requirement::Entity::insert_many(self.requirements.iter().map(|r| {
-                position_requirement::ActiveModel {
+        replace_children(
+            txn,
+            position_requirement::Column::PositionCode,
+            &key,
+            exists,
+            self.requirements
+                .iter()
+                .map(|r| position_requirement::ActiveModel {
                     position_code: Set(key.clone()),
                     competency_code: Set(r.competency.to_string()),
                     level: Set(r.level.get() as i16),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
+                })
+                .collect(),
+        )
+        .await?;
         Ok(())
     }
 }
