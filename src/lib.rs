@@ -19,6 +19,8 @@ pub struct ServerSettings {
     pub jwt_secret: Option<String>,
     pub token_ttl: Duration,
     pub login_attempts_per_minute: u32,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -30,6 +32,7 @@ impl std::fmt::Debug for ServerSettings {
             )
             .field("token_ttl", &self.token_ttl)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("body_limit", &self.body_limit)
             .finish()
     }
 }
@@ -40,6 +43,7 @@ impl Default for ServerSettings {
             jwt_secret: None,
             token_ttl: Duration::from_secs(8 * 3600),
             login_attempts_per_minute: 10,
+            body_limit: jenjang_web::DEFAULT_BODY_LIMIT,
         }
     }
 }
@@ -139,5 +143,7 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
         settings.token_ttl,
         settings.login_attempts_per_minute,
     );
-    Ok(AppState::new(store, auth))
+    let mut state = AppState::new(store, auth);
+    state.body_limit = settings.body_limit;
+    Ok(state)
 }

@@ -52,6 +52,9 @@ enum Command {
         /// Login attempts allowed per username and client address per minute.
         #[arg(long, env = "JENJANG_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
         login_attempts_per_minute: u32,
+        /// The largest request body accepted, in bytes (larger ones answer 413).
+        #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
+        body_limit_bytes: usize,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -156,11 +159,13 @@ async fn run(cli: Cli) -> Result<()> {
             jwt_secret,
             token_ttl_minutes,
             login_attempts_per_minute,
+            body_limit_bytes,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
                 token_ttl: Duration::from_secs(token_ttl_minutes.max(1) * 60),
                 login_attempts_per_minute,
+                body_limit: body_limit_bytes,
             };
             serve(addr, db, no_demo, settings).await
         }

@@ -361,3 +361,27 @@ async fn concurrent_writes_all_land_and_a_raced_duplicate_is_one_conflict() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn the_body_limit_is_configurable() {
+    let app = spawn_app_with(jenjang::ServerSettings {
+        jwt_secret: Some(SECRET.into()),
+        body_limit: 2000,
+        ..Default::default()
+    })
+    .await;
+    let hr = app.token("hr").await;
+    let (status, body) = app
+        .post(
+            &hr,
+            "/api/v1/units",
+            &json!({"code": "X", "name": "a".repeat(3000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body["error"]["message"].as_str().unwrap().contains("2000"));
+    let (status, _) = app
+        .post(&hr, "/api/v1/units", &json!({"code": "X", "name": "UPT X"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}

@@ -5,6 +5,7 @@
 //! (`Code::parse`, `Nip::parse`, `Level::new`, the enumerations) and collecting a `FieldError`
 //! with a JSON path (`levels[2].level`) for every problem, so the 422 names all of them.
 
+use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -16,20 +17,20 @@ use std::fmt::Display;
 /// A JSON body whose rejections answer in the API's error shape.
 pub struct Body(pub Value);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl FromRequest<AppState> for Body {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match axum::Json::<Value>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+            Err(rejection) => Err(json_rejection(rejection, state.body_limit)),
         }
     }
 }
 
-pub fn json_rejection(rejection: JsonRejection) -> ApiError {
+pub fn json_rejection(rejection: JsonRejection, body_limit: usize) -> ApiError {
     match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::BODY_LIMIT),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
             "send the body as JSON with Content-Type: application/json".into(),
         ),

@@ -25,8 +25,8 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{hash_password, verify_password};
 
-/// The largest request body accepted, in bytes (imports have their own, larger limit).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The default largest request body accepted, in bytes.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -34,6 +34,8 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Auth>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The largest request body accepted, in bytes; larger ones answer 413.
+    pub body_limit: usize,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             store,
             auth: Arc::new(auth),
             metrics: Arc::new(metrics::Metrics::default()),
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 }
@@ -70,12 +73,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::employees::router())
         .merge(routes::audit::router());
     let metrics = state.metrics.clone();
+    let body_limit = state.body_limit;
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
