@@ -6,12 +6,15 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod catalog;
 pub mod code;
+pub mod gap;
 pub mod graph;
 pub mod kinds;
 pub mod level;
 pub mod nip;
 pub mod predikat;
+pub mod recommend;
 pub mod reference;
 pub mod validation;
 
