@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_reference_model;
+mod m20261123_000002_analytics;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_reference_model::Migration)]
+        vec![
+            Box::new(m20261123_000001_reference_model::Migration),
+            Box::new(m20261123_000002_analytics::Migration),
+        ]
     }
 }

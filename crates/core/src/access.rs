@@ -38,6 +38,11 @@ pub enum Action {
     ReadEmployee(Relation),
     /// Record an evaluation of the employee.
     EvaluateEmployee(Relation),
+    /// Read the analyses of a unit subtree (needs analysis, training plans, org-need progress).
+    /// The flag says whether the unit lies within a subtree the principal heads.
+    AnalyseUnit { in_led_subtree: bool },
+    /// Record organisational needs for a unit subtree.
+    PlanForUnit { in_led_subtree: bool },
     /// Bulk imports.
     Import,
     /// Read the audit log.
@@ -63,6 +68,9 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
             org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
         }
         Action::EvaluateEmployee(r) => org_wide || r.is_direct_supervisor,
+        Action::AnalyseUnit { in_led_subtree } | Action::PlanForUnit { in_led_subtree } => {
+            org_wide || (role == Leader && in_led_subtree)
+        }
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -143,6 +151,41 @@ mod tests {
             (Leader, Action::ReadAudit, false),
             (Hr, Action::ManageUsers, false),
             (Admin, Action::ManageUsers, true),
+            (
+                Leader,
+                Action::AnalyseUnit {
+                    in_led_subtree: true,
+                },
+                true,
+            ),
+            (
+                Leader,
+                Action::AnalyseUnit {
+                    in_led_subtree: false,
+                },
+                false,
+            ),
+            (
+                Supervisor,
+                Action::AnalyseUnit {
+                    in_led_subtree: true,
+                },
+                false,
+            ),
+            (
+                Staff,
+                Action::PlanForUnit {
+                    in_led_subtree: false,
+                },
+                false,
+            ),
+            (
+                Hr,
+                Action::PlanForUnit {
+                    in_led_subtree: false,
+                },
+                true,
+            ),
         ];
         for (role, action, expected) in table {
             assert_eq!(

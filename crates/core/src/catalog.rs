@@ -36,6 +36,7 @@ pub struct LevelPrerequisite {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     codes: Vec<String>,
+    names: Vec<String>,
     index: HashMap<String, u32>,
     prerequisites: Vec<Vec<LevelPrerequisite>>,
     programs: Vec<ProgramInfo>,
@@ -62,6 +63,12 @@ impl Catalog {
             .enumerate()
             .map(|(i, c)| (c.clone(), i as u32))
             .collect();
+        let mut names = vec![String::new(); codes.len()];
+        for c in competencies {
+            if let Some(&i) = index.get(c.code.as_str()) {
+                names[i as usize] = c.name.clone();
+            }
+        }
         let mut prerequisites = vec![Vec::new(); codes.len()];
         for c in competencies {
             let Some(&ci) = index.get(c.code.as_str()) else {
@@ -122,6 +129,7 @@ impl Catalog {
             .collect();
         Catalog {
             codes,
+            names,
             index,
             prerequisites,
             programs: infos,
@@ -140,6 +148,10 @@ impl Catalog {
 
     pub fn competency_code(&self, c: u32) -> &str {
         &self.codes[c as usize]
+    }
+
+    pub fn competency_name(&self, c: u32) -> &str {
+        &self.names[c as usize]
     }
 
     pub fn prerequisites(&self, c: u32) -> &[LevelPrerequisite] {

@@ -172,6 +172,21 @@ const LED_UNITS: &str = "led(code) AS ( \
     SELECT code FROM units WHERE head_nip = $1 \
     UNION SELECT u.code FROM units u JOIN led ON u.parent_code = led.code)";
 
+/// Recomputes an employee's current level per competency (the latest dated record; the later
+/// recorded one on the same date) from the history.
+pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(conn: &C, nip: &str) -> Result<()> {
+    let sql = "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
+               SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
+               WHERE r.nip = $1 AND r.id = (SELECT r2.id FROM competency_records r2 \
+                   WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
+                   ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
+               ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
+                   assessed_on = excluded.assessed_on, record_id = excluded.record_id";
+    conn.execute_raw(stmt(conn.get_database_backend(), sql, vec![nip.into()]))
+        .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn get_employee(&self, nip: &str) -> Result<Employee> {
         employee::Entity::find_by_id(nip.to_string())
@@ -209,6 +224,27 @@ impl Store {
         })
     }
 
+    /// Whether `unit` lies within a unit subtree that `nip` heads; not-found for an unknown unit.
+    pub async fn leads_unit(&self, nip: Option<&Nip>, unit: &str) -> Result<bool> {
+        self.get_unit(unit).await?;
+        let Some(nip) = nip else { return Ok(false) };
+        let sql =
+            format!("WITH RECURSIVE {LED_UNITS} SELECT COUNT(*) AS n FROM led WHERE code = $2");
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &sql,
+                vec![nip.as_str().into(), unit.into()],
+            ))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0)
+            > 0)
+    }
+
     /// Employees the scope allows, filtered, ordered by NIP; one query for the page, one count.
     pub async fn list_employees(
         &self,
@@ -235,10 +271,7 @@ impl Store {
         }
         if let Some(unit) = &filter.unit {
             let p = param(&mut values, unit.clone());
-            ctes.push(format!(
-                "sub(code) AS (SELECT code FROM units WHERE code = {p} \
-                 UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code)"
-            ));
+            ctes.push(crate::analytics::SUBTREE.replace("$1", &p));
             conds.push("e.unit_code IN (SELECT code FROM sub)".into());
         }
         if let Some(s) = &filter.supervisor_nip {
@@ -344,6 +377,7 @@ impl Store {
             recorded += inserted;
         }
         if recorded > 0 {
+            refresh_current_levels(&txn, nip).await?;
             audit::record(
                 &txn,
                 actor,

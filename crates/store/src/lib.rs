@@ -4,11 +4,13 @@
 //! list, children fetched for a whole page at once; never a query per row).
 #![forbid(unsafe_code)]
 
+mod analytics;
 mod audit;
 mod db;
 mod employees;
 pub mod entity;
 mod error;
+mod org_needs;
 mod reference;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;
@@ -17,6 +19,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use db::{Page, Paging, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
 pub use error::StoreError;
+pub use org_needs::{NewOrgNeed, OrgNeedRecord};
 pub use users::{NewUser, User};
 
 /// Who caused a change, as written to the audit log (a username, or `system:<what>`).

@@ -324,7 +324,7 @@ impl Resource for Unit {
 // ---------------------------------------------------------------------------------------------
 // Competencies
 
-async fn load_competencies<C: ConnectionTrait>(
+pub(crate) async fn load_competencies<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<competency::Model>,
 ) -> Result<Vec<Competency>> {
@@ -529,7 +529,7 @@ impl Resource for Competency {
 // ---------------------------------------------------------------------------------------------
 // Programs
 
-async fn load_programs<C: ConnectionTrait>(
+pub(crate) async fn load_programs<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<program::Model>,
 ) -> Result<Vec<Program>> {
@@ -689,7 +689,7 @@ impl Resource for Program {
 // ---------------------------------------------------------------------------------------------
 // Positions
 
-async fn load_positions<C: ConnectionTrait>(
+pub(crate) async fn load_positions<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<position::Model>,
 ) -> Result<Vec<Position>> {

@@ -3,6 +3,7 @@
 //! lives), error mapping and the OpenAPI document.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod auth;
 pub mod error;
 mod extract;
@@ -34,6 +35,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Auth>,
     pub metrics: Arc<metrics::Metrics>,
+    pub analytics: Arc<analytics::Analytics>,
     /// The largest request body accepted, in bytes; larger ones answer 413.
     pub body_limit: usize,
 }
@@ -44,6 +46,7 @@ impl AppState {
             store,
             auth: Arc::new(auth),
             metrics: Arc::new(metrics::Metrics::default()),
+            analytics: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -71,7 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(routes::ops::openapi))
         .merge(routes::reference::router())
         .merge(routes::employees::router())
-        .merge(routes::audit::router());
+        .merge(routes::audit::router())
+        .merge(routes::analysis::router());
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
     Router::new()

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{audit, employees, ops, reference};
+use crate::routes::{analysis, audit, employees, ops, reference};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -21,6 +21,9 @@ as {field, message}, with JSON paths such as levels[2].level."),
         employees::list_employees, employees::get_employee, employees::create_employee, employees::update_employee,
         employees::get_competencies, employees::record_competencies,
         audit::list_audit,
+        analysis::employee_gaps, analysis::employee_recommendations, analysis::unit_needs_analysis,
+        analysis::training_plan, analysis::create_org_need, analysis::list_org_needs, analysis::get_org_need,
+        analysis::org_need_progress,
     ),
     modifiers(&BearerAuth)
 )]

@@ -6,6 +6,7 @@ pub mod competency_level;
 pub mod competency_prerequisite;
 pub mod competency_record;
 pub mod employee;
+pub mod org_need;
 pub mod position;
 pub mod position_requirement;
 pub mod program;

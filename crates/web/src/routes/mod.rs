@@ -1,5 +1,6 @@
 //! The JSON API, one module per resource; each owns its routes.
 
+pub mod analysis;
 pub mod audit;
 pub mod employees;
 pub mod ops;

@@ -1,0 +1,254 @@
+//! The organisation as analyses see it: the unit tree, position standards, organisational needs
+//! and a population of employees with their current levels, in compact arrays. Built by the
+//! store with set-based queries; everything here is pure.
+
+use crate::catalog::Catalog;
+use crate::gap::{Gap, Requirement, Source, gaps};
+use crate::kinds::PositionKind;
+use crate::recommend::{Recommendation, recommend};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// The unit tree by index.
+#[derive(Debug, Clone, Default)]
+pub struct UnitTree {
+    codes: Vec<String>,
+    parent: Vec<Option<u32>>,
+    index: HashMap<String, u32>,
+}
+
+impl UnitTree {
+    /// From (code, parent code) pairs; unknown parents are treated as roots.
+    pub fn new(units: &[(String, Option<String>)]) -> Self {
+        let index: HashMap<String, u32> = units
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| (c.clone(), i as u32))
+            .collect();
+        let parent = units
+            .iter()
+            .map(|(_, p)| p.as_ref().and_then(|p| index.get(p).copied()))
+            .collect();
+        UnitTree {
+            codes: units.iter().map(|(c, _)| c.clone()).collect(),
+            parent,
+            index,
+        }
+    }
+
+    pub fn index(&self, code: &str) -> Option<u32> {
+        self.index.get(code).copied()
+    }
+
+    pub fn code(&self, u: u32) -> &str {
+        &self.codes[u as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Whether `u` is `ancestor` or lies below it.
+    pub fn within(&self, u: u32, ancestor: u32) -> bool {
+        let mut cur = Some(u);
+        let mut steps = 0;
+        while let Some(x) = cur {
+            if x == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > self.codes.len() {
+                return false;
+            }
+            cur = self.parent[x as usize];
+        }
+        false
+    }
+
+    /// For each unit, whether it lies within `ancestor` (one pass, for filtering populations).
+    pub fn subtree_mask(&self, ancestor: u32) -> Vec<bool> {
+        (0..self.codes.len() as u32)
+            .map(|u| self.within(u, ancestor))
+            .collect()
+    }
+}
+
+/// A position's competency standard.
+#[derive(Debug, Clone)]
+pub struct PositionStandard {
+    pub code: String,
+    pub kind: PositionKind,
+    pub requirements: Vec<(u32, u8)>,
+}
+
+/// An organisational need: employees of a unit subtree (optionally of one position kind) should
+/// hold `competency` at `level`; `target_share` of them by `due`.
+#[derive(Debug, Clone)]
+pub struct OrgNeed {
+    pub id: i64,
+    pub unit: u32,
+    pub competency: u32,
+    pub level: u8,
+    pub target_share: f64,
+    pub position_kind: Option<PositionKind>,
+    pub due: NaiveDate,
+    pub priority: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Organisation {
+    pub catalog: Catalog,
+    pub units: UnitTree,
+    pub positions: Vec<PositionStandard>,
+    position_index: HashMap<String, u32>,
+    pub needs: Vec<OrgNeed>,
+}
+
+/// One employee of a population.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub nip: String,
+    pub unit: u32,
+    pub position: Option<u32>,
+}
+
+/// Employees and their current levels, `levels` flat with `catalog.competency_count()` per member.
+#[derive(Debug, Clone, Default)]
+pub struct Population {
+    pub members: Vec<Member>,
+    pub levels: Vec<u8>,
+}
+
+impl Population {
+    pub fn levels_of(&self, i: usize, width: usize) -> &[u8] {
+        &self.levels[i * width..(i + 1) * width]
+    }
+}
+
+impl Organisation {
+    pub fn new(
+        catalog: Catalog,
+        units: UnitTree,
+        positions: Vec<PositionStandard>,
+        needs: Vec<OrgNeed>,
+    ) -> Self {
+        let position_index = positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.clone(), i as u32))
+            .collect();
+        Organisation {
+            catalog,
+            units,
+            positions,
+            position_index,
+            needs,
+        }
+    }
+
+    pub fn position(&self, code: &str) -> Option<u32> {
+        self.position_index.get(code).copied()
+    }
+
+    /// Whether a need applies to an employee of `unit` holding `position`.
+    pub fn need_applies(&self, need: &OrgNeed, unit: u32, position: Option<u32>) -> bool {
+        self.units.within(unit, need.unit)
+            && need
+                .position_kind
+                .is_none_or(|k| position.is_some_and(|p| self.positions[p as usize].kind == k))
+    }
+
+    /// Everything required of an employee: the position standard (weight 1), a target
+    /// position's standard (weight 1) and the organisational needs that apply (their priority).
+    pub fn requirements(
+        &self,
+        unit: u32,
+        position: Option<u32>,
+        target: Option<u32>,
+    ) -> Vec<Requirement> {
+        let mut out = Vec::new();
+        if let Some(p) = position {
+            out.extend(
+                self.positions[p as usize]
+                    .requirements
+                    .iter()
+                    .map(|&(c, l)| Requirement {
+                        competency: c,
+                        level: l,
+                        source: Source::Position,
+                        weight: 1,
+                    }),
+            );
+        }
+        if let Some(t) = target {
+            let std = &self.positions[t as usize];
+            out.extend(std.requirements.iter().map(|&(c, l)| Requirement {
+                competency: c,
+                level: l,
+                source: Source::TargetPosition(std.code.clone()),
+                weight: 1,
+            }));
+        }
+        for need in &self.needs {
+            if self.need_applies(need, unit, position) {
+                out.push(Requirement {
+                    competency: need.competency,
+                    level: need.level,
+                    source: Source::OrgNeed(need.id),
+                    weight: need.priority.max(1),
+                });
+            }
+        }
+        out
+    }
+
+    /// Gaps and recommendations of one member.
+    pub fn analyse(&self, member: &Member, levels: &[u8]) -> (Vec<Gap>, Recommendation) {
+        let g = gaps(
+            levels,
+            &self.requirements(member.unit, member.position, None),
+        );
+        let r = recommend(&self.catalog, levels, &g);
+        (g, r)
+    }
+
+    /// Analyses every member, on all cores, folding each result into a per-thread accumulator.
+    pub fn fold_population<A: Send>(
+        &self,
+        population: &Population,
+        init: impl Fn() -> A + Sync,
+        step: impl Fn(&mut A, usize, &[Gap], &Recommendation) + Sync,
+    ) -> Vec<A> {
+        let width = self.catalog.competency_count();
+        let n = population.members.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(n.max(1));
+        let chunk = n.div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|start| {
+                    let (init, step) = (&init, &step);
+                    scope.spawn(move || {
+                        let mut acc = init();
+                        for i in start..(start + chunk).min(n) {
+                            let (g, r) = self
+                                .analyse(&population.members[i], population.levels_of(i, width));
+                            step(&mut acc, i, &g, &r);
+                        }
+                        acc
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("analysis thread"))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,548 @@
+//! Gaps, recommendations, the needs analysis, training plans and organisational needs over HTTP.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// The demo employee's current levels and position requirements, from the seed files.
+fn expected_gaps(demo: &Demo, nip: &str) -> Vec<(String, u8, u8)> {
+    let e = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.nip.as_str() == nip)
+        .unwrap();
+    let position = demo
+        .data
+        .positions
+        .iter()
+        .find(|p| Some(&p.code) == e.position.as_ref())
+        .unwrap();
+    let mut latest: HashMap<String, (chrono::NaiveDate, u8)> = HashMap::new();
+    for (n, r) in &demo.data.assessments {
+        if n.as_str() == nip {
+            let entry = latest
+                .entry(r.competency.to_string())
+                .or_insert((r.assessed_on, r.level.get()));
+            if r.assessed_on >= entry.0 {
+                *entry = (r.assessed_on, r.level.get());
+            }
+        }
+    }
+    let mut out: Vec<(String, u8, u8)> = position
+        .requirements
+        .iter()
+        .filter_map(|r| {
+            let current = latest.get(r.competency.as_str()).map_or(0, |l| l.1);
+            (r.level.get() > current).then(|| (r.competency.to_string(), r.level.get(), current))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn gaps_are_the_position_standard_minus_the_latest_levels() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let nip = demo.staff_in("DPMPTSP-YAN-1");
+    let token = app.token(&nip).await;
+    let (status, body) = app
+        .get(&token, &format!("/api/v1/employees/{nip}/gaps"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let got: Vec<(String, u8, u8)> = body["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            assert_eq!(
+                g["gap"],
+                g["required"].as_u64().unwrap() - g["current"].as_u64().unwrap()
+            );
+            assert_eq!(g["sources"], json!(["position"]));
+            (
+                g["competency"].as_str().unwrap().to_string(),
+                g["required"].as_u64().unwrap() as u8,
+                g["current"].as_u64().unwrap() as u8,
+            )
+        })
+        .collect();
+    assert_eq!(got, expected_gaps(&demo, &nip));
+    assert!(!got.is_empty(), "the demo employee has gaps");
+}
+
+#[tokio::test]
+async fn a_target_position_and_an_org_need_add_their_sources() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let nip = demo.staff_in("DPMPTSP-YAN-1");
+    let (status, need) = app
+        .post(&hr, "/api/v1/org-needs", &json!({"unit": "DPMPTSP", "competency": "TK.PENGADUAN", "level": 4, "target_share": 0.8, "due": "2027-12-31", "priority": 5}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{need}");
+    let id = need["id"].as_i64().unwrap();
+    let (_, body) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{nip}/gaps?target_position=KASI-DPMPTSP"),
+        )
+        .await;
+    let pengaduan = body["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["competency"] == "TK.PENGADUAN")
+        .unwrap();
+    assert_eq!(pengaduan["required"], 4);
+    let sources: Vec<&str> = pengaduan["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&format!("org_need:{id}").as_str()),
+        "{sources:?}"
+    );
+    // The section head's standard asks more of the managerial competencies than a staff post.
+    let targeted = body["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| {
+            g["sources"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("target_position:KASI-DPMPTSP"))
+        })
+        .count();
+    assert!(targeted > 0, "{body}");
+    // An unknown target position is a 422, an unknown employee a 404.
+    let (status, body) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{nip}/gaps?target_position=NOPE"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["target_position"]);
+    assert_eq!(
+        app.get(&hr, "/api/v1/employees/198503122010011002/gaps")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_employee_without_a_position_gets_gaps_from_org_needs_only() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let nip = "199501012020121001";
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/employees",
+            &json!({"nip": nip, "name": "Fajar Irau", "unit": "DLH-PSL-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, body) = app.get(&hr, &format!("/api/v1/employees/{nip}/gaps")).await;
+    assert_eq!(body["gaps"], json!([]));
+    assert!(body["note"].as_str().unwrap().contains("no position"));
+    app.post(&hr, "/api/v1/org-needs", &json!({"unit": "DLH", "competency": "TK.SAMPAH", "level": 2, "target_share": 1.0, "due": "2027-06-30"})).await;
+    let (_, body) = app.get(&hr, &format!("/api/v1/employees/{nip}/gaps")).await;
+    assert_eq!(body["gaps"].as_array().unwrap().len(), 1);
+    assert_eq!(body["gaps"][0]["competency"], "TK.SAMPAH");
+    let (status, rec) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/recommendations"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // BIMTEK-SAMPAH requires TK.AMDAL 2, so the AMDAL program comes first, as a prerequisite.
+    let programs: Vec<&str> = rec["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["program"].as_str().unwrap())
+        .collect();
+    assert_eq!(programs, ["PLT-AMDAL", "BIMTEK-SAMPAH"]);
+    let reason = |i: usize| rec["programs"][i]["reason"].as_str().unwrap().to_string();
+    assert!(reason(0).starts_with("prerequisite"), "{rec}");
+    assert!(reason(1).contains("org_need:"), "{rec}");
+}
+
+#[tokio::test]
+async fn every_recommended_program_comes_after_what_it_requires() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (_, programs) = app.get(&hr, "/api/v1/programs?limit=1000").await;
+    let requires: HashMap<String, Vec<(String, u64)>> = programs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let reqs = p["requires"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["competency"].as_str().unwrap().to_string(),
+                        r["level"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (p["code"].as_str().unwrap().to_string(), reqs)
+        })
+        .collect();
+    let mut checked = 0;
+    for e in demo.data.employees.iter().step_by(15) {
+        let nip = e.nip.to_string();
+        let (_, profile) = app
+            .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+            .await;
+        let mut levels: HashMap<String, u64> = profile["current"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["competency"].as_str().unwrap().to_string(),
+                    r["level"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let (status, rec) = app
+            .get(&hr, &format!("/api/v1/employees/{nip}/recommendations"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for (i, p) in rec["programs"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(p["order"], i as u64 + 1);
+            for (c, l) in &requires[p["program"].as_str().unwrap()] {
+                assert!(
+                    levels.get(c).copied().unwrap_or(0) >= *l,
+                    "{nip}: {} before {c} {l}",
+                    p["program"]
+                );
+            }
+            for raise in p["closes"].as_array().unwrap() {
+                let c = raise["competency"].as_str().unwrap().to_string();
+                let to = raise["to"].as_u64().unwrap();
+                let e = levels.entry(c).or_insert(0);
+                *e = (*e).max(to);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "the demo gives recommendations to check");
+}
+
+#[tokio::test]
+async fn analyses_follow_the_role_table() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DLH-PSL-1");
+    let colleague = demo.staff_in("DINKES-P2P-1");
+    let staff_token = app.token(&staff).await;
+    assert_eq!(
+        app.get(
+            &staff_token,
+            &format!("/api/v1/employees/{staff}/recommendations")
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&staff_token, &format!("/api/v1/employees/{colleague}/gaps"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(
+            &staff_token,
+            &format!("/api/v1/employees/{colleague}/recommendations")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&staff_token, "/api/v1/units/DLH/needs-analysis")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let kadis = app.token(&demo.head_of("DINKES")).await;
+    assert_eq!(
+        app.get(&kadis, &format!("/api/v1/employees/{colleague}/gaps"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&kadis, "/api/v1/units/DINKES-P2P/needs-analysis")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&kadis, "/api/v1/units/DLH/needs-analysis").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = app
+        .post(
+            &kadis,
+            "/api/v1/training-plans",
+            &json!({"year": 2027, "budget_idr": 10_000_000, "unit": "DLH"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.post(&kadis, "/api/v1/org-needs", &json!({"unit": "DINKES", "competency": "TK.GIZI", "level": 3, "target_share": 0.5, "due": "2027-12-31"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.post(&kadis, "/api/v1/org-needs", &json!({"unit": "DLH", "competency": "TK.GIZI", "level": 3, "target_share": 0.5, "due": "2027-12-31"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let hr = app.token("hr").await;
+    assert_eq!(
+        app.get(&hr, "/api/v1/units/NOPE/needs-analysis").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_needs_analysis_adds_up_the_employees_gaps() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (status, analysis) = app.get(&hr, "/api/v1/units/DPUPR-BM/needs-analysis").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        analysis["employees"],
+        demo.count_in_subtree("DPUPR-BM") as u64
+    );
+    // Sum the per-employee gaps and recommendations by hand.
+    let (_, people) = app
+        .get(&hr, "/api/v1/employees?unit=DPUPR-BM&limit=1000")
+        .await;
+    let mut with_gap: HashMap<String, u64> = HashMap::new();
+    let mut total: HashMap<String, u64> = HashMap::new();
+    let mut participants: HashMap<String, u64> = HashMap::new();
+    for p in people["items"].as_array().unwrap() {
+        let nip = p["nip"].as_str().unwrap();
+        let (_, gaps) = app.get(&hr, &format!("/api/v1/employees/{nip}/gaps")).await;
+        for g in gaps["gaps"].as_array().unwrap() {
+            let c = g["competency"].as_str().unwrap().to_string();
+            *with_gap.entry(c.clone()).or_default() += 1;
+            *total.entry(c).or_default() += g["gap"].as_u64().unwrap();
+        }
+        let (_, rec) = app
+            .get(&hr, &format!("/api/v1/employees/{nip}/recommendations"))
+            .await;
+        for r in rec["programs"].as_array().unwrap() {
+            *participants
+                .entry(r["program"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    for c in analysis["competencies"].as_array().unwrap() {
+        let code = c["competency"].as_str().unwrap();
+        assert_eq!(c["employees_with_gap"], with_gap[code], "{code}");
+        assert_eq!(c["total_gap"], total[code], "{code}");
+    }
+    assert_eq!(
+        analysis["competencies"].as_array().unwrap().len(),
+        with_gap.len()
+    );
+    for p in analysis["programs"].as_array().unwrap() {
+        let code = p["program"].as_str().unwrap();
+        assert_eq!(p["participants"], participants[code], "{code}");
+        assert_eq!(
+            p["cost_idr"],
+            p["cost_idr_per_participant"].as_i64().unwrap() * p["participants"].as_i64().unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_needs_analysis_downloads_as_csv_and_xlsx() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/units/DLH/needs-analysis?format=csv"))
+        .bearer_auth(&hr)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("akpk-DLH.csv")
+    );
+    let text = r.text().await.unwrap();
+    assert!(text.starts_with("section,competency,name,employees_with_gap"));
+    assert!(text.contains("\nprogram,"));
+    let r = app
+        .client
+        .get(app.url("/api/v1/units/DLH/needs-analysis"))
+        .header(
+            "accept",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .bearer_auth(&hr)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip file");
+    let (status, body) = app
+        .get(&hr, "/api/v1/units/DLH/needs-analysis?format=pdf")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["format"]);
+}
+
+#[tokio::test]
+async fn a_training_plan_stays_within_budget_and_capacity() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, plan) = app
+        .post(
+            &hr,
+            "/api/v1/training-plans",
+            &json!({"year": 2027, "budget_idr": 60_000_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["unit"], "PEMKAB-BLG");
+    let cost = plan["cost_idr"].as_i64().unwrap();
+    assert!(cost <= 60_000_000 && cost > 0);
+    assert!(plan["gap_closed"].as_u64().unwrap() <= plan["gap_total"].as_u64().unwrap());
+    let (_, programs) = app.get(&hr, "/api/v1/programs?limit=1000").await;
+    let capacity: HashMap<&str, Option<u64>> = programs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["capacity"].as_u64()))
+        .collect();
+    let mut sum = 0;
+    for c in plan["cohorts"].as_array().unwrap() {
+        let n = c["participants"].as_array().unwrap().len() as u64;
+        if let Some(cap) = capacity[c["program"].as_str().unwrap()] {
+            assert!(n <= cap, "{}", c["program"]);
+        }
+        for field in [
+            "competencies",
+            "participants",
+            "form",
+            "route",
+            "provider",
+            "schedule",
+            "curriculum_fit",
+            "cost_idr",
+        ] {
+            assert!(!c[field].is_null(), "{field}");
+        }
+        sum += c["cost_idr"].as_i64().unwrap();
+    }
+    assert_eq!(sum, cost);
+    // A bigger budget closes at least as much.
+    let (_, bigger) = app
+        .post(
+            &hr,
+            "/api/v1/training-plans",
+            &json!({"year": 2027, "budget_idr": 600_000_000}),
+        )
+        .await;
+    assert!(bigger["gap_closed"].as_u64() >= plan["gap_closed"].as_u64());
+
+    let (status, body) = app
+        .post(
+            &hr,
+            "/api/v1/training-plans",
+            &json!({"year": 1999, "budget_idr": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["year", "budget_idr"]);
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/training-plans",
+            &json!({"year": 2027, "budget_idr": 1, "unit": "NOPE"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn org_need_progress_counts_who_meets_the_level() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (status, body) = app.post(&hr, "/api/v1/org-needs", &json!({"unit": "DPUPR", "competency": "TK.MPR", "level": 3, "target_share": 1.5, "due": "someday", "position_kind": "boss"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_fields(&body),
+        ["target_share", "position_kind", "due"]
+    );
+    let (_, need) = app
+        .post(&hr, "/api/v1/org-needs", &json!({"unit": "DPUPR", "competency": "TK.MPR", "level": 3, "target_share": 0.6, "due": "2099-12-31", "position_kind": "administrator"}))
+        .await;
+    let id = need["id"].as_i64().unwrap();
+    // By hand: administrators of DPUPR and their TK.MPR level.
+    let admins: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| {
+            e.position
+                .as_ref()
+                .is_some_and(|p| p.as_str() == "KABID-DPUPR")
+        })
+        .map(|e| e.nip.to_string())
+        .collect();
+    let meeting = admins
+        .iter()
+        .filter(|nip| {
+            expected_gaps(&demo, nip)
+                .iter()
+                .all(|(c, _, _)| c != "TK.MPR")
+                && demo.data.assessments.iter().any(|(n, r)| {
+                    n.as_str() == nip.as_str()
+                        && r.competency.as_str() == "TK.MPR"
+                        && r.level.get() >= 3
+                })
+        })
+        .count();
+    let (status, p) = app
+        .get(&hr, &format!("/api/v1/org-needs/{id}/progress"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["eligible"], admins.len() as u64);
+    assert_eq!(p["meeting"], meeting as u64);
+    assert_eq!(p["target_share"], 0.6);
+    let share = meeting as f64 / admins.len() as f64;
+    assert!((p["share"].as_f64().unwrap() - share).abs() < 1e-3);
+    assert_eq!(p["on_track"], share >= 0.6);
+    let (_, list) = app.get(&hr, "/api/v1/org-needs").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(
+        app.get(&hr, "/api/v1/org-needs/999999/progress").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
