@@ -2,7 +2,9 @@
 //! seeding). The command line in `main.rs` and the end-to-end tests both use this.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod seed;
+pub mod synthetic;
 
 use anyhow::{Context, Result, bail};
 use jenjang_store::Store;

@@ -68,6 +68,33 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Write a synthetic dataset of N employees (layout of seeds/demo/), deterministic per seed.
+    Gen {
+        #[arg(long)]
+        employees: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Run the benchmark scenarios of BENCHMARKS.md; one JSON line each. An empty database is
+    /// first filled with a generated dataset of --employees.
+    Bench {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Comma-separated scenarios (bare_select, needs_analysis, recommendations_all,
+        /// training_plan, recommendations_http); all when left out.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        #[arg(long, default_value_t = 10)]
+        load_seconds: u64,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+    },
     /// Manage logins.
     User {
         #[command(subcommand)]
@@ -184,6 +211,36 @@ async fn run(cli: Cli) -> Result<()> {
             };
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
+        }
+        Command::Gen {
+            employees,
+            out,
+            seed,
+        } => {
+            if employees == 0 {
+                bail!("--employees must be at least 1");
+            }
+            jenjang::synthetic::generate(employees, &out, seed)?;
+            eprintln!("wrote {employees} employees to {}", out.display());
+            Ok(())
+        }
+        Command::Bench {
+            db,
+            employees,
+            seed,
+            only,
+            load_seconds,
+            connections,
+        } => {
+            jenjang::bench::run(jenjang::bench::BenchOptions {
+                database_url: db.database_url,
+                employees,
+                seed,
+                only,
+                load_seconds,
+                connections: connections.max(1),
+            })
+            .await
         }
         Command::User {
             command:

@@ -11,7 +11,7 @@ use jenjang_core::reference::{Competency, CompetencyRecord, Employee, Position, 
 use jenjang_core::{Code, Nip};
 use jenjang_store::{Actor, NewUser, Resource, SaveMode, Saved, Store};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 /// The demo dataset, compiled into the binary so `jenjang serve` works from any directory.
@@ -175,26 +175,6 @@ async fn save_all<R: Resource>(
     Ok(())
 }
 
-/// Supervisors before the people they supervise, so each save finds its supervisor stored.
-fn supervisors_first(employees: &[Employee]) -> Vec<Employee> {
-    let by_nip: HashMap<&Nip, &Employee> = employees.iter().map(|e| (&e.nip, e)).collect();
-    let depth = |e: &Employee| {
-        let mut d = 0;
-        let mut cur = e.supervisor_nip.as_ref();
-        while let Some(s) = cur.and_then(|n| by_nip.get(n)) {
-            d += 1;
-            if d > employees.len() {
-                break;
-            }
-            cur = s.supervisor_nip.as_ref();
-        }
-        d
-    };
-    let mut sorted: Vec<(usize, &Employee)> = employees.iter().map(|e| (depth(e), e)).collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.nip.cmp(&b.1.nip)));
-    sorted.into_iter().map(|(_, e)| e.clone()).collect()
-}
-
 /// Stores a dataset. Units are created before their heads exist and competencies before their
 /// prerequisites, then completed, so files need no particular order.
 pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
@@ -268,29 +248,43 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     )
     .await?;
     save_all(store, &actor, &mut report, "program", &data.programs, &none).await?;
-    save_all(
-        store,
-        &actor,
-        &mut report,
-        "employee",
-        &supervisors_first(&data.employees),
-        &none,
-    )
-    .await?;
+    let employees = store
+        .bulk_save_employees(&actor, &data.employees, false)
+        .await?;
+    if let Some((i, problem)) = employees.rejected.first() {
+        bail!(
+            "employees.csv: {} refused; first: employee {} {}: {}",
+            employees.rejected.len(),
+            data.employees[*i].nip,
+            problem.field,
+            problem.message
+        );
+    }
+    for (saved, n) in [
+        (Saved::Created, employees.created),
+        (Saved::Updated, employees.updated),
+        (Saved::Unchanged, employees.unchanged),
+    ] {
+        for _ in 0..n {
+            report.count("employee", saved);
+        }
+    }
     save_all(store, &actor, &mut report, "unit", &data.units, &bare_units).await?;
 
-    let mut by_nip: BTreeMap<&Nip, Vec<CompetencyRecord>> = BTreeMap::new();
-    for (nip, r) in &data.assessments {
-        by_nip.entry(nip).or_default().push(r.clone());
+    let (recorded, rejected) = store
+        .bulk_record_competencies(&actor, &data.assessments, false)
+        .await?;
+    if let Some((i, problem)) = rejected.first() {
+        bail!(
+            "assessments.csv: {} refused; first: {} {}: {}",
+            rejected.len(),
+            data.assessments[*i].0,
+            problem.field,
+            problem.message
+        );
     }
-    for (nip, records) in by_nip {
-        let r = store
-            .record_competencies(&actor, nip.as_str(), &records)
-            .await
-            .with_context(|| format!("assessments of {nip}"))?;
-        *report.created.entry("competency_record").or_default() += r.recorded;
-        *report.unchanged.entry("competency_record").or_default() += r.unchanged;
-    }
+    *report.created.entry("competency_record").or_default() += recorded.recorded;
+    *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
     report.created.retain(|_, n| *n > 0);
     Ok(report)
 }

@@ -164,6 +164,27 @@ impl Store {
         Ok(Population { members, levels })
     }
 
+    /// The bare read the needs analysis is measured against (BENCHMARKS.md): every current
+    /// level row, decoded, nothing computed. Returns the row count.
+    pub async fn bare_select_levels(&self) -> Result<u64> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT l.nip, l.competency_code, l.level FROM current_competency_levels l ORDER BY l.nip",
+                vec![],
+            ))
+            .await?;
+        let mut n = 0u64;
+        for r in &rows {
+            let _: String = r.try_get("", "nip")?;
+            let _: String = r.try_get("", "competency_code")?;
+            let _: i16 = r.try_get("", "level")?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// One employee as a population member, with their current levels (three indexed reads).
     pub async fn load_member(&self, org: &Organisation, nip: &str) -> Result<(Member, Vec<u8>)> {
         let e = self.get_employee(nip).await?;

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-fn employee_from(m: employee::Model) -> Employee {
+pub(crate) fn employee_from(m: employee::Model) -> Employee {
     Employee {
         nip: Nip::from_stored(m.nip),
         name: m.name,

@@ -6,6 +6,7 @@
 
 mod analytics;
 mod audit;
+mod bulk;
 mod db;
 mod employees;
 pub mod entity;
@@ -16,6 +17,7 @@ pub use reference::{Resource, SaveMode, Saved};
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter};
+pub use bulk::BulkOutcome;
 pub use db::{Page, Paging, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
 pub use error::StoreError;

@@ -143,6 +143,21 @@ pub(crate) async fn existing<C: ConnectionTrait>(
         .collect()
 }
 
+/// Every value of `table.column`, for checking many references in memory.
+pub(crate) async fn existing_all<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    column: &str,
+) -> Result<HashSet<String>> {
+    let sql = format!("SELECT {column} AS k FROM {table}");
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, vec![]))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "k").map_err(StoreError::from))
+        .collect()
+}
+
 /// Records an error for each referenced code that does not exist.
 pub(crate) async fn require_existing<'a, C: ConnectionTrait>(
     conn: &C,

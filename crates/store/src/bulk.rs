@@ -1,0 +1,417 @@
+//! Bulk writes for seeding and imports: many employees or assessments validated against the
+//! stored data in memory (a handful of set-based reads), then written in one transaction with
+//! multi-row statements and one audit entry per changed record.
+
+use crate::db::{Store, stmt};
+use crate::employees::employee_from;
+use crate::entity::{audit as audit_entity, competency_record, employee};
+use crate::error::Result;
+use crate::reference::existing_all;
+use crate::{Actor, Recorded};
+use chrono::Utc;
+use jenjang_core::reference::{CompetencyRecord, Employee};
+use jenjang_core::{FieldError, Nip};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// Rows per multi-row statement (SQLite allows 32,766 bound values; PostgreSQL 65,535).
+const CHUNK: usize = 500;
+
+/// What a bulk save did, and the problems of the records it refused (by input index).
+#[derive(Debug, Default, Serialize)]
+pub struct BulkOutcome {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    #[serde(skip)]
+    pub rejected: Vec<(usize, FieldError)>,
+}
+
+async fn audit_rows(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    rows: Vec<(String, String, String, serde_json::Value)>,
+) -> Result<()> {
+    let now = Utc::now();
+    for chunk in rows.chunks(CHUNK) {
+        audit_entity::Entity::insert_many(chunk.iter().map(|(action, entity, key, detail)| {
+            audit_entity::ActiveModel {
+                at: Set(now),
+                actor: Set(actor.0.clone()),
+                action: Set(action.clone()),
+                entity: Set(entity.clone()),
+                entity_key: Set(key.clone()),
+                detail: Set(detail.to_string()),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates or updates many employees. Records with a problem (unknown unit, position or
+    /// supervisor, a supervisor cycle) are refused and reported; the others are written. With
+    /// `dry_run` nothing is written and the counts say what would have happened.
+    pub async fn bulk_save_employees(
+        &self,
+        actor: &Actor,
+        employees: &[Employee],
+        dry_run: bool,
+    ) -> Result<BulkOutcome> {
+        let txn = self.begin_write().await?;
+        let units = existing_all(&txn, "units", "code").await?;
+        let positions = existing_all(&txn, "positions", "code").await?;
+        let stored: HashMap<String, Employee> = employee::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.nip.clone(), employee_from(m)))
+            .collect();
+        let mut outcome = BulkOutcome::default();
+        let mut problems: HashMap<usize, Vec<FieldError>> = HashMap::new();
+        for (i, e) in employees.iter().enumerate() {
+            let p = problems.entry(i).or_default();
+            if !units.contains(e.unit.as_str()) {
+                p.push(FieldError::new(
+                    "unit",
+                    format!("no unit has the code {}", e.unit),
+                ));
+            }
+            if let Some(pos) = &e.position
+                && !positions.contains(pos.as_str())
+            {
+                p.push(FieldError::new(
+                    "position",
+                    format!("no position has the code {pos}"),
+                ));
+            }
+        }
+        // The supervisor tree as it will be: stored, overlaid with the batch.
+        let batch: HashMap<&str, usize> = employees
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.nip.as_str(), i))
+            .collect();
+        let supervisor_of = |nip: &str| -> Option<String> {
+            match batch.get(nip) {
+                Some(&i) => employees[i].supervisor_nip.as_ref().map(|s| s.to_string()),
+                None => stored
+                    .get(nip)
+                    .and_then(|e| e.supervisor_nip.as_ref().map(|s| s.to_string())),
+            }
+        };
+        for (i, e) in employees.iter().enumerate() {
+            let Some(s) = &e.supervisor_nip else { continue };
+            if s == &e.nip {
+                problems.entry(i).or_default().push(FieldError::new(
+                    "supervisor_nip",
+                    "an employee cannot supervise themselves",
+                ));
+                continue;
+            }
+            if !batch.contains_key(s.as_str()) && !stored.contains_key(s.as_str()) {
+                problems.entry(i).or_default().push(FieldError::new(
+                    "supervisor_nip",
+                    format!("no employee has the NIP {s}"),
+                ));
+                continue;
+            }
+            let mut seen = HashSet::new();
+            let mut cur = Some(s.to_string());
+            while let Some(n) = cur {
+                if n == e.nip.as_str() {
+                    problems.entry(i).or_default().push(FieldError::new(
+                        "supervisor_nip",
+                        format!(
+                            "{s} reports (directly or not) to {}; that would make a cycle",
+                            e.nip
+                        ),
+                    ));
+                    break;
+                }
+                if !seen.insert(n.clone()) {
+                    break;
+                }
+                cur = supervisor_of(&n);
+            }
+        }
+        // A refused record whose NIP others name as supervisor takes them down too, unless stored.
+        let mut refused: HashSet<usize> = problems
+            .iter()
+            .filter(|(_, p)| !p.is_empty())
+            .map(|(i, _)| *i)
+            .collect();
+        loop {
+            let mut more = Vec::new();
+            for (i, e) in employees.iter().enumerate() {
+                if refused.contains(&i) {
+                    continue;
+                }
+                if let Some(s) = &e.supervisor_nip
+                    && let Some(&j) = batch.get(s.as_str())
+                    && refused.contains(&j)
+                    && !stored.contains_key(s.as_str())
+                {
+                    problems.entry(i).or_default().push(FieldError::new(
+                        "supervisor_nip",
+                        format!("the supervisor {s} is refused in this same batch"),
+                    ));
+                    more.push(i);
+                }
+            }
+            if more.is_empty() {
+                break;
+            }
+            refused.extend(more);
+        }
+        for (i, list) in problems {
+            for p in list {
+                outcome.rejected.push((i, p));
+            }
+        }
+        outcome.rejected.sort_by_key(|(i, _)| *i);
+
+        // Supervisors first, so every row's supervisor exists when it is written.
+        let depth = |mut nip: String| {
+            let mut d = 0;
+            while let Some(s) = supervisor_of(&nip) {
+                d += 1;
+                if d > employees.len() + stored.len() {
+                    break;
+                }
+                nip = s;
+            }
+            d
+        };
+        let mut order: Vec<(usize, usize)> = (0..employees.len())
+            .filter(|i| !refused.contains(i))
+            .map(|i| (depth(employees[i].nip.to_string()), i))
+            .collect();
+        order.sort_unstable();
+        let now = Utc::now();
+        let mut changed = Vec::new();
+        let mut audits = Vec::new();
+        for (_, i) in order {
+            let e = &employees[i];
+            match stored.get(e.nip.as_str()) {
+                Some(before) if before == e => outcome.unchanged += 1,
+                Some(before) => {
+                    outcome.updated += 1;
+                    audits.push((
+                        "update".into(),
+                        "employee".into(),
+                        e.nip.to_string(),
+                        serde_json::json!({"before": before, "after": e}),
+                    ));
+                    changed.push(e);
+                }
+                None => {
+                    outcome.created += 1;
+                    audits.push((
+                        "create".into(),
+                        "employee".into(),
+                        e.nip.to_string(),
+                        serde_json::json!({"after": e}),
+                    ));
+                    changed.push(e);
+                }
+            }
+        }
+        if dry_run {
+            return Ok(outcome);
+        }
+        for chunk in changed.chunks(CHUNK) {
+            employee::Entity::insert_many(chunk.iter().map(|e| employee::ActiveModel {
+                nip: Set(e.nip.to_string()),
+                name: Set(e.name.clone()),
+                position_code: Set(e.position.as_ref().map(|c| c.to_string())),
+                unit_code: Set(e.unit.to_string()),
+                supervisor_nip: Set(e.supervisor_nip.as_ref().map(|n| n.to_string())),
+                potential: Set(e.potential.map(|p| p.as_str().to_string())),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }))
+            .on_conflict(
+                OnConflict::column(employee::Column::Nip)
+                    .update_columns([
+                        employee::Column::Name,
+                        employee::Column::PositionCode,
+                        employee::Column::UnitCode,
+                        employee::Column::SupervisorNip,
+                        employee::Column::Potential,
+                        employee::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        audit_rows(&txn, actor, audits).await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Appends many dated competency records (an exact repeat of a stored one changes nothing)
+    /// and brings the current levels up to date, set-based. Records naming an unknown employee
+    /// or competency are refused and reported by input index.
+    pub async fn bulk_record_competencies(
+        &self,
+        actor: &Actor,
+        records: &[(Nip, CompetencyRecord)],
+        dry_run: bool,
+    ) -> Result<(Recorded, Vec<(usize, FieldError)>)> {
+        let txn = self.begin_write().await?;
+        let nips = existing_all(&txn, "employees", "nip").await?;
+        let competencies = existing_all(&txn, "competencies", "code").await?;
+        let mut rejected = Vec::new();
+        let mut valid = Vec::with_capacity(records.len());
+        for (i, (nip, r)) in records.iter().enumerate() {
+            let mut ok = true;
+            if !nips.contains(nip.as_str()) {
+                rejected.push((
+                    i,
+                    FieldError::new("nip", format!("no employee has the NIP {nip}")),
+                ));
+                ok = false;
+            }
+            if !competencies.contains(r.competency.as_str()) {
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "kompetensi",
+                        format!("no competency has the code {}", r.competency),
+                    ),
+                ));
+                ok = false;
+            }
+            if ok {
+                valid.push((nip, r));
+            }
+        }
+        let backend = self.backend();
+        let now = Utc::now();
+        let mut recorded = 0u64;
+        let mut touched: Vec<&str> = Vec::new();
+        if dry_run {
+            // Count what is new without writing: one lookup per chunk.
+            for chunk in valid.chunks(CHUNK) {
+                recorded += count_new(&txn, chunk).await?;
+            }
+            return Ok((
+                Recorded {
+                    recorded,
+                    unchanged: valid.len() as u64 - recorded,
+                },
+                rejected,
+            ));
+        }
+        for chunk in valid.chunks(CHUNK) {
+            let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
+                competency_record::ActiveModel {
+                    nip: Set(nip.to_string()),
+                    competency_code: Set(r.competency.to_string()),
+                    level: Set(r.level.get() as i16),
+                    source: Set(r.source.clone()),
+                    assessed_on: Set(r.assessed_on),
+                    recorded_at: Set(now),
+                    recorded_by: Set(Some(actor.0.clone())),
+                    ..Default::default()
+                }
+            }))
+            .on_conflict(
+                OnConflict::columns([
+                    competency_record::Column::Nip,
+                    competency_record::Column::CompetencyCode,
+                    competency_record::Column::AssessedOn,
+                    competency_record::Column::Source,
+                    competency_record::Column::Level,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            recorded += n;
+            if n > 0 {
+                touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
+            }
+        }
+        if recorded > 0 {
+            touched.sort_unstable();
+            touched.dedup();
+            for chunk in touched.chunks(CHUNK) {
+                let placeholders: Vec<String> =
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
+                     SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
+                     WHERE r.nip IN ({}) AND r.id = (SELECT r2.id FROM competency_records r2 \
+                         WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
+                         ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
+                     ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
+                         assessed_on = excluded.assessed_on, record_id = excluded.record_id",
+                    placeholders.join(", ")
+                );
+                let values = chunk.iter().map(|n| (*n).into()).collect();
+                txn.execute_raw(stmt(backend, &sql, values)).await?;
+            }
+            let audits = touched
+                .iter()
+                .map(|nip| {
+                    (
+                        "record".to_string(),
+                        "competency_levels".to_string(),
+                        nip.to_string(),
+                        serde_json::json!({"bulk": true}),
+                    )
+                })
+                .collect();
+            audit_rows(&txn, actor, audits).await?;
+        }
+        txn.commit().await?;
+        Ok((
+            Recorded {
+                recorded,
+                unchanged: valid.len() as u64 - recorded,
+            },
+            rejected,
+        ))
+    }
+}
+
+/// How many of these records are not stored yet.
+async fn count_new(txn: &DatabaseTransaction, chunk: &[(&Nip, &CompetencyRecord)]) -> Result<u64> {
+    let mut values = Vec::new();
+    let mut tuples = Vec::new();
+    for (nip, r) in chunk {
+        let base = values.len();
+        tuples.push(format!(
+            "(${}, ${}, ${}, ${}, ${})",
+            base + 1,
+            base + 2,
+            base + 3,
+            base + 4,
+            base + 5
+        ));
+        values.push(nip.to_string().into());
+        values.push(r.competency.to_string().into());
+        values.push(r.assessed_on.into());
+        values.push(r.source.clone().into());
+        values.push((r.level.get() as i16).into());
+    }
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM competency_records WHERE (nip, competency_code, assessed_on, source, level) IN (VALUES {})",
+        tuples.join(", ")
+    );
+    let row = txn
+        .query_one_raw(stmt(txn.get_database_backend(), &sql, values))
+        .await?;
+    let stored: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(chunk.len() as u64 - stored as u64)
+}

@@ -1,0 +1,298 @@
+//! `jenjang bench`: the scenarios of BENCHMARKS.md against a real database, one JSON line each:
+//! `{"scenario","n","seconds","per_second","rss_mb","database"}`. Budgets live in BENCHMARKS.md,
+//! never in tests.
+
+use crate::seed::{self, Dataset};
+use crate::{ServerSettings, app_state, open_store};
+use anyhow::{Context, Result, bail};
+use jenjang_core::kinds::Role;
+use jenjang_core::org::Population;
+use jenjang_store::{Actor, NewUser, Paging, Store};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct BenchOptions {
+    pub database_url: String,
+    /// Employees to generate when the database holds no organisation data.
+    pub employees: usize,
+    pub seed: u64,
+    /// Scenario names to run (all when empty).
+    pub only: Vec<String>,
+    /// Seconds of load for the HTTP scenario.
+    pub load_seconds: u64,
+    pub connections: usize,
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+struct Reporter {
+    database: &'static str,
+}
+
+impl Reporter {
+    fn line(&self, scenario: &str, n: u64, seconds: f64, extra: serde_json::Value) {
+        let mut v = json!({
+            "scenario": scenario,
+            "n": n,
+            "seconds": (seconds * 10_000.0).round() / 10_000.0,
+            "per_second": if seconds > 0.0 { (n as f64 / seconds).round() } else { 0.0 },
+            "rss_mb": rss_mb(),
+            "database": self.database,
+        });
+        if let (Some(obj), Some(more)) = (v.as_object_mut(), extra.as_object()) {
+            obj.extend(more.clone());
+        }
+        println!("{v}");
+    }
+}
+
+pub async fn run(opts: BenchOptions) -> Result<()> {
+    let store = open_store(&opts.database_url).await?;
+    let reporter = Reporter {
+        database: if store.is_postgres() {
+            "postgresql"
+        } else {
+            "sqlite"
+        },
+    };
+    let wants = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
+
+    if !store.has_organisation_data().await? {
+        let dir = tempfile_dir()?;
+        let started = Instant::now();
+        crate::synthetic::generate(opts.employees, &dir, opts.seed)?;
+        let data = Dataset::from_dir(&dir)?;
+        seed::load(&store, &data).await?;
+        reporter.line(
+            "load_generated_dataset",
+            opts.employees as u64,
+            started.elapsed().as_secs_f64(),
+            json!({}),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let employees = store
+        .list_employees(
+            &Default::default(),
+            &jenjang_core::access::EmployeeScope::All,
+            Paging::new(Some(1), None),
+        )
+        .await?
+        .total;
+
+    // A login for the HTTP scenarios.
+    let password = "bench-password-0123";
+    if store.find_user("bench").await?.is_none() {
+        let hash = jenjang_web::hash_password(password.into()).await?;
+        store
+            .create_user(
+                &Actor::system("bench"),
+                NewUser {
+                    username: "bench".into(),
+                    password_hash: hash,
+                    role: Role::Admin,
+                    nip: None,
+                },
+            )
+            .await?;
+    }
+    let settings = ServerSettings {
+        jwt_secret: Some("bench-secret-bench-secret-bench-secret".into()),
+        login_attempts_per_minute: 1000,
+        ..Default::default()
+    };
+    let state = app_state(store.clone(), &opts.database_url, &settings)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(jenjang_web::serve(listener, state.clone(), async move {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(opts.connections * 2)
+        .build()?;
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "bench", "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().context("bench login")?.to_string();
+    let root = root_unit(&store).await?;
+
+    if wants("bare_select") {
+        let started = Instant::now();
+        let rows = store.bare_select_levels().await?;
+        reporter.line(
+            "bare_select_current_levels",
+            rows,
+            started.elapsed().as_secs_f64(),
+            json!({"employees": employees}),
+        );
+    }
+    if wants("needs_analysis") {
+        for label in ["needs_analysis_cold", "needs_analysis_warm"] {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{base}/api/v1/units/{root}/needs-analysis"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("needs analysis answered {}", r.status());
+            }
+            r.bytes().await?;
+            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+        }
+    }
+
+    let org = state
+        .analytics
+        .organisation(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .1;
+    let population = store.load_population(&org, None).await?;
+    if wants("recommendations_all") {
+        for factor in [1usize, 10] {
+            let pop = replicate(&population, org.catalog.competency_count(), factor);
+            let n = pop.members.len() as u64;
+            let started = Instant::now();
+            let counted = org.fold_population(
+                &pop,
+                || 0u64,
+                |acc, _, _, rec| *acc += rec.programs.len() as u64,
+            );
+            let programs: u64 = counted.iter().sum();
+            reporter.line(
+                "recommendations_all_core",
+                n,
+                started.elapsed().as_secs_f64(),
+                json!({"programs_recommended": programs, "threads": counted.len()}),
+            );
+        }
+    }
+    if wants("training_plan") {
+        let started = Instant::now();
+        let plan = jenjang_core::plan::optimise(&org, &population, 5_000_000_000);
+        reporter.line(
+            "training_plan_optimise",
+            population.members.len() as u64,
+            started.elapsed().as_secs_f64(),
+            json!({"programs": org.catalog.programs().len(), "cohorts": plan.cohorts.len(), "cost_idr": plan.cost_idr}),
+        );
+    }
+    if wants("recommendations_http") {
+        let nips: Arc<Vec<String>> =
+            Arc::new(population.members.iter().map(|m| m.nip.clone()).collect());
+        let done = Arc::new(AtomicBool::new(false));
+        let count = Arc::new(AtomicU64::new(0));
+        let errors = Arc::new(AtomicU64::new(0));
+        let latencies = Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for t in 0..opts.connections {
+            let (client, base, token, nips) =
+                (client.clone(), base.clone(), token.clone(), nips.clone());
+            let (done, count, errors, latencies) = (
+                done.clone(),
+                count.clone(),
+                errors.clone(),
+                latencies.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut local = Vec::new();
+                let mut i = t * 7919;
+                while !done.load(Ordering::Relaxed) {
+                    let nip = &nips[i % nips.len()];
+                    i += 1;
+                    let at = Instant::now();
+                    match client
+                        .get(format!("{base}/api/v1/employees/{nip}/recommendations"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            count.fetch_add(1, Ordering::Relaxed);
+                            local.push(at.elapsed().as_micros() as u32);
+                        }
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                latencies
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(local);
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(opts.load_seconds)).await;
+        done.store(true, Ordering::Relaxed);
+        for t in tasks {
+            let _ = t.await;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let mut l = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        l.sort_unstable();
+        let pct = |p: f64| {
+            l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+                .map_or(0.0, |us| *us as f64 / 1000.0)
+        };
+        reporter.line(
+            "recommendations_http",
+            count.load(Ordering::Relaxed),
+            elapsed,
+            json!({"connections": opts.connections, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors.load(Ordering::Relaxed)}),
+        );
+    }
+    reporter.line("serve_memory_after_analyses", employees, 0.0, json!({}));
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(())
+}
+
+/// The population repeated `factor` times (for the million-employee core scenario).
+fn replicate(p: &Population, _width: usize, factor: usize) -> Population {
+    if factor == 1 {
+        return p.clone();
+    }
+    let mut out = Population {
+        members: Vec::with_capacity(p.members.len() * factor),
+        levels: Vec::with_capacity(p.levels.len() * factor),
+    };
+    for _ in 0..factor {
+        out.members.extend(p.members.iter().cloned());
+        out.levels.extend_from_slice(&p.levels);
+    }
+    out
+}
+
+async fn root_unit(store: &Store) -> Result<String> {
+    let org = store.load_organisation().await?;
+    (0..org.units.len() as u32)
+        .find(|u| (0..org.units.len() as u32).all(|o| org.units.within(o, *u)))
+        .map(|u| org.units.code(u).to_string())
+        .context("the organisation has no single root unit")
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("jenjang-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
