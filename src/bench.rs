@@ -166,25 +166,6 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .1;
     let population = store.load_population(&org, None).await?;
-    if wants("recommendations_all") {
-        for factor in [1usize, 10] {
-            let pop = replicate(&population, org.catalog.competency_count(), factor);
-            let n = pop.members.len() as u64;
-            let started = Instant::now();
-            let counted = org.fold_population(
-                &pop,
-                || 0u64,
-                |acc, _, _, rec| *acc += rec.programs.len() as u64,
-            );
-            let programs: u64 = counted.iter().sum();
-            reporter.line(
-                "recommendations_all_core",
-                n,
-                started.elapsed().as_secs_f64(),
-                json!({"programs_recommended": programs, "threads": counted.len()}),
-            );
-        }
-    }
     if wants("training_plan") {
         let started = Instant::now();
         let plan = jenjang_core::plan::optimise(&org, &population, 5_000_000_000);
@@ -262,6 +243,25 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         );
     }
     reporter.line("serve_memory_after_analyses", employees, 0.0, json!({}));
+    if wants("recommendations_all") {
+        for factor in [1usize, 10] {
+            let pop = replicate(&population, org.catalog.competency_count(), factor);
+            let n = pop.members.len() as u64;
+            let started = Instant::now();
+            let counted = org.fold_population(
+                &pop,
+                || 0u64,
+                |acc, _, _, rec| *acc += rec.programs.len() as u64,
+            );
+            let programs: u64 = counted.iter().sum();
+            reporter.line(
+                "recommendations_all_core",
+                n,
+                started.elapsed().as_secs_f64(),
+                json!({"programs_recommended": programs, "threads": counted.len()}),
+            );
+        }
+    }
     let _ = stop_tx.send(());
     let _ = server.await;
     Ok(())

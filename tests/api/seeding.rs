@@ -34,3 +34,21 @@ async fn the_demo_has_a_believable_regency() {
         "leader"
     );
 }
+
+#[tokio::test]
+async fn a_generated_dataset_loads_idempotently_and_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    jenjang::synthetic::generate(600, dir.path(), 42).unwrap();
+    let data = jenjang::seed::Dataset::from_dir(dir.path()).unwrap();
+    let app = spawn_app().await;
+    let first = jenjang::seed::load(&app.store, &data).await.unwrap();
+    assert_eq!(first.created["employee"], 600);
+    assert_eq!(first.created["competency_record"], 600 * 15);
+    let again = jenjang::seed::load(&app.store, &data).await.unwrap();
+    assert!(!again.changed(), "{again:?}");
+    let hr = app.token("hr").await;
+    let (status, analysis) = app.get(&hr, "/api/v1/units/ROOT/needs-analysis").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(analysis["employees"], 600);
+    assert!(!analysis["competencies"].as_array().unwrap().is_empty());
+}

@@ -17,7 +17,7 @@
 
 use crate::org::{Organisation, Population};
 use crate::recommend::Recommended;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// One recommended (employee, program) pair, with what it depends on in that employee's list.
 #[derive(Debug, Clone)]
@@ -130,59 +130,66 @@ pub fn optimise(org: &Organisation, population: &Population, budget_idr: i64) ->
         out
     };
 
-    let mut candidates: Vec<(usize, usize, u64, i64)> = Vec::new();
+    struct Candidate {
+        member: usize,
+        item: usize,
+        value: u64,
+        cost: i64,
+        bundle: Vec<usize>,
+    }
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (m, items) in per_member.iter().enumerate() {
         for k in 0..items.len() {
             let b = bundle(items, k);
             let value: u64 = b.iter().map(|&x| items[x].value).sum();
             let cost: i64 = b.iter().map(|&x| items[x].cost).sum();
             if value > 0 {
-                candidates.push((m, k, value, cost));
+                candidates.push(Candidate {
+                    member: m,
+                    item: k,
+                    value,
+                    cost,
+                    bundle: b,
+                });
             }
         }
     }
-    // Free first (most value), then by value per Rupiah; ties by program code, then member.
+    // Free first (most value), then by value per Rupiah; ties by program, then member. Programs
+    // are indexed in code order and members in NIP order, so indexes compare like the codes.
     candidates.sort_by(|a, b| {
-        let (fa, fb) = (a.3 <= 0, b.3 <= 0);
+        let (fa, fb) = (a.cost <= 0, b.cost <= 0);
         fb.cmp(&fa)
             .then_with(|| {
                 if fa && fb {
-                    b.2.cmp(&a.2)
+                    b.value.cmp(&a.value)
                 } else {
                     // a.value / a.cost > b.value / b.cost  ⇔  a.value × b.cost > b.value × a.cost
-                    (u128::from(b.2) * a.3.max(1) as u128)
-                        .cmp(&(u128::from(a.2) * b.3.max(1) as u128))
+                    (u128::from(b.value) * a.cost.max(1) as u128)
+                        .cmp(&(u128::from(a.value) * b.cost.max(1) as u128))
                 }
             })
             .then_with(|| {
-                catalog
-                    .program(per_member[a.0][a.1].program)
-                    .code
-                    .cmp(&catalog.program(per_member[b.0][b.1].program).code)
+                per_member[a.member][a.item]
+                    .program
+                    .cmp(&per_member[b.member][b.item].program)
             })
-            .then_with(|| {
-                population.members[per_member[a.0][0].member as usize]
-                    .nip
-                    .cmp(&population.members[per_member[b.0][0].member as usize].nip)
-            })
+            .then_with(|| a.member.cmp(&b.member))
     });
 
-    let seats_left = |program: u32, seats: &HashMap<u32, u32>| -> u32 {
-        catalog.program(program).capacity.map_or(u32::MAX, |c| {
-            c.saturating_sub(seats.get(&program).copied().unwrap_or(0))
-        })
-    };
-    let run = |order: &[(usize, usize, u64, i64)]| {
-        let mut taken: HashSet<(usize, usize)> = HashSet::new();
-        let mut seats: HashMap<u32, u32> = HashMap::new();
+    let programs = catalog.programs().len();
+    let run = |order: &mut dyn Iterator<Item = &Candidate>| {
+        let mut taken: Vec<Vec<bool>> = per_member
+            .iter()
+            .map(|items| vec![false; items.len()])
+            .collect();
+        let mut seats = vec![0u32; programs];
         let mut spent = 0i64;
         let mut value = 0u64;
-        for &(m, k, _, _) in order {
-            let items = &per_member[m];
-            let new: Vec<usize> = bundle(items, k)
-                .into_iter()
-                .filter(|&x| !taken.contains(&(m, x)))
-                .collect();
+        let mut new = Vec::new();
+        for c in order {
+            let items = &per_member[c.member];
+            new.clear();
+            new.extend(c.bundle.iter().copied().filter(|&x| !taken[c.member][x]));
             if new.is_empty() {
                 continue;
             }
@@ -190,38 +197,50 @@ pub fn optimise(org: &Organisation, population: &Population, budget_idr: i64) ->
             if spent + cost > budget_idr {
                 continue;
             }
-            let mut need: HashMap<u32, u32> = HashMap::new();
-            for &x in &new {
-                *need.entry(items[x].program).or_default() += 1;
-            }
-            if need.iter().any(|(p, n)| seats_left(*p, &seats) < *n) {
+            let fits = new.iter().all(|&x| {
+                let p = items[x].program;
+                let wanted = new.iter().filter(|&&y| items[y].program == p).count() as u32;
+                catalog
+                    .program(p)
+                    .capacity
+                    .is_none_or(|cap| seats[p as usize] + wanted <= cap)
+            });
+            if !fits {
                 continue;
             }
             for &x in &new {
-                taken.insert((m, x));
-                *seats.entry(items[x].program).or_default() += 1;
+                taken[c.member][x] = true;
+                seats[items[x].program as usize] += 1;
                 value += items[x].value;
             }
             spent += cost;
         }
+        let taken: Vec<(usize, usize)> = taken
+            .iter()
+            .enumerate()
+            .flat_map(|(m, t)| {
+                t.iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x)
+                    .map(move |(k, _)| (m, k))
+            })
+            .collect();
         (taken, spent, value)
     };
-    let (mut taken, mut spent, mut value) = run(&candidates);
+    let (mut taken, mut spent, mut value) = run(&mut candidates.iter());
     // The single most valuable affordable bundle, in case greedy filled the budget poorly.
     if let Some(best) = candidates
         .iter()
-        .filter(|c| c.3 <= budget_idr)
-        .max_by(|a, b| a.2.cmp(&b.2).then(b.3.cmp(&a.3)))
-        && best.2 > value
+        .filter(|c| c.cost <= budget_idr)
+        .max_by(|a, b| a.value.cmp(&b.value).then(b.cost.cmp(&a.cost)))
+        && best.value > value
     {
-        (taken, spent, value) = run(std::slice::from_ref(best));
+        (taken, spent, value) = run(&mut std::iter::once(best));
     }
 
     // Cohorts, with a quarter by dependency depth within the plan.
     let mut by_program: BTreeMap<String, (u32, Vec<u32>, u64, u8)> = BTreeMap::new();
-    let mut taken_sorted: Vec<(usize, usize)> = taken.into_iter().collect();
-    taken_sorted.sort_unstable();
-    for (m, k) in taken_sorted {
+    for (m, k) in taken {
         let items = &per_member[m];
         let item = &items[k];
         let depth = depth_of(items, k).min(3) as u8 + 1;

@@ -8,7 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::reference::{load_competencies, load_positions, load_programs};
 use jenjang_core::catalog::Catalog;
 use jenjang_core::org::{Member, OrgNeed, Organisation, Population, PositionStandard, UnitTree};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Value};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 /// The recursive CTE `sub(code)`: the unit `$1` and everything below it.
 pub(crate) const SUBTREE: &str = "sub(code) AS (SELECT code FROM units WHERE code = $1 \
@@ -100,88 +100,83 @@ impl Store {
 
     /// The employees of a unit subtree (the whole organisation when `unit` is `None`), in NIP
     /// order, with their current levels.
+    ///
+    /// Rows are streamed straight from sqlx and decoded as borrowed strings: at 100,000
+    /// employees and 1.5 million level rows, materialising sea-orm `QueryResult`s cost several
+    /// times the query itself and most of a gigabyte.
     pub async fn load_population(
         &self,
         org: &Organisation,
         unit: Option<&str>,
     ) -> Result<Population> {
-        let (with, filter, values): (String, &str, Vec<Value>) = match unit {
+        let (with, filter, binds): (String, &str, Vec<String>) = match unit {
             Some(u) => (
                 format!("WITH RECURSIVE {SUBTREE} "),
                 "WHERE e.unit_code IN (SELECT code FROM sub)",
-                vec![u.into()],
+                vec![u.to_string()],
             ),
             None => (String::new(), "", vec![]),
         };
+        let mut members: Vec<Member> = Vec::new();
         let sql = format!(
             "{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter} ORDER BY e.nip"
         );
-        let rows = self
-            .db
-            .query_all_raw(stmt(self.backend(), &sql, values.clone()))
-            .await?;
-        let mut members = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let nip: String = r.try_get("", "nip")?;
-            let unit_code: String = r.try_get("", "unit_code")?;
-            let position: Option<String> = r.try_get("", "position_code")?;
+        self.stream(&sql, &binds, |row| {
+            let (nip, unit_code, position) = (row.text(0)?, row.text(1)?, row.opt_text(2)?);
             members.push(Member {
-                nip,
-                unit: org.units.index(&unit_code).unwrap_or(0),
-                position: position.and_then(|p| org.position(&p)),
+                nip: nip.to_string(),
+                unit: org.units.index(unit_code).unwrap_or(0),
+                position: position.and_then(|p| org.position(p)),
             });
-        }
-        drop(rows);
+            Ok(())
+        })
+        .await?;
         let width = org.catalog.competency_count();
         let mut levels = vec![0u8; members.len() * width];
-        // Rows come in NIP order, as the members do: one merge pass, no lookups by string.
-        let sql = format!(
-            "{with}SELECT l.nip, l.competency_code, l.level FROM current_competency_levels l \
-             JOIN employees e ON e.nip = l.nip {filter} ORDER BY l.nip"
-        );
-        let rows = self
-            .db
-            .query_all_raw(stmt(self.backend(), &sql, values))
-            .await?;
+        // The whole organisation reads the table in primary-key (NIP) order with no join.
+        let sql = match unit {
+            Some(_) => format!(
+                "{with}SELECT l.nip, l.competency_code, l.level FROM current_competency_levels l \
+                 JOIN employees e ON e.nip = l.nip {filter} ORDER BY l.nip"
+            ),
+            None => {
+                "SELECT nip, competency_code, level FROM current_competency_levels ORDER BY nip"
+                    .to_string()
+            }
+        };
+        // Rows come in NIP order, as the members do: one merge pass.
         let mut i = 0usize;
-        for r in &rows {
-            let nip: String = r.try_get("", "nip")?;
-            while i < members.len() && members[i].nip < nip {
+        self.stream(&sql, &binds, |row| {
+            let nip = row.text(0)?;
+            while i < members.len() && members[i].nip.as_str() < nip {
                 i += 1;
             }
-            if i == members.len() {
-                break;
+            if i < members.len()
+                && members[i].nip == nip
+                && let Some(c) = org.catalog.competency(row.text(1)?)
+            {
+                levels[i * width + c as usize] = row.small(2)?.clamp(0, 5) as u8;
             }
-            if members[i].nip != nip {
-                continue;
-            }
-            let code: String = r.try_get("", "competency_code")?;
-            let level: i16 = r.try_get("", "level")?;
-            if let Some(c) = org.catalog.competency(&code) {
-                levels[i * width + c as usize] = level.clamp(0, 5) as u8;
-            }
-        }
+            Ok(())
+        })
+        .await?;
         Ok(Population { members, levels })
     }
 
     /// The bare read the needs analysis is measured against (BENCHMARKS.md): every current
-    /// level row, decoded, nothing computed. Returns the row count.
+    /// level row, decoded the same way, nothing computed. Returns the row count.
     pub async fn bare_select_levels(&self) -> Result<u64> {
-        let rows = self
-            .db
-            .query_all_raw(stmt(
-                self.backend(),
-                "SELECT l.nip, l.competency_code, l.level FROM current_competency_levels l ORDER BY l.nip",
-                vec![],
-            ))
-            .await?;
         let mut n = 0u64;
-        for r in &rows {
-            let _: String = r.try_get("", "nip")?;
-            let _: String = r.try_get("", "competency_code")?;
-            let _: i16 = r.try_get("", "level")?;
-            n += 1;
-        }
+        self.stream(
+            "SELECT nip, competency_code, level FROM current_competency_levels ORDER BY nip",
+            &[],
+            |row| {
+                let _ = (row.text(0)?, row.text(1)?, row.small(2)?);
+                n += 1;
+                Ok(())
+            },
+        )
+        .await?;
         Ok(n)
     }
 

@@ -13,6 +13,7 @@ pub mod entity;
 mod error;
 mod org_needs;
 mod reference;
+mod stream;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;
 
