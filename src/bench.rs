@@ -159,13 +159,24 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         }
     }
 
-    let org = state
-        .analytics
-        .organisation(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .1;
+    let started = Instant::now();
+    let org = store.load_organisation().await?;
+    let units = org.units.len() as u64;
+    reporter.line(
+        "organisation_load",
+        units,
+        started.elapsed().as_secs_f64(),
+        json!({}),
+    );
+    let started = Instant::now();
     let population = store.load_population(&org, None).await?;
+    let n = population.members.len() as u64;
+    reporter.line(
+        "population_load",
+        n,
+        started.elapsed().as_secs_f64(),
+        json!({}),
+    );
     if wants("training_plan") {
         let started = Instant::now();
         let plan = jenjang_core::plan::optimise(&org, &population, 5_000_000_000);

@@ -123,22 +123,7 @@ impl Store {
             ),
             None => (String::new(), "", vec![]),
         };
-        let mut members: Vec<Member> = Vec::new();
-        let sql = format!(
-            "{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter} ORDER BY e.nip"
-        );
-        self.stream(&sql, &binds, |row| {
-            let (nip, unit_code, position) = (row.text(0)?, row.text(1)?, row.opt_text(2)?);
-            members.push(Member {
-                nip: nip.to_string(),
-                unit: org.units.index(unit_code).unwrap_or(0),
-                position: position.and_then(|p| org.position(p)),
-            });
-            Ok(())
-        })
-        .await?;
         let width = org.catalog.competency_count();
-        let mut levels = vec![0u8; members.len() * width];
         // One row per employee, their levels concatenated by the database (`code=level,...`):
         // moving 1.5 million single rows through the driver costs far more than the database's
         // own aggregation. Codes hold no ',' or '=' (see `Code`).
@@ -152,29 +137,60 @@ impl Store {
         } else {
             ""
         };
-        let sql = format!(
+        let members_sql = format!(
+            "{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter} ORDER BY e.nip"
+        );
+        let levels_sql = format!(
             "{with}SELECT l.nip, {concat} AS levels FROM current_competency_levels l {scope} GROUP BY l.nip"
         );
+        // The two reads are independent: run them at once (two connections).
+        let read_members = async {
+            let mut members: Vec<Member> = Vec::new();
+            self.stream(&members_sql, &binds, |row| {
+                let (nip, unit_code, position) = (row.text(0)?, row.text(1)?, row.opt_text(2)?);
+                members.push(Member {
+                    nip: nip.to_string(),
+                    unit: org.units.index(unit_code).unwrap_or(0),
+                    position: position.and_then(|p| org.position(p)),
+                });
+                Ok(())
+            })
+            .await
+            .map(|()| members)
+        };
+        let read_levels = async {
+            let mut held: Vec<(String, Vec<(u32, u8)>)> = Vec::new();
+            self.stream(&levels_sql, &binds, |row| {
+                let mut pairs = Vec::with_capacity(16);
+                for pair in row.opt_text(1)?.unwrap_or("").split(',') {
+                    if let Some((code, level)) = pair.split_once('=')
+                        && let (Some(c), Ok(level)) =
+                            (org.catalog.competency(code), level.parse::<u8>())
+                    {
+                        pairs.push((c, level.min(5)));
+                    }
+                }
+                held.push((row.text(0)?.to_string(), pairs));
+                Ok(())
+            })
+            .await
+            .map(|()| held)
+        };
+        let (members, held) = futures_util::future::try_join(read_members, read_levels).await?;
         let index: std::collections::HashMap<&str, usize> = members
             .iter()
             .enumerate()
             .map(|(i, m)| (m.nip.as_str(), i))
             .collect();
-        self.stream(&sql, &binds, |row| {
-            let Some(&i) = index.get(row.text(0)?) else {
-                return Ok(());
-            };
-            for pair in row.opt_text(1)?.unwrap_or("").split(',') {
-                if let Some((code, level)) = pair.split_once('=')
-                    && let (Some(c), Ok(level)) =
-                        (org.catalog.competency(code), level.parse::<u8>())
-                {
-                    levels[i * width + c as usize] = level.min(5);
+        let mut levels = vec![0u8; members.len() * width];
+        for (nip, pairs) in &held {
+            if let Some(&i) = index.get(nip.as_str()) {
+                for &(c, level) in pairs {
+                    levels[i * width + c as usize] = level;
                 }
             }
-            Ok(())
-        })
-        .await?;
+        }
+        drop(index);
         Ok(Population { members, levels })
     }
 
