@@ -10,15 +10,18 @@ pub mod catalog;
 pub mod code;
 pub mod gap;
 pub mod graph;
+pub mod ikm;
 pub mod kinds;
 pub mod level;
 pub mod needs;
 pub mod nip;
 pub mod org;
+pub mod period;
 pub mod plan;
 pub mod predikat;
 pub mod recommend;
 pub mod reference;
+pub mod talent;
 pub mod validation;
 
 pub use code::Code;

@@ -25,6 +25,40 @@ string_enum! {
     }
 }
 
+/// Normalises a rating as people write it: any case, spaces or underscores ("Di Atas
+/// Ekspektasi", "DI_ATAS_EKSPEKTASI", "di atas ekspektasi").
+fn normalise(raw: &str) -> String {
+    raw.trim()
+        .to_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+impl Ekspektasi {
+    /// Parses the wire spelling or the regulation's words, in any case.
+    pub fn parse_loose(raw: &str) -> Result<Ekspektasi, crate::kinds::UnknownValue> {
+        normalise(raw).parse().map_err(|_| crate::kinds::UnknownValue {
+            value: raw.trim().to_string(),
+            expected: "Di Atas Ekspektasi, Sesuai Ekspektasi, Di Bawah Ekspektasi (or di_atas_ekspektasi, ...)".into(),
+        })
+    }
+}
+
+impl Predikat {
+    /// Parses the wire spelling or the regulation's words ("Sangat Baik", "Butuh Perbaikan",
+    /// "Kurang/Misconduct").
+    pub fn parse_loose(raw: &str) -> Result<Predikat, crate::kinds::UnknownValue> {
+        let n = normalise(&raw.replace('/', " "));
+        let n = if n == "kurang_misconduct" || n == "misconduct" { "kurang".to_string() } else { n };
+        n.parse().map_err(|_| crate::kinds::UnknownValue {
+            value: raw.trim().to_string(),
+            expected: "Sangat Baik, Baik, Butuh Perbaikan, Kurang, Sangat Kurang".into(),
+        })
+    }
+}
+
 /// The matrix of PermenPANRB 6/2022. Rows are hasil kerja, columns perilaku kerja.
 pub fn predikat(hasil_kerja: Ekspektasi, perilaku_kerja: Ekspektasi) -> Predikat {
     use Ekspektasi::*;
@@ -64,6 +98,20 @@ mod tests {
         for (hasil, perilaku, expected) in table {
             assert_eq!(predikat(hasil, perilaku), expected, "{hasil} × {perilaku}");
         }
+    }
+
+    #[test]
+    fn ratings_in_the_regulations_words_and_any_case() {
+        for s in ["di_atas_ekspektasi", "Di Atas Ekspektasi", "DI ATAS EKSPEKTASI", " di  atas ekspektasi "] {
+            assert_eq!(Ekspektasi::parse_loose(s), Ok(DiAtas), "{s}");
+        }
+        assert_eq!(Ekspektasi::parse_loose("Sesuai Ekspektasi"), Ok(Sesuai));
+        assert_eq!(Ekspektasi::parse_loose("di bawah ekspektasi"), Ok(DiBawah));
+        assert!(Ekspektasi::parse_loose("baik").is_err());
+        assert_eq!(Predikat::parse_loose("Sangat Baik"), Ok(SangatBaik));
+        assert_eq!(Predikat::parse_loose("Butuh Perbaikan"), Ok(ButuhPerbaikan));
+        assert_eq!(Predikat::parse_loose("Kurang/Misconduct"), Ok(Kurang));
+        assert_eq!(Predikat::parse_loose("sangat_kurang"), Ok(SangatKurang));
     }
 
     #[test]
