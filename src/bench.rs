@@ -187,6 +187,50 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             json!({"programs": org.catalog.programs().len(), "cohorts": plan.cohorts.len(), "cost_idr": plan.cost_idr}),
         );
     }
+    if wants("import_evaluations") {
+        // One quarter for every employee, in a period no earlier run used.
+        let year = 2030
+            + (std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+                / 60
+                % 60) as i32;
+        let ratings = [
+            "di_bawah_ekspektasi",
+            "sesuai_ekspektasi",
+            "sesuai_ekspektasi",
+            "di_atas_ekspektasi",
+        ];
+        let mut csv = String::from("nip,periode,hasil_kerja,perilaku_kerja,catatan,penilai_nip\n");
+        for (i, m) in population.members.iter().enumerate() {
+            csv.push_str(&format!(
+                "{},{year}-Q1,{},{},,\n",
+                m.nip,
+                ratings[i % 4],
+                ratings[(i / 4) % 4]
+            ));
+        }
+        let bytes = csv.into_bytes();
+        let actor = Actor::system("bench");
+        for label in ["import_evaluations", "import_evaluations_replay"] {
+            let started = Instant::now();
+            let report = jenjang_web::imports::run(
+                &store,
+                &actor,
+                jenjang_web::imports::ImportKind::Evaluations,
+                &bytes,
+                false,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            reporter.line(
+                label,
+                population.members.len() as u64,
+                started.elapsed().as_secs_f64(),
+                json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len(), "bytes": bytes.len()}),
+            );
+        }
+    }
     if wants("recommendations_http") {
         let nips: Arc<Vec<String>> =
             Arc::new(population.members.iter().map(|m| m.nip.clone()).collect());

@@ -23,6 +23,8 @@ pub struct ServerSettings {
     pub login_attempts_per_minute: u32,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The largest import file accepted, in bytes.
+    pub import_limit: usize,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for ServerSettings {
             .field("token_ttl", &self.token_ttl)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("body_limit", &self.body_limit)
+            .field("import_limit", &self.import_limit)
             .finish()
     }
 }
@@ -46,6 +49,7 @@ impl Default for ServerSettings {
             token_ttl: Duration::from_secs(8 * 3600),
             login_attempts_per_minute: 10,
             body_limit: jenjang_web::DEFAULT_BODY_LIMIT,
+            import_limit: jenjang_web::DEFAULT_IMPORT_LIMIT,
         }
     }
 }
@@ -147,5 +151,6 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
     );
     let mut state = AppState::new(store, auth);
     state.body_limit = settings.body_limit;
+    state.import_limit = settings.import_limit;
     Ok(state)
 }

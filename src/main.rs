@@ -55,6 +55,9 @@ enum Command {
         /// The largest request body accepted, in bytes (larger ones answer 413).
         #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
         body_limit_bytes: usize,
+        /// The largest import file accepted, in bytes.
+        #[arg(long, env = "JENJANG_IMPORT_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_IMPORT_LIMIT)]
+        import_limit_bytes: usize,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -65,6 +68,18 @@ enum Command {
     Seed {
         /// `demo` or a folder.
         source: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Import a CSV or XLSX file of employees, assessments or evaluations; prints the report as
+    /// JSON. Exit 0 when nothing was rejected, 1 when some rows were, 2 on a usage or I/O error.
+    Import {
+        /// employees, assessments or evaluations
+        kind: String,
+        file: PathBuf,
+        /// Check and report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -187,12 +202,14 @@ async fn run(cli: Cli) -> Result<()> {
             token_ttl_minutes,
             login_attempts_per_minute,
             body_limit_bytes,
+            import_limit_bytes,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
                 token_ttl: Duration::from_secs(token_ttl_minutes.max(1) * 60),
                 login_attempts_per_minute,
                 body_limit: body_limit_bytes,
+                import_limit: import_limit_bytes,
             };
             serve(addr, db, no_demo, settings).await
         }
@@ -210,6 +227,56 @@ async fn run(cli: Cli) -> Result<()> {
                 seed::load(&store, &data).await?
             };
             println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            db,
+        } => {
+            let kind: jenjang_web::imports::ImportKind =
+                kind.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            if terminal {
+                let doing = if dry_run {
+                    "checking (dry run)"
+                } else {
+                    "importing"
+                };
+                eprintln!(
+                    "read {} ({} KB); {doing}…",
+                    file.display(),
+                    bytes.len() / 1024
+                );
+            }
+            let store = open_store(&db.database_url).await?;
+            let started = std::time::Instant::now();
+            let report = jenjang_web::imports::run(
+                &store,
+                &Actor::system("cli-import"),
+                kind,
+                &bytes,
+                dry_run,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if terminal {
+                eprintln!(
+                    "done in {:.1} s: {} accepted, {} updated, {} unchanged, {} problem(s)",
+                    started.elapsed().as_secs_f64(),
+                    report.accepted,
+                    report.updated,
+                    report.unchanged,
+                    report.rejected.len()
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.rejected.is_empty() {
+                return Err(Rejected.into());
+            }
             Ok(())
         }
         Command::Gen {
@@ -298,6 +365,18 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Some rows of an import were rejected (exit code 1; the report says which).
+#[derive(Debug)]
+struct Rejected;
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("some rows were rejected; see the report")
+    }
+}
+
+impl std::error::Error for Rejected {}
+
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
@@ -313,6 +392,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Rejected>() => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

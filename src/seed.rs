@@ -129,7 +129,7 @@ impl Dataset {
             let table = jenjang_import::read_csv(&bytes).context("assessments.csv")?;
             let (rows, errors) = jenjang_import::parse_assessments(&table);
             report_rows("assessments.csv", &errors)?;
-            d.assessments = rows.into_iter().map(|(_, nip, r)| (nip, r)).collect();
+            d.assessments = rows.into_iter().map(|(_, a)| a).collect();
         }
         Ok(d)
     }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_reference_model;
 mod m20261123_000002_analytics;
+mod m20261123_000003_evaluations;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_reference_model::Migration),
             Box::new(m20261123_000002_analytics::Migration),
+            Box::new(m20261123_000003_evaluations::Migration),
         ]
     }
 }

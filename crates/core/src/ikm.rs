@@ -20,7 +20,7 @@ pub const ELEMENTS: [&str; 9] = [
     "sarana dan prasarana",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {
     /// Each element weighs exactly 1/9.
@@ -53,10 +53,17 @@ pub struct AnswerError {
 
 /// Computes the index. Every answer must be 1..4 (or absent); every element needs at least one
 /// answer.
-pub fn compute(responses: &[Vec<Option<i64>>], weighting: Weighting) -> Result<Ikm, Vec<AnswerError>> {
+pub fn compute(
+    responses: &[Vec<Option<i64>>],
+    weighting: Weighting,
+) -> Result<Ikm, Vec<AnswerError>> {
     let mut errors = Vec::new();
     if responses.is_empty() {
-        errors.push(AnswerError { respondent: 0, element: None, message: "at least one respondent is needed".into() });
+        errors.push(AnswerError {
+            respondent: 0,
+            element: None,
+            message: "at least one respondent is needed".into(),
+        });
     }
     let mut sums = [0i64; 9];
     let mut counts = [0i64; 9];
@@ -65,7 +72,10 @@ pub fn compute(responses: &[Vec<Option<i64>>], weighting: Weighting) -> Result<I
             errors.push(AnswerError {
                 respondent: r,
                 element: None,
-                message: format!("a respondent answers the 9 elements; found {} answers", answers.len()),
+                message: format!(
+                    "a respondent answers the 9 elements; found {} answers",
+                    answers.len()
+                ),
             });
             continue;
         }
@@ -115,7 +125,10 @@ pub fn compute(responses: &[Vec<Option<i64>>], weighting: Weighting) -> Result<I
     };
     Ok(Ikm {
         respondents: responses.len(),
-        element_averages: averages.iter().map(|a| (a * 1000.0).round() / 1000.0).collect(),
+        element_averages: averages
+            .iter()
+            .map(|a| (a * 1000.0).round() / 1000.0)
+            .collect(),
         index,
         category,
         category_label,

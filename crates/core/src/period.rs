@@ -11,7 +11,9 @@ pub enum Period {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a period is written YYYY-Q1..YYYY-Q4 (triwulan), YYYY (annual), or 'Triwulan I 2026' / 'TW I 2026'; found '{0}'")]
+#[error(
+    "a period is written YYYY-Q1..YYYY-Q4 (triwulan), YYYY (annual), or 'Triwulan I 2026' / 'TW I 2026'; found '{0}'"
+)]
 pub struct PeriodError(pub String);
 
 fn roman_or_digit(s: &str) -> Option<u8> {
@@ -39,7 +41,10 @@ impl Period {
             return Ok(Period::Annual { year: y });
         }
         if let Some((y, q)) = s.split_once("-Q") {
-            let (Some(year), Some(quarter)) = (year(y), q.parse::<u8>().ok().filter(|q| (1..=4).contains(q))) else {
+            let (Some(year), Some(quarter)) = (
+                year(y),
+                q.parse::<u8>().ok().filter(|q| (1..=4).contains(q)),
+            ) else {
                 return Err(err());
             };
             return Ok(Period::Quarter { year, quarter });
@@ -68,8 +73,14 @@ impl Period {
     pub fn previous(self) -> Period {
         match self {
             Period::Annual { year } => Period::Annual { year: year - 1 },
-            Period::Quarter { year, quarter: 1 } => Period::Quarter { year: year - 1, quarter: 4 },
-            Period::Quarter { year, quarter } => Period::Quarter { year, quarter: quarter - 1 },
+            Period::Quarter { year, quarter: 1 } => Period::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            Period::Quarter { year, quarter } => Period::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
         }
     }
 }
@@ -101,13 +112,38 @@ mod tests {
 
     #[test]
     fn every_accepted_spelling() {
-        let q1 = Period::Quarter { year: 2026, quarter: 1 };
-        for s in ["2026-Q1", "2026-q1", " Triwulan I 2026 ", "TW I 2026", "tw 1 2026", "TRIWULAN 1 2026"] {
+        let q1 = Period::Quarter {
+            year: 2026,
+            quarter: 1,
+        };
+        for s in [
+            "2026-Q1",
+            "2026-q1",
+            " Triwulan I 2026 ",
+            "TW I 2026",
+            "tw 1 2026",
+            "TRIWULAN 1 2026",
+        ] {
             assert_eq!(Period::parse(s), Ok(q1), "{s}");
         }
-        assert_eq!(Period::parse("TW IV 2025"), Ok(Period::Quarter { year: 2025, quarter: 4 }));
+        assert_eq!(
+            Period::parse("TW IV 2025"),
+            Ok(Period::Quarter {
+                year: 2025,
+                quarter: 4
+            })
+        );
         assert_eq!(Period::parse("2026"), Ok(Period::Annual { year: 2026 }));
-        for bad in ["2026-Q5", "2026-Q0", "Q1 2026", "TW V 2026", "26", "1999", "2026-01", ""] {
+        for bad in [
+            "2026-Q5",
+            "2026-Q0",
+            "Q1 2026",
+            "TW V 2026",
+            "26",
+            "1999",
+            "2026-01",
+            "",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(q1.to_string(), "2026-Q1");

@@ -51,7 +51,11 @@ impl Predikat {
     /// "Kurang/Misconduct").
     pub fn parse_loose(raw: &str) -> Result<Predikat, crate::kinds::UnknownValue> {
         let n = normalise(&raw.replace('/', " "));
-        let n = if n == "kurang_misconduct" || n == "misconduct" { "kurang".to_string() } else { n };
+        let n = if n == "kurang_misconduct" || n == "misconduct" {
+            "kurang".to_string()
+        } else {
+            n
+        };
         n.parse().map_err(|_| crate::kinds::UnknownValue {
             value: raw.trim().to_string(),
             expected: "Sangat Baik, Baik, Butuh Perbaikan, Kurang, Sangat Kurang".into(),
@@ -102,7 +106,12 @@ mod tests {
 
     #[test]
     fn ratings_in_the_regulations_words_and_any_case() {
-        for s in ["di_atas_ekspektasi", "Di Atas Ekspektasi", "DI ATAS EKSPEKTASI", " di  atas ekspektasi "] {
+        for s in [
+            "di_atas_ekspektasi",
+            "Di Atas Ekspektasi",
+            "DI ATAS EKSPEKTASI",
+            " di  atas ekspektasi ",
+        ] {
             assert_eq!(Ekspektasi::parse_loose(s), Ok(DiAtas), "{s}");
         }
         assert_eq!(Ekspektasi::parse_loose("Sesuai Ekspektasi"), Ok(Sesuai));
@@ -120,5 +129,21 @@ mod tests {
         assert!(Kurang < ButuhPerbaikan);
         assert!(ButuhPerbaikan < Baik);
         assert!(Baik < SangatBaik);
+    }
+}
+
+/// One evaluation of an employee for a period (SKP). The predikat is derived, never entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub period: crate::period::Period,
+    pub hasil_kerja: Ekspektasi,
+    pub perilaku_kerja: Ekspektasi,
+    pub notes: Option<String>,
+    pub evaluator_nip: Option<crate::nip::Nip>,
+}
+
+impl Evaluation {
+    pub fn predikat(&self) -> Predikat {
+        predikat(self.hasil_kerja, self.perilaku_kerja)
     }
 }

@@ -21,7 +21,10 @@ pub struct KinerjaRule {
 
 impl Default for KinerjaRule {
     fn default() -> Self {
-        KinerjaRule { di_atas_from: Predikat::SangatBaik, sesuai_from: Predikat::Baik }
+        KinerjaRule {
+            di_atas_from: Predikat::SangatBaik,
+            sesuai_from: Predikat::Baik,
+        }
     }
 }
 
@@ -102,7 +105,13 @@ pub fn follow_ups(b: u8) -> &'static [&'static str] {
     match b {
         9 => &["promotion", "succession_pool", "recognition"],
         8 => &["retain", "succession_pool", "rotation", "coaching"],
-        7 => &["retain", "succession_pool", "enrichment", "development", "study_assignment"],
+        7 => &[
+            "retain",
+            "succession_pool",
+            "enrichment",
+            "development",
+            "study_assignment",
+        ],
         6 => &["right_placement", "coaching", "counselling"],
         5 => &["right_placement", "coaching", "development"],
         4 => &["rotation", "development"],
@@ -142,19 +151,29 @@ mod tests {
     #[test]
     fn the_annual_predikat_wins_else_the_latest_quarter() {
         let rule = KinerjaRule::default();
-        let q = |y, q| Period::Quarter { year: y, quarter: q };
+        let q = |y, q| Period::Quarter {
+            year: y,
+            quarter: q,
+        };
         let evals = [
             (q(2026, 1), Predikat::SangatBaik),
             (q(2026, 3), Predikat::ButuhPerbaikan),
             (q(2026, 2), Predikat::Baik),
             (q(2025, 4), Predikat::SangatBaik),
         ];
-        assert_eq!(rule.for_year(&evals, 2026), Some(DiBawah), "the latest quarter, Q3");
+        assert_eq!(
+            rule.for_year(&evals, 2026),
+            Some(DiBawah),
+            "the latest quarter, Q3"
+        );
         let mut with_annual = evals.to_vec();
         with_annual.push((Period::Annual { year: 2026 }, Predikat::Baik));
         assert_eq!(rule.for_year(&with_annual, 2026), Some(Sesuai));
         assert_eq!(rule.for_year(&evals, 2024), None);
-        let strict = KinerjaRule { di_atas_from: Predikat::SangatBaik, sesuai_from: Predikat::SangatBaik };
+        let strict = KinerjaRule {
+            di_atas_from: Predikat::SangatBaik,
+            sesuai_from: Predikat::SangatBaik,
+        };
         assert_eq!(strict.kinerja(Predikat::Baik), DiBawah);
     }
 }

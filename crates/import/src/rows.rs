@@ -1,13 +1,17 @@
-//! Rows of the `employees` and `assessments` formats (PRODUCT.md, "Import formats") into core
-//! types. Checks here are those a row can answer alone; references to stored records (does the
-//! unit exist?) are checked by the store in the same transaction that writes.
+//! Rows of the import formats (PRODUCT.md, "Import formats") into core types. Checks here are
+//! those a file can answer alone (shapes, spellings, the predikat matrix, duplicates within the
+//! file); references to stored records (does the unit exist?) are checked by the store in the
+//! transaction that writes.
 
 use crate::table::Table;
 use chrono::NaiveDate;
 use jenjang_core::kinds::Potential;
+use jenjang_core::period::Period;
+use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, Level, Nip};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// One problem with one cell, as reported to the person who made the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,6 +21,21 @@ pub struct RowError {
     pub value: String,
     pub message: String,
 }
+
+/// The valid rows of a file (each with its row number) and the problems of the others.
+pub type Parsed<T> = (Vec<(usize, T)>, Vec<RowError>);
+
+/// The columns of each kind: (required, optional).
+pub const EMPLOYEE_COLUMNS: (&[&str], &[&str]) = (
+    &["nip", "nama", "unit"],
+    &["jabatan", "atasan_nip", "potensial"],
+);
+pub const ASSESSMENT_COLUMNS: (&[&str], &[&str]) =
+    (&["nip", "kompetensi", "level", "tanggal"], &["sumber"]);
+pub const EVALUATION_COLUMNS: (&[&str], &[&str]) = (
+    &["nip", "periode", "hasil_kerja", "perilaku_kerja"],
+    &["catatan", "penilai_nip", "predikat"],
+);
 
 struct RowCheck<'a> {
     table: &'a Table,
@@ -47,6 +66,15 @@ impl RowCheck<'_> {
         column: &str,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Option<T> {
+        if self.table.is_imprecise(self.row, column) {
+            self.fail(
+                column,
+                "Excel stored this as a number and dropped the digits after the 15th; \
+                 format the column as Text and enter it again"
+                    .into(),
+            );
+            return None;
+        }
         let raw = self.value(column).to_string();
         if raw.is_empty() {
             self.fail(column, format!("{column} is required"));
@@ -66,16 +94,71 @@ impl RowCheck<'_> {
         column: &str,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Option<T> {
-        if self.value(column).is_empty() {
+        if self.value(column).is_empty() && !self.table.is_imprecise(self.row, column) {
             return None;
         }
         self.required(column, parse)
     }
 }
 
+fn date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+}
+
+/// Rejects every row whose key another row of the file repeats, naming the other rows: the file
+/// must say one thing per key, and guessing which row wins would lose data silently.
+fn reject_duplicates<T>(
+    rows: Vec<(usize, String, T)>,
+    column: &str,
+    errors: &mut Vec<RowError>,
+) -> Vec<(usize, T)> {
+    let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
+    for (row, key, _) in &rows {
+        seen.entry(key.clone()).or_default().push(*row);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, key, value) in rows {
+        let same = &seen[&key];
+        if same.len() > 1 {
+            let others: Vec<String> = same
+                .iter()
+                .filter(|r| **r != row)
+                .map(|r| r.to_string())
+                .collect();
+            errors.push(RowError {
+                row,
+                column: column.to_string(),
+                value: key.split('|').next().unwrap_or_default().to_string(),
+                message: format!(
+                    "the same {key_name} appears again in row(s) {}; keep one row",
+                    others.join(", "),
+                    key_name = key_name(column)
+                ),
+            });
+        } else {
+            out.push((row, value));
+        }
+    }
+    out
+}
+
+fn key_name(column: &str) -> &'static str {
+    match column {
+        "periode" => "NIP and period",
+        "kompetensi" => "NIP, competency, date and source",
+        _ => "NIP",
+    }
+}
+
+fn finish<T>(mut errors: Vec<RowError>, ok: Vec<(usize, T)>) -> (Vec<(usize, T)>, Vec<RowError>) {
+    errors.sort_by_key(|e| e.row);
+    (ok, errors)
+}
+
 /// Parses an `employees` file: `nip, nama, jabatan, unit, atasan_nip, potensial`.
-pub fn parse_employees(table: &Table) -> (Vec<(usize, Employee)>, Vec<RowError>) {
-    let mut out = Vec::new();
+pub fn parse_employees(table: &Table) -> Parsed<Employee> {
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
         let mut c = RowCheck {
@@ -94,8 +177,10 @@ pub fn parse_employees(table: &Table) -> (Vec<(usize, Employee)>, Vec<RowError>)
         if c.ok
             && let (Some(nip), Some(name), Some(unit)) = (nip, name, unit)
         {
-            out.push((
+            let key = nip.to_string();
+            rows.push((
                 *row,
+                key,
                 Employee {
                     nip,
                     name,
@@ -107,12 +192,13 @@ pub fn parse_employees(table: &Table) -> (Vec<(usize, Employee)>, Vec<RowError>)
             ));
         }
     }
-    (out, errors)
+    let ok = reject_duplicates(rows, "nip", &mut errors);
+    finish(errors, ok)
 }
 
 /// Parses an `assessments` file: `nip, kompetensi, level, sumber, tanggal`.
-pub fn parse_assessments(table: &Table) -> (Vec<(usize, Nip, CompetencyRecord)>, Vec<RowError>) {
-    let mut out = Vec::new();
+pub fn parse_assessments(table: &Table) -> Parsed<(Nip, CompetencyRecord)> {
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
         let mut c = RowCheck {
@@ -130,32 +216,88 @@ pub fn parse_assessments(table: &Table) -> (Vec<(usize, Nip, CompetencyRecord)>,
                 .and_then(|v| Level::new(v).map_err(|e| e.to_string()))
         });
         let source = c.value("sumber").to_string();
-        let date = c.required("tanggal", |s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
-        });
+        let assessed_on = c.required("tanggal", date);
         if c.ok
             && let (Some(nip), Some(competency), Some(level), Some(assessed_on)) =
-                (nip, competency, level, date)
+                (nip, competency, level, assessed_on)
         {
             let source = if source.is_empty() {
                 "assessment".to_string()
             } else {
                 source
             };
-            out.push((
+            let key = format!("{nip}|{competency}|{assessed_on}|{source}");
+            rows.push((
                 *row,
-                nip,
-                CompetencyRecord {
-                    competency,
-                    level,
-                    source,
-                    assessed_on,
-                },
+                key,
+                (
+                    nip,
+                    CompetencyRecord {
+                        competency,
+                        level,
+                        source,
+                        assessed_on,
+                    },
+                ),
             ));
         }
     }
-    (out, errors)
+    let ok = reject_duplicates(rows, "kompetensi", &mut errors);
+    finish(errors, ok)
+}
+
+/// Parses an `evaluations` file: `nip, periode, hasil_kerja, perilaku_kerja, catatan, penilai_nip`
+/// and an optional `predikat` that must agree with the matrix.
+pub fn parse_evaluations(table: &Table) -> Parsed<(Nip, Evaluation)> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        let mut c = RowCheck {
+            table,
+            row: *row,
+            cells,
+            errors: &mut errors,
+            ok: true,
+        };
+        let nip = c.required("nip", Nip::parse);
+        let period = c.required("periode", Period::parse);
+        let hasil = c.required("hasil_kerja", Ekspektasi::parse_loose);
+        let perilaku = c.required("perilaku_kerja", Ekspektasi::parse_loose);
+        let notes = Some(c.value("catatan").to_string()).filter(|s| !s.is_empty());
+        let evaluator = c.optional("penilai_nip", Nip::parse);
+        let stated = c.optional("predikat", Predikat::parse_loose);
+        if let (Some(h), Some(p), Some(stated)) = (hasil, perilaku, stated) {
+            let derived = jenjang_core::predikat::predikat(h, p);
+            if derived != stated {
+                c.fail(
+                    "predikat",
+                    format!("hasil kerja {h} with perilaku kerja {p} gives {derived} by the PermenPANRB 6/2022 matrix, not {stated}"),
+                );
+            }
+        }
+        if c.ok
+            && let (Some(nip), Some(period), Some(hasil_kerja), Some(perilaku_kerja)) =
+                (nip, period, hasil, perilaku)
+        {
+            let key = format!("{nip}|{period}");
+            rows.push((
+                *row,
+                key,
+                (
+                    nip,
+                    Evaluation {
+                        period,
+                        hasil_kerja,
+                        perilaku_kerja,
+                        notes,
+                        evaluator_nip: evaluator,
+                    },
+                ),
+            ));
+        }
+    }
+    let ok = reject_duplicates(rows, "periode", &mut errors);
+    finish(errors, ok)
 }
 
 #[cfg(test)]
@@ -191,5 +333,43 @@ mod tests {
         assert_eq!(ok.len(), 1);
         let cols: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cols, ["level", "tanggal"]);
+    }
+
+    #[test]
+    fn evaluations_accept_every_spelling_and_check_the_predikat() {
+        let t = read_csv(
+            b"NIP;Periode;Hasil_Kerja;Perilaku_Kerja;Catatan;Penilai_NIP;Predikat\n\
+              198503122010011002;TW I 2026;Di Atas Ekspektasi;DI ATAS EKSPEKTASI;;;Sangat Baik\n\
+              198503122010011002;2026-Q2;sesuai_ekspektasi;Di Bawah Ekspektasi;;;Baik\n\
+              198503122010011002;Triwulan III 2026;luar biasa;sesuai ekspektasi;;;\n\
+              198503122010011002;2026-Q5;Sesuai Ekspektasi;Sesuai Ekspektasi;;;\n",
+        )
+        .unwrap();
+        let (ok, errors) = parse_evaluations(&t);
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].1.1.predikat(), Predikat::SangatBaik);
+        let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(at, [(3, "predikat"), (4, "hasil_kerja"), (5, "periode")]);
+        assert!(
+            errors[0].message.contains("gives kurang"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_in_one_file_are_all_rejected_naming_each_other() {
+        let t = read_csv(
+            b"nip,periode,hasil_kerja,perilaku_kerja\n\
+              198503122010011002,2026-Q1,sesuai_ekspektasi,sesuai_ekspektasi\n\
+              198503122010011002,TW I 2026,di_atas_ekspektasi,sesuai_ekspektasi\n\
+              198503122010011002,2026-Q2,sesuai_ekspektasi,sesuai_ekspektasi\n",
+        )
+        .unwrap();
+        let (ok, errors) = parse_evaluations(&t);
+        assert_eq!(ok.len(), 1);
+        assert_eq!(errors.len(), 2);
+        assert!(errors[0].message.contains("row(s) 3"));
+        assert!(errors[1].message.contains("row(s) 2"));
     }
 }

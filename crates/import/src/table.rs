@@ -1,12 +1,15 @@
 //! A file as a header and rows of text cells.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The cells of a file. `rows[i].0` is the 1-based row number in the file (header = row 1).
 #[derive(Debug, Clone)]
 pub struct Table {
     headers: HashMap<String, usize>,
     pub rows: Vec<(usize, Vec<String>)>,
+    /// Cells (row number, column index) that Excel stored as numbers too long to keep every
+    /// digit (an 18-digit NIP typed into a General cell).
+    imprecise: HashSet<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +24,8 @@ pub enum TableError {
     DuplicateColumn { column: String },
     #[error("missing column(s): {0}")]
     MissingColumns(String),
+    #[error("the file is not a readable XLSX workbook: {0}")]
+    Xlsx(String),
 }
 
 fn normalise(header: &str) -> String {
@@ -94,7 +99,85 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         }
         rows.push((row, cells));
     }
-    Ok(Table { headers, rows })
+    Ok(Table {
+        headers,
+        rows,
+        imprecise: HashSet::new(),
+    })
+}
+
+/// Reads CSV or XLSX: an XLSX file is a zip archive and starts with `PK`.
+pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// Reads the first sheet of an XLSX workbook. Cells become text as a person sees them: whole
+/// numbers without a decimal point, dates as YYYY-MM-DD. Row numbers are the sheet's.
+pub fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
+    use calamine::{Data, Reader, open_workbook_auto_from_rs};
+    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| TableError::Xlsx(e.to_string()))?;
+    let range = match book.worksheet_range_at(0) {
+        None => return Err(TableError::Empty),
+        Some(r) => r.map_err(|e| TableError::Xlsx(e.to_string()))?,
+    };
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut imprecise = HashSet::new();
+    let mut lines = range.rows().enumerate().map(|(i, cells)| {
+        let row = first_row + i + 1;
+        let text: Vec<String> = std::iter::repeat_n(String::new(), first_col)
+            .chain(cells.iter().enumerate().map(|(c, cell)| match cell {
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                    s.trim().to_string()
+                }
+                Data::Int(i) => i.to_string(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::Float(f) => {
+                    if f.abs() >= 1e15 {
+                        imprecise.insert((row, first_col + c));
+                    }
+                    f.to_string()
+                }
+                Data::Bool(b) => b.to_string(),
+                Data::DateTime(d) => {
+                    let (y, m, day, ..) = d.to_ymd_hms_milli();
+                    format!("{y:04}-{m:02}-{day:02}")
+                }
+                Data::Error(e) => format!("#{e:?}"),
+                Data::Empty => String::new(),
+            }))
+            .collect();
+        (row, text)
+    });
+    let Some((_, header)) = lines.next() else {
+        return Err(TableError::Empty);
+    };
+    let mut headers = HashMap::new();
+    for (i, cell) in header.iter().enumerate() {
+        let name = normalise(cell);
+        if name.is_empty() {
+            continue;
+        }
+        if headers.insert(name.clone(), i).is_some() {
+            return Err(TableError::DuplicateColumn { column: name });
+        }
+    }
+    if headers.is_empty() {
+        return Err(TableError::Empty);
+    }
+    let rows = lines
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+        .collect();
+    Ok(Table {
+        headers,
+        rows,
+        imprecise,
+    })
 }
 
 fn malformed(row: usize, e: csv::Error) -> TableError {
@@ -117,6 +200,13 @@ impl Table {
         } else {
             Err(TableError::MissingColumns(missing.join(", ")))
         }
+    }
+
+    /// Whether Excel stored this cell as a number too long to keep all its digits.
+    pub fn is_imprecise(&self, row: usize, column: &str) -> bool {
+        self.headers
+            .get(column)
+            .is_some_and(|c| self.imprecise.contains(&(row, *c)))
     }
 
     pub fn has(&self, column: &str) -> bool {

@@ -30,7 +30,7 @@ pub struct BulkOutcome {
     pub rejected: Vec<(usize, FieldError)>,
 }
 
-async fn audit_rows(
+pub(crate) async fn audit_rows(
     txn: &DatabaseTransaction,
     actor: &Actor,
     rows: Vec<(String, String, String, serde_json::Value)>,

@@ -11,6 +11,8 @@ mod db;
 mod employees;
 pub mod entity;
 mod error;
+mod evaluations;
+mod ikm;
 mod org_needs;
 mod reference;
 mod stream;
@@ -22,6 +24,8 @@ pub use bulk::BulkOutcome;
 pub use db::{Page, Paging, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
 pub use error::StoreError;
+pub use evaluations::EvaluationRecord;
+pub use ikm::{IkmRecord, IkmSaved};
 pub use org_needs::{NewOrgNeed, OrgNeedRecord};
 pub use users::{NewUser, User};
 

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod auth;
 pub mod error;
 mod extract;
+pub mod imports;
 mod input;
 pub mod metrics;
 pub mod openapi;
@@ -29,6 +30,9 @@ pub use auth::{hash_password, verify_password};
 /// The default largest request body accepted, in bytes.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
+/// The default largest import file, in bytes (100,000 evaluation rows are about 10 MB).
+pub const DEFAULT_IMPORT_LIMIT: usize = 50 * 1024 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -38,6 +42,8 @@ pub struct AppState {
     pub analytics: Arc<analytics::Analytics>,
     /// The largest request body accepted, in bytes; larger ones answer 413.
     pub body_limit: usize,
+    /// The largest import file accepted, in bytes.
+    pub import_limit: usize,
 }
 
 impl AppState {
@@ -48,6 +54,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             analytics: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            import_limit: DEFAULT_IMPORT_LIMIT,
         }
     }
 }
@@ -75,7 +82,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::reference::router())
         .merge(routes::employees::router())
         .merge(routes::audit::router())
-        .merge(routes::analysis::router());
+        .merge(routes::analysis::router())
+        .merge(routes::performance::router());
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
     Router::new()

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{analysis, audit, employees, ops, reference};
+use crate::routes::{analysis, audit, employees, ops, performance, reference};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -24,6 +24,8 @@ as {field, message}, with JSON paths such as levels[2].level."),
         analysis::employee_gaps, analysis::employee_recommendations, analysis::unit_needs_analysis,
         analysis::training_plan, analysis::create_org_need, analysis::list_org_needs, analysis::get_org_need,
         analysis::org_need_progress,
+        performance::list_evaluations, performance::create_evaluation, performance::evaluation_history, performance::import,
+        performance::talent_grid, performance::record_ikm, performance::list_ikm,
     ),
     modifiers(&BearerAuth)
 )]

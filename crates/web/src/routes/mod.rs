@@ -4,4 +4,5 @@ pub mod analysis;
 pub mod audit;
 pub mod employees;
 pub mod ops;
+pub mod performance;
 pub mod reference;

@@ -1,0 +1,424 @@
+//! Performance evaluations (SKP): the current evaluation per employee and period, every replaced
+//! version kept in `evaluation_history`, and an `evaluation.recorded` event in the outbox for
+//! each new or changed evaluation, all in one transaction.
+
+use crate::bulk::{BulkOutcome, audit_rows};
+use crate::db::{Store, stmt};
+use crate::error::Result;
+use crate::reference::existing_all;
+use crate::{Actor, Page, Paging};
+use chrono::{DateTime, Utc};
+use jenjang_core::period::Period;
+use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
+use jenjang_core::{FieldError, Nip};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+
+const CHUNK: usize = 400;
+
+/// An evaluation as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct EvaluationRecord {
+    pub nip: String,
+    pub period: String,
+    pub hasil_kerja: Ekspektasi,
+    pub perilaku_kerja: Ekspektasi,
+    pub predikat: Predikat,
+    pub evaluator_nip: Option<String>,
+    pub notes: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+fn record_from(r: &QueryResult) -> Result<EvaluationRecord> {
+    let parse_e = |s: String| s.parse::<Ekspektasi>().unwrap_or(Ekspektasi::Sesuai);
+    Ok(EvaluationRecord {
+        nip: r.try_get("", "nip")?,
+        period: r.try_get("", "period")?,
+        hasil_kerja: parse_e(r.try_get("", "hasil_kerja")?),
+        perilaku_kerja: parse_e(r.try_get("", "perilaku_kerja")?),
+        predikat: r
+            .try_get::<String>("", "predikat")?
+            .parse()
+            .unwrap_or(Predikat::Baik),
+        evaluator_nip: r.try_get("", "evaluator_nip")?,
+        notes: r.try_get("", "notes")?,
+        recorded_at: r.try_get("", "recorded_at")?,
+        recorded_by: r.try_get("", "recorded_by")?,
+    })
+}
+
+const COLUMNS: &str = "id, nip, period, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, recorded_at, recorded_by";
+
+fn same(stored: &EvaluationRecord, e: &Evaluation) -> bool {
+    stored.hasil_kerja == e.hasil_kerja
+        && stored.perilaku_kerja == e.perilaku_kerja
+        && stored.notes == e.notes
+        && stored.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
+}
+
+/// Writes an outbox event; a repeated key is ignored (the event exists already).
+pub(crate) async fn outbox<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    subject: Option<&str>,
+    payload: serde_json::Value,
+    dedup_key: &str,
+) -> Result<()> {
+    let sql = "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) \
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING";
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        sql,
+        vec![
+            kind.into(),
+            subject.map(str::to_string).into(),
+            payload.to_string().into(),
+            dedup_key.into(),
+            Utc::now().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// An employee's evaluations, oldest period first.
+    pub async fn list_evaluations(
+        &self,
+        nip: &str,
+        paging: Paging,
+    ) -> Result<Page<EvaluationRecord>> {
+        self.get_employee(nip).await?;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!("SELECT {COLUMNS} FROM evaluations WHERE nip = $1 ORDER BY year, period"),
+                vec![nip.into()],
+            ))
+            .await?;
+        let all = rows.iter().map(record_from).collect::<Result<Vec<_>>>()?;
+        let total = all.len() as u64;
+        let items = all
+            .into_iter()
+            .skip(paging.offset as usize)
+            .take(paging.limit as usize)
+            .collect();
+        Ok(paging.page(items, total))
+    }
+
+    /// The replaced versions of an employee's evaluations, newest first, each with when it was
+    /// replaced.
+    pub async fn evaluation_history(
+        &self,
+        nip: &str,
+    ) -> Result<Vec<(EvaluationRecord, DateTime<Utc>)>> {
+        self.get_employee(nip).await?;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT id, nip, period, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, recorded_at, \
+                 recorded_by, replaced_at FROM evaluation_history WHERE nip = $1 ORDER BY id DESC",
+                vec![nip.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    record_from(r)?,
+                    r.try_get::<DateTime<Utc>>("", "replaced_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Creates or updates many evaluations in one transaction. Rows naming an unknown employee
+    /// or evaluator are refused (by input index); an unchanged evaluation writes nothing; a
+    /// changed one moves its previous version to the history. With `dry_run` nothing is written.
+    pub async fn bulk_save_evaluations(
+        &self,
+        actor: &Actor,
+        rows: &[(Nip, Evaluation)],
+        dry_run: bool,
+    ) -> Result<BulkOutcome> {
+        let txn = self.begin_write().await?;
+        let nips = existing_all(&txn, "employees", "nip").await?;
+        let mut outcome = BulkOutcome::default();
+        let mut valid: Vec<usize> = Vec::with_capacity(rows.len());
+        for (i, (nip, e)) in rows.iter().enumerate() {
+            let mut ok = true;
+            if !nips.contains(nip.as_str()) {
+                outcome.rejected.push((
+                    i,
+                    FieldError::new("nip", format!("no employee has the NIP {nip}")),
+                ));
+                ok = false;
+            }
+            if let Some(ev) = &e.evaluator_nip
+                && !nips.contains(ev.as_str())
+            {
+                outcome.rejected.push((
+                    i,
+                    FieldError::new("penilai_nip", format!("no employee has the NIP {ev}")),
+                ));
+                ok = false;
+            }
+            if ok {
+                valid.push(i);
+            }
+        }
+        // The stored evaluations of the periods in the batch, one query per period.
+        let mut periods: Vec<String> = valid
+            .iter()
+            .map(|&i| rows[i].1.period.to_string())
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let mut stored: HashMap<(String, String), (i64, EvaluationRecord)> = HashMap::new();
+        for p in &periods {
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    &format!("SELECT {COLUMNS} FROM evaluations WHERE period = $1"),
+                    vec![p.clone().into()],
+                ))
+                .await?;
+            for r in &found {
+                let id: i64 = r.try_get("", "id")?;
+                let rec = record_from(r)?;
+                stored.insert((rec.nip.clone(), rec.period.clone()), (id, rec));
+            }
+        }
+        let mut created = Vec::new();
+        let mut updated = Vec::new();
+        for &i in &valid {
+            let (nip, e) = &rows[i];
+            match stored.get(&(nip.to_string(), e.period.to_string())) {
+                Some((_, s)) if same(s, e) => outcome.unchanged += 1,
+                Some((id, s)) => updated.push((i, *id, s.clone())),
+                None => created.push(i),
+            }
+        }
+        outcome.created = created.len() as u64;
+        outcome.updated = updated.len() as u64;
+        if dry_run {
+            return Ok(outcome);
+        }
+        let now = Utc::now();
+        // Previous versions of the changed ones go to the history first.
+        for chunk in updated.chunks(CHUNK) {
+            let mut values: Vec<Value> = Vec::new();
+            let mut tuples = Vec::new();
+            for (_, id, s) in chunk {
+                let b = values.len();
+                tuples.push(format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11
+                ));
+                values.extend([
+                    (*id).into(),
+                    s.nip.clone().into(),
+                    s.period.clone().into(),
+                    s.hasil_kerja.as_str().into(),
+                    s.perilaku_kerja.as_str().into(),
+                    s.predikat.as_str().into(),
+                    s.notes.clone().into(),
+                    s.evaluator_nip.clone().into(),
+                    s.recorded_at.into(),
+                    s.recorded_by.clone().into(),
+                    now.into(),
+                ]);
+            }
+            let sql = format!(
+                "INSERT INTO evaluation_history (evaluation_id, nip, period, hasil_kerja, perilaku_kerja, predikat, \
+                 notes, evaluator_nip, recorded_at, recorded_by, replaced_at) VALUES {}",
+                tuples.join(", ")
+            );
+            txn.execute_raw(stmt(self.backend(), &sql, values)).await?;
+        }
+        let changed: Vec<usize> = created
+            .iter()
+            .copied()
+            .chain(updated.iter().map(|(i, _, _)| *i))
+            .collect();
+        for chunk in changed.chunks(CHUNK) {
+            upsert(&txn, actor, rows, chunk, now).await?;
+        }
+        // Versions for the event keys: how often each changed evaluation has been replaced.
+        let mut versions: HashMap<i64, i64> = HashMap::new();
+        let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    &format!(
+                        "SELECT evaluation_id, COUNT(*) AS n FROM evaluation_history WHERE evaluation_id IN ({}) GROUP BY evaluation_id",
+                        placeholders.join(", ")
+                    ),
+                    chunk.iter().map(|id| (*id).into()).collect(),
+                ))
+                .await?;
+            for r in &found {
+                versions.insert(r.try_get("", "evaluation_id")?, r.try_get("", "n")?);
+            }
+        }
+        let mut audits = Vec::with_capacity(changed.len());
+        for &i in &created {
+            let (nip, e) = &rows[i];
+            audits.push((
+                "create".to_string(),
+                "evaluation".to_string(),
+                format!("{nip}/{}", e.period),
+                serde_json::json!({"after": e, "predikat": e.predikat()}),
+            ));
+            event(&txn, nip, e, None, 1).await?;
+        }
+        for (i, id, before) in &updated {
+            let (nip, e) = &rows[*i];
+            audits.push((
+                "update".to_string(),
+                "evaluation".to_string(),
+                format!("{nip}/{}", e.period),
+                serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
+            ));
+            event(
+                &txn,
+                nip,
+                e,
+                Some(before.predikat),
+                versions.get(id).copied().unwrap_or(1) + 1,
+            )
+            .await?;
+        }
+        audit_rows(&txn, actor, audits).await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The predikat of every evaluation of `year` for the employees of a unit subtree (or all),
+    /// as (nip, period, predikat).
+    pub async fn evaluations_of_year(
+        &self,
+        unit: Option<&str>,
+        year: i32,
+    ) -> Result<Vec<(String, Period, Predikat)>> {
+        let (with, filter, mut values): (String, &str, Vec<Value>) = match unit {
+            Some(u) => (
+                format!("WITH RECURSIVE {} ", crate::analytics::SUBTREE),
+                "AND v.nip IN (SELECT e.nip FROM employees e WHERE e.unit_code IN (SELECT code FROM sub))",
+                vec![u.into()],
+            ),
+            None => (String::new(), "", vec![]),
+        };
+        values.push((year as i16).into());
+        let n = values.len();
+        let sql = format!(
+            "{with}SELECT v.nip, v.period, v.predikat FROM evaluations v WHERE v.year = ${n} {filter}"
+        );
+        let rows = self
+            .db
+            .query_all_raw(stmt(self.backend(), &sql, values))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let period: String = r.try_get("", "period")?;
+            let predikat: String = r.try_get("", "predikat")?;
+            if let (Ok(p), Ok(k)) = (Period::parse(&period), predikat.parse()) {
+                out.push((r.try_get("", "nip")?, p, k));
+            }
+        }
+        Ok(out)
+    }
+}
+
+async fn upsert(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    rows: &[(Nip, Evaluation)],
+    chunk: &[usize],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut values: Vec<Value> = Vec::new();
+    let mut tuples = Vec::new();
+    for &i in chunk {
+        let (nip, e) = &rows[i];
+        let b = values.len();
+        tuples.push(format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10
+        ));
+        values.extend([
+            nip.to_string().into(),
+            e.period.to_string().into(),
+            (e.period.year() as i16).into(),
+            e.hasil_kerja.as_str().into(),
+            e.perilaku_kerja.as_str().into(),
+            e.predikat().as_str().into(),
+            e.notes.clone().into(),
+            e.evaluator_nip.as_ref().map(|n| n.to_string()).into(),
+            now.into(),
+            actor.0.clone().into(),
+        ]);
+    }
+    let sql = format!(
+        "INSERT INTO evaluations (nip, period, year, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, \
+         recorded_at, recorded_by) VALUES {} ON CONFLICT (nip, period) DO UPDATE SET \
+         hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja, predikat = excluded.predikat, \
+         notes = excluded.notes, evaluator_nip = excluded.evaluator_nip, recorded_at = excluded.recorded_at, \
+         recorded_by = excluded.recorded_by",
+        tuples.join(", ")
+    );
+    txn.execute_raw(stmt(txn.get_database_backend(), &sql, values))
+        .await?;
+    Ok(())
+}
+
+/// The `evaluation.recorded` event: what the workflows trigger on.
+async fn event(
+    txn: &DatabaseTransaction,
+    nip: &Nip,
+    e: &Evaluation,
+    previous: Option<Predikat>,
+    version: i64,
+) -> Result<()> {
+    let payload = serde_json::json!({
+        "nip": nip,
+        "period": e.period,
+        "hasil_kerja": e.hasil_kerja,
+        "perilaku_kerja": e.perilaku_kerja,
+        "predikat": e.predikat(),
+        "previous_predikat": previous,
+        "evaluator_nip": e.evaluator_nip,
+    });
+    outbox(
+        txn,
+        "evaluation.recorded",
+        Some(nip.as_str()),
+        payload,
+        &format!("evaluation:{nip}:{}:v{version}", e.period),
+    )
+    .await
+}

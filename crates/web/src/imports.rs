@@ -1,0 +1,162 @@
+//! Imports of the spreadsheets HR keeps (employees, assessments, evaluations): the file is read
+//! and checked row by row (`jenjang_import`), the valid rows are written in one transaction by
+//! the store, and every refused row is reported with its row, column, value and reason. Shared
+//! by `POST /api/v1/imports/{kind}` and `jenjang import`.
+
+use jenjang_core::FieldError;
+use jenjang_import::{RowError, Table, TableError};
+use jenjang_store::{Actor, BulkOutcome, Store, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What can be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Employees,
+    Assessments,
+    Evaluations,
+}
+
+impl std::str::FromStr for ImportKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "employees" => Ok(ImportKind::Employees),
+            "assessments" => Ok(ImportKind::Assessments),
+            "evaluations" => Ok(ImportKind::Evaluations),
+            other => Err(format!(
+                "'{other}' is not one of: employees, assessments, evaluations"
+            )),
+        }
+    }
+}
+
+/// The answer of an import. `accepted` counts rows that created a record, `updated` rows that
+/// changed one, `unchanged` rows equal to what is stored; `rejected` lists every problem of
+/// every refused row (nothing of those rows is stored).
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub accepted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<RejectedCell>,
+    /// True when nothing was written (`dry_run`).
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RejectedCell {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl From<RowError> for RejectedCell {
+    fn from(e: RowError) -> Self {
+        RejectedCell {
+            row: e.row,
+            column: e.column,
+            value: e.value,
+            message: e.message,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file as a whole cannot be read (not CSV/XLSX, no header, missing columns).
+    #[error("{0}")]
+    File(#[from] TableError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The column a store-side problem belongs to, in the file's terms.
+fn column_of(kind: ImportKind, field: &str) -> &'static str {
+    match (kind, field) {
+        (_, "nip") => "nip",
+        (ImportKind::Employees, "position") => "jabatan",
+        (ImportKind::Employees, "supervisor_nip") => "atasan_nip",
+        (ImportKind::Employees, "unit") => "unit",
+        (ImportKind::Assessments, _) => "kompetensi",
+        (ImportKind::Evaluations, _) => "penilai_nip",
+        _ => "nip",
+    }
+}
+
+/// Reads, checks and (unless `dry_run`) stores a file.
+pub async fn run(
+    store: &Store,
+    actor: &Actor,
+    kind: ImportKind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, ImportError> {
+    let table = jenjang_import::read_table(bytes)?;
+    let (required, _) = match kind {
+        ImportKind::Employees => jenjang_import::EMPLOYEE_COLUMNS,
+        ImportKind::Assessments => jenjang_import::ASSESSMENT_COLUMNS,
+        ImportKind::Evaluations => jenjang_import::EVALUATION_COLUMNS,
+    };
+    table.require(required)?;
+    let mut report = ImportReport {
+        dry_run,
+        ..Default::default()
+    };
+    let (rows, store_rejected, file_errors): (Vec<usize>, Vec<(usize, FieldError)>, Vec<RowError>) =
+        match kind {
+            ImportKind::Employees => {
+                let (ok, errors) = jenjang_import::parse_employees(&table);
+                let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
+                let outcome = store.bulk_save_employees(actor, &items, dry_run).await?;
+                count(&mut report, &outcome);
+                (rows, outcome.rejected, errors)
+            }
+            ImportKind::Assessments => {
+                let (ok, errors) = jenjang_import::parse_assessments(&table);
+                let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
+                let (recorded, rejected) = store
+                    .bulk_record_competencies(actor, &items, dry_run)
+                    .await?;
+                report.accepted = recorded.recorded;
+                report.unchanged = recorded.unchanged;
+                (rows, rejected, errors)
+            }
+            ImportKind::Evaluations => {
+                let (ok, errors) = jenjang_import::parse_evaluations(&table);
+                let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
+                let outcome = store.bulk_save_evaluations(actor, &items, dry_run).await?;
+                count(&mut report, &outcome);
+                (rows, outcome.rejected, errors)
+            }
+        };
+    let cells: HashMap<usize, &Vec<String>> = table.rows.iter().map(|(r, c)| (*r, c)).collect();
+    let mut rejected: Vec<RejectedCell> = file_errors.into_iter().map(RejectedCell::from).collect();
+    for (i, problem) in store_rejected {
+        let row = rows[i];
+        let column = column_of(kind, &problem.field);
+        rejected.push(RejectedCell {
+            row,
+            column: column.to_string(),
+            value: cells
+                .get(&row)
+                .map(|c| cell(&table, c, column))
+                .unwrap_or_default(),
+            message: problem.message,
+        });
+    }
+    rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
+    report.rejected = rejected;
+    Ok(report)
+}
+
+fn cell(table: &Table, cells: &[String], column: &str) -> String {
+    table.cell(cells, column).to_string()
+}
+
+fn count(report: &mut ImportReport, outcome: &BulkOutcome) {
+    report.accepted = outcome.created;
+    report.updated = outcome.updated;
+    report.unchanged = outcome.unchanged;
+}

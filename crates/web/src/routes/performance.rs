@@ -1,0 +1,492 @@
+//! Evaluations (SKP), imports, the talent grid and citizen satisfaction (IKM).
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{PageParams, Params};
+use crate::imports::{self, ImportError, ImportKind, ImportReport};
+use crate::input::{Body, Fields, finish};
+use crate::routes::employees::require_read;
+use crate::{AppState, actor};
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Datelike;
+use jenjang_core::access::Action;
+use jenjang_core::ikm::{self, Weighting};
+use jenjang_core::kinds::Potential;
+use jenjang_core::period::Period;
+use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
+use jenjang_core::talent::{self, Kinerja, KinerjaRule};
+use jenjang_core::{FieldError, Nip};
+use jenjang_store::{EvaluationRecord, IkmRecord, IkmSaved, Page};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/employees/{nip}/evaluations",
+            get(list_evaluations).post(create_evaluation),
+        )
+        .route(
+            "/employees/{nip}/evaluations/history",
+            get(evaluation_history),
+        )
+        .route("/imports/{kind}", post(import))
+        .route("/talent/grid", get(talent_grid))
+        .route("/units/{code}/ikm", get(list_ikm).post(record_ikm))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/evaluations", tag = "performance", params(("nip" = String, Path), PageParams),
+    responses((status = 200, description = "a page of evaluations, oldest period first"), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn list_evaluations(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+    Params(q): Params<PageParams>,
+) -> ApiResult<Json<Page<EvaluationRecord>>> {
+    require_read(&s, &user, &nip).await?;
+    Ok(Json(s.store.list_evaluations(&nip, q.paging()).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplacedEvaluation {
+    #[serde(flatten)]
+    pub evaluation: EvaluationRecord,
+    pub replaced_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The versions of the employee's evaluations that later records replaced, newest first.
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/evaluations/history", tag = "performance", params(("nip" = String, Path)),
+    responses((status = 200, body = Vec<ReplacedEvaluation>), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn evaluation_history(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<Page<ReplacedEvaluation>>> {
+    require_read(&s, &user, &nip).await?;
+    let items: Vec<ReplacedEvaluation> = s
+        .store
+        .evaluation_history(&nip)
+        .await?
+        .into_iter()
+        .map(|(evaluation, replaced_at)| ReplacedEvaluation {
+            evaluation,
+            replaced_at,
+        })
+        .collect();
+    let total = items.len() as u64;
+    Ok(Json(Page {
+        items,
+        total,
+        limit: total.max(1),
+        offset: 0,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EvaluationRequest {
+    /// `YYYY-Q1`..`YYYY-Q4` or `YYYY`; also "Triwulan I 2026", "TW I 2026".
+    pub period: String,
+    /// di_atas_ekspektasi | sesuai_ekspektasi | di_bawah_ekspektasi (or the regulation's words).
+    pub hasil_kerja: String,
+    pub perilaku_kerja: String,
+    pub notes: Option<String>,
+    /// Defaults to the caller's NIP.
+    pub evaluator_nip: Option<String>,
+    /// Optional; must agree with the matrix when given.
+    pub predikat: Option<String>,
+}
+
+/// Records one evaluation (the employee's direct supervisor, or hr). The predikat follows from
+/// the PermenPANRB 6/2022 matrix. Recording the same values again changes nothing; different
+/// values replace the evaluation and keep the previous one in its history.
+#[utoipa::path(post, path = "/api/v1/employees/{nip}/evaluations", tag = "performance", params(("nip" = String, Path)),
+    request_body = EvaluationRequest,
+    responses((status = 201, body = EvaluationRecord, description = "created"), (status = 200, body = EvaluationRecord, description = "updated or unchanged"),
+              (status = 403), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn create_evaluation(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<EvaluationRecord>)> {
+    let relation = s.store.relation(user.0.nip.as_ref(), &nip).await?;
+    user.require(Action::EvaluateEmployee(relation))?;
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let period = f.parse("period", Period::parse);
+    let hasil = f.parse("hasil_kerja", Ekspektasi::parse_loose);
+    let perilaku = f.parse("perilaku_kerja", Ekspektasi::parse_loose);
+    let notes = f.opt_text("notes");
+    let evaluator = f.opt_parse("evaluator_nip", Nip::parse);
+    let stated = f.opt_parse("predikat", Predikat::parse_loose);
+    if let (Some(h), Some(p), Some(Some(stated))) = (hasil, perilaku, stated) {
+        let derived = jenjang_core::predikat::predikat(h, p);
+        if derived != stated {
+            f.error("predikat", format!("hasil kerja {h} with perilaku kerja {p} gives {derived} by the PermenPANRB 6/2022 matrix, not {stated}"));
+        }
+    }
+    let evaluation = finish(
+        (|| {
+            Some(Evaluation {
+                period: period?,
+                hasil_kerja: hasil?,
+                perilaku_kerja: perilaku?,
+                notes,
+                evaluator_nip: evaluator?.or_else(|| user.0.nip.clone()),
+            })
+        })(),
+        errors,
+    )?;
+    let subject = Nip::parse(&nip)
+        .map_err(|_| ApiError::NotFound(format!("employee {nip} was not found")))?;
+    let period = evaluation.period.to_string();
+    let outcome = s
+        .store
+        .bulk_save_evaluations(&actor(&user), &[(subject, evaluation)], false)
+        .await?;
+    if let Some((_, problem)) = outcome.rejected.first() {
+        let field = if problem.field == "penilai_nip" {
+            "evaluator_nip"
+        } else {
+            problem.field.as_str()
+        };
+        return Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            problem.message.clone(),
+        )]));
+    }
+    let page = s
+        .store
+        .list_evaluations(&nip, jenjang_store::Paging::new(Some(1000), None))
+        .await?;
+    let record = page
+        .items
+        .into_iter()
+        .find(|e| e.period == period)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("evaluation vanished")))?;
+    let status = if outcome.created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(record)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check and report without writing anything.
+    pub dry_run: Option<bool>,
+}
+
+/// Imports a CSV (comma or semicolon, UTF-8 with or without BOM) or XLSX (first sheet) file
+/// sent as the body. Valid rows are committed in one transaction; refused rows are reported and
+/// nothing of them is stored; importing the same file again changes nothing.
+#[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "performance",
+    params(("kind" = String, Path, description = "employees, assessments or evaluations"), ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "the file; or an .xlsx as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = ImportReport), (status = 403), (status = 404, description = "unknown kind"), (status = 413), (status = 422, description = "the file as a whole cannot be read")),
+    security(("bearer" = [])))]
+pub async fn import(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(kind): Path<String>,
+    Params(q): Params<ImportQuery>,
+    request: Request,
+) -> ApiResult<Json<ImportReport>> {
+    user.require(Action::Import)?;
+    let kind: ImportKind = kind.parse().map_err(ApiError::NotFound)?;
+    let bytes = axum::body::to_bytes(request.into_body(), s.import_limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(s.import_limit))?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid(
+            "file",
+            "the body is empty: send the CSV or XLSX file itself",
+        ));
+    }
+    let report = imports::run(
+        &s.store,
+        &actor(&user),
+        kind,
+        &bytes,
+        q.dry_run.unwrap_or(false),
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::File(e) => ApiError::invalid("file", e.to_string()),
+        ImportError::Store(e) => e.into(),
+    })?;
+    Ok(Json(report))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GridQuery {
+    /// A unit subtree; the whole organisation when left out.
+    pub unit: Option<String>,
+    /// Default: the current year.
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentBox {
+    #[serde(rename = "box")]
+    pub box_number: u8,
+    pub label: String,
+    pub kinerja: Kinerja,
+    pub potensial: Potential,
+    pub follow_ups: Vec<&'static str>,
+    pub employees: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentGrid {
+    pub unit: Option<String>,
+    pub year: i32,
+    /// Boxes 1..9.
+    pub boxes: Vec<TalentBox>,
+    /// Employees who cannot be placed: no evaluation that year, or no potential assessed.
+    pub unrated: Vec<String>,
+}
+
+/// The 9-box grid (PermenPANRB 3/2020): kinerja from the year's annual predikat (or else the
+/// latest periodic one), potensial from assessment.
+#[utoipa::path(get, path = "/api/v1/talent/grid", tag = "performance", params(GridQuery),
+    responses((status = 200, body = TalentGrid), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn talent_grid(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<GridQuery>,
+) -> ApiResult<Json<TalentGrid>> {
+    let year = q.year.unwrap_or_else(|| chrono::Utc::now().year());
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::invalid(
+            "year",
+            format!("a year from 2000 to 2100; found {year}"),
+        ));
+    }
+    match &q.unit {
+        Some(u) => {
+            let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), u).await?;
+            user.require(Action::AnalyseUnit { in_led_subtree })?;
+        }
+        None => user.require(Action::AnalyseUnit {
+            in_led_subtree: false,
+        })?,
+    }
+    let filter = jenjang_store::EmployeeFilter {
+        unit: q.unit.clone(),
+        ..Default::default()
+    };
+    let everyone = s
+        .store
+        .list_employees(
+            &filter,
+            &jenjang_core::access::EmployeeScope::All,
+            jenjang_store::Paging::new(Some(1000), None),
+        )
+        .await?;
+    let mut employees = everyone.items;
+    let mut offset = employees.len() as u64;
+    while offset < everyone.total {
+        let page = s
+            .store
+            .list_employees(
+                &filter,
+                &jenjang_core::access::EmployeeScope::All,
+                jenjang_store::Paging::new(Some(1000), Some(offset)),
+            )
+            .await?;
+        offset += page.items.len() as u64;
+        if page.items.is_empty() {
+            break;
+        }
+        employees.extend(page.items);
+    }
+    let mut by_nip: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
+    for (nip, period, predikat) in s.store.evaluations_of_year(q.unit.as_deref(), year).await? {
+        by_nip.entry(nip).or_default().push((period, predikat));
+    }
+    let rule = KinerjaRule::default();
+    let mut boxes: Vec<TalentBox> = (1..=9)
+        .map(|b| {
+            let (kinerja, potensial) = talent::axes(b);
+            TalentBox {
+                box_number: b,
+                label: talent::label(b),
+                kinerja,
+                potensial,
+                follow_ups: talent::follow_ups(b).to_vec(),
+                employees: vec![],
+            }
+        })
+        .collect();
+    let mut unrated = Vec::new();
+    for e in employees {
+        let nip = e.nip.to_string();
+        let kinerja = by_nip
+            .get(&nip)
+            .and_then(|evals| rule.for_year(evals, year));
+        match (kinerja, e.potential) {
+            (Some(k), Some(p)) => boxes[talent::talent_box(k, p) as usize - 1]
+                .employees
+                .push(nip),
+            _ => unrated.push(nip),
+        }
+    }
+    Ok(Json(TalentGrid {
+        unit: q.unit,
+        year,
+        boxes,
+        unrated,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IkmRequest {
+    /// The survey period: `YYYY`, `YYYY-Q1`..`Q4`, "TW I 2026".
+    pub period: String,
+    /// One list of 9 answers (1..4, or null when not answered) per respondent.
+    pub responses: Vec<Vec<Option<i64>>>,
+    /// `exact` (each element 1/9, default) or `legacy` (0.11).
+    pub weighting: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IkmResponse {
+    pub unit: String,
+    pub period: String,
+    pub respondents: usize,
+    pub index: f64,
+    /// A (sangat baik), B (baik), C (kurang baik), D (tidak baik).
+    pub category: String,
+    pub category_label: &'static str,
+    pub element_averages: Vec<f64>,
+    pub weighting: Weighting,
+}
+
+/// Records a citizen satisfaction survey (PermenPANRB 14/2017) and answers its index.
+#[utoipa::path(post, path = "/api/v1/units/{code}/ikm", tag = "performance", params(("code" = String, Path)), request_body = IkmRequest,
+    responses((status = 201, body = IkmResponse), (status = 200, body = IkmResponse, description = "the period was recorded before: replaced, or unchanged"),
+              (status = 403), (status = 404), (status = 422, description = "names the respondent and element of every bad answer")),
+    security(("bearer" = [])))]
+pub async fn record_ikm(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<IkmResponse>)> {
+    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
+    user.require(Action::PlanForUnit { in_led_subtree })?;
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let period = f.parse("period", Period::parse);
+    let weighting = match f.opt_text("weighting").as_deref() {
+        None | Some("exact") => Some(Weighting::Exact),
+        Some("legacy") => Some(Weighting::Legacy),
+        Some(other) => {
+            f.error(
+                "weighting",
+                format!("'{other}' is not one of: exact, legacy"),
+            );
+            None
+        }
+    };
+    let mut responses: Vec<Vec<Option<i64>>> = Vec::new();
+    match body.get("responses").and_then(|v| v.as_array()) {
+        None => f.error(
+            "responses",
+            "is required: a list of respondents, each a list of 9 answers 1..4",
+        ),
+        Some(list) => {
+            for (i, r) in list.iter().enumerate() {
+                match r.as_array() {
+                    None => f.error(&format!("responses[{i}]"), "expected a list of 9 answers"),
+                    Some(answers) => responses.push(
+                        answers
+                            .iter()
+                            .enumerate()
+                            .map(|(j, a)| match a {
+                                serde_json::Value::Null => None,
+                                other => match other.as_i64() {
+                                    Some(v) => Some(v),
+                                    None => {
+                                        f.error(
+                                            &format!("responses[{i}][{j}]"),
+                                            "an answer is 1, 2, 3 or 4 (or null)",
+                                        );
+                                        Some(0)
+                                    }
+                                },
+                            })
+                            .collect(),
+                    ),
+                }
+            }
+        }
+    }
+    let (period, weighting) = finish((|| Some((period?, weighting?)))(), errors)?;
+    let result = ikm::compute(&responses, weighting).map_err(|errs| {
+        ApiError::Validation(
+            errs.into_iter()
+                .map(|e| {
+                    let field = match e.element {
+                        Some(j) if e.message.starts_with("nobody") => format!("responses[*][{j}]"),
+                        Some(j) => format!("responses[{}][{j}]", e.respondent),
+                        None if responses.is_empty() => "responses".to_string(),
+                        None => format!("responses[{}]", e.respondent),
+                    };
+                    FieldError::new(field, e.message)
+                })
+                .collect(),
+        )
+    })?;
+    let saved = s
+        .store
+        .save_ikm(
+            &actor(&user),
+            &code,
+            &period.to_string(),
+            &body["responses"],
+            &result,
+            weighting,
+        )
+        .await?;
+    let status = if saved == IkmSaved::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(IkmResponse {
+            unit: code,
+            period: period.to_string(),
+            respondents: result.respondents,
+            index: result.index,
+            category: result.category.to_string(),
+            category_label: result.category_label,
+            element_averages: result.element_averages,
+            weighting,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{code}/ikm", tag = "performance", params(("code" = String, Path), PageParams),
+    responses((status = 200, description = "a page of the unit's surveys, by period"), (status = 404)), security(("bearer" = [])))]
+pub async fn list_ikm(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Params(q): Params<PageParams>,
+) -> ApiResult<Json<Page<IkmRecord>>> {
+    user.require(Action::ReadReference)?;
+    Ok(Json(s.store.list_ikm(&code, q.paging()).await?))
+}

@@ -1,0 +1,415 @@
+//! Imports over HTTP: the formats people really send, every rejection with its row and column,
+//! idempotence, dry runs and the XLSX path.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    body: Vec<u8>,
+    content_type: &str,
+    dry_run: bool,
+) -> (StatusCode, Value) {
+    let url = app.url(&format!(
+        "/api/v1/imports/{kind}{}",
+        if dry_run { "?dry_run=true" } else { "" }
+    ));
+    let r = app
+        .client
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    read(r).await
+}
+
+fn cells(report: &Value) -> Vec<(u64, String)> {
+    report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn employees_from_a_semicolon_bom_crlf_file_import_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let head = demo.head_of("DLH-PSL-1");
+    let file = format!(
+        "\u{feff} NIP ;Nama;Jabatan;Unit;Atasan_NIP;Potensial\r\n\
+         199601012020121001;Yusuf Lalong;PENGELOLA-SAMPAH;DLH-PSL-1;{head};menengah\r\n\
+         \"199602022020122002\";\"Dewi Ajang, S.T.\";PENGENDALI-DAMPAK;DLH-PSL-1;199601012020121001;Tinggi\r\n\
+         19960303202012300;Salah Nip;;DLH-PSL-1;;\r\n\
+         199604042020121003;Unit Salah;;DLH-NOPE;;\r\n\
+         199605052020121004;Jabatan Salah;NOPE;DLH;;luar biasa\r\n"
+    );
+    let (status, report) = import(
+        &app,
+        &hr,
+        "employees",
+        file.clone().into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (
+            report["accepted"].clone(),
+            report["updated"].clone(),
+            report["unchanged"].clone()
+        ),
+        (json!(2), json!(0), json!(0))
+    );
+    assert_eq!(
+        cells(&report),
+        [
+            (4, "nip".to_string()),
+            (5, "unit".to_string()),
+            (6, "potensial".to_string())
+        ],
+        "{report}"
+    );
+    let nip_error = &report["rejected"][0];
+    assert_eq!(nip_error["value"], "19960303202012300");
+    assert!(nip_error["message"].as_str().unwrap().contains("18 digits"));
+    assert_eq!(report["rejected"][1]["value"], "DLH-NOPE");
+    // The second employee's supervisor is the first, from the same file.
+    let (_, dewi) = app.get(&hr, "/api/v1/employees/199602022020122002").await;
+    assert_eq!(dewi["supervisor_nip"], "199601012020121001");
+    assert_eq!(dewi["name"], "Dewi Ajang, S.T.");
+    assert_eq!(dewi["potential"], "tinggi");
+
+    let (_, again) = import(&app, &hr, "employees", file.into_bytes(), "text/csv", false).await;
+    assert_eq!(
+        (
+            again["accepted"].clone(),
+            again["updated"].clone(),
+            again["unchanged"].clone()
+        ),
+        (json!(0), json!(0), json!(2))
+    );
+    let changed = "nip,nama,jabatan,unit,atasan_nip,potensial\n199601012020121001,Yusuf Lalong,PENGELOLA-SAMPAH,DLH-PSL-1,,tinggi\n";
+    let (_, updated) = import(&app, &hr, "employees", changed.into(), "text/csv", false).await;
+    assert_eq!(updated["updated"], 1);
+}
+
+#[tokio::test]
+async fn a_supervisor_cycle_and_duplicates_are_reported_and_nothing_of_them_stored() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let file = "nip,nama,jabatan,unit,atasan_nip,potensial\n\
+                199701012021011001,A,,DLH,199701012021011002,\n\
+                199701012021011002,B,,DLH,199701012021011001,\n\
+                199701012021011003,C,,DLH,,\n\
+                199701012021011003,C again,,DLH,,\n\
+                199701012021011004,D,,DLH,,\n";
+    let (_, report) = import(&app, &hr, "employees", file.into(), "text/csv", false).await;
+    assert_eq!(report["accepted"], 1, "{report}");
+    let rows: Vec<u64> = cells(&report).iter().map(|c| c.0).collect();
+    assert_eq!(rows, [2, 3, 4, 5]);
+    assert!(
+        report["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cycle")
+    );
+    assert!(
+        report["rejected"][2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("row(s) 5")
+    );
+    assert_eq!(
+        app.get(&hr, "/api/v1/employees/199701012021011001").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&hr, "/api/v1/employees/199701012021011003").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&hr, "/api/v1/employees/199701012021011004").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_and_writes_nothing() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let nip = demo.staff_in("DLH-PSL-1");
+    let file = format!(
+        "nip,kompetensi,level,sumber,tanggal\n{nip},TK.SAMPAH,4,uji kompetensi,2026-08-01\n{nip},TK.NOPE,2,,2026-08-01\n"
+    );
+    let (_, audit_before) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    let (status, report) = import(
+        &app,
+        &hr,
+        "assessments",
+        file.clone().into_bytes(),
+        "text/csv",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(cells(&report), [(3, "kompetensi".to_string())]);
+    let (_, audit_after) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    assert_eq!(
+        audit_before["total"], audit_after["total"],
+        "a dry run writes nothing"
+    );
+    let (_, report) = import(
+        &app,
+        &hr,
+        "assessments",
+        file.clone().into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(report["accepted"], 1);
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+        .await;
+    let current = profile["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["competency"] == "TK.SAMPAH")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (current["level"].clone(), current["source"].clone()),
+        (json!(4), json!("uji kompetensi"))
+    );
+    let (_, again) = import(
+        &app,
+        &hr,
+        "assessments",
+        file.into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(
+        (again["accepted"].clone(), again["unchanged"].clone()),
+        (json!(0), json!(1))
+    );
+}
+
+#[tokio::test]
+async fn evaluations_in_every_spelling_with_history_and_events_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let kasi = demo.head_of("DPMPTSP-YAN-1");
+    let staff = demo.reports_of(&kasi);
+    let (a, b, c) = (&staff[0], &staff[1], &staff[2]);
+    let file = format!(
+        "nip;periode;hasil_kerja;perilaku_kerja;catatan;penilai_nip;predikat\n\
+         {a};TW I 2026;Di Atas Ekspektasi;DI ATAS EKSPEKTASI;Sangat baik;{kasi};Sangat Baik\n\
+         {a};Triwulan II 2026;sesuai_ekspektasi;Sesuai Ekspektasi;;{kasi};\n\
+         {b};2026-Q1;Di Bawah Ekspektasi;Sesuai Ekspektasi;Perlu pembinaan;{kasi};Baik\n\
+         {b};2026-Q5;Sesuai Ekspektasi;Sesuai Ekspektasi;;;\n\
+         {c};2026;Sesuai Ekspektasi;Sesuai Ekspektasi;;198503122010011002;\n\
+         {c};2026-Q1;Sesuai Ekspektasi;Sesuai Ekspektasi;;;\n\
+         {c};TW I 2026;Di Atas Ekspektasi;Sesuai Ekspektasi;;;\n"
+    );
+    let (_, report) = import(
+        &app,
+        &hr,
+        "evaluations",
+        file.clone().into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(report["accepted"], 2, "{report}");
+    assert_eq!(
+        cells(&report),
+        [
+            (4, "predikat".to_string()),
+            (5, "periode".to_string()),
+            (6, "penilai_nip".to_string()),
+            (7, "periode".to_string()),
+            (8, "periode".to_string())
+        ]
+    );
+    let (_, list) = app
+        .get(&hr, &format!("/api/v1/employees/{a}/evaluations"))
+        .await;
+    let predikat: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["predikat"].as_str().unwrap())
+        .collect();
+    assert_eq!(predikat, ["sangat_baik", "baik"]);
+
+    let (_, again) = import(
+        &app,
+        &hr,
+        "evaluations",
+        file.into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(
+        (again["accepted"].clone(), again["unchanged"].clone()),
+        (json!(0), json!(2))
+    );
+
+    let change = format!(
+        "nip,periode,hasil_kerja,perilaku_kerja\n{a},2026-Q2,di_bawah_ekspektasi,di_bawah_ekspektasi\n"
+    );
+    let (_, changed) = import(
+        &app,
+        &hr,
+        "evaluations",
+        change.into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(changed["updated"], 1);
+    let (_, list) = app
+        .get(&hr, &format!("/api/v1/employees/{a}/evaluations"))
+        .await;
+    assert_eq!(list["items"][1]["predikat"], "sangat_kurang");
+    let (_, history) = app
+        .get(&hr, &format!("/api/v1/employees/{a}/evaluations/history"))
+        .await;
+    assert_eq!(history["total"], 1);
+    assert_eq!(history["items"][0]["predikat"], "baik");
+    assert_eq!(history["items"][0]["period"], "2026-Q2");
+}
+
+#[tokio::test]
+async fn an_xlsx_from_excel_imports_and_a_nip_kept_as_a_number_is_refused() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let nip = demo.staff_in("DINKES-YANKES-1");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["NIP", "Kompetensi", "Level", "Sumber", "Tanggal"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, &nip).unwrap();
+    sheet.write_string(1, 1, "TK.YANKES").unwrap();
+    sheet.write_number(1, 2, 4.0).unwrap();
+    sheet.write_string(1, 3, "uji kompetensi").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 7, 15).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    sheet
+        .write_datetime_with_format(1, 4, &date, &format)
+        .unwrap();
+    sheet
+        .write_number(2, 0, nip.parse::<f64>().unwrap())
+        .unwrap();
+    sheet.write_string(2, 1, "TK.EPID").unwrap();
+    sheet.write_number(2, 2, 3.0).unwrap();
+    sheet.write_string(2, 4, "2026-07-15").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let (status, report) = import(&app, &hr, "assessments", bytes, XLSX, false).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["accepted"], 1, "{report}");
+    assert_eq!(cells(&report), [(3, "nip".to_string())]);
+    assert!(
+        report["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("format the column as Text")
+    );
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+        .await;
+    let got = profile["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["competency"] == "TK.YANKES")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (got["level"].clone(), got["assessed_on"].clone()),
+        (json!(4), json!("2026-07-15"))
+    );
+}
+
+#[tokio::test]
+async fn bad_files_and_callers_are_refused_clearly() {
+    let app = spawn_app_with(jenjang::ServerSettings {
+        jwt_secret: Some(SECRET.into()),
+        import_limit: 4096,
+        ..Default::default()
+    })
+    .await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (status, body) = import(
+        &app,
+        &hr,
+        "evaluations",
+        b"nip,periode\n1,2\n".to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("hasil_kerja, perilaku_kerja"),
+        "{body}"
+    );
+    let (status, _) = import(&app, &hr, "salaries", b"x\n".to_vec(), "text/csv", false).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = import(
+        &app,
+        &hr,
+        "employees",
+        vec![b'a'; 10_000],
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(&body), "payload_too_large");
+    let staff = app.token(&demo.staff_in("DLH-PSL-1")).await;
+    let (status, _) = import(
+        &app,
+        &staff,
+        "employees",
+        b"nip\n".to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
