@@ -58,28 +58,47 @@ fn same(stored: &EvaluationRecord, e: &Evaluation) -> bool {
         && stored.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
 }
 
-/// Writes an outbox event; a repeated key is ignored (the event exists already).
-pub(crate) async fn outbox<C: ConnectionTrait>(
-    conn: &C,
-    kind: &str,
-    subject: Option<&str>,
-    payload: serde_json::Value,
-    dedup_key: &str,
-) -> Result<()> {
-    let sql = "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) \
-               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING";
-    conn.execute_raw(stmt(
-        conn.get_database_backend(),
-        sql,
-        vec![
-            kind.into(),
-            subject.map(str::to_string).into(),
-            payload.to_string().into(),
-            dedup_key.into(),
-            Utc::now().into(),
-        ],
-    ))
-    .await?;
+/// A domain event for the outbox.
+pub(crate) struct Event {
+    pub kind: &'static str,
+    pub subject: Option<String>,
+    pub payload: serde_json::Value,
+    pub dedup_key: String,
+}
+
+/// Writes outbox events with multi-row statements; a repeated key is ignored (that event
+/// exists already), so a replayed change produces no second event.
+pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Result<()> {
+    let now = Utc::now();
+    for chunk in events.chunks(CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            let b = values.len();
+            tuples.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+            values.extend([
+                e.kind.into(),
+                e.subject.clone().into(),
+                e.payload.to_string().into(),
+                e.dedup_key.clone().into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) VALUES {} \
+             ON CONFLICT (dedup_key) DO NOTHING",
+            tuples.join(", ")
+        );
+        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values))
+            .await?;
+    }
     Ok(())
 }
 
@@ -277,6 +296,7 @@ impl Store {
             }
         }
         let mut audits = Vec::with_capacity(changed.len());
+        let mut events = Vec::with_capacity(changed.len());
         for &i in &created {
             let (nip, e) = &rows[i];
             audits.push((
@@ -285,7 +305,7 @@ impl Store {
                 format!("{nip}/{}", e.period),
                 serde_json::json!({"after": e, "predikat": e.predikat()}),
             ));
-            event(&txn, nip, e, None, 1).await?;
+            events.push(event(nip, e, None, 1));
         }
         for (i, id, before) in &updated {
             let (nip, e) = &rows[*i];
@@ -295,16 +315,11 @@ impl Store {
                 format!("{nip}/{}", e.period),
                 serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
             ));
-            event(
-                &txn,
-                nip,
-                e,
-                Some(before.predikat),
-                versions.get(id).copied().unwrap_or(1) + 1,
-            )
-            .await?;
+            let version = versions.get(id).copied().unwrap_or(1) + 1;
+            events.push(event(nip, e, Some(before.predikat), version));
         }
         audit_rows(&txn, actor, audits).await?;
+        outbox(&txn, &events).await?;
         txn.commit().await?;
         Ok(outcome)
     }
@@ -397,28 +412,19 @@ async fn upsert(
 }
 
 /// The `evaluation.recorded` event: what the workflows trigger on.
-async fn event(
-    txn: &DatabaseTransaction,
-    nip: &Nip,
-    e: &Evaluation,
-    previous: Option<Predikat>,
-    version: i64,
-) -> Result<()> {
-    let payload = serde_json::json!({
-        "nip": nip,
-        "period": e.period,
-        "hasil_kerja": e.hasil_kerja,
-        "perilaku_kerja": e.perilaku_kerja,
-        "predikat": e.predikat(),
-        "previous_predikat": previous,
-        "evaluator_nip": e.evaluator_nip,
-    });
-    outbox(
-        txn,
-        "evaluation.recorded",
-        Some(nip.as_str()),
-        payload,
-        &format!("evaluation:{nip}:{}:v{version}", e.period),
-    )
-    .await
+fn event(nip: &Nip, e: &Evaluation, previous: Option<Predikat>, version: i64) -> Event {
+    Event {
+        kind: "evaluation.recorded",
+        subject: Some(nip.to_string()),
+        payload: serde_json::json!({
+            "nip": nip,
+            "period": e.period,
+            "hasil_kerja": e.hasil_kerja,
+            "perilaku_kerja": e.perilaku_kerja,
+            "predikat": e.predikat(),
+            "previous_predikat": previous,
+            "evaluator_nip": e.evaluator_nip,
+        }),
+        dedup_key: format!("evaluation:{nip}:{}:v{version}", e.period),
+    }
 }
