@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_reference_model;
 mod m20261123_000002_analytics;
 mod m20261123_000003_evaluations;
+mod m20261123_000004_development_plans;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_reference_model::Migration),
             Box::new(m20261123_000002_analytics::Migration),
             Box::new(m20261123_000003_evaluations::Migration),
+            Box::new(m20261123_000004_development_plans::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod helpers;
 mod imports;
 mod ops;
 mod performance;
+mod plans;
 mod reference;
 mod roles;
 mod seeding;

@@ -43,6 +43,11 @@ pub enum Action {
     AnalyseUnit { in_led_subtree: bool },
     /// Record organisational needs for a unit subtree.
     PlanForUnit { in_led_subtree: bool },
+    /// Edit the employee's development plan (add items, generate), submit it, and record the
+    /// progress and evidence of its items.
+    EditPlan(Relation),
+    /// Approve or reject the employee's submitted plan.
+    DecidePlan(Relation),
     /// Bulk imports.
     Import,
     /// Read the audit log.
@@ -68,6 +73,9 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
             org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
         }
         Action::EvaluateEmployee(r) => org_wide || r.is_direct_supervisor,
+        Action::EditPlan(r) => org_wide || r.is_self,
+        // Nobody decides on their own plan, whatever their role.
+        Action::DecidePlan(r) => !r.is_self && (org_wide || r.is_direct_supervisor),
         Action::AnalyseUnit { in_led_subtree } | Action::PlanForUnit { in_led_subtree } => {
             org_wide || (role == Leader && in_led_subtree)
         }

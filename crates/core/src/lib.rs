@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod code;
 pub mod gap;
 pub mod graph;
+pub mod idp;
 pub mod ikm;
 pub mod kinds;
 pub mod level;

@@ -86,6 +86,40 @@ impl Store {
             .await?)
     }
 
+    /// An organisation setting (time zone, JP rules, ...).
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                "SELECT value FROM settings WHERE key = $1",
+                vec![key.into()],
+            ))
+            .await?;
+        Ok(row.map(|r| r.try_get::<String>("", "value")).transpose()?)
+    }
+
+    pub async fn set_setting(&self, actor: &crate::Actor, key: &str, value: &str) -> Result<()> {
+        let txn = self.begin_write().await?;
+        txn.execute_raw(stmt(
+            self.backend(),
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            vec![key.into(), value.into()],
+        ))
+        .await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "set",
+            "setting",
+            key,
+            serde_json::json!({"value": value}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Whether the database holds any organisation data yet.
     pub async fn has_organisation_data(&self) -> Result<bool> {
         let row = self

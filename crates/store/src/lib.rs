@@ -14,6 +14,7 @@ mod error;
 mod evaluations;
 mod ikm;
 mod org_needs;
+mod plans;
 mod reference;
 mod stream;
 pub use reference::{Resource, SaveMode, Saved};
@@ -27,6 +28,7 @@ pub use error::StoreError;
 pub use evaluations::EvaluationRecord;
 pub use ikm::{IkmRecord, IkmSaved};
 pub use org_needs::{NewOrgNeed, OrgNeedRecord};
+pub use plans::{ItemDetails, Plan, PlanItem};
 pub use users::{NewUser, User};
 
 /// Who caused a change, as written to the audit log (a username, or `system:<what>`).

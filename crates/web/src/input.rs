@@ -28,6 +28,25 @@ impl FromRequest<AppState> for Body {
     }
 }
 
+/// A JSON body that may be left out (an empty body reads as `{}`).
+pub struct OptionalBody(pub Value);
+
+impl FromRequest<AppState> for OptionalBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), state.body_limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge(state.body_limit))?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(OptionalBody(Value::Object(Map::new())));
+        }
+        serde_json::from_slice(&bytes)
+            .map(OptionalBody)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+    }
+}
+
 pub fn json_rejection(rejection: JsonRejection, body_limit: usize) -> ApiError {
     match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit),

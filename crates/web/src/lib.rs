@@ -83,7 +83,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::employees::router())
         .merge(routes::audit::router())
         .merge(routes::analysis::router())
-        .merge(routes::performance::router());
+        .merge(routes::performance::router())
+        .merge(routes::plans::router());
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
     Router::new()

@@ -5,4 +5,5 @@ pub mod audit;
 pub mod employees;
 pub mod ops;
 pub mod performance;
+pub mod plans;
 pub mod reference;

@@ -1,0 +1,532 @@
+//! Individual development plans over HTTP: the lifecycle, who may do what, concurrency,
+//! revisions, completion effects and JP compliance.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const YEAR: i32 = 2027;
+
+fn plan_path(nip: &str, what: &str) -> String {
+    format!("/api/v1/employees/{nip}/development-plan{what}?year={YEAR}")
+}
+
+/// A staff member, their direct supervisor, and another supervisor.
+fn people(demo: &Demo) -> (String, String, String) {
+    let kasi = demo.head_of("DPMPTSP-YAN-1");
+    let staff = demo
+        .reports_of(&kasi)
+        .into_iter()
+        .find(|n| demo.reports_of(n).is_empty())
+        .unwrap();
+    (staff, kasi, demo.head_of("DLH-PSL-1"))
+}
+
+#[tokio::test]
+async fn a_plan_is_generated_submitted_approved_and_completed() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let me = app.token(&staff).await;
+    let (status, empty) = app.get(&me, &plan_path(&staff, "")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            empty["status"].clone(),
+            empty["revision"].clone(),
+            empty["jp_target"].clone()
+        ),
+        (json!("draft"), json!(0), json!(20))
+    );
+
+    let (status, plan) = app
+        .post(&me, &plan_path(&staff, "/generate"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let items = plan["items"].as_array().unwrap().clone();
+    assert!(!items.is_empty());
+    // The same order as the recommendations, which respect prerequisites; dues within the year.
+    let (_, rec) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/recommendations"))
+        .await;
+    let recommended: Vec<&str> = rec["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["program"].as_str().unwrap())
+        .collect();
+    let planned: Vec<&str> = items
+        .iter()
+        .map(|i| i["program"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, recommended);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["due"].as_str().unwrap().starts_with("2027-"))
+    );
+    let (_, again) = app
+        .post(&me, &plan_path(&staff, "/generate"), &json!({}))
+        .await;
+    assert_eq!(
+        again["items"].as_array().unwrap().len(),
+        items.len(),
+        "no duplicates"
+    );
+    let (status, _) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": planned[0], "due": "2027-05-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "already planned");
+
+    let (status, submitted) = app
+        .post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(submitted["status"], "submitted");
+    let boss = app.token(&kasi).await;
+    let (status, approved) = app
+        .post(
+            &boss,
+            &plan_path(&staff, "/approve"),
+            &json!({"comment": "Setuju"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(
+        (approved["status"].clone(), approved["decided_by"].clone()),
+        (json!("approved"), json!(kasi))
+    );
+
+    // Complete the first item: JP credited, levels recorded with source program:<code>.
+    let first = &approved["items"][0];
+    let id = first["id"].as_i64().unwrap();
+    let (status, started) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/start"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, started["status"].clone()),
+        (StatusCode::OK, json!("in_progress"))
+    );
+    let (status, done) = app
+        .post(&me, &format!("/api/v1/development-plan-items/{id}/complete"), &json!({"evidence": {"certificate_number": "SERT-2027-001", "link": "https://example.org/sert/1"}, "completed_on": "2026-11-20"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["evidence"]["certificate_number"], "SERT-2027-001");
+    let (_, plan) = app.get(&me, &plan_path(&staff, "")).await;
+    assert_eq!(plan["jp_completed"], first["jp"]);
+    let (_, profile) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/competencies"))
+        .await;
+    let source = format!("program:{}", first["program"].as_str().unwrap());
+    assert!(
+        profile["current"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source"] == json!(source)),
+        "{profile}"
+    );
+    let (status, _) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/complete"),
+            &json!({"evidence": "X", "completed_on": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a completed item cannot be completed again"
+    );
+}
+
+#[tokio::test]
+async fn illegal_steps_are_409_and_change_nothing() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let me = app.token(&staff).await;
+    let boss = app.token(&kasi).await;
+    assert_eq!(
+        app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "no plan yet"
+    );
+    let (_, plan) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-TIK", "due": "2027-03-31"}),
+        )
+        .await;
+    let id = plan["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.post(&boss, &plan_path(&staff, "/approve"), &json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "a draft cannot be approved"
+    );
+    assert_eq!(
+        app.post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/start"),
+            &json!({})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT,
+        "not approved yet"
+    );
+    app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    assert_eq!(
+        app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-DATA", "due": "2027-04-30"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT,
+        "submitted plans are frozen"
+    );
+    let (status, body) = app
+        .post(&boss, &plan_path(&staff, "/reject"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["comment"]);
+    let (_, plan) = app.get(&me, &plan_path(&staff, "")).await;
+    assert_eq!(plan["status"], "submitted");
+    let (status, rejected) = app
+        .post(
+            &boss,
+            &plan_path(&staff, "/reject"),
+            &json!({"comment": "Tambahkan pelatihan teknis perizinan"}),
+        )
+        .await;
+    assert_eq!(
+        (status, rejected["status"].clone()),
+        (StatusCode::OK, json!("rejected"))
+    );
+    // Editing a rejected plan makes a new draft revision.
+    let (_, redraft) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "BIMTEK-OSS", "due": "2027-06-30"}),
+        )
+        .await;
+    assert_eq!(
+        (redraft["status"].clone(), redraft["revision"].clone()),
+        (json!("draft"), json!(2))
+    );
+    let (status, cancelled) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/cancel"),
+            &json!({"reason": "diganti"}),
+        )
+        .await;
+    assert_eq!(
+        (status, cancelled["status"].clone()),
+        (StatusCode::OK, json!("cancelled"))
+    );
+    assert_eq!(
+        app.post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/cancel"),
+            &json!({"reason": "lagi"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    let (status, body) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/cancel"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["reason".to_string()])
+    );
+}
+
+#[tokio::test]
+async fn only_the_direct_supervisor_or_hr_decides_and_leaders_only_read() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, other) = people(&demo);
+    let me = app.token(&staff).await;
+    app.post(
+        &me,
+        &plan_path(&staff, "/items"),
+        &json!({"program": "EL-TIK", "due": "2027-03-31"}),
+    )
+    .await;
+    app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    assert_eq!(
+        app.post(&me, &plan_path(&staff, "/approve"), &json!({}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "not one's own plan"
+    );
+    assert_eq!(
+        app.post(
+            &app.token(&other).await,
+            &plan_path(&staff, "/approve"),
+            &json!({})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let kadis = app.token(&demo.head_of("DPMPTSP")).await;
+    assert_eq!(
+        app.get(&kadis, &plan_path(&staff, "")).await.0,
+        StatusCode::OK,
+        "a leader reads their subtree"
+    );
+    assert_eq!(
+        app.post(
+            &kadis,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-DATA", "due": "2027-03-31"})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&kadis, &plan_path(&staff, "/approve"), &json!({}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "not the direct supervisor"
+    );
+    assert_eq!(
+        app.post(
+            &app.token(&kasi).await,
+            &plan_path(&demo.head_of("DPMPTSP"), "/items"),
+            &json!({"program": "EL-TIK", "due": "2027-03-31"})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let hr = app.token("hr").await;
+    assert_eq!(
+        app.post(&hr, &plan_path(&staff, "/approve"), &json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, audit) = app
+        .get(
+            &hr,
+            &format!("/api/v1/audit?entity=plan&key={staff}/{YEAR}"),
+        )
+        .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["approve", "submit", "add_items"]);
+}
+
+#[tokio::test]
+async fn of_two_concurrent_decisions_exactly_one_wins() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let me = app.token(&staff).await;
+    app.post(
+        &me,
+        &plan_path(&staff, "/items"),
+        &json!({"program": "EL-TIK", "due": "2027-03-31"}),
+    )
+    .await;
+    let (_, submitted) = app
+        .post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    let version = submitted["version"].as_i64().unwrap();
+    let (boss, hr) = (app.token(&kasi).await, app.token("hr").await);
+    let (approve_path, reject_path) = (plan_path(&staff, "/approve"), plan_path(&staff, "/reject"));
+    let (approve_body, reject_body) = (
+        json!({"version": version}),
+        json!({"version": version, "comment": "tidak"}),
+    );
+    let approve = app.post(&boss, &approve_path, &approve_body);
+    let reject = app.post(&hr, &reject_path, &reject_body);
+    let ((a, _), (r, _)) = tokio::join!(approve, reject);
+    let mut statuses = [a, r];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    let (_, plan) = app.get(&me, &plan_path(&staff, "")).await;
+    let expected = if a == StatusCode::OK {
+        "approved"
+    } else {
+        "rejected"
+    };
+    assert_eq!(plan["status"], expected);
+}
+
+#[tokio::test]
+async fn editing_an_approved_plan_opens_a_revision_and_keeps_the_approved_one() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let me = app.token(&staff).await;
+    let (_, plan) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-TIK", "due": "2027-03-31"}),
+        )
+        .await;
+    let first = plan["items"][0]["id"].as_i64().unwrap();
+    app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    app.post(
+        &app.token(&kasi).await,
+        &plan_path(&staff, "/approve"),
+        &json!({}),
+    )
+    .await;
+    let (_, edited) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-DATA", "due": "2027-09-30"}),
+        )
+        .await;
+    assert_eq!(
+        (edited["status"].clone(), edited["revision"].clone()),
+        (json!("draft"), json!(2))
+    );
+    let (status, old) = app.get(&me, &plan_path(&staff, "/revisions/1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(old["status"], "approved");
+    assert_eq!(old["items"].as_array().unwrap().len(), 1);
+    // An item approved in revision 1 can still be worked on while revision 2 is a draft.
+    assert_eq!(
+        app.post(
+            &me,
+            &format!("/api/v1/development-plan-items/{first}/start"),
+            &json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let second = edited["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["program"] == "EL-DATA")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        app.post(
+            &me,
+            &format!("/api/v1/development-plan-items/{second}/start"),
+            &json!({})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn jp_compliance_lists_who_is_below_twenty() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    let (status, report) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/DPMPTSP-YAN-1/jp-compliance?year={YEAR}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["jp_target"], 20);
+    let below: Vec<&Value> = report["below_target"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        below.len() as u64,
+        report["employees"].as_u64().unwrap(),
+        "nobody has JP yet"
+    );
+    // 24 JP of the stated programs completed: off the list.
+    let me = app.token(&staff).await;
+    let (_, plan) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "PLT-KINERJA", "due": "2027-03-31"}),
+        )
+        .await;
+    let id = plan["items"][0]["id"].as_i64().unwrap();
+    app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    app.post(
+        &app.token(&kasi).await,
+        &plan_path(&staff, "/approve"),
+        &json!({}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/complete"),
+            &json!({"evidence": "SERT-9", "completed_on": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, report) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/DPMPTSP-YAN-1/jp-compliance?year={YEAR}"),
+        )
+        .await;
+    assert!(
+        !report["below_target"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["nip"] == json!(staff))
+    );
+    assert_eq!(report["meeting_target"], 1);
+    assert_eq!(
+        app.get(&me, "/api/v1/units/DPMPTSP-YAN-1/jp-compliance")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
