@@ -539,6 +539,39 @@ async fn org_need_progress_counts_who_meets_the_level() {
     let share = meeting as f64 / admins.len() as f64;
     assert!((p["share"].as_f64().unwrap() - share).abs() < 1e-3);
     assert_eq!(p["on_track"], share >= 0.6);
+    // An approved plan item that develops TK.MPR to 3 counts as planned.
+    let short: Vec<&String> = admins
+        .iter()
+        .filter(|nip| {
+            !demo.data.assessments.iter().any(|(n, r)| {
+                n.as_str() == nip.as_str()
+                    && r.competency.as_str() == "TK.MPR"
+                    && r.level.get() >= 3
+            })
+        })
+        .collect();
+    if let Some(nip) = short.first() {
+        let path = |what: &str| format!("/api/v1/employees/{nip}/development-plan{what}?year=2027");
+        let (status, _) = app
+            .post(
+                &hr,
+                &path("/items"),
+                &json!({"program": "PLT-MPR", "due": "2027-06-30"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        app.post(&hr, &path("/submit"), &json!({})).await;
+        assert_eq!(
+            app.post(&hr, &path("/approve"), &json!({})).await.0,
+            StatusCode::OK
+        );
+        let (_, p) = app
+            .get(&hr, &format!("/api/v1/org-needs/{id}/progress"))
+            .await;
+        assert_eq!(p["planned"], 1);
+        let projected = (meeting + 1) as f64 / admins.len() as f64;
+        assert!((p["projected_share"].as_f64().unwrap() - projected).abs() < 1e-3);
+    }
     let (_, list) = app.get(&hr, "/api/v1/org-needs").await;
     assert_eq!(list["total"], 1);
     assert_eq!(

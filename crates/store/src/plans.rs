@@ -609,6 +609,30 @@ impl Store {
         Ok(out)
     }
 
+    /// Employees with approved, open plan items of programs that develop `competency` to `level`
+    /// or above, due by `due`.
+    pub async fn planned_to_reach(
+        &self,
+        competency: &str,
+        level: u8,
+        due: NaiveDate,
+    ) -> Result<std::collections::HashSet<String>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT DISTINCT p.nip FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
+                 JOIN program_develops d ON d.program_code = i.program_code \
+                 WHERE p.status = 'approved' AND i.status IN ('planned', 'in_progress') \
+                 AND d.competency_code = $1 AND d.to_level >= $2 AND i.due <= $3",
+                vec![competency.into(), (level as i16).into(), due.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "nip").map_err(StoreError::from))
+            .collect()
+    }
+
     /// JP per employee of a unit subtree for a year: (nip, name, unit, planned, completed), by NIP.
     pub async fn jp_by_employee(
         &self,

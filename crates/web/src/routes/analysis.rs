@@ -792,20 +792,23 @@ pub async fn org_need_progress(
     let width = org.catalog.competency_count();
     let competency = org.catalog.competency(&need.competency);
     let def = org.needs.iter().find(|n| n.id == id);
-    let (mut eligible, mut meeting) = (0u64, 0u64);
+    let planned_nips = s
+        .store
+        .planned_to_reach(&need.competency, need.level, need.due)
+        .await?;
+    let (mut eligible, mut meeting, mut planned) = (0u64, 0u64, 0u64);
     if let (Some(c), Some(def)) = (competency, def) {
         for (i, m) in population.members.iter().enumerate() {
             if org.need_applies(def, m.unit, m.position) {
                 eligible += 1;
                 if population.levels_of(i, width)[c as usize] >= need.level {
                     meeting += 1;
+                } else if planned_nips.contains(&m.nip) {
+                    planned += 1;
                 }
             }
         }
     }
-    // Development plans (IDP) are what will raise levels before the due date; until an
-    // employee has approved plan items developing this competency, nothing is planned.
-    let planned = 0;
     let share = if eligible == 0 {
         0.0
     } else {
