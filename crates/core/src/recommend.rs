@@ -16,7 +16,6 @@
 
 use crate::catalog::Catalog;
 use crate::gap::{Gap, Source};
-use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// One step of a competency raised by a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,17 +57,41 @@ pub struct Recommendation {
     pub uncovered: Vec<Uncovered>,
 }
 
+/// A set of programs as a sorted, duplicate-free vector: plans hold a handful of programs, and
+/// the planner clones and merges them in its inner loop, where a tree set's allocations dominate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Programs(Vec<u32>);
+
+impl Programs {
+    fn insert(&mut self, p: u32) {
+        if let Err(at) = self.0.binary_search(&p) {
+            self.0.insert(at, p);
+        }
+    }
+
+    fn extend(&mut self, other: &Programs) {
+        for &p in &other.0 {
+            self.insert(p);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Plan {
     cost: i64,
-    programs: BTreeSet<u32>,
+    programs: Programs,
 }
 
 struct Planner<'a> {
     catalog: &'a Catalog,
     base: &'a [u8],
-    memo: HashMap<(u32, u8), Option<Plan>>,
-    in_progress: HashSet<(u32, u8)>,
+    /// Per employee only a few (competency, level) targets are planned: a vector beats a map.
+    memo: Vec<((u32, u8), Option<Plan>)>,
+    in_progress: Vec<(u32, u8)>,
 }
 
 impl Planner<'_> {
@@ -76,7 +99,7 @@ impl Planner<'_> {
         self.base.get(c as usize).copied().unwrap_or(0)
     }
 
-    fn cost_of(&self, programs: &BTreeSet<u32>) -> i64 {
+    fn cost_of(&self, programs: &Programs) -> i64 {
         programs.iter().map(|&p| self.catalog.cost(p)).sum()
     }
 
@@ -98,19 +121,20 @@ impl Planner<'_> {
         if start >= target {
             return Some(Plan {
                 cost: 0,
-                programs: BTreeSet::new(),
+                programs: Programs::default(),
             });
         }
-        if let Some(known) = self.memo.get(&(c, target)) {
+        if let Some((_, known)) = self.memo.iter().find(|(k, _)| *k == (c, target)) {
             return known.clone();
         }
-        if !self.in_progress.insert((c, target)) {
+        if self.in_progress.contains(&(c, target)) {
             return None;
         }
+        self.in_progress.push((c, target));
         let mut best: [Option<Plan>; 6] = Default::default();
         best[start as usize] = Some(Plan {
             cost: 0,
-            programs: BTreeSet::new(),
+            programs: Programs::default(),
         });
         for l in start..5 {
             let Some(here) = best[l as usize].clone() else {
@@ -135,7 +159,7 @@ impl Planner<'_> {
                     if rc == c {
                         feasible &= rl <= l;
                     } else if let Some(sub) = self.reach(rc, rl) {
-                        programs.extend(sub.programs);
+                        programs.extend(&sub.programs);
                     } else {
                         feasible = false;
                     }
@@ -150,7 +174,7 @@ impl Planner<'_> {
                         if pre.competency == c {
                             feasible &= pre.level <= l;
                         } else if let Some(sub) = self.reach(pre.competency, pre.level) {
-                            programs.extend(sub.programs);
+                            programs.extend(&sub.programs);
                         } else {
                             feasible = false;
                         }
@@ -175,8 +199,8 @@ impl Planner<'_> {
                 result = Some(plan.clone());
             }
         }
-        self.in_progress.remove(&(c, target));
-        self.memo.insert((c, target), result.clone());
+        self.in_progress.retain(|k| *k != (c, target));
+        self.memo.push(((c, target), result.clone()));
         result
     }
 }
@@ -201,14 +225,14 @@ pub fn recommend(catalog: &Catalog, levels: &[u8], gaps: &[Gap]) -> Recommendati
     let mut planner = Planner {
         catalog,
         base: levels,
-        memo: HashMap::new(),
-        in_progress: HashSet::new(),
+        memo: Vec::new(),
+        in_progress: Vec::new(),
     };
-    let mut chosen: BTreeSet<u32> = BTreeSet::new();
+    let mut chosen = Programs::default();
     let mut uncovered = Vec::new();
     for gap in gaps {
         match planner.reach(gap.competency, gap.required) {
-            Some(plan) => chosen.extend(plan.programs),
+            Some(plan) => chosen.extend(&plan.programs),
             None => uncovered.push(Uncovered {
                 competency: gap.competency,
                 level: gap.required,
@@ -219,7 +243,7 @@ pub fn recommend(catalog: &Catalog, levels: &[u8], gaps: &[Gap]) -> Recommendati
 
     // Order by simulation (see the module documentation).
     let mut sim = levels.to_vec();
-    let mut remaining: Vec<u32> = chosen.into_iter().collect();
+    let mut remaining: Vec<u32> = chosen.0;
     let mut ordered: Vec<(u32, Vec<Raise>)> = Vec::new();
     while let Some(i) = remaining.iter().position(|&p| ready(catalog, &sim, p)) {
         let p = remaining.remove(i);
@@ -240,12 +264,12 @@ pub fn recommend(catalog: &Catalog, levels: &[u8], gaps: &[Gap]) -> Recommendati
         }
     }
 
-    let gap_of: HashMap<u32, &Gap> = gaps.iter().map(|g| (g.competency, g)).collect();
+    let is_gap = |c: u32| gaps.iter().any(|g| g.competency == c);
     let mut programs = Vec::with_capacity(ordered.len());
     for (i, (p, closes)) in ordered.iter().enumerate() {
         let closed: Vec<u32> = closes
             .iter()
-            .filter(|r| gap_of.contains_key(&r.competency))
+            .filter(|r| is_gap(r.competency))
             .map(|r| r.competency)
             .collect();
         let reason = if closed.is_empty() {
