@@ -17,7 +17,7 @@
 
 use crate::org::{Organisation, Population};
 use crate::recommend::Recommended;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// One recommended (employee, program) pair, with what it depends on in that employee's list.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ pub fn optimise(org: &Organisation, population: &Population, budget_idr: i64) ->
             for (k, r) in rec.programs.iter().enumerate() {
                 let info = catalog.program(r.program);
                 // Earlier programs raising something this one requires (or whose levels it builds on).
-                let needs: HashSet<u32> =
+                let needs: Vec<u32> =
                     info.requires
                         .iter()
                         .map(|(c, _)| *c)
@@ -156,7 +156,8 @@ pub fn optimise(org: &Organisation, population: &Population, budget_idr: i64) ->
     }
     // Free first (most value), then by value per Rupiah; ties by program, then member. Programs
     // are indexed in code order and members in NIP order, so indexes compare like the codes.
-    candidates.sort_by(|a, b| {
+    // Every (member, program) pair is distinct, so the order is total and an unstable sort is exact.
+    candidates.sort_unstable_by(|a, b| {
         let (fa, fb) = (a.cost <= 0, b.cost <= 0);
         fb.cmp(&fa)
             .then_with(|| {

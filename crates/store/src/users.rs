@@ -10,7 +10,7 @@ use jenjang_core::kinds::Role;
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -49,6 +49,33 @@ impl Store {
             .one(&self.db)
             .await?
             .map(user_from))
+    }
+
+    /// The login of `username` (if any) and the data version (`data_version`), in one round trip.
+    pub async fn find_user_with_version(&self, username: &str) -> Result<(Option<User>, i64)> {
+        let sql = "SELECT v.version, u.id, u.username, u.password_hash, u.role, u.nip, u.active, u.created_at \
+                   FROM (SELECT COALESCE(MAX(id), 0) AS version FROM audit_log) v \
+                   LEFT JOIN users u ON u.username = $1";
+        let row = self
+            .db
+            .query_one_raw(crate::db::stmt(self.backend(), sql, vec![username.into()]))
+            .await?
+            .ok_or_else(|| StoreError::Conflict("no version row".into()))?;
+        let version: i64 = row.try_get("", "version")?;
+        let id: Option<i64> = row.try_get("", "id")?;
+        let user = match id {
+            None => None,
+            Some(id) => Some(user_from(user::Model {
+                id,
+                username: row.try_get("", "username")?,
+                password_hash: row.try_get("", "password_hash")?,
+                role: row.try_get("", "role")?,
+                nip: row.try_get("", "nip")?,
+                active: row.try_get("", "active")?,
+                created_at: row.try_get("", "created_at")?,
+            })),
+        };
+        Ok((user, version))
     }
 
     /// Creates a login; a taken username or NIP is a conflict.

@@ -21,6 +21,15 @@ impl Analytics {
     /// The organisation as of now, rebuilt only when the data changed.
     pub async fn organisation(&self, store: &Store) -> ApiResult<(i64, Arc<Organisation>)> {
         let version = store.data_version().await?;
+        self.organisation_at(store, version).await
+    }
+
+    /// The organisation at a data version read earlier in the request.
+    pub async fn organisation_at(
+        &self,
+        store: &Store,
+        version: i64,
+    ) -> ApiResult<(i64, Arc<Organisation>)> {
         let mut cached = self.organisation.lock().await;
         if let Some((v, org)) = cached.as_ref()
             && *v == version

@@ -158,9 +158,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request, and the data version read with their login (see
+/// `Analytics`), so a request needs no second round trip to learn it.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub Principal);
+pub struct CurrentUser(pub Principal, pub i64);
 
 impl CurrentUser {
     pub fn require(&self, action: Action) -> ApiResult<()> {
@@ -196,19 +197,18 @@ impl FromRequestParts<AppState> for CurrentUser {
             "sign in first: send Authorization: Bearer <token>",
         ))?;
         let claims = state.auth.verify(&token)?;
-        let user = state
-            .store
-            .find_user(&claims.sub)
-            .await?
-            .filter(|u| u.active)
-            .ok_or(ApiError::Unauthorized(
-                "the login of this token no longer exists",
-            ))?;
-        Ok(CurrentUser(Principal {
-            username: user.username,
-            role: user.role,
-            nip: user.nip,
-        }))
+        let (user, version) = state.store.find_user_with_version(&claims.sub).await?;
+        let user = user.filter(|u| u.active).ok_or(ApiError::Unauthorized(
+            "the login of this token no longer exists",
+        ))?;
+        Ok(CurrentUser(
+            Principal {
+                username: user.username,
+                role: user.role,
+                nip: user.nip,
+            },
+            version,
+        ))
     }
 }
 

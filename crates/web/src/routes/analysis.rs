@@ -122,7 +122,7 @@ async fn analyse_employee(
     Option<String>,
 )> {
     require_read(s, user, nip).await?;
-    let (_, org) = s.analytics.organisation(&s.store).await?;
+    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let target = match target {
         None => None,
         Some(t) => Some(org.position(t).ok_or_else(|| {
@@ -321,7 +321,7 @@ pub async fn unit_needs_analysis(
 ) -> ApiResult<Response> {
     let format = format_of(&q, &headers)?;
     require_unit(&s, &user, &code, false).await?;
-    let (version, org) = s.analytics.organisation(&s.store).await?;
+    let (version, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let key = format!("needs:{code}");
     let value = match s.analytics.result(version, &key) {
         Some(v) => v,
@@ -562,7 +562,7 @@ pub async fn training_plan(
     let budget = f.int("budget_idr", 1, i64::MAX);
     let unit = f.opt_parse("unit", Code::parse);
     let (year, budget, unit) = finish((|| Some((year?, budget?, unit?)))(), errors)?;
-    let (_, org) = s.analytics.organisation(&s.store).await?;
+    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let root = match unit {
         Some(u) => u.to_string(),
         None => (0..org.units.len() as u32)
@@ -787,7 +787,7 @@ pub async fn org_need_progress(
         .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
     let need = s.store.get_org_need(id).await?;
     require_unit(&s, &user, &need.unit, false).await?;
-    let (_, org) = s.analytics.organisation(&s.store).await?;
+    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let population = s.store.load_population(&org, Some(&need.unit)).await?;
     let width = org.catalog.competency_count();
     let competency = org.catalog.competency(&need.competency);

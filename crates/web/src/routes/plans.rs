@@ -172,7 +172,7 @@ pub async fn generate(
     let r = relation(&s, &user, &nip).await?;
     user.require(Action::EditPlan(r))?;
     let (year, target, _) = plan_settings(&s, q.year).await?;
-    let (_, org) = s.analytics.organisation(&s.store).await?;
+    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let (member, levels) = s.store.load_member(&org, &nip).await?;
     let g = gaps(
         &levels,
