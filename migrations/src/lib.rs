@@ -7,6 +7,7 @@ mod m20261123_000001_reference_model;
 mod m20261123_000002_analytics;
 mod m20261123_000003_evaluations;
 mod m20261123_000004_development_plans;
+mod m20261123_000005_organisation_predikat;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_analytics::Migration),
             Box::new(m20261123_000003_evaluations::Migration),
             Box::new(m20261123_000004_development_plans::Migration),
+            Box::new(m20261123_000005_organisation_predikat::Migration),
         ]
     }
 }

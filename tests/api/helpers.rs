@@ -129,6 +129,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
+    // Errors of the server show in the output of a failing test.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,jenjang_web=error")
+        .with_test_writer()
+        .try_init();
     let (database_url, dir) = fresh_database().await;
     let store = open_store(&database_url).await.unwrap();
     let state = app_state(store.clone(), &database_url, &settings).unwrap();

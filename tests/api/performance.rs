@@ -179,3 +179,139 @@ async fn ikm_is_computed_as_the_regulation_says() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the_units_result() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let unit = "DLH-PSL-1";
+    let people: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.unit.as_str() == unit)
+        .map(|e| e.nip.to_string())
+        .collect();
+    let head = demo.head_of(unit);
+    let staff: Vec<&String> = people.iter().filter(|n| **n != head).take(4).collect();
+    // Two of the four staff sangat_baik: 50%.
+    for (i, nip) in staff.iter().enumerate() {
+        let rating = if i < 2 {
+            "di_atas_ekspektasi"
+        } else {
+            "sesuai_ekspektasi"
+        };
+        let (status, _) = app
+            .post(
+                &hr,
+                &format!("/api/v1/employees/{nip}/evaluations"),
+                &json!({"period": "2026-Q3", "hasil_kerja": rating, "perilaku_kerja": rating}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, d) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/{unit}/distribution?period=TW%20III%202026"),
+        )
+        .await;
+    assert_eq!(d["employees_evaluated"], 4);
+    assert_eq!(
+        d["counts"][0],
+        json!({"predikat": "sangat_baik", "employees": 2, "share": 0.5})
+    );
+    assert!(
+        d["note"]
+            .as_str()
+            .unwrap()
+            .contains("no organisation predikat")
+    );
+    // The head's hasil kerja needs the unit's predikat first.
+    let (status, body) = app
+        .post(
+            &hr,
+            &format!("/api/v1/employees/{head}/evaluations"),
+            &json!({"period": "2026-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["hasil_kerja"]);
+    let (status, _) = app
+        .post(
+            &hr,
+            &format!("/api/v1/units/{unit}/predikat"),
+            &json!({"period": "2026-Q3", "predikat": "Istimewa"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, e) = app
+        .post(
+            &hr,
+            &format!("/api/v1/employees/{head}/evaluations"),
+            &json!({"period": "2026-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(
+        (e["hasil_kerja"].clone(), e["predikat"].clone()),
+        (json!("di_atas_ekspektasi"), json!("baik"))
+    );
+    let (_, d) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/{unit}/distribution?period=2026-Q3"),
+        )
+        .await;
+    assert!(
+        d["note"]
+            .as_str()
+            .unwrap()
+            .contains("no distribution pattern")
+    );
+    let (status, _) = app
+        .put(
+            &hr,
+            "/api/v1/settings/distribution_thresholds",
+            &json!({"value": {"istimewa": {"sangat_baik": 0.3}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, d) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/{unit}/distribution?period=2026-Q3"),
+        )
+        .await;
+    assert_eq!(d["warnings"].as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d["warnings"][0]["max_share"], 0.3);
+    let (status, body) = app
+        .put(
+            &hr,
+            "/api/v1/settings/distribution_thresholds",
+            &json!({"value": {"istimewa": {"sangat_baik": 3}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["value".to_string()])
+    );
+    assert_eq!(
+        app.put(&hr, "/api/v1/settings/colour", &json!({"value": 1}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let staff_token = app.token(staff[0]).await;
+    assert_eq!(
+        app.put(
+            &staff_token,
+            "/api/v1/settings/jp_target",
+            &json!({"value": 30})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -530,3 +530,93 @@ async fn jp_compliance_lists_who_is_below_twenty() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn completed_development_exports_with_siasn_field_names() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    let (status, _) = app
+        .put(
+            &hr,
+            "/api/v1/settings/siasn_jenis_diklat",
+            &json!({"value": {"e_learning": 7}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let me = app.token(&staff).await;
+    let (_, plan) = app
+        .post(
+            &me,
+            &plan_path(&staff, "/items"),
+            &json!({"program": "EL-TIK", "due": "2027-03-31"}),
+        )
+        .await;
+    let id = plan["items"][0]["id"].as_i64().unwrap();
+    app.post(&me, &plan_path(&staff, "/submit"), &json!({}))
+        .await;
+    app.post(
+        &app.token(&kasi).await,
+        &plan_path(&staff, "/approve"),
+        &json!({}),
+    )
+    .await;
+    app.post(
+        &me,
+        &format!("/api/v1/development-plan-items/{id}/start"),
+        &json!({}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &me,
+            &format!("/api/v1/development-plan-items/{id}/complete"),
+            &json!({"evidence": "=HYPERLINK(\"x\")", "completed_on": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, records) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/DPMPTSP/development-records?year={YEAR}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(records["total"], 1);
+    let r = &records["items"][0];
+    assert_eq!(
+        (
+            r["nipBaru"].clone(),
+            r["jenisDiklatId"].clone(),
+            r["jumlahJam"].clone()
+        ),
+        (json!(staff), json!("7"), json!(10))
+    );
+    assert_eq!(r["tanggalSelesaiKursus"], "02-11-2026");
+    assert_eq!(r["namaKursus"], "E-Learning Literasi Digital ASN");
+    let csv = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/units/DPMPTSP/development-records?year={YEAR}&format=csv"
+        )))
+        .bearer_auth(&hr)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("nipBaru,nama,jenisDiklatId,namaKursus,jumlahJam,tanggalKursus,tanggalSelesaiKursus,nomorSertipikat,institusiPenyelenggara,tahunKursus"));
+    assert!(
+        csv.contains("'=HYPERLINK"),
+        "a formula is written as text: {csv}"
+    );
+    let (status, _) = app
+        .get(
+            &me,
+            &format!("/api/v1/units/DPMPTSP/development-records?year={YEAR}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -124,12 +124,114 @@ mod tests {
     }
 
     #[test]
+    fn a_distribution_above_the_configured_pattern_warns() {
+        let mut limits = std::collections::BTreeMap::new();
+        limits.insert(SangatBaik, 0.2);
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(OrganisationPredikat::Baik, limits);
+        let t = DistributionThresholds(map);
+        let counts = [(SangatBaik, 3), (Baik, 7)];
+        let w = check_distribution(&t, OrganisationPredikat::Baik, &counts);
+        assert_eq!(w.len(), 1);
+        assert_eq!((w[0].share, w[0].max_share), (0.3, 0.2));
+        assert!(
+            check_distribution(
+                &t,
+                OrganisationPredikat::Baik,
+                &[(SangatBaik, 2), (Baik, 8)]
+            )
+            .is_empty()
+        );
+        assert!(
+            check_distribution(&t, OrganisationPredikat::Istimewa, &counts).is_empty(),
+            "no pattern configured"
+        );
+        assert_eq!(OrganisationPredikat::Istimewa.hasil_kerja_of_head(), DiAtas);
+        assert_eq!(OrganisationPredikat::Kurang.hasil_kerja_of_head(), DiBawah);
+    }
+
+    #[test]
     fn order_is_the_regulations() {
         assert!(SangatKurang < Kurang);
         assert!(Kurang < ButuhPerbaikan);
         assert!(ButuhPerbaikan < Baik);
         assert!(Baik < SangatBaik);
     }
+}
+
+string_enum! {
+    /// The organisation's (a unit's) performance rating for a period.
+    OrganisationPredikat {
+        SangatKurang = "sangat_kurang",
+        Kurang = "kurang",
+        ButuhPerbaikan = "butuh_perbaikan",
+        Baik = "baik",
+        Istimewa = "istimewa",
+    }
+}
+
+impl OrganisationPredikat {
+    /// A unit head's hasil kerja is the unit's achievement (PermenPANRB 6/2022): an `istimewa`
+    /// unit is above expectations, a `baik` one meets them, anything lower is below.
+    pub fn hasil_kerja_of_head(self) -> Ekspektasi {
+        match self {
+            OrganisationPredikat::Istimewa => Ekspektasi::DiAtas,
+            OrganisationPredikat::Baik => Ekspektasi::Sesuai,
+            _ => Ekspektasi::DiBawah,
+        }
+    }
+}
+
+/// Shares of employee predikat above which a unit's distribution is flagged, per organisation
+/// predikat (the SE MenPANRB 3/2023 pattern). Configuration, never a block: the organisation
+/// enters the pattern it applies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DistributionThresholds(
+    pub std::collections::BTreeMap<OrganisationPredikat, std::collections::BTreeMap<Predikat, f64>>,
+);
+
+/// One warning of a distribution check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistributionWarning {
+    pub predikat: Predikat,
+    pub share: f64,
+    pub max_share: f64,
+    pub message: String,
+}
+
+/// Compares the shares of each employee predikat with the thresholds of the unit's organisation
+/// predikat; every share above its maximum is a warning.
+pub fn check_distribution(
+    thresholds: &DistributionThresholds,
+    organisation: OrganisationPredikat,
+    counts: &[(Predikat, u64)],
+) -> Vec<DistributionWarning> {
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let Some(limits) = thresholds.0.get(&organisation) else {
+        return Vec::new();
+    };
+    if total == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (p, n) in counts {
+        let share = *n as f64 / total as f64;
+        if let Some(&max) = limits.get(p)
+            && share > max + 1e-9
+        {
+            out.push(DistributionWarning {
+                predikat: *p,
+                share: (share * 10_000.0).round() / 10_000.0,
+                max_share: max,
+                message: format!(
+                    "{:.1}% of the employees are rated {p}; for a unit rated {organisation} the pattern allows at most {:.1}%",
+                    share * 100.0,
+                    max * 100.0
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// One evaluation of an employee for a period (SKP). The predikat is derived, never entered.

@@ -17,6 +17,7 @@ mod org_needs;
 mod plans;
 mod reference;
 mod stream;
+mod unit_predikat;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;
 

@@ -526,8 +526,8 @@ impl Store {
                 ],
             ),
             ItemAction::Complete => (
-                "UPDATE plan_items SET status = $1, jp_credited = $2, evidence = $3, completed_on = $4, updated_at = $5 \
-                 WHERE id = $6 AND status = $7",
+                "UPDATE plan_items SET status = $1, jp_credited = $2, evidence = $3, completed_on = $4, \
+                 started_on = COALESCE(started_on, $4), updated_at = $5 WHERE id = $6 AND status = $7",
                 vec![
                     to.as_str().into(),
                     credited.into(),
@@ -607,6 +607,63 @@ impl Store {
         let out = item_from(&updated)?;
         txn.commit().await?;
         Ok(out)
+    }
+
+    /// Completed development of a unit subtree in a year, for the SIASN export: (nip, name,
+    /// program, title, form, JP credited, started on, completed on, evidence, provider), by NIP
+    /// and completion date.
+    #[allow(clippy::type_complexity)]
+    pub async fn development_records(
+        &self,
+        unit: &str,
+        year: i32,
+    ) -> Result<
+        Vec<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            i32,
+            Option<NaiveDate>,
+            NaiveDate,
+            Option<String>,
+            String,
+        )>,
+    > {
+        self.get_unit(unit).await?;
+        let sql = format!(
+            "WITH RECURSIVE {} SELECT e.nip, e.name, i.program_code, g.title, g.form, i.jp_credited, i.started_on, \
+             i.completed_on, i.evidence, g.provider FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
+             JOIN employees e ON e.nip = p.nip JOIN programs g ON g.code = i.program_code \
+             WHERE i.status = 'completed' AND p.year = $2 AND e.unit_code IN (SELECT code FROM sub) \
+             ORDER BY e.nip, i.completed_on, i.id",
+            crate::analytics::SUBTREE
+        );
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &sql,
+                vec![unit.into(), (year as i16).into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("", "nip")?,
+                    r.try_get("", "name")?,
+                    r.try_get("", "program_code")?,
+                    r.try_get("", "title")?,
+                    r.try_get("", "form")?,
+                    r.try_get("", "jp_credited")?,
+                    r.try_get("", "started_on")?,
+                    r.try_get("", "completed_on")?,
+                    r.try_get("", "evidence")?,
+                    r.try_get("", "provider")?,
+                ))
+            })
+            .collect()
     }
 
     /// Employees with approved, open plan items of programs that develop `competency` to `level`

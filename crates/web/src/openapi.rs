@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{analysis, audit, employees, ops, performance, plans, reference};
+use crate::routes::{analysis, audit, employees, ops, performance, plans, reference, settings};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -28,6 +28,8 @@ as {field, message}, with JSON paths such as levels[2].level."),
         performance::talent_grid, performance::record_ikm, performance::list_ikm,
         plans::get_plan, plans::get_revision, plans::add_item, plans::generate, plans::submit, plans::approve,
         plans::reject, plans::start_item, plans::complete_item, plans::cancel_item, plans::jp_compliance,
+        plans::development_records, performance::set_unit_predikat, performance::distribution,
+        settings::get_setting, settings::put_setting,
     ),
     modifiers(&BearerAuth)
 )]

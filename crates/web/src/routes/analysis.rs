@@ -280,7 +280,8 @@ enum Format {
     Xlsx,
 }
 
-const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX_MIME: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn format_of(q: &FormatQuery, headers: &HeaderMap) -> ApiResult<Format> {
     match q.format.as_deref() {
@@ -372,19 +373,25 @@ pub async fn unit_needs_analysis(
     match format {
         Format::Json => Ok(Json(value.as_ref().clone()).into_response()),
         Format::Csv => Ok(download(
-            &code,
+            &format!("akpk-{code}"),
             "csv",
             "text/csv; charset=utf-8",
             needs_csv(&value)?,
         )),
-        Format::Xlsx => Ok(download(&code, "xlsx", XLSX_MIME, needs_xlsx(&value)?)),
+        Format::Xlsx => Ok(download(
+            &format!("akpk-{code}"),
+            "xlsx",
+            XLSX_MIME,
+            needs_xlsx(&value)?,
+        )),
     }
 }
 
-fn download(unit: &str, ext: &str, mime: &'static str, body: Vec<u8>) -> Response {
+/// A file download named `<stem>.<ext>` (unsafe characters of the stem replaced).
+pub(crate) fn download(stem: &str, ext: &str, mime: &'static str, body: Vec<u8>) -> Response {
     let name = format!(
-        "akpk-{}.{ext}",
-        unit.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        "{}.{ext}",
+        stem.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
     );
     (
         [
@@ -400,7 +407,7 @@ fn download(unit: &str, ext: &str, mime: &'static str, body: Vec<u8>) -> Respons
 }
 
 /// A cell that a spreadsheet would read as a formula is prefixed with `'`.
-fn safe_cell(s: &str) -> String {
+pub(crate) fn safe_cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -7,3 +7,4 @@ pub mod ops;
 pub mod performance;
 pub mod plans;
 pub mod reference;
+pub mod settings;

@@ -16,7 +16,10 @@ use jenjang_core::access::Action;
 use jenjang_core::ikm::{self, Weighting};
 use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
-use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
+use jenjang_core::predikat::{
+    DistributionThresholds, Ekspektasi, Evaluation, OrganisationPredikat, Predikat,
+    check_distribution,
+};
 use jenjang_core::talent::{self, Kinerja, KinerjaRule};
 use jenjang_core::{FieldError, Nip};
 use jenjang_store::{EvaluationRecord, IkmRecord, IkmSaved, Page};
@@ -37,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{kind}", post(import))
         .route("/talent/grid", get(talent_grid))
         .route("/units/{code}/ikm", get(list_ikm).post(record_ikm))
+        .route("/units/{code}/predikat", post(set_unit_predikat))
+        .route("/units/{code}/distribution", get(distribution))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{nip}/evaluations", tag = "performance", params(("nip" = String, Path), PageParams),
@@ -120,7 +125,22 @@ pub async fn create_evaluation(
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let period = f.parse("period", Period::parse);
-    let hasil = f.parse("hasil_kerja", Ekspektasi::parse_loose);
+    // A unit head's hasil kerja is the unit's achievement (PermenPANRB 6/2022): when left out,
+    // it comes from the unit's organisation predikat for the period.
+    let headed = match body.get("hasil_kerja") {
+        None | Some(serde_json::Value::Null) => s.store.unit_headed_by(&nip).await?,
+        Some(_) => None,
+    };
+    let hasil = match (&headed, period) {
+        (Some(unit), Some(p)) => match s.store.unit_predikat(unit, &p.to_string()).await? {
+            Some(org) => Some(org.hasil_kerja_of_head()),
+            None => {
+                f.error("hasil_kerja", format!("is required: no organisation predikat is recorded for {unit} in {p}, which this employee heads"));
+                None
+            }
+        },
+        _ => f.parse("hasil_kerja", Ekspektasi::parse_loose),
+    };
     let perilaku = f.parse("perilaku_kerja", Ekspektasi::parse_loose);
     let notes = f.opt_text("notes");
     let evaluator = f.opt_parse("evaluator_nip", Nip::parse);
@@ -489,4 +509,145 @@ pub async fn list_ikm(
 ) -> ApiResult<Json<Page<IkmRecord>>> {
     user.require(Action::ReadReference)?;
     Ok(Json(s.store.list_ikm(&code, q.paging()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnitPredikatRequest {
+    pub period: String,
+    /// istimewa | baik | butuh_perbaikan | kurang | sangat_kurang
+    pub predikat: String,
+}
+
+/// Records a unit's organisation predikat for a period (hr, admin). It sets the hasil kerja of the
+/// unit's head and chooses the distribution pattern checked for the unit.
+#[utoipa::path(post, path = "/api/v1/units/{code}/predikat", tag = "performance", params(("code" = String, Path)), request_body = UnitPredikatRequest,
+    responses((status = 200), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn set_unit_predikat(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<serde_json::Value>> {
+    user.require(Action::WriteReference)?;
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let period = f.parse("period", Period::parse);
+    let predikat = f.parse("predikat", |p| {
+        p.trim()
+            .to_lowercase()
+            .replace(' ', "_")
+            .parse::<OrganisationPredikat>()
+    });
+    let (period, predikat) = finish(period.zip(predikat), errors)?;
+    s.store
+        .set_unit_predikat(&actor(&user), &code, &period.to_string(), predikat)
+        .await?;
+    Ok(Json(
+        serde_json::json!({"unit": code, "period": period, "predikat": predikat}),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DistributionQuery {
+    pub period: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Distribution {
+    pub unit: String,
+    pub period: String,
+    pub organisation_predikat: Option<OrganisationPredikat>,
+    pub employees_evaluated: u64,
+    /// Employees per predikat, best first.
+    pub counts: Vec<PredikatCount>,
+    /// Shares above the configured pattern (setting `distribution_thresholds`); never a block.
+    pub warnings: Vec<WarningOut>,
+    /// Why there may be no warnings: no organisation predikat recorded, or no pattern configured for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PredikatCount {
+    pub predikat: Predikat,
+    pub employees: u64,
+    pub share: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningOut {
+    pub predikat: Predikat,
+    pub share: f64,
+    pub max_share: f64,
+    pub message: String,
+}
+
+/// The distribution of employee predikat in a unit subtree for a period, checked against the SE
+/// MenPANRB 3/2023 pattern the organisation configured for the unit's organisation predikat.
+#[utoipa::path(get, path = "/api/v1/units/{code}/distribution", tag = "performance", params(("code" = String, Path), DistributionQuery),
+    responses((status = 200, body = Distribution), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn distribution(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Params(q): Params<DistributionQuery>,
+) -> ApiResult<Json<Distribution>> {
+    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
+    user.require(Action::AnalyseUnit { in_led_subtree })?;
+    let period = Period::parse(&q.period)
+        .map_err(|e| ApiError::invalid("period", e.to_string()))?
+        .to_string();
+    let counts = s.store.predikat_counts(&code, &period).await?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let organisation = s.store.unit_predikat(&code, &period).await?;
+    let thresholds: DistributionThresholds = s
+        .store
+        .setting("distribution_thresholds")
+        .await?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let (warnings, note) = match organisation {
+        None => (
+            vec![],
+            Some(format!(
+                "no organisation predikat is recorded for {code} in {period}"
+            )),
+        ),
+        Some(o) if !thresholds.0.contains_key(&o) => (
+            vec![],
+            Some(format!(
+                "no distribution pattern is configured for units rated {o}"
+            )),
+        ),
+        Some(o) => (check_distribution(&thresholds, o, &counts), None),
+    };
+    Ok(Json(Distribution {
+        unit: code,
+        period,
+        organisation_predikat: organisation,
+        employees_evaluated: total,
+        counts: counts
+            .iter()
+            .map(|(p, n)| PredikatCount {
+                predikat: *p,
+                employees: *n,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    (*n as f64 / total as f64 * 10_000.0).round() / 10_000.0
+                },
+            })
+            .collect(),
+        warnings: warnings
+            .into_iter()
+            .map(|w| WarningOut {
+                predikat: w.predikat,
+                share: w.share,
+                max_share: w.max_share,
+                message: w.message,
+            })
+            .collect(),
+        note,
+    }))
 }

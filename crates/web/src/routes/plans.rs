@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/development-plan-items/{id}/complete", post(complete_item))
         .route("/development-plan-items/{id}/cancel", post(cancel_item))
         .route("/units/{code}/jp-compliance", get(jp_compliance))
+        .route(
+            "/units/{code}/development-records",
+            get(development_records),
+        )
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -446,4 +450,152 @@ pub async fn jp_compliance(
         meeting_target: employees - below_target.len() as u64,
         below_target,
     }))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordsQuery {
+    pub year: Option<i32>,
+    /// `json` (default), `csv` or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// The SIASN field names of a development record.
+const SIASN_COLUMNS: [&str; 10] = [
+    "nipBaru",
+    "nama",
+    "jenisDiklatId",
+    "namaKursus",
+    "jumlahJam",
+    "tanggalKursus",
+    "tanggalSelesaiKursus",
+    "nomorSertipikat",
+    "institusiPenyelenggara",
+    "tahunKursus",
+];
+
+/// Completed development of a unit subtree in a year, with the field names of SIASN's course
+/// history (riwayat kursus/diklat). `jenisDiklatId` comes from the setting
+/// `siasn_jenis_diklat` ({form: id}); a form without an id there is exported empty.
+#[utoipa::path(get, path = "/api/v1/units/{code}/development-records", tag = "plans", params(("code" = String, Path), RecordsQuery),
+    responses((status = 200, description = "JSON list, CSV or XLSX"), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn development_records(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Params(q): Params<RecordsQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
+    user.require(Action::AnalyseUnit { in_led_subtree })?;
+    let (year, _, _) = plan_settings(&s, q.year).await?;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv" | "xlsx") {
+        return Err(ApiError::invalid(
+            "format",
+            format!("'{format}' is not one of: json, csv, xlsx"),
+        ));
+    }
+    let mapping: serde_json::Map<String, serde_json::Value> = s
+        .store
+        .setting("siasn_jenis_diklat")
+        .await?
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
+    let rows: Vec<serde_json::Value> = s
+        .store
+        .development_records(&code, year)
+        .await?
+        .into_iter()
+        .map(
+            |(nip, name, _program, title, form, jp, started, completed, evidence, provider)| {
+                let certificate = evidence
+                    .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
+                    .and_then(|e| e["certificate_number"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let jenis = mapping
+                    .get(&form)
+                    .map(|v| v.to_string().trim_matches('"').to_string())
+                    .unwrap_or_default();
+                serde_json::json!({
+                    "nipBaru": nip,
+                    "nama": name,
+                    "jenisDiklatId": jenis,
+                    "namaKursus": title,
+                    "jumlahJam": jp,
+                    "tanggalKursus": started.unwrap_or(completed).format("%d-%m-%Y").to_string(),
+                    "tanggalSelesaiKursus": completed.format("%d-%m-%Y").to_string(),
+                    "nomorSertipikat": certificate,
+                    "institusiPenyelenggara": provider,
+                    "tahunKursus": year,
+                })
+            },
+        )
+        .collect();
+    let cell = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => crate::routes::analysis::safe_cell(s),
+        other => other.to_string(),
+    };
+    match format {
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(SIASN_COLUMNS)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            for r in &rows {
+                w.write_record(SIASN_COLUMNS.iter().map(|c| cell(&r[*c])))
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+            }
+            let body = w
+                .into_inner()
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?;
+            Ok(crate::routes::analysis::download(
+                &format!("siasn-{code}-{year}"),
+                "csv",
+                "text/csv; charset=utf-8",
+                body,
+            ))
+        }
+        "xlsx" => {
+            let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.into());
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, name) in SIASN_COLUMNS.iter().enumerate() {
+                sheet.write_string(0, c as u16, *name).map_err(internal)?;
+            }
+            for (i, r) in rows.iter().enumerate() {
+                for (c, name) in SIASN_COLUMNS.iter().enumerate() {
+                    match &r[*name] {
+                        serde_json::Value::Number(n) => sheet
+                            .write_number(i as u32 + 1, c as u16, n.as_f64().unwrap_or(0.0))
+                            .map(|_| ()),
+                        other => sheet
+                            .write_string(
+                                i as u32 + 1,
+                                c as u16,
+                                other.as_str().unwrap_or_default(),
+                            )
+                            .map(|_| ()),
+                    }
+                    .map_err(internal)?;
+                }
+            }
+            let body = book.save_to_buffer().map_err(internal)?;
+            Ok(crate::routes::analysis::download(
+                &format!("siasn-{code}-{year}"),
+                "xlsx",
+                crate::routes::analysis::XLSX_MIME,
+                body,
+            ))
+        }
+        _ => {
+            let total = rows.len() as u64;
+            Ok(Json(jenjang_store::Page {
+                items: rows,
+                total,
+                limit: total.max(1),
+                offset: 0,
+            })
+            .into_response())
+        }
+    }
 }
