@@ -220,6 +220,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
                 jenjang_web::imports::ImportKind::Evaluations,
                 &bytes,
                 false,
+                None,
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -254,12 +254,28 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let store = open_store(&db.database_url).await?;
             let started = std::time::Instant::now();
+            // On a terminal, a progress bar of the rows written.
+            let bar = |done: u64, total: u64| {
+                let width = 30;
+                let filled = (done * width / total.max(1)) as usize;
+                eprint!(
+                    "\r[{}{}] {:>3}% {done}/{total} rows written",
+                    "#".repeat(filled),
+                    " ".repeat(width as usize - filled),
+                    done * 100 / total.max(1)
+                );
+                if done >= total {
+                    eprintln!();
+                }
+            };
+            let progress: jenjang_store::Progress<'_> = if terminal { Some(&bar) } else { None };
             let report = jenjang_web::imports::run(
                 &store,
                 &Actor::system("cli-import"),
                 kind,
                 &bytes,
                 dry_run,
+                progress,
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

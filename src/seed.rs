@@ -249,7 +249,7 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     .await?;
     save_all(store, &actor, &mut report, "program", &data.programs, &none).await?;
     let employees = store
-        .bulk_save_employees(&actor, &data.employees, false)
+        .bulk_save_employees(&actor, &data.employees, false, None)
         .await?;
     if let Some((i, problem)) = employees.rejected.first() {
         bail!(
@@ -272,7 +272,7 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     save_all(store, &actor, &mut report, "unit", &data.units, &bare_units).await?;
 
     let (recorded, rejected) = store
-        .bulk_record_competencies(&actor, &data.assessments, false)
+        .bulk_record_competencies(&actor, &data.assessments, false, None)
         .await?;
     if let Some((i, problem)) = rejected.first() {
         bail!(

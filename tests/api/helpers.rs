@@ -20,6 +20,7 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub store: Store,
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -154,7 +155,7 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
             .build()
             .unwrap(),
         store,
-
+        database_url,
         _dir: dir,
         shutdown: Some(tx),
     }

@@ -413,3 +413,58 @@ async fn bad_files_and_callers_are_refused_clearly() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Makes the database refuse one NIP when it is written, from inside the import's transaction.
+async fn refuse_nip_in_database(app: &TestApp, nip: &str) {
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let statements: Vec<String> = match db.get_database_backend() {
+        DatabaseBackend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_nip() RETURNS trigger AS $$ BEGIN IF NEW.nip = '{nip}' THEN \
+                 RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_nip BEFORE INSERT ON employees FOR EACH ROW EXECUTE FUNCTION refuse_nip()".to_string(),
+        ],
+        _ => vec![format!(
+            "CREATE TRIGGER refuse_nip BEFORE INSERT ON employees WHEN NEW.nip = '{nip}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )],
+    };
+    for sql in statements {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_import_that_fails_mid_transaction_leaves_the_database_as_before() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    refuse_nip_in_database(&app, "199801012022011003").await;
+    let (_, audit_before) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    let file = "nip,nama,jabatan,unit,atasan_nip,potensial\n\
+                199801012022011001,Satu,,DLH,,\n\
+                199801012022011002,Dua,,DLH,,\n\
+                199801012022011003,Tiga,,DLH,,\n";
+    let (status, body) = import(&app, &hr, "employees", file.into(), "text/csv", false).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(error_code(&body), "internal_error");
+    assert!(
+        !body.to_string().contains("refused by the test"),
+        "a 500 does not leak internals"
+    );
+    for nip in [
+        "199801012022011001",
+        "199801012022011002",
+        "199801012022011003",
+    ] {
+        assert_eq!(
+            app.get(&hr, &format!("/api/v1/employees/{nip}")).await.0,
+            StatusCode::NOT_FOUND,
+            "{nip}"
+        );
+    }
+    let (_, audit_after) = app.get(&hr, "/api/v1/audit?limit=1").await;
+    assert_eq!(audit_before["total"], audit_after["total"]);
+}

@@ -2,7 +2,7 @@
 //! stored data in memory (a handful of set-based reads), then written in one transaction with
 //! multi-row statements and one audit entry per changed record.
 
-use crate::db::{Store, stmt};
+use crate::db::{Progress, Store, rows_per_statement, stmt};
 use crate::employees::employee_from;
 use crate::entity::{audit as audit_entity, competency_record, employee};
 use crate::error::Result;
@@ -16,9 +16,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-
-/// Rows per multi-row statement (SQLite allows 32,766 bound values; PostgreSQL 65,535).
-const CHUNK: usize = 500;
 
 /// What a bulk save did, and the problems of the records it refused (by input index).
 #[derive(Debug, Default, Serialize)]
@@ -36,7 +33,7 @@ pub(crate) async fn audit_rows(
     rows: Vec<(String, String, String, serde_json::Value)>,
 ) -> Result<()> {
     let now = Utc::now();
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(rows_per_statement(7)) {
         audit_entity::Entity::insert_many(chunk.iter().map(|(action, entity, key, detail)| {
             audit_entity::ActiveModel {
                 at: Set(now),
@@ -63,6 +60,7 @@ impl Store {
         actor: &Actor,
         employees: &[Employee],
         dry_run: bool,
+        progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
         let txn = self.begin_write().await?;
         let units = existing_all(&txn, "units", "code").await?;
@@ -226,7 +224,9 @@ impl Store {
         if dry_run {
             return Ok(outcome);
         }
-        for chunk in changed.chunks(CHUNK) {
+        let total = changed.len() as u64;
+        let mut written = 0u64;
+        for chunk in changed.chunks(rows_per_statement(8)) {
             employee::Entity::insert_many(chunk.iter().map(|e| employee::ActiveModel {
                 nip: Set(e.nip.to_string()),
                 name: Set(e.name.clone()),
@@ -251,6 +251,10 @@ impl Store {
             )
             .exec_without_returning(&txn)
             .await?;
+            written += chunk.len() as u64;
+            if let Some(report) = progress {
+                report(written, total);
+            }
         }
         audit_rows(&txn, actor, audits).await?;
         txn.commit().await?;
@@ -265,6 +269,7 @@ impl Store {
         actor: &Actor,
         records: &[(Nip, CompetencyRecord)],
         dry_run: bool,
+        progress: Progress<'_>,
     ) -> Result<(Recorded, Vec<(usize, FieldError)>)> {
         let txn = self.begin_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
@@ -300,7 +305,7 @@ impl Store {
         let mut touched: Vec<&str> = Vec::new();
         if dry_run {
             // Count what is new without writing: one lookup per chunk.
-            for chunk in valid.chunks(CHUNK) {
+            for chunk in valid.chunks(rows_per_statement(5)) {
                 recorded += count_new(&txn, chunk).await?;
             }
             return Ok((
@@ -311,7 +316,9 @@ impl Store {
                 rejected,
             ));
         }
-        for chunk in valid.chunks(CHUNK) {
+        let total = valid.len() as u64;
+        let mut written = 0u64;
+        for chunk in valid.chunks(rows_per_statement(8)) {
             let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
                 competency_record::ActiveModel {
                     nip: Set(nip.to_string()),
@@ -341,11 +348,15 @@ impl Store {
             if n > 0 {
                 touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
             }
+            written += chunk.len() as u64;
+            if let Some(report) = progress {
+                report(written, total);
+            }
         }
         if recorded > 0 {
             touched.sort_unstable();
             touched.dedup();
-            for chunk in touched.chunks(CHUNK) {
+            for chunk in touched.chunks(rows_per_statement(1)) {
                 let placeholders: Vec<String> =
                     (1..=chunk.len()).map(|i| format!("${i}")).collect();
                 let sql = format!(

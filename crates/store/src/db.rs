@@ -207,6 +207,15 @@ mod tests {
     }
 }
 
+/// Rows per multi-row statement for `columns` bound values a row: 30,000 values keeps under
+/// SQLite's limit (32,766) and PostgreSQL's (65,535); fewer, larger statements write faster.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (30_000 / columns.max(1)).max(1)
+}
+
+/// Reports how far a bulk write is: (rows written, rows to write).
+pub type Progress<'a> = Option<&'a (dyn Fn(u64, u64) + Send + Sync)>;
+
 /// `limit` (default 100, at most 1000) and `offset` of a list request.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {

@@ -3,7 +3,7 @@
 //! each new or changed evaluation, all in one transaction.
 
 use crate::bulk::{BulkOutcome, audit_rows};
-use crate::db::{Store, stmt};
+use crate::db::{Progress, Store, rows_per_statement, stmt};
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
@@ -14,8 +14,6 @@ use jenjang_core::{FieldError, Nip};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
 use serde::Serialize;
 use std::collections::HashMap;
-
-const CHUNK: usize = 400;
 
 /// An evaluation as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -70,7 +68,7 @@ pub(crate) struct Event {
 /// exists already), so a replayed change produces no second event.
 pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Result<()> {
     let now = Utc::now();
-    for chunk in events.chunks(CHUNK) {
+    for chunk in events.chunks(rows_per_statement(5)) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
         let mut tuples = Vec::with_capacity(chunk.len());
         for e in chunk {
@@ -162,6 +160,7 @@ impl Store {
         actor: &Actor,
         rows: &[(Nip, Evaluation)],
         dry_run: bool,
+        progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
         let txn = self.begin_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
@@ -228,7 +227,7 @@ impl Store {
         }
         let now = Utc::now();
         // Previous versions of the changed ones go to the history first.
-        for chunk in updated.chunks(CHUNK) {
+        for chunk in updated.chunks(rows_per_statement(11)) {
             let mut values: Vec<Value> = Vec::new();
             let mut tuples = Vec::new();
             for (_, id, s) in chunk {
@@ -273,13 +272,19 @@ impl Store {
             .copied()
             .chain(updated.iter().map(|(i, _, _)| *i))
             .collect();
-        for chunk in changed.chunks(CHUNK) {
+        let total = changed.len() as u64;
+        let mut written = 0u64;
+        for chunk in changed.chunks(rows_per_statement(10)) {
             upsert(&txn, actor, rows, chunk, now).await?;
+            written += chunk.len() as u64;
+            if let Some(report) = progress {
+                report(written, total);
+            }
         }
         // Versions for the event keys: how often each changed evaluation has been replaced.
         let mut versions: HashMap<i64, i64> = HashMap::new();
         let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
-        for chunk in ids.chunks(CHUNK) {
+        for chunk in ids.chunks(rows_per_statement(1)) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let found = txn
                 .query_all_raw(stmt(

@@ -23,7 +23,7 @@ mod users;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use bulk::BulkOutcome;
-pub use db::{Page, Paging, Store};
+pub use db::{Page, Paging, Progress, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
 pub use error::StoreError;
 pub use evaluations::EvaluationRecord;

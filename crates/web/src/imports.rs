@@ -5,7 +5,7 @@
 
 use jenjang_core::FieldError;
 use jenjang_import::{RowError, Table, TableError};
-use jenjang_store::{Actor, BulkOutcome, Store, StoreError};
+use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -85,13 +85,14 @@ fn column_of(kind: ImportKind, field: &str) -> &'static str {
     }
 }
 
-/// Reads, checks and (unless `dry_run`) stores a file.
+/// Reads, checks and (unless `dry_run`) stores a file, reporting the rows written to `progress`.
 pub async fn run(
     store: &Store,
     actor: &Actor,
     kind: ImportKind,
     bytes: &[u8],
     dry_run: bool,
+    progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
     let table = jenjang_import::read_table(bytes)?;
     let (required, _) = match kind {
@@ -109,7 +110,9 @@ pub async fn run(
             ImportKind::Employees => {
                 let (ok, errors) = jenjang_import::parse_employees(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
-                let outcome = store.bulk_save_employees(actor, &items, dry_run).await?;
+                let outcome = store
+                    .bulk_save_employees(actor, &items, dry_run, progress)
+                    .await?;
                 count(&mut report, &outcome);
                 (rows, outcome.rejected, errors)
             }
@@ -117,7 +120,7 @@ pub async fn run(
                 let (ok, errors) = jenjang_import::parse_assessments(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
                 let (recorded, rejected) = store
-                    .bulk_record_competencies(actor, &items, dry_run)
+                    .bulk_record_competencies(actor, &items, dry_run, progress)
                     .await?;
                 report.accepted = recorded.recorded;
                 report.unchanged = recorded.unchanged;
@@ -126,7 +129,9 @@ pub async fn run(
             ImportKind::Evaluations => {
                 let (ok, errors) = jenjang_import::parse_evaluations(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
-                let outcome = store.bulk_save_evaluations(actor, &items, dry_run).await?;
+                let outcome = store
+                    .bulk_save_evaluations(actor, &items, dry_run, progress)
+                    .await?;
                 count(&mut report, &outcome);
                 (rows, outcome.rejected, errors)
             }

@@ -168,7 +168,7 @@ pub async fn create_evaluation(
     let period = evaluation.period.to_string();
     let outcome = s
         .store
-        .bulk_save_evaluations(&actor(&user), &[(subject, evaluation)], false)
+        .bulk_save_evaluations(&actor(&user), &[(subject, evaluation)], false, None)
         .await?;
     if let Some((_, problem)) = outcome.rejected.first() {
         let field = if problem.field == "penilai_nip" {
@@ -237,6 +237,7 @@ pub async fn import(
         kind,
         &bytes,
         q.dry_run.unwrap_or(false),
+        None,
     )
     .await
     .map_err(|e| match e {
