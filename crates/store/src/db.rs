@@ -207,10 +207,11 @@ mod tests {
     }
 }
 
-/// Rows per multi-row statement for `columns` bound values a row: 30,000 values keeps under
-/// SQLite's limit (32,766) and PostgreSQL's (65,535); fewer, larger statements write faster.
+/// Rows per multi-row statement for `columns` bound values a row. About 4,000 values a statement
+/// measured fastest through sqlx on SQLite (binding slows down per value as statements grow) and
+/// stays far below both databases' limits (SQLite 32,766, PostgreSQL 65,535).
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
-    (30_000 / columns.max(1)).max(1)
+    (4_000 / columns.max(1)).max(1)
 }
 
 /// Reports how far a bulk write is: (rows written, rows to write).
