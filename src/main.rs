@@ -78,18 +78,18 @@ enum Command {
         kind: String,
         file: PathBuf,
         /// Check and report without writing anything.
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_DRY_RUN")]
         dry_run: bool,
         #[command(flatten)]
         db: Db,
     },
     /// Write a synthetic dataset of N employees (layout of seeds/demo/), deterministic per seed.
     Gen {
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_GEN_EMPLOYEES")]
         employees: usize,
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_GEN_OUT")]
         out: PathBuf,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, env = "JENJANG_GEN_SEED", default_value_t = 1)]
         seed: u64,
     },
     /// Run the benchmark scenarios of BENCHMARKS.md; one JSON line each. An empty database is
@@ -97,17 +97,17 @@ enum Command {
     Bench {
         #[command(flatten)]
         db: Db,
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, env = "JENJANG_BENCH_EMPLOYEES", default_value_t = 100_000)]
         employees: usize,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, env = "JENJANG_BENCH_SEED", default_value_t = 1)]
         seed: u64,
         /// Comma-separated scenarios (bare_select, needs_analysis, recommendations_all,
-        /// training_plan, recommendations_http); all when left out.
-        #[arg(long, value_delimiter = ',')]
+        /// training_plan, import_evaluations, recommendations_http); all when left out.
+        #[arg(long, env = "JENJANG_BENCH_ONLY", value_delimiter = ',')]
         only: Vec<String>,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, env = "JENJANG_BENCH_LOAD_SECONDS", default_value_t = 10)]
         load_seconds: u64,
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, env = "JENJANG_BENCH_CONNECTIONS", default_value_t = 64)]
         connections: usize,
     },
     /// Manage logins.
@@ -121,13 +121,13 @@ enum Command {
 enum UserCommand {
     /// Create a login; the password is read from standard input.
     Add {
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_USER_USERNAME")]
         username: String,
         /// staff, supervisor, leader, hr or admin
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_USER_ROLE")]
         role: String,
         /// The employee this login belongs to.
-        #[arg(long)]
+        #[arg(long, env = "JENJANG_USER_NIP")]
         nip: Option<String>,
         #[command(flatten)]
         db: Db,
