@@ -32,6 +32,27 @@ fn normalise(header: &str) -> String {
     header.trim().to_lowercase()
 }
 
+/// The column of each header name (normalised); a name given twice, or no name at all, is an
+/// error.
+fn column_index<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, usize>, TableError> {
+    let mut headers = HashMap::new();
+    for (i, cell) in names.into_iter().enumerate() {
+        let name = normalise(cell);
+        if name.is_empty() {
+            continue;
+        }
+        if headers.insert(name.clone(), i).is_some() {
+            return Err(TableError::DuplicateColumn { column: name });
+        }
+    }
+    if headers.is_empty() {
+        return Err(TableError::Empty);
+    }
+    Ok(headers)
+}
+
 /// Reads CSV bytes into a table. Blank lines are skipped (they keep their row numbers).
 pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -54,20 +75,11 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         None => return Err(TableError::Empty),
         Some(r) => r.map_err(|e| malformed(1, e))?,
     };
-    let mut headers = HashMap::new();
-    for (i, cell) in header.iter().enumerate() {
-        let name =
-            normalise(std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 })?);
-        if name.is_empty() {
-            continue;
-        }
-        if headers.insert(name.clone(), i).is_some() {
-            return Err(TableError::DuplicateColumn { column: name });
-        }
-    }
-    if headers.is_empty() {
-        return Err(TableError::Empty);
-    }
+    let names = header
+        .iter()
+        .map(|cell| std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let headers = column_index(names)?;
     // Row numbers as a spreadsheet shows them: blank lines are rows too (the csv reader skips
     // them, so they are counted from the bytes before each record), and a quoted cell spanning
     // several lines is still one row.
@@ -157,19 +169,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
     let Some((_, header)) = lines.next() else {
         return Err(TableError::Empty);
     };
-    let mut headers = HashMap::new();
-    for (i, cell) in header.iter().enumerate() {
-        let name = normalise(cell);
-        if name.is_empty() {
-            continue;
-        }
-        if headers.insert(name.clone(), i).is_some() {
-            return Err(TableError::DuplicateColumn { column: name });
-        }
-    }
-    if headers.is_empty() {
-        return Err(TableError::Empty);
-    }
+    let headers = column_index(header.iter().map(String::as_str))?;
     let rows = lines
         .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
         .collect();

@@ -299,7 +299,6 @@ impl Store {
                 valid.push((nip, r));
             }
         }
-        let backend = self.backend();
         let now = Utc::now();
         let mut recorded = 0u64;
         let mut touched: Vec<&str> = Vec::new();
@@ -356,30 +355,20 @@ impl Store {
         if recorded > 0 {
             touched.sort_unstable();
             touched.dedup();
-            for chunk in touched.chunks(rows_per_statement(1)) {
-                let placeholders: Vec<String> =
-                    (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                let sql = format!(
-                    "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
-                     SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
-                     WHERE r.nip IN ({}) AND r.id = (SELECT r2.id FROM competency_records r2 \
-                         WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
-                         ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
-                     ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
-                         assessed_on = excluded.assessed_on, record_id = excluded.record_id",
-                    placeholders.join(", ")
-                );
-                let values = chunk.iter().map(|n| (*n).into()).collect();
-                txn.execute_raw(stmt(backend, &sql, values)).await?;
+            crate::employees::refresh_current_levels(&txn, &touched).await?;
+            let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
+            for (nip, r) in &valid {
+                by_nip.entry(nip.as_str()).or_default().push(r);
             }
             let audits = touched
                 .iter()
                 .map(|nip| {
+                    let records = by_nip.get(nip).cloned().unwrap_or_default();
                     (
                         "record".to_string(),
                         "competency_levels".to_string(),
                         nip.to_string(),
-                        serde_json::json!({"bulk": true}),
+                        serde_json::json!({ "records": records }),
                     )
                 })
                 .collect();

@@ -4,13 +4,12 @@ use crate::db::{Paging, Store, stmt};
 use crate::entity::{competency_record, employee};
 use crate::error::{Result, StoreError};
 use crate::reference::{Resource, require_existing};
-use crate::{Actor, Page, audit};
+use crate::{Actor, Page};
 use chrono::Utc;
 use jenjang_core::access::{EmployeeScope, Relation};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, FieldError, Level, Nip};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QueryResult, Value,
@@ -172,18 +171,28 @@ const LED_UNITS: &str = "led(code) AS ( \
     SELECT code FROM units WHERE head_nip = $1 \
     UNION SELECT u.code FROM units u JOIN led ON u.parent_code = led.code)";
 
-/// Recomputes an employee's current level per competency (the latest dated record; the later
-/// recorded one on the same date) from the history.
-pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(conn: &C, nip: &str) -> Result<()> {
-    let sql = "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
-               SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
-               WHERE r.nip = $1 AND r.id = (SELECT r2.id FROM competency_records r2 \
-                   WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
-                   ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
-               ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
-                   assessed_on = excluded.assessed_on, record_id = excluded.record_id";
-    conn.execute_raw(stmt(conn.get_database_backend(), sql, vec![nip.into()]))
-        .await?;
+/// Recomputes the current level per competency (the latest dated record; the later recorded one
+/// on the same date) of these employees from the history.
+pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
+    conn: &C,
+    nips: &[&str],
+) -> Result<()> {
+    for chunk in nips.chunks(crate::db::rows_per_statement(1)) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
+             SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
+             WHERE r.nip IN ({}) AND r.id = (SELECT r2.id FROM competency_records r2 \
+                 WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
+                 ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
+             ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
+                 assessed_on = excluded.assessed_on, record_id = excluded.record_id",
+            placeholders.join(", ")
+        );
+        let values = chunk.iter().map(|n| (*n).into()).collect();
+        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values))
+            .await?;
+    }
     Ok(())
 }
 
@@ -316,28 +325,22 @@ impl Store {
         Ok(paging.page(items, total.max(0) as u64))
     }
 
-    /// Appends dated competency records; an exact repeat of a stored record changes nothing.
+    /// Appends dated competency records of one employee; an exact repeat of a stored record
+    /// changes nothing. Any unknown competency refuses the whole request.
     pub async fn record_competencies(
         &self,
         actor: &Actor,
         nip: &str,
         records: &[CompetencyRecord],
     ) -> Result<Recorded> {
-        let txn = self.begin_write().await?;
-        if employee::Entity::find_by_id(nip.to_string())
-            .one(&txn)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::not_found("employee", nip));
-        }
+        self.get_employee(nip).await?;
         let mut problems = Vec::new();
         let refs = records
             .iter()
             .enumerate()
             .map(|(i, r)| (format!("[{i}].competency"), r.competency.as_str()));
         require_existing(
-            &txn,
+            &self.db,
             &mut problems,
             "competencies",
             "code",
@@ -348,51 +351,15 @@ impl Store {
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
-        let now = Utc::now();
-        let mut recorded = 0;
-        for r in records {
-            let inserted = competency_record::Entity::insert(competency_record::ActiveModel {
-                nip: Set(nip.to_string()),
-                competency_code: Set(r.competency.to_string()),
-                level: Set(r.level.get() as i16),
-                source: Set(r.source.clone()),
-                assessed_on: Set(r.assessed_on),
-                recorded_at: Set(now),
-                recorded_by: Set(Some(actor.0.clone())),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    competency_record::Column::Nip,
-                    competency_record::Column::CompetencyCode,
-                    competency_record::Column::AssessedOn,
-                    competency_record::Column::Source,
-                    competency_record::Column::Level,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
+        let subject = Nip::from_stored(nip.to_string());
+        let rows: Vec<(Nip, CompetencyRecord)> = records
+            .iter()
+            .map(|r| (subject.clone(), r.clone()))
+            .collect();
+        let (recorded, _) = self
+            .bulk_record_competencies(actor, &rows, false, None)
             .await?;
-            recorded += inserted;
-        }
-        if recorded > 0 {
-            refresh_current_levels(&txn, nip).await?;
-            audit::record(
-                &txn,
-                actor,
-                "record",
-                "competency_levels",
-                nip,
-                serde_json::json!({ "records": records }),
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(Recorded {
-            recorded,
-            unchanged: records.len() as u64 - recorded,
-        })
+        Ok(recorded)
     }
 
     /// The current level per competency (the latest dated record) and the whole history.

@@ -575,7 +575,7 @@ impl Store {
                 ],
             ))
             .await?;
-            refresh_current_levels(&txn, &nip).await?;
+            refresh_current_levels(&txn, &[nip.as_str()]).await?;
             outbox(
                 &txn,
                 &[Event {
