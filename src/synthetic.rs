@@ -53,21 +53,18 @@ fn levels(name: &str) -> Value {
     )
 }
 
-/// A valid, unique NIP for employee `i`.
+/// A valid NIP for employee `i`, unique by construction: the sequence digits are `i % 1000`
+/// and the birth date encodes `i / 1000` (40 years × 12 months × 28 days, 13 million NIPs);
+/// appointment and sex vary at random.
 fn nip(i: usize, rng: &mut Rng) -> String {
-    let year = 1965 + rng.range(0, 35);
-    let month = rng.range(1, 12);
-    let day = rng.range(1, 28);
-    let appointed = (year + 23 + rng.range(0, 7)).min(2025);
+    let block = i / 1000;
+    let year = 1960 + (block / (12 * 28)) % 40;
+    let month = 1 + block % 12;
+    let day = 1 + (block / 12) % 28;
+    let appointed = (year as i64 + 22 + rng.range(0, 8)).min(2025);
     let appointed_month = rng.range(1, 12);
     let sex = 1 + rng.below(2);
-    // The sequence part is 3 digits; the appointment month carries the rest of `i` so NIPs stay
-    // unique for any size: day and month of birth come from `i` beyond 1000.
     let seq = i % 1000;
-    let block = (i / 1000) as i64;
-    let month = 1 + (month - 1 + block) % 12;
-    let day = 1 + (day - 1 + block / 12) % 28;
-    let year = year + (block / (12 * 28)) % 30;
     format!("{year:04}{month:02}{day:02}{appointed:04}{appointed_month:02}{sex}{seq:03}")
 }
 
@@ -363,5 +360,16 @@ mod tests {
         assert_eq!(data.competencies.len(), 69);
         assert_eq!(data.programs.len(), 300);
         assert_eq!(data.assessments.len(), 2_000 * 15);
+    }
+
+    #[test]
+    fn nips_stay_unique_and_valid_at_scale() {
+        let mut rng = Rng(1);
+        let mut seen = std::collections::HashSet::new();
+        for i in (0..2_000_000).step_by(7) {
+            let n = nip(i, &mut rng);
+            assert!(jenjang_core::Nip::parse(&n).is_ok(), "{n}");
+            assert!(seen.insert(n), "employee {i}");
+        }
     }
 }

@@ -101,9 +101,41 @@ async fn a_plan_is_generated_submitted_approved_and_completed() {
         (json!("approved"), json!(kasi))
     );
 
-    // Complete the first item: JP credited, levels recorded with source program:<code>.
-    let first = &approved["items"][0];
+    // Complete the first item: JP credited, levels recorded with source program:<code>, and the
+    // gap it closed is gone.
+    let k = rec["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|p| p["reason"].as_str().unwrap().starts_with("closes the gap"))
+        .expect("a program that closes a gap");
+    let first = &approved["items"][k];
     let id = first["id"].as_i64().unwrap();
+    let (_, gaps_before) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/gaps"))
+        .await;
+    let in_gap = |c: &Value| {
+        gaps_before["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["competency"] == *c)
+    };
+    let closed_competency = rec["programs"][k]["closes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| in_gap(&r["competency"]))
+        .map(|r| r["competency"].as_str().unwrap().to_string())
+        .expect("the program closes one of the gaps");
+    let gap_of = |gaps: &Value| {
+        gaps["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["competency"] == json!(closed_competency))
+            .map(|g| g["gap"].as_u64().unwrap())
+    };
     let (status, started) = app
         .post(
             &me,
@@ -123,6 +155,15 @@ async fn a_plan_is_generated_submitted_approved_and_completed() {
     assert_eq!(done["evidence"]["certificate_number"], "SERT-2027-001");
     let (_, plan) = app.get(&me, &plan_path(&staff, "")).await;
     assert_eq!(plan["jp_completed"], first["jp"]);
+    let (_, gaps_after) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/gaps"))
+        .await;
+    let before = gap_of(&gaps_before).unwrap_or(0);
+    let after = gap_of(&gaps_after).unwrap_or(0);
+    assert!(
+        after < before || (before == 0 && after == 0),
+        "{closed_competency}: gap {before} → {after}"
+    );
     let (_, profile) = app
         .get(&me, &format!("/api/v1/employees/{staff}/competencies"))
         .await;
