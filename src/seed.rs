@@ -286,6 +286,7 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     *report.created.entry("competency_record").or_default() += recorded.recorded;
     *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
     report.created.retain(|_, n| *n > 0);
+    store.checkpoint().await?;
     Ok(report)
 }
 

@@ -153,6 +153,9 @@ pub async fn run(
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
     report.rejected = rejected;
+    if !dry_run && report.accepted + report.updated > 10_000 {
+        store.checkpoint().await?;
+    }
     Ok(report)
 }
 
