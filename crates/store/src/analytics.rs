@@ -137,9 +137,8 @@ impl Store {
         } else {
             ""
         };
-        let members_sql = format!(
-            "{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter} ORDER BY e.nip"
-        );
+        let members_sql =
+            format!("{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter}");
         let levels_sql = format!(
             "{with}SELECT l.nip, {concat} AS levels FROM current_competency_levels l {scope} GROUP BY l.nip"
         );
@@ -176,7 +175,10 @@ impl Store {
             .await
             .map(|()| held)
         };
-        let (members, held) = futures_util::future::try_join(read_members, read_levels).await?;
+        let (mut members, held) = futures_util::future::try_join(read_members, read_levels).await?;
+        // NIP order (the analyses' tie-breaks rely on it), sorted here: in SQL it walks the
+        // index and looks every row up in the table.
+        members.sort_unstable_by(|a, b| a.nip.cmp(&b.nip));
         let index: std::collections::HashMap<&str, usize> = members
             .iter()
             .enumerate()
