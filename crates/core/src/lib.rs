@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod adkar;
 pub mod catalog;
 pub mod code;
 pub mod gap;

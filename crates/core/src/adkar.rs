@@ -1,0 +1,227 @@
+//! Change adoption by ADKAR (awareness → desire → knowledge → ability → reinforcement): the
+//! funnel of a campaign, each unit's barrier point, and the activity that answers it.
+//!
+//! An employee's stage is the furthest element reached; moving back is resistance and needs a
+//! note. A unit's barrier point is the first element that fewer than the campaign's target share
+//! of its targeted employees have reached.
+
+use crate::kinds::string_enum;
+use serde::{Deserialize, Serialize};
+
+string_enum! {
+    /// The ADKAR elements, in order.
+    Stage {
+        Awareness = "awareness",
+        Desire = "desire",
+        Knowledge = "knowledge",
+        Ability = "ability",
+        Reinforcement = "reinforcement",
+    }
+}
+
+string_enum! {
+    /// Campaign activities.
+    ActivityKind {
+        Sosialisasi = "sosialisasi",
+        Workshop = "workshop",
+        CoachingClinic = "coaching_clinic",
+        Survey = "survey",
+        Pendampingan = "pendampingan",
+        Other = "other",
+    }
+}
+
+impl Stage {
+    pub fn index(self) -> usize {
+        Stage::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The activity that best moves people past this element: awareness → sosialisasi,
+    /// desire → pendampingan, knowledge and ability → workshop (training) or coaching clinic,
+    /// reinforcement → pendampingan.
+    pub fn remedy(self) -> ActivityKind {
+        match self {
+            Stage::Awareness => ActivityKind::Sosialisasi,
+            Stage::Desire | Stage::Reinforcement => ActivityKind::Pendampingan,
+            Stage::Knowledge => ActivityKind::Workshop,
+            Stage::Ability => ActivityKind::CoachingClinic,
+        }
+    }
+}
+
+/// What recording a new stage means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// The first stage recorded, or a step forward (`skipped` elements jumped over).
+    Forward { skipped: usize },
+    /// The same stage again.
+    Same,
+    /// A step back: resistance.
+    Back,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StageError {
+    #[error("moving from {from} back to {to} is resistance: a note saying why is required")]
+    BackWithoutNote { from: Stage, to: Stage },
+    #[error(
+        "{from} to {to} skips {skipped} element(s); this campaign records each element in turn"
+    )]
+    Skip {
+        from: Stage,
+        to: Stage,
+        skipped: usize,
+    },
+}
+
+/// Checks a stage change. `allow_skips` lets a campaign record a jump forward.
+pub fn stage_move(
+    from: Option<Stage>,
+    to: Stage,
+    note: Option<&str>,
+    allow_skips: bool,
+) -> Result<Move, StageError> {
+    let Some(from) = from else {
+        return Ok(Move::Forward { skipped: 0 });
+    };
+    let (f, t) = (from.index(), to.index());
+    if t == f {
+        return Ok(Move::Same);
+    }
+    if t < f {
+        return match note {
+            Some(n) if !n.trim().is_empty() => Ok(Move::Back),
+            _ => Err(StageError::BackWithoutNote { from, to }),
+        };
+    }
+    let skipped = t - f - 1;
+    if skipped > 0 && !allow_skips {
+        return Err(StageError::Skip { from, to, skipped });
+    }
+    Ok(Move::Forward { skipped })
+}
+
+/// How many of `targets` employees have reached each element (an employee at `ability` has
+/// reached awareness, desire, knowledge and ability).
+pub fn funnel(stages: impl IntoIterator<Item = Option<Stage>>) -> (u64, [u64; 5]) {
+    let mut reached = [0u64; 5];
+    let mut targets = 0u64;
+    for s in stages {
+        targets += 1;
+        if let Some(s) = s {
+            for r in reached.iter_mut().take(s.index() + 1) {
+                *r += 1;
+            }
+        }
+    }
+    (targets, reached)
+}
+
+/// The first element fewer than `target_share` of the targets have reached; none when all have
+/// been reached by enough (or there is nobody to reach).
+pub fn barrier(targets: u64, reached: &[u64; 5], target_share: f64) -> Option<Stage> {
+    if targets == 0 {
+        return None;
+    }
+    Stage::ALL
+        .iter()
+        .copied()
+        .find(|s| (reached[s.index()] as f64) < target_share * targets as f64 - 1e-9)
+}
+
+/// Whether adoption is on track: the adopted share against the target pro-rated by the elapsed
+/// part of the campaign (at the end, the full target).
+pub fn on_track(adopted_share: f64, target_share: f64, elapsed_fraction: f64) -> bool {
+    adopted_share + 1e-9 >= target_share * elapsed_fraction.clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Stage::*;
+
+    #[test]
+    fn moves_forward_back_and_skips() {
+        assert_eq!(
+            stage_move(None, Knowledge, None, false),
+            Ok(Move::Forward { skipped: 0 })
+        );
+        assert_eq!(
+            stage_move(Some(Awareness), Desire, None, false),
+            Ok(Move::Forward { skipped: 0 })
+        );
+        assert_eq!(
+            stage_move(Some(Awareness), Ability, None, false),
+            Err(StageError::Skip {
+                from: Awareness,
+                to: Ability,
+                skipped: 2
+            })
+        );
+        assert_eq!(
+            stage_move(Some(Awareness), Ability, None, true),
+            Ok(Move::Forward { skipped: 2 })
+        );
+        assert_eq!(
+            stage_move(Some(Ability), Desire, None, false),
+            Err(StageError::BackWithoutNote {
+                from: Ability,
+                to: Desire
+            })
+        );
+        assert_eq!(
+            stage_move(Some(Ability), Desire, Some("  "), false),
+            Err(StageError::BackWithoutNote {
+                from: Ability,
+                to: Desire
+            })
+        );
+        assert_eq!(
+            stage_move(
+                Some(Ability),
+                Desire,
+                Some("aplikasi sering gangguan"),
+                false
+            ),
+            Ok(Move::Back)
+        );
+        assert_eq!(
+            stage_move(Some(Desire), Desire, None, false),
+            Ok(Move::Same)
+        );
+    }
+
+    #[test]
+    fn funnel_and_barrier_computed_by_hand() {
+        // Ten targets: 2 not started, 1 awareness, 3 desire, 2 knowledge, 1 ability, 1 reinforcement.
+        let stages = [
+            None,
+            None,
+            Some(Awareness),
+            Some(Desire),
+            Some(Desire),
+            Some(Desire),
+            Some(Knowledge),
+            Some(Knowledge),
+            Some(Ability),
+            Some(Reinforcement),
+        ];
+        let (targets, reached) = funnel(stages);
+        assert_eq!(targets, 10);
+        assert_eq!(reached, [8, 7, 4, 2, 1]);
+        // Target 60 %: awareness 80 % and desire 70 % pass, knowledge 40 % is the barrier.
+        assert_eq!(barrier(targets, &reached, 0.6), Some(Knowledge));
+        assert_eq!(Knowledge.remedy(), ActivityKind::Workshop);
+        assert_eq!(barrier(targets, &reached, 0.9), Some(Awareness));
+        assert_eq!(Awareness.remedy(), ActivityKind::Sosialisasi);
+        assert_eq!(barrier(targets, &reached, 0.1), None);
+        assert_eq!(barrier(0, &[0; 5], 0.5), None);
+    }
+
+    #[test]
+    fn on_track_is_pro_rated_by_elapsed_time() {
+        assert!(on_track(0.3, 0.8, 0.25));
+        assert!(!on_track(0.3, 0.8, 0.5));
+        assert!(on_track(0.8, 0.8, 1.5));
+    }
+}
