@@ -341,8 +341,8 @@ fn replicate(p: &Population, _width: usize, factor: usize) -> Population {
 
 async fn root_unit(store: &Store) -> Result<String> {
     let org = store.load_organisation().await?;
-    (0..org.units.len() as u32)
-        .find(|u| (0..org.units.len() as u32).all(|o| org.units.within(o, *u)))
+    org.units
+        .sole_root()
         .map(|u| org.units.code(u).to_string())
         .context("the organisation has no single root unit")
 }

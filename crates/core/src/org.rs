@@ -69,6 +69,16 @@ impl UnitTree {
         false
     }
 
+    /// The unit every other unit lies below (the organisation itself), when the tree has exactly
+    /// one root.
+    pub fn sole_root(&self) -> Option<u32> {
+        let mut roots = (0..self.codes.len() as u32).filter(|u| self.parent[*u as usize].is_none());
+        match (roots.next(), roots.next()) {
+            (Some(root), None) => Some(root),
+            _ => None,
+        }
+    }
+
     /// For each unit, whether it lies within `ancestor` (one pass, for filtering populations).
     pub fn subtree_mask(&self, ancestor: u32) -> Vec<bool> {
         (0..self.codes.len() as u32)
@@ -250,5 +260,26 @@ impl Organisation {
                 .map(|h| h.join().expect("analysis thread"))
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtrees_and_the_sole_root() {
+        let units = UnitTree::new(&[
+            ("ROOT".into(), None),
+            ("A".into(), Some("ROOT".into())),
+            ("A1".into(), Some("A".into())),
+            ("B".into(), Some("ROOT".into())),
+        ]);
+        let (root, a, a1, b) = (0, 1, 2, 3);
+        assert!(units.within(a1, a) && units.within(a1, root) && !units.within(a1, b));
+        assert_eq!(units.subtree_mask(a), [false, true, true, false]);
+        assert_eq!(units.sole_root(), Some(root));
+        let two = UnitTree::new(&[("X".into(), None), ("Y".into(), None)]);
+        assert_eq!(two.sole_root(), None);
     }
 }

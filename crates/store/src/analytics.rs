@@ -113,7 +113,7 @@ impl Store {
         let unit = unit.filter(|u| {
             org.units
                 .index(u)
-                .is_none_or(|i| (0..org.units.len() as u32).any(|o| !org.units.within(o, i)))
+                .is_none_or(|i| org.units.sole_root() != Some(i))
         });
         let (with, filter, binds): (String, &str, Vec<String>) = match unit {
             Some(u) => (

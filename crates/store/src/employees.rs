@@ -3,7 +3,7 @@
 use crate::db::{Paging, Store, stmt};
 use crate::entity::{competency_record, employee};
 use crate::error::{Result, StoreError};
-use crate::reference::{Resource, require_existing};
+use crate::reference::{Resource, chain_up, require_existing};
 use crate::{Actor, Page};
 use chrono::Utc;
 use jenjang_core::access::{EmployeeScope, Relation};
@@ -38,20 +38,6 @@ fn employee_from_row(r: &QueryResult) -> Result<Employee> {
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }))
-}
-
-/// The NIPs on the supervisor chain above `start`, `start` included.
-async fn supervisor_chain<C: ConnectionTrait>(conn: &C, start: &str) -> Result<Vec<String>> {
-    let sql = "WITH RECURSIVE up(nip, supervisor_nip) AS ( \
-                 SELECT nip, supervisor_nip FROM employees WHERE nip = $1 \
-                 UNION SELECT e.nip, e.supervisor_nip FROM employees e JOIN up ON e.nip = up.supervisor_nip) \
-               SELECT nip FROM up";
-    let rows = conn
-        .query_all_raw(stmt(conn.get_database_backend(), sql, vec![start.into()]))
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get::<String>("", "nip").map_err(StoreError::from))
-        .collect()
 }
 
 impl Resource for Employee {
@@ -100,7 +86,7 @@ impl Resource for Employee {
                     "an employee cannot supervise themselves",
                 ));
             } else {
-                let chain = supervisor_chain(txn, s.as_str()).await?;
+                let chain = chain_up(txn, "employees", "nip", "supervisor_nip", s.as_str()).await?;
                 if chain.is_empty() {
                     problems.push(FieldError::new(
                         "supervisor_nip",

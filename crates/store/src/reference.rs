@@ -241,20 +241,24 @@ fn unit_from(m: unit::Model) -> Unit {
     }
 }
 
-/// The codes of a unit and all its ancestors, walking up from `start`.
-pub(crate) async fn unit_ancestors<C: ConnectionTrait>(
+/// The keys on the chain from `start` up through `parent` links in `table` (`start` included;
+/// empty when `start` does not exist). Unit trees and supervisor chains both walk up this way.
+pub(crate) async fn chain_up<C: ConnectionTrait>(
     conn: &C,
+    table: &str,
+    key: &str,
+    parent: &str,
     start: &str,
 ) -> Result<Vec<String>> {
-    let sql = "WITH RECURSIVE up(code, parent_code) AS ( \
-                 SELECT code, parent_code FROM units WHERE code = $1 \
-                 UNION SELECT u.code, u.parent_code FROM units u JOIN up ON u.code = up.parent_code) \
-               SELECT code FROM up";
+    let sql = format!(
+        "WITH RECURSIVE up(k, p) AS (SELECT {key}, {parent} FROM {table} WHERE {key} = $1 \
+         UNION SELECT t.{key}, t.{parent} FROM {table} t JOIN up ON t.{key} = up.p) SELECT k FROM up"
+    );
     let rows = conn
-        .query_all_raw(stmt(conn.get_database_backend(), sql, vec![start.into()]))
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, vec![start.into()]))
         .await?;
     rows.iter()
-        .map(|r| r.try_get::<String>("", "code").map_err(StoreError::from))
+        .map(|r| r.try_get::<String>("", "k").map_err(StoreError::from))
         .collect()
 }
 
@@ -289,7 +293,7 @@ impl Resource for Unit {
                     "parent",
                     format!("no unit has the code {parent}"),
                 ));
-            } else if unit_ancestors(txn, parent.as_str())
+            } else if chain_up(txn, "units", "code", "parent_code", parent.as_str())
                 .await?
                 .iter()
                 .any(|c| c == self.code.as_str())

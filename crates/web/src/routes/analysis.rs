@@ -572,8 +572,9 @@ pub async fn training_plan(
     let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let root = match unit {
         Some(u) => u.to_string(),
-        None => (0..org.units.len() as u32)
-            .find(|u| (0..org.units.len() as u32).all(|other| org.units.within(other, *u)))
+        None => org
+            .units
+            .sole_root()
             .map(|u| org.units.code(u).to_string())
             .ok_or_else(|| {
                 ApiError::invalid("unit", "the organisation has no single root unit; name one")
