@@ -219,6 +219,44 @@ impl Store {
         })
     }
 
+    /// Every employee of a unit subtree (or the organisation) with their potential, by NIP, in
+    /// one query.
+    pub async fn potentials(
+        &self,
+        unit: Option<&str>,
+    ) -> Result<Vec<(String, Option<jenjang_core::kinds::Potential>)>> {
+        let (sql, values): (String, Vec<Value>) = match unit {
+            Some(u) => {
+                self.get_unit(u).await?;
+                (
+                    format!(
+                        "WITH RECURSIVE {} SELECT e.nip, e.potential FROM employees e \
+                         WHERE e.unit_code IN (SELECT code FROM sub) ORDER BY e.nip",
+                        crate::analytics::SUBTREE
+                    ),
+                    vec![u.into()],
+                )
+            }
+            None => (
+                "SELECT e.nip, e.potential FROM employees e ORDER BY e.nip".to_string(),
+                vec![],
+            ),
+        };
+        let rows = self
+            .db
+            .query_all_raw(stmt(self.backend(), &sql, values))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let potential: Option<String> = r.try_get("", "potential")?;
+                Ok((
+                    r.try_get("", "nip")?,
+                    potential.and_then(|p| p.parse().ok()),
+                ))
+            })
+            .collect()
+    }
+
     /// Whether `unit` lies within a unit subtree that `nip` heads; not-found for an unknown unit.
     pub async fn leads_unit(&self, nip: Option<&Nip>, unit: &str) -> Result<bool> {
         self.get_unit(unit).await?;

@@ -302,35 +302,7 @@ pub async fn talent_grid(
             in_led_subtree: false,
         })?,
     }
-    let filter = jenjang_store::EmployeeFilter {
-        unit: q.unit.clone(),
-        ..Default::default()
-    };
-    let everyone = s
-        .store
-        .list_employees(
-            &filter,
-            &jenjang_core::access::EmployeeScope::All,
-            jenjang_store::Paging::new(Some(1000), None),
-        )
-        .await?;
-    let mut employees = everyone.items;
-    let mut offset = employees.len() as u64;
-    while offset < everyone.total {
-        let page = s
-            .store
-            .list_employees(
-                &filter,
-                &jenjang_core::access::EmployeeScope::All,
-                jenjang_store::Paging::new(Some(1000), Some(offset)),
-            )
-            .await?;
-        offset += page.items.len() as u64;
-        if page.items.is_empty() {
-            break;
-        }
-        employees.extend(page.items);
-    }
+    let employees = s.store.potentials(q.unit.as_deref()).await?;
     let mut by_nip: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
     for (nip, period, predikat) in s.store.evaluations_of_year(q.unit.as_deref(), year).await? {
         by_nip.entry(nip).or_default().push((period, predikat));
@@ -350,12 +322,11 @@ pub async fn talent_grid(
         })
         .collect();
     let mut unrated = Vec::new();
-    for e in employees {
-        let nip = e.nip.to_string();
+    for (nip, potential) in employees {
         let kinerja = by_nip
             .get(&nip)
             .and_then(|evals| rule.for_year(evals, year));
-        match (kinerja, e.potential) {
+        match (kinerja, potential) {
             (Some(k), Some(p)) => boxes[talent::talent_box(k, p) as usize - 1]
                 .employees
                 .push(nip),
