@@ -25,6 +25,7 @@ pub mod recommend;
 pub mod reference;
 pub mod talent;
 pub mod validation;
+pub mod workflow;
 
 pub use code::Code;
 pub use level::Level;
