@@ -8,6 +8,7 @@ mod m20261123_000002_analytics;
 mod m20261123_000003_evaluations;
 mod m20261123_000004_development_plans;
 mod m20261123_000005_organisation_predikat;
+mod m20261123_000006_workflows;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_evaluations::Migration),
             Box::new(m20261123_000004_development_plans::Migration),
             Box::new(m20261123_000005_organisation_predikat::Migration),
+            Box::new(m20261123_000006_workflows::Migration),
         ]
     }
 }

@@ -4,6 +4,12 @@
 //! forward for due dates, escalations and timers without sleeping.
 #![forbid(unsafe_code)]
 
+pub mod defaults;
+pub mod runtime;
+pub mod templates;
+
+pub use runtime::Engine;
+
 use chrono::{DateTime, Duration, Utc};
 use std::sync::{Arc, Mutex};
 

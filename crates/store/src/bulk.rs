@@ -299,10 +299,8 @@ impl Store {
                 valid.push((nip, r));
             }
         }
-        let now = Utc::now();
-        let mut recorded = 0u64;
-        let mut touched: Vec<&str> = Vec::new();
         if dry_run {
+            let mut recorded = 0u64;
             // Count what is new without writing: one lookup per chunk.
             for chunk in valid.chunks(rows_per_statement(5)) {
                 recorded += count_new(&txn, chunk).await?;
@@ -315,65 +313,7 @@ impl Store {
                 rejected,
             ));
         }
-        let total = valid.len() as u64;
-        let mut written = 0u64;
-        for chunk in valid.chunks(rows_per_statement(8)) {
-            let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
-                competency_record::ActiveModel {
-                    nip: Set(nip.to_string()),
-                    competency_code: Set(r.competency.to_string()),
-                    level: Set(r.level.get() as i16),
-                    source: Set(r.source.clone()),
-                    assessed_on: Set(r.assessed_on),
-                    recorded_at: Set(now),
-                    recorded_by: Set(Some(actor.0.clone())),
-                    ..Default::default()
-                }
-            }))
-            .on_conflict(
-                OnConflict::columns([
-                    competency_record::Column::Nip,
-                    competency_record::Column::CompetencyCode,
-                    competency_record::Column::AssessedOn,
-                    competency_record::Column::Source,
-                    competency_record::Column::Level,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            recorded += n;
-            if n > 0 {
-                touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
-            }
-            written += chunk.len() as u64;
-            if let Some(report) = progress {
-                report(written, total);
-            }
-        }
-        if recorded > 0 {
-            touched.sort_unstable();
-            touched.dedup();
-            crate::employees::refresh_current_levels(&txn, &touched).await?;
-            let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
-            for (nip, r) in &valid {
-                by_nip.entry(nip.as_str()).or_default().push(r);
-            }
-            let audits = touched
-                .iter()
-                .map(|nip| {
-                    let records = by_nip.get(nip).cloned().unwrap_or_default();
-                    (
-                        "record".to_string(),
-                        "competency_levels".to_string(),
-                        nip.to_string(),
-                        serde_json::json!({ "records": records }),
-                    )
-                })
-                .collect();
-            audit_rows(&txn, actor, audits).await?;
-        }
+        let recorded = write_competency_records(&txn, actor, &valid, progress).await?;
         txn.commit().await?;
         Ok((
             Recorded {
@@ -414,4 +354,151 @@ async fn count_new(txn: &DatabaseTransaction, chunk: &[(&Nip, &CompetencyRecord)
         .await?;
     let stored: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
     Ok(chunk.len() as u64 - stored as u64)
+}
+
+/// Writes validated competency records (a record stored already is skipped), refreshes the
+/// current levels of the employees touched, audits, and emits one `assessment.recorded` event
+/// per employee with the gaps the new records leave against the position. Returns how many
+/// records were new.
+pub(crate) async fn write_competency_records(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    valid: &[(&Nip, &CompetencyRecord)],
+    progress: Progress<'_>,
+) -> Result<u64> {
+    let now = Utc::now();
+    let mut recorded = 0u64;
+    let mut touched: Vec<&str> = Vec::new();
+        let total = valid.len() as u64;
+        let mut written = 0u64;
+        for chunk in valid.chunks(rows_per_statement(8)) {
+            let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
+                competency_record::ActiveModel {
+                    nip: Set(nip.to_string()),
+                    competency_code: Set(r.competency.to_string()),
+                    level: Set(r.level.get() as i16),
+                    source: Set(r.source.clone()),
+                    assessed_on: Set(r.assessed_on),
+                    recorded_at: Set(now),
+                    recorded_by: Set(Some(actor.0.clone())),
+                    ..Default::default()
+                }
+            }))
+            .on_conflict(
+                OnConflict::columns([
+                    competency_record::Column::Nip,
+                    competency_record::Column::CompetencyCode,
+                    competency_record::Column::AssessedOn,
+                    competency_record::Column::Source,
+                    competency_record::Column::Level,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+            recorded += n;
+            if n > 0 {
+                touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
+            }
+            written += chunk.len() as u64;
+            if let Some(report) = progress {
+                report(written, total);
+            }
+        }
+        if recorded > 0 {
+            touched.sort_unstable();
+            touched.dedup();
+            crate::employees::refresh_current_levels(txn, &touched).await?;
+            let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
+            for (nip, r) in valid {
+                by_nip.entry(nip.as_str()).or_default().push(r);
+            }
+            let audits = touched
+                .iter()
+                .map(|nip| {
+                    let records = by_nip.get(nip).cloned().unwrap_or_default();
+                    (
+                        "record".to_string(),
+                        "competency_levels".to_string(),
+                        nip.to_string(),
+                        serde_json::json!({ "records": records }),
+                    )
+                })
+                .collect();
+            audit_rows(txn, actor, audits).await?;
+        assessment_events(txn, valid, &touched).await?;
+    }
+    Ok(recorded)
+}
+
+/// The `assessment.recorded` events of the employees whose records changed: per employee, the
+/// competencies assessed and their gaps against the position's required levels.
+async fn assessment_events(
+    txn: &DatabaseTransaction,
+    records: &[(&Nip, &CompetencyRecord)],
+    touched: &[&str],
+) -> Result<()> {
+    let backend = txn.get_database_backend();
+    let mut assessed: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut sources: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (nip, r) in records {
+        assessed.entry(nip.as_str()).or_default().push(r.competency.as_str());
+        sources.entry(nip.as_str()).or_default().push(r.source.as_str());
+    }
+    let mut gaps: HashMap<String, Vec<(String, i16, i16)>> = HashMap::new();
+    let mut last_record: HashMap<String, i64> = HashMap::new();
+    for chunk in touched.chunks(rows_per_statement(1)) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT c.nip, c.competency_code, c.level AS current, COALESCE(r.level, 0) AS required, c.record_id \
+             FROM current_competency_levels c JOIN employees e ON e.nip = c.nip \
+             LEFT JOIN position_requirements r ON r.position_code = e.position_code AND r.competency_code = c.competency_code \
+             WHERE c.nip IN ({list})"
+        );
+        let rows = txn
+            .query_all_raw(stmt(backend, &sql, chunk.iter().map(|n| (*n).into()).collect()))
+            .await?;
+        for r in &rows {
+            let nip: String = r.try_get("", "nip")?;
+            let competency: String = r.try_get("", "competency_code")?;
+            let current: i16 = r.try_get("", "current")?;
+            let required: i16 = r.try_get::<i16>("", "required").or_else(|_| r.try_get::<i32>("", "required").map(|v| v as i16))?;
+            let record: i64 = r.try_get("", "record_id")?;
+            let last = last_record.entry(nip.clone()).or_insert(0);
+            *last = (*last).max(record);
+            if assessed.get(nip.as_str()).is_some_and(|c| c.contains(&competency.as_str())) {
+                gaps.entry(nip).or_default().push((competency, required, current));
+            }
+        }
+    }
+    let events = touched
+        .iter()
+        .map(|nip| {
+            let mut own = gaps.remove(*nip).unwrap_or_default();
+            own.sort();
+            let max_gap = own.iter().map(|(_, req, cur)| (req - cur).max(0)).max().unwrap_or(0);
+            let mut competencies = assessed.get(nip).cloned().unwrap_or_default();
+            competencies.sort_unstable();
+            competencies.dedup();
+            let mut src = sources.get(nip).cloned().unwrap_or_default();
+            src.sort_unstable();
+            src.dedup();
+            crate::evaluations::Event {
+                kind: "assessment.recorded",
+                subject: Some(nip.to_string()),
+                payload: serde_json::json!({
+                    "nip": nip,
+                    "competencies": competencies,
+                    "sources": src,
+                    "gaps": own.iter().filter(|(_, req, cur)| req > cur).map(|(c, req, cur)| serde_json::json!({
+                        "competency": c, "required": req, "current": cur, "gap": req - cur,
+                    })).collect::<Vec<_>>(),
+                    "max_gap": max_gap,
+                }),
+                dedup_key: format!("assessment:{nip}:{}", last_record.get(*nip).copied().unwrap_or(0)),
+            }
+        })
+        .collect::<Vec<_>>();
+    crate::evaluations::outbox(txn, &events).await
 }

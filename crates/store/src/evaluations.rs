@@ -300,6 +300,34 @@ impl Store {
                 versions.insert(r.try_get("", "evaluation_id")?, r.try_get("", "n")?);
             }
         }
+        // The predikat of each changed evaluation's previous period (written already when the
+        // batch holds both), one query per distinct previous period.
+        let mut previous_periods: Vec<String> = changed
+            .iter()
+            .map(|&i| rows[i].1.period.previous().to_string())
+            .collect();
+        previous_periods.sort();
+        previous_periods.dedup();
+        let mut before: HashMap<(String, String), Predikat> = HashMap::new();
+        for p in &previous_periods {
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    "SELECT nip, predikat FROM evaluations WHERE period = $1",
+                    vec![p.clone().into()],
+                ))
+                .await?;
+            for r in &found {
+                if let Ok(pk) = r.try_get::<String>("", "predikat")?.parse() {
+                    before.insert((r.try_get("", "nip")?, p.clone()), pk);
+                }
+            }
+        }
+        let previous_of = |nip: &Nip, e: &Evaluation| {
+            let p = e.period.previous().to_string();
+            let pk = before.get(&(nip.to_string(), p.clone())).copied();
+            (p, pk)
+        };
         let mut audits = Vec::with_capacity(changed.len());
         let mut events = Vec::with_capacity(changed.len());
         for &i in &created {
@@ -310,7 +338,7 @@ impl Store {
                 format!("{nip}/{}", e.period),
                 serde_json::json!({"after": e, "predikat": e.predikat()}),
             ));
-            events.push(event(nip, e, None, 1));
+            events.push(event(nip, e, None, 1, previous_of(nip, e)));
         }
         for (i, id, before) in &updated {
             let (nip, e) = &rows[*i];
@@ -321,7 +349,7 @@ impl Store {
                 serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
             ));
             let version = versions.get(id).copied().unwrap_or(1) + 1;
-            events.push(event(nip, e, Some(before.predikat), version));
+            events.push(event(nip, e, Some(before.predikat), version, previous_of(nip, e)));
         }
         audit_rows(&txn, actor, audits).await?;
         outbox(&txn, &events).await?;
@@ -417,7 +445,13 @@ async fn upsert(
 }
 
 /// The `evaluation.recorded` event: what the workflows trigger on.
-fn event(nip: &Nip, e: &Evaluation, previous: Option<Predikat>, version: i64) -> Event {
+fn event(
+    nip: &Nip,
+    e: &Evaluation,
+    previous: Option<Predikat>,
+    version: i64,
+    (previous_period, previous_period_predikat): (String, Option<Predikat>),
+) -> Event {
     Event {
         kind: "evaluation.recorded",
         subject: Some(nip.to_string()),
@@ -429,6 +463,9 @@ fn event(nip: &Nip, e: &Evaluation, previous: Option<Predikat>, version: i64) ->
             "predikat": e.predikat(),
             "previous_predikat": previous,
             "evaluator_nip": e.evaluator_nip,
+            "version": version,
+            "previous_period": previous_period,
+            "previous_period_predikat": previous_period_predikat,
         }),
         dedup_key: format!("evaluation:{nip}:{}:v{version}", e.period),
     }

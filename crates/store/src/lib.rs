@@ -20,6 +20,7 @@ mod stream;
 mod unit_predikat;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;
+pub mod workflows;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use bulk::BulkOutcome;
@@ -29,7 +30,7 @@ pub use error::StoreError;
 pub use evaluations::EvaluationRecord;
 pub use ikm::{IkmRecord, IkmSaved};
 pub use org_needs::{NewOrgNeed, OrgNeedRecord};
-pub use plans::{ItemDetails, Plan, PlanItem};
+pub use plans::{ItemDetails, Plan, PlanItem, add_plan_items};
 pub use users::{NewUser, User};
 
 /// Who caused a change, as written to the audit log (a username, or `system:<what>`).

@@ -287,57 +287,7 @@ impl Store {
     ) -> Result<Vec<i64>> {
         self.get_employee(nip).await?;
         let txn = self.begin_write().await?;
-        let mut problems = Vec::new();
-        let refs = items.iter().enumerate().map(|(i, (p, _))| {
-            (
-                if items.len() == 1 {
-                    "program".to_string()
-                } else {
-                    format!("[{i}].program")
-                },
-                p.as_str(),
-            )
-        });
-        crate::reference::require_existing(
-            &txn,
-            &mut problems,
-            "programs",
-            "code",
-            "program",
-            refs,
-        )
-        .await?;
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
-        let plan = edit(&txn, nip, year).await?;
-        let existing = items_of(&txn, plan.id).await?;
-        let now = Utc::now();
-        let mut added = Vec::new();
-        for (program, due) in items {
-            if existing
-                .iter()
-                .any(|i| &i.program == program && i.status != ItemStatus::Cancelled)
-            {
-                if skip_existing {
-                    continue;
-                }
-                return Err(conflict(format!("{program} is already in the plan")));
-            }
-            let row = txn
-                .query_one_raw(stmt(
-                    self.backend(),
-                    "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
-                     SELECT $1, code, $2, 'planned', jp, 0, $3, $4 FROM programs WHERE code = $5 RETURNING id",
-                    vec![plan.id.into(), (*due).into(), now.into(), now.into(), program.clone().into()],
-                ))
-                .await?
-                .ok_or_else(|| StoreError::not_found("program", program.clone()))?;
-            added.push(row.try_get::<i64>("", "id")?);
-        }
-        if !added.is_empty() {
-            audit::record(&txn, actor, "add_items", "plan", &format!("{nip}/{year}"), serde_json::json!({"items": items.iter().map(|(p, d)| serde_json::json!({"program": p, "due": d})).collect::<Vec<_>>(), "revision": plan.revision})).await?;
-        }
+        let added = add_plan_items(&txn, actor, nip, year, items, skip_existing).await?;
         txn.commit().await?;
         Ok(added)
     }
@@ -747,4 +697,69 @@ async fn approved_before(txn: &DatabaseTransaction, plan_id: i64, item: i64) -> 
     let items: Vec<serde_json::Value> =
         serde_json::from_str(&row.try_get::<String>("", "items")?).unwrap_or_default();
     Ok(items.iter().any(|i| i["id"].as_i64() == Some(item)))
+}
+
+/// Adds programs to an employee's plan for `year` inside the caller's transaction (see
+/// [`Store::plan_add_items`]); the workflow engine uses it to commit plan items together with
+/// the step that adds them.
+pub async fn add_plan_items(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    nip: &str,
+    year: i32,
+    items: &[(String, NaiveDate)],
+    skip_existing: bool,
+) -> Result<Vec<i64>> {
+        let mut problems = Vec::new();
+        let refs = items.iter().enumerate().map(|(i, (p, _))| {
+            (
+                if items.len() == 1 {
+                    "program".to_string()
+                } else {
+                    format!("[{i}].program")
+                },
+                p.as_str(),
+            )
+        });
+        crate::reference::require_existing(
+            txn,
+            &mut problems,
+            "programs",
+            "code",
+            "program",
+            refs,
+        )
+        .await?;
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let plan = edit(txn, nip, year).await?;
+        let existing = items_of(txn, plan.id).await?;
+        let now = Utc::now();
+        let mut added = Vec::new();
+        for (program, due) in items {
+            if existing
+                .iter()
+                .any(|i| &i.program == program && i.status != ItemStatus::Cancelled)
+            {
+                if skip_existing {
+                    continue;
+                }
+                return Err(conflict(format!("{program} is already in the plan")));
+            }
+            let row = txn
+                .query_one_raw(stmt(
+                    txn.get_database_backend(),
+                    "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
+                     SELECT $1, code, $2, 'planned', jp, 0, $3, $4 FROM programs WHERE code = $5 RETURNING id",
+                    vec![plan.id.into(), (*due).into(), now.into(), now.into(), program.clone().into()],
+                ))
+                .await?
+                .ok_or_else(|| StoreError::not_found("program", program.clone()))?;
+            added.push(row.try_get::<i64>("", "id")?);
+        }
+        if !added.is_empty() {
+            audit::record(txn, actor, "add_items", "plan", &format!("{nip}/{year}"), serde_json::json!({"items": items.iter().map(|(p, d)| serde_json::json!({"program": p, "due": d})).collect::<Vec<_>>(), "revision": plan.revision})).await?;
+        }
+    Ok(added)
 }

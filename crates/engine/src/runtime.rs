@@ -1,0 +1,950 @@
+//! The engine: claims work (outbox events, due timers, due escalations and reminders, calendar
+//! triggers) and runs workflow instances, each step's effects committed together with the
+//! instance's new state and history.
+//!
+//! Exactly once: events are claimed and marked processed in the transaction that acts on them
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time), and an instance's
+//! `trigger_key` (definition, subject, triggering event) is unique, so a replayed import, a crash
+//! mid-batch (the transaction rolls back and the batch is claimed again) or two engines on one
+//! database start each instance once.
+//!
+//! Failures: a step that fails rolls back to a savepoint; the instance stays `running` and is
+//! retried with backoff (1, 5, 30 minutes); after [`MAX_ATTEMPTS`] it stops at `incident`
+//! with the error until someone retries it.
+
+use crate::templates::{Templates, template_names};
+use crate::Clock;
+use anyhow::{Context as _, anyhow};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jenjang_core::gap::gaps;
+use jenjang_core::idp::{spread_due_dates, today_in};
+use jenjang_core::org::Organisation;
+use jenjang_core::recommend::recommend;
+use jenjang_core::workflow::{
+    CALENDAR_EVENTS, Context, Definition, Party, ProgramChoice, StepKind, month_day,
+    parse_definition,
+};
+use jenjang_store::workflows::{
+    self as wf, DatabaseTransaction, InstanceRecord, InstanceState, NewNotification, NewTask,
+    OutboxEvent, Subject, TransactionTrait,
+};
+use jenjang_store::{Actor, Store, StoreError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Attempts of a failing step before the instance stops at an incident.
+pub const MAX_ATTEMPTS: i32 = 3;
+/// Steps one run may take before it is judged a loop.
+const MAX_STEPS_PER_RUN: usize = 64;
+
+fn backoff(attempt: i32) -> Duration {
+    match attempt {
+        1 => Duration::minutes(1),
+        2 => Duration::minutes(5),
+        _ => Duration::minutes(30),
+    }
+}
+
+/// The workflow engine of one process.
+pub struct Engine {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    templates: Templates,
+    definitions: Mutex<HashMap<(String, i32), Arc<Definition>>>,
+    batch: u64,
+}
+
+/// Where a run of steps stopped.
+enum Stop {
+    /// Waiting for a task, an event or a time.
+    Waiting {
+        waiting_for: Option<String>,
+        wake_at: Option<DateTime<Utc>>,
+    },
+    Completed,
+}
+
+/// An instance being run.
+struct Live {
+    id: i64,
+    step: String,
+    ctx: Context,
+    attempts: i32,
+}
+
+/// What one batch shares: the organisation's day and (loaded when a step needs it) its
+/// reference data.
+struct Batch {
+    today: NaiveDate,
+    zone: String,
+    org: Option<Arc<Organisation>>,
+    history: Vec<(i64, String, String, Option<String>)>,
+}
+
+fn subject_json(s: Option<&Subject>) -> serde_json::Value {
+    s.map(|s| serde_json::to_value(s).unwrap_or_default())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+impl Engine {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Engine {
+            store,
+            clock,
+            templates: Templates::new(),
+            definitions: Mutex::new(HashMap::new()),
+            batch: 500,
+        }
+    }
+
+    /// Events claimed per transaction.
+    pub fn with_batch(mut self, batch: u64) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Parses a definition as the API and the installer do (the templates that exist are known here).
+    pub fn check_definition(
+        raw: &serde_json::Value,
+    ) -> Result<Definition, Vec<jenjang_core::FieldError>> {
+        parse_definition(raw, &template_names())
+    }
+
+    fn cached(&self, key: &str, version: i32, raw: &serde_json::Value) -> anyhow::Result<Arc<Definition>> {
+        let mut cache = self.definitions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = cache.get(&(key.to_string(), version)) {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(Self::check_definition(raw).map_err(|e| {
+            anyhow!("stored definition {key} v{version} is invalid: {e:?}")
+        })?);
+        cache.insert((key.to_string(), version), d.clone());
+        Ok(d)
+    }
+
+    async fn latest(&self, txn: &DatabaseTransaction) -> anyhow::Result<Vec<(i32, Arc<Definition>)>> {
+        let mut out = Vec::new();
+        for r in wf::latest_definitions(txn).await? {
+            out.push((r.version, self.cached(&r.key, r.version, &r.definition)?));
+        }
+        Ok(out)
+    }
+
+    async fn pinned(&self, txn: &DatabaseTransaction, key: &str, version: i32) -> anyhow::Result<Arc<Definition>> {
+        if let Some(d) = self
+            .definitions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(key.to_string(), version))
+        {
+            return Ok(d.clone());
+        }
+        let r = wf::definition_version(txn, key, version).await?;
+        self.cached(key, version, &r.definition)
+    }
+
+    async fn batch_context(&self, now: DateTime<Utc>) -> anyhow::Result<Batch> {
+        let zone = self
+            .store
+            .setting("time_zone")
+            .await?
+            .unwrap_or_else(|| "Asia/Jakarta".into());
+        Ok(Batch {
+            today: today_in(&zone, now),
+            zone,
+            org: None,
+            history: Vec::new(),
+        })
+    }
+
+    /// Runs everything that is due now once. Returns how much work it did (0 = idle).
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let mut done = self.fire_calendar().await?;
+        done += self.process_events().await?;
+        done += self.process_due_instances().await?;
+        done += self.process_due_tasks().await?;
+        Ok(done)
+    }
+
+    /// Runs until nothing is due now (tests and the bench use it; `serve` runs [`Engine::work`]).
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.run_once().await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// The worker loop of `serve`: runs what is due, sleeps briefly when idle, stops on shutdown.
+    pub async fn work(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let idle = match self.run_once().await {
+                Ok(0) => true,
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "workflow engine round failed; retrying");
+                    true
+                }
+            };
+            if *shutdown.borrow() {
+                return;
+            }
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+
+    /// Emits the events of calendar triggers whose day has come this year (once per workflow and year).
+    async fn fire_calendar(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let txn = self.store.begin_work().await?;
+        let latest = self.latest(&txn).await?;
+        let calendar: Vec<&Arc<Definition>> = latest
+            .iter()
+            .map(|(_, d)| d)
+            .filter(|d| CALENDAR_EVENTS.contains(&d.trigger.event.as_str()))
+            .collect();
+        if calendar.is_empty() {
+            return Ok(0);
+        }
+        let b = self.batch_context(now).await?;
+        let year = b.today.year();
+        let mut emitted = 0;
+        for d in calendar {
+            let Some((m, day)) = d.trigger.on.as_deref().and_then(month_day) else {
+                continue;
+            };
+            let Some(on) = NaiveDate::from_ymd_opt(year, m, day) else {
+                continue;
+            };
+            if b.today < on || !wf::claim_schedule_run(&txn, &d.key, year, now).await? {
+                continue;
+            }
+            let target = self
+                .store
+                .setting("jp_target")
+                .await?
+                .and_then(|t| t.parse::<u32>().ok())
+                .unwrap_or(jenjang_core::idp::JP_TARGET);
+            let events = wf::jp_of_everyone(&txn, year)
+                .await?
+                .into_iter()
+                .map(|(nip, done, planned)| {
+                    (
+                        "jp.yearly_review",
+                        Some(nip.clone()),
+                        serde_json::json!({
+                            "nip": nip, "year": year, "jp_completed": done, "jp_planned": planned,
+                            "jp_target": target, "workflow": d.key,
+                        }),
+                        format!("jp.yearly_review:{}:{year}:{nip}", d.key),
+                    )
+                })
+                .collect::<Vec<_>>();
+            emitted += events.len();
+            wf::emit(&txn, events).await?;
+            tracing::info!(workflow = %d.key, year, events = emitted, "calendar trigger fired");
+        }
+        txn.commit().await?;
+        Ok(emitted)
+    }
+
+    async fn process_events(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let txn = self.store.begin_work().await?;
+        let events = wf::claim_events(&txn, self.batch).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let latest = self.latest(&txn).await?;
+        let mut nips: Vec<&str> = events.iter().filter_map(|e| e.subject.as_deref()).collect();
+        nips.sort_unstable();
+        nips.dedup();
+        let subjects = wf::subjects(&txn, &nips).await?;
+        let mut kinds: Vec<&str> = events
+            .iter()
+            .map(|e| e.kind.as_str())
+            .filter(|k| *k != "task.completed")
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut waiting: HashMap<(String, String), Vec<InstanceRecord>> = HashMap::new();
+        for inst in wf::waiting_for_events(&txn, &kinds, &nips).await? {
+            if let (Some(k), Some(n)) = (inst.waiting_for.clone(), inst.subject_nip.clone()) {
+                waiting.entry((k, n)).or_default().push(inst);
+            }
+        }
+        let mut b = self.batch_context(now).await?;
+        let mut resumed: HashSet<i64> = HashSet::new();
+        for ev in &events {
+            let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
+            if ev.kind == "task.completed" {
+                self.on_task_completed(&txn, ev, &subjects, &mut b, now).await?;
+                continue;
+            }
+            // Instances waiting for this event about this subject move on.
+            if let Some(list) = ev
+                .subject
+                .as_ref()
+                .and_then(|n| waiting.get(&(ev.kind.clone(), n.clone())))
+            {
+                for inst in list {
+                    if resumed.contains(&inst.id) {
+                        continue;
+                    }
+                    if self
+                        .on_awaited_event(&txn, inst, ev, subject, &mut b, now)
+                        .await?
+                    {
+                        resumed.insert(inst.id);
+                    }
+                }
+            }
+            // Definitions triggered by it start an instance, once per (definition, subject, event).
+            for (version, def) in &latest {
+                if def.trigger.event != ev.kind {
+                    continue;
+                }
+                if CALENDAR_EVENTS.contains(&ev.kind.as_str())
+                    && ev.payload.get("workflow").and_then(|w| w.as_str()) != Some(def.key.as_str())
+                {
+                    continue;
+                }
+                let ctx = Context {
+                    event: ev.payload.clone(),
+                    trigger: ev.payload.clone(),
+                    subject: subject_json(subject),
+                };
+                let verdict = def.triggered_by(&ctx);
+                if let Ok(false) = verdict {
+                    continue;
+                }
+                let trigger_key = format!(
+                    "{}:{}:{}",
+                    def.key,
+                    ev.subject.as_deref().unwrap_or("-"),
+                    ev.dedup_key
+                );
+                let first = def.first_step().id.clone();
+                let Some(id) = wf::insert_instance(
+                    &txn,
+                    &def.key,
+                    *version,
+                    ev.subject.as_deref(),
+                    &trigger_key,
+                    &first,
+                    &serde_json::to_value(&ctx)?,
+                    now,
+                )
+                .await?
+                else {
+                    continue;
+                };
+                b.history.push((id, String::new(), "started".into(), Some(format!("{} #{}", ev.kind, ev.id))));
+                let mut live = Live {
+                    id,
+                    step: first,
+                    ctx,
+                    attempts: 0,
+                };
+                match verdict {
+                    Err(e) => {
+                        // The condition could not be judged: stop visibly rather than guess.
+                        wf::update_instance(
+                            &txn,
+                            id,
+                            &InstanceState {
+                                status: "incident",
+                                current_step: Some(&live.step),
+                                context: &serde_json::to_value(&live.ctx)?,
+                                waiting_for: None,
+                                wake_at: None,
+                                attempts: MAX_ATTEMPTS,
+                                last_error: Some(&format!("trigger condition: {e}")),
+                            },
+                            now,
+                        )
+                        .await?;
+                    }
+                    Ok(_) => self.run(&txn, def, &mut live, subject, &mut b, now).await?,
+                }
+            }
+        }
+        let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        wf::mark_processed(&txn, &ids, now).await?;
+        wf::append_history(&txn, &std::mem::take(&mut b.history), now).await?;
+        txn.commit().await?;
+        Ok(events.len())
+    }
+
+    /// A completed task moves its instance to the step its outcome names.
+    async fn on_task_completed(
+        &self,
+        txn: &DatabaseTransaction,
+        ev: &OutboxEvent,
+        subjects: &HashMap<String, Subject>,
+        b: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let Some(instance) = ev.payload.get("instance_id").and_then(|v| v.as_i64()) else {
+            return Ok(());
+        };
+        let outcome = ev.payload.get("outcome").and_then(|v| v.as_str()).unwrap_or_default();
+        let task_id = ev.payload.get("task_id").and_then(|v| v.as_i64()).unwrap_or(0);
+        let Some(inst) = wf::lock_instance(txn, instance).await? else {
+            return Ok(());
+        };
+        if inst.status != "waiting" || inst.waiting_for.as_deref() != Some("task") {
+            b.history.push((inst.id, inst.current_step.clone().unwrap_or_default(), "task_ignored".into(),
+                Some(format!("task {task_id} completed while the instance is {}", inst.status))));
+            return Ok(());
+        }
+        let def = self.pinned(txn, &inst.workflow, inst.version).await?;
+        let step_id = inst.current_step.clone().unwrap_or_default();
+        let Some(step) = def.step(&step_id) else {
+            return Err(anyhow!("instance {} is at unknown step {step_id}", inst.id));
+        };
+        let next = match def.after_task(step, outcome) {
+            Ok(n) => n.to_string(),
+            Err(allowed) => {
+                return Err(anyhow!(
+                    "task {task_id}: outcome '{outcome}' is not one of {allowed:?}"
+                ));
+            }
+        };
+        b.history.push((
+            inst.id,
+            step_id,
+            "task_completed".into(),
+            Some(format!("task {task_id}: {outcome}")),
+        ));
+        let mut ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
+        ctx.event = ev.payload.clone();
+        let mut live = Live {
+            id: inst.id,
+            step: next,
+            ctx,
+            attempts: 0,
+        };
+        let subject = inst.subject_nip.as_deref().and_then(|n| subjects.get(n));
+        self.run(txn, &def, &mut live, subject, b, now).await
+    }
+
+    /// An event a waiting instance waits for: moves it on when the wait's condition holds.
+    async fn on_awaited_event(
+        &self,
+        txn: &DatabaseTransaction,
+        inst: &InstanceRecord,
+        ev: &OutboxEvent,
+        subject: Option<&Subject>,
+        b: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let def = self.pinned(txn, &inst.workflow, inst.version).await?;
+        let step_id = inst.current_step.clone().unwrap_or_default();
+        let Some(step) = def.step(&step_id) else {
+            return Ok(false);
+        };
+        let StepKind::Wait { next, .. } = &step.kind else {
+            return Ok(false);
+        };
+        let mut ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
+        ctx.event = ev.payload.clone();
+        ctx.subject = subject_json(subject);
+        match def.step_condition(step, &ctx) {
+            Ok(false) => return Ok(false),
+            Ok(true) => {}
+            Err(e) => {
+                b.history.push((inst.id, step_id, "condition_failed".into(), Some(e.to_string())));
+                return Ok(false);
+            }
+        }
+        b.history.push((inst.id, step_id, "event_arrived".into(), Some(format!("{} #{}", ev.kind, ev.id))));
+        let mut live = Live {
+            id: inst.id,
+            step: next.clone(),
+            ctx,
+            attempts: 0,
+        };
+        self.run(txn, &def, &mut live, subject, b, now).await?;
+        Ok(true)
+    }
+
+    /// Timers: waits that end, timeouts, and retries of failed steps.
+    async fn process_due_instances(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let txn = self.store.begin_work().await?;
+        let due = wf::claim_due_instances(&txn, now, self.batch).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let nips: Vec<&str> = due.iter().filter_map(|i| i.subject_nip.as_deref()).collect();
+        let subjects = wf::subjects(&txn, &nips).await?;
+        let mut b = self.batch_context(now).await?;
+        for inst in &due {
+            let def = self.pinned(&txn, &inst.workflow, inst.version).await?;
+            let subject = inst.subject_nip.as_deref().and_then(|n| subjects.get(n));
+            let step_id = inst.current_step.clone().unwrap_or_default();
+            let ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
+            let next = if inst.status == "running" {
+                // A retry: the failed step runs again.
+                b.history.push((inst.id, step_id.clone(), "retrying".into(), inst.error.clone()));
+                step_id
+            } else {
+                match def.step(&step_id).map(|s| &s.kind) {
+                    Some(StepKind::Wait {
+                        event,
+                        next,
+                        timeout_next,
+                        ..
+                    }) => {
+                        let timed_out = event.is_some();
+                        b.history.push((
+                            inst.id,
+                            step_id.clone(),
+                            if timed_out { "timed_out" } else { "timer_fired" }.into(),
+                            None,
+                        ));
+                        if timed_out {
+                            timeout_next.clone().unwrap_or_else(|| next.clone())
+                        } else {
+                            next.clone()
+                        }
+                    }
+                    _ => continue,
+                }
+            };
+            let mut live = Live {
+                id: inst.id,
+                step: next,
+                ctx,
+                attempts: inst.attempts,
+            };
+            self.run(&txn, &def, &mut live, subject, &mut b, now).await?;
+        }
+        wf::append_history(&txn, &std::mem::take(&mut b.history), now).await?;
+        txn.commit().await?;
+        Ok(due.len())
+    }
+
+    /// Escalations and reminders of open tasks.
+    async fn process_due_tasks(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let txn = self.store.begin_work().await?;
+        let due = wf::claim_due_tasks(&txn, now, self.batch).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let nips: Vec<&str> = due.iter().filter_map(|t| t.subject_nip.as_deref()).collect();
+        let subjects = wf::subjects(&txn, &nips).await?;
+        let mut notes = Vec::new();
+        let mut history = Vec::new();
+        for t in &due {
+            let subject = t.subject_nip.as_deref().and_then(|n| subjects.get(n));
+            let task = self.store.get_task(t.id).await?;
+            let data = serde_json::json!({
+                "subject": subject_json(subject),
+                "task": {"title": t.title, "due": task.due},
+            });
+            if t.escalate {
+                let party = t
+                    .escalate_to
+                    .as_deref()
+                    .and_then(|p| serde_json::from_value::<Party>(serde_json::json!(p)).ok())
+                    .unwrap_or(Party::Hr);
+                let (nip, role) = match resolve(party, subject, &serde_json::Value::Null) {
+                    Ok(r) => r,
+                    // Nobody to escalate to: the HR queue takes it.
+                    Err(_) => (None, Some("hr".to_string())),
+                };
+                wf::escalate_task(&txn, t.id, nip.as_deref(), role.as_deref()).await?;
+                let (title, body) = self.templates.notice("eskalasi-tugas", &data)?;
+                notes.push(NewNotification {
+                    recipient_nip: nip.clone(),
+                    recipient_role: role.clone(),
+                    subject_nip: t.subject_nip.clone(),
+                    instance_id: Some(t.instance_id),
+                    template: "eskalasi-tugas".into(),
+                    title,
+                    body,
+                });
+                history.push((
+                    t.instance_id,
+                    task.step.clone(),
+                    "task_escalated".into(),
+                    Some(format!(
+                        "task {} to {}",
+                        t.id,
+                        nip.or(role).unwrap_or_default()
+                    )),
+                ));
+            } else {
+                let (title, body) = self.templates.notice("pengingat-tugas", &data)?;
+                notes.push(NewNotification {
+                    recipient_nip: t.assignee_nip.clone(),
+                    recipient_role: t.assignee_role.clone(),
+                    subject_nip: t.subject_nip.clone(),
+                    instance_id: Some(t.instance_id),
+                    template: "pengingat-tugas".into(),
+                    title,
+                    body,
+                });
+                let next = t
+                    .remind_every_days
+                    .filter(|d| *d > 0)
+                    .map(|d| now + Duration::days(i64::from(d)));
+                wf::set_task_reminder(&txn, t.id, next).await?;
+                history.push((t.instance_id, task.step.clone(), "task_reminded".into(), Some(format!("task {}", t.id))));
+            }
+        }
+        wf::insert_notifications(&txn, &notes, now).await?;
+        wf::append_history(&txn, &history, now).await?;
+        txn.commit().await?;
+        Ok(due.len())
+    }
+
+    /// Runs an instance from `live.step` until it waits or ends; a failure rolls the steps back
+    /// to a savepoint and schedules a retry, or stops at an incident.
+    async fn run(
+        &self,
+        txn: &DatabaseTransaction,
+        def: &Definition,
+        live: &mut Live,
+        subject: Option<&Subject>,
+        b: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let savepoint = txn.begin().await?;
+        let mark = b.history.len();
+        let result = self.steps(&savepoint, def, live, subject, b, now).await;
+        match result {
+            Ok(stop) => {
+                let (status, waiting_for, wake_at) = match &stop {
+                    Stop::Waiting {
+                        waiting_for,
+                        wake_at,
+                    } => ("waiting", waiting_for.as_deref(), *wake_at),
+                    Stop::Completed => ("completed", None, None),
+                };
+                wf::update_instance(
+                    &savepoint,
+                    live.id,
+                    &InstanceState {
+                        status,
+                        current_step: Some(&live.step),
+                        context: &serde_json::to_value(&live.ctx)?,
+                        waiting_for,
+                        wake_at,
+                        attempts: 0,
+                        last_error: None,
+                    },
+                    now,
+                )
+                .await?;
+                savepoint.commit().await?;
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                b.history.truncate(mark);
+                let attempts = live.attempts + 1;
+                let message = format!("{e:#}");
+                let incident = attempts >= MAX_ATTEMPTS;
+                tracing::warn!(instance = live.id, step = %live.step, attempts, error = %message, "workflow step failed");
+                b.history.push((
+                    live.id,
+                    live.step.clone(),
+                    if incident { "incident" } else { "failed" }.into(),
+                    Some(message.clone()),
+                ));
+                wf::update_instance(
+                    txn,
+                    live.id,
+                    &InstanceState {
+                        status: if incident { "incident" } else { "running" },
+                        current_step: Some(&live.step),
+                        context: &serde_json::to_value(&live.ctx)?,
+                        waiting_for: None,
+                        wake_at: (!incident).then(|| now + backoff(attempts)),
+                        attempts,
+                        last_error: Some(&message),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn steps(
+        &self,
+        txn: &DatabaseTransaction,
+        def: &Definition,
+        live: &mut Live,
+        subject: Option<&Subject>,
+        b: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Stop> {
+        for _ in 0..MAX_STEPS_PER_RUN {
+            let step = def
+                .step(&live.step)
+                .ok_or_else(|| anyhow!("no step '{}' in {} v?", live.step, def.key))?;
+            let data = serde_json::json!({
+                "subject": live.ctx.subject, "event": live.ctx.event, "trigger": live.ctx.trigger,
+            });
+            let id = live.id;
+            match &step.kind {
+                StepKind::Task {
+                    task,
+                    title,
+                    assignee,
+                    due_days,
+                    escalate_after_days,
+                    escalate_to,
+                    remind_every_days,
+                    scores,
+                    outcomes,
+                } => {
+                    let (nip, role) = resolve(*assignee, subject, &live.ctx.trigger)?;
+                    let title = self.templates.line(title, &data)?;
+                    let due = b.today + Duration::days(i64::from(*due_days));
+                    let new = NewTask {
+                        instance_id: id,
+                        step: step.id.clone(),
+                        kind: task.as_str().into(),
+                        title: title.clone(),
+                        subject_nip: subject.map(|s| s.nip.clone()),
+                        assignee_nip: nip.clone(),
+                        assignee_role: role.clone(),
+                        due,
+                        outcomes: outcomes.keys().cloned().collect(),
+                        scores: *scores,
+                        escalate_at: escalate_after_days.map(|d| now + Duration::days(i64::from(d))),
+                        escalate_to: escalate_to.map(|p| p.as_str().to_string()),
+                        remind_every_days: remind_every_days.map(|d| d as i32),
+                        remind_at: remind_every_days
+                            .filter(|d| *d > 0)
+                            .map(|d| now + Duration::days(i64::from(d))),
+                    };
+                    let task_id = wf::insert_task(txn, &new, now).await?;
+                    let (t, body) = self.templates.notice(
+                        "tugas-baru",
+                        &serde_json::json!({"subject": live.ctx.subject, "task": {"title": title, "due": due}}),
+                    )?;
+                    wf::insert_notifications(
+                        txn,
+                        &[NewNotification {
+                            recipient_nip: nip.clone(),
+                            recipient_role: role.clone(),
+                            subject_nip: subject.map(|s| s.nip.clone()),
+                            instance_id: Some(id),
+                            template: "tugas-baru".into(),
+                            title: t,
+                            body,
+                        }],
+                        now,
+                    )
+                    .await?;
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "task_created".into(),
+                        Some(format!(
+                            "task {task_id} ({}) for {}, due {due}",
+                            task.as_str(),
+                            nip.or(role).unwrap_or_default()
+                        )),
+                    ));
+                    return Ok(Stop::Waiting {
+                        waiting_for: Some("task".into()),
+                        wake_at: None,
+                    });
+                }
+                StepKind::PlanItem { program, next } => {
+                    let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
+                    let detail = self.plan_item(txn, program, subject, b).await?;
+                    b.history.push((id, step.id.clone(), "plan_item".into(), Some(detail)));
+                    live.step = next.clone();
+                }
+                StepKind::Recognition { title, next } => {
+                    let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
+                    let title = self.templates.line(title, &data)?;
+                    wf::insert_recognition(txn, &subject.nip, &title, id, now).await?;
+                    b.history.push((id, step.id.clone(), "recognition".into(), Some(title)));
+                    live.step = next.clone();
+                }
+                StepKind::Nominate { pool, next } => {
+                    let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
+                    wf::insert_nomination(txn, &subject.nip, pool.as_str(), None, id, now).await?;
+                    b.history.push((id, step.id.clone(), "nominated".into(), Some(pool.as_str().into())));
+                    live.step = next.clone();
+                }
+                StepKind::Notify { to, template, next } => {
+                    let (title, body) = self.templates.notice(template, &data)?;
+                    let mut notes = Vec::new();
+                    let mut told = Vec::new();
+                    for party in to {
+                        let (nip, role) = resolve(*party, subject, &live.ctx.trigger)?;
+                        told.push(nip.clone().or(role.clone()).unwrap_or_default());
+                        notes.push(NewNotification {
+                            recipient_nip: nip,
+                            recipient_role: role,
+                            subject_nip: subject.map(|s| s.nip.clone()),
+                            instance_id: Some(id),
+                            template: template.clone(),
+                            title: title.clone(),
+                            body: body.clone(),
+                        });
+                    }
+                    wf::insert_notifications(txn, &notes, now).await?;
+                    b.history.push((id, step.id.clone(), "notified".into(), Some(format!("{template} to {}", told.join(", ")))));
+                    live.step = next.clone();
+                }
+                StepKind::Wait { event, days, .. } => {
+                    let wake_at = days.map(|d| now + Duration::days(i64::from(d)));
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "waiting".into(),
+                        Some(match (event, wake_at) {
+                            (Some(e), Some(w)) => format!("for {e} until {w}"),
+                            (Some(e), None) => format!("for {e}"),
+                            (None, Some(w)) => format!("until {w}"),
+                            (None, None) => String::new(),
+                        }),
+                    ));
+                    return Ok(Stop::Waiting {
+                        waiting_for: event.clone(),
+                        wake_at,
+                    });
+                }
+                StepKind::Branch {
+                    then, otherwise, ..
+                } => {
+                    let holds = def.step_condition(step, &live.ctx)?;
+                    b.history.push((id, step.id.clone(), "branched".into(), Some(if holds { then } else { otherwise }.clone())));
+                    live.step = if holds { then } else { otherwise }.clone();
+                }
+                StepKind::End => {
+                    wf::cancel_open_tasks(txn, id).await?;
+                    b.history.push((id, step.id.clone(), "completed".into(), None));
+                    return Ok(Stop::Completed);
+                }
+            }
+        }
+        Err(anyhow!(
+            "more than {MAX_STEPS_PER_RUN} steps without waiting: the definition loops"
+        ))
+    }
+
+    /// Adds the chosen programs to the subject's plan of this year; a plan that cannot take
+    /// items now (submitted, awaiting a decision) is reported in the history, not failed.
+    async fn plan_item(
+        &self,
+        txn: &DatabaseTransaction,
+        choice: &ProgramChoice,
+        subject: &Subject,
+        b: &mut Batch,
+    ) -> anyhow::Result<String> {
+        let org = match &b.org {
+            Some(o) => o.clone(),
+            None => {
+                let o = Arc::new(self.store.load_organisation().await?);
+                b.org = Some(o.clone());
+                o
+            }
+        };
+        let programs: Vec<String> = match choice {
+            ProgramChoice::Program(code) => vec![code.clone()],
+            _ => {
+                let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
+                let mut g = gaps(&levels, &org.requirements(member.unit, member.position, None));
+                match choice {
+                    ProgramChoice::LargestGap => {
+                        g.sort_by_key(|x| std::cmp::Reverse(x.size()));
+                        g.truncate(1);
+                    }
+                    ProgramChoice::ForCompetency(c) => {
+                        g.retain(|x| org.catalog.competency_code(x.competency) == c.as_str())
+                    }
+                    _ => {}
+                }
+                let rec = recommend(&org.catalog, &levels, &g);
+                rec.programs
+                    .iter()
+                    .map(|p| org.catalog.program(p.program).code.clone())
+                    .collect()
+            }
+        };
+        if programs.is_empty() {
+            return Ok("no program to add: no gap a program closes".into());
+        }
+        let year = b.today.year();
+        let dues = spread_due_dates(year, programs.len());
+        let items: Vec<(String, NaiveDate)> = programs.into_iter().zip(dues).collect();
+        let codes = items.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ");
+        match jenjang_store::add_plan_items(
+            txn,
+            &Actor::system("workflow"),
+            &subject.nip,
+            year,
+            &items,
+            true,
+        )
+        .await
+        {
+            Ok(added) => Ok(format!(
+                "{} of {codes} added to the {year} plan ({})",
+                added.len(),
+                b.zone
+            )),
+            Err(StoreError::Conflict(why)) => Ok(format!("{codes} not added: {why}")),
+            Err(e) => Err(e).context("adding plan items"),
+        }
+    }
+}
+
+/// Who a party is for this subject: (NIP, role queue).
+fn resolve(
+    party: Party,
+    subject: Option<&Subject>,
+    trigger: &serde_json::Value,
+) -> anyhow::Result<(Option<String>, Option<String>)> {
+    fn need(s: Option<&Subject>) -> anyhow::Result<&Subject> {
+        s.ok_or_else(|| anyhow!("the instance has no employee"))
+    }
+    match party {
+        Party::Hr => Ok((None, Some("hr".into()))),
+        Party::Subject => Ok((Some(need(subject)?.nip.clone()), None)),
+        Party::Supervisor => {
+            let s = need(subject)?;
+            s.supervisor_nip
+                .clone()
+                .map(|n| (Some(n), None))
+                .ok_or_else(|| anyhow!("{} ({}) has no supervisor recorded", s.name, s.nip))
+        }
+        Party::UnitHead => {
+            let s = need(subject)?;
+            s.unit_head_nip
+                .clone()
+                .map(|n| (Some(n), None))
+                .ok_or_else(|| anyhow!("unit {} of {} has no head recorded", s.unit, s.nip))
+        }
+        Party::Sponsor => trigger
+            .get("sponsor_nip")
+            .and_then(|v| v.as_str())
+            .map(|n| (Some(n.to_string()), None))
+            .ok_or_else(|| anyhow!("the triggering event names no sponsor")),
+    }
+}

@@ -1,0 +1,1378 @@
+//! What the workflow engine keeps: definitions (versioned), instances with their history, human
+//! tasks, notifications, recognitions, nominations, and the claiming of work (outbox events and
+//! due timers). The engine calls the free functions inside its own transactions so that a step's
+//! effects commit together with the instance's new state; the API reads through `Store` methods.
+
+use crate::db::{Page, Paging, Store, rows_per_statement, stmt};
+use crate::error::{Result, StoreError};
+use crate::evaluations::{Event, outbox};
+use crate::{Actor, audit};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub use sea_orm::{DatabaseTransaction, TransactionTrait};
+
+/// A stored definition version.
+#[derive(Debug, Clone, Serialize)]
+pub struct DefinitionRecord {
+    pub key: String,
+    pub version: i32,
+    pub title: String,
+    pub definition: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+fn definition_from(r: &QueryResult) -> Result<DefinitionRecord> {
+    Ok(DefinitionRecord {
+        key: r.try_get("", "key")?,
+        version: r.try_get("", "version")?,
+        title: r.try_get("", "title")?,
+        definition: serde_json::from_str(&r.try_get::<String>("", "definition")?)
+            .unwrap_or_default(),
+        created_at: r.try_get("", "created_at")?,
+        created_by: r.try_get("", "created_by")?,
+    })
+}
+
+/// An unprocessed domain event.
+#[derive(Debug, Clone)]
+pub struct OutboxEvent {
+    pub id: i64,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub payload: serde_json::Value,
+    pub dedup_key: String,
+}
+
+/// What the engine needs to know about an instance's subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subject {
+    pub nip: String,
+    pub name: String,
+    pub unit: String,
+    pub position: Option<String>,
+    pub position_kind: Option<String>,
+    pub supervisor_nip: Option<String>,
+    /// The head of the subject's unit, or of its parent unit when the subject heads it.
+    pub unit_head_nip: Option<String>,
+}
+
+/// A stored instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceRecord {
+    pub id: i64,
+    pub workflow: String,
+    pub version: i32,
+    pub status: String,
+    pub subject_nip: Option<String>,
+    pub current_step: Option<String>,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub attempts: i32,
+    #[serde(skip)]
+    pub context: serde_json::Value,
+    #[serde(skip)]
+    pub waiting_for: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub step: String,
+    pub event: String,
+    pub detail: Option<String>,
+}
+
+const INSTANCE_COLUMNS: &str = "id, workflow_key, version, status, subject_nip, current_step, started_at, \
+    last_error, attempts, context, waiting_for";
+
+fn instance_from(r: &QueryResult) -> Result<InstanceRecord> {
+    Ok(InstanceRecord {
+        id: r.try_get("", "id")?,
+        workflow: r.try_get("", "workflow_key")?,
+        version: r.try_get("", "version")?,
+        status: r.try_get("", "status")?,
+        subject_nip: r.try_get("", "subject_nip")?,
+        current_step: r.try_get("", "current_step")?,
+        started_at: r.try_get("", "started_at")?,
+        error: r.try_get("", "last_error")?,
+        attempts: r.try_get("", "attempts")?,
+        context: serde_json::from_str(&r.try_get::<String>("", "context")?).unwrap_or_default(),
+        waiting_for: r.try_get("", "waiting_for")?,
+        history: Vec::new(),
+    })
+}
+
+/// A human task.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskRecord {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub subject_nip: Option<String>,
+    /// The assignee's NIP, or `hr` for the HR queue.
+    pub assignee: String,
+    pub due: NaiveDate,
+    pub status: String,
+    pub instance_id: i64,
+    pub step: String,
+    /// The outcomes completing it may give.
+    pub outcomes: Vec<String>,
+    /// Whether completing it takes competency scores 1..5.
+    pub scores: bool,
+    pub escalated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const TASK_COLUMNS: &str = "id, kind, title, subject_nip, assignee_nip, assignee_role, due, status, instance_id, \
+    step, outcomes, scores, escalated, outcome, notes, completed_by, completed_at, created_at";
+
+fn task_from(r: &QueryResult) -> Result<TaskRecord> {
+    let nip: Option<String> = r.try_get("", "assignee_nip")?;
+    let role: Option<String> = r.try_get("", "assignee_role")?;
+    Ok(TaskRecord {
+        id: r.try_get("", "id")?,
+        kind: r.try_get("", "kind")?,
+        title: r.try_get("", "title")?,
+        subject_nip: r.try_get("", "subject_nip")?,
+        assignee: nip.or(role).unwrap_or_default(),
+        due: r.try_get("", "due")?,
+        status: r.try_get("", "status")?,
+        instance_id: r.try_get("", "instance_id")?,
+        step: r.try_get("", "step")?,
+        outcomes: serde_json::from_str(&r.try_get::<String>("", "outcomes")?).unwrap_or_default(),
+        scores: r.try_get("", "scores")?,
+        escalated: r.try_get("", "escalated")?,
+        outcome: r.try_get("", "outcome")?,
+        notes: r.try_get("", "notes")?,
+        completed_by: r.try_get("", "completed_by")?,
+        completed_at: r.try_get("", "completed_at")?,
+        created_at: r.try_get("", "created_at")?,
+    })
+}
+
+/// A notice for a person or the HR queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationRecord {
+    pub id: i64,
+    /// The recipient's NIP, or `hr`.
+    pub recipient: String,
+    pub subject_nip: Option<String>,
+    pub instance_id: Option<i64>,
+    pub template: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who is asking for "mine": their NIP (if any) and their role.
+#[derive(Debug, Clone)]
+pub struct Mine {
+    pub nip: Option<String>,
+    pub role: String,
+}
+
+/// A task to create.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub instance_id: i64,
+    pub step: String,
+    pub kind: String,
+    pub title: String,
+    pub subject_nip: Option<String>,
+    pub assignee_nip: Option<String>,
+    pub assignee_role: Option<String>,
+    pub due: NaiveDate,
+    pub outcomes: Vec<String>,
+    pub scores: bool,
+    pub escalate_at: Option<DateTime<Utc>>,
+    pub escalate_to: Option<String>,
+    pub remind_every_days: Option<i32>,
+    pub remind_at: Option<DateTime<Utc>>,
+}
+
+/// A notification to write.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub recipient_nip: Option<String>,
+    pub recipient_role: Option<String>,
+    pub subject_nip: Option<String>,
+    pub instance_id: Option<i64>,
+    pub template: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// An open task whose escalation or reminder time has come.
+#[derive(Debug, Clone)]
+pub struct DueTask {
+    pub id: i64,
+    pub instance_id: i64,
+    pub title: String,
+    pub subject_nip: Option<String>,
+    pub assignee_nip: Option<String>,
+    pub assignee_role: Option<String>,
+    pub escalate: bool,
+    pub escalate_to: Option<String>,
+    pub remind_every_days: Option<i32>,
+}
+
+fn lock_clause(backend: DatabaseBackend) -> &'static str {
+    if backend == DatabaseBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    }
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Claims up to `limit` unprocessed events, oldest first. On PostgreSQL rows another engine holds
+/// are skipped; on SQLite the caller's write transaction is the single claimer.
+pub async fn claim_events<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<OutboxEvent>> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT id, kind, subject_nip, payload, dedup_key FROM outbox_events \
+         WHERE processed_at IS NULL ORDER BY id LIMIT {limit}{}",
+        lock_clause(backend)
+    );
+    let rows = conn.query_all_raw(stmt(backend, &sql, vec![])).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxEvent {
+                id: r.try_get("", "id")?,
+                kind: r.try_get("", "kind")?,
+                subject: r.try_get("", "subject_nip")?,
+                payload: serde_json::from_str(&r.try_get::<String>("", "payload")?)
+                    .unwrap_or_default(),
+                dedup_key: r.try_get("", "dedup_key")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn mark_processed<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let mut values: Vec<Value> = vec![now.into()];
+        values.extend(chunk.iter().map(|&i| i.into()));
+        let sql = format!(
+            "UPDATE outbox_events SET processed_at = $1 WHERE id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Writes events to the outbox (a repeated dedup key is ignored).
+pub async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    events: Vec<(&'static str, Option<String>, serde_json::Value, String)>,
+) -> Result<()> {
+    let events: Vec<Event> = events
+        .into_iter()
+        .map(|(kind, subject, payload, dedup_key)| Event {
+            kind,
+            subject,
+            payload,
+            dedup_key,
+        })
+        .collect();
+    outbox(conn, &events).await
+}
+
+/// The subjects of a batch, one query per chunk of NIPs.
+pub async fn subjects<C: ConnectionTrait>(
+    conn: &C,
+    nips: &[&str],
+) -> Result<HashMap<String, Subject>> {
+    let backend = conn.get_database_backend();
+    let mut out = HashMap::with_capacity(nips.len());
+    for chunk in nips.chunks(rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT e.nip, e.name, e.unit_code, e.position_code, p.kind AS position_kind, e.supervisor_nip, \
+                    CASE WHEN u.head_nip IS NULL OR u.head_nip = e.nip THEN pu.head_nip ELSE u.head_nip END AS unit_head_nip \
+             FROM employees e \
+             JOIN units u ON u.code = e.unit_code \
+             LEFT JOIN units pu ON pu.code = u.parent_code \
+             LEFT JOIN positions p ON p.code = e.position_code \
+             WHERE e.nip IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let rows = conn
+            .query_all_raw(stmt(
+                backend,
+                &sql,
+                chunk.iter().map(|n| (*n).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            let s = Subject {
+                nip: r.try_get("", "nip")?,
+                name: r.try_get("", "name")?,
+                unit: r.try_get("", "unit_code")?,
+                position: r.try_get("", "position_code")?,
+                position_kind: r.try_get("", "position_kind")?,
+                supervisor_nip: r.try_get("", "supervisor_nip")?,
+                unit_head_nip: r.try_get("", "unit_head_nip")?,
+            };
+            out.insert(s.nip.clone(), s);
+        }
+    }
+    Ok(out)
+}
+
+/// The latest version of every definition.
+pub async fn latest_definitions<C: ConnectionTrait>(conn: &C) -> Result<Vec<DefinitionRecord>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT d.key, d.version, d.title, d.definition, d.created_at, d.created_by FROM workflow_definitions d \
+             JOIN (SELECT key, MAX(version) AS version FROM workflow_definitions GROUP BY key) l \
+               ON l.key = d.key AND l.version = d.version ORDER BY d.key",
+            vec![],
+        ))
+        .await?;
+    rows.iter().map(definition_from).collect()
+}
+
+pub async fn definition_version<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    version: i32,
+) -> Result<DefinitionRecord> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT key, version, title, definition, created_at, created_by FROM workflow_definitions \
+             WHERE key = $1 AND version = $2",
+            vec![key.into(), version.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::not_found("workflow", format!("{key} v{version}")))?;
+    definition_from(&row)
+}
+
+/// A new instance; `None` when one with this trigger key exists already (started exactly once).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_instance<C: ConnectionTrait>(
+    conn: &C,
+    workflow: &str,
+    version: i32,
+    subject: Option<&str>,
+    trigger_key: &str,
+    step: &str,
+    context: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO workflow_instances (workflow_key, version, subject_nip, trigger_key, status, current_step, \
+             context, attempts, started_at, updated_at) VALUES ($1, $2, $3, $4, 'running', $5, $6, 0, $7, $8) \
+             ON CONFLICT (trigger_key) DO NOTHING RETURNING id",
+            vec![
+                workflow.into(),
+                version.into(),
+                subject.map(str::to_string).into(),
+                trigger_key.into(),
+                step.into(),
+                context.to_string().into(),
+                now.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    row.map(|r| r.try_get::<i64>("", "id"))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// The state an instance is left in after a run.
+#[derive(Debug, Clone)]
+pub struct InstanceState<'a> {
+    pub status: &'a str,
+    pub current_step: Option<&'a str>,
+    pub context: &'a serde_json::Value,
+    pub waiting_for: Option<&'a str>,
+    pub wake_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub last_error: Option<&'a str>,
+}
+
+pub async fn update_instance<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    s: &InstanceState<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "UPDATE workflow_instances SET status = $1, current_step = $2, context = $3, waiting_for = $4, \
+         wake_at = $5, attempts = $6, last_error = $7, updated_at = $8 WHERE id = $9",
+        vec![
+            s.status.into(),
+            s.current_step.map(str::to_string).into(),
+            s.context.to_string().into(),
+            s.waiting_for.map(str::to_string).into(),
+            s.wake_at.into(),
+            s.attempts.into(),
+            s.last_error.map(str::to_string).into(),
+            now.into(),
+            id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Appends history entries (instance, step, event, detail).
+pub async fn append_history<C: ConnectionTrait>(
+    conn: &C,
+    entries: &[(i64, String, String, Option<String>)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    for chunk in entries.chunks(rows_per_statement(5)) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (instance, step, event, detail) in chunk {
+            let b = values.len();
+            tuples.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+            values.extend([
+                (*instance).into(),
+                now.into(),
+                step.clone().into(),
+                event.clone().into(),
+                detail.clone().into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO workflow_history (instance_id, at, step, event, detail) VALUES {}",
+            tuples.join(", ")
+        );
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Instances waiting for an event of one of `kinds` about one of `nips`.
+pub async fn waiting_for_events<C: ConnectionTrait>(
+    conn: &C,
+    kinds: &[&str],
+    nips: &[&str],
+) -> Result<Vec<InstanceRecord>> {
+    let backend = conn.get_database_backend();
+    let mut out = Vec::new();
+    if kinds.is_empty() || nips.is_empty() {
+        return Ok(out);
+    }
+    for chunk in nips.chunks(rows_per_statement(1).saturating_sub(kinds.len()).max(1)) {
+        let sql = format!(
+            "SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE status = 'waiting' \
+             AND waiting_for IN ({}) AND subject_nip IN ({}) ORDER BY id{}",
+            placeholders(1, kinds.len()),
+            placeholders(kinds.len() + 1, chunk.len()),
+            lock_clause(backend)
+        );
+        let mut values: Vec<Value> = kinds.iter().map(|k| (*k).into()).collect();
+        values.extend(chunk.iter().map(|n| (*n).into()));
+        let rows = conn.query_all_raw(stmt(backend, &sql, values)).await?;
+        for r in &rows {
+            out.push(instance_from(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Instances whose timer (a wait, a timeout or a retry) has come, claimed.
+pub async fn claim_due_instances<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<InstanceRecord>> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE status IN ('running', 'waiting') \
+         AND wake_at IS NOT NULL AND wake_at <= $1 ORDER BY wake_at, id LIMIT {limit}{}",
+        lock_clause(backend)
+    );
+    let rows = conn
+        .query_all_raw(stmt(backend, &sql, vec![now.into()]))
+        .await?;
+    rows.iter().map(instance_from).collect()
+}
+
+/// One instance, locked for the caller's transaction on PostgreSQL (waits for another holder).
+pub async fn lock_instance<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<InstanceRecord>> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE id = $1{}",
+        if backend == DatabaseBackend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
+    );
+    let row = conn.query_one_raw(stmt(backend, &sql, vec![id.into()])).await?;
+    row.as_ref().map(instance_from).transpose()
+}
+
+pub async fn insert_task<C: ConnectionTrait>(
+    conn: &C,
+    t: &NewTask,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO workflow_tasks (instance_id, step, kind, title, subject_nip, assignee_nip, assignee_role, due, \
+             status, outcomes, scores, escalate_at, escalate_to, escalated, remind_every_days, remind_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            vec![
+                t.instance_id.into(),
+                t.step.clone().into(),
+                t.kind.clone().into(),
+                t.title.clone().into(),
+                t.subject_nip.clone().into(),
+                t.assignee_nip.clone().into(),
+                t.assignee_role.clone().into(),
+                t.due.into(),
+                serde_json::to_string(&t.outcomes).unwrap_or_default().into(),
+                t.scores.into(),
+                t.escalate_at.into(),
+                t.escalate_to.clone().into(),
+                false.into(),
+                t.remind_every_days.into(),
+                t.remind_at.into(),
+                now.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the task could not be created".into()))?;
+    Ok(row.try_get("", "id")?)
+}
+
+pub async fn insert_notifications<C: ConnectionTrait>(
+    conn: &C,
+    notes: &[NewNotification],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    for chunk in notes.chunks(rows_per_statement(8)) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for n in chunk {
+            let b = values.len();
+            tuples.push(format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+            values.extend([
+                n.recipient_nip.clone().into(),
+                n.recipient_role.clone().into(),
+                n.subject_nip.clone().into(),
+                n.instance_id.into(),
+                n.template.clone().into(),
+                n.title.clone().into(),
+                n.body.clone().into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at) \
+             VALUES {}",
+            tuples.join(", ")
+        );
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_recognition<C: ConnectionTrait>(
+    conn: &C,
+    nip: &str,
+    title: &str,
+    instance: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "INSERT INTO recognitions (nip, title, instance_id, created_at) VALUES ($1, $2, $3, $4)",
+        vec![nip.into(), title.into(), instance.into(), now.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_nomination<C: ConnectionTrait>(
+    conn: &C,
+    nip: &str,
+    pool: &str,
+    talent_box: Option<i16>,
+    instance: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "INSERT INTO talent_nominations (nip, pool, talent_box, instance_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![nip.into(), pool.into(), talent_box.into(), instance.into(), now.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Open tasks whose escalation or reminder is due, claimed.
+pub async fn claim_due_tasks<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<DueTask>> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT id, instance_id, title, subject_nip, assignee_nip, assignee_role, escalate_to, remind_every_days, \
+                CASE WHEN escalated = $1 AND escalate_at IS NOT NULL AND escalate_at <= $2 THEN 1 ELSE 0 END AS escalate \
+         FROM workflow_tasks WHERE status = 'open' AND ((escalated = $3 AND escalate_at <= $4) OR remind_at <= $5) \
+         ORDER BY id LIMIT {limit}{}",
+        lock_clause(backend)
+    );
+    let rows = conn
+        .query_all_raw(stmt(
+            backend,
+            &sql,
+            vec![
+                false.into(),
+                now.into(),
+                false.into(),
+                now.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueTask {
+                id: r.try_get("", "id")?,
+                instance_id: r.try_get("", "instance_id")?,
+                title: r.try_get("", "title")?,
+                subject_nip: r.try_get("", "subject_nip")?,
+                assignee_nip: r.try_get("", "assignee_nip")?,
+                assignee_role: r.try_get("", "assignee_role")?,
+                escalate: r.try_get::<i32>("", "escalate")? == 1,
+                escalate_to: r.try_get("", "escalate_to")?,
+                remind_every_days: r.try_get("", "remind_every_days")?,
+            })
+        })
+        .collect()
+}
+
+/// Moves an open task to another assignee (an escalation), once.
+pub async fn escalate_task<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    assignee_nip: Option<&str>,
+    assignee_role: Option<&str>,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "UPDATE workflow_tasks SET assignee_nip = $1, assignee_role = $2, escalated = $3 WHERE id = $4",
+        vec![
+            assignee_nip.map(str::to_string).into(),
+            assignee_role.map(str::to_string).into(),
+            true.into(),
+            id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn set_task_reminder<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    next: Option<DateTime<Utc>>,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "UPDATE workflow_tasks SET remind_at = $1 WHERE id = $2",
+        vec![next.into(), id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Cancels the open tasks of an instance (when it ends another way).
+pub async fn cancel_open_tasks<C: ConnectionTrait>(conn: &C, instance: i64) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "UPDATE workflow_tasks SET status = 'cancelled' WHERE instance_id = $1 AND status = 'open'",
+        vec![instance.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Whether a calendar trigger has fired for `year`; records the firing when not.
+pub async fn claim_schedule_run<C: ConnectionTrait>(
+    conn: &C,
+    workflow: &str,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO workflow_schedule_runs (workflow_key, year, fired_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (workflow_key, year) DO NOTHING",
+            vec![workflow.into(), year.into(), now.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Filters for the instance list.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    pub nip: Option<String>,
+    pub workflow: Option<String>,
+    pub status: Option<String>,
+    /// Only instances about employees in this list (a caller's scope); `None` = all.
+    pub subjects: Option<Vec<String>>,
+}
+
+/// Filters for the task list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub mine: Option<Mine>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub nip: Option<String>,
+    /// Tasks about these subjects or assigned to this NIP (a caller's scope); `None` = all.
+    pub visible_to: Option<(Option<String>, Vec<String>)>,
+}
+
+impl Store {
+    /// Saves a new version of a definition (version 1 for a new key) and returns it.
+    pub async fn save_workflow_definition(
+        &self,
+        actor: &Actor,
+        key: &str,
+        title: &str,
+        definition: &serde_json::Value,
+    ) -> Result<DefinitionRecord> {
+        let txn = self.begin_write().await?;
+        let row = txn
+            .query_one_raw(stmt(
+                self.backend(),
+                "SELECT COALESCE(MAX(version), 0) AS v FROM workflow_definitions WHERE key = $1",
+                vec![key.into()],
+            ))
+            .await?;
+        let version: i32 = match row {
+            Some(r) => r.try_get::<i32>("", "v").or_else(|_| {
+                r.try_get::<i64>("", "v").map(|v| v as i32)
+            })?,
+            None => 0,
+        } + 1;
+        let now = Utc::now();
+        txn.execute_raw(stmt(
+            self.backend(),
+            "INSERT INTO workflow_definitions (key, version, title, definition, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                key.into(),
+                version.into(),
+                title.into(),
+                definition.to_string().into(),
+                now.into(),
+                actor.0.clone().into(),
+            ],
+        ))
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "workflow",
+            &format!("{key}/v{version}"),
+            serde_json::json!({"title": title}),
+        )
+        .await?;
+        txn.commit().await?;
+        definition_version(&self.db, key, version).await
+    }
+
+    /// Installs a definition unless some version of its key exists. Returns whether it did.
+    pub async fn install_workflow_definition(
+        &self,
+        actor: &Actor,
+        key: &str,
+        title: &str,
+        definition: &serde_json::Value,
+    ) -> Result<bool> {
+        let exists = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                "SELECT COUNT(*) AS n FROM workflow_definitions WHERE key = $1",
+                vec![key.into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if exists > 0 {
+            return Ok(false);
+        }
+        match self
+            .save_workflow_definition(actor, key, title, definition)
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Another process installed it at the same moment.
+            Err(StoreError::Db(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn latest_workflow_definitions(&self) -> Result<Vec<DefinitionRecord>> {
+        latest_definitions(&self.db).await
+    }
+
+    /// Every version of a definition, newest first.
+    pub async fn workflow_definition_versions(&self, key: &str) -> Result<Vec<DefinitionRecord>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT key, version, title, definition, created_at, created_by FROM workflow_definitions \
+                 WHERE key = $1 ORDER BY version DESC",
+                vec![key.into()],
+            ))
+            .await?;
+        if rows.is_empty() {
+            return Err(StoreError::not_found("workflow", key));
+        }
+        rows.iter().map(definition_from).collect()
+    }
+
+    pub async fn workflow_definition(&self, key: &str, version: i32) -> Result<DefinitionRecord> {
+        definition_version(&self.db, key, version).await
+    }
+
+    /// Instances, newest first, each with its history (one query for the page's histories).
+    pub async fn list_instances(
+        &self,
+        filter: &InstanceFilter,
+        paging: Paging,
+    ) -> Result<Page<InstanceRecord>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut add = |clause: &str, v: Value, values: &mut Vec<Value>| {
+            values.push(v);
+            clauses.push(clause.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(n) = &filter.nip {
+            add("subject_nip = ?", n.clone().into(), &mut values);
+        }
+        if let Some(w) = &filter.workflow {
+            add("workflow_key = ?", w.clone().into(), &mut values);
+        }
+        if let Some(s) = &filter.status {
+            add("status = ?", s.clone().into(), &mut values);
+        }
+        if let Some(scope) = &filter.subjects {
+            if scope.is_empty() {
+                clauses.push("1 = 0".into());
+            } else {
+                let from = values.len() + 1;
+                values.extend(scope.iter().map(|n| n.clone().into()));
+                clauses.push(format!(
+                    "subject_nip IN ({})",
+                    placeholders(from, scope.len())
+                ));
+            }
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let total = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT COUNT(*) AS n FROM workflow_instances{filter_sql}"),
+                values.clone(),
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {INSTANCE_COLUMNS} FROM workflow_instances{filter_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
+                    paging.limit, paging.offset
+                ),
+                values,
+            ))
+            .await?;
+        let mut items: Vec<InstanceRecord> =
+            rows.iter().map(instance_from).collect::<Result<_>>()?;
+        self.attach_history(&mut items).await?;
+        Ok(Page {
+            items,
+            total,
+            limit: paging.limit,
+            offset: paging.offset,
+        })
+    }
+
+    async fn attach_history(&self, items: &mut [InstanceRecord]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Value> = items.iter().map(|i| i.id.into()).collect();
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT instance_id, at, step, event, detail FROM workflow_history WHERE instance_id IN ({}) ORDER BY id",
+                    placeholders(1, ids.len())
+                ),
+                ids,
+            ))
+            .await?;
+        let mut by_instance: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
+        for r in &rows {
+            by_instance
+                .entry(r.try_get("", "instance_id")?)
+                .or_default()
+                .push(HistoryEntry {
+                    at: r.try_get("", "at")?,
+                    step: r.try_get("", "step")?,
+                    event: r.try_get("", "event")?,
+                    detail: r.try_get("", "detail")?,
+                });
+        }
+        for i in items {
+            i.history = by_instance.remove(&i.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    pub async fn get_instance(&self, id: i64) -> Result<InstanceRecord> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE id = $1"),
+                vec![id.into()],
+            ))
+            .await?
+            .ok_or_else(|| StoreError::not_found("workflow instance", id.to_string()))?;
+        let mut items = vec![instance_from(&row)?];
+        self.attach_history(&mut items).await?;
+        Ok(items.remove(0))
+    }
+
+    /// Puts an instance at an incident back to running, due now; the engine retries the step.
+    pub async fn retry_instance(&self, actor: &Actor, id: i64) -> Result<()> {
+        let txn = self.begin_write().await?;
+        let now = Utc::now();
+        let done = txn
+            .execute_raw(stmt(
+                self.backend(),
+                "UPDATE workflow_instances SET status = 'running', attempts = 0, wake_at = $1, updated_at = $2 \
+                 WHERE id = $3 AND status = 'incident'",
+                vec![now.into(), now.into(), id.into()],
+            ))
+            .await?;
+        if done.rows_affected() == 0 {
+            let exists = self.get_instance(id).await?;
+            return Err(StoreError::Conflict(format!(
+                "instance {id} is {}, not at an incident",
+                exists.status
+            )));
+        }
+        append_history(
+            &txn,
+            &[(id, String::new(), "retry".into(), Some(format!("by {}", actor.0)))],
+            now,
+        )
+        .await?;
+        audit::record(&txn, actor, "retry", "workflow_instance", &id.to_string(), serde_json::json!({})).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_tasks(&self, filter: &TaskFilter, paging: Paging) -> Result<Page<TaskRecord>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(mine) = &filter.mine {
+            values.push(mine.role.clone().into());
+            let role_at = values.len();
+            match &mine.nip {
+                Some(n) => {
+                    values.push(n.clone().into());
+                    clauses.push(format!(
+                        "(assignee_nip = ${} OR assignee_role = ${role_at})",
+                        values.len()
+                    ));
+                }
+                None => clauses.push(format!("assignee_role = ${role_at}")),
+            }
+        }
+        if let Some((assignee, subjects)) = &filter.visible_to {
+            let mut parts = Vec::new();
+            if let Some(a) = assignee {
+                values.push(a.clone().into());
+                parts.push(format!("assignee_nip = ${}", values.len()));
+            }
+            if !subjects.is_empty() {
+                let from = values.len() + 1;
+                values.extend(subjects.iter().map(|n| n.clone().into()));
+                parts.push(format!(
+                    "subject_nip IN ({})",
+                    placeholders(from, subjects.len())
+                ));
+            }
+            if parts.is_empty() {
+                parts.push("1 = 0".into());
+            }
+            clauses.push(format!("({})", parts.join(" OR ")));
+        }
+        for (col, v) in [
+            ("status", &filter.status),
+            ("kind", &filter.kind),
+            ("subject_nip", &filter.nip),
+        ] {
+            if let Some(v) = v {
+                values.push(v.clone().into());
+                clauses.push(format!("{col} = ${}", values.len()));
+            }
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let total = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT COUNT(*) AS n FROM workflow_tasks{filter_sql}"),
+                values.clone(),
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {TASK_COLUMNS} FROM workflow_tasks{filter_sql} ORDER BY due, id LIMIT {} OFFSET {}",
+                    paging.limit, paging.offset
+                ),
+                values,
+            ))
+            .await?;
+        Ok(Page {
+            items: rows.iter().map(task_from).collect::<Result<_>>()?,
+            total,
+            limit: paging.limit,
+            offset: paging.offset,
+        })
+    }
+
+    pub async fn get_task(&self, id: i64) -> Result<TaskRecord> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT {TASK_COLUMNS} FROM workflow_tasks WHERE id = $1"),
+                vec![id.into()],
+            ))
+            .await?
+            .ok_or_else(|| StoreError::not_found("task", id.to_string()))?;
+        task_from(&row)
+    }
+
+    /// Completes an open task: records the scores as dated competency records (source
+    /// `coaching`), and writes the `task.completed` event that moves the instance on, all in one
+    /// transaction. A task completed already is a conflict (a retried request changes nothing).
+    pub async fn complete_task(
+        &self,
+        actor: &Actor,
+        task: &TaskRecord,
+        outcome: &str,
+        notes: Option<&str>,
+        scores: &[jenjang_core::reference::CompetencyRecord],
+    ) -> Result<TaskRecord> {
+        let txn = self.begin_write().await?;
+        let now = Utc::now();
+        let done = txn
+            .execute_raw(stmt(
+                self.backend(),
+                "UPDATE workflow_tasks SET status = 'completed', outcome = $1, notes = $2, completed_by = $3, \
+                 completed_at = $4 WHERE id = $5 AND status = 'open'",
+                vec![
+                    outcome.into(),
+                    notes.map(str::to_string).into(),
+                    actor.0.clone().into(),
+                    now.into(),
+                    task.id.into(),
+                ],
+            ))
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "task {} is no longer open",
+                task.id
+            )));
+        }
+        if let (false, Some(nip)) = (scores.is_empty(), &task.subject_nip) {
+            let nip = jenjang_core::Nip::from_stored(nip.clone());
+            let records: Vec<(&jenjang_core::Nip, &jenjang_core::reference::CompetencyRecord)> =
+                scores.iter().map(|r| (&nip, r)).collect();
+            crate::bulk::write_competency_records(&txn, actor, &records, None).await?;
+        }
+        emit(
+            &txn,
+            vec![(
+                "task.completed",
+                task.subject_nip.clone(),
+                serde_json::json!({
+                    "task_id": task.id,
+                    "instance_id": task.instance_id,
+                    "kind": task.kind,
+                    "outcome": outcome,
+                    "notes": notes,
+                    "scores": scores.iter().map(|s| serde_json::json!({"competency": s.competency, "level": s.level})).collect::<Vec<_>>(),
+                }),
+                format!("task:{}:completed", task.id),
+            )],
+        )
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "complete",
+            "task",
+            &task.id.to_string(),
+            serde_json::json!({"outcome": outcome, "notes": notes, "scores": scores.len()}),
+        )
+        .await?;
+        txn.commit().await?;
+        self.get_task(task.id).await
+    }
+
+    pub async fn list_notifications(
+        &self,
+        mine: Option<&Mine>,
+        nip: Option<&str>,
+        paging: Paging,
+    ) -> Result<Page<NotificationRecord>> {
+        let mut clauses = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(m) = mine {
+            values.push(m.role.clone().into());
+            let role_at = values.len();
+            match &m.nip {
+                Some(n) => {
+                    values.push(n.clone().into());
+                    clauses.push(format!(
+                        "(recipient_nip = ${} OR recipient_role = ${role_at})",
+                        values.len()
+                    ));
+                }
+                None => clauses.push(format!("recipient_role = ${role_at}")),
+            }
+        }
+        if let Some(n) = nip {
+            values.push(n.into());
+            clauses.push(format!("subject_nip = ${}", values.len()));
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let total = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT COUNT(*) AS n FROM notifications{filter_sql}"),
+                values.clone(),
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT id, recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at \
+                     FROM notifications{filter_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
+                    paging.limit, paging.offset
+                ),
+                values,
+            ))
+            .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                let nip: Option<String> = r.try_get("", "recipient_nip")?;
+                let role: Option<String> = r.try_get("", "recipient_role")?;
+                Ok(NotificationRecord {
+                    id: r.try_get("", "id")?,
+                    recipient: nip.or(role).unwrap_or_default(),
+                    subject_nip: r.try_get("", "subject_nip")?,
+                    instance_id: r.try_get("", "instance_id")?,
+                    template: r.try_get("", "template")?,
+                    title: r.try_get("", "title")?,
+                    body: r.try_get("", "body")?,
+                    created_at: r.try_get("", "created_at")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            limit: paging.limit,
+            offset: paging.offset,
+        })
+    }
+
+    /// Recognitions and pool nominations of an employee: (kind, title or pool, at).
+    pub async fn recognitions_and_nominations(
+        &self,
+        nip: &str,
+    ) -> Result<Vec<(String, String, Option<i16>, DateTime<Utc>)>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT 'recognition' AS kind, title AS what, NULL AS talent_box, created_at FROM recognitions WHERE nip = $1 \
+                 UNION ALL SELECT 'nomination', pool, talent_box, created_at FROM talent_nominations WHERE nip = $2 \
+                 ORDER BY created_at",
+                vec![nip.into(), nip.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("", "kind")?,
+                    r.try_get("", "what")?,
+                    r.try_get::<Option<i16>>("", "talent_box").ok().flatten(),
+                    r.try_get("", "created_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Starts a write transaction for the engine.
+    pub async fn begin_work(&self) -> Result<DatabaseTransaction> {
+        self.begin_write().await
+    }
+
+    /// Marks every unprocessed event processed without acting on it (history loaded as a seed).
+    pub async fn skip_pending_events(&self) -> Result<u64> {
+        let done = self
+            .db
+            .execute_raw(stmt(
+                self.backend(),
+                "UPDATE outbox_events SET processed_at = $1 WHERE processed_at IS NULL",
+                vec![Utc::now().into()],
+            ))
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// How much work is pending: unprocessed events, instances running or due.
+    pub async fn pending_work(&self, now: DateTime<Utc>) -> Result<i64> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                "SELECT (SELECT COUNT(*) FROM outbox_events WHERE processed_at IS NULL) + \
+                        (SELECT COUNT(*) FROM workflow_instances WHERE status IN ('running', 'waiting') AND wake_at <= $1) AS n",
+                vec![now.into()],
+            ))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+}
+
+/// Every employee's JP for `year`: (nip, completed, planned and not yet completed).
+pub async fn jp_of_everyone<C: ConnectionTrait>(conn: &C, year: i32) -> Result<Vec<(String, u32, u32)>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT e.nip, \
+             COALESCE(SUM(CASE WHEN i.status <> 'cancelled' AND i.status <> 'completed' THEN i.jp ELSE 0 END), 0) AS open_jp, \
+             COALESCE(SUM(CASE WHEN i.status = 'completed' THEN i.jp_credited ELSE 0 END), 0) AS done_jp \
+             FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $1 \
+             LEFT JOIN plan_items i ON i.plan_id = p.id GROUP BY e.nip ORDER BY e.nip",
+            vec![(year as i16).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let open: i64 = r.try_get("", "open_jp")?;
+            let done: i64 = r.try_get("", "done_jp")?;
+            Ok((r.try_get("", "nip")?, done.max(0) as u32, open.max(0) as u32))
+        })
+        .collect()
+}
