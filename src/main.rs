@@ -174,6 +174,10 @@ async fn serve(addr: String, db: Db, no_demo: bool, settings: ServerSettings) ->
             .context("loading the demo dataset")?;
         demo = true;
     }
+    let installed = jenjang_engine::defaults::install_defaults(&store).await?;
+    if !installed.is_empty() {
+        tracing::info!(workflows = ?installed, "installed the default workflow definitions");
+    }
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -187,7 +191,15 @@ async fn serve(addr: String, db: Db, no_demo: bool, settings: ServerSettings) ->
             "Demo logins (password '{DEMO_PASSWORD}'): admin, hr, or any employee's NIP; see README.md"
         );
     }
+    let engine = std::sync::Arc::new(jenjang_engine::Engine::new(
+        store.clone(),
+        std::sync::Arc::new(jenjang_engine::SystemClock),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(engine.work(stopped));
     jenjang_web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop.send(true);
+    let _ = worker.await;
     store.close().await?;
     Ok(())
 }

@@ -286,6 +286,8 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     *report.created.entry("competency_record").or_default() += recorded.recorded;
     *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
     report.created.retain(|_, n| *n > 0);
+    // A seed is the organisation's history, not news: its events start no workflows.
+    store.skip_pending_events().await?;
     store.checkpoint().await?;
     Ok(report)
 }
@@ -339,6 +341,12 @@ pub fn demo_logins(data: &Dataset, password_hash: &str) -> Vec<NewUser> {
 pub async fn load_demo(store: &Store) -> Result<SeedReport> {
     let data = Dataset::demo();
     let mut report = load(store, &data).await?;
+    // Bulungan (North Kalimantan) keeps WITA time.
+    if store.setting("time_zone").await?.is_none() {
+        store
+            .set_setting(&Actor::system("seed"), "time_zone", "Asia/Makassar")
+            .await?;
+    }
     // One hash serves every demo login: these are public demo credentials, not secrets.
     let hash = jenjang_web::hash_password(DEMO_PASSWORD.to_string()).await?;
     report.logins_created = store

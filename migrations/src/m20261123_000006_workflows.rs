@@ -60,9 +60,27 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_workflow_instances_status_wake", "workflow_instances", &["status", "wake_at"]).await?;
-        index(m, "ix_workflow_instances_subject", "workflow_instances", &["subject_nip", "status"]).await?;
-        index(m, "ix_workflow_instances_workflow", "workflow_instances", &["workflow_key", "status"]).await?;
+        index(
+            m,
+            "ix_workflow_instances_status_wake",
+            "workflow_instances",
+            &["status", "wake_at"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_instances_subject",
+            "workflow_instances",
+            &["subject_nip", "status"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_instances_workflow",
+            "workflow_instances",
+            &["workflow_key", "status"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -76,7 +94,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_workflow_history_instance", "workflow_history", &["instance_id"]).await?;
+        index(
+            m,
+            "ix_workflow_history_instance",
+            "workflow_history",
+            &["instance_id"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -106,11 +130,41 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_workflow_tasks_assignee", "workflow_tasks", &["assignee_nip", "status"]).await?;
-        index(m, "ix_workflow_tasks_role", "workflow_tasks", &["assignee_role", "status"]).await?;
-        index(m, "ix_workflow_tasks_escalate", "workflow_tasks", &["status", "escalate_at"]).await?;
-        index(m, "ix_workflow_tasks_remind", "workflow_tasks", &["status", "remind_at"]).await?;
-        index(m, "ix_workflow_tasks_instance", "workflow_tasks", &["instance_id"]).await?;
+        index(
+            m,
+            "ix_workflow_tasks_assignee",
+            "workflow_tasks",
+            &["assignee_nip", "status"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_tasks_role",
+            "workflow_tasks",
+            &["assignee_role", "status"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_tasks_escalate",
+            "workflow_tasks",
+            &["status", "escalate_at"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_tasks_remind",
+            "workflow_tasks",
+            &["status", "remind_at"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_workflow_tasks_instance",
+            "workflow_tasks",
+            &["instance_id"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -128,8 +182,20 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_notifications_recipient", "notifications", &["recipient_nip"]).await?;
-        index(m, "ix_notifications_role", "notifications", &["recipient_role"]).await?;
+        index(
+            m,
+            "ix_notifications_recipient",
+            "notifications",
+            &["recipient_nip"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_notifications_role",
+            "notifications",
+            &["recipient_role"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -156,7 +222,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_talent_nominations_nip", "talent_nominations", &["nip"]).await?;
+        index(
+            m,
+            "ix_talent_nominations_nip",
+            "talent_nominations",
+            &["nip"],
+        )
+        .await?;
 
         // Calendar triggers fire once per workflow and year.
         m.create_table(
@@ -183,7 +255,8 @@ impl MigrationTrait for Migration {
             "workflow_instances",
             "workflow_definitions",
         ] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

@@ -21,6 +21,10 @@ pub struct TestApp {
     pub client: Client,
     pub store: Store,
     pub database_url: String,
+    /// The workflow engine on this database, on a clock the test moves; tests run it with
+    /// [`TestApp::run_engine`] (serve runs it in the background).
+    pub engine: std::sync::Arc<jenjang_engine::Engine>,
+    pub clock: jenjang_engine::ManualClock,
     _dir: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -70,6 +74,9 @@ fn template() -> &'static Template {
                         let url = with_database(&server, &name);
                         let store = open_store(&url).await.unwrap();
                         jenjang::seed::load_demo(&store).await.unwrap();
+                        jenjang_engine::defaults::install_defaults(&store)
+                            .await
+                            .unwrap();
                         store.close().await.unwrap();
                         Template::Postgres(name)
                     }
@@ -81,6 +88,9 @@ fn template() -> &'static Template {
                         let url = format!("sqlite://{}?mode=rwc", path.display());
                         let store = open_store(&url).await.unwrap();
                         jenjang::seed::load_demo(&store).await.unwrap();
+                        jenjang_engine::defaults::install_defaults(&store)
+                            .await
+                            .unwrap();
                         store.close().await.unwrap();
                         Template::Sqlite(path)
                     }
@@ -148,7 +158,14 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
         .await
         .unwrap();
     });
+    let clock = jenjang_engine::ManualClock::new(chrono::Utc::now());
+    let engine = std::sync::Arc::new(jenjang_engine::Engine::new(
+        store.clone(),
+        std::sync::Arc::new(clock.clone()),
+    ));
     TestApp {
+        engine,
+        clock,
         base,
         client: Client::builder()
             .timeout(Duration::from_secs(60))
@@ -229,6 +246,11 @@ impl Demo {
 }
 
 impl TestApp {
+    /// Runs the workflow engine until nothing is due at the test clock's now.
+    pub async fn run_engine(&self) -> usize {
+        self.engine.drain().await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -12,3 +12,4 @@ mod plans;
 mod reference;
 mod roles;
 mod seeding;
+mod workflows;

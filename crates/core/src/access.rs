@@ -54,6 +54,12 @@ pub enum Action {
     ReadAudit,
     /// Create logins and change roles.
     ManageUsers,
+    /// Read workflow definitions.
+    ReadWorkflows,
+    /// Save workflow definitions and retry instances stopped at an incident.
+    ManageWorkflows,
+    /// Complete a human task: its assignee, or hr/admin.
+    CompleteTask { is_assignee: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +75,8 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::ReadReference => true,
         Action::WriteReference | Action::Import | Action::ReadAudit => org_wide,
         Action::ManageUsers => role == Admin,
+        Action::ReadWorkflows | Action::ManageWorkflows => org_wide,
+        Action::CompleteTask { is_assignee } => org_wide || is_assignee,
         Action::ReadEmployee(r) => {
             org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
         }

@@ -21,10 +21,7 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
         "assessment.recorded",
         "nip, competencies (codes assessed), gaps [{competency, required, current, gap}] against the position, max_gap",
     ),
-    (
-        "plan.status_changed",
-        "nip, year, status, previous_status",
-    ),
+    ("plan.status_changed", "nip, year, status, previous_status"),
     (
         "plan_item.completed",
         "nip, year, program, jp, completed_on",
@@ -54,6 +51,8 @@ pub enum Party {
     Subject,
     /// The subject's direct supervisor.
     Supervisor,
+    /// The supervisor's supervisor (atasan dari atasan langsung), where escalations go.
+    SecondSupervisor,
     /// The head of the subject's unit (of the parent unit when the subject heads it).
     UnitHead,
     /// Everyone with the hr role (a shared queue).
@@ -67,6 +66,7 @@ impl Party {
         match self {
             Party::Subject => "subject",
             Party::Supervisor => "supervisor",
+            Party::SecondSupervisor => "second_supervisor",
             Party::UnitHead => "unit_head",
             Party::Hr => "hr",
             Party::Sponsor => "sponsor",
@@ -187,7 +187,10 @@ pub enum StepKind {
         outcomes: BTreeMap<String, String>,
     },
     /// Adds recommended or named programs to the subject's draft development plan.
-    PlanItem { program: ProgramChoice, next: String },
+    PlanItem {
+        program: ProgramChoice,
+        next: String,
+    },
     /// Records a recognition (penghargaan) for the subject.
     Recognition { title: String, next: String },
     /// Marks the subject a member of a pool (talent pool, promotion candidates).
@@ -360,9 +363,10 @@ pub fn parse_definition(
     let mut steps = Vec::new();
     match obj.get("steps").and_then(|s| s.as_array()) {
         None => errors.push(FieldError::new("steps", "required: a list of steps")),
-        Some(list) if list.is_empty() => {
-            errors.push(FieldError::new("steps", "a workflow needs at least one step"))
-        }
+        Some(list) if list.is_empty() => errors.push(FieldError::new(
+            "steps",
+            "a workflow needs at least one step",
+        )),
         Some(list) => {
             for (i, s) in list.iter().enumerate() {
                 let at = format!("steps[{i}]");
@@ -429,10 +433,7 @@ pub fn parse_definition(
                     ));
                 }
                 if *due_days == 0 {
-                    errors.push(FieldError::new(
-                        format!("{at}.due_days"),
-                        "at least 1 day",
-                    ));
+                    errors.push(FieldError::new(format!("{at}.due_days"), "at least 1 day"));
                 }
                 if escalate_after_days.is_some() != escalate_to.is_some() {
                     errors.push(FieldError::new(
@@ -525,10 +526,7 @@ pub fn parse_definition(
             }
         }
         if !steps.iter().any(|(_, s)| matches!(s.kind, StepKind::End)) {
-            errors.push(FieldError::new(
-                "steps",
-                "a workflow needs an end step",
-            ));
+            errors.push(FieldError::new("steps", "a workflow needs an end step"));
         }
     }
     if !errors.is_empty() {
@@ -677,7 +675,10 @@ impl StepKind {
             }
             StepKind::Branch {
                 then, otherwise, ..
-            } => vec![("then".into(), then.as_str()), ("else".into(), otherwise.as_str())],
+            } => vec![
+                ("then".into(), then.as_str()),
+                ("else".into(), otherwise.as_str()),
+            ],
             StepKind::End => vec![],
         }
     }
@@ -722,7 +723,11 @@ impl Definition {
     }
 
     /// The step a completed task goes to, or the outcomes it allows.
-    pub fn after_task<'a>(&'a self, step: &'a Step, outcome: &str) -> Result<&'a str, Vec<&'a str>> {
+    pub fn after_task<'a>(
+        &'a self,
+        step: &'a Step,
+        outcome: &str,
+    ) -> Result<&'a str, Vec<&'a str>> {
         match &step.kind {
             StepKind::Task { outcomes, .. } => outcomes
                 .get(outcome)
@@ -773,7 +778,10 @@ mod tests {
         assert!(d.triggered_by(&ctx("kurang")).unwrap());
         assert!(!d.triggered_by(&ctx("baik")).unwrap());
         let wait = d.step("wait").unwrap();
-        assert!(!d.step_condition(wait, &ctx("baik")).unwrap(), "same period is not the next one");
+        assert!(
+            !d.step_condition(wait, &ctx("baik")).unwrap(),
+            "same period is not the next one"
+        );
         let coach = d.step("coach").unwrap();
         assert_eq!(d.after_task(coach, "done"), Ok("wait"));
         assert_eq!(d.after_task(coach, "nope"), Err(vec!["done"]));
@@ -785,8 +793,14 @@ mod tests {
         bad["steps"][0]["outcomes"]["done"] = json!("nowhere");
         bad["steps"][2]["condition"] = json!("event.predikat ==");
         bad["steps"][3]["template"] = json!("missing");
-        bad["steps"].as_array_mut().unwrap().push(json!({"id": "x", "kind": "teleport"}));
-        bad["steps"].as_array_mut().unwrap().push(json!({"id": "lonely", "kind": "end"}));
+        bad["steps"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "x", "kind": "teleport"}));
+        bad["steps"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "lonely", "kind": "end"}));
         bad["trigger"]["event"] = json!("weather.changed");
         let errors = parse_definition(&bad, TEMPLATES).unwrap_err();
         let at: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -49,15 +49,27 @@ mod tests {
     use serde_json::json;
 
     fn def(file: &str) -> jenjang_core::workflow::Definition {
-        let text = DEFAULT_WORKFLOWS.iter().find(|(f, _)| *f == file).unwrap().1;
+        let text = DEFAULT_WORKFLOWS
+            .iter()
+            .find(|(f, _)| *f == file)
+            .unwrap()
+            .1;
         Engine::check_definition(&serde_json::from_str(text).unwrap()).unwrap()
     }
 
-    fn evaluation(predikat: &str, previous: Option<&str>, previous_period: Option<&str>) -> Context {
+    fn evaluation(
+        predikat: &str,
+        previous: Option<&str>,
+        previous_period: Option<&str>,
+    ) -> Context {
         let e = json!({"nip": "x", "period": "2026-Q2", "predikat": predikat,
                        "previous_predikat": previous, "previous_period": "2026-Q1",
                        "previous_period_predikat": previous_period, "version": 1});
-        Context { event: e.clone(), trigger: e, subject: json!({"nip": "x"}) }
+        Context {
+            event: e.clone(),
+            trigger: e,
+            subject: json!({"nip": "x"}),
+        }
     }
 
     #[test]
@@ -71,20 +83,45 @@ mod tests {
     fn coaching_starts_on_the_first_low_period_only() {
         let d = def("pembinaan-kinerja.json");
         assert!(d.triggered_by(&evaluation("kurang", None, None)).unwrap());
-        assert!(d.triggered_by(&evaluation("butuh_perbaikan", None, Some("baik"))).unwrap());
+        assert!(
+            d.triggered_by(&evaluation("butuh_perbaikan", None, Some("baik")))
+                .unwrap()
+        );
         assert!(!d.triggered_by(&evaluation("baik", None, None)).unwrap());
         // A second low period is handled by the waiting instance (counselling), not a new coaching.
-        assert!(!d.triggered_by(&evaluation("kurang", None, Some("kurang"))).unwrap());
+        assert!(
+            !d.triggered_by(&evaluation("kurang", None, Some("kurang")))
+                .unwrap()
+        );
         // A correction that stays low does not start a second coaching.
-        assert!(!d.triggered_by(&evaluation("kurang", Some("sangat_kurang"), None)).unwrap());
+        assert!(
+            !d.triggered_by(&evaluation("kurang", Some("sangat_kurang"), None))
+                .unwrap()
+        );
     }
 
     #[test]
     fn recognition_needs_two_consecutive_sangat_baik() {
         let d = def("apresiasi-dan-promosi.json");
-        assert!(d.triggered_by(&evaluation("sangat_baik", None, Some("sangat_baik"))).unwrap());
-        assert!(!d.triggered_by(&evaluation("sangat_baik", None, Some("baik"))).unwrap());
-        assert!(!d.triggered_by(&evaluation("sangat_baik", None, None)).unwrap());
-        assert!(!d.triggered_by(&evaluation("sangat_baik", Some("sangat_baik"), Some("sangat_baik"))).unwrap());
+        assert!(
+            d.triggered_by(&evaluation("sangat_baik", None, Some("sangat_baik")))
+                .unwrap()
+        );
+        assert!(
+            !d.triggered_by(&evaluation("sangat_baik", None, Some("baik")))
+                .unwrap()
+        );
+        assert!(
+            !d.triggered_by(&evaluation("sangat_baik", None, None))
+                .unwrap()
+        );
+        assert!(
+            !d.triggered_by(&evaluation(
+                "sangat_baik",
+                Some("sangat_baik"),
+                Some("sangat_baik")
+            ))
+            .unwrap()
+        );
     }
 }

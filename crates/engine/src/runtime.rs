@@ -12,8 +12,8 @@
 //! retried with backoff (1, 5, 30 minutes); after [`MAX_ATTEMPTS`] it stops at `incident`
 //! with the error until someone retries it.
 
-use crate::templates::{Templates, template_names};
 use crate::Clock;
+use crate::templates::{Templates, template_names};
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use jenjang_core::gap::gaps;
@@ -29,7 +29,7 @@ use jenjang_store::workflows::{
     OutboxEvent, Subject, TransactionTrait,
 };
 use jenjang_store::{Actor, Store, StoreError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Attempts of a failing step before the instance stops at an incident.
@@ -67,6 +67,7 @@ enum Stop {
 /// An instance being run.
 struct Live {
     id: i64,
+    version: i32,
     step: String,
     ctx: Context,
     attempts: i32,
@@ -79,6 +80,9 @@ struct Batch {
     zone: String,
     org: Option<Arc<Organisation>>,
     history: Vec<(i64, String, String, Option<String>)>,
+    /// Instances waiting for an event, by (event kind, subject), kept current as the batch runs
+    /// so that a later event of the same batch finds an instance an earlier one left waiting.
+    waiting: HashMap<(String, String), Vec<InstanceRecord>>,
 }
 
 fn subject_json(s: Option<&Subject>) -> serde_json::Value {
@@ -114,19 +118,28 @@ impl Engine {
         parse_definition(raw, &template_names())
     }
 
-    fn cached(&self, key: &str, version: i32, raw: &serde_json::Value) -> anyhow::Result<Arc<Definition>> {
+    fn cached(
+        &self,
+        key: &str,
+        version: i32,
+        raw: &serde_json::Value,
+    ) -> anyhow::Result<Arc<Definition>> {
         let mut cache = self.definitions.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(d) = cache.get(&(key.to_string(), version)) {
             return Ok(d.clone());
         }
-        let d = Arc::new(Self::check_definition(raw).map_err(|e| {
-            anyhow!("stored definition {key} v{version} is invalid: {e:?}")
-        })?);
+        let d = Arc::new(
+            Self::check_definition(raw)
+                .map_err(|e| anyhow!("stored definition {key} v{version} is invalid: {e:?}"))?,
+        );
         cache.insert((key.to_string(), version), d.clone());
         Ok(d)
     }
 
-    async fn latest(&self, txn: &DatabaseTransaction) -> anyhow::Result<Vec<(i32, Arc<Definition>)>> {
+    async fn latest(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> anyhow::Result<Vec<(i32, Arc<Definition>)>> {
         let mut out = Vec::new();
         for r in wf::latest_definitions(txn).await? {
             out.push((r.version, self.cached(&r.key, r.version, &r.definition)?));
@@ -134,7 +147,12 @@ impl Engine {
         Ok(out)
     }
 
-    async fn pinned(&self, txn: &DatabaseTransaction, key: &str, version: i32) -> anyhow::Result<Arc<Definition>> {
+    async fn pinned(
+        &self,
+        txn: &DatabaseTransaction,
+        key: &str,
+        version: i32,
+    ) -> anyhow::Result<Arc<Definition>> {
         if let Some(d) = self
             .definitions
             .lock()
@@ -158,6 +176,7 @@ impl Engine {
             zone,
             org: None,
             history: Vec::new(),
+            waiting: HashMap::new(),
         })
     }
 
@@ -228,7 +247,15 @@ impl Engine {
             let Some(on) = NaiveDate::from_ymd_opt(year, m, day) else {
                 continue;
             };
-            if b.today < on || !wf::claim_schedule_run(&txn, &d.key, year, now).await? {
+            let installed = wf::first_saved_at(&txn, &d.key)
+                .await?
+                .map(|at| today_in(&b.zone, at))
+                .unwrap_or(b.today);
+            // Not before the day has come, nor for a day before the workflow existed.
+            if b.today < on
+                || on < installed
+                || !wf::claim_schedule_run(&txn, &d.key, year, now).await?
+            {
                 continue;
             }
             let target = self
@@ -279,37 +306,33 @@ impl Engine {
             .collect();
         kinds.sort_unstable();
         kinds.dedup();
-        let mut waiting: HashMap<(String, String), Vec<InstanceRecord>> = HashMap::new();
+        let mut b = self.batch_context(now).await?;
         for inst in wf::waiting_for_events(&txn, &kinds, &nips).await? {
             if let (Some(k), Some(n)) = (inst.waiting_for.clone(), inst.subject_nip.clone()) {
-                waiting.entry((k, n)).or_default().push(inst);
+                b.waiting.entry((k, n)).or_default().push(inst);
             }
         }
-        let mut b = self.batch_context(now).await?;
-        let mut resumed: HashSet<i64> = HashSet::new();
         for ev in &events {
             let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
             if ev.kind == "task.completed" {
-                self.on_task_completed(&txn, ev, &subjects, &mut b, now).await?;
+                self.on_task_completed(&txn, ev, &subjects, &mut b, now)
+                    .await?;
                 continue;
             }
             // Instances waiting for this event about this subject move on.
-            if let Some(list) = ev
-                .subject
-                .as_ref()
-                .and_then(|n| waiting.get(&(ev.kind.clone(), n.clone())))
-            {
-                for inst in list {
-                    if resumed.contains(&inst.id) {
-                        continue;
-                    }
-                    if self
-                        .on_awaited_event(&txn, inst, ev, subject, &mut b, now)
+            if let Some(nip) = &ev.subject {
+                let key = (ev.kind.clone(), nip.clone());
+                let candidates = b.waiting.remove(&key).unwrap_or_default();
+                let mut still = Vec::new();
+                for inst in candidates {
+                    if !self
+                        .on_awaited_event(&txn, &inst, ev, subject, &mut b, now)
                         .await?
                     {
-                        resumed.insert(inst.id);
+                        still.push(inst);
                     }
                 }
+                b.waiting.entry(key).or_default().extend(still);
             }
             // Definitions triggered by it start an instance, once per (definition, subject, event).
             for (version, def) in &latest {
@@ -351,9 +374,15 @@ impl Engine {
                 else {
                     continue;
                 };
-                b.history.push((id, String::new(), "started".into(), Some(format!("{} #{}", ev.kind, ev.id))));
+                b.history.push((
+                    id,
+                    String::new(),
+                    "started".into(),
+                    Some(format!("{} #{}", ev.kind, ev.id)),
+                ));
                 let mut live = Live {
                     id,
+                    version: *version,
                     step: first,
                     ctx,
                     attempts: 0,
@@ -400,14 +429,29 @@ impl Engine {
         let Some(instance) = ev.payload.get("instance_id").and_then(|v| v.as_i64()) else {
             return Ok(());
         };
-        let outcome = ev.payload.get("outcome").and_then(|v| v.as_str()).unwrap_or_default();
-        let task_id = ev.payload.get("task_id").and_then(|v| v.as_i64()).unwrap_or(0);
+        let outcome = ev
+            .payload
+            .get("outcome")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let task_id = ev
+            .payload
+            .get("task_id")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
         let Some(inst) = wf::lock_instance(txn, instance).await? else {
             return Ok(());
         };
         if inst.status != "waiting" || inst.waiting_for.as_deref() != Some("task") {
-            b.history.push((inst.id, inst.current_step.clone().unwrap_or_default(), "task_ignored".into(),
-                Some(format!("task {task_id} completed while the instance is {}", inst.status))));
+            b.history.push((
+                inst.id,
+                inst.current_step.clone().unwrap_or_default(),
+                "task_ignored".into(),
+                Some(format!(
+                    "task {task_id} completed while the instance is {}",
+                    inst.status
+                )),
+            ));
             return Ok(());
         }
         let def = self.pinned(txn, &inst.workflow, inst.version).await?;
@@ -433,6 +477,7 @@ impl Engine {
         ctx.event = ev.payload.clone();
         let mut live = Live {
             id: inst.id,
+            version: inst.version,
             step: next,
             ctx,
             attempts: 0,
@@ -466,13 +511,24 @@ impl Engine {
             Ok(false) => return Ok(false),
             Ok(true) => {}
             Err(e) => {
-                b.history.push((inst.id, step_id, "condition_failed".into(), Some(e.to_string())));
+                b.history.push((
+                    inst.id,
+                    step_id,
+                    "condition_failed".into(),
+                    Some(e.to_string()),
+                ));
                 return Ok(false);
             }
         }
-        b.history.push((inst.id, step_id, "event_arrived".into(), Some(format!("{} #{}", ev.kind, ev.id))));
+        b.history.push((
+            inst.id,
+            step_id,
+            "event_arrived".into(),
+            Some(format!("{} #{}", ev.kind, ev.id)),
+        ));
         let mut live = Live {
             id: inst.id,
+            version: inst.version,
             step: next.clone(),
             ctx,
             attempts: 0,
@@ -489,7 +545,10 @@ impl Engine {
         if due.is_empty() {
             return Ok(0);
         }
-        let nips: Vec<&str> = due.iter().filter_map(|i| i.subject_nip.as_deref()).collect();
+        let nips: Vec<&str> = due
+            .iter()
+            .filter_map(|i| i.subject_nip.as_deref())
+            .collect();
         let subjects = wf::subjects(&txn, &nips).await?;
         let mut b = self.batch_context(now).await?;
         for inst in &due {
@@ -499,7 +558,12 @@ impl Engine {
             let ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
             let next = if inst.status == "running" {
                 // A retry: the failed step runs again.
-                b.history.push((inst.id, step_id.clone(), "retrying".into(), inst.error.clone()));
+                b.history.push((
+                    inst.id,
+                    step_id.clone(),
+                    "retrying".into(),
+                    inst.error.clone(),
+                ));
                 step_id
             } else {
                 match def.step(&step_id).map(|s| &s.kind) {
@@ -513,7 +577,12 @@ impl Engine {
                         b.history.push((
                             inst.id,
                             step_id.clone(),
-                            if timed_out { "timed_out" } else { "timer_fired" }.into(),
+                            if timed_out {
+                                "timed_out"
+                            } else {
+                                "timer_fired"
+                            }
+                            .into(),
                             None,
                         ));
                         if timed_out {
@@ -527,11 +596,13 @@ impl Engine {
             };
             let mut live = Live {
                 id: inst.id,
+                version: inst.version,
                 step: next,
                 ctx,
                 attempts: inst.attempts,
             };
-            self.run(&txn, &def, &mut live, subject, &mut b, now).await?;
+            self.run(&txn, &def, &mut live, subject, &mut b, now)
+                .await?;
         }
         wf::append_history(&txn, &std::mem::take(&mut b.history), now).await?;
         txn.commit().await?;
@@ -546,7 +617,10 @@ impl Engine {
         if due.is_empty() {
             return Ok(0);
         }
-        let nips: Vec<&str> = due.iter().filter_map(|t| t.subject_nip.as_deref()).collect();
+        let nips: Vec<&str> = due
+            .iter()
+            .filter_map(|t| t.subject_nip.as_deref())
+            .collect();
         let subjects = wf::subjects(&txn, &nips).await?;
         let mut notes = Vec::new();
         let mut history = Vec::new();
@@ -605,7 +679,12 @@ impl Engine {
                     .filter(|d| *d > 0)
                     .map(|d| now + Duration::days(i64::from(d)));
                 wf::set_task_reminder(&txn, t.id, next).await?;
-                history.push((t.instance_id, task.step.clone(), "task_reminded".into(), Some(format!("task {}", t.id))));
+                history.push((
+                    t.instance_id,
+                    task.step.clone(),
+                    "task_reminded".into(),
+                    Some(format!("task {}", t.id)),
+                ));
             }
         }
         wf::insert_notifications(&txn, &notes, now).await?;
@@ -637,6 +716,25 @@ impl Engine {
                     } => ("waiting", waiting_for.as_deref(), *wake_at),
                     Stop::Completed => ("completed", None, None),
                 };
+                if let (Some(kind), Some(nip)) = (waiting_for.filter(|k| *k != "task"), subject) {
+                    b.waiting
+                        .entry((kind.to_string(), nip.nip.clone()))
+                        .or_default()
+                        .push(InstanceRecord {
+                            id: live.id,
+                            workflow: def.key.clone(),
+                            version: live.version,
+                            status: "waiting".into(),
+                            subject_nip: Some(nip.nip.clone()),
+                            current_step: Some(live.step.clone()),
+                            started_at: now,
+                            error: None,
+                            attempts: 0,
+                            context: serde_json::to_value(&live.ctx)?,
+                            waiting_for: Some(kind.to_string()),
+                            history: Vec::new(),
+                        });
+                }
                 wf::update_instance(
                     &savepoint,
                     live.id,
@@ -730,7 +828,8 @@ impl Engine {
                         due,
                         outcomes: outcomes.keys().cloned().collect(),
                         scores: *scores,
-                        escalate_at: escalate_after_days.map(|d| now + Duration::days(i64::from(d))),
+                        escalate_at: escalate_after_days
+                            .map(|d| now + Duration::days(i64::from(d))),
                         escalate_to: escalate_to.map(|p| p.as_str().to_string()),
                         remind_every_days: remind_every_days.map(|d| d as i32),
                         remind_at: remind_every_days
@@ -774,20 +873,27 @@ impl Engine {
                 StepKind::PlanItem { program, next } => {
                     let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
                     let detail = self.plan_item(txn, program, subject, b).await?;
-                    b.history.push((id, step.id.clone(), "plan_item".into(), Some(detail)));
+                    b.history
+                        .push((id, step.id.clone(), "plan_item".into(), Some(detail)));
                     live.step = next.clone();
                 }
                 StepKind::Recognition { title, next } => {
                     let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
                     let title = self.templates.line(title, &data)?;
                     wf::insert_recognition(txn, &subject.nip, &title, id, now).await?;
-                    b.history.push((id, step.id.clone(), "recognition".into(), Some(title)));
+                    b.history
+                        .push((id, step.id.clone(), "recognition".into(), Some(title)));
                     live.step = next.clone();
                 }
                 StepKind::Nominate { pool, next } => {
                     let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
                     wf::insert_nomination(txn, &subject.nip, pool.as_str(), None, id, now).await?;
-                    b.history.push((id, step.id.clone(), "nominated".into(), Some(pool.as_str().into())));
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "nominated".into(),
+                        Some(pool.as_str().into()),
+                    ));
                     live.step = next.clone();
                 }
                 StepKind::Notify { to, template, next } => {
@@ -808,7 +914,12 @@ impl Engine {
                         });
                     }
                     wf::insert_notifications(txn, &notes, now).await?;
-                    b.history.push((id, step.id.clone(), "notified".into(), Some(format!("{template} to {}", told.join(", ")))));
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "notified".into(),
+                        Some(format!("{template} to {}", told.join(", "))),
+                    ));
                     live.step = next.clone();
                 }
                 StepKind::Wait { event, days, .. } => {
@@ -833,12 +944,18 @@ impl Engine {
                     then, otherwise, ..
                 } => {
                     let holds = def.step_condition(step, &live.ctx)?;
-                    b.history.push((id, step.id.clone(), "branched".into(), Some(if holds { then } else { otherwise }.clone())));
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "branched".into(),
+                        Some(if holds { then } else { otherwise }.clone()),
+                    ));
                     live.step = if holds { then } else { otherwise }.clone();
                 }
                 StepKind::End => {
                     wf::cancel_open_tasks(txn, id).await?;
-                    b.history.push((id, step.id.clone(), "completed".into(), None));
+                    b.history
+                        .push((id, step.id.clone(), "completed".into(), None));
                     return Ok(Stop::Completed);
                 }
             }
@@ -869,7 +986,10 @@ impl Engine {
             ProgramChoice::Program(code) => vec![code.clone()],
             _ => {
                 let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
-                let mut g = gaps(&levels, &org.requirements(member.unit, member.position, None));
+                let mut g = gaps(
+                    &levels,
+                    &org.requirements(member.unit, member.position, None),
+                );
                 match choice {
                     ProgramChoice::LargestGap => {
                         g.sort_by_key(|x| std::cmp::Reverse(x.size()));
@@ -893,7 +1013,11 @@ impl Engine {
         let year = b.today.year();
         let dues = spread_due_dates(year, programs.len());
         let items: Vec<(String, NaiveDate)> = programs.into_iter().zip(dues).collect();
-        let codes = items.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ");
+        let codes = items
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         match jenjang_store::add_plan_items(
             txn,
             &Actor::system("workflow"),
@@ -905,9 +1029,8 @@ impl Engine {
         .await
         {
             Ok(added) => Ok(format!(
-                "{} of {codes} added to the {year} plan ({})",
-                added.len(),
-                b.zone
+                "{} of {codes} added to the {year} plan",
+                added.len()
             )),
             Err(StoreError::Conflict(why)) => Ok(format!("{codes} not added: {why}")),
             Err(e) => Err(e).context("adding plan items"),
@@ -933,6 +1056,19 @@ fn resolve(
                 .clone()
                 .map(|n| (Some(n), None))
                 .ok_or_else(|| anyhow!("{} ({}) has no supervisor recorded", s.name, s.nip))
+        }
+        Party::SecondSupervisor => {
+            let s = need(subject)?;
+            s.second_supervisor_nip
+                .clone()
+                .map(|n| (Some(n), None))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "the supervisor of {} ({}) has no supervisor recorded",
+                        s.name,
+                        s.nip
+                    )
+                })
         }
         Party::UnitHead => {
             let s = need(subject)?;

@@ -369,64 +369,64 @@ pub(crate) async fn write_competency_records(
     let now = Utc::now();
     let mut recorded = 0u64;
     let mut touched: Vec<&str> = Vec::new();
-        let total = valid.len() as u64;
-        let mut written = 0u64;
-        for chunk in valid.chunks(rows_per_statement(8)) {
-            let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
-                competency_record::ActiveModel {
-                    nip: Set(nip.to_string()),
-                    competency_code: Set(r.competency.to_string()),
-                    level: Set(r.level.get() as i16),
-                    source: Set(r.source.clone()),
-                    assessed_on: Set(r.assessed_on),
-                    recorded_at: Set(now),
-                    recorded_by: Set(Some(actor.0.clone())),
-                    ..Default::default()
-                }
-            }))
-            .on_conflict(
-                OnConflict::columns([
-                    competency_record::Column::Nip,
-                    competency_record::Column::CompetencyCode,
-                    competency_record::Column::AssessedOn,
-                    competency_record::Column::Source,
-                    competency_record::Column::Level,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-            recorded += n;
-            if n > 0 {
-                touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
+    let total = valid.len() as u64;
+    let mut written = 0u64;
+    for chunk in valid.chunks(rows_per_statement(8)) {
+        let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
+            competency_record::ActiveModel {
+                nip: Set(nip.to_string()),
+                competency_code: Set(r.competency.to_string()),
+                level: Set(r.level.get() as i16),
+                source: Set(r.source.clone()),
+                assessed_on: Set(r.assessed_on),
+                recorded_at: Set(now),
+                recorded_by: Set(Some(actor.0.clone())),
+                ..Default::default()
             }
-            written += chunk.len() as u64;
-            if let Some(report) = progress {
-                report(written, total);
-            }
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                competency_record::Column::Nip,
+                competency_record::Column::CompetencyCode,
+                competency_record::Column::AssessedOn,
+                competency_record::Column::Source,
+                competency_record::Column::Level,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        recorded += n;
+        if n > 0 {
+            touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
         }
-        if recorded > 0 {
-            touched.sort_unstable();
-            touched.dedup();
-            crate::employees::refresh_current_levels(txn, &touched).await?;
-            let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
-            for (nip, r) in valid {
-                by_nip.entry(nip.as_str()).or_default().push(r);
-            }
-            let audits = touched
-                .iter()
-                .map(|nip| {
-                    let records = by_nip.get(nip).cloned().unwrap_or_default();
-                    (
-                        "record".to_string(),
-                        "competency_levels".to_string(),
-                        nip.to_string(),
-                        serde_json::json!({ "records": records }),
-                    )
-                })
-                .collect();
-            audit_rows(txn, actor, audits).await?;
+        written += chunk.len() as u64;
+        if let Some(report) = progress {
+            report(written, total);
+        }
+    }
+    if recorded > 0 {
+        touched.sort_unstable();
+        touched.dedup();
+        crate::employees::refresh_current_levels(txn, &touched).await?;
+        let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
+        for (nip, r) in valid {
+            by_nip.entry(nip.as_str()).or_default().push(r);
+        }
+        let audits = touched
+            .iter()
+            .map(|nip| {
+                let records = by_nip.get(nip).cloned().unwrap_or_default();
+                (
+                    "record".to_string(),
+                    "competency_levels".to_string(),
+                    nip.to_string(),
+                    serde_json::json!({ "records": records }),
+                )
+            })
+            .collect();
+        audit_rows(txn, actor, audits).await?;
         assessment_events(txn, valid, &touched).await?;
     }
     Ok(recorded)
@@ -443,13 +443,22 @@ async fn assessment_events(
     let mut assessed: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut sources: HashMap<&str, Vec<&str>> = HashMap::new();
     for (nip, r) in records {
-        assessed.entry(nip.as_str()).or_default().push(r.competency.as_str());
-        sources.entry(nip.as_str()).or_default().push(r.source.as_str());
+        assessed
+            .entry(nip.as_str())
+            .or_default()
+            .push(r.competency.as_str());
+        sources
+            .entry(nip.as_str())
+            .or_default()
+            .push(r.source.as_str());
     }
     let mut gaps: HashMap<String, Vec<(String, i16, i16)>> = HashMap::new();
     let mut last_record: HashMap<String, i64> = HashMap::new();
     for chunk in touched.chunks(rows_per_statement(1)) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "SELECT c.nip, c.competency_code, c.level AS current, COALESCE(r.level, 0) AS required, c.record_id \
              FROM current_competency_levels c JOIN employees e ON e.nip = c.nip \
@@ -457,18 +466,29 @@ async fn assessment_events(
              WHERE c.nip IN ({list})"
         );
         let rows = txn
-            .query_all_raw(stmt(backend, &sql, chunk.iter().map(|n| (*n).into()).collect()))
+            .query_all_raw(stmt(
+                backend,
+                &sql,
+                chunk.iter().map(|n| (*n).into()).collect(),
+            ))
             .await?;
         for r in &rows {
             let nip: String = r.try_get("", "nip")?;
             let competency: String = r.try_get("", "competency_code")?;
             let current: i16 = r.try_get("", "current")?;
-            let required: i16 = r.try_get::<i16>("", "required").or_else(|_| r.try_get::<i32>("", "required").map(|v| v as i16))?;
+            let required: i16 = r
+                .try_get::<i16>("", "required")
+                .or_else(|_| r.try_get::<i32>("", "required").map(|v| v as i16))?;
             let record: i64 = r.try_get("", "record_id")?;
             let last = last_record.entry(nip.clone()).or_insert(0);
             *last = (*last).max(record);
-            if assessed.get(nip.as_str()).is_some_and(|c| c.contains(&competency.as_str())) {
-                gaps.entry(nip).or_default().push((competency, required, current));
+            if assessed
+                .get(nip.as_str())
+                .is_some_and(|c| c.contains(&competency.as_str()))
+            {
+                gaps.entry(nip)
+                    .or_default()
+                    .push((competency, required, current));
             }
         }
     }

@@ -349,7 +349,13 @@ impl Store {
                 serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
             ));
             let version = versions.get(id).copied().unwrap_or(1) + 1;
-            events.push(event(nip, e, Some(before.predikat), version, previous_of(nip, e)));
+            events.push(event(
+                nip,
+                e,
+                Some(before.predikat),
+                version,
+                previous_of(nip, e),
+            ));
         }
         audit_rows(&txn, actor, audits).await?;
         outbox(&txn, &events).await?;

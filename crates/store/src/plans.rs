@@ -710,44 +710,37 @@ pub async fn add_plan_items(
     items: &[(String, NaiveDate)],
     skip_existing: bool,
 ) -> Result<Vec<i64>> {
-        let mut problems = Vec::new();
-        let refs = items.iter().enumerate().map(|(i, (p, _))| {
-            (
-                if items.len() == 1 {
-                    "program".to_string()
-                } else {
-                    format!("[{i}].program")
-                },
-                p.as_str(),
-            )
-        });
-        crate::reference::require_existing(
-            txn,
-            &mut problems,
-            "programs",
-            "code",
-            "program",
-            refs,
+    let mut problems = Vec::new();
+    let refs = items.iter().enumerate().map(|(i, (p, _))| {
+        (
+            if items.len() == 1 {
+                "program".to_string()
+            } else {
+                format!("[{i}].program")
+            },
+            p.as_str(),
         )
+    });
+    crate::reference::require_existing(txn, &mut problems, "programs", "code", "program", refs)
         .await?;
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
-        let plan = edit(txn, nip, year).await?;
-        let existing = items_of(txn, plan.id).await?;
-        let now = Utc::now();
-        let mut added = Vec::new();
-        for (program, due) in items {
-            if existing
-                .iter()
-                .any(|i| &i.program == program && i.status != ItemStatus::Cancelled)
-            {
-                if skip_existing {
-                    continue;
-                }
-                return Err(conflict(format!("{program} is already in the plan")));
+    if !problems.is_empty() {
+        return Err(StoreError::Invalid(problems));
+    }
+    let plan = edit(txn, nip, year).await?;
+    let existing = items_of(txn, plan.id).await?;
+    let now = Utc::now();
+    let mut added = Vec::new();
+    for (program, due) in items {
+        if existing
+            .iter()
+            .any(|i| &i.program == program && i.status != ItemStatus::Cancelled)
+        {
+            if skip_existing {
+                continue;
             }
-            let row = txn
+            return Err(conflict(format!("{program} is already in the plan")));
+        }
+        let row = txn
                 .query_one_raw(stmt(
                     txn.get_database_backend(),
                     "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
@@ -756,10 +749,10 @@ pub async fn add_plan_items(
                 ))
                 .await?
                 .ok_or_else(|| StoreError::not_found("program", program.clone()))?;
-            added.push(row.try_get::<i64>("", "id")?);
-        }
-        if !added.is_empty() {
-            audit::record(txn, actor, "add_items", "plan", &format!("{nip}/{year}"), serde_json::json!({"items": items.iter().map(|(p, d)| serde_json::json!({"program": p, "due": d})).collect::<Vec<_>>(), "revision": plan.revision})).await?;
-        }
+        added.push(row.try_get::<i64>("", "id")?);
+    }
+    if !added.is_empty() {
+        audit::record(txn, actor, "add_items", "plan", &format!("{nip}/{year}"), serde_json::json!({"items": items.iter().map(|(p, d)| serde_json::json!({"program": p, "due": d})).collect::<Vec<_>>(), "revision": plan.revision})).await?;
+    }
     Ok(added)
 }

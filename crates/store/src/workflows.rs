@@ -56,6 +56,8 @@ pub struct Subject {
     pub position: Option<String>,
     pub position_kind: Option<String>,
     pub supervisor_nip: Option<String>,
+    /// The supervisor's supervisor.
+    pub second_supervisor_nip: Option<String>,
     /// The head of the subject's unit, or of its parent unit when the subject heads it.
     pub unit_head_nip: Option<String>,
 }
@@ -313,12 +315,13 @@ pub async fn subjects<C: ConnectionTrait>(
     let mut out = HashMap::with_capacity(nips.len());
     for chunk in nips.chunks(rows_per_statement(1)) {
         let sql = format!(
-            "SELECT e.nip, e.name, e.unit_code, e.position_code, p.kind AS position_kind, e.supervisor_nip, \
+            "SELECT e.nip, e.name, e.unit_code, e.position_code, p.kind AS position_kind, e.supervisor_nip, sup.supervisor_nip AS second_supervisor_nip, \
                     CASE WHEN u.head_nip IS NULL OR u.head_nip = e.nip THEN pu.head_nip ELSE u.head_nip END AS unit_head_nip \
              FROM employees e \
              JOIN units u ON u.code = e.unit_code \
              LEFT JOIN units pu ON pu.code = u.parent_code \
              LEFT JOIN positions p ON p.code = e.position_code \
+             LEFT JOIN employees sup ON sup.nip = e.supervisor_nip \
              WHERE e.nip IN ({})",
             placeholders(1, chunk.len())
         );
@@ -337,6 +340,7 @@ pub async fn subjects<C: ConnectionTrait>(
                 position: r.try_get("", "position_code")?,
                 position_kind: r.try_get("", "position_kind")?,
                 supervisor_nip: r.try_get("", "supervisor_nip")?,
+                second_supervisor_nip: r.try_get("", "second_supervisor_nip")?,
                 unit_head_nip: r.try_get("", "unit_head_nip")?,
             };
             out.insert(s.nip.clone(), s);
@@ -374,6 +378,24 @@ pub async fn definition_version<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| StoreError::not_found("workflow", format!("{key} v{version}")))?;
     definition_from(&row)
+}
+
+/// When the first version of a definition was saved (calendar triggers do not fire for days
+/// before the workflow existed).
+pub async fn first_saved_at<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT created_at FROM workflow_definitions WHERE key = $1 ORDER BY version LIMIT 1",
+            vec![key.into()],
+        ))
+        .await?;
+    row.map(|r| r.try_get("", "created_at"))
+        .transpose()
+        .map_err(Into::into)
 }
 
 /// A new instance; `None` when one with this trigger key exists already (started exactly once).
@@ -547,7 +569,9 @@ pub async fn lock_instance<C: ConnectionTrait>(
             ""
         }
     );
-    let row = conn.query_one_raw(stmt(backend, &sql, vec![id.into()])).await?;
+    let row = conn
+        .query_one_raw(stmt(backend, &sql, vec![id.into()]))
+        .await?;
     row.as_ref().map(instance_from).transpose()
 }
 
@@ -809,9 +833,9 @@ impl Store {
             ))
             .await?;
         let version: i32 = match row {
-            Some(r) => r.try_get::<i32>("", "v").or_else(|_| {
-                r.try_get::<i64>("", "v").map(|v| v as i32)
-            })?,
+            Some(r) => r
+                .try_get::<i32>("", "v")
+                .or_else(|_| r.try_get::<i64>("", "v").map(|v| v as i32))?,
             None => 0,
         } + 1;
         let now = Utc::now();
@@ -1041,16 +1065,33 @@ impl Store {
         }
         append_history(
             &txn,
-            &[(id, String::new(), "retry".into(), Some(format!("by {}", actor.0)))],
+            &[(
+                id,
+                String::new(),
+                "retry".into(),
+                Some(format!("by {}", actor.0)),
+            )],
             now,
         )
         .await?;
-        audit::record(&txn, actor, "retry", "workflow_instance", &id.to_string(), serde_json::json!({})).await?;
+        audit::record(
+            &txn,
+            actor,
+            "retry",
+            "workflow_instance",
+            &id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
-    pub async fn list_tasks(&self, filter: &TaskFilter, paging: Paging) -> Result<Page<TaskRecord>> {
+    pub async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        paging: Paging,
+    ) -> Result<Page<TaskRecord>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         if let Some(mine) = &filter.mine {
@@ -1179,8 +1220,10 @@ impl Store {
         }
         if let (false, Some(nip)) = (scores.is_empty(), &task.subject_nip) {
             let nip = jenjang_core::Nip::from_stored(nip.clone());
-            let records: Vec<(&jenjang_core::Nip, &jenjang_core::reference::CompetencyRecord)> =
-                scores.iter().map(|r| (&nip, r)).collect();
+            let records: Vec<(
+                &jenjang_core::Nip,
+                &jenjang_core::reference::CompetencyRecord,
+            )> = scores.iter().map(|r| (&nip, r)).collect();
             crate::bulk::write_competency_records(&txn, actor, &records, None).await?;
         }
         emit(
@@ -1356,7 +1399,10 @@ impl Store {
 }
 
 /// Every employee's JP for `year`: (nip, completed, planned and not yet completed).
-pub async fn jp_of_everyone<C: ConnectionTrait>(conn: &C, year: i32) -> Result<Vec<(String, u32, u32)>> {
+pub async fn jp_of_everyone<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+) -> Result<Vec<(String, u32, u32)>> {
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),
@@ -1372,7 +1418,11 @@ pub async fn jp_of_everyone<C: ConnectionTrait>(conn: &C, year: i32) -> Result<V
         .map(|r| {
             let open: i64 = r.try_get("", "open_jp")?;
             let done: i64 = r.try_get("", "done_jp")?;
-            Ok((r.try_get("", "nip")?, done.max(0) as u32, open.max(0) as u32))
+            Ok((
+                r.try_get("", "nip")?,
+                done.max(0) as u32,
+                open.max(0) as u32,
+            ))
         })
         .collect()
 }

@@ -85,7 +85,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::analysis::router())
         .merge(routes::performance::router())
         .merge(routes::plans::router())
-        .merge(routes::settings::router());
+        .merge(routes::settings::router())
+        .merge(routes::workflows::router());
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
     Router::new()

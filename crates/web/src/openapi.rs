@@ -1,6 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{analysis, audit, employees, ops, performance, plans, reference, settings};
+use crate::routes::{
+    analysis, audit, employees, ops, performance, plans, reference, settings, workflows,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -30,6 +32,9 @@ as {field, message}, with JSON paths such as levels[2].level."),
         plans::reject, plans::start_item, plans::complete_item, plans::cancel_item, plans::jp_compliance,
         plans::development_records, performance::set_unit_predikat, performance::distribution,
         settings::get_setting, settings::put_setting,
+        workflows::list_workflows, workflows::get_workflow, workflows::create_workflow,
+        workflows::list_instances, workflows::get_instance, workflows::retry_instance,
+        workflows::list_tasks, workflows::get_task, workflows::complete_task, workflows::list_notifications,
     ),
     modifiers(&BearerAuth)
 )]

@@ -8,3 +8,4 @@ pub mod performance;
 pub mod plans;
 pub mod reference;
 pub mod settings;
+pub mod workflows;

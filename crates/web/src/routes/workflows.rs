@@ -1,0 +1,391 @@
+//! Workflow definitions (hr, admin), instances (retry of incidents), human tasks and notifications.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{PageParams, Params};
+use crate::input::{Body, Fields, finish};
+use crate::{AppState, actor};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jenjang_core::Code;
+use jenjang_core::access::{Action, EmployeeScope, employee_scope};
+use jenjang_core::idp::today_in;
+use jenjang_core::reference::CompetencyRecord;
+use jenjang_engine::Engine;
+use jenjang_store::workflows::{
+    DefinitionRecord, InstanceFilter, InstanceRecord, Mine, NotificationRecord, TaskFilter,
+    TaskRecord,
+};
+use jenjang_store::{EmployeeFilter, Page, Paging};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/workflows", get(list_workflows).post(create_workflow))
+        .route("/workflows/{key}", get(get_workflow))
+        .route("/workflow-instances", get(list_instances))
+        .route("/workflow-instances/{id}", get(get_instance))
+        .route("/workflow-instances/{id}/retry", post(retry_instance))
+        .route("/tasks", get(list_tasks))
+        .route("/tasks/{id}", get(get_task))
+        .route("/tasks/{id}/complete", post(complete_task))
+        .route("/notifications", get(list_notifications))
+}
+
+fn org_wide(user: &CurrentUser) -> bool {
+    employee_scope(&user.0) == EmployeeScope::All
+}
+
+/// The latest version of every workflow definition.
+#[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows",
+    responses((status = 200, description = "the latest version of each definition: {items:[{key, version, title, definition, created_at, created_by}]}"), (status = 403)),
+    security(("bearer" = [])))]
+pub async fn list_workflows(
+    State(s): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Page<DefinitionRecord>>> {
+    user.require(Action::ReadWorkflows)?;
+    let items = s.store.latest_workflow_definitions().await?;
+    let n = items.len() as u64;
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n.max(1),
+        offset: 0,
+    }))
+}
+
+/// Every version of a definition, newest first.
+#[utoipa::path(get, path = "/api/v1/workflows/{key}", tag = "workflows", params(("key" = String, Path)),
+    responses((status = 200, description = "{items:[versions, newest first]}"), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn get_workflow(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Page<DefinitionRecord>>> {
+    user.require(Action::ReadWorkflows)?;
+    let items = s.store.workflow_definition_versions(&key).await?;
+    let n = items.len() as u64;
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n.max(1),
+        offset: 0,
+    }))
+}
+
+/// Saves a new version of a definition (version 1 for a new key). Invalid definitions answer 422
+/// naming where (`steps[2].next`, `trigger.condition`, ...). Running instances keep the version
+/// they started with.
+#[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows", request_body = serde_json::Value,
+    responses((status = 201, description = "the stored version"), (status = 403), (status = 422, description = "every problem with its location")),
+    security(("bearer" = [])))]
+pub async fn create_workflow(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<DefinitionRecord>)> {
+    user.require(Action::ManageWorkflows)?;
+    let def = Engine::check_definition(&body).map_err(ApiError::Validation)?;
+    let saved = s
+        .store
+        .save_workflow_definition(&actor(&user), &def.key, &def.title, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InstanceQuery {
+    pub nip: Option<String>,
+    pub workflow: Option<String>,
+    /// running | waiting | completed | cancelled | incident
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+const INSTANCE_STATUSES: &[&str] = &["running", "waiting", "completed", "cancelled", "incident"];
+const TASK_STATUSES: &[&str] = &["open", "completed", "cancelled"];
+
+fn check_status(status: &Option<String>, allowed: &[&str]) -> ApiResult<()> {
+    match status {
+        Some(s) if !allowed.contains(&s.as_str()) => Err(ApiError::invalid(
+            "status",
+            format!("'{s}' is not one of: {}", allowed.join(", ")),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The NIPs a caller who is not hr/admin may see things about (self, reports, led subtrees).
+async fn visible_subjects(s: &AppState, user: &CurrentUser) -> ApiResult<Vec<String>> {
+    let page = s
+        .store
+        .list_employees(
+            &EmployeeFilter::default(),
+            &employee_scope(&user.0),
+            Paging {
+                limit: 1_000_000,
+                offset: 0,
+            },
+        )
+        .await?;
+    Ok(page.items.into_iter().map(|e| e.nip.to_string()).collect())
+}
+
+/// Workflow instances with their history, newest first. hr and admin see all; others those
+/// about the employees they may read.
+#[utoipa::path(get, path = "/api/v1/workflow-instances", tag = "workflows", params(InstanceQuery),
+    responses((status = 200, description = "{items:[{id, workflow, version, status, subject_nip, current_step, started_at, error?, attempts, history:[{at, step, event, detail}]}]}"), (status = 403), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn list_instances(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<InstanceQuery>,
+) -> ApiResult<Json<Page<InstanceRecord>>> {
+    check_status(&q.status, INSTANCE_STATUSES)?;
+    let mut filter = InstanceFilter {
+        nip: q.nip.clone(),
+        workflow: q.workflow,
+        status: q.status,
+        subjects: None,
+    };
+    if !org_wide(&user) {
+        match &q.nip {
+            Some(nip) => {
+                let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
+                user.require(Action::ReadEmployee(r))?;
+            }
+            None => filter.subjects = Some(visible_subjects(&s, &user).await?),
+        }
+    }
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging();
+    Ok(Json(s.store.list_instances(&filter, paging).await?))
+}
+
+async fn readable_instance(s: &AppState, user: &CurrentUser, id: i64) -> ApiResult<InstanceRecord> {
+    let inst = s.store.get_instance(id).await?;
+    if !org_wide(user) {
+        let Some(nip) = &inst.subject_nip else {
+            return Err(ApiError::Forbidden);
+        };
+        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
+        user.require(Action::ReadEmployee(r))?;
+    }
+    Ok(inst)
+}
+
+#[utoipa::path(get, path = "/api/v1/workflow-instances/{id}", tag = "workflows", params(("id" = i64, Path)),
+    responses((status = 200, description = "the instance with its history"), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn get_instance(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<InstanceRecord>> {
+    Ok(Json(readable_instance(&s, &user, id).await?))
+}
+
+/// Resumes an instance stopped at an incident: the failed step runs again (hr, admin).
+#[utoipa::path(post, path = "/api/v1/workflow-instances/{id}/retry", tag = "workflows", params(("id" = i64, Path)),
+    responses((status = 202, description = "queued: the engine runs the step again at once"), (status = 403), (status = 404), (status = 409, description = "not at an incident")),
+    security(("bearer" = [])))]
+pub async fn retry_instance(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<InstanceRecord>)> {
+    user.require(Action::ManageWorkflows)?;
+    s.store.retry_instance(&actor(&user), id).await?;
+    Ok((StatusCode::ACCEPTED, Json(s.store.get_instance(id).await?)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TaskQuery {
+    /// Only tasks assigned to me (to my NIP, or to my role's queue such as hr).
+    pub mine: Option<bool>,
+    /// open | completed | cancelled
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    /// Tasks about this employee.
+    pub nip: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+fn mine(user: &CurrentUser) -> Mine {
+    Mine {
+        nip: user.0.nip.as_ref().map(|n| n.to_string()),
+        role: user.0.role.as_str().to_string(),
+    }
+}
+
+/// Human tasks, by due date. `mine=true`: those assigned to the caller. hr and admin see every
+/// task; others the tasks assigned to them and those about employees they may read.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "workflows", params(TaskQuery),
+    responses((status = 200, description = "{items:[{id, kind, title, subject_nip, assignee, due, status, instance_id, outcomes, scores, ...}]}"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn list_tasks(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<TaskQuery>,
+) -> ApiResult<Json<Page<TaskRecord>>> {
+    check_status(&q.status, TASK_STATUSES)?;
+    let mut filter = TaskFilter {
+        mine: q.mine.unwrap_or(false).then(|| mine(&user)),
+        status: q.status,
+        kind: q.kind,
+        nip: q.nip,
+        visible_to: None,
+    };
+    if !org_wide(&user) && filter.mine.is_none() {
+        filter.visible_to = Some((
+            user.0.nip.as_ref().map(|n| n.to_string()),
+            visible_subjects(&s, &user).await?,
+        ));
+    }
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging();
+    Ok(Json(s.store.list_tasks(&filter, paging).await?))
+}
+
+fn is_assignee(user: &CurrentUser, task: &TaskRecord) -> bool {
+    user.0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == task.assignee)
+        || user.0.role.as_str() == task.assignee
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "workflows", params(("id" = i64, Path)),
+    responses((status = 200, description = "the task"), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn get_task(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TaskRecord>> {
+    let task = s.store.get_task(id).await?;
+    if !org_wide(&user) && !is_assignee(&user, &task) {
+        let Some(nip) = &task.subject_nip else {
+            return Err(ApiError::Forbidden);
+        };
+        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
+        user.require(Action::ReadEmployee(r))?;
+    }
+    Ok(Json(task))
+}
+
+/// Completes a task (its assignee, or hr/admin) with one of the outcomes it allows. Coaching
+/// tasks take `competency_scores` 1..5 (Format B.1.9 style), recorded as dated competency levels
+/// (source `coaching`). The instance moves on to the step the outcome names.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "workflows", params(("id" = i64, Path)),
+    request_body = serde_json::Value,
+    responses((status = 200, description = "the completed task"), (status = 403), (status = 404),
+              (status = 409, description = "the task is no longer open"), (status = 422, description = "an outcome the task does not allow, or bad scores")),
+    security(("bearer" = [])))]
+pub async fn complete_task(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Body(body): Body,
+) -> ApiResult<Json<TaskRecord>> {
+    let task = s.store.get_task(id).await?;
+    user.require(Action::CompleteTask {
+        is_assignee: is_assignee(&user, &task),
+    })?;
+    if task.status != "open" {
+        return Err(ApiError::Conflict(format!("task {id} is {}", task.status)));
+    }
+    let zone = s
+        .store
+        .setting("time_zone")
+        .await?
+        .unwrap_or_else(|| "Asia/Jakarta".into());
+    let today = today_in(&zone, chrono::Utc::now());
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let outcome = f.text("outcome");
+    if let Some(o) = &outcome
+        && !task.outcomes.contains(o)
+    {
+        f.error(
+            "outcome",
+            format!(
+                "'{o}' is not an outcome of this task; expected one of: {}",
+                task.outcomes.join(", ")
+            ),
+        );
+    }
+    let notes = f.opt_text("notes");
+    let scores = f.list("competency_scores", |item| {
+        let competency = item.parse("competency", Code::parse);
+        let level = item.level("level");
+        Some(CompetencyRecord {
+            competency: competency?,
+            level: level?,
+            source: "coaching".into(),
+            assessed_on: today,
+        })
+    });
+    if let Some(sc) = &scores
+        && !sc.is_empty()
+        && !task.scores
+    {
+        f.error(
+            "competency_scores",
+            "this task does not take competency scores (only coaching tasks do)",
+        );
+    }
+    let (outcome, scores) = finish(outcome.zip(scores), errors)?;
+    let done = s
+        .store
+        .complete_task(&actor(&user), &task, &outcome, notes.as_deref(), &scores)
+        .await?;
+    Ok(Json(done))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NotificationQuery {
+    /// Only notices for me (my NIP, or my role's queue such as hr). Callers other than hr and
+    /// admin always get their own.
+    pub mine: Option<bool>,
+    /// Notices about this employee (hr, admin).
+    pub nip: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "workflows", params(NotificationQuery),
+    responses((status = 200, description = "{items:[{id, recipient, subject_nip, instance_id, template, title, body, created_at}]}")),
+    security(("bearer" = [])))]
+pub async fn list_notifications(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<NotificationQuery>,
+) -> ApiResult<Json<Page<NotificationRecord>>> {
+    let only_mine = q.mine.unwrap_or(false) || !org_wide(&user);
+    let me = mine(&user);
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging();
+    Ok(Json(
+        s.store
+            .list_notifications(only_mine.then_some(&me), q.nip.as_deref(), paging)
+            .await?,
+    ))
+}

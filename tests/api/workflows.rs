@@ -1,0 +1,757 @@
+//! The workflow engine end to end: evaluations and assessments in, instances, tasks, plan items,
+//! recognitions and notifications out; escalation and the yearly timer on the test clock;
+//! incidents and retry; exactly once under replays and two engines; definitions validated.
+
+use crate::helpers::*;
+use chrono::{Datelike, Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// A staff member with a supervisor whose own supervisor exists.
+fn people(demo: &Demo) -> (String, String, String) {
+    let kasi = demo.head_of("DPMPTSP-YAN-1");
+    let staff = demo
+        .reports_of(&kasi)
+        .into_iter()
+        .find(|n| demo.reports_of(n).is_empty())
+        .unwrap();
+    let above = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.nip.as_str() == kasi)
+        .unwrap()
+        .supervisor_nip
+        .as_ref()
+        .unwrap()
+        .to_string();
+    (staff, kasi, above)
+}
+
+async fn import_evaluations(
+    app: &TestApp,
+    token: &str,
+    rows: &[(&str, &str, &str, &str)],
+) -> Value {
+    let mut csv = String::from("nip,periode,hasil_kerja,perilaku_kerja\n");
+    for (nip, period, hk, pk) in rows {
+        csv.push_str(&format!("{nip},{period},{hk},{pk}\n"));
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/evaluations"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(r).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+async fn instances(app: &TestApp, hr: &str, query: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get(hr, &format!("/api/v1/workflow-instances?{query}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+async fn tasks(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let (status, body) = app.get(token, &format!("/api/v1/tasks?{query}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, body) = app.get(token, "/api/v1/notifications?mine=true").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+const LOW: (&str, &str) = ("di_bawah_ekspektasi", "sesuai_ekspektasi"); // butuh_perbaikan
+const GOOD: (&str, &str) = ("sesuai_ekspektasi", "sesuai_ekspektasi"); // baik
+const BEST: (&str, &str) = ("di_atas_ekspektasi", "di_atas_ekspektasi"); // sangat_baik
+
+fn events(history: &Value) -> Vec<String> {
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn pembinaan_kinerja_coaching_scores_plan_item_and_counselling() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+
+    let list = instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pembinaan-kinerja"),
+    )
+    .await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        (list[0]["status"].as_str(), list[0]["current_step"].as_str()),
+        (Some("waiting"), Some("bimbingan"))
+    );
+    assert_eq!(list[0]["version"], 1);
+
+    // The supervisor has the coaching task and was told about it.
+    let sup = app.token(&kasi).await;
+    let mine = tasks(&app, &sup, "mine=true&status=open").await;
+    let task = mine
+        .iter()
+        .find(|t| t["subject_nip"] == staff.as_str() && t["kind"] == "coaching")
+        .expect("a coaching task for the supervisor")
+        .clone();
+    assert_eq!(task["assignee"], kasi.as_str());
+    assert_eq!(task["instance_id"], list[0]["id"]);
+    assert!(
+        notifications(&app, &sup)
+            .await
+            .iter()
+            .any(|n| n["template"] == "tugas-baru" && n["subject_nip"] == staff.as_str())
+    );
+    let id = task["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tasks/{id}/complete");
+
+    // Only the assignee (or hr) completes it; the outcome and the scores are checked.
+    let me = app.token(&staff).await;
+    let (status, _) = app.post(&me, &path, &json!({"outcome": "selesai"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .post(
+            &sup,
+            &path,
+            &json!({"outcome": "lulus", "competency_scores": [{"competency": "NOPE", "level": 9}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = error_fields(&body);
+    assert!(
+        fields.contains(&"outcome".to_string())
+            && fields.contains(&"competency_scores[0].level".to_string()),
+        "{fields:?}"
+    );
+
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
+        .await;
+    let competency = profile["current"][0]["competency"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, done) = app
+        .post(&sup, &path, &json!({"outcome": "selesai", "notes": "Sesi bimbingan 1 jam", "competency_scores": [{"competency": competency, "level": 1}]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    // A retried completion changes nothing.
+    let (status, _) = app.post(&sup, &path, &json!({"outcome": "selesai"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The score is a dated competency record from coaching.
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
+        .await;
+    let current = profile["current"].as_array().unwrap();
+    let c = current
+        .iter()
+        .find(|r| r["competency"] == competency.as_str())
+        .unwrap();
+    assert_eq!(
+        (c["level"].as_u64(), c["source"].as_str()),
+        (Some(1), Some("coaching")),
+        "{c}"
+    );
+
+    app.run_engine().await;
+    let inst = &instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pembinaan-kinerja"),
+    )
+    .await[0];
+    assert_eq!(inst["current_step"], "tunggu", "{inst}");
+    let h = events(&inst["history"]);
+    assert!(
+        h.contains(&"task_completed".to_string()) && h.contains(&"plan_item".to_string()),
+        "{h:?}"
+    );
+    // The largest gap's program is in the employee's draft plan.
+    let year = Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .year();
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{staff}/development-plan?year={year}"),
+        )
+        .await;
+    assert!(!plan["items"].as_array().unwrap().is_empty(), "{plan}");
+
+    // The next evaluation still below baik: counselling by HR.
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q4", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    let counselling: Vec<Value> = tasks(&app, &hr, "mine=true&status=open&kind=counselling")
+        .await
+        .into_iter()
+        .filter(|t| t["subject_nip"] == staff.as_str())
+        .collect();
+    assert_eq!(counselling.len(), 1, "{counselling:?}");
+    // The second low period does not start a second coaching.
+    assert_eq!(
+        instances(
+            &app,
+            &hr,
+            &format!("nip={staff}&workflow=pembinaan-kinerja")
+        )
+        .await
+        .len(),
+        1
+    );
+    let (status, _) = app
+        .post(
+            &hr,
+            &format!("/api/v1/tasks/{}/complete", counselling[0]["id"]),
+            &json!({"outcome": "selesai"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.run_engine().await;
+    let inst = &instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pembinaan-kinerja"),
+    )
+    .await[0];
+    assert_eq!(inst["status"], "completed", "{inst}");
+
+    // Replaying both imports starts nothing new.
+    import_evaluations(
+        &app,
+        &hr,
+        &[
+            (&staff, "2026-Q3", LOW.0, LOW.1),
+            (&staff, "2026-Q4", LOW.0, LOW.1),
+        ],
+    )
+    .await;
+    app.run_engine().await;
+    assert_eq!(instances(&app, &hr, &format!("nip={staff}")).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_good_next_evaluation_ends_coaching_without_counselling() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    let sup = app.token(&kasi).await;
+    let task = tasks(&app, &sup, "mine=true&kind=coaching").await[0].clone();
+    app.post(
+        &sup,
+        &format!("/api/v1/tasks/{}/complete", task["id"]),
+        &json!({"outcome": "selesai"}),
+    )
+    .await;
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q4", GOOD.0, GOOD.1)]).await;
+    app.run_engine().await;
+    let inst = &instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pembinaan-kinerja"),
+    )
+    .await[0];
+    assert_eq!(inst["status"], "completed", "{inst}");
+    assert!(
+        tasks(&app, &hr, "kind=counselling")
+            .await
+            .iter()
+            .all(|t| t["subject_nip"] != staff.as_str())
+    );
+}
+
+#[tokio::test]
+async fn an_unfinished_coaching_task_reminds_then_escalates_on_the_clock() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, above) = people(&demo);
+    let hr = app.token("hr").await;
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    let sup = app.token(&kasi).await;
+    app.clock.advance(Duration::days(8));
+    app.run_engine().await;
+    assert!(
+        notifications(&app, &sup)
+            .await
+            .iter()
+            .any(|n| n["template"] == "pengingat-tugas")
+    );
+    app.clock.advance(Duration::days(23));
+    app.run_engine().await;
+    let boss = app.token(&above).await;
+    let escalated = tasks(&app, &boss, "mine=true&status=open").await;
+    let t = escalated
+        .iter()
+        .find(|t| t["subject_nip"] == staff.as_str())
+        .expect("the task moved to the supervisor's supervisor");
+    assert_eq!(t["escalated"], true);
+    assert!(
+        notifications(&app, &boss)
+            .await
+            .iter()
+            .any(|n| n["template"] == "eskalasi-tugas")
+    );
+    assert!(
+        tasks(&app, &sup, "mine=true&status=open")
+            .await
+            .iter()
+            .all(|t| t["subject_nip"] != staff.as_str())
+    );
+    // Escalation happens once.
+    app.clock.advance(Duration::days(40));
+    app.run_engine().await;
+    let inst = &instances(&app, &hr, &format!("nip={staff}")).await[0];
+    assert_eq!(
+        events(&inst["history"])
+            .iter()
+            .filter(|e| *e == "task_escalated")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn two_sangat_baik_periods_bring_recognition_and_a_nomination() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    import_evaluations(
+        &app,
+        &hr,
+        &[
+            (&staff, "2026-Q2", BEST.0, BEST.1),
+            (&staff, "2026-Q3", BEST.0, BEST.1),
+        ],
+    )
+    .await;
+    app.run_engine().await;
+    let list = instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=apresiasi-dan-promosi"),
+    )
+    .await;
+    assert_eq!(
+        list.len(),
+        1,
+        "only the second period makes two in a row: {list:?}"
+    );
+    let me = app.token(&staff).await;
+    let sup = app.token(&kasi).await;
+    assert!(
+        notifications(&app, &me)
+            .await
+            .iter()
+            .any(|n| n["template"] == "penghargaan")
+    );
+    assert!(
+        notifications(&app, &sup)
+            .await
+            .iter()
+            .any(|n| n["template"] == "penghargaan")
+    );
+    let nomination = tasks(&app, &hr, "mine=true&status=open&kind=nomination")
+        .await
+        .into_iter()
+        .find(|t| t["subject_nip"] == staff.as_str())
+        .unwrap();
+    assert_eq!(nomination["assignee"], "hr");
+    // Staff cannot see or complete HR's task; hr approves.
+    let (status, _) = app
+        .post(
+            &me,
+            &format!("/api/v1/tasks/{}/complete", nomination["id"]),
+            &json!({"outcome": "disetujui"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            &hr,
+            &format!("/api/v1/tasks/{}/complete", nomination["id"]),
+            &json!({"outcome": "disetujui"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.run_engine().await;
+    let inst = &instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=apresiasi-dan-promosi"),
+    )
+    .await[0];
+    assert_eq!(inst["status"], "completed");
+    let h = events(&inst["history"]);
+    for e in [
+        "recognition",
+        "notified",
+        "task_created",
+        "task_completed",
+        "nominated",
+        "completed",
+    ] {
+        assert!(h.contains(&e.to_string()), "{e} missing from {h:?}");
+    }
+    // Nothing starts for the other workflows on good evaluations.
+    assert!(
+        instances(
+            &app,
+            &hr,
+            &format!("nip={staff}&workflow=pembinaan-kinerja")
+        )
+        .await
+        .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_assessment_with_a_gap_of_two_levels_proposes_programs() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    // Somebody with a supervisor whose position requires a level of 3 or more.
+    let (employee, req) = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.supervisor_nip.is_some())
+        .find_map(|e| {
+            let p = demo
+                .data
+                .positions
+                .iter()
+                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let r = p.requirements.iter().find(|r| r.level.get() >= 3)?;
+            Some((e, r))
+        })
+        .expect("a demo position requires level 3 somewhere");
+    let staff = employee.nip.to_string();
+    let kasi = employee.supervisor_nip.as_ref().unwrap().to_string();
+    let path = format!("/api/v1/employees/{staff}/competencies");
+    let (status, _) = app
+        .put(&hr, &path, &json!([{"competency": req.competency.as_str(), "level": req.level.get() - 2, "source": "assessment", "assessed_on": "2026-11-01"}]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.run_engine().await;
+    let list = instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pengembangan-dari-gap"),
+    )
+    .await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["status"], "completed", "{}", list[0]);
+    let sup = app.token(&kasi).await;
+    let note = notifications(&app, &sup)
+        .await
+        .into_iter()
+        .find(|n| n["template"] == "rekomendasi-pengembangan")
+        .unwrap();
+    assert!(
+        note["body"]
+            .as_str()
+            .unwrap()
+            .contains(req.competency.as_str()),
+        "{note}"
+    );
+    let year = Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .year();
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{staff}/development-plan?year={year}"),
+        )
+        .await;
+    assert_eq!(plan["status"], "draft");
+    assert!(!plan["items"].as_array().unwrap().is_empty(), "{plan}");
+    // The same records again: nothing new.
+    app.put(&hr, &path, &json!([{"competency": req.competency.as_str(), "level": req.level.get() - 2, "source": "assessment", "assessed_on": "2026-11-01"}])).await;
+    app.run_engine().await;
+    assert_eq!(
+        instances(
+            &app,
+            &hr,
+            &format!("nip={staff}&workflow=pengembangan-dari-gap")
+        )
+        .await
+        .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn on_1_october_employees_below_20_jp_get_a_reminder_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    // Installed today: the trigger does not fire for a 1 October already past.
+    app.run_engine().await;
+    assert!(
+        instances(&app, &hr, "workflow=pemenuhan-20-jp")
+            .await
+            .is_empty()
+    );
+    let next_year = Utc::now().year() + 1;
+    app.clock
+        .set(Utc.with_ymd_and_hms(next_year, 9, 30, 12, 0, 0).unwrap());
+    app.run_engine().await;
+    assert!(
+        instances(&app, &hr, "workflow=pemenuhan-20-jp")
+            .await
+            .is_empty()
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(next_year, 10, 1, 1, 0, 0).unwrap());
+    app.run_engine().await;
+    let (_, page) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=pemenuhan-20-jp&limit=1",
+        )
+        .await;
+    assert_eq!(
+        page["total"].as_u64().unwrap() as usize,
+        demo.data.employees.len(),
+        "no demo employee has 20 JP planned for {next_year}"
+    );
+    let me = app.token(&staff).await;
+    assert!(
+        notifications(&app, &me)
+            .await
+            .iter()
+            .any(|n| n["template"] == "pengingat-20-jp")
+    );
+    let sup = app.token(&kasi).await;
+    assert!(
+        tasks(&app, &sup, "mine=true&kind=reminder")
+            .await
+            .iter()
+            .any(|t| t["subject_nip"] == staff.as_str())
+    );
+    // Later rounds the same year fire nothing more.
+    app.clock.advance(Duration::days(2));
+    app.run_engine().await;
+    let (_, again) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=pemenuhan-20-jp&limit=1",
+        )
+        .await;
+    assert_eq!(again["total"], page["total"]);
+}
+
+#[tokio::test]
+async fn a_failing_step_retries_then_stops_at_an_incident_and_resumes_on_retry() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    // Somebody without a supervisor: the coaching task has no assignee.
+    let top = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.supervisor_nip.is_none())
+        .unwrap()
+        .clone();
+    let nip = top.nip.to_string();
+    import_evaluations(&app, &hr, &[(&nip, "2026-Q3", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    let inst = &instances(&app, &hr, &format!("nip={nip}")).await[0];
+    assert_eq!(
+        (inst["status"].as_str(), inst["attempts"].as_i64()),
+        (Some("running"), Some(1)),
+        "{inst}"
+    );
+    for minutes in [2, 6] {
+        app.clock.advance(Duration::minutes(minutes));
+        app.run_engine().await;
+    }
+    let inst = &instances(&app, &hr, "status=incident").await[0];
+    assert_eq!(inst["subject_nip"], nip.as_str());
+    assert!(
+        inst["error"].as_str().unwrap().contains("no supervisor"),
+        "{inst}"
+    );
+    // Only hr/admin may retry; retrying before the cause is fixed fails again, visibly.
+    let staff = app.token(&demo.staff_in("DPMPTSP-YAN-1")).await;
+    let retry = format!("/api/v1/workflow-instances/{}/retry", inst["id"]);
+    let (status, _) = app.post(&staff, &retry, &json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Record a supervisor for them (a newly appointed one, outside the existing chain), then retry.
+    let new_nip = "198202142015031001";
+    let (status, created) = app
+        .post(
+            &hr,
+            "/api/v1/employees",
+            &json!({"nip": new_nip, "name": "Pejabat Pembina Baru", "unit": top.unit.as_str()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let mut body = serde_json::to_value(&top).unwrap();
+    body["supervisor_nip"] = json!(new_nip);
+    let (status, saved) = app
+        .put(&hr, &format!("/api/v1/employees/{nip}"), &body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, _) = app.post(&hr, &retry, &json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app.post(&hr, &retry, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not at an incident any more");
+    app.run_engine().await;
+    let inst = &instances(&app, &hr, &format!("nip={nip}")).await[0];
+    assert_eq!(
+        (inst["status"].as_str(), inst["current_step"].as_str()),
+        (Some("waiting"), Some("bimbingan")),
+        "{inst}"
+    );
+    let (_, open) = app
+        .get(&hr, &format!("/api/v1/tasks?nip={nip}&kind=coaching"))
+        .await;
+    assert_eq!(open["items"][0]["assignee"], new_nip);
+    assert_eq!(open["total"], 1);
+}
+
+#[tokio::test]
+async fn definitions_are_validated_versioned_and_instances_keep_their_version() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    let (status, list) = app.get(&hr, "/api/v1/workflows").await;
+    assert_eq!(status, StatusCode::OK);
+    let keys: HashSet<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key"].as_str().unwrap())
+        .collect();
+    for k in [
+        "pembinaan-kinerja",
+        "apresiasi-dan-promosi",
+        "pengembangan-dari-gap",
+        "pemenuhan-20-jp",
+    ] {
+        assert!(keys.contains(k), "{k} installed");
+    }
+    let staff_token = app.token(&staff).await;
+    let (status, _) = app.get(&staff_token, "/api/v1/workflows").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An instance on version 1.
+    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+
+    let (_, versions) = app.get(&hr, "/api/v1/workflows/pembinaan-kinerja").await;
+    let mut def = versions["items"][0]["definition"].clone();
+    let mut bad = def.clone();
+    bad["steps"][0]["outcomes"]["selesai"] = json!("tidak-ada");
+    bad["steps"][1]["kind"] = json!("teleport");
+    bad["trigger"]["condition"] = json!("event.predikat ==");
+    let (status, body) = app.post(&hr, "/api/v1/workflows", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = error_fields(&body);
+    for f in [
+        "steps[0].outcomes.selesai",
+        "steps[1].kind",
+        "trigger.condition",
+    ] {
+        assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+    }
+    // Version 2 skips the plan item.
+    def["steps"][0]["outcomes"]["selesai"] = json!("tunggu");
+    def["steps"].as_array_mut().unwrap().remove(1);
+    let (status, saved) = app.post(&hr, "/api/v1/workflows", &def).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["version"], 2);
+    let (_, versions) = app.get(&hr, "/api/v1/workflows/pembinaan-kinerja").await;
+    assert_eq!(versions["items"].as_array().unwrap().len(), 2);
+
+    // The running instance stays on version 1: completing its task still adds the plan item.
+    let sup = app.token(&kasi).await;
+    let task = tasks(&app, &sup, "mine=true&kind=coaching").await[0].clone();
+    app.post(
+        &sup,
+        &format!("/api/v1/tasks/{}/complete", task["id"]),
+        &json!({"outcome": "selesai"}),
+    )
+    .await;
+    app.run_engine().await;
+    let inst = &instances(&app, &hr, &format!("nip={staff}")).await[0];
+    assert_eq!(inst["version"], 1);
+    assert!(events(&inst["history"]).contains(&"plan_item".to_string()));
+}
+
+#[tokio::test]
+async fn two_engines_on_one_database_start_each_instance_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let low: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.supervisor_nip.is_some())
+        .map(|e| e.nip.to_string())
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str)> = low
+        .iter()
+        .map(|n| (n.as_str(), "2026-Q3", LOW.0, LOW.1))
+        .collect();
+    import_evaluations(&app, &hr, &rows).await;
+    // A second engine with its own connection pool, as a second `serve` process would have.
+    let other_store = jenjang::open_store(&app.database_url).await.unwrap();
+    let second = jenjang_engine::Engine::new(other_store, std::sync::Arc::new(app.clock.clone()))
+        .with_batch(50);
+    let first = app.engine.clone();
+    let (a, b) = tokio::join!(first.drain(), second.drain());
+    a.unwrap();
+    b.unwrap();
+    let (_, page) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=pembinaan-kinerja&limit=1000",
+        )
+        .await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), low.len());
+    let subjects: HashSet<&str> = items
+        .iter()
+        .map(|i| i["subject_nip"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects.len(), low.len(), "one instance per employee");
+    let (_, open) = app.get(&hr, "/api/v1/tasks?kind=coaching&limit=1000").await;
+    assert_eq!(
+        open["total"].as_u64().unwrap() as usize,
+        low.len(),
+        "one coaching task per instance"
+    );
+}
