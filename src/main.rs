@@ -58,6 +58,9 @@ enum Command {
         /// The largest import file accepted, in bytes.
         #[arg(long, env = "JENJANG_IMPORT_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_IMPORT_LIMIT)]
         import_limit_bytes: usize,
+        /// Events the workflow engine claims per transaction.
+        #[arg(long, env = "JENJANG_ENGINE_BATCH", default_value_t = 500)]
+        engine_batch: u64,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -163,7 +166,13 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn serve(addr: String, db: Db, no_demo: bool, settings: ServerSettings) -> Result<()> {
+async fn serve(
+    addr: String,
+    db: Db,
+    no_demo: bool,
+    settings: ServerSettings,
+    engine_batch: u64,
+) -> Result<()> {
     let store = open_store(&db.database_url).await?;
     let state = app_state(store.clone(), &db.database_url, &settings)?;
     let mut demo = false;
@@ -191,10 +200,13 @@ async fn serve(addr: String, db: Db, no_demo: bool, settings: ServerSettings) ->
             "Demo logins (password '{DEMO_PASSWORD}'): admin, hr, or any employee's NIP; see README.md"
         );
     }
-    let engine = std::sync::Arc::new(jenjang_engine::Engine::new(
-        store.clone(),
-        std::sync::Arc::new(jenjang_engine::SystemClock),
-    ));
+    let engine = std::sync::Arc::new(
+        jenjang_engine::Engine::new(
+            store.clone(),
+            std::sync::Arc::new(jenjang_engine::SystemClock),
+        )
+        .with_batch(engine_batch),
+    );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(engine.work(stopped));
     jenjang_web::serve(listener, state, shutdown_signal()).await?;
@@ -215,6 +227,7 @@ async fn run(cli: Cli) -> Result<()> {
             login_attempts_per_minute,
             body_limit_bytes,
             import_limit_bytes,
+            engine_batch,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
@@ -223,7 +236,7 @@ async fn run(cli: Cli) -> Result<()> {
                 body_limit: body_limit_bytes,
                 import_limit: import_limit_bytes,
             };
-            serve(addr, db, no_demo, settings).await
+            serve(addr, db, no_demo, settings, engine_batch).await
         }
         Command::Migrate { db } => {
             open_store(&db.database_url).await?;

@@ -755,3 +755,155 @@ async fn two_engines_on_one_database_start_each_instance_once() {
         "one coaching task per instance"
     );
 }
+
+/// Starts `jenjang serve` on a database and returns it with its base URL.
+fn start_serve(database_url: &str, batch: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jenjang"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--database-url",
+            database_url,
+        ])
+        .env("JENJANG_JWT_SECRET", SECRET)
+        .env("JENJANG_ENGINE_BATCH", batch)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("serve printed its address");
+        if let Some(rest) = line.strip_prefix("Jenjang is running at ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    (child, base)
+}
+
+async fn count(store: &jenjang_store::Store, sql: &str) -> i64 {
+    store.count_raw(sql).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_serve_process_killed_mid_way_loses_and_duplicates_nothing() {
+    let (database_url, _dir) = fresh_database().await;
+    let store = jenjang::open_store(&database_url).await.unwrap();
+    jenjang_engine::defaults::install_defaults(&store)
+        .await
+        .unwrap();
+    let demo = Demo::new();
+    // Every employee's evaluation below baik: one pembinaan-kinerja instance each.
+    let rows: Vec<(jenjang_core::Nip, jenjang_core::predikat::Evaluation)> = demo
+        .data
+        .employees
+        .iter()
+        .map(|e| {
+            let ev = jenjang_core::predikat::Evaluation {
+                period: jenjang_core::period::Period::parse("2026-Q3").unwrap(),
+                hasil_kerja: LOW.0.parse().unwrap(),
+                perilaku_kerja: LOW.1.parse().unwrap(),
+                notes: None,
+                evaluator_nip: None,
+            };
+            (e.nip.clone(), ev)
+        })
+        .collect();
+    let total = rows.len() as i64;
+    store
+        .bulk_save_evaluations(&jenjang_store::Actor::system("test"), &rows, false, None)
+        .await
+        .unwrap();
+
+    // Small batches, so the process dies with part of the work committed.
+    let (mut child, _) = start_serve(&database_url, "5");
+    let mut at_kill = 0;
+    for _ in 0..6000 {
+        at_kill = count(&store, "SELECT COUNT(*) AS n FROM workflow_instances").await;
+        if at_kill > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    assert!(
+        at_kill > 0 && at_kill < total,
+        "killed mid-way: {at_kill} of {total} instances started"
+    );
+
+    // Restarted, it finishes the work: every instance once, every task once.
+    let (mut child, _) = start_serve(&database_url, "5");
+    let mut done = false;
+    for _ in 0..600 {
+        let pending = count(
+            &store,
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL",
+        )
+        .await;
+        if pending == 0 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    assert!(done, "the restarted engine processed every event");
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM workflow_instances").await,
+        total
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(DISTINCT subject_nip) AS n FROM workflow_instances"
+        )
+        .await,
+        total
+    );
+    let with_supervisor = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.supervisor_nip.is_some())
+        .count() as i64;
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM workflow_tasks").await,
+        with_supervisor
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM (SELECT instance_id FROM workflow_tasks GROUP BY instance_id HAVING COUNT(*) > 1) d").await,
+        0,
+        "no instance has two tasks"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) AS n FROM workflow_history WHERE event = 'started'"
+        )
+        .await,
+        total,
+        "no start was written twice"
+    );
+}

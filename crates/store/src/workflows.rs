@@ -1426,3 +1426,17 @@ pub async fn jp_of_everyone<C: ConnectionTrait>(
         })
         .collect()
 }
+
+impl Store {
+    /// Runs a `SELECT COUNT(*) AS n …` (operational checks and tests).
+    pub async fn count_raw(&self, sql: &str) -> Result<i64> {
+        let row = self
+            .db
+            .query_one_raw(stmt(self.backend(), sql, vec![]))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+}
