@@ -212,6 +212,8 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         }
         let bytes = csv.into_bytes();
         let actor = Actor::system("bench");
+        // Only this import's events are the engine's work below.
+        store.skip_pending_events().await?;
         for label in ["import_evaluations", "import_evaluations_replay"] {
             let started = Instant::now();
             let report = jenjang_web::imports::run(
@@ -231,6 +233,33 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
                 json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len(), "bytes": bytes.len()}),
             );
         }
+    }
+    if wants("import_evaluations") && wants("workflow_instances") {
+        // The default workflows started from the imported quarter, first step committed.
+        jenjang_engine::defaults::install_defaults(&store).await?;
+        let engine = jenjang_engine::Engine::new(
+            store.clone(),
+            std::sync::Arc::new(jenjang_engine::SystemClock),
+        );
+        let before = store
+            .count_raw("SELECT COUNT(*) AS n FROM workflow_instances")
+            .await?;
+        let events = store
+            .count_raw("SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL")
+            .await?;
+        let started = Instant::now();
+        engine.drain().await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let instances = store
+            .count_raw("SELECT COUNT(*) AS n FROM workflow_instances")
+            .await?
+            - before;
+        reporter.line(
+            "workflow_instances",
+            instances as u64,
+            seconds,
+            json!({"events": events}),
+        );
     }
     if wants("recommendations_http") {
         let nips: Arc<Vec<String>> =
