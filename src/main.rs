@@ -105,7 +105,8 @@ enum Command {
         #[arg(long, env = "JENJANG_BENCH_SEED", default_value_t = 1)]
         seed: u64,
         /// Comma-separated scenarios (bare_select, needs_analysis, recommendations_all,
-        /// training_plan, import_evaluations, recommendations_http); all when left out.
+        /// training_plan, import_evaluations, workflow_instances (with import_evaluations),
+        /// recommendations_http); all when left out.
         #[arg(long, env = "JENJANG_BENCH_ONLY", value_delimiter = ',')]
         only: Vec<String>,
         #[arg(long, env = "JENJANG_BENCH_LOAD_SECONDS", default_value_t = 10)]
@@ -208,7 +209,7 @@ async fn serve(
         .with_batch(engine_batch),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(engine.work(stopped));
+    let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped));
     jenjang_web::serve(listener, state, shutdown_signal()).await?;
     let _ = stop.send(true);
     let _ = worker.await;

@@ -9,6 +9,7 @@ mod m20261123_000003_evaluations;
 mod m20261123_000004_development_plans;
 mod m20261123_000005_organisation_predikat;
 mod m20261123_000006_workflows;
+mod m20261123_000007_campaigns;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_development_plans::Migration),
             Box::new(m20261123_000005_organisation_predikat::Migration),
             Box::new(m20261123_000006_workflows::Migration),
+            Box::new(m20261123_000007_campaigns::Migration),
         ]
     }
 }

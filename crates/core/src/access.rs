@@ -60,6 +60,12 @@ pub enum Action {
     ManageWorkflows,
     /// Complete a human task: its assignee, or hr/admin.
     CompleteTask { is_assignee: bool },
+    /// Launch or change a change-adoption campaign, record its activities, read its dashboard:
+    /// hr/admin, its sponsor, or a leader for units within the subtrees they head.
+    ManageCampaign { in_led_subtree: bool, is_sponsor: bool },
+    /// Record an employee's ADKAR stage: the employee, their supervisor, a leader of their
+    /// subtree, or hr/admin.
+    RecordAdoption(Relation),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +83,13 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::ManageUsers => role == Admin,
         Action::ReadWorkflows | Action::ManageWorkflows => org_wide,
         Action::CompleteTask { is_assignee } => org_wide || is_assignee,
+        Action::ManageCampaign {
+            in_led_subtree,
+            is_sponsor,
+        } => org_wide || is_sponsor || (role == Leader && in_led_subtree),
+        Action::RecordAdoption(r) => {
+            org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
+        }
         Action::ReadEmployee(r) => {
             org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
         }

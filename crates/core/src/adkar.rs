@@ -135,6 +135,73 @@ pub fn on_track(adopted_share: f64, target_share: f64, elapsed_fraction: f64) ->
     adopted_share + 1e-9 >= target_share * elapsed_fraction.clamp(0.0, 1.0)
 }
 
+/// One group's (a campaign's or a unit's) adoption at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Employees targeted (the denominator).
+    pub targets: u64,
+    /// How many have reached each element, in ADKAR order (the funnel).
+    pub reached: [u64; 5],
+    /// How many are at each element now.
+    pub at_stage: [u64; 5],
+    /// Targets with no stage recorded yet.
+    pub not_started: u64,
+    /// How many count as adopted (reached `adopted_from`).
+    pub adopted: u64,
+    /// adopted / targets (0 when there are no targets).
+    pub share: f64,
+    /// The first element fewer than the target share have reached.
+    pub barrier: Option<Stage>,
+}
+
+/// Summarises the stages of a group's targets. `adopted_from` is what counts as adopted
+/// (`reinforcement` by default, or `ability`).
+pub fn summarise(
+    stages: impl IntoIterator<Item = Option<Stage>>,
+    adopted_from: Stage,
+    target_share: f64,
+) -> Summary {
+    let mut at_stage = [0u64; 5];
+    let mut not_started = 0;
+    let stages: Vec<Option<Stage>> = stages.into_iter().collect();
+    for s in &stages {
+        match s {
+            Some(s) => at_stage[s.index()] += 1,
+            None => not_started += 1,
+        }
+    }
+    let (targets, reached) = funnel(stages);
+    let adopted = reached[adopted_from.index()];
+    Summary {
+        targets,
+        reached,
+        at_stage,
+        not_started,
+        adopted,
+        share: if targets == 0 {
+            0.0
+        } else {
+            adopted as f64 / targets as f64
+        },
+        barrier: barrier(targets, &reached, target_share),
+    }
+}
+
+/// The share of a campaign's duration that has passed on `today` (0 before it starts, 1 after).
+pub fn elapsed_fraction(
+    starts: chrono::NaiveDate,
+    ends: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> f64 {
+    let total = (ends - starts).num_days().max(1) as f64;
+    ((today - starts).num_days() as f64 / total).clamp(0.0, 1.0)
+}
+
+/// The middle day of a campaign, when the outreach workflow checks each unit.
+pub fn midpoint(starts: chrono::NaiveDate, ends: chrono::NaiveDate) -> chrono::NaiveDate {
+    starts + chrono::Duration::days((ends - starts).num_days() / 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +290,31 @@ mod tests {
         assert!(on_track(0.3, 0.8, 0.25));
         assert!(!on_track(0.3, 0.8, 0.5));
         assert!(on_track(0.8, 0.8, 1.5));
+    }
+
+    #[test]
+    fn a_small_campaign_summarised_by_hand() {
+        use Stage::*;
+        // Five targets: one at awareness, one at knowledge, two at reinforcement, one not started.
+        let stages = [Some(Awareness), Some(Knowledge), Some(Reinforcement), Some(Reinforcement), None];
+        let s = summarise(stages, Reinforcement, 0.6);
+        assert_eq!(s.targets, 5);
+        assert_eq!(s.reached, [4, 3, 3, 2, 2]);
+        assert_eq!(s.at_stage, [1, 0, 1, 0, 2]);
+        assert_eq!((s.not_started, s.adopted), (1, 2));
+        assert!((s.share - 0.4).abs() < 1e-9);
+        // 60 % of 5 = 3: awareness (4) and desire (3) pass, knowledge (3) passes, ability (2) does not.
+        assert_eq!(s.barrier, Some(Ability));
+        let by_ability = summarise(stages, Ability, 0.6);
+        assert_eq!(by_ability.adopted, 2);
+    }
+
+    #[test]
+    fn elapsed_and_midpoint() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(midpoint(d(1, 1), d(3, 2)), d(1, 31));
+        assert_eq!(elapsed_fraction(d(1, 1), d(1, 11), d(1, 6)), 0.5);
+        assert_eq!(elapsed_fraction(d(1, 1), d(1, 11), d(2, 6)), 1.0);
+        assert_eq!(elapsed_fraction(d(1, 1), d(1, 11), d(1, 1)), 0.0);
     }
 }

@@ -213,8 +213,16 @@ pub enum StepKind {
         days: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_next: Option<String>,
+        /// Wait until the date (or time) found at this place of the context, such as
+        /// `trigger.midpoint`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
         next: String,
     },
+    /// Looks up the adoption of the campaign and unit named by the triggering event
+    /// (`trigger.campaign`, `trigger.unit`) and makes it the context's `event`: `targets`,
+    /// `adopted`, `share`, `adoption_target`, `below_target`, `barrier`, `remedy`.
+    CampaignProgress { next: String },
     /// Goes to `then` when the condition holds, else to `else`.
     Branch {
         condition: String,
@@ -235,6 +243,7 @@ pub const STEP_KINDS: &[&str] = &[
     "notify",
     "wait",
     "branch",
+    "campaign_progress",
     "end",
 ];
 
@@ -462,12 +471,28 @@ pub fn parse_definition(
                 condition,
                 days,
                 timeout_next,
+                until,
                 ..
             } => {
+                if let Some(u) = until {
+                    let root = u.split('.').next().unwrap_or("");
+                    if !CONTEXT_VARIABLES.contains(&root) || !u.contains('.') {
+                        errors.push(FieldError::new(
+                            format!("{at}.until"),
+                            "a place in the context such as trigger.midpoint",
+                        ));
+                    }
+                    if event.is_some() || days.is_some() {
+                        errors.push(FieldError::new(
+                            format!("{at}.until"),
+                            "wait until a date, or for an event and/or days, not both",
+                        ));
+                    }
+                }
                 match (event, days) {
-                    (None, None) => errors.push(FieldError::new(
+                    (None, None) if until.is_none() => errors.push(FieldError::new(
                         at.clone(),
-                        "a wait needs an event, days, or both",
+                        "a wait needs an event, days, or both (or until)",
                     )),
                     (Some(e), _) => check_event(e, &format!("{at}.event"), &mut errors),
                     _ => {}
@@ -498,7 +523,10 @@ pub fn parse_definition(
             StepKind::Recognition { title, .. } => {
                 check_template_text(title, &format!("{at}.title"), &mut errors)
             }
-            StepKind::PlanItem { .. } | StepKind::Nominate { .. } | StepKind::End => {}
+            StepKind::PlanItem { .. }
+            | StepKind::Nominate { .. }
+            | StepKind::CampaignProgress { .. }
+            | StepKind::End => {}
         }
     }
     if let Some((_, first)) = steps.first() {
@@ -663,6 +691,7 @@ impl StepKind {
             StepKind::PlanItem { next, .. }
             | StepKind::Recognition { next, .. }
             | StepKind::Nominate { next, .. }
+            | StepKind::CampaignProgress { next }
             | StepKind::Notify { next, .. } => vec![("next".into(), next.as_str())],
             StepKind::Wait {
                 next, timeout_next, ..
@@ -692,6 +721,7 @@ impl StepKind {
             StepKind::Notify { .. } => "notify",
             StepKind::Wait { .. } => "wait",
             StepKind::Branch { .. } => "branch",
+            StepKind::CampaignProgress { .. } => "campaign_progress",
             StepKind::End => "end",
         }
     }

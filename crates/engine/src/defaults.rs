@@ -22,6 +22,10 @@ pub const DEFAULT_WORKFLOWS: &[(&str, &str)] = &[
         "pemenuhan-20-jp.json",
         include_str!("../../../seeds/workflows/pemenuhan-20-jp.json"),
     ),
+    (
+        "jangkauan-perubahan.json",
+        include_str!("../../../seeds/workflows/jangkauan-perubahan.json"),
+    ),
 ];
 
 /// Installs the defaults that are missing; returns the keys installed.

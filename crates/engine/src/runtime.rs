@@ -18,7 +18,11 @@ use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use jenjang_core::gap::gaps;
 use jenjang_core::idp::{spread_due_dates, today_in};
+use jenjang_core::kinds::Potential;
 use jenjang_core::org::Organisation;
+use jenjang_core::period::Period;
+use jenjang_core::predikat::Predikat;
+use jenjang_core::talent::{KinerjaRule, talent_box};
 use jenjang_core::recommend::recommend;
 use jenjang_core::workflow::{
     CALENDAR_EVENTS, Context, Definition, Party, ProgramChoice, StepKind, month_day,
@@ -201,8 +205,14 @@ impl Engine {
         }
     }
 
-    /// The worker loop of `serve`: runs what is due, sleeps briefly when idle, stops on shutdown.
-    pub async fn work(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// The worker loop of `serve`: runs what is due; when idle, sleeps until `wake` is notified
+    /// (a write through the API) or half a second has passed (timers, other processes' writes);
+    /// stops on shutdown.
+    pub async fn work(
+        self: Arc<Self>,
+        wake: Arc<tokio::sync::Notify>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         loop {
             let idle = match self.run_once().await {
                 Ok(0) => true,
@@ -218,6 +228,7 @@ impl Engine {
             if idle {
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                    _ = wake.notified() => {}
                     _ = shutdown.changed() => return,
                 }
             }
@@ -887,12 +898,27 @@ impl Engine {
                 }
                 StepKind::Nominate { pool, next } => {
                     let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
-                    wf::insert_nomination(txn, &subject.nip, pool.as_str(), None, id, now).await?;
+                    let year = live
+                        .ctx
+                        .trigger
+                        .get("period")
+                        .and_then(|p| p.as_str())
+                        .and_then(|p| Period::parse(p).ok())
+                        .map_or(b.today.year(), Period::year);
+                    let talent_box = talent_box_of(txn, &subject.nip, year).await?;
+                    wf::insert_nomination(txn, &subject.nip, pool.as_str(), talent_box, id, now)
+                        .await?;
                     b.history.push((
                         id,
                         step.id.clone(),
                         "nominated".into(),
-                        Some(pool.as_str().into()),
+                        Some(match talent_box {
+                            Some(t) => format!("{} (talent box {t})", pool.as_str()),
+                            None => format!(
+                                "{} (no talent box: potential or {year} evaluation missing)",
+                                pool.as_str()
+                            ),
+                        }),
                     ));
                     live.step = next.clone();
                 }
@@ -922,8 +948,13 @@ impl Engine {
                     ));
                     live.step = next.clone();
                 }
-                StepKind::Wait { event, days, .. } => {
-                    let wake_at = days.map(|d| now + Duration::days(i64::from(d)));
+                StepKind::Wait {
+                    event, days, until, ..
+                } => {
+                    let wake_at = match until {
+                        Some(path) => Some(self.date_at(&live.ctx, path, &b.zone)?),
+                        None => days.map(|d| now + Duration::days(i64::from(d))),
+                    };
                     b.history.push((
                         id,
                         step.id.clone(),
@@ -939,6 +970,29 @@ impl Engine {
                         waiting_for: event.clone(),
                         wake_at,
                     });
+                }
+                StepKind::CampaignProgress { next } => {
+                    let field = |k: &str| {
+                        live.ctx
+                            .trigger
+                            .get(k)
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string)
+                            .ok_or_else(|| anyhow!("the triggering event names no {k}"))
+                    };
+                    let (campaign, unit) = (field("campaign")?, field("unit")?);
+                    let progress = jenjang_store::campaigns::unit_progress(txn, &campaign, &unit, b.today).await?;
+                    b.history.push((
+                        id,
+                        step.id.clone(),
+                        "campaign_progress".into(),
+                        Some(format!(
+                            "{unit}: {} of {} adopted, barrier {}",
+                            progress["adopted"], progress["targets"], progress["barrier"]
+                        )),
+                    ));
+                    live.ctx.event = progress;
+                    live.step = next.clone();
                 }
                 StepKind::Branch {
                     then, otherwise, ..
@@ -963,6 +1017,33 @@ impl Engine {
         Err(anyhow!(
             "more than {MAX_STEPS_PER_RUN} steps without waiting: the definition loops"
         ))
+    }
+
+    /// The moment a `wait … until` names: a date (start of that day in the organisation's time
+    /// zone) or an RFC 3339 time found at `path` (`trigger.midpoint`) in the context.
+    fn date_at(&self, ctx: &Context, path: &str, zone: &str) -> anyhow::Result<DateTime<Utc>> {
+        let mut parts = path.split('.');
+        let mut value = match parts.next() {
+            Some("event") => &ctx.event,
+            Some("trigger") => &ctx.trigger,
+            Some("subject") => &ctx.subject,
+            _ => return Err(anyhow!("{path} is not in the context")),
+        };
+        for p in parts {
+            value = value
+                .get(p)
+                .ok_or_else(|| anyhow!("{path} is not in the context"))?;
+        }
+        let text = value
+            .as_str()
+            .ok_or_else(|| anyhow!("{path} is not a date: {value}"))?;
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(t.to_utc());
+        }
+        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| anyhow!("{path} is not a date: {text}"))?;
+        let offset = jenjang_core::idp::utc_offset_hours(zone).unwrap_or(7);
+        Ok(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::hours(i64::from(offset)))
     }
 
     /// Adds the chosen programs to the subject's plan of this year; a plan that cannot take
@@ -1036,6 +1117,25 @@ impl Engine {
             Err(e) => Err(e).context("adding plan items"),
         }
     }
+}
+
+/// The subject's talent box (1..9) in `year`, when both axes are known.
+async fn talent_box_of(
+    txn: &DatabaseTransaction,
+    nip: &str,
+    year: i32,
+) -> anyhow::Result<Option<i16>> {
+    let (potential, evaluations) = wf::talent_inputs(txn, nip).await?;
+    let evaluations: Vec<(Period, Predikat)> = evaluations
+        .iter()
+        .filter_map(|(p, k)| Some((Period::parse(p).ok()?, k.parse().ok()?)))
+        .collect();
+    let kinerja = KinerjaRule::default().for_year(&evaluations, year);
+    let potential = potential.and_then(|p| p.parse::<Potential>().ok());
+    Ok(match (kinerja, potential) {
+        (Some(k), Some(p)) => Some(i16::from(talent_box(k, p))),
+        _ => None,
+    })
 }
 
 /// Who a party is for this subject: (NIP, role queue).

@@ -33,6 +33,10 @@ pub const NOTIFICATION_TEMPLATES: &[(&str, &str)] = &[
         "konseling-kinerja",
         include_str!("../../../templates/notifications/konseling-kinerja.hbs"),
     ),
+    (
+        "kampanye-tertinggal",
+        include_str!("../../../templates/notifications/kampanye-tertinggal.hbs"),
+    ),
 ];
 
 /// The names a definition's notify steps may use.

@@ -11,8 +11,8 @@ mod rows;
 mod table;
 
 pub use rows::{
-    ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, RowError, parse_assessments,
-    parse_employees, parse_evaluations,
+    ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, RowError, STAGE_COLUMNS,
+    parse_assessments, parse_employees, parse_evaluations, parse_stages,
 };
 pub use table::{Table, TableError, read_csv, read_table, read_xlsx};
 

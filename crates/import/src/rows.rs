@@ -32,6 +32,8 @@ pub const EMPLOYEE_COLUMNS: (&[&str], &[&str]) = (
 );
 pub const ASSESSMENT_COLUMNS: (&[&str], &[&str]) =
     (&["nip", "kompetensi", "level", "tanggal"], &["sumber"]);
+/// Campaign stages: `nip, tahap` (an ADKAR element), optional `catatan` (required for a step back).
+pub const STAGE_COLUMNS: (&[&str], &[&str]) = (&["nip", "tahap"], &["catatan"]);
 pub const EVALUATION_COLUMNS: (&[&str], &[&str]) = (
     &["nip", "periode", "hasil_kerja", "perilaku_kerja"],
     &["catatan", "penilai_nip", "predikat"],
@@ -372,4 +374,35 @@ mod tests {
         assert!(errors[0].message.contains("row(s) 3"));
         assert!(errors[1].message.contains("row(s) 2"));
     }
+}
+
+/// Parses a campaign `stages` file: `nip, tahap, catatan`. The stage is an ADKAR element
+/// (`awareness … reinforcement`, case and spaces ignored); one row per employee.
+pub fn parse_stages(table: &Table) -> Parsed<(Nip, jenjang_core::adkar::Stage, Option<String>)> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        let mut c = RowCheck {
+            table,
+            row: *row,
+            cells,
+            errors: &mut errors,
+            ok: true,
+        };
+        let nip = c.required("nip", Nip::parse);
+        let stage = c.required("tahap", |s| {
+            s.trim()
+                .to_lowercase()
+                .parse::<jenjang_core::adkar::Stage>()
+                .map_err(|e| e.to_string())
+        });
+        let note = Some(c.value("catatan").trim().to_string()).filter(|n| !n.is_empty());
+        if c.ok
+            && let (Some(nip), Some(stage)) = (nip, stage)
+        {
+            rows.push((*row, nip.to_string(), (nip, stage, note)));
+        }
+    }
+    let ok = reject_duplicates(rows, "nip", &mut errors);
+    finish(errors, ok)
 }

@@ -278,6 +278,21 @@ impl Store {
             > 0)
     }
 
+    /// The units in the subtrees `nip` heads.
+    pub async fn led_units(&self, nip: &str) -> Result<std::collections::HashSet<String>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!("WITH RECURSIVE {LED_UNITS} SELECT code FROM led"),
+                vec![nip.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "code").map_err(Into::into))
+            .collect()
+    }
+
     /// Employees the scope allows, filtered, ordered by NIP; one query for the page, one count.
     pub async fn list_employees(
         &self,

@@ -6,6 +6,7 @@
 
 mod analytics;
 mod audit;
+pub mod campaigns;
 mod bulk;
 mod db;
 mod employees;

@@ -187,6 +187,24 @@ pub struct Mine {
     pub role: String,
 }
 
+impl Mine {
+    /// The condition "addressed to me": `<prefix>_nip` is my NIP or `<prefix>_role` my role.
+    fn clause(&self, prefix: &str, values: &mut Vec<Value>) -> String {
+        values.push(self.role.clone().into());
+        let role_at = values.len();
+        match &self.nip {
+            Some(n) => {
+                values.push(n.clone().into());
+                format!(
+                    "({prefix}_nip = ${} OR {prefix}_role = ${role_at})",
+                    values.len()
+                )
+            }
+            None => format!("{prefix}_role = ${role_at}"),
+        }
+    }
+}
+
 /// A task to create.
 #[derive(Debug, Clone)]
 pub struct NewTask {
@@ -1095,18 +1113,7 @@ impl Store {
         let mut clauses: Vec<String> = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         if let Some(mine) = &filter.mine {
-            values.push(mine.role.clone().into());
-            let role_at = values.len();
-            match &mine.nip {
-                Some(n) => {
-                    values.push(n.clone().into());
-                    clauses.push(format!(
-                        "(assignee_nip = ${} OR assignee_role = ${role_at})",
-                        values.len()
-                    ));
-                }
-                None => clauses.push(format!("assignee_role = ${role_at}")),
-            }
+            clauses.push(mine.clause("assignee", &mut values));
         }
         if let Some((assignee, subjects)) = &filter.visible_to {
             let mut parts = Vec::new();
@@ -1265,18 +1272,7 @@ impl Store {
         let mut clauses = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         if let Some(m) = mine {
-            values.push(m.role.clone().into());
-            let role_at = values.len();
-            match &m.nip {
-                Some(n) => {
-                    values.push(n.clone().into());
-                    clauses.push(format!(
-                        "(recipient_nip = ${} OR recipient_role = ${role_at})",
-                        values.len()
-                    ));
-                }
-                None => clauses.push(format!("recipient_role = ${role_at}")),
-            }
+            clauses.push(m.clause("recipient", &mut values));
         }
         if let Some(n) = nip {
             values.push(n.into());
@@ -1439,4 +1435,34 @@ impl Store {
             .transpose()?
             .unwrap_or(0))
     }
+}
+
+/// An employee's potential and evaluations (period, predikat), for their talent box.
+pub async fn talent_inputs<C: ConnectionTrait>(
+    conn: &C,
+    nip: &str,
+) -> Result<(Option<String>, Vec<(String, String)>)> {
+    let backend = conn.get_database_backend();
+    let potential = conn
+        .query_one_raw(stmt(
+            backend,
+            "SELECT potential FROM employees WHERE nip = $1",
+            vec![nip.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<Option<String>>("", "potential"))
+        .transpose()?
+        .flatten();
+    let rows = conn
+        .query_all_raw(stmt(
+            backend,
+            "SELECT period, predikat FROM evaluations WHERE nip = $1",
+            vec![nip.into()],
+        ))
+        .await?;
+    let evaluations = rows
+        .iter()
+        .map(|r| Ok((r.try_get("", "period")?, r.try_get("", "predikat")?)))
+        .collect::<Result<_>>()?;
+    Ok((potential, evaluations))
 }

@@ -168,3 +168,69 @@ fn count(report: &mut ImportReport, outcome: &BulkOutcome) {
     report.updated = outcome.updated;
     report.unchanged = outcome.unchanged;
 }
+
+/// Imports campaign stages (`nip, tahap, catatan`) with the rules of the other imports: every
+/// bad cell reported with its spreadsheet row, valid rows written in one transaction, the same
+/// file again changes nothing (`unchanged`).
+pub async fn run_stages(
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, ImportError> {
+    let table = jenjang_import::read_table(bytes)?;
+    table.require(jenjang_import::STAGE_COLUMNS.0)?;
+    let (ok, file_errors) = jenjang_import::parse_stages(&table);
+    let (rows, inputs): (Vec<usize>, Vec<jenjang_store::campaigns::StageInput>) = ok
+        .into_iter()
+        .map(|(row, (nip, stage, note))| {
+            (
+                row,
+                jenjang_store::campaigns::StageInput {
+                    nip: nip.to_string(),
+                    stage,
+                    note,
+                },
+            )
+        })
+        .unzip();
+    let (done, store_rejected) = store
+        .record_stages(actor, campaign, &inputs, "import", dry_run)
+        .await?;
+    let mut report = ImportReport {
+        dry_run,
+        ..Default::default()
+    };
+    for d in &done {
+        if d.movement == "same" {
+            report.unchanged += 1;
+        } else if d.previous.is_none() {
+            report.accepted += 1;
+        } else {
+            report.updated += 1;
+        }
+    }
+    let cells: HashMap<usize, &Vec<String>> = table.rows.iter().map(|(r, c)| (*r, c)).collect();
+    let mut rejected: Vec<RejectedCell> = file_errors.into_iter().map(RejectedCell::from).collect();
+    for (i, problem) in store_rejected {
+        let row = rows[i];
+        let column = match problem.field.as_str() {
+            "stage" => "tahap",
+            "note" => "catatan",
+            other => other,
+        };
+        rejected.push(RejectedCell {
+            row,
+            column: column.to_string(),
+            value: cells
+                .get(&row)
+                .map(|c| cell(&table, c, column))
+                .unwrap_or_default(),
+            message: problem.message,
+        });
+    }
+    rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
+    report.rejected = rejected;
+    Ok(report)
+}

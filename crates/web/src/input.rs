@@ -220,6 +220,72 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required number within `min..=max`.
+    pub fn number(&mut self, key: &str, min: f64, max: f64) -> Option<f64> {
+        match self.get(key) {
+            None => {
+                self.error(key, "is required");
+                None
+            }
+            Some(v) => match v.as_f64() {
+                Some(n) if (min..=max).contains(&n) => Some(n),
+                Some(n) => {
+                    self.error(key, format!("must be between {min} and {max}; found {n}"));
+                    None
+                }
+                None => {
+                    self.error(key, format!("expected a number, found {}", type_name(v)));
+                    None
+                }
+            },
+        }
+    }
+
+    /// An optional true/false (absent or null is `default`).
+    pub fn opt_bool(&mut self, key: &str, default: bool) -> Option<bool> {
+        match self.get(key) {
+            None => Some(default),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(v) => {
+                self.error(key, format!("expected true or false, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    /// An array of strings (trimmed, not empty); `required` says whether it may be absent or empty.
+    pub fn strings(&mut self, key: &str, required: bool) -> Option<Vec<String>> {
+        match self.get(key) {
+            None if required => {
+                self.error(key, "is required: a list");
+                None
+            }
+            None => Some(Vec::new()),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    match item.as_str().map(str::trim) {
+                        Some(s) if !s.is_empty() => out.push(s.to_string()),
+                        _ => {
+                            self.error(&format!("{key}[{i}]"), "expected non-empty text");
+                            ok = false;
+                        }
+                    }
+                }
+                if required && out.is_empty() && ok {
+                    self.error(key, "name at least one");
+                    return None;
+                }
+                ok.then_some(out)
+            }
+            Some(v) => {
+                self.error(key, format!("expected a list, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
     /// A required competency level 1..5.
     pub fn level(&mut self, key: &str) -> Option<Level> {
         self.int(key, i64::MIN, i64::MAX)

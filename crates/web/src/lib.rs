@@ -44,6 +44,9 @@ pub struct AppState {
     pub body_limit: usize,
     /// The largest import file accepted, in bytes.
     pub import_limit: usize,
+    /// Woken after every successful write, so the workflow engine of this process acts on the
+    /// events it caused at once instead of at its next poll.
+    pub engine_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             analytics: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             import_limit: DEFAULT_IMPORT_LIMIT,
+            engine_wake: Arc::default(),
         }
     }
 }
@@ -86,9 +90,11 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::performance::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
-        .merge(routes::workflows::router());
+        .merge(routes::workflows::router())
+        .merge(routes::campaigns::router());
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
+    let wake = state.engine_wake.clone();
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
@@ -96,6 +102,17 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(axum::middleware::map_response(
+            move |method: Method, response: axum::response::Response| {
+                let wake = wake.clone();
+                async move {
+                    if method != Method::GET && response.status().is_success() {
+                        wake.notify_one();
+                    }
+                    response
+                }
+            },
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
                 .headers()

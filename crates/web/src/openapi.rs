@@ -1,7 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, employees, ops, performance, plans, reference, settings, workflows,
+    analysis, audit, campaigns, employees, ops, performance, plans, reference, settings,
+    workflows,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,6 +36,10 @@ as {field, message}, with JSON paths such as levels[2].level."),
         workflows::list_workflows, workflows::get_workflow, workflows::create_workflow,
         workflows::list_instances, workflows::get_instance, workflows::retry_instance,
         workflows::list_tasks, workflows::get_task, workflows::complete_task, workflows::list_notifications,
+        workflows::employee_recognitions,
+        campaigns::list_campaigns, campaigns::create_campaign, campaigns::get_campaign, campaigns::update_campaign,
+        campaigns::record_stage, campaigns::import_stages, campaigns::list_activities, campaigns::add_activity,
+        campaigns::add_survey, campaigns::dashboard,
     ),
     modifiers(&BearerAuth)
 )]

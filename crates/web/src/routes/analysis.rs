@@ -274,7 +274,7 @@ pub struct FormatQuery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Json,
     Csv,
     Xlsx,
@@ -283,7 +283,7 @@ enum Format {
 pub(crate) const XLSX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn format_of(q: &FormatQuery, headers: &HeaderMap) -> ApiResult<Format> {
+pub(crate) fn format_of(q: &FormatQuery, headers: &HeaderMap) -> ApiResult<Format> {
     match q.format.as_deref() {
         Some("json") => return Ok(Format::Json),
         Some("csv") => return Ok(Format::Csv),

@@ -9,3 +9,4 @@ pub mod plans;
 pub mod reference;
 pub mod settings;
 pub mod workflows;
+pub mod campaigns;

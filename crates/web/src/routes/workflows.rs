@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(get_task))
         .route("/tasks/{id}/complete", post(complete_task))
         .route("/notifications", get(list_notifications))
+        .route("/employees/{nip}/recognitions", get(employee_recognitions))
 }
 
 fn org_wide(user: &CurrentUser) -> bool {
@@ -388,4 +389,46 @@ pub async fn list_notifications(
             .list_notifications(only_mine.then_some(&me), q.nip.as_deref(), paging)
             .await?,
     ))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RecognitionOut {
+    /// `recognition` (penghargaan) or `nomination` (talent pool / promotion candidate).
+    pub kind: String,
+    /// The recognition's title, or the pool (`talent_pool`, `promotion_candidate`).
+    pub what: String,
+    /// The employee's talent box (1..9) when nominated, if both axes were known.
+    pub talent_box: Option<i16>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Recognitions and pool nominations the workflows recorded for an employee, oldest first.
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/recognitions", tag = "workflows", params(("nip" = String, Path)),
+    responses((status = 200, description = "{items:[{kind, what, talent_box, at}]}"), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn employee_recognitions(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<Page<RecognitionOut>>> {
+    crate::routes::employees::require_read(&s, &user, &nip).await?;
+    let items: Vec<RecognitionOut> = s
+        .store
+        .recognitions_and_nominations(&nip)
+        .await?
+        .into_iter()
+        .map(|(kind, what, talent_box, at)| RecognitionOut {
+            kind,
+            what,
+            talent_box,
+            at,
+        })
+        .collect();
+    let n = items.len() as u64;
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n.max(1),
+        offset: 0,
+    }))
 }
