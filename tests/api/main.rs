@@ -3,6 +3,7 @@
 
 mod analysis;
 mod auth;
+mod campaigns;
 mod cli;
 mod helpers;
 mod imports;
