@@ -283,3 +283,59 @@ with open(os.path.join(OUT, "assessments.csv"), "w", newline="") as f:
             level = max(1, min(5, need + random.choices([-2, -1, 0, 1], [10, 35, 45, 10])[0]))
             w.writerow([nip, comp, level, "assessment_center", date])
 print(f"{len(units)} units, {len(positions)} positions, {len(competencies)} competencies, {len(programs)} programs, {len(employees)} employees")
+
+# --- the running change-adoption campaign "Adopsi e-Kinerja" ----------------------------------
+# Every dinas adopts e-Kinerja since July 2026; Dinas PUPR lags (most staff still at awareness or
+# desire), a few people stepped back and said why.
+STAGES = ["awareness", "desire", "knowledge", "ability", "reinforcement"]
+NORMAL = [5, 10, 15, 30, 40]
+LAGGING = [45, 30, 15, 7, 3]
+BACK_NOTES = [
+    "Aplikasi sering gagal login dari kantor kecamatan",
+    "Belum paham cara mengisi rencana hasil kerja",
+    "Jaringan internet di lokasi kerja tidak stabil",
+    "Merasa penilaian lebih rumit daripada format lama",
+]
+dinas_of = {}
+for code, _, bidangs in DINAS:
+    dinas_of[code] = code
+    for bcode, _, _ in bidangs:
+        dinas_of[f"{code}-{bcode}"] = code
+        dinas_of[f"{code}-{bcode}-1"] = code
+campaign = {
+    "code": "ADOPSI-EKINERJA",
+    "title": "Adopsi e-Kinerja",
+    "description": "Seluruh perangkat daerah menyusun SKP, mencatat bukti dukung dan menilai kinerja triwulanan melalui e-Kinerja.",
+    "sponsor_nip": heads["BKPSDM"],
+    "units": [code for code, _, _ in DINAS],
+    "starts": "2026-07-01",
+    "ends": "2026-12-31",
+    "adoption_target": 0.8,
+    "allow_skips": False,
+}
+activities, stage_moves = [], []
+by_dinas = {}
+for nip, _, _, unit, _, _ in employees:
+    if unit in dinas_of:
+        by_dinas.setdefault(dinas_of[unit], []).append(nip)
+for i, (code, _, _) in enumerate(DINAS):
+    people = by_dinas[code]
+    attending = [n for n in people if random.random() < 0.9]
+    activities.append({"kind": "sosialisasi", "unit": code, "held_on": f"2026-07-{8 + 2 * i:02d}",
+                       "title": "Sosialisasi e-Kinerja", "attendees": sorted(attending)})
+    if code != "DPUPR":
+        activities.append({"kind": "workshop", "unit": code, "held_on": f"2026-08-{5 + 2 * i:02d}",
+                           "title": "Workshop penyusunan SKP di e-Kinerja",
+                           "attendees": sorted(random.sample(attending, len(attending) // 2))})
+        activities.append({"kind": "coaching_clinic", "unit": code, "held_on": f"2026-09-{10 + 2 * i:02d}",
+                           "title": "Klinik pendampingan penilaian triwulanan", "attendees": []})
+    weights = LAGGING if code == "DPUPR" else NORMAL
+    for nip in attending:
+        final = random.choices(range(5), weights)[0]
+        for s in range(1, final + 1):
+            stage_moves.append({"nip": nip, "stage": STAGES[s]})
+        if final >= 2 and random.random() < 0.04:
+            stage_moves.append({"nip": nip, "stage": STAGES[final - 1], "note": random.choice(BACK_NOTES)})
+json.dump({"campaign": campaign, "activities": activities, "stages": stage_moves},
+          open(os.path.join(OUT, "campaign.json"), "w"), ensure_ascii=False, indent=1)
+print(f"campaign: {len(activities)} activities, {len(stage_moves)} stage moves")

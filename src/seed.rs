@@ -31,6 +31,7 @@ const DEMO: &[(&str, &str)] = &[
         "assessments.csv",
         include_str!("../seeds/demo/assessments.csv"),
     ),
+    ("campaign.json", include_str!("../seeds/demo/campaign.json")),
 ];
 
 /// The password of every demo login (demo data only).
@@ -45,6 +46,36 @@ pub struct Dataset {
     pub programs: Vec<Program>,
     pub employees: Vec<Employee>,
     pub assessments: Vec<(Nip, CompetencyRecord)>,
+    /// A running change-adoption campaign with its activities and stage moves (`campaign.json`).
+    pub campaign: Option<CampaignSeed>,
+}
+
+/// `campaign.json`: a campaign as `POST /campaigns` takes it, its activities, and stage moves
+/// in the order they happened.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CampaignSeed {
+    pub campaign: serde_json::Value,
+    #[serde(default)]
+    pub activities: Vec<ActivitySeed>,
+    #[serde(default)]
+    pub stages: Vec<StageSeed>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ActivitySeed {
+    pub kind: jenjang_core::adkar::ActivityKind,
+    pub unit: String,
+    pub held_on: chrono::NaiveDate,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub attendees: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct StageSeed {
+    pub nip: String,
+    pub stage: jenjang_core::adkar::Stage,
+    pub note: Option<String>,
 }
 
 /// Counts of what a load did, per kind of record.
@@ -124,6 +155,9 @@ impl Dataset {
             let (rows, errors) = jenjang_import::parse_employees(&table);
             report_rows("employees.csv", &errors)?;
             d.employees = rows.into_iter().map(|(_, e)| e).collect();
+        }
+        if let Some(bytes) = file("campaign.json") {
+            d.campaign = Some(serde_json::from_slice(&bytes).context("campaign.json is not valid")?);
         }
         if let Some(bytes) = file("assessments.csv") {
             let table = jenjang_import::read_csv(&bytes).context("assessments.csv")?;
@@ -285,6 +319,9 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     }
     *report.created.entry("competency_record").or_default() += recorded.recorded;
     *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
+    if let Some(c) = &data.campaign {
+        load_campaign(store, &actor, c, &mut report).await?;
+    }
     report.created.retain(|_, n| *n > 0);
     // A seed is the organisation's history, not news: its events start no workflows.
     store.skip_pending_events().await?;
@@ -353,4 +390,58 @@ pub async fn load_demo(store: &Store) -> Result<SeedReport> {
         .ensure_users(&Actor::system("seed"), demo_logins(&data, &hash))
         .await?;
     Ok(report)
+}
+
+/// Creates the dataset's campaign unless it exists, then its activities and stage moves.
+async fn load_campaign(
+    store: &Store,
+    actor: &Actor,
+    seed: &CampaignSeed,
+    report: &mut SeedReport,
+) -> Result<()> {
+    let input = jenjang_web::routes::campaigns::read_campaign(&seed.campaign, None)
+        .map_err(|e| anyhow::anyhow!("campaign.json: {e:?}"))?;
+    if store.get_campaign(&input.code).await.is_ok() {
+        report.count("campaign", Saved::Unchanged);
+        return Ok(());
+    }
+    store.create_campaign(actor, &input).await?;
+    report.count("campaign", Saved::Created);
+    for a in &seed.activities {
+        store
+            .add_activity(
+                actor,
+                &input.code,
+                a.kind,
+                &a.unit,
+                a.held_on,
+                a.title.as_deref(),
+                None,
+                &a.attendees,
+            )
+            .await
+            .with_context(|| format!("campaign.json: activity {} {}", a.kind, a.unit))?;
+    }
+    let moves: Vec<jenjang_store::campaigns::StageInput> = seed
+        .stages
+        .iter()
+        .map(|m| jenjang_store::campaigns::StageInput {
+            nip: m.nip.clone(),
+            stage: m.stage,
+            note: m.note.clone(),
+        })
+        .collect();
+    let (_, rejected) = store
+        .record_stages(actor, &input.code, &moves, "seed", false)
+        .await?;
+    if let Some((i, problem)) = rejected.first() {
+        bail!(
+            "campaign.json: stage move {} ({}) refused: {}",
+            i,
+            moves[*i].nip,
+            problem.message
+        );
+    }
+    *report.created.entry("campaign_stage_move").or_default() += moves.len() as u64;
+    Ok(())
 }

@@ -40,7 +40,7 @@ fn date(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// Reads a campaign body (the code from the path on update).
-fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<CampaignInput> {
+pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<CampaignInput> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = match code {
