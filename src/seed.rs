@@ -157,7 +157,8 @@ impl Dataset {
             d.employees = rows.into_iter().map(|(_, e)| e).collect();
         }
         if let Some(bytes) = file("campaign.json") {
-            d.campaign = Some(serde_json::from_slice(&bytes).context("campaign.json is not valid")?);
+            d.campaign =
+                Some(serde_json::from_slice(&bytes).context("campaign.json is not valid")?);
         }
         if let Some(bytes) = file("assessments.csv") {
             let table = jenjang_import::read_csv(&bytes).context("assessments.csv")?;

@@ -81,7 +81,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_campaign_stage_moves_campaign", "campaign_stage_moves", &["campaign_code", "resistance"]).await?;
+        index(
+            m,
+            "ix_campaign_stage_moves_campaign",
+            "campaign_stage_moves",
+            &["campaign_code", "resistance"],
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("campaign_activities")
@@ -99,7 +105,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_campaign_activities_campaign", "campaign_activities", &["campaign_code", "held_on"]).await?;
+        index(
+            m,
+            "ix_campaign_activities_campaign",
+            "campaign_activities",
+            &["campaign_code", "held_on"],
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("campaign_surveys")
@@ -117,7 +129,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        index(m, "ix_campaign_surveys_campaign", "campaign_surveys", &["campaign_code"]).await?;
+        index(
+            m,
+            "ix_campaign_surveys_campaign",
+            "campaign_surveys",
+            &["campaign_code"],
+        )
+        .await?;
         Ok(())
     }
 
@@ -130,7 +148,8 @@ impl MigrationTrait for Migration {
             "campaign_units",
             "campaigns",
         ] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

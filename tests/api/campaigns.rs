@@ -39,7 +39,14 @@ fn campaign_body(code: &str, sponsor: &str, allow_skips: bool) -> Value {
     })
 }
 
-async fn stage(app: &TestApp, token: &str, code: &str, nip: &str, stage: &str, note: Option<&str>) -> (StatusCode, Value) {
+async fn stage(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    nip: &str,
+    stage: &str,
+    note: Option<&str>,
+) -> (StatusCode, Value) {
     app.post(
         token,
         &format!("/api/v1/campaigns/{code}/stages"),
@@ -54,17 +61,33 @@ async fn a_unit_head_launches_a_campaign_and_sees_the_funnel_and_barrier() {
     let demo = Demo::new();
     let kabid = demo.head_of(BIDANG);
     let lead = app.token(&kabid).await;
-    let (status, created) = app.post(&lead, "/api/v1/campaigns", &campaign_body("TTE", &kabid, false)).await;
+    let (status, created) = app
+        .post(
+            &lead,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, false),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["units"], json!([BIDANG]));
-    let (status, _) = app.post(&lead, "/api/v1/campaigns", &campaign_body("TTE", &kabid, false)).await;
+    let (status, _) = app
+        .post(
+            &lead,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, false),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     let seksi = in_unit(&demo, SEKSI);
     let bidang = in_unit(&demo, BIDANG);
     let targets = seksi.len() + bidang.len();
     // Seksi: one at awareness, one at desire, one at knowledge (in turn: no skips here).
-    let steps: [&[&str]; 3] = [&["awareness"], &["awareness", "desire"], &["awareness", "desire", "knowledge"]];
+    let steps: [&[&str]; 3] = [
+        &["awareness"],
+        &["awareness", "desire"],
+        &["awareness", "desire", "knowledge"],
+    ];
     for (nip, path) in seksi.iter().zip(steps) {
         for st in path {
             let (status, body) = stage(&app, &lead, "TTE", nip, st, None).await;
@@ -79,34 +102,91 @@ async fn a_unit_head_launches_a_campaign_and_sees_the_funnel_and_barrier() {
     let (status, body) = stage(&app, &lead, "TTE", &seksi[2], "awareness", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["note"]);
-    let (status, body) = stage(&app, &lead, "TTE", &seksi[2], "desire", Some("Aplikasi sering gagal login")).await;
+    let (status, body) = stage(
+        &app,
+        &lead,
+        "TTE",
+        &seksi[2],
+        "desire",
+        Some("Aplikasi sering gagal login"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((body["move"].as_str(), body["resistance"].as_bool()), (Some("back"), Some(true)));
+    assert_eq!(
+        (body["move"].as_str(), body["resistance"].as_bool()),
+        (Some("back"), Some(true))
+    );
 
     let (status, d) = app.get(&lead, "/api/v1/campaigns/TTE/dashboard").await;
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(d["targets"], targets);
     // Reached: awareness 3, desire 2, knowledge 0 (the third stepped back to desire).
-    assert_eq!(d["by_stage"], json!({"awareness": 3, "desire": 2, "knowledge": 0, "ability": 0, "reinforcement": 0}));
-    assert_eq!(d["at_stage"], json!({"awareness": 1, "desire": 2, "knowledge": 0, "ability": 0, "reinforcement": 0}));
+    assert_eq!(
+        d["by_stage"],
+        json!({"awareness": 3, "desire": 2, "knowledge": 0, "ability": 0, "reinforcement": 0})
+    );
+    assert_eq!(
+        d["at_stage"],
+        json!({"awareness": 1, "desire": 2, "knowledge": 0, "ability": 0, "reinforcement": 0})
+    );
     assert_eq!(d["not_started"], targets - 3);
-    assert_eq!((d["adopted"].as_u64(), d["adopted_share"].as_f64()), (Some(0), Some(0.0)));
+    assert_eq!(
+        (d["adopted"].as_u64(), d["adopted_share"].as_f64()),
+        (Some(0), Some(0.0))
+    );
     assert_eq!(d["on_track"], false);
     assert_eq!(d["barrier"], "awareness", "3 of {targets} is below half");
-    let seksi_row = d["by_unit"].as_array().unwrap().iter().find(|u| u["unit"] == SEKSI).unwrap();
+    let seksi_row = d["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == SEKSI)
+        .unwrap();
     assert_eq!(seksi_row["targets"], seksi.len());
-    assert_eq!(seksi_row["remedy"].as_str(), Some(if 3 * 2 >= seksi.len() { "pendampingan" } else { "sosialisasi" }));
+    assert_eq!(
+        seksi_row["remedy"].as_str(),
+        Some(if 3 * 2 >= seksi.len() {
+            "pendampingan"
+        } else {
+            "sosialisasi"
+        })
+    );
     let resistance = d["resistance"].as_array().unwrap();
     assert_eq!(resistance.len(), 1);
-    assert_eq!((resistance[0]["nip"].as_str(), resistance[0]["note"].as_str()), (Some(seksi[2].as_str()), Some("Aplikasi sering gagal login")));
+    assert_eq!(
+        (
+            resistance[0]["nip"].as_str(),
+            resistance[0]["note"].as_str()
+        ),
+        (Some(seksi[2].as_str()), Some("Aplikasi sering gagal login"))
+    );
 
     // CSV and XLSX exports.
-    let r = app.client.get(app.url("/api/v1/campaigns/TTE/dashboard?format=csv")).bearer_auth(&lead).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/campaigns/TTE/dashboard?format=csv"))
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
-    assert!(text.starts_with("unit,targets,adopted,share,awareness"), "{text}");
+    assert!(
+        text.starts_with("unit,targets,adopted,share,awareness"),
+        "{text}"
+    );
     assert!(text.contains(SEKSI));
-    let r = app.client.get(app.url("/api/v1/campaigns/TTE/dashboard")).header("accept", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").bearer_auth(&lead).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/campaigns/TTE/dashboard"))
+        .header(
+            "accept",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 }
@@ -117,17 +197,43 @@ async fn who_may_do_what_in_a_campaign() {
     let demo = Demo::new();
     let kabid = demo.head_of(BIDANG);
     let seksi = in_unit(&demo, SEKSI);
-    let staff = seksi.iter().find(|n| demo.reports_of(n).is_empty()).unwrap().clone();
-    let other = seksi.iter().find(|n| **n != staff && demo.reports_of(n).is_empty()).unwrap().clone();
+    let staff = seksi
+        .iter()
+        .find(|n| demo.reports_of(n).is_empty())
+        .unwrap()
+        .clone();
+    let other = seksi
+        .iter()
+        .find(|n| **n != staff && demo.reports_of(n).is_empty())
+        .unwrap()
+        .clone();
     let me = app.token(&staff).await;
     // Staff and a leader of another subtree cannot launch it.
-    let (status, _) = app.post(&me, "/api/v1/campaigns", &campaign_body("TTE", &kabid, true)).await;
+    let (status, _) = app
+        .post(
+            &me,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, true),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let outsider = app.token(&demo.head_of("DLH-PSL-1")).await;
-    let (status, _) = app.post(&outsider, "/api/v1/campaigns", &campaign_body("TTE", &kabid, true)).await;
+    let (status, _) = app
+        .post(
+            &outsider,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, true),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let hr = app.token("hr").await;
-    let (status, _) = app.post(&hr, "/api/v1/campaigns", &campaign_body("TTE", &kabid, true)).await;
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, true),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     // Staff record their own stage, not someone else's; nor read the dashboard.
     let (status, _) = stage(&app, &me, "TTE", &staff, "awareness", None).await;
@@ -142,11 +248,16 @@ async fn who_may_do_what_in_a_campaign() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_fields(&body), ["nip"]);
     // The outsider leader cannot record activities for this unit; the sponsor can.
-    let activity = json!({"kind": "workshop", "unit": SEKSI, "held_on": today().to_string(), "attendees": []});
-    let (status, _) = app.post(&outsider, "/api/v1/campaigns/TTE/activities", &activity).await;
+    let activity =
+        json!({"kind": "workshop", "unit": SEKSI, "held_on": today().to_string(), "attendees": []});
+    let (status, _) = app
+        .post(&outsider, "/api/v1/campaigns/TTE/activities", &activity)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let sponsor = app.token(&kabid).await;
-    let (status, _) = app.post(&sponsor, "/api/v1/campaigns/TTE/activities", &activity).await;
+    let (status, _) = app
+        .post(&sponsor, "/api/v1/campaigns/TTE/activities", &activity)
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -156,17 +267,30 @@ async fn sosialisasi_moves_attendees_to_awareness_once_and_leavers_drop_out() {
     let demo = Demo::new();
     let kabid = demo.head_of(BIDANG);
     let hr = app.token("hr").await;
-    app.post(&hr, "/api/v1/campaigns", &campaign_body("TTE", &kabid, true)).await;
+    app.post(
+        &hr,
+        "/api/v1/campaigns",
+        &campaign_body("TTE", &kabid, true),
+    )
+    .await;
     let seksi = in_unit(&demo, SEKSI);
     // One attendee is at knowledge already: attending does not move them back.
     let (status, _) = stage(&app, &hr, "TTE", &seksi[0], "knowledge", None).await;
     assert_eq!(status, StatusCode::OK);
     let activity = json!({"kind": "sosialisasi", "unit": SEKSI, "held_on": today().to_string(), "title": "Sosialisasi TTE", "attendees": [seksi[0], seksi[1], seksi[2]]});
-    let (status, first) = app.post(&hr, "/api/v1/campaigns/TTE/activities", &activity).await;
+    let (status, first) = app
+        .post(&hr, "/api/v1/campaigns/TTE/activities", &activity)
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert_eq!(first["moved_to_awareness"], 2);
-    let (status, again) = app.post(&hr, "/api/v1/campaigns/TTE/activities", &activity).await;
-    assert_eq!(status, StatusCode::OK, "the same activity is not recorded twice");
+    let (status, again) = app
+        .post(&hr, "/api/v1/campaigns/TTE/activities", &activity)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the same activity is not recorded twice"
+    );
     assert_eq!(again["id"], first["id"]);
     let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
     assert_eq!(d["by_stage"]["awareness"], 3);
@@ -175,11 +299,15 @@ async fn sosialisasi_moves_attendees_to_awareness_once_and_leavers_drop_out() {
     let targets = d["targets"].as_u64().unwrap();
 
     // Someone moves to another unit: out of the denominator, not a failure.
-    let (_, employee) = app.get(&hr, &format!("/api/v1/employees/{}", seksi[1])).await;
+    let (_, employee) = app
+        .get(&hr, &format!("/api/v1/employees/{}", seksi[1]))
+        .await;
     let mut moved = employee.clone();
     moved["unit"] = json!("DLH-PSL-1");
     moved["supervisor_nip"] = json!(demo.head_of("DLH-PSL-1"));
-    let (status, body) = app.put(&hr, &format!("/api/v1/employees/{}", seksi[1]), &moved).await;
+    let (status, body) = app
+        .put(&hr, &format!("/api/v1/employees/{}", seksi[1]), &moved)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
     assert_eq!(d["targets"].as_u64().unwrap(), targets - 1);
@@ -192,7 +320,12 @@ async fn stages_import_reports_rows_and_is_idempotent() {
     let demo = Demo::new();
     let kabid = demo.head_of(BIDANG);
     let hr = app.token("hr").await;
-    app.post(&hr, "/api/v1/campaigns", &campaign_body("TTE", &kabid, false)).await;
+    app.post(
+        &hr,
+        "/api/v1/campaigns",
+        &campaign_body("TTE", &kabid, false),
+    )
+    .await;
     let seksi = in_unit(&demo, SEKSI);
     let outsider = demo.staff_in("DLH-PSL-1");
     let csv = format!(
@@ -218,11 +351,34 @@ async fn stages_import_reports_rows_and_is_idempotent() {
         .collect();
     assert_eq!(rejected, [(4, "tahap"), (5, "nip")], "{report}");
     let (_, again) = read(send(csv).await.unwrap()).await;
-    assert_eq!((again["accepted"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(3)));
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(3))
+    );
     // A step back without a note is refused with its row; with a note it is resistance.
-    let (_, report) = read(send(format!("nip,tahap,catatan\n{},awareness,\n", seksi[3])).await.unwrap()).await;
-    assert_eq!((report["rejected"][0]["row"].as_u64(), report["rejected"][0]["column"].as_str()), (Some(2), Some("catatan")), "{report}");
-    let (_, report) = read(send(format!("nip,tahap,catatan\n{},desire,Belum paham alurnya\n", seksi[3])).await.unwrap()).await;
+    let (_, report) = read(
+        send(format!("nip,tahap,catatan\n{},awareness,\n", seksi[3]))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            report["rejected"][0]["row"].as_u64(),
+            report["rejected"][0]["column"].as_str()
+        ),
+        (Some(2), Some("catatan")),
+        "{report}"
+    );
+    let (_, report) = read(
+        send(format!(
+            "nip,tahap,catatan\n{},desire,Belum paham alurnya\n",
+            seksi[3]
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
     assert_eq!(report["updated"], 1, "{report}");
     let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
     assert_eq!(d["resistance"][0]["note"], "Belum paham alurnya");
@@ -238,7 +394,13 @@ async fn the_outreach_workflow_tasks_unit_heads_and_flags_a_lagging_unit_at_the_
     let kabid = demo.head_of(BIDANG);
     let kasi = demo.head_of(SEKSI);
     let hr = app.token("hr").await;
-    let (status, _) = app.post(&hr, "/api/v1/campaigns", &campaign_body("TTE", &kabid, true)).await;
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/campaigns",
+            &campaign_body("TTE", &kabid, true),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     app.run_engine().await;
     // Each targeted unit's head has an outreach task.
@@ -247,7 +409,13 @@ async fn the_outreach_workflow_tasks_unit_heads_and_flags_a_lagging_unit_at_the_
         let (_, tasks) = app.get(&t, "/api/v1/tasks?mine=true&kind=outreach").await;
         let items = tasks["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{unit}: {tasks}");
-        let (status, _) = app.post(&t, &format!("/api/v1/tasks/{}/complete", items[0]["id"]), &json!({"outcome": "selesai"})).await;
+        let (status, _) = app
+            .post(
+                &t,
+                &format!("/api/v1/tasks/{}/complete", items[0]["id"]),
+                &json!({"outcome": "selesai"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
     // The seksi adopts fully; the bidang's own staff do not start.
@@ -256,22 +424,52 @@ async fn the_outreach_workflow_tasks_unit_heads_and_flags_a_lagging_unit_at_the_
         assert_eq!(status, StatusCode::OK);
     }
     app.run_engine().await;
-    let (_, running) = app.get(&hr, "/api/v1/workflow-instances?workflow=jangkauan-perubahan").await;
+    let (_, running) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=jangkauan-perubahan",
+        )
+        .await;
     assert_eq!(running["total"], 2);
-    assert!(running["items"].as_array().unwrap().iter().all(|i| i["status"] == "waiting" && i["current_step"] == "tengah"));
+    assert!(
+        running["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["status"] == "waiting" && i["current_step"] == "tengah")
+    );
 
     app.clock.advance(Duration::days(21));
     app.run_engine().await;
     let lead = app.token(&kabid).await;
-    let (_, tasks) = app.get(&lead, "/api/v1/tasks?mine=true&kind=activity").await;
+    let (_, tasks) = app
+        .get(&lead, "/api/v1/tasks?mine=true&kind=activity")
+        .await;
     let items = tasks["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{tasks}");
-    assert!(items[0]["title"].as_str().unwrap().contains("sosialisasi"), "{}", items[0]);
+    assert!(
+        items[0]["title"].as_str().unwrap().contains("sosialisasi"),
+        "{}",
+        items[0]
+    );
     let (_, notes) = app.get(&lead, "/api/v1/notifications?mine=true").await;
-    assert!(notes["items"].as_array().unwrap().iter().any(|n| n["template"] == "kampanye-tertinggal"));
+    assert!(
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["template"] == "kampanye-tertinggal")
+    );
     let kasi_token = app.token(&kasi).await;
-    let (_, none) = app.get(&kasi_token, "/api/v1/tasks?mine=true&kind=activity").await;
+    let (_, none) = app
+        .get(&kasi_token, "/api/v1/tasks?mine=true&kind=activity")
+        .await;
     assert_eq!(none["total"], 0, "the seksi is on track");
-    let (_, done) = app.get(&hr, "/api/v1/workflow-instances?workflow=jangkauan-perubahan&status=completed").await;
+    let (_, done) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=jangkauan-perubahan&status=completed",
+        )
+        .await;
     assert_eq!(done["total"], 1);
 }

@@ -419,15 +419,30 @@ async fn two_sangat_baik_periods_bring_recognition_and_a_nomination() {
     ] {
         assert!(h.contains(&e.to_string()), "{e} missing from {h:?}");
     }
-    let (_, recognitions) = app.get(&me, &format!("/api/v1/employees/{staff}/recognitions")).await;
+    let (_, recognitions) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/recognitions"))
+        .await;
     let items = recognitions["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{recognitions}");
-    assert_eq!((items[0]["kind"].as_str(), items[1]["kind"].as_str()), (Some("recognition"), Some("nomination")));
+    assert_eq!(
+        (items[0]["kind"].as_str(), items[1]["kind"].as_str()),
+        (Some("recognition"), Some("nomination"))
+    );
     assert_eq!(items[1]["what"], "promotion_candidate");
-    let potential = demo.data.employees.iter().find(|e| e.nip.as_str() == staff).unwrap().potential;
+    let potential = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.nip.as_str() == staff)
+        .unwrap()
+        .potential;
     if let Some(p) = potential {
         // Sangat baik is above expectations: box 9, 7 or 4 by potential.
-        let expected = match p.as_str() { "tinggi" => 9, "menengah" => 7, _ => 4 };
+        let expected = match p.as_str() {
+            "tinggi" => 9,
+            "menengah" => 7,
+            _ => 4,
+        };
         assert_eq!(items[1]["talent_box"], expected);
     }
     // Nothing starts for the other workflows on good evaluations.

@@ -62,7 +62,10 @@ pub enum Action {
     CompleteTask { is_assignee: bool },
     /// Launch or change a change-adoption campaign, record its activities, read its dashboard:
     /// hr/admin, its sponsor, or a leader for units within the subtrees they head.
-    ManageCampaign { in_led_subtree: bool, is_sponsor: bool },
+    ManageCampaign {
+        in_led_subtree: bool,
+        is_sponsor: bool,
+    },
     /// Record an employee's ADKAR stage: the employee, their supervisor, a leader of their
     /// subtree, or hr/admin.
     RecordAdoption(Relation),

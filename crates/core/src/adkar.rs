@@ -296,7 +296,13 @@ mod tests {
     fn a_small_campaign_summarised_by_hand() {
         use Stage::*;
         // Five targets: one at awareness, one at knowledge, two at reinforcement, one not started.
-        let stages = [Some(Awareness), Some(Knowledge), Some(Reinforcement), Some(Reinforcement), None];
+        let stages = [
+            Some(Awareness),
+            Some(Knowledge),
+            Some(Reinforcement),
+            Some(Reinforcement),
+            None,
+        ];
         let s = summarise(stages, Reinforcement, 0.6);
         assert_eq!(s.targets, 5);
         assert_eq!(s.reached, [4, 3, 3, 2, 2]);

@@ -659,8 +659,22 @@ pub struct Context {
     pub subject: serde_json::Value,
 }
 
+thread_local! {
+    /// The CEL standard library, built once per thread (building it is most of an evaluation's cost).
+    static CEL_ROOT: cel::Context<'static, 'static> = cel::Context::default();
+}
+
 fn evaluate(program: &cel::Program, ctx: &Context, at: &str) -> Result<bool, ConditionError> {
-    let mut c = cel::Context::default();
+    CEL_ROOT.with(|root| evaluate_in(root, program, ctx, at))
+}
+
+fn evaluate_in(
+    root: &cel::Context<'static, 'static>,
+    program: &cel::Program,
+    ctx: &Context,
+    at: &str,
+) -> Result<bool, ConditionError> {
+    let mut c = root.new_inner_scope();
     let err = |m: String| ConditionError {
         at: at.to_string(),
         message: m,

@@ -284,7 +284,15 @@ impl Store {
         write_units(&txn, &input.code, &input.units).await?;
         let c = campaign(&txn, &input.code).await?;
         launch_events(&txn, &c).await?;
-        audit::record(&txn, actor, "create", "campaign", &c.code, serde_json::to_value(&c).unwrap_or_default()).await?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "campaign",
+            &c.code,
+            serde_json::to_value(&c).unwrap_or_default(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(c)
     }
@@ -322,7 +330,15 @@ impl Store {
         write_units(&txn, &input.code, &input.units).await?;
         let c = campaign(&txn, &input.code).await?;
         launch_events(&txn, &c).await?;
-        audit::record(&txn, actor, "update", "campaign", &c.code, serde_json::json!({"before": before, "after": c})).await?;
+        audit::record(
+            &txn,
+            actor,
+            "update",
+            "campaign",
+            &c.code,
+            serde_json::json!({"before": before, "after": c}),
+        )
+        .await?;
         txn.commit().await?;
         Ok(c)
     }
@@ -343,7 +359,9 @@ impl Store {
                 vec![],
             ))
             .await?;
-        let total = self.count_raw("SELECT COUNT(*) AS n FROM campaigns").await? as u64;
+        let total = self
+            .count_raw("SELECT COUNT(*) AS n FROM campaigns")
+            .await? as u64;
         let units = self
             .db
             .query_all_raw(stmt(
@@ -427,7 +445,19 @@ impl Store {
                     };
                     state.insert(input.nip.clone(), Some(input.stage));
                     if !dry_run && m != Move::Same {
-                        write_move(&txn, actor, code, &input.nip, from, input.stage, resistance, input.note.as_deref(), source, now).await?;
+                        write_move(
+                            &txn,
+                            actor,
+                            code,
+                            &input.nip,
+                            from,
+                            input.stage,
+                            resistance,
+                            input.note.as_deref(),
+                            source,
+                            now,
+                        )
+                        .await?;
                     }
                     done.push(StageRecorded {
                         nip: input.nip.clone(),
@@ -471,14 +501,25 @@ impl Store {
         let txn = self.begin_write().await?;
         let c = campaign(&txn, code).await?;
         let mut problems = Vec::new();
-        crate::reference::require_existing(&txn, &mut problems, "units", "code", "unit", [("unit".to_string(), unit)]).await?;
+        crate::reference::require_existing(
+            &txn,
+            &mut problems,
+            "units",
+            "code",
+            "unit",
+            [("unit".to_string(), unit)],
+        )
+        .await?;
         crate::reference::require_existing(
             &txn,
             &mut problems,
             "employees",
             "nip",
             "employee",
-            attendees.iter().enumerate().map(|(i, n)| (format!("attendees[{i}]"), n.as_str())),
+            attendees
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (format!("attendees[{i}]"), n.as_str())),
         )
         .await?;
         if !problems.is_empty() {
@@ -514,8 +555,13 @@ impl Store {
             ))
             .await?;
         let Some(row) = inserted else {
-            let existing = self.activities_where(&txn, "dedup_key = $1", vec![dedup.into()]).await?;
-            let a = existing.into_iter().next().ok_or_else(|| StoreError::Conflict("the activity could not be stored".into()))?;
+            let existing = self
+                .activities_where(&txn, "dedup_key = $1", vec![dedup.into()])
+                .await?;
+            let a = existing
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::Conflict("the activity could not be stored".into()))?;
             return Ok((a, false));
         };
         let id: i64 = row.try_get("", "id")?;
@@ -529,13 +575,33 @@ impl Store {
             let mut n = 0;
             for nip in &sorted {
                 if let Some(None) = current.get(nip) {
-                    write_move(&txn, actor, code, nip, None, Stage::Awareness, false, None, &format!("activity:{id}"), now).await?;
+                    write_move(
+                        &txn,
+                        actor,
+                        code,
+                        nip,
+                        None,
+                        Stage::Awareness,
+                        false,
+                        None,
+                        &format!("activity:{id}"),
+                        now,
+                    )
+                    .await?;
                     n += 1;
                 }
             }
             moved = Some(n);
         }
-        audit::record(&txn, actor, "add_activity", "campaign", code, serde_json::json!({"id": id, "kind": kind, "unit": unit, "attendees": sorted.len()})).await?;
+        audit::record(
+            &txn,
+            actor,
+            "add_activity",
+            "campaign",
+            code,
+            serde_json::json!({"id": id, "kind": kind, "unit": unit, "attendees": sorted.len()}),
+        )
+        .await?;
         txn.commit().await?;
         Ok((
             Activity {
@@ -552,7 +618,12 @@ impl Store {
         ))
     }
 
-    async fn activities_where<C: ConnectionTrait>(&self, conn: &C, filter: &str, values: Vec<Value>) -> Result<Vec<Activity>> {
+    async fn activities_where<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        filter: &str,
+        values: Vec<Value>,
+    ) -> Result<Vec<Activity>> {
         let rows = conn
             .query_all_raw(stmt(
                 self.backend(),
@@ -569,7 +640,8 @@ impl Store {
                     held_on: r.try_get("", "held_on")?,
                     title: r.try_get("", "title")?,
                     notes: r.try_get("", "notes")?,
-                    attendees: serde_json::from_str(&r.try_get::<String>("", "attendees")?).unwrap_or_default(),
+                    attendees: serde_json::from_str(&r.try_get::<String>("", "attendees")?)
+                        .unwrap_or_default(),
                     moved_to_awareness: None,
                 })
             })
@@ -577,7 +649,8 @@ impl Store {
     }
 
     pub async fn campaign_activities(&self, code: &str) -> Result<Vec<Activity>> {
-        self.activities_where(&self.db, "campaign_code = $1", vec![code.into()]).await
+        self.activities_where(&self.db, "campaign_code = $1", vec![code.into()])
+            .await
     }
 
     /// Every step back of a campaign, newest first.
@@ -604,10 +677,19 @@ impl Store {
             .collect()
     }
 
-    pub async fn add_campaign_survey(&self, actor: &Actor, code: &str, survey: &Survey) -> Result<()> {
+    pub async fn add_campaign_survey(
+        &self,
+        actor: &Actor,
+        code: &str,
+        survey: &Survey,
+    ) -> Result<()> {
         let txn = self.begin_write().await?;
         campaign(&txn, code).await?;
-        let mut values: Vec<Value> = vec![code.into(), survey.nip.clone().into(), survey.unit.clone().into()];
+        let mut values: Vec<Value> = vec![
+            code.into(),
+            survey.nip.clone().into(),
+            survey.unit.clone().into(),
+        ];
         values.extend(survey.scores.iter().map(|s| (*s).into()));
         values.push(survey.surveyed_on.into());
         values.push(Utc::now().into());
@@ -618,7 +700,15 @@ impl Store {
             values,
         ))
         .await?;
-        audit::record(&txn, actor, "add_survey", "campaign", code, serde_json::to_value(survey).unwrap_or_default()).await?;
+        audit::record(
+            &txn,
+            actor,
+            "add_survey",
+            "campaign",
+            code,
+            serde_json::to_value(survey).unwrap_or_default(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -634,7 +724,9 @@ impl Store {
                 vec![code.into()],
             ))
             .await?;
-        let Some(r) = row else { return Ok((0, [0.0; 5])) };
+        let Some(r) = row else {
+            return Ok((0, [0.0; 5]));
+        };
         let n: i64 = r.try_get("", "n")?;
         let avg = |c: &str| -> f64 {
             r.try_get::<Option<f64>>("", c)
@@ -648,7 +740,10 @@ impl Store {
                 })
                 .unwrap_or(0.0)
         };
-        Ok((n as u64, [avg("a"), avg("d"), avg("k"), avg("ab"), avg("r")]))
+        Ok((
+            n as u64,
+            [avg("a"), avg("d"), avg("k"), avg("ab"), avg("r")],
+        ))
     }
 }
 
@@ -669,7 +764,11 @@ async fn check_references(txn: &DatabaseTransaction, input: &CampaignInput) -> R
         "units",
         "code",
         "unit",
-        input.units.iter().enumerate().map(|(i, u)| (format!("units[{i}]"), u.as_str())),
+        input
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (format!("units[{i}]"), u.as_str())),
     )
     .await?;
     if problems.is_empty() {

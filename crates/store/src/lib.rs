@@ -6,8 +6,8 @@
 
 mod analytics;
 mod audit;
-pub mod campaigns;
 mod bulk;
+pub mod campaigns;
 mod db;
 mod employees;
 pub mod entity;

@@ -1466,3 +1466,149 @@ pub async fn talent_inputs<C: ConnectionTrait>(
         .collect::<Result<_>>()?;
     Ok((potential, evaluations))
 }
+
+/// A new instance with the state its first run left it in.
+#[derive(Debug, Clone)]
+pub struct NewInstance {
+    pub workflow: String,
+    pub version: i32,
+    pub subject: Option<String>,
+    pub trigger_key: String,
+    pub status: String,
+    pub current_step: String,
+    pub context: serde_json::Value,
+    pub waiting_for: Option<String>,
+    pub wake_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// Which of these trigger keys have an instance already.
+pub async fn existing_trigger_keys<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in keys.chunks(rows_per_statement(1)) {
+        let rows = conn
+            .query_all_raw(stmt(
+                conn.get_database_backend(),
+                &format!(
+                    "SELECT trigger_key FROM workflow_instances WHERE trigger_key IN ({})",
+                    placeholders(1, chunk.len())
+                ),
+                chunk.iter().map(|k| (*k).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            out.insert(r.try_get("", "trigger_key")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts new instances with multi-row statements; returns (trigger key → id) of those
+/// inserted (a key that exists already is skipped: started exactly once).
+pub async fn insert_instances<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[NewInstance],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, i64>> {
+    const COLS: usize = 13;
+    let backend = conn.get_database_backend();
+    let mut ids = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(COLS)) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLS);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            let b = values.len();
+            tuples.push(format!(
+                "({})",
+                (b + 1..=b + COLS)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            values.extend([
+                r.workflow.clone().into(),
+                r.version.into(),
+                r.subject.clone().into(),
+                r.trigger_key.clone().into(),
+                r.status.clone().into(),
+                r.current_step.clone().into(),
+                r.context.to_string().into(),
+                r.waiting_for.clone().into(),
+                r.wake_at.into(),
+                r.attempts.into(),
+                r.last_error.clone().into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO workflow_instances (workflow_key, version, subject_nip, trigger_key, status, current_step, \
+             context, waiting_for, wake_at, attempts, last_error, started_at, updated_at) VALUES {} \
+             ON CONFLICT (trigger_key) DO NOTHING RETURNING id, trigger_key",
+            tuples.join(", ")
+        );
+        for r in conn.query_all_raw(stmt(backend, &sql, values)).await? {
+            ids.insert(r.try_get("", "trigger_key")?, r.try_get("", "id")?);
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts tasks with multi-row statements.
+pub async fn insert_tasks<C: ConnectionTrait>(
+    conn: &C,
+    tasks: &[NewTask],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const COLS: usize = 16;
+    let backend = conn.get_database_backend();
+    for chunk in tasks.chunks(rows_per_statement(COLS)) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLS);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for t in chunk {
+            let b = values.len();
+            tuples.push(format!(
+                "({}, 'open', {})",
+                (b + 1..=b + 8)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (b + 9..=b + COLS)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            values.extend([
+                t.instance_id.into(),
+                t.step.clone().into(),
+                t.kind.clone().into(),
+                t.title.clone().into(),
+                t.subject_nip.clone().into(),
+                t.assignee_nip.clone().into(),
+                t.assignee_role.clone().into(),
+                t.due.into(),
+                serde_json::to_string(&t.outcomes)
+                    .unwrap_or_default()
+                    .into(),
+                t.scores.into(),
+                t.escalate_at.into(),
+                t.escalate_to.clone().into(),
+                false.into(),
+                t.remind_every_days.into(),
+                t.remind_at.into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO workflow_tasks (instance_id, step, kind, title, subject_nip, assignee_nip, assignee_role, due, \
+             status, outcomes, scores, escalate_at, escalate_to, escalated, remind_every_days, remind_at, created_at) VALUES {}",
+            tuples.join(", ")
+        );
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}

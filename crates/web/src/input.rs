@@ -247,7 +247,10 @@ impl<'a> Fields<'a> {
             None => Some(default),
             Some(Value::Bool(b)) => Some(*b),
             Some(v) => {
-                self.error(key, format!("expected true or false, found {}", type_name(v)));
+                self.error(
+                    key,
+                    format!("expected true or false, found {}", type_name(v)),
+                );
                 None
             }
         }

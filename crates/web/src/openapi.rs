@@ -1,8 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, employees, ops, performance, plans, reference, settings,
-    workflows,
+    analysis, audit, campaigns, employees, ops, performance, plans, reference, settings, workflows,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

@@ -18,8 +18,10 @@ use jenjang_core::access::Action;
 use jenjang_core::adkar::{ActivityKind, Stage, elapsed_fraction, on_track, summarise};
 use jenjang_core::idp::today_in;
 use jenjang_core::kinds::PositionKind;
-use jenjang_store::campaigns::{Activity, Campaign, CampaignInput, StageInput, StageRecorded, Survey};
 use jenjang_store::Page;
+use jenjang_store::campaigns::{
+    Activity, Campaign, CampaignInput, StageInput, StageRecorded, Survey,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use utoipa::ToSchema;
@@ -30,13 +32,17 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{code}", get(get_campaign).put(update_campaign))
         .route("/campaigns/{code}/stages", post(record_stage))
         .route("/campaigns/{code}/stages/import", post(import_stages))
-        .route("/campaigns/{code}/activities", get(list_activities).post(add_activity))
+        .route(
+            "/campaigns/{code}/activities",
+            get(list_activities).post(add_activity),
+        )
         .route("/campaigns/{code}/surveys", post(add_survey))
         .route("/campaigns/{code}/dashboard", get(dashboard))
 }
 
 fn date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("expected a date as YYYY-MM-DD; found {s}"))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a date as YYYY-MM-DD; found {s}"))
 }
 
 /// Reads a campaign body (the code from the path on update).
@@ -45,7 +51,9 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
     let mut f = Fields::root(body, &mut errors);
     let code = match code {
         Some(c) => Some(c.to_string()),
-        None => f.parse("code", |s| jenjang_core::Code::parse(s).map(|c| c.to_string())),
+        None => f.parse("code", |s| {
+            jenjang_core::Code::parse(s).map(|c| c.to_string())
+        }),
     };
     let title = f.text("title");
     let description = f.opt_text("description");
@@ -71,7 +79,10 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
         None | Some("reinforcement") => Some(Stage::Reinforcement),
         Some("ability") => Some(Stage::Ability),
         Some(other) => {
-            f.error("adopted_from", format!("'{other}' is not one of: reinforcement, ability"));
+            f.error(
+                "adopted_from",
+                format!("'{other}' is not one of: reinforcement, ability"),
+            );
             None
         }
     };
@@ -98,9 +109,20 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
 /// led units include every target unit).
 async fn may_manage(s: &AppState, user: &CurrentUser, c: &Campaign) -> ApiResult<bool> {
     let led = led_units(s, user).await?;
-    let is_sponsor = user.0.nip.as_ref().is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = user
+        .0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == c.sponsor_nip);
     let in_led_subtree = !c.units.is_empty() && c.units.iter().all(|u| led.contains(u));
-    Ok(jenjang_core::access::authorize(&user.0, Action::ManageCampaign { in_led_subtree, is_sponsor }).is_ok())
+    Ok(jenjang_core::access::authorize(
+        &user.0,
+        Action::ManageCampaign {
+            in_led_subtree,
+            is_sponsor,
+        },
+    )
+    .is_ok())
 }
 
 async fn led_units(s: &AppState, user: &CurrentUser) -> ApiResult<HashSet<String>> {
@@ -135,7 +157,10 @@ pub async fn create_campaign(
     let input = read_campaign(&body, None)?;
     let led = led_units(&s, &user).await?;
     let in_led_subtree = input.units.iter().all(|u| led.contains(u));
-    user.require(Action::ManageCampaign { in_led_subtree, is_sponsor: false })?;
+    user.require(Action::ManageCampaign {
+        in_led_subtree,
+        is_sponsor: false,
+    })?;
     let c = s.store.create_campaign(&actor(&user), &input).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -165,8 +190,15 @@ pub async fn update_campaign(
     let input = read_campaign(&body, Some(&code))?;
     let led = led_units(&s, &user).await?;
     let in_led_subtree = input.units.iter().all(|u| led.contains(u));
-    let is_sponsor = user.0.nip.as_ref().is_some_and(|n| n.as_str() == current.sponsor_nip);
-    user.require(Action::ManageCampaign { in_led_subtree, is_sponsor })?;
+    let is_sponsor = user
+        .0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == current.sponsor_nip);
+    user.require(Action::ManageCampaign {
+        in_led_subtree,
+        is_sponsor,
+    })?;
     Ok(Json(s.store.update_campaign(&actor(&user), &input).await?))
 }
 
@@ -190,13 +222,23 @@ pub async fn record_stage(
     let note = f.opt_text("note");
     let (nip, stage) = finish(nip.zip(stage), errors)?;
     let r = s.store.relation(user.0.nip.as_ref(), &nip).await?;
-    let is_sponsor = user.0.nip.as_ref().is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = user
+        .0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == c.sponsor_nip);
     if !is_sponsor {
         user.require(Action::RecordAdoption(r))?;
     }
     let (mut done, rejected) = s
         .store
-        .record_stages(&actor(&user), &code, &[StageInput { nip, stage, note }], "manual", false)
+        .record_stages(
+            &actor(&user),
+            &code,
+            &[StageInput { nip, stage, note }],
+            "manual",
+            false,
+        )
         .await?;
     if let Some((_, problem)) = rejected.into_iter().next() {
         return Err(ApiError::Validation(vec![problem]));
@@ -263,7 +305,12 @@ pub async fn list_activities(
     s.store.get_campaign(&code).await?;
     let items = s.store.campaign_activities(&code).await?;
     let n = items.len() as u64;
-    Ok(Json(Page { items, total: n, limit: n.max(1), offset: 0 }))
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n.max(1),
+        offset: 0,
+    }))
 }
 
 /// Records an activity `{kind, unit, held_on, title?, notes?, attendees:[nip]}` (kinds:
@@ -288,15 +335,39 @@ pub async fn add_activity(
     let title = f.opt_text("title");
     let notes = f.opt_text("notes");
     let attendees = f.strings("attendees", false);
-    let (kind, (unit, (held_on, attendees))) = finish(kind.zip(unit.zip(held_on.zip(attendees))), errors)?;
+    let (kind, (unit, (held_on, attendees))) =
+        finish(kind.zip(unit.zip(held_on.zip(attendees))), errors)?;
     let led = led_units(&s, &user).await?;
-    let is_sponsor = user.0.nip.as_ref().is_some_and(|n| n.as_str() == c.sponsor_nip);
-    user.require(Action::ManageCampaign { in_led_subtree: led.contains(&unit), is_sponsor })?;
+    let is_sponsor = user
+        .0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == c.sponsor_nip);
+    user.require(Action::ManageCampaign {
+        in_led_subtree: led.contains(&unit),
+        is_sponsor,
+    })?;
     let (activity, new) = s
         .store
-        .add_activity(&actor(&user), &code, kind, &unit, held_on, title.as_deref(), notes.as_deref(), &attendees)
+        .add_activity(
+            &actor(&user),
+            &code,
+            kind,
+            &unit,
+            held_on,
+            title.as_deref(),
+            notes.as_deref(),
+            &attendees,
+        )
         .await?;
-    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(activity)))
+    Ok((
+        if new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(activity),
+    ))
 }
 
 /// ADKAR survey scores 1..5 per element for an employee or a unit:
@@ -313,7 +384,11 @@ pub async fn add_survey(
     if !may_manage(&s, &user, &c).await? {
         return Err(ApiError::Forbidden);
     }
-    let zone = s.store.setting("time_zone").await?.unwrap_or_else(|| "Asia/Jakarta".into());
+    let zone = s
+        .store
+        .setting("time_zone")
+        .await?
+        .unwrap_or_else(|| "Asia/Jakarta".into());
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let nip = f.opt_text("nip");
@@ -326,7 +401,10 @@ pub async fn add_survey(
     let mut ok = true;
     match body.get("scores").and_then(|v| v.as_object()) {
         None => {
-            f.error("scores", "required: {awareness, desire, knowledge, ability, reinforcement}, each 1..5");
+            f.error(
+                "scores",
+                "required: {awareness, desire, knowledge, ability, reinforcement}, each 1..5",
+            );
             ok = false;
         }
         Some(map) => {
@@ -351,7 +429,9 @@ pub async fn add_survey(
         })
     })();
     let survey = finish(survey, errors)?;
-    s.store.add_campaign_survey(&actor(&user), &code, &survey).await?;
+    s.store
+        .add_campaign_survey(&actor(&user), &code, &survey)
+        .await?;
     Ok((StatusCode::CREATED, Json(survey)))
 }
 
@@ -399,7 +479,10 @@ pub struct Dashboard {
 }
 
 fn by_element(counts: &[u64; 5]) -> BTreeMap<&'static str, u64> {
-    Stage::ALL.iter().map(|s| (s.as_str(), counts[s.index()])).collect()
+    Stage::ALL
+        .iter()
+        .map(|s| (s.as_str(), counts[s.index()]))
+        .collect()
 }
 
 /// The campaign's funnel, adopted share against target, on-track judgement, per-unit funnel
@@ -419,14 +502,29 @@ pub async fn dashboard(
     let c = s.store.get_campaign(&code).await?;
     let led = led_units(&s, &user).await?;
     let targets = s.store.campaign_targets(&c).await?;
-    let is_sponsor = user.0.nip.as_ref().is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = user
+        .0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == c.sponsor_nip);
     let leads_part = targets.iter().any(|t| led.contains(&t.unit));
-    user.require(Action::ManageCampaign { in_led_subtree: leads_part, is_sponsor })?;
-    let zone = s.store.setting("time_zone").await?.unwrap_or_else(|| "Asia/Jakarta".into());
+    user.require(Action::ManageCampaign {
+        in_led_subtree: leads_part,
+        is_sponsor,
+    })?;
+    let zone = s
+        .store
+        .setting("time_zone")
+        .await?
+        .unwrap_or_else(|| "Asia/Jakarta".into());
     let today = today_in(&zone, chrono::Utc::now());
     let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
     let elapsed = elapsed_fraction(c.starts, c.ends, today);
-    let all = summarise(targets.iter().map(|t| t.stage), adopted_from, c.adoption_target);
+    let all = summarise(
+        targets.iter().map(|t| t.stage),
+        adopted_from,
+        c.adoption_target,
+    );
     let mut units: Vec<&str> = targets.iter().map(|t| t.unit.as_str()).collect();
     units.dedup();
     let by_unit = units
@@ -467,22 +565,56 @@ pub async fn dashboard(
         by_unit,
         activities: s.store.campaign_activities(&code).await?,
         resistance: s.store.campaign_resistance(&code).await?,
-        survey: (surveys > 0).then(|| Stage::ALL.iter().map(|st| (st.as_str(), averages[st.index()])).collect()),
+        survey: (surveys > 0).then(|| {
+            Stage::ALL
+                .iter()
+                .map(|st| (st.as_str(), averages[st.index()]))
+                .collect()
+        }),
     };
     match format {
         Format::Json => Ok(Json(out).into_response()),
-        Format::Csv => Ok(download(&format!("adopsi-{code}"), "csv", "text/csv; charset=utf-8", dashboard_csv(&out)?)),
-        Format::Xlsx => Ok(download(&format!("adopsi-{code}"), "xlsx", XLSX_MIME, dashboard_xlsx(&out)?)),
+        Format::Csv => Ok(download(
+            &format!("adopsi-{code}"),
+            "csv",
+            "text/csv; charset=utf-8",
+            dashboard_csv(&out)?,
+        )),
+        Format::Xlsx => Ok(download(
+            &format!("adopsi-{code}"),
+            "xlsx",
+            XLSX_MIME,
+            dashboard_xlsx(&out)?,
+        )),
     }
 }
 
 const UNIT_COLUMNS: [&str; 11] = [
-    "unit", "targets", "adopted", "share", "awareness", "desire", "knowledge", "ability", "reinforcement", "barrier", "on_track",
+    "unit",
+    "targets",
+    "adopted",
+    "share",
+    "awareness",
+    "desire",
+    "knowledge",
+    "ability",
+    "reinforcement",
+    "barrier",
+    "on_track",
 ];
 
 fn unit_row(u: &UnitAdoption) -> Vec<String> {
-    let mut row = vec![safe_cell(&u.unit), u.targets.to_string(), u.adopted.to_string(), format!("{:.3}", u.share)];
-    row.extend(Stage::ALL.iter().map(|s| u.by_stage[s.as_str()].to_string()));
+    let mut row = vec![
+        safe_cell(&u.unit),
+        u.targets.to_string(),
+        u.adopted.to_string(),
+        format!("{:.3}", u.share),
+    ];
+    row.extend(
+        Stage::ALL
+            .iter()
+            .map(|s| u.by_stage[s.as_str()].to_string()),
+    );
     row.push(u.barrier.unwrap_or("").to_string());
     row.push(u.on_track.to_string());
     row
@@ -495,7 +627,8 @@ fn dashboard_csv(d: &Dashboard) -> ApiResult<Vec<u8>> {
     for u in &d.by_unit {
         w.write_record(unit_row(u)).map_err(internal)?;
     }
-    w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))
+    w.into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))
 }
 
 fn dashboard_xlsx(d: &Dashboard) -> ApiResult<Vec<u8>> {
@@ -510,13 +643,20 @@ fn dashboard_xlsx(d: &Dashboard) -> ApiResult<Vec<u8>> {
     for (r, u) in d.by_unit.iter().enumerate() {
         let row = r as u32 + 1;
         sheet.write_string(row, 0, &u.unit).map_err(internal)?;
-        for (c, v) in [u.targets as f64, u.adopted as f64, u.share].into_iter().enumerate() {
+        for (c, v) in [u.targets as f64, u.adopted as f64, u.share]
+            .into_iter()
+            .enumerate()
+        {
             sheet.write_number(row, c as u16 + 1, v).map_err(internal)?;
         }
         for st in Stage::ALL {
-            sheet.write_number(row, 4 + st.index() as u16, u.by_stage[st.as_str()] as f64).map_err(internal)?;
+            sheet
+                .write_number(row, 4 + st.index() as u16, u.by_stage[st.as_str()] as f64)
+                .map_err(internal)?;
         }
-        sheet.write_string(row, 9, u.barrier.unwrap_or("")).map_err(internal)?;
+        sheet
+            .write_string(row, 9, u.barrier.unwrap_or(""))
+            .map_err(internal)?;
         sheet.write_boolean(row, 10, u.on_track).map_err(internal)?;
     }
     let r = book.add_worksheet();
@@ -527,10 +667,13 @@ fn dashboard_xlsx(d: &Dashboard) -> ApiResult<Vec<u8>> {
     for (i, x) in d.resistance.iter().enumerate() {
         let row = i as u32 + 1;
         r.write_string(row, 0, &x.nip).map_err(internal)?;
-        r.write_string(row, 1, x.from.as_deref().unwrap_or("")).map_err(internal)?;
+        r.write_string(row, 1, x.from.as_deref().unwrap_or(""))
+            .map_err(internal)?;
         r.write_string(row, 2, &x.to).map_err(internal)?;
-        r.write_string(row, 3, x.note.as_deref().unwrap_or("")).map_err(internal)?;
-        r.write_string(row, 4, x.at.to_rfc3339()).map_err(internal)?;
+        r.write_string(row, 3, x.note.as_deref().unwrap_or(""))
+            .map_err(internal)?;
+        r.write_string(row, 4, x.at.to_rfc3339())
+            .map_err(internal)?;
     }
     book.save_to_buffer().map_err(internal)
 }

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod audit;
+pub mod campaigns;
 pub mod employees;
 pub mod ops;
 pub mod performance;
@@ -9,4 +10,3 @@ pub mod plans;
 pub mod reference;
 pub mod settings;
 pub mod workflows;
-pub mod campaigns;
