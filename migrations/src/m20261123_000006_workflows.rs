@@ -230,6 +230,14 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // The engine claims the oldest unprocessed events: a partial index keeps that an
+        // index range read however many events were processed before (both databases).
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_outbox_events_pending ON outbox_events (id) WHERE processed_at IS NULL",
+            )
+            .await?;
+
         // Calendar triggers fire once per workflow and year.
         m.create_table(
             Table::create()

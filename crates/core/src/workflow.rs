@@ -281,9 +281,17 @@ pub struct Definition {
 /// The conditions of a definition, compiled once.
 #[derive(Debug, Default)]
 struct Compiled {
-    trigger: Option<cel::Program>,
+    trigger: Option<Condition>,
     /// By step id.
-    steps: HashMap<String, cel::Program>,
+    steps: HashMap<String, Condition>,
+}
+
+/// A compiled condition and which context variables it reads (only those are converted to CEL
+/// values when it runs).
+#[derive(Debug)]
+struct Condition {
+    program: cel::Program,
+    reads: [bool; 3],
 }
 
 /// Checks a definition (as JSON) and returns it ready to run, or every problem with its location.
@@ -595,7 +603,7 @@ fn check_template_text(text: &str, at: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn compile(source: &str, at: &str, errors: &mut Vec<FieldError>) -> Option<cel::Program> {
+fn compile(source: &str, at: &str, errors: &mut Vec<FieldError>) -> Option<Condition> {
     match cel::Program::compile(source) {
         Ok(p) => {
             let refs = p.references();
@@ -605,7 +613,13 @@ fn compile(source: &str, at: &str, errors: &mut Vec<FieldError>) -> Option<cel::
                 .filter(|v| !CONTEXT_VARIABLES.contains(v))
                 .collect();
             if unknown.is_empty() {
-                Some(p)
+                let reads = [
+                    refs.has_variable("event"),
+                    refs.has_variable("trigger"),
+                    refs.has_variable("subject"),
+                ];
+                drop(refs);
+                Some(Condition { program: p, reads })
             } else {
                 errors.push(FieldError::new(
                     at,
@@ -664,13 +678,13 @@ thread_local! {
     static CEL_ROOT: cel::Context<'static, 'static> = cel::Context::default();
 }
 
-fn evaluate(program: &cel::Program, ctx: &Context, at: &str) -> Result<bool, ConditionError> {
-    CEL_ROOT.with(|root| evaluate_in(root, program, ctx, at))
+fn evaluate(condition: &Condition, ctx: &Context, at: &str) -> Result<bool, ConditionError> {
+    CEL_ROOT.with(|root| evaluate_in(root, condition, ctx, at))
 }
 
 fn evaluate_in(
     root: &cel::Context<'static, 'static>,
-    program: &cel::Program,
+    condition: &Condition,
     ctx: &Context,
     at: &str,
 ) -> Result<bool, ConditionError> {
@@ -679,13 +693,20 @@ fn evaluate_in(
         at: at.to_string(),
         message: m,
     };
-    c.add_variable("event", &ctx.event)
-        .map_err(|e| err(e.to_string()))?;
-    c.add_variable("trigger", &ctx.trigger)
-        .map_err(|e| err(e.to_string()))?;
-    c.add_variable("subject", &ctx.subject)
-        .map_err(|e| err(e.to_string()))?;
-    match program.execute(&c) {
+    for (i, (name, value)) in [
+        ("event", &ctx.event),
+        ("trigger", &ctx.trigger),
+        ("subject", &ctx.subject),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if condition.reads[i] {
+            c.add_variable(name, value)
+                .map_err(|e| err(e.to_string()))?;
+        }
+    }
+    match condition.program.execute(&c) {
         Ok(cel::Value::Bool(b)) => Ok(b),
         Ok(other) => Err(err(format!(
             "the condition gave {other:?}, not true or false"

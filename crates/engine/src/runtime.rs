@@ -407,6 +407,7 @@ impl Engine {
         for ev in &events {
             let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
             let mut here = Vec::new();
+            let mut ctx: Option<Context> = None;
             for (version, def) in &latest {
                 if def.trigger.event != ev.kind
                     || (CALENDAR_EVENTS.contains(&ev.kind.as_str())
@@ -415,11 +416,12 @@ impl Engine {
                 {
                     continue;
                 }
-                let ctx = Context {
+                // One context per event, shared by the definitions it may trigger.
+                let ctx: &Context = ctx.get_or_insert_with(|| Context {
                     event: ev.payload.clone(),
                     trigger: ev.payload.clone(),
                     subject: subject_json(subject),
-                };
+                });
                 let verdict = def.triggered_by(&ctx).map_err(|e| e.to_string());
                 if let Ok(false) = verdict {
                     continue;
@@ -430,7 +432,7 @@ impl Engine {
                     ev.subject.as_deref().unwrap_or("-"),
                     ev.dedup_key
                 );
-                here.push((*version, def.clone(), ctx, verdict, key));
+                here.push((*version, def.clone(), ctx.clone(), verdict, key));
             }
             starts.push(here);
         }
