@@ -326,7 +326,7 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     report.created.retain(|_, n| *n > 0);
     // A seed is the organisation's history, not news: its events start no workflows.
     store.skip_pending_events().await?;
-    store.checkpoint().await?;
+    store.checkpoint(&[]).await?;
     Ok(report)
 }
 

@@ -76,6 +76,13 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             m,
+            "ix_workflow_instances_waiting",
+            "workflow_instances",
+            &["waiting_for", "subject_nip"],
+        )
+        .await?;
+        index(
+            m,
             "ix_workflow_instances_workflow",
             "workflow_instances",
             &["workflow_key", "status"],

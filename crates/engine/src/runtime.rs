@@ -105,6 +105,10 @@ struct Batch {
     waiting: HashMap<(String, String), Vec<InstanceRecord>>,
 }
 
+/// A definition an event triggers: (version, definition, context, the condition's verdict,
+/// trigger key).
+type Candidate = (i32, Arc<Definition>, Context, Result<bool, String>, String);
+
 /// An instance's state as a run leaves it.
 #[derive(Debug, Clone)]
 struct State {
@@ -402,8 +406,7 @@ impl Engine {
         }
         // Which definitions each event triggers (conditions need no database), and which of
         // those instances exist already (a replay): one query for the batch.
-        let mut starts: Vec<Vec<(i32, Arc<Definition>, Context, Result<bool, String>, String)>> =
-            Vec::with_capacity(events.len());
+        let mut starts: Vec<Vec<Candidate>> = Vec::with_capacity(events.len());
         for ev in &events {
             let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
             let mut here = Vec::new();
@@ -422,7 +425,7 @@ impl Engine {
                     trigger: ev.payload.clone(),
                     subject: subject_json(subject),
                 });
-                let verdict = def.triggered_by(&ctx).map_err(|e| e.to_string());
+                let verdict = def.triggered_by(ctx).map_err(|e| e.to_string());
                 if let Ok(false) = verdict {
                     continue;
                 }

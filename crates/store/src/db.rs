@@ -86,13 +86,19 @@ impl Store {
             .await?)
     }
 
-    /// After a large write on SQLite, folds the write-ahead log back into the database file and
-    /// empties it: reads through a log of hundreds of megabytes are markedly slower. No-op on
-    /// PostgreSQL.
-    pub async fn checkpoint(&self) -> Result<()> {
+    /// After a large write: on SQLite, folds the write-ahead log back into the database file and
+    /// empties it (reads through a log of hundreds of megabytes are markedly slower); on
+    /// PostgreSQL, refreshes the planner's statistics, which autovacuum updates only later (with
+    /// stale ones the planner hashes whole tables where an index lookup is right).
+    /// `tables` are the ones written (all when empty).
+    pub async fn checkpoint(&self, tables: &[&str]) -> Result<()> {
         if self.backend() == DatabaseBackend::Sqlite {
             self.db
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        } else {
+            self.db
+                .execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
                 .await?;
         }
         Ok(())

@@ -1358,9 +1358,16 @@ impl Store {
             .collect()
     }
 
-    /// Starts a write transaction for the engine.
+    /// Starts a write transaction for the engine. On PostgreSQL its statements are planned with
+    /// their parameters each time: a generic plan cached while the tables were small (a
+    /// sequential scan) would otherwise stay while the engine's tables grow.
     pub async fn begin_work(&self) -> Result<DatabaseTransaction> {
-        self.begin_write().await
+        let txn = self.begin_write().await?;
+        if self.is_postgres() {
+            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+                .await?;
+        }
+        Ok(txn)
     }
 
     /// Marks every unprocessed event processed without acting on it (history loaded as a seed).

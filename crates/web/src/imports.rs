@@ -154,7 +154,13 @@ pub async fn run(
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
     report.rejected = rejected;
     if !dry_run && report.accepted + report.updated > 10_000 {
-        store.checkpoint().await?;
+        // The tables whose statistics the analyses and the engine's lookups plan with.
+        let written: &[&str] = match kind {
+            ImportKind::Employees => &["employees"],
+            ImportKind::Assessments => &["current_competency_levels"],
+            ImportKind::Evaluations => &["evaluations"],
+        };
+        store.checkpoint(written).await?;
     }
     Ok(report)
 }
