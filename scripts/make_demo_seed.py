@@ -339,3 +339,23 @@ for i, (code, _, _) in enumerate(DINAS):
 json.dump({"campaign": campaign, "activities": activities, "stages": stage_moves},
           open(os.path.join(OUT, "campaign.json"), "w"), ensure_ascii=False, indent=1)
 print(f"campaign: {len(activities)} activities, {len(stage_moves)} stage moves")
+
+# --- quarterly evaluations 2025-Q1 .. 2026-Q3 (SKP, PermenPANRB 6/2022) ------------------------
+# Most employees meet expectations; some excel steadily, a few struggle. The evaluator is the
+# direct supervisor. 2026-Q4 is left for the regency to import.
+EKSP = ["di_bawah_ekspektasi", "sesuai_ekspektasi", "di_atas_ekspektasi"]
+PERIODS = [f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)][:7]
+with open(os.path.join(OUT, "evaluations.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["nip", "periode", "hasil_kerja", "perilaku_kerja", "catatan", "penilai_nip"])
+    for nip, _, _, _, supervisor, _ in employees:
+        kind = random.choices(["tinggi", "biasa", "rendah"], [14, 78, 8])[0]
+        for period in PERIODS:
+            if kind == "tinggi":
+                hk, pk = random.choices([(2, 2), (2, 1), (1, 1)], [70, 20, 10])[0]
+            elif kind == "rendah":
+                hk, pk = random.choices([(0, 1), (0, 0), (1, 0), (1, 1)], [45, 15, 15, 25])[0]
+            else:
+                hk, pk = random.choices([(1, 1), (2, 1), (1, 2), (2, 2), (0, 1)], [72, 10, 8, 6, 4])[0]
+            w.writerow([nip, period, EKSP[hk], EKSP[pk], "", supervisor])
+print(f"evaluations: {len(employees) * len(PERIODS)} rows, {PERIODS[0]}..{PERIODS[-1]}")

@@ -31,6 +31,10 @@ const DEMO: &[(&str, &str)] = &[
         "assessments.csv",
         include_str!("../seeds/demo/assessments.csv"),
     ),
+    (
+        "evaluations.csv",
+        include_str!("../seeds/demo/evaluations.csv"),
+    ),
     ("campaign.json", include_str!("../seeds/demo/campaign.json")),
 ];
 
@@ -46,6 +50,8 @@ pub struct Dataset {
     pub programs: Vec<Program>,
     pub employees: Vec<Employee>,
     pub assessments: Vec<(Nip, CompetencyRecord)>,
+    /// Performance evaluations (`evaluations.csv`, the import format).
+    pub evaluations: Vec<(Nip, jenjang_core::predikat::Evaluation)>,
     /// A running change-adoption campaign with its activities and stage moves (`campaign.json`).
     pub campaign: Option<CampaignSeed>,
 }
@@ -155,6 +161,12 @@ impl Dataset {
             let (rows, errors) = jenjang_import::parse_employees(&table);
             report_rows("employees.csv", &errors)?;
             d.employees = rows.into_iter().map(|(_, e)| e).collect();
+        }
+        if let Some(bytes) = file("evaluations.csv") {
+            let table = jenjang_import::read_csv(&bytes).context("evaluations.csv")?;
+            let (rows, errors) = jenjang_import::parse_evaluations(&table);
+            report_rows("evaluations.csv", &errors)?;
+            d.evaluations = rows.into_iter().map(|(_, e)| e).collect();
         }
         if let Some(bytes) = file("campaign.json") {
             d.campaign =
@@ -320,10 +332,28 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     }
     *report.created.entry("competency_record").or_default() += recorded.recorded;
     *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
+    if !data.evaluations.is_empty() {
+        let outcome = store
+            .bulk_save_evaluations(&actor, &data.evaluations, false, None)
+            .await?;
+        if let Some((i, problem)) = outcome.rejected.first() {
+            bail!(
+                "evaluations.csv: {} refused; first: {} {}: {}",
+                outcome.rejected.len(),
+                data.evaluations[*i].0,
+                problem.field,
+                problem.message
+            );
+        }
+        *report.created.entry("evaluation").or_default() += outcome.created;
+        *report.updated.entry("evaluation").or_default() += outcome.updated;
+        *report.unchanged.entry("evaluation").or_default() += outcome.unchanged;
+    }
     if let Some(c) = &data.campaign {
         load_campaign(store, &actor, c, &mut report).await?;
     }
     report.created.retain(|_, n| *n > 0);
+    report.updated.retain(|_, n| *n > 0);
     // A seed is the organisation's history, not news: its events start no workflows.
     store.skip_pending_events().await?;
     store.checkpoint(&[]).await?;

@@ -11,7 +11,7 @@ async fn the_direct_supervisor_or_hr_records_an_evaluation() {
     let kasi = demo.head_of("DPUPR-BM-1");
     let report = demo.reports_of(&kasi)[0].clone();
     let other_kasi = demo.head_of("DPUPR-SDA-1");
-    let body = json!({"period": "TW II 2026", "hasil_kerja": "Di Atas Ekspektasi", "perilaku_kerja": "di_atas_ekspektasi", "notes": "Target terlampaui"});
+    let body = json!({"period": "TW II 2027", "hasil_kerja": "Di Atas Ekspektasi", "perilaku_kerja": "di_atas_ekspektasi", "notes": "Target terlampaui"});
     let path = format!("/api/v1/employees/{report}/evaluations");
     let (status, e) = app.post(&app.token(&kasi).await, &path, &body).await;
     assert_eq!(status, StatusCode::CREATED, "{e}");
@@ -21,7 +21,7 @@ async fn the_direct_supervisor_or_hr_records_an_evaluation() {
             e["predikat"].clone(),
             e["evaluator_nip"].clone()
         ),
-        (json!("2026-Q2"), json!("sangat_baik"), json!(kasi))
+        (json!("2027-Q2"), json!("sangat_baik"), json!(kasi))
     );
     let (status, _) = app.post(&app.token(&kasi).await, &path, &body).await;
     assert_eq!(
@@ -46,7 +46,7 @@ async fn the_direct_supervisor_or_hr_records_an_evaluation() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["period", "hasil_kerja"]);
     let (status, body) =
-        app.post(&hr, &path, &json!({"period": "2026-Q3", "hasil_kerja": "sesuai_ekspektasi", "perilaku_kerja": "di_bawah_ekspektasi", "predikat": "baik"})).await;
+        app.post(&hr, &path, &json!({"period": "2027-Q3", "hasil_kerja": "sesuai_ekspektasi", "perilaku_kerja": "di_bawah_ekspektasi", "predikat": "baik"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["predikat"]);
     assert!(
@@ -56,7 +56,16 @@ async fn the_direct_supervisor_or_hr_records_an_evaluation() {
             .contains("gives kurang")
     );
     let (_, list) = app.get(&app.token(&report).await, &path).await;
-    assert_eq!(list["total"], 1);
+    let of_2027 = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["period"].as_str().unwrap().starts_with("2027"))
+        .count();
+    assert_eq!(
+        of_2027, 1,
+        "one 2027 evaluation beside the demo's history: {list}"
+    );
 }
 
 #[tokio::test]
@@ -94,18 +103,18 @@ async fn the_talent_grid_places_all_nine_combinations() {
             StatusCode::OK
         );
         // A quarter that the annual evaluation overrides.
-        app.post(&hr, &format!("/api/v1/employees/{nip}/evaluations"), &json!({"period": "2026-Q4", "hasil_kerja": "di_bawah_ekspektasi", "perilaku_kerja": "di_bawah_ekspektasi"})).await;
+        app.post(&hr, &format!("/api/v1/employees/{nip}/evaluations"), &json!({"period": "2027-Q4", "hasil_kerja": "di_bawah_ekspektasi", "perilaku_kerja": "di_bawah_ekspektasi"})).await;
         let (status, _) = app
             .post(
                 &hr,
                 &format!("/api/v1/employees/{nip}/evaluations"),
-                &json!({"period": "2026", "hasil_kerja": rating, "perilaku_kerja": rating}),
+                &json!({"period": "2027", "hasil_kerja": rating, "perilaku_kerja": rating}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let (status, grid) = app
-        .get(&hr, "/api/v1/talent/grid?unit=DLH-PPKL-1&year=2026")
+        .get(&hr, "/api/v1/talent/grid?unit=DLH-PPKL-1&year=2027")
         .await;
     assert_eq!(status, StatusCode::OK);
     for (nip, (_, _, b)) in people.iter().zip(combos) {
@@ -206,7 +215,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
             .post(
                 &hr,
                 &format!("/api/v1/employees/{nip}/evaluations"),
-                &json!({"period": "2026-Q3", "hasil_kerja": rating, "perilaku_kerja": rating}),
+                &json!({"period": "2027-Q3", "hasil_kerja": rating, "perilaku_kerja": rating}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
@@ -214,7 +223,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
     let (_, d) = app
         .get(
             &hr,
-            &format!("/api/v1/units/{unit}/distribution?period=TW%20III%202026"),
+            &format!("/api/v1/units/{unit}/distribution?period=TW%20III%202027"),
         )
         .await;
     assert_eq!(d["employees_evaluated"], 4);
@@ -233,7 +242,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
         .post(
             &hr,
             &format!("/api/v1/employees/{head}/evaluations"),
-            &json!({"period": "2026-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
+            &json!({"period": "2027-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -242,7 +251,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
         .post(
             &hr,
             &format!("/api/v1/units/{unit}/predikat"),
-            &json!({"period": "2026-Q3", "predikat": "Istimewa"}),
+            &json!({"period": "2027-Q3", "predikat": "Istimewa"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -250,7 +259,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
         .post(
             &hr,
             &format!("/api/v1/employees/{head}/evaluations"),
-            &json!({"period": "2026-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
+            &json!({"period": "2027-Q3", "perilaku_kerja": "sesuai_ekspektasi"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{e}");
@@ -261,7 +270,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
     let (_, d) = app
         .get(
             &hr,
-            &format!("/api/v1/units/{unit}/distribution?period=2026-Q3"),
+            &format!("/api/v1/units/{unit}/distribution?period=2027-Q3"),
         )
         .await;
     assert!(
@@ -281,7 +290,7 @@ async fn the_distribution_warns_against_the_configured_pattern_and_heads_get_the
     let (_, d) = app
         .get(
             &hr,
-            &format!("/api/v1/units/{unit}/distribution?period=2026-Q3"),
+            &format!("/api/v1/units/{unit}/distribution?period=2027-Q3"),
         )
         .await;
     assert_eq!(d["warnings"].as_array().unwrap().len(), 1, "{d}");

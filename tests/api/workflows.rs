@@ -91,7 +91,7 @@ async fn pembinaan_kinerja_coaching_scores_plan_item_and_counselling() {
     let demo = Demo::new();
     let (staff, kasi, _) = people(&demo);
     let hr = app.token("hr").await;
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", LOW.0, LOW.1)]).await;
     app.run_engine().await;
 
     let list = instances(
@@ -202,7 +202,7 @@ async fn pembinaan_kinerja_coaching_scores_plan_item_and_counselling() {
     assert!(!plan["items"].as_array().unwrap().is_empty(), "{plan}");
 
     // The next evaluation still below baik: counselling by HR.
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q4", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q3", LOW.0, LOW.1)]).await;
     app.run_engine().await;
     let counselling: Vec<Value> = tasks(&app, &hr, "mine=true&status=open&kind=counselling")
         .await
@@ -243,8 +243,8 @@ async fn pembinaan_kinerja_coaching_scores_plan_item_and_counselling() {
         &app,
         &hr,
         &[
-            (&staff, "2026-Q3", LOW.0, LOW.1),
-            (&staff, "2026-Q4", LOW.0, LOW.1),
+            (&staff, "2027-Q2", LOW.0, LOW.1),
+            (&staff, "2027-Q3", LOW.0, LOW.1),
         ],
     )
     .await;
@@ -258,7 +258,7 @@ async fn a_good_next_evaluation_ends_coaching_without_counselling() {
     let demo = Demo::new();
     let (staff, kasi, _) = people(&demo);
     let hr = app.token("hr").await;
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", LOW.0, LOW.1)]).await;
     app.run_engine().await;
     let sup = app.token(&kasi).await;
     let task = tasks(&app, &sup, "mine=true&kind=coaching").await[0].clone();
@@ -268,7 +268,7 @@ async fn a_good_next_evaluation_ends_coaching_without_counselling() {
         &json!({"outcome": "selesai"}),
     )
     .await;
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q4", GOOD.0, GOOD.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q3", GOOD.0, GOOD.1)]).await;
     app.run_engine().await;
     let inst = &instances(
         &app,
@@ -291,7 +291,7 @@ async fn an_unfinished_coaching_task_reminds_then_escalates_on_the_clock() {
     let demo = Demo::new();
     let (staff, kasi, above) = people(&demo);
     let hr = app.token("hr").await;
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", LOW.0, LOW.1)]).await;
     app.run_engine().await;
     let sup = app.token(&kasi).await;
     app.clock.advance(Duration::days(8));
@@ -346,8 +346,8 @@ async fn two_sangat_baik_periods_bring_recognition_and_a_nomination() {
         &app,
         &hr,
         &[
-            (&staff, "2026-Q2", BEST.0, BEST.1),
-            (&staff, "2026-Q3", BEST.0, BEST.1),
+            (&staff, "2027-Q1", BEST.0, BEST.1),
+            (&staff, "2027-Q2", BEST.0, BEST.1),
         ],
     )
     .await;
@@ -609,7 +609,7 @@ async fn a_failing_step_retries_then_stops_at_an_incident_and_resumes_on_retry()
         .unwrap()
         .clone();
     let nip = top.nip.to_string();
-    import_evaluations(&app, &hr, &[(&nip, "2026-Q3", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&nip, "2027-Q2", LOW.0, LOW.1)]).await;
     app.run_engine().await;
     let inst = &instances(&app, &hr, &format!("nip={nip}")).await[0];
     assert_eq!(
@@ -693,7 +693,7 @@ async fn definitions_are_validated_versioned_and_instances_keep_their_version() 
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // An instance on version 1.
-    import_evaluations(&app, &hr, &[(&staff, "2026-Q3", LOW.0, LOW.1)]).await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", LOW.0, LOW.1)]).await;
     app.run_engine().await;
 
     let (_, versions) = app.get(&hr, "/api/v1/workflows/pembinaan-kinerja").await;
@@ -750,7 +750,7 @@ async fn two_engines_on_one_database_start_each_instance_once() {
         .collect();
     let rows: Vec<(&str, &str, &str, &str)> = low
         .iter()
-        .map(|n| (n.as_str(), "2026-Q3", LOW.0, LOW.1))
+        .map(|n| (n.as_str(), "2027-Q2", LOW.0, LOW.1))
         .collect();
     import_evaluations(&app, &hr, &rows).await;
     // A second engine with its own connection pool, as a second `serve` process would have.
@@ -840,7 +840,7 @@ async fn a_serve_process_killed_mid_way_loses_and_duplicates_nothing() {
         .iter()
         .map(|e| {
             let ev = jenjang_core::predikat::Evaluation {
-                period: jenjang_core::period::Period::parse("2026-Q3").unwrap(),
+                period: jenjang_core::period::Period::parse("2027-Q2").unwrap(),
                 hasil_kerja: LOW.0.parse().unwrap(),
                 perilaku_kerja: LOW.1.parse().unwrap(),
                 notes: None,
@@ -932,4 +932,105 @@ async fn a_serve_process_killed_mid_way_loses_and_duplicates_nothing() {
         total,
         "no start was written twice"
     );
+}
+
+#[tokio::test]
+async fn a_quarter_imported_for_the_demo_regency_starts_exactly_what_the_defaults_call_for() {
+    use jenjang_core::predikat::Predikat;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let q3: std::collections::HashMap<String, (String, String, Predikat)> = demo
+        .data
+        .evaluations
+        .iter()
+        .filter(|(_, e)| e.period.to_string() == "2026-Q3")
+        .map(|(n, e)| {
+            (
+                n.to_string(),
+                (
+                    e.hasil_kerja.to_string(),
+                    e.perilaku_kerja.to_string(),
+                    e.predikat(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        q3.len(),
+        demo.data.employees.len(),
+        "the demo holds 2026-Q3 for everyone"
+    );
+    let low = |p: Predikat| {
+        matches!(
+            p,
+            Predikat::ButuhPerbaikan | Predikat::Kurang | Predikat::SangatKurang
+        )
+    };
+    // 2026-Q4: most keep their Q3 rating; every ninth falls below expectations.
+    let mut rows = Vec::new();
+    let (mut coaching, mut coaching_tasks, mut recognitions) = (0, 0, 0);
+    for (i, e) in demo.data.employees.iter().enumerate() {
+        let nip = e.nip.to_string();
+        let (hk, pk, before) = q3[&nip].clone();
+        let (hk, pk) = if i % 9 == 0 {
+            (LOW.0.to_string(), LOW.1.to_string())
+        } else {
+            (hk, pk)
+        };
+        let now: Predikat =
+            jenjang_core::predikat::predikat(hk.parse().unwrap(), pk.parse().unwrap());
+        if low(now) && !low(before) {
+            coaching += 1;
+            if e.supervisor_nip.is_some() {
+                coaching_tasks += 1;
+            }
+        }
+        if now == Predikat::SangatBaik && before == Predikat::SangatBaik {
+            recognitions += 1;
+        }
+        rows.push((nip, hk, pk));
+    }
+    assert!(
+        coaching > 10 && recognitions > 5,
+        "a telling quarter: {coaching} coaching, {recognitions} recognitions"
+    );
+    let rows_ref: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|(n, h, p)| (n.as_str(), "2026-Q4", h.as_str(), p.as_str()))
+        .collect();
+    for _ in 0..2 {
+        // The second import is a replay: nothing more.
+        import_evaluations(&app, &hr, &rows_ref).await;
+        app.run_engine().await;
+        let total = |q: &str| {
+            let app = &app;
+            let hr = &hr;
+            let q = q.to_string();
+            async move { app.get(hr, &q).await.1["total"].as_u64().unwrap() as usize }
+        };
+        assert_eq!(
+            total("/api/v1/workflow-instances?workflow=pembinaan-kinerja&limit=1").await,
+            coaching
+        );
+        assert_eq!(
+            total("/api/v1/tasks?kind=coaching&limit=1").await,
+            coaching_tasks
+        );
+        assert_eq!(
+            total("/api/v1/workflow-instances?workflow=apresiasi-dan-promosi&limit=1").await,
+            recognitions
+        );
+        assert_eq!(
+            total("/api/v1/tasks?kind=nomination&limit=1").await,
+            recognitions
+        );
+        assert_eq!(
+            app.store
+                .count_raw("SELECT COUNT(*) AS n FROM recognitions")
+                .await
+                .unwrap() as usize,
+            recognitions
+        );
+    }
 }

@@ -129,36 +129,3 @@ mod tests {
         );
     }
 }
-
-#[cfg(test)]
-mod speed {
-    use super::*;
-    use jenjang_core::workflow::Context;
-
-    #[test]
-    #[ignore]
-    fn cel_speed() {
-        let d = tests_def("pembinaan-kinerja.json");
-        let e = serde_json::json!({"nip": "x", "period": "2026-Q2", "predikat": "baik", "previous_predikat": null,
-            "previous_period": "2026-Q1", "previous_period_predikat": null, "version": 1, "hasil_kerja": "sesuai_ekspektasi", "perilaku_kerja": "sesuai_ekspektasi", "evaluator_nip": null});
-        let ctx = Context {
-            event: e.clone(),
-            trigger: e,
-            subject: serde_json::json!({"nip": "x", "name": "A B", "unit": "U", "position": "P", "position_kind": "pelaksana", "supervisor_nip": "y", "second_supervisor_nip": "z", "unit_head_nip": "w"}),
-        };
-        let t = std::time::Instant::now();
-        for _ in 0..20_000 {
-            d.triggered_by(&ctx).unwrap();
-        }
-        eprintln!("20k trigger evaluations: {:?}", t.elapsed());
-    }
-
-    fn tests_def(file: &str) -> jenjang_core::workflow::Definition {
-        let text = DEFAULT_WORKFLOWS
-            .iter()
-            .find(|(f, _)| *f == file)
-            .unwrap()
-            .1;
-        Engine::check_definition(&serde_json::from_str(text).unwrap()).unwrap()
-    }
-}
