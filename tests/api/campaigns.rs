@@ -94,7 +94,7 @@ async fn a_unit_head_launches_a_campaign_and_sees_the_funnel_and_barrier() {
             assert_eq!(status, StatusCode::OK, "{body}");
         }
     }
-    // A skip is refused in this campaign (a first record is a baseline and may be any element).
+    // A skip is refused in this campaign.
     let (status, body) = stage(&app, &lead, "TTE", &seksi[0], "ability", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["stage"]);
@@ -342,22 +342,29 @@ async fn stages_import_reports_rows_and_is_idempotent() {
     };
     let (status, report) = read(send(csv.clone()).await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["accepted"], 2);
     let rejected: Vec<(u64, &str)> = report["rejected"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| (r["row"].as_u64().unwrap(), r["column"].as_str().unwrap()))
         .collect();
-    assert_eq!(rejected, [(4, "tahap"), (5, "nip")], "{report}");
+    // Row 4: not a stage; row 5: not targeted; row 6: skips awareness and desire.
+    assert_eq!(
+        rejected,
+        [(4, "tahap"), (5, "nip"), (6, "tahap")],
+        "{report}"
+    );
     let (_, again) = read(send(csv).await.unwrap()).await;
     assert_eq!(
         (again["accepted"].as_u64(), again["unchanged"].as_u64()),
-        (Some(0), Some(3))
+        (Some(0), Some(2))
     );
     // A step back without a note is refused with its row; with a note it is resistance.
+    let (status, _) = stage(&app, &hr, "TTE", &seksi[0], "desire", None).await;
+    assert_eq!(status, StatusCode::OK);
     let (_, report) = read(
-        send(format!("nip,tahap,catatan\n{},awareness,\n", seksi[3]))
+        send(format!("nip,tahap,catatan\n{},awareness,\n", seksi[0]))
             .await
             .unwrap(),
     )
@@ -372,8 +379,8 @@ async fn stages_import_reports_rows_and_is_idempotent() {
     );
     let (_, report) = read(
         send(format!(
-            "nip,tahap,catatan\n{},desire,Belum paham alurnya\n",
-            seksi[3]
+            "nip,tahap,catatan\n{},awareness,Belum paham alurnya\n",
+            seksi[0]
         ))
         .await
         .unwrap(),
@@ -382,9 +389,8 @@ async fn stages_import_reports_rows_and_is_idempotent() {
     assert_eq!(report["updated"], 1, "{report}");
     let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
     assert_eq!(d["resistance"][0]["note"], "Belum paham alurnya");
-    let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
-    assert_eq!(d["by_stage"]["awareness"], 3);
-    assert_eq!(d["by_stage"]["knowledge"], 0);
+    assert_eq!(d["by_stage"]["awareness"], 2);
+    assert_eq!(d["by_stage"]["desire"], 0);
 }
 
 #[tokio::test]

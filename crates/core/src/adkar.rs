@@ -65,25 +65,36 @@ pub enum StageError {
     #[error("moving from {from} back to {to} is resistance: a note saying why is required")]
     BackWithoutNote { from: Stage, to: Stage },
     #[error(
-        "{from} to {to} skips {skipped} element(s); this campaign records each element in turn"
+        "{} to {to} skips {skipped} element(s); this campaign records each element in turn, from awareness",
+        describe(*.from)
     )]
     Skip {
-        from: Stage,
+        from: Option<Stage>,
         to: Stage,
         skipped: usize,
     },
 }
 
-/// Checks a stage change. `allow_skips` lets a campaign record a jump forward.
+fn describe(stage: Option<Stage>) -> String {
+    stage.map_or_else(|| "no stage yet".to_string(), |s| s.to_string())
+}
+
+/// Checks a stage change. `allow_skips` lets a campaign record a jump forward; without it,
+/// someone with no stage yet starts at awareness and moves one element at a time.
 pub fn stage_move(
     from: Option<Stage>,
     to: Stage,
     note: Option<&str>,
     allow_skips: bool,
 ) -> Result<Move, StageError> {
-    let Some(from) = from else {
-        return Ok(Move::Forward { skipped: 0 });
+    let Some(from_stage) = from else {
+        let skipped = to.index();
+        if skipped > 0 && !allow_skips {
+            return Err(StageError::Skip { from, to, skipped });
+        }
+        return Ok(Move::Forward { skipped });
     };
+    let from = from_stage;
     let (f, t) = (from.index(), to.index());
     if t == f {
         return Ok(Move::Same);
@@ -96,7 +107,11 @@ pub fn stage_move(
     }
     let skipped = t - f - 1;
     if skipped > 0 && !allow_skips {
-        return Err(StageError::Skip { from, to, skipped });
+        return Err(StageError::Skip {
+            from: Some(from),
+            to,
+            skipped,
+        });
     }
     Ok(Move::Forward { skipped })
 }
@@ -210,8 +225,16 @@ mod tests {
     #[test]
     fn moves_forward_back_and_skips() {
         assert_eq!(
-            stage_move(None, Knowledge, None, false),
+            stage_move(None, Awareness, None, false),
             Ok(Move::Forward { skipped: 0 })
+        );
+        assert!(
+            stage_move(None, Knowledge, None, false).is_err(),
+            "no stage yet: from awareness"
+        );
+        assert_eq!(
+            stage_move(None, Knowledge, None, true),
+            Ok(Move::Forward { skipped: 2 })
         );
         assert_eq!(
             stage_move(Some(Awareness), Desire, None, false),
@@ -220,7 +243,7 @@ mod tests {
         assert_eq!(
             stage_move(Some(Awareness), Ability, None, false),
             Err(StageError::Skip {
-                from: Awareness,
+                from: Some(Awareness),
                 to: Ability,
                 skipped: 2
             })
