@@ -157,9 +157,37 @@ impl Store {
             .await
             .map(|()| members)
         };
-        let read_levels = async {
+        // The whole organisation's levels are read in two halves split at the middle NIP, on two
+        // connections at once: the database's aggregation then runs on both cores.
+        let mid: Option<String> = if unit.is_none() {
+            let row = self
+                .db
+                .query_one_raw(crate::db::stmt(
+                    self.backend(),
+                    "SELECT nip FROM employees ORDER BY nip LIMIT 1 OFFSET (SELECT COUNT(*) FROM employees) / 2",
+                    vec![],
+                ))
+                .await?;
+            row.map(|r| r.try_get::<String>("", "nip")).transpose()?
+        } else {
+            None
+        };
+        let parts: Vec<(String, Vec<String>)> = match &mid {
+            Some(m) => vec![
+                (
+                    format!("SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip < $1 GROUP BY l.nip"),
+                    vec![m.clone()],
+                ),
+                (
+                    format!("SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip >= $1 GROUP BY l.nip"),
+                    vec![m.clone()],
+                ),
+            ],
+            None => vec![(levels_sql.clone(), binds.clone())],
+        };
+        let read_part = |sql: String, part_binds: Vec<String>| async move {
             let mut held: Vec<(String, Vec<(u32, u8)>)> = Vec::new();
-            self.stream(&levels_sql, &binds, |row| {
+            self.stream(&sql, &part_binds, |row| {
                 let mut pairs = Vec::with_capacity(16);
                 for pair in row.opt_text(1)?.unwrap_or("").split(',') {
                     if let Some((code, level)) = pair.split_once('=')
@@ -174,6 +202,15 @@ impl Store {
             })
             .await
             .map(|()| held)
+        };
+        let read_levels = async {
+            let reads = parts
+                .into_iter()
+                .map(|(sql, b)| read_part(sql, b))
+                .collect::<Vec<_>>();
+            futures_util::future::try_join_all(reads)
+                .await
+                .map(|halves| halves.into_iter().flatten().collect::<Vec<_>>())
         };
         let (mut members, held) = futures_util::future::try_join(read_members, read_levels).await?;
         // NIP order (the analyses' tie-breaks rely on it), sorted here: in SQL it walks the
