@@ -157,6 +157,64 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             r.bytes().await?;
             reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
         }
+        // A second server on the same database (its own pool and caches), as a second `serve`
+        // process would be: after a write through the first, each recomputes once, then both
+        // answer warm.
+        let second_state = app_state(
+            open_store(&opts.database_url).await?,
+            &opts.database_url,
+            &settings,
+        )?;
+        let second_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let second = format!("http://{}", second_listener.local_addr()?);
+        tokio::spawn(jenjang_web::serve(
+            second_listener,
+            second_state,
+            std::future::pending::<()>(),
+        ));
+        let a_nip = store
+            .list_employees(
+                &Default::default(),
+                &jenjang_core::access::EmployeeScope::All,
+                Paging::new(Some(1), None),
+            )
+            .await?
+            .items
+            .remove(0)
+            .nip
+            .to_string();
+        let competency = org_first_competency(&store).await?;
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let level = 1 + secs % 5;
+        let r = client
+            .put(format!("{base}/api/v1/employees/{a_nip}/competencies"))
+            .bearer_auth(&token)
+            .json(&json!([{"competency": competency, "level": level, "source": format!("bench-{secs}"), "assessed_on": "2026-11-23"}]))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("recording a level answered {}", r.status());
+        }
+        for (label, server) in [
+            ("needs_analysis_after_write_other_process", &second),
+            ("needs_analysis_warm_other_process", &second),
+            ("needs_analysis_after_write_same_process", &base),
+            ("needs_analysis_warm_same_process", &base),
+        ] {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{server}/api/v1/units/{root}/needs-analysis"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("needs analysis answered {}", r.status());
+            }
+            r.bytes().await?;
+            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+        }
     }
 
     let started = Instant::now();
@@ -364,6 +422,12 @@ fn replicate(p: &Population, _width: usize, factor: usize) -> Population {
         out.levels.extend_from_slice(&p.levels);
     }
     out
+}
+
+/// Some competency code of the catalog.
+async fn org_first_competency(store: &Store) -> Result<String> {
+    let org = store.load_organisation().await?;
+    Ok(org.catalog.competency_code(0).to_string())
 }
 
 async fn root_unit(store: &Store) -> Result<String> {

@@ -579,3 +579,79 @@ async fn org_need_progress_counts_who_meets_the_level() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_second_server_sees_a_write_made_through_the_first() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let other = app.second_server().await;
+    let unit = "DPMPTSP-YAN-1";
+    let needs = |base: String| {
+        let (client, hr) = (app.client.clone(), hr.clone());
+        async move {
+            let r = client
+                .get(format!("{base}/api/v1/units/{unit}/needs-analysis"))
+                .bearer_auth(&hr)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    // Warm both caches.
+    let before = needs(other.clone()).await;
+    assert_eq!(needs(app.base.clone()).await, before);
+    // Close one employee's gap through the first server.
+    let gap = before["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["employees_with_gap"].as_u64().unwrap() > 0)
+        .unwrap()
+        .clone();
+    let competency = gap["competency"].as_str().unwrap();
+    let mut closed = None;
+    for nip in demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.unit.as_str() == unit)
+        .map(|e| e.nip.to_string())
+    {
+        let (_, gaps) = app.get(&hr, &format!("/api/v1/employees/{nip}/gaps")).await;
+        if gaps["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["competency"] == competency)
+        {
+            closed = Some(nip);
+            break;
+        }
+    }
+    let nip = closed.expect("someone in the unit has that gap");
+    let (status, _) = app
+        .put(
+            &hr,
+            &format!("/api/v1/employees/{nip}/competencies"),
+            &json!([{"competency": competency, "level": 5, "source": "assessment", "assessed_on": "2026-11-20"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The second server's cached answer is not served any more.
+    let after = needs(other.clone()).await;
+    let now = after["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["competency"] == competency)
+        .map_or(0, |c| c["employees_with_gap"].as_u64().unwrap());
+    assert_eq!(
+        now,
+        gap["employees_with_gap"].as_u64().unwrap() - 1,
+        "{after}"
+    );
+    assert_eq!(needs(app.base.clone()).await, after);
+}

@@ -246,6 +246,27 @@ impl Demo {
 }
 
 impl TestApp {
+    /// A second server process's worth of state (its own pool and caches) on the same database,
+    /// serving on another port: returns its base URL. It stops with the test's runtime.
+    pub async fn second_server(&self) -> String {
+        let store = open_store(&self.database_url).await.unwrap();
+        let state = app_state(
+            store,
+            &self.database_url,
+            &ServerSettings {
+                jwt_secret: Some(SECRET.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = jenjang_web::serve(listener, state, std::future::pending::<()>()).await;
+        });
+        base
+    }
+
     /// Runs the workflow engine until nothing is due at the test clock's now.
     pub async fn run_engine(&self) -> usize {
         self.engine.drain().await.unwrap()

@@ -175,11 +175,15 @@ impl Store {
         let parts: Vec<(String, Vec<String>)> = match &mid {
             Some(m) => vec![
                 (
-                    format!("SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip < $1 GROUP BY l.nip"),
+                    format!(
+                        "SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip < $1 GROUP BY l.nip"
+                    ),
                     vec![m.clone()],
                 ),
                 (
-                    format!("SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip >= $1 GROUP BY l.nip"),
+                    format!(
+                        "SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip >= $1 GROUP BY l.nip"
+                    ),
                     vec![m.clone()],
                 ),
             ],
