@@ -10,6 +10,7 @@ mod m20261123_000004_development_plans;
 mod m20261123_000005_organisation_predikat;
 mod m20261123_000006_workflows;
 mod m20261123_000007_campaigns;
+mod m20261123_000008_level_profiles;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_organisation_predikat::Migration),
             Box::new(m20261123_000006_workflows::Migration),
             Box::new(m20261123_000007_campaigns::Migration),
+            Box::new(m20261123_000008_level_profiles::Migration),
         ]
     }
 }

@@ -124,14 +124,9 @@ impl Store {
             None => (String::new(), "", vec![]),
         };
         let width = org.catalog.competency_count();
-        // One row per employee, their levels concatenated by the database (`code=level,...`):
-        // moving 1.5 million single rows through the driver costs far more than the database's
-        // own aggregation. Codes hold no ',' or '=' (see `Code`).
-        let concat = if self.is_postgres() {
-            "string_agg(l.competency_code || '=' || l.level, ',')"
-        } else {
-            "group_concat(l.competency_code || '=' || l.level, ',')"
-        };
+        // One row per employee, their levels as `code=level,...`, kept by the writes
+        // (`employee_level_profiles`): reading 100,000 such rows costs far less than moving or
+        // aggregating 1.5 million single ones. Codes hold no ',' or '=' (see `Code`).
         let scope = if unit.is_some() {
             "WHERE l.nip IN (SELECT e.nip FROM employees e WHERE e.unit_code IN (SELECT code FROM sub))"
         } else {
@@ -139,9 +134,8 @@ impl Store {
         };
         let members_sql =
             format!("{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter}");
-        let levels_sql = format!(
-            "{with}SELECT l.nip, {concat} AS levels FROM current_competency_levels l {scope} GROUP BY l.nip"
-        );
+        let levels_sql =
+            format!("{with}SELECT l.nip, l.levels FROM employee_level_profiles l {scope}");
         // The two reads are independent: run them at once (two connections).
         let read_members = async {
             let mut members: Vec<Member> = Vec::new();
@@ -157,41 +151,9 @@ impl Store {
             .await
             .map(|()| members)
         };
-        // The whole organisation's levels are read in two halves split at the middle NIP, on two
-        // connections at once: the database's aggregation then runs on both cores.
-        let mid: Option<String> = if unit.is_none() {
-            let row = self
-                .db
-                .query_one_raw(crate::db::stmt(
-                    self.backend(),
-                    "SELECT nip FROM employees ORDER BY nip LIMIT 1 OFFSET (SELECT COUNT(*) FROM employees) / 2",
-                    vec![],
-                ))
-                .await?;
-            row.map(|r| r.try_get::<String>("", "nip")).transpose()?
-        } else {
-            None
-        };
-        let parts: Vec<(String, Vec<String>)> = match &mid {
-            Some(m) => vec![
-                (
-                    format!(
-                        "SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip < $1 GROUP BY l.nip"
-                    ),
-                    vec![m.clone()],
-                ),
-                (
-                    format!(
-                        "SELECT l.nip, {concat} AS levels FROM current_competency_levels l WHERE l.nip >= $1 GROUP BY l.nip"
-                    ),
-                    vec![m.clone()],
-                ),
-            ],
-            None => vec![(levels_sql.clone(), binds.clone())],
-        };
-        let read_part = |sql: String, part_binds: Vec<String>| async move {
+        let read_levels = async {
             let mut held: Vec<(String, Vec<(u32, u8)>)> = Vec::new();
-            self.stream(&sql, &part_binds, |row| {
+            self.stream(&levels_sql, &binds, |row| {
                 let mut pairs = Vec::with_capacity(16);
                 for pair in row.opt_text(1)?.unwrap_or("").split(',') {
                     if let Some((code, level)) = pair.split_once('=')
@@ -206,15 +168,6 @@ impl Store {
             })
             .await
             .map(|()| held)
-        };
-        let read_levels = async {
-            let reads = parts
-                .into_iter()
-                .map(|(sql, b)| read_part(sql, b))
-                .collect::<Vec<_>>();
-            futures_util::future::try_join_all(reads)
-                .await
-                .map(|halves| halves.into_iter().flatten().collect::<Vec<_>>())
         };
         let (mut members, held) = futures_util::future::try_join(read_members, read_levels).await?;
         // NIP order (the analyses' tie-breaks rely on it), sorted here: in SQL it walks the

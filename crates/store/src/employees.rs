@@ -158,7 +158,7 @@ const LED_UNITS: &str = "led(code) AS ( \
     UNION SELECT u.code FROM units u JOIN led ON u.parent_code = led.code)";
 
 /// Recomputes the current level per competency (the latest dated record; the later recorded one
-/// on the same date) of these employees from the history.
+/// on the same date) of these employees from the history, and their one-row level profiles.
 pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
     conn: &C,
     nips: &[&str],
@@ -175,7 +175,21 @@ pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
                  assessed_on = excluded.assessed_on, record_id = excluded.record_id",
             placeholders.join(", ")
         );
-        let values = chunk.iter().map(|n| (*n).into()).collect();
+        let values: Vec<sea_orm::Value> = chunk.iter().map(|n| (*n).into()).collect();
+        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values.clone()))
+            .await?;
+        // The one-row profile the organisation-wide analyses read.
+        let concat = if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            "string_agg(competency_code || '=' || level, ',')"
+        } else {
+            "group_concat(competency_code || '=' || level, ',')"
+        };
+        let sql = format!(
+            "INSERT INTO employee_level_profiles (nip, levels) \
+             SELECT nip, {concat} FROM current_competency_levels WHERE nip IN ({}) GROUP BY nip \
+             ON CONFLICT (nip) DO UPDATE SET levels = excluded.levels",
+            placeholders.join(", ")
+        );
         conn.execute_raw(stmt(conn.get_database_backend(), &sql, values))
             .await?;
     }
