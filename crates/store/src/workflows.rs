@@ -975,32 +975,15 @@ impl Store {
                 ));
             }
         }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", clauses.join(" AND "))
-        };
-        let total = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                &format!("SELECT COUNT(*) AS n FROM workflow_instances{filter_sql}"),
-                values.clone(),
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0) as u64;
-        let rows = self
-            .db
-            .query_all_raw(stmt(
-                self.backend(),
-                &format!(
-                    "SELECT {INSTANCE_COLUMNS} FROM workflow_instances{filter_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
-                    paging.limit, paging.offset
-                ),
+        let (total, rows) = self
+            .filtered_page(
+                "workflow_instances",
+                INSTANCE_COLUMNS,
+                &clauses,
                 values,
-            ))
+                "id DESC",
+                paging,
+            )
             .await?;
         let mut items: Vec<InstanceRecord> =
             rows.iter().map(instance_from).collect::<Result<_>>()?;
@@ -1144,32 +1127,15 @@ impl Store {
                 clauses.push(format!("{col} = ${}", values.len()));
             }
         }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", clauses.join(" AND "))
-        };
-        let total = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                &format!("SELECT COUNT(*) AS n FROM workflow_tasks{filter_sql}"),
-                values.clone(),
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0) as u64;
-        let rows = self
-            .db
-            .query_all_raw(stmt(
-                self.backend(),
-                &format!(
-                    "SELECT {TASK_COLUMNS} FROM workflow_tasks{filter_sql} ORDER BY due, id LIMIT {} OFFSET {}",
-                    paging.limit, paging.offset
-                ),
+        let (total, rows) = self
+            .filtered_page(
+                "workflow_tasks",
+                TASK_COLUMNS,
+                &clauses,
                 values,
-            ))
+                "due, id",
+                paging,
+            )
             .await?;
         Ok(Page {
             items: rows.iter().map(task_from).collect::<Result<_>>()?,
@@ -1278,33 +1244,15 @@ impl Store {
             values.push(n.into());
             clauses.push(format!("subject_nip = ${}", values.len()));
         }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", clauses.join(" AND "))
-        };
-        let total = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                &format!("SELECT COUNT(*) AS n FROM notifications{filter_sql}"),
-                values.clone(),
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0) as u64;
-        let rows = self
-            .db
-            .query_all_raw(stmt(
-                self.backend(),
-                &format!(
-                    "SELECT id, recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at \
-                     FROM notifications{filter_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
-                    paging.limit, paging.offset
-                ),
+        let (total, rows) = self
+            .filtered_page(
+                "notifications",
+                "id, recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at",
+                &clauses,
                 values,
-            ))
+                "id DESC",
+                paging,
+            )
             .await?;
         let items = rows
             .iter()
@@ -1618,4 +1566,47 @@ pub async fn insert_tasks<C: ConnectionTrait>(
         conn.execute_raw(stmt(backend, &sql, values)).await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// One page of `table` under `clauses` (joined by AND) and their values: the total and the
+    /// rows, in two queries.
+    async fn filtered_page(
+        &self,
+        table: &str,
+        columns: &str,
+        clauses: &[String],
+        values: Vec<Value>,
+        order: &str,
+        paging: Paging,
+    ) -> Result<(u64, Vec<QueryResult>)> {
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let total = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT COUNT(*) AS n FROM {table}{filter_sql}"),
+                values.clone(),
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {columns} FROM {table}{filter_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+                    paging.limit, paging.offset
+                ),
+                values,
+            ))
+            .await?;
+        Ok((total, rows))
+    }
 }
