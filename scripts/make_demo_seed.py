@@ -288,7 +288,7 @@ print(f"{len(units)} units, {len(positions)} positions, {len(competencies)} comp
 # Every dinas adopts e-Kinerja since July 2026; Dinas PUPR lags (most staff still at awareness or
 # desire), a few people stepped back and said why.
 STAGES = ["awareness", "desire", "knowledge", "ability", "reinforcement"]
-NORMAL = [5, 10, 15, 30, 40]
+NORMAL = [1, 1, 3, 5, 90]
 LAGGING = [45, 30, 15, 7, 3]
 BACK_NOTES = [
     "Aplikasi sering gagal login dari kantor kecamatan",
@@ -297,6 +297,8 @@ BACK_NOTES = [
     "Merasa penilaian lebih rumit daripada format lama",
 ]
 dinas_of = {}
+def n_is_head(nip, head_set):
+    return nip in head_set
 for code, _, bidangs in DINAS:
     dinas_of[code] = code
     for bcode, _, _ in bidangs:
@@ -310,7 +312,7 @@ campaign = {
     "units": [code for code, _, _ in DINAS],
     "starts": "2026-07-01",
     "ends": "2026-12-31",
-    "adoption_target": 0.8,
+    "adoption_target": 0.7,
     "allow_skips": False,
 }
 activities, stage_moves = [], []
@@ -320,7 +322,8 @@ for nip, _, _, unit, _, _ in employees:
         by_dinas.setdefault(dinas_of[unit], []).append(nip)
 for i, (code, _, _) in enumerate(DINAS):
     people = by_dinas[code]
-    attending = [n for n in people if random.random() < 0.9]
+    head_set = set(heads.values())
+    attending = [n for n in people if n in head_set or random.random() < 0.95]
     activities.append({"kind": "sosialisasi", "unit": code, "held_on": f"2026-07-{8 + 2 * i:02d}",
                        "title": "Sosialisasi e-Kinerja", "attendees": sorted(attending)})
     if code != "DPUPR":
@@ -332,9 +335,11 @@ for i, (code, _, _) in enumerate(DINAS):
     weights = LAGGING if code == "DPUPR" else NORMAL
     for nip in attending:
         final = random.choices(range(5), weights)[0]
+        if n_is_head(nip, head_set) and code != "DPUPR":
+            final = 4
         for s in range(1, final + 1):
             stage_moves.append({"nip": nip, "stage": STAGES[s]})
-        if final >= 2 and random.random() < 0.04:
+        if final >= 2 and random.random() < 0.04 and nip not in head_set:
             stage_moves.append({"nip": nip, "stage": STAGES[final - 1], "note": random.choice(BACK_NOTES)})
 json.dump({"campaign": campaign, "activities": activities, "stages": stage_moves},
           open(os.path.join(OUT, "campaign.json"), "w"), ensure_ascii=False, indent=1)
