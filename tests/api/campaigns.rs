@@ -479,3 +479,70 @@ async fn the_outreach_workflow_tasks_unit_heads_and_flags_a_lagging_unit_at_the_
         .await;
     assert_eq!(done["total"], 1);
 }
+
+#[tokio::test]
+async fn a_workflow_enrols_its_subject_in_a_campaign() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let kabid = demo.head_of(BIDANG);
+    let hr = app.token("hr").await;
+    app.post(
+        &hr,
+        "/api/v1/campaigns",
+        &campaign_body("TTE", &kabid, false),
+    )
+    .await;
+    let definition = json!({
+        "key": "ajak-tte",
+        "title": "Ajak ke kampanye TTE",
+        "trigger": {"event": "assessment.recorded"},
+        "steps": [
+            {"id": "ajak", "kind": "campaign_enroll", "campaign": "TTE", "next": "selesai"},
+            {"id": "selesai", "kind": "end"}
+        ]
+    });
+    let (status, body) = app.post(&hr, "/api/v1/workflows", &definition).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let insider = in_unit(&demo, SEKSI)[0].clone();
+    let outsider = demo.staff_in("DLH-PSL-1");
+    for nip in [&insider, &outsider] {
+        let (status, _) = app
+            .put(
+                &hr,
+                &format!("/api/v1/employees/{nip}/competencies"),
+                &json!([{"competency": "M.1", "level": 3, "source": "assessment", "assessed_on": "2026-11-02"}]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.run_engine().await;
+    let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
+    assert_eq!(d["by_stage"]["awareness"], 1);
+    let (_, list) = app
+        .get(&hr, "/api/v1/workflow-instances?workflow=ajak-tte")
+        .await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|i| i["status"] == "completed"), "{list}");
+    let detail = |nip: &str| {
+        items.iter().find(|i| i["subject_nip"] == nip).unwrap()["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["event"] == "campaign_enroll")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        detail(&insider).contains("awareness"),
+        "{}",
+        detail(&insider)
+    );
+    assert!(
+        detail(&outsider).contains("not enrolled"),
+        "{}",
+        detail(&outsider)
+    );
+}

@@ -223,6 +223,15 @@ pub enum StepKind {
     /// (`trigger.campaign`, `trigger.unit`) and makes it the context's `event`: `targets`,
     /// `adopted`, `share`, `adoption_target`, `below_target`, `barrier`, `remedy`.
     CampaignProgress { next: String },
+    /// Records the subject's ADKAR stage in a campaign (enrolment: `awareness` by default). The
+    /// subject must be among the campaign's targets; when not, or when the move is refused,
+    /// the history says why and the instance goes on.
+    CampaignEnroll {
+        campaign: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<crate::adkar::Stage>,
+        next: String,
+    },
     /// Goes to `then` when the condition holds, else to `else`.
     Branch {
         condition: String,
@@ -244,6 +253,7 @@ pub const STEP_KINDS: &[&str] = &[
     "wait",
     "branch",
     "campaign_progress",
+    "campaign_enroll",
     "end",
 ];
 
@@ -531,6 +541,14 @@ pub fn parse_definition(
             StepKind::Recognition { title, .. } => {
                 check_template_text(title, &format!("{at}.title"), &mut errors)
             }
+            StepKind::CampaignEnroll { campaign, .. } => {
+                if campaign.trim().is_empty() {
+                    errors.push(FieldError::new(
+                        format!("{at}.campaign"),
+                        "name the campaign's code",
+                    ));
+                }
+            }
             StepKind::PlanItem { .. }
             | StepKind::Nominate { .. }
             | StepKind::CampaignProgress { .. }
@@ -727,6 +745,7 @@ impl StepKind {
             | StepKind::Recognition { next, .. }
             | StepKind::Nominate { next, .. }
             | StepKind::CampaignProgress { next }
+            | StepKind::CampaignEnroll { next, .. }
             | StepKind::Notify { next, .. } => vec![("next".into(), next.as_str())],
             StepKind::Wait {
                 next, timeout_next, ..
@@ -757,6 +776,7 @@ impl StepKind {
             StepKind::Wait { .. } => "wait",
             StepKind::Branch { .. } => "branch",
             StepKind::CampaignProgress { .. } => "campaign_progress",
+            StepKind::CampaignEnroll { .. } => "campaign_enroll",
             StepKind::End => "end",
         }
     }

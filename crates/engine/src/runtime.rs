@@ -1239,6 +1239,48 @@ impl Engine {
                     live.ctx.event = progress;
                     live.step = next.clone();
                 }
+                StepKind::CampaignEnroll {
+                    campaign,
+                    stage,
+                    next,
+                } => {
+                    let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
+                    let stage = stage.unwrap_or(jenjang_core::adkar::Stage::Awareness);
+                    // Written at once, inside a savepoint: a failure undoes it.
+                    let savepoint = txn.begin().await?;
+                    let result = jenjang_store::campaigns::record_stages_in(
+                        &savepoint,
+                        &Actor::system("workflow"),
+                        campaign,
+                        &[jenjang_store::campaigns::StageInput {
+                            nip: subject.nip.clone(),
+                            stage,
+                            note: None,
+                        }],
+                        "workflow",
+                        false,
+                    )
+                    .await;
+                    let detail = match result {
+                        Ok((done, rejected)) => {
+                            savepoint.commit().await?;
+                            match (done.first(), rejected.first()) {
+                                (Some(d), _) => format!("{campaign}: {} ({})", d.stage, d.movement),
+                                (None, Some((_, why))) => {
+                                    format!("{campaign}: not enrolled: {}", why.message)
+                                }
+                                (None, None) => format!("{campaign}: nothing to record"),
+                            }
+                        }
+                        Err(e) => {
+                            savepoint.rollback().await?;
+                            return Err(e).context("enrolling in the campaign");
+                        }
+                    };
+                    b.history
+                        .push((id, step.id.clone(), "campaign_enroll".into(), Some(detail)));
+                    live.step = next.clone();
+                }
                 StepKind::Branch {
                     then, otherwise, ..
                 } => {

@@ -404,81 +404,8 @@ impl Store {
         dry_run: bool,
     ) -> Result<(Vec<StageRecorded>, Vec<(usize, FieldError)>)> {
         let txn = self.begin_write().await?;
-        let c = campaign(&txn, code).await?;
-        let current: HashMap<String, Option<Stage>> = targets(&txn, &c)
-            .await?
-            .into_iter()
-            .map(|t| (t.nip, t.stage))
-            .collect();
-        let mut state = current.clone();
-        let mut done = Vec::new();
-        let mut rejected = Vec::new();
-        let now = Utc::now();
-        for (i, input) in inputs.iter().enumerate() {
-            let Some(from) = state.get(&input.nip).copied() else {
-                rejected.push((
-                    i,
-                    FieldError::new(
-                        "nip",
-                        format!("{} is not targeted by campaign {code}", input.nip),
-                    ),
-                ));
-                continue;
-            };
-            match stage_move(from, input.stage, input.note.as_deref(), c.allow_skips) {
-                Err(e) => rejected.push((
-                    i,
-                    FieldError::new(
-                        if matches!(e, jenjang_core::adkar::StageError::BackWithoutNote { .. }) {
-                            "note"
-                        } else {
-                            "stage"
-                        },
-                        e.to_string(),
-                    ),
-                )),
-                Ok(m) => {
-                    let (movement, resistance) = match m {
-                        Move::Forward { .. } => ("forward", false),
-                        Move::Same => ("same", false),
-                        Move::Back => ("back", true),
-                    };
-                    state.insert(input.nip.clone(), Some(input.stage));
-                    if !dry_run && m != Move::Same {
-                        write_move(
-                            &txn,
-                            actor,
-                            code,
-                            &input.nip,
-                            from,
-                            input.stage,
-                            resistance,
-                            input.note.as_deref(),
-                            source,
-                            now,
-                        )
-                        .await?;
-                    }
-                    done.push(StageRecorded {
-                        nip: input.nip.clone(),
-                        stage: input.stage.as_str().into(),
-                        previous: from.map(|s| s.as_str().to_string()),
-                        movement: movement.into(),
-                        resistance,
-                    });
-                }
-            }
-        }
-        if !dry_run && done.iter().any(|d| d.movement != "same") {
-            audit::record(
-                &txn,
-                actor,
-                "record_stages",
-                "campaign",
-                code,
-                serde_json::json!({"stages": done.iter().filter(|d| d.movement != "same").count(), "source": source}),
-            )
-            .await?;
+        let (done, rejected) = record_stages_in(&txn, actor, code, inputs, source, dry_run).await?;
+        if !dry_run {
             txn.commit().await?;
         }
         Ok((done, rejected))
@@ -871,4 +798,92 @@ pub async fn unit_progress<C: ConnectionTrait>(
         "barrier": s.barrier.map(|b| b.as_str()),
         "remedy": s.barrier.map(|b| b.remedy().as_str()),
     }))
+}
+
+/// [`Store::record_stages`] inside the caller's transaction (the workflow engine's).
+pub async fn record_stages_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    code: &str,
+    inputs: &[StageInput],
+    source: &str,
+    dry_run: bool,
+) -> Result<(Vec<StageRecorded>, Vec<(usize, FieldError)>)> {
+    let c = campaign(txn, code).await?;
+    let current: HashMap<String, Option<Stage>> = targets(txn, &c)
+        .await?
+        .into_iter()
+        .map(|t| (t.nip, t.stage))
+        .collect();
+    let mut state = current.clone();
+    let mut done = Vec::new();
+    let mut rejected = Vec::new();
+    let now = Utc::now();
+    for (i, input) in inputs.iter().enumerate() {
+        let Some(from) = state.get(&input.nip).copied() else {
+            rejected.push((
+                i,
+                FieldError::new(
+                    "nip",
+                    format!("{} is not targeted by campaign {code}", input.nip),
+                ),
+            ));
+            continue;
+        };
+        match stage_move(from, input.stage, input.note.as_deref(), c.allow_skips) {
+            Err(e) => rejected.push((
+                i,
+                FieldError::new(
+                    if matches!(e, jenjang_core::adkar::StageError::BackWithoutNote { .. }) {
+                        "note"
+                    } else {
+                        "stage"
+                    },
+                    e.to_string(),
+                ),
+            )),
+            Ok(m) => {
+                let (movement, resistance) = match m {
+                    Move::Forward { .. } => ("forward", false),
+                    Move::Same => ("same", false),
+                    Move::Back => ("back", true),
+                };
+                state.insert(input.nip.clone(), Some(input.stage));
+                if !dry_run && m != Move::Same {
+                    write_move(
+                        txn,
+                        actor,
+                        code,
+                        &input.nip,
+                        from,
+                        input.stage,
+                        resistance,
+                        input.note.as_deref(),
+                        source,
+                        now,
+                    )
+                    .await?;
+                }
+                done.push(StageRecorded {
+                    nip: input.nip.clone(),
+                    stage: input.stage.as_str().into(),
+                    previous: from.map(|s| s.as_str().to_string()),
+                    movement: movement.into(),
+                    resistance,
+                });
+            }
+        }
+    }
+    if !dry_run && done.iter().any(|d| d.movement != "same") {
+        audit::record(
+            txn,
+            actor,
+            "record_stages",
+            "campaign",
+            code,
+            serde_json::json!({"stages": done.iter().filter(|d| d.movement != "same").count(), "source": source}),
+        )
+        .await?;
+    }
+    Ok((done, rejected))
 }
