@@ -1034,3 +1034,50 @@ async fn a_quarter_imported_for_the_demo_regency_starts_exactly_what_the_default
         );
     }
 }
+
+#[tokio::test]
+async fn people_see_the_instances_and_tasks_of_those_they_may_read() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let elsewhere = demo.staff_in("DLH-PSL-1");
+    let hr = app.token("hr").await;
+    import_evaluations(
+        &app,
+        &hr,
+        &[
+            (&staff, "2027-Q2", LOW.0, LOW.1),
+            (&elsewhere, "2027-Q2", LOW.0, LOW.1),
+        ],
+    )
+    .await;
+    app.run_engine().await;
+    let subjects = |list: &Value| -> Vec<String> {
+        let mut v: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["subject_nip"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let me = app.token(&staff).await;
+    let (_, mine) = app.get(&me, "/api/v1/workflow-instances").await;
+    assert_eq!(subjects(&mine), [staff.clone()]);
+    let (status, _) = app
+        .get(&me, &format!("/api/v1/workflow-instances?nip={elsewhere}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The supervisor sees the report's instance and the coaching task about them.
+    let sup = app.token(&kasi).await;
+    let (_, theirs) = app.get(&sup, "/api/v1/workflow-instances").await;
+    assert!(subjects(&theirs).contains(&staff) && !subjects(&theirs).contains(&elsewhere));
+    let (_, tasks) = app.get(&sup, "/api/v1/tasks").await;
+    assert_eq!(subjects(&tasks), [staff.clone()]);
+    // The regional secretary leads every unit: both.
+    let sekda = app.token(&demo.head_of("PEMKAB-BLG")).await;
+    let (_, all) = app.get(&sekda, "/api/v1/workflow-instances").await;
+    assert!(subjects(&all).contains(&staff) && subjects(&all).contains(&elsewhere));
+}

@@ -157,6 +157,33 @@ const LED_UNITS: &str = "led(code) AS ( \
     SELECT code FROM units WHERE head_nip = $1 \
     UNION SELECT u.code FROM units u JOIN led ON u.parent_code = led.code)";
 
+/// The NIPs a scope allows, as a subquery (`None` for the whole organisation); its values are
+/// appended to `values`.
+pub(crate) fn scope_subquery(
+    scope: &EmployeeScope,
+    values: &mut Vec<sea_orm::Value>,
+) -> Option<String> {
+    let EmployeeScope::Limited { nip, subtrees } = scope else {
+        return None;
+    };
+    values.push(
+        nip.as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+            .into(),
+    );
+    let p = format!("${}", values.len());
+    Some(if *subtrees {
+        format!(
+            "(WITH RECURSIVE {} SELECT e.nip FROM employees e WHERE e.nip = {p} OR e.supervisor_nip = {p} \
+             OR e.unit_code IN (SELECT code FROM led))",
+            LED_UNITS.replace("$1", &p)
+        )
+    } else {
+        format!("(SELECT e.nip FROM employees e WHERE e.nip = {p} OR e.supervisor_nip = {p})")
+    })
+}
+
 /// Recomputes the current level per competency (the latest dated record; the later recorded one
 /// on the same date) of these employees from the history, and their one-row level profiles.
 pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(

@@ -813,13 +813,13 @@ pub async fn claim_schedule_run<C: ConnectionTrait>(
 }
 
 /// Filters for the instance list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InstanceFilter {
     pub nip: Option<String>,
     pub workflow: Option<String>,
     pub status: Option<String>,
-    /// Only instances about employees in this list (a caller's scope); `None` = all.
-    pub subjects: Option<Vec<String>>,
+    /// Only instances about employees in this scope (the caller's).
+    pub scope: jenjang_core::access::EmployeeScope,
 }
 
 /// Filters for the task list.
@@ -829,8 +829,8 @@ pub struct TaskFilter {
     pub status: Option<String>,
     pub kind: Option<String>,
     pub nip: Option<String>,
-    /// Tasks about these subjects or assigned to this NIP (a caller's scope); `None` = all.
-    pub visible_to: Option<(Option<String>, Vec<String>)>,
+    /// Tasks assigned to this NIP or about employees in this scope (the caller's); `None` = all.
+    pub visible_to: Option<(Option<String>, jenjang_core::access::EmployeeScope)>,
 }
 
 impl Store {
@@ -963,17 +963,8 @@ impl Store {
         if let Some(s) = &filter.status {
             add("status = ?", s.clone().into(), &mut values);
         }
-        if let Some(scope) = &filter.subjects {
-            if scope.is_empty() {
-                clauses.push("1 = 0".into());
-            } else {
-                let from = values.len() + 1;
-                values.extend(scope.iter().map(|n| n.clone().into()));
-                clauses.push(format!(
-                    "subject_nip IN ({})",
-                    placeholders(from, scope.len())
-                ));
-            }
+        if let Some(sub) = crate::employees::scope_subquery(&filter.scope, &mut values) {
+            clauses.push(format!("subject_nip IN {sub}"));
         }
         let (total, rows) = self
             .filtered_page(
@@ -1098,22 +1089,15 @@ impl Store {
         if let Some(mine) = &filter.mine {
             clauses.push(mine.clause("assignee", &mut values));
         }
-        if let Some((assignee, subjects)) = &filter.visible_to {
+        if let Some((assignee, scope)) = &filter.visible_to {
             let mut parts = Vec::new();
             if let Some(a) = assignee {
                 values.push(a.clone().into());
                 parts.push(format!("assignee_nip = ${}", values.len()));
             }
-            if !subjects.is_empty() {
-                let from = values.len() + 1;
-                values.extend(subjects.iter().map(|n| n.clone().into()));
-                parts.push(format!(
-                    "subject_nip IN ({})",
-                    placeholders(from, subjects.len())
-                ));
-            }
-            if parts.is_empty() {
-                parts.push("1 = 0".into());
+            match crate::employees::scope_subquery(scope, &mut values) {
+                Some(sub) => parts.push(format!("subject_nip IN {sub}")),
+                None => parts.push("1 = 1".into()),
             }
             clauses.push(format!("({})", parts.join(" OR ")));
         }

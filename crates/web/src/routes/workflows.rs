@@ -14,11 +14,11 @@ use jenjang_core::access::{Action, EmployeeScope, employee_scope};
 use jenjang_core::idp::today_in;
 use jenjang_core::reference::CompetencyRecord;
 use jenjang_engine::Engine;
+use jenjang_store::Page;
 use jenjang_store::workflows::{
     DefinitionRecord, InstanceFilter, InstanceRecord, Mine, NotificationRecord, TaskFilter,
     TaskRecord,
 };
-use jenjang_store::{EmployeeFilter, Page, Paging};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -122,22 +122,6 @@ fn check_status(status: &Option<String>, allowed: &[&str]) -> ApiResult<()> {
     }
 }
 
-/// The NIPs a caller who is not hr/admin may see things about (self, reports, led subtrees).
-async fn visible_subjects(s: &AppState, user: &CurrentUser) -> ApiResult<Vec<String>> {
-    let page = s
-        .store
-        .list_employees(
-            &EmployeeFilter::default(),
-            &employee_scope(&user.0),
-            Paging {
-                limit: 1_000_000,
-                offset: 0,
-            },
-        )
-        .await?;
-    Ok(page.items.into_iter().map(|e| e.nip.to_string()).collect())
-}
-
 /// Workflow instances with their history, newest first. hr and admin see all; others those
 /// about the employees they may read.
 #[utoipa::path(get, path = "/api/v1/workflow-instances", tag = "workflows", params(InstanceQuery),
@@ -149,21 +133,17 @@ pub async fn list_instances(
     Params(q): Params<InstanceQuery>,
 ) -> ApiResult<Json<Page<InstanceRecord>>> {
     check_status(&q.status, INSTANCE_STATUSES)?;
-    let mut filter = InstanceFilter {
+    if let (false, Some(nip)) = (org_wide(&user), &q.nip) {
+        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
+        user.require(Action::ReadEmployee(r))?;
+    }
+    // Others than hr/admin see instances about the employees they may read.
+    let filter = InstanceFilter {
         nip: q.nip.clone(),
         workflow: q.workflow,
         status: q.status,
-        subjects: None,
+        scope: employee_scope(&user.0),
     };
-    if !org_wide(&user) {
-        match &q.nip {
-            Some(nip) => {
-                let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
-                user.require(Action::ReadEmployee(r))?;
-            }
-            None => filter.subjects = Some(visible_subjects(&s, &user).await?),
-        }
-    }
     let paging = PageParams {
         limit: q.limit,
         offset: q.offset,
@@ -250,7 +230,7 @@ pub async fn list_tasks(
     if !org_wide(&user) && filter.mine.is_none() {
         filter.visible_to = Some((
             user.0.nip.as_ref().map(|n| n.to_string()),
-            visible_subjects(&s, &user).await?,
+            employee_scope(&user.0),
         ));
     }
     let paging = PageParams {
