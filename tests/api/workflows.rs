@@ -1065,7 +1065,7 @@ async fn people_see_the_instances_and_tasks_of_those_they_may_read() {
     };
     let me = app.token(&staff).await;
     let (_, mine) = app.get(&me, "/api/v1/workflow-instances").await;
-    assert_eq!(subjects(&mine), [staff.clone()]);
+    assert_eq!(subjects(&mine), vec![staff.clone()]);
     let (status, _) = app
         .get(&me, &format!("/api/v1/workflow-instances?nip={elsewhere}"))
         .await;
@@ -1075,7 +1075,7 @@ async fn people_see_the_instances_and_tasks_of_those_they_may_read() {
     let (_, theirs) = app.get(&sup, "/api/v1/workflow-instances").await;
     assert!(subjects(&theirs).contains(&staff) && !subjects(&theirs).contains(&elsewhere));
     let (_, tasks) = app.get(&sup, "/api/v1/tasks").await;
-    assert_eq!(subjects(&tasks), [staff.clone()]);
+    assert_eq!(subjects(&tasks), vec![staff.clone()]);
     // The regional secretary leads every unit: both.
     let sekda = app.token(&demo.head_of("PEMKAB-BLG")).await;
     let (_, all) = app.get(&sekda, "/api/v1/workflow-instances").await;
