@@ -3,6 +3,21 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// Creates a plain index `name` on `table (cols…)`.
+pub(crate) async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    cols: &[&str],
+) -> Result<(), DbErr> {
+    let mut i = Index::create();
+    i.name(name).table(Alias::new(table));
+    for c in cols {
+        i.col(Alias::new(*c));
+    }
+    m.create_index(i.take()).await
+}
+
 mod m20261123_000001_reference_model;
 mod m20261123_000002_analytics;
 mod m20261123_000003_evaluations;

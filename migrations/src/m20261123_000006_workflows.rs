@@ -1,6 +1,7 @@
 //! The durable workflow engine: versioned definitions, instances with their history, human
 //! tasks, notifications, and what steps record (recognitions, nominations, calendar runs).
 
+use crate::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -10,15 +11,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261123_000006_workflows"
     }
-}
-
-async fn index(m: &SchemaManager<'_>, name: &str, table: &str, cols: &[&str]) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(name).table(Alias::new(table));
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    m.create_index(i.take()).await
 }
 
 #[async_trait::async_trait]

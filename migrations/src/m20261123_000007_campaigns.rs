@@ -2,6 +2,7 @@
 //! stage with every move kept (steps back are resistance), activities with attendees, and
 //! optional ADKAR survey scores.
 
+use crate::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -11,15 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261123_000007_campaigns"
     }
-}
-
-async fn index(m: &SchemaManager<'_>, name: &str, table: &str, cols: &[&str]) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(name).table(Alias::new(table));
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    m.create_index(i.take()).await
 }
 
 #[async_trait::async_trait]

@@ -1314,23 +1314,6 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
-
-    /// How much work is pending: unprocessed events, instances running or due.
-    pub async fn pending_work(&self, now: DateTime<Utc>) -> Result<i64> {
-        let row = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                "SELECT (SELECT COUNT(*) FROM outbox_events WHERE processed_at IS NULL) + \
-                        (SELECT COUNT(*) FROM workflow_instances WHERE status IN ('running', 'waiting') AND wake_at <= $1) AS n",
-                vec![now.into()],
-            ))
-            .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0))
-    }
 }
 
 /// Every employee's JP for `year`: (nip, completed, planned and not yet completed).
