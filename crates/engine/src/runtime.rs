@@ -184,10 +184,6 @@ impl Engine {
         self
     }
 
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     /// Parses a definition as the API and the installer do (the templates that exist are known here).
     pub fn check_definition(
         raw: &serde_json::Value,

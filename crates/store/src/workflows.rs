@@ -416,41 +416,6 @@ pub async fn first_saved_at<C: ConnectionTrait>(
         .map_err(Into::into)
 }
 
-/// A new instance; `None` when one with this trigger key exists already (started exactly once).
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_instance<C: ConnectionTrait>(
-    conn: &C,
-    workflow: &str,
-    version: i32,
-    subject: Option<&str>,
-    trigger_key: &str,
-    step: &str,
-    context: &serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO workflow_instances (workflow_key, version, subject_nip, trigger_key, status, current_step, \
-             context, attempts, started_at, updated_at) VALUES ($1, $2, $3, $4, 'running', $5, $6, 0, $7, $8) \
-             ON CONFLICT (trigger_key) DO NOTHING RETURNING id",
-            vec![
-                workflow.into(),
-                version.into(),
-                subject.map(str::to_string).into(),
-                trigger_key.into(),
-                step.into(),
-                context.to_string().into(),
-                now.into(),
-                now.into(),
-            ],
-        ))
-        .await?;
-    row.map(|r| r.try_get::<i64>("", "id"))
-        .transpose()
-        .map_err(Into::into)
-}
-
 /// The state an instance is left in after a run.
 #[derive(Debug, Clone)]
 pub struct InstanceState<'a> {
@@ -591,41 +556,6 @@ pub async fn lock_instance<C: ConnectionTrait>(
         .query_one_raw(stmt(backend, &sql, vec![id.into()]))
         .await?;
     row.as_ref().map(instance_from).transpose()
-}
-
-pub async fn insert_task<C: ConnectionTrait>(
-    conn: &C,
-    t: &NewTask,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO workflow_tasks (instance_id, step, kind, title, subject_nip, assignee_nip, assignee_role, due, \
-             status, outcomes, scores, escalate_at, escalate_to, escalated, remind_every_days, remind_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-            vec![
-                t.instance_id.into(),
-                t.step.clone().into(),
-                t.kind.clone().into(),
-                t.title.clone().into(),
-                t.subject_nip.clone().into(),
-                t.assignee_nip.clone().into(),
-                t.assignee_role.clone().into(),
-                t.due.into(),
-                serde_json::to_string(&t.outcomes).unwrap_or_default().into(),
-                t.scores.into(),
-                t.escalate_at.into(),
-                t.escalate_to.clone().into(),
-                false.into(),
-                t.remind_every_days.into(),
-                t.remind_at.into(),
-                now.into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| StoreError::Conflict("the task could not be created".into()))?;
-    Ok(row.try_get("", "id")?)
 }
 
 pub async fn insert_notifications<C: ConnectionTrait>(
@@ -936,10 +866,6 @@ impl Store {
             return Err(StoreError::not_found("workflow", key));
         }
         rows.iter().map(definition_from).collect()
-    }
-
-    pub async fn workflow_definition(&self, key: &str, version: i32) -> Result<DefinitionRecord> {
-        definition_version(&self.db, key, version).await
     }
 
     /// Instances, newest first, each with its history (one query for the page's histories).
