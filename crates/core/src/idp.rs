@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 /// PP 11/2017 art. 203(4): at least 20 JP of development per employee per year.
 pub const JP_TARGET: u32 = 20;
+/// The time zone of an organisation that has not set one (WIB).
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Jakarta";
 /// 1 JP (jam pelajaran) is 45 minutes.
 pub const MINUTES_PER_JP: u32 = 45;
 

@@ -239,11 +239,7 @@ impl Engine {
     }
 
     async fn batch_context(&self, now: DateTime<Utc>) -> anyhow::Result<Batch> {
-        let zone = self
-            .store
-            .setting("time_zone")
-            .await?
-            .unwrap_or_else(|| "Asia/Jakarta".into());
+        let zone = self.store.time_zone().await?;
         Ok(Batch {
             today: today_in(&zone, now),
             zone,
@@ -346,12 +342,7 @@ impl Engine {
             {
                 continue;
             }
-            let target = self
-                .store
-                .setting("jp_target")
-                .await?
-                .and_then(|t| t.parse::<u32>().ok())
-                .unwrap_or(jenjang_core::idp::JP_TARGET);
+            let target = self.store.jp_target().await?;
             let events = wf::jp_of_everyone(&txn, year)
                 .await?
                 .into_iter()

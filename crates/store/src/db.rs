@@ -104,6 +104,23 @@ impl Store {
         Ok(())
     }
 
+    /// The organisation's time zone (setting `time_zone`, WIB unless set).
+    pub async fn time_zone(&self) -> Result<String> {
+        Ok(self
+            .setting("time_zone")
+            .await?
+            .unwrap_or_else(|| jenjang_core::idp::DEFAULT_TIME_ZONE.to_string()))
+    }
+
+    /// JP each employee should reach a year (setting `jp_target`, 20 unless set).
+    pub async fn jp_target(&self) -> Result<u32> {
+        Ok(self
+            .setting("jp_target")
+            .await?
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(jenjang_core::idp::JP_TARGET))
+    }
+
     /// An organisation setting (time zone, JP rules, ...).
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let row = self

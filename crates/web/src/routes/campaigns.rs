@@ -384,11 +384,7 @@ pub async fn add_survey(
     if !may_manage(&s, &user, &c).await? {
         return Err(ApiError::Forbidden);
     }
-    let zone = s
-        .store
-        .setting("time_zone")
-        .await?
-        .unwrap_or_else(|| "Asia/Jakarta".into());
+    let zone = s.store.time_zone().await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let nip = f.opt_text("nip");
@@ -512,11 +508,7 @@ pub async fn dashboard(
         in_led_subtree: leads_part,
         is_sponsor,
     })?;
-    let zone = s
-        .store
-        .setting("time_zone")
-        .await?
-        .unwrap_or_else(|| "Asia/Jakarta".into());
+    let zone = s.store.time_zone().await?;
     let today = today_in(&zone, chrono::Utc::now());
     let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
     let elapsed = elapsed_fraction(c.starts, c.ends, today);

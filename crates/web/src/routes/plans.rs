@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate};
 use jenjang_core::access::Action;
 use jenjang_core::gap::gaps;
-use jenjang_core::idp::{ItemAction, JP_TARGET, JpRules, PlanAction, spread_due_dates, today_in};
+use jenjang_core::idp::{ItemAction, JpRules, PlanAction, spread_due_dates, today_in};
 use jenjang_core::recommend::recommend;
 use jenjang_store::{Plan, PlanItem};
 use serde::{Deserialize, Serialize};
@@ -52,11 +52,7 @@ pub struct YearQuery {
 
 /// The organisation's settings for plans: (this year, JP target, JP credit rules).
 async fn plan_settings(s: &AppState, year: Option<i32>) -> ApiResult<(i32, u32, JpRules)> {
-    let zone = s
-        .store
-        .setting("time_zone")
-        .await?
-        .unwrap_or_else(|| "Asia/Jakarta".into());
+    let zone = s.store.time_zone().await?;
     let year = year.unwrap_or_else(|| today_in(&zone, chrono::Utc::now()).year());
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid(
@@ -64,12 +60,7 @@ async fn plan_settings(s: &AppState, year: Option<i32>) -> ApiResult<(i32, u32, 
             format!("a year from 2000 to 2100; found {year}"),
         ));
     }
-    let target = s
-        .store
-        .setting("jp_target")
-        .await?
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(JP_TARGET);
+    let target = s.store.jp_target().await?;
     let rules = s
         .store
         .setting("jp_rules")

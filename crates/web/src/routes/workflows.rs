@@ -289,11 +289,7 @@ pub async fn complete_task(
     if task.status != "open" {
         return Err(ApiError::Conflict(format!("task {id} is {}", task.status)));
     }
-    let zone = s
-        .store
-        .setting("time_zone")
-        .await?
-        .unwrap_or_else(|| "Asia/Jakarta".into());
+    let zone = s.store.time_zone().await?;
     let today = today_in(&zone, chrono::Utc::now());
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
