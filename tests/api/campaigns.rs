@@ -546,3 +546,37 @@ async fn a_workflow_enrols_its_subject_in_a_campaign() {
         detail(&outsider)
     );
 }
+
+#[tokio::test]
+async fn surveys_name_a_real_employee_or_unit() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    app.post(
+        &hr,
+        "/api/v1/campaigns",
+        &campaign_body("TTE", &demo.head_of(BIDANG), false),
+    )
+    .await;
+    let scores =
+        json!({"awareness": 4, "desire": 3, "knowledge": 3, "ability": 2, "reinforcement": 1});
+    let (status, body) = app
+        .post(
+            &hr,
+            "/api/v1/campaigns/TTE/surveys",
+            &json!({"unit": "NOPE", "scores": scores}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["unit"]);
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/campaigns/TTE/surveys",
+            &json!({"unit": SEKSI, "scores": scores}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, d) = app.get(&hr, "/api/v1/campaigns/TTE/dashboard").await;
+    assert_eq!(d["survey"]["awareness"], 4.0);
+}

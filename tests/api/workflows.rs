@@ -145,6 +145,15 @@ async fn pembinaan_kinerja_coaching_scores_plan_item_and_counselling() {
         "{fields:?}"
     );
 
+    // A competency that does not exist: refused by name, the task stays open.
+    let (status, body) = app
+        .post(&sup, &path, &json!({"outcome": "selesai", "competency_scores": [{"competency": "TK.NOPE", "level": 2}]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["competency_scores[0].competency"]);
+    let (_, still) = app.get(&sup, &format!("/api/v1/tasks/{id}")).await;
+    assert_eq!(still["status"], "open");
+
     let (_, profile) = app
         .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
         .await;

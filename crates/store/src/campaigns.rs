@@ -612,6 +612,32 @@ impl Store {
     ) -> Result<()> {
         let txn = self.begin_write().await?;
         campaign(&txn, code).await?;
+        let mut problems = Vec::new();
+        if let Some(n) = &survey.nip {
+            crate::reference::require_existing(
+                &txn,
+                &mut problems,
+                "employees",
+                "nip",
+                "employee",
+                [("nip".to_string(), n.as_str())],
+            )
+            .await?;
+        }
+        if let Some(u) = &survey.unit {
+            crate::reference::require_existing(
+                &txn,
+                &mut problems,
+                "units",
+                "code",
+                "unit",
+                [("unit".to_string(), u.as_str())],
+            )
+            .await?;
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
         let mut values: Vec<Value> = vec![
             code.into(),
             survey.nip.clone().into(),

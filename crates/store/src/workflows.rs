@@ -1080,6 +1080,24 @@ impl Store {
         scores: &[jenjang_core::reference::CompetencyRecord],
     ) -> Result<TaskRecord> {
         let txn = self.begin_write().await?;
+        let mut problems = Vec::new();
+        crate::reference::require_existing(
+            &txn,
+            &mut problems,
+            "competencies",
+            "code",
+            "competency",
+            scores.iter().enumerate().map(|(i, r)| {
+                (
+                    format!("competency_scores[{i}].competency"),
+                    r.competency.as_str(),
+                )
+            }),
+        )
+        .await?;
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
         let now = Utc::now();
         let done = txn
             .execute_raw(stmt(
