@@ -428,10 +428,17 @@ impl Engine {
         }
         let keys: Vec<&str> = starts.iter().flatten().map(|s| s.4.as_str()).collect();
         let existing = wf::existing_trigger_keys(&txn, &keys).await?;
+        // The instances whose tasks were completed, locked in one query.
+        let completed: Vec<i64> = events
+            .iter()
+            .filter(|e| e.kind == "task.completed")
+            .filter_map(|e| e.payload.get("instance_id").and_then(|v| v.as_i64()))
+            .collect();
+        let locked = wf::lock_instances(&txn, &completed).await?;
         for (ev, here) in events.iter().zip(starts) {
             let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
             if ev.kind == "task.completed" {
-                self.on_task_completed(&txn, ev, &subjects, &mut b, now)
+                self.on_task_completed(&txn, ev, &locked, &subjects, &mut b, now)
                     .await?;
                 continue;
             }
@@ -514,6 +521,7 @@ impl Engine {
         &self,
         txn: &DatabaseTransaction,
         ev: &OutboxEvent,
+        locked: &HashMap<i64, InstanceRecord>,
         subjects: &HashMap<String, Subject>,
         b: &mut Batch,
         now: DateTime<Utc>,
@@ -531,7 +539,7 @@ impl Engine {
             .get("task_id")
             .and_then(|v| v.as_i64())
             .unwrap_or(0);
-        let Some(mut inst) = wf::lock_instance(txn, instance).await? else {
+        let Some(mut inst) = locked.get(&instance).cloned() else {
             return Ok(());
         };
         // A run earlier in this batch may have moved it; that state is not written yet.
@@ -731,10 +739,9 @@ impl Engine {
         let mut history = Vec::new();
         for t in &due {
             let subject = t.subject_nip.as_deref().and_then(|n| subjects.get(n));
-            let task = self.store.get_task(t.id).await?;
             let data = serde_json::json!({
                 "subject": subject_json(subject),
-                "task": {"title": t.title, "due": task.due},
+                "task": {"title": t.title, "due": t.due},
             });
             if t.escalate {
                 let party = t
@@ -760,7 +767,7 @@ impl Engine {
                 });
                 history.push((
                     t.instance_id,
-                    task.step.clone(),
+                    t.step.clone(),
                     "task_escalated".into(),
                     Some(format!(
                         "task {} to {}",
@@ -786,7 +793,7 @@ impl Engine {
                 wf::set_task_reminder(&txn, t.id, next).await?;
                 history.push((
                     t.instance_id,
-                    task.step.clone(),
+                    t.step.clone(),
                     "task_reminded".into(),
                     Some(format!("task {}", t.id)),
                 ));

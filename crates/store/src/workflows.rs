@@ -241,6 +241,8 @@ pub struct NewNotification {
 pub struct DueTask {
     pub id: i64,
     pub instance_id: i64,
+    pub step: String,
+    pub due: NaiveDate,
     pub title: String,
     pub subject_nip: Option<String>,
     pub assignee_nip: Option<String>,
@@ -538,24 +540,37 @@ pub async fn claim_due_instances<C: ConnectionTrait>(
     rows.iter().map(instance_from).collect()
 }
 
-/// One instance, locked for the caller's transaction on PostgreSQL (waits for another holder).
-pub async fn lock_instance<C: ConnectionTrait>(
+/// These instances, locked for the caller's transaction on PostgreSQL (waiting for another
+/// holder), by id.
+pub async fn lock_instances<C: ConnectionTrait>(
     conn: &C,
-    id: i64,
-) -> Result<Option<InstanceRecord>> {
+    ids: &[i64],
+) -> Result<HashMap<i64, InstanceRecord>> {
     let backend = conn.get_database_backend();
-    let sql = format!(
-        "SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE id = $1{}",
-        if backend == DatabaseBackend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT {INSTANCE_COLUMNS} FROM workflow_instances WHERE id IN ({}) ORDER BY id{}",
+            placeholders(1, chunk.len()),
+            if backend == DatabaseBackend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            }
+        );
+        let rows = conn
+            .query_all_raw(stmt(
+                backend,
+                &sql,
+                chunk.iter().map(|i| (*i).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            let inst = instance_from(r)?;
+            out.insert(inst.id, inst);
         }
-    );
-    let row = conn
-        .query_one_raw(stmt(backend, &sql, vec![id.into()]))
-        .await?;
-    row.as_ref().map(instance_from).transpose()
+    }
+    Ok(out)
 }
 
 pub async fn insert_notifications<C: ConnectionTrait>(
@@ -642,7 +657,7 @@ pub async fn claim_due_tasks<C: ConnectionTrait>(
 ) -> Result<Vec<DueTask>> {
     let backend = conn.get_database_backend();
     let sql = format!(
-        "SELECT id, instance_id, title, subject_nip, assignee_nip, assignee_role, escalate_to, remind_every_days, \
+        "SELECT id, instance_id, step, due, title, subject_nip, assignee_nip, assignee_role, escalate_to, remind_every_days, \
                 CASE WHEN escalated = $1 AND escalate_at IS NOT NULL AND escalate_at <= $2 THEN 1 ELSE 0 END AS escalate \
          FROM workflow_tasks WHERE status = 'open' AND ((escalated = $3 AND escalate_at <= $4) OR remind_at <= $5) \
          ORDER BY id LIMIT {limit}{}",
@@ -666,6 +681,8 @@ pub async fn claim_due_tasks<C: ConnectionTrait>(
             Ok(DueTask {
                 id: r.try_get("", "id")?,
                 instance_id: r.try_get("", "instance_id")?,
+                step: r.try_get("", "step")?,
+                due: r.try_get("", "due")?,
                 title: r.try_get("", "title")?,
                 subject_nip: r.try_get("", "subject_nip")?,
                 assignee_nip: r.try_get("", "assignee_nip")?,
