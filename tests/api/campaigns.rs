@@ -259,6 +259,14 @@ async fn who_may_do_what_in_a_campaign() {
         .post(&sponsor, "/api/v1/campaigns/TTE/activities", &activity)
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    // Who attended what is for those who follow the campaign.
+    let (status, _) = app.get(&me, "/api/v1/campaigns/TTE/activities").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, listed) = app.get(&sponsor, "/api/v1/campaigns/TTE/activities").await;
+    assert_eq!(
+        (status, listed["total"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
 }
 
 #[tokio::test]

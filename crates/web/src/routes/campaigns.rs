@@ -109,11 +109,7 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
 /// led units include every target unit).
 async fn may_manage(s: &AppState, user: &CurrentUser, c: &Campaign) -> ApiResult<bool> {
     let led = led_units(s, user).await?;
-    let is_sponsor = user
-        .0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = sponsors(user, c);
     let in_led_subtree = !c.units.is_empty() && c.units.iter().all(|u| led.contains(u));
     Ok(jenjang_core::access::authorize(
         &user.0,
@@ -123,6 +119,30 @@ async fn may_manage(s: &AppState, user: &CurrentUser, c: &Campaign) -> ApiResult
         },
     )
     .is_ok())
+}
+
+/// Whether the caller sponsors the campaign.
+fn sponsors(user: &CurrentUser, c: &Campaign) -> bool {
+    user.0
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == c.sponsor_nip)
+}
+
+/// Who may follow a campaign (its dashboard and activities): hr/admin, its sponsor, or a leader
+/// heading a unit some of its targets work in. Returns the targets read for the check.
+async fn require_follow(
+    s: &AppState,
+    user: &CurrentUser,
+    c: &Campaign,
+) -> ApiResult<Vec<jenjang_store::campaigns::Target>> {
+    let led = led_units(s, user).await?;
+    let targets = s.store.campaign_targets(c).await?;
+    user.require(Action::ManageCampaign {
+        in_led_subtree: targets.iter().any(|t| led.contains(&t.unit)),
+        is_sponsor: sponsors(user, c),
+    })?;
+    Ok(targets)
 }
 
 async fn led_units(s: &AppState, user: &CurrentUser) -> ApiResult<HashSet<String>> {
@@ -190,11 +210,7 @@ pub async fn update_campaign(
     let input = read_campaign(&body, Some(&code))?;
     let led = led_units(&s, &user).await?;
     let in_led_subtree = input.units.iter().all(|u| led.contains(u));
-    let is_sponsor = user
-        .0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == current.sponsor_nip);
+    let is_sponsor = sponsors(&user, &current);
     user.require(Action::ManageCampaign {
         in_led_subtree,
         is_sponsor,
@@ -222,11 +238,7 @@ pub async fn record_stage(
     let note = f.opt_text("note");
     let (nip, stage) = finish(nip.zip(stage), errors)?;
     let r = s.store.relation(user.0.nip.as_ref(), &nip).await?;
-    let is_sponsor = user
-        .0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = sponsors(&user, &c);
     if !is_sponsor {
         user.require(Action::RecordAdoption(r))?;
     }
@@ -296,13 +308,14 @@ pub async fn import_stages(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{code}/activities", tag = "campaigns", params(("code" = String, Path)),
-    responses((status = 200, description = "{items:[activities]}"), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, description = "{items:[activities]} (the sponsor, leaders of units with targets, hr)"), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn list_activities(
     State(s): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Page<Activity>>> {
-    s.store.get_campaign(&code).await?;
+    let c = s.store.get_campaign(&code).await?;
+    require_follow(&s, &user, &c).await?;
     let items = s.store.campaign_activities(&code).await?;
     let n = items.len() as u64;
     Ok(Json(Page {
@@ -338,11 +351,7 @@ pub async fn add_activity(
     let (kind, (unit, (held_on, attendees))) =
         finish(kind.zip(unit.zip(held_on.zip(attendees))), errors)?;
     let led = led_units(&s, &user).await?;
-    let is_sponsor = user
-        .0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == c.sponsor_nip);
+    let is_sponsor = sponsors(&user, &c);
     user.require(Action::ManageCampaign {
         in_led_subtree: led.contains(&unit),
         is_sponsor,
@@ -496,18 +505,7 @@ pub async fn dashboard(
 ) -> ApiResult<Response> {
     let format = format_of(&q, &headers)?;
     let c = s.store.get_campaign(&code).await?;
-    let led = led_units(&s, &user).await?;
-    let targets = s.store.campaign_targets(&c).await?;
-    let is_sponsor = user
-        .0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == c.sponsor_nip);
-    let leads_part = targets.iter().any(|t| led.contains(&t.unit));
-    user.require(Action::ManageCampaign {
-        in_led_subtree: leads_part,
-        is_sponsor,
-    })?;
+    let targets = require_follow(&s, &user, &c).await?;
     let zone = s.store.time_zone().await?;
     let today = today_in(&zone, chrono::Utc::now());
     let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
