@@ -831,6 +831,17 @@ impl Store {
         definition_version(&self.db, key, version).await
     }
 
+    /// Whether some version of the definition `key` is stored.
+    async fn workflow_installed(&self, key: &str) -> Result<bool> {
+        Ok(self
+            .count_raw_with(
+                "SELECT COUNT(*) AS n FROM workflow_definitions WHERE key = $1",
+                vec![key.into()],
+            )
+            .await?
+            > 0)
+    }
+
     /// Installs a definition unless some version of its key exists. Returns whether it did.
     pub async fn install_workflow_definition(
         &self,
@@ -839,18 +850,7 @@ impl Store {
         title: &str,
         definition: &serde_json::Value,
     ) -> Result<bool> {
-        let exists = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                "SELECT COUNT(*) AS n FROM workflow_definitions WHERE key = $1",
-                vec![key.into()],
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0);
-        if exists > 0 {
+        if self.workflow_installed(key).await? {
             return Ok(false);
         }
         match self
@@ -858,7 +858,11 @@ impl Store {
             .await
         {
             Ok(_) => Ok(true),
-            // Another process installed it at the same moment.
+            // Another process installed it at the same moment (the key and version exist);
+            // any other failure is reported.
+            Err(StoreError::Db(e)) if !self.workflow_installed(key).await? => {
+                Err(StoreError::Db(e))
+            }
             Err(StoreError::Db(_)) => Ok(false),
             Err(e) => Err(e),
         }
@@ -1309,9 +1313,14 @@ pub async fn jp_of_everyone<C: ConnectionTrait>(
 impl Store {
     /// Runs a `SELECT COUNT(*) AS n …` (operational checks and tests).
     pub async fn count_raw(&self, sql: &str) -> Result<i64> {
+        self.count_raw_with(sql, vec![]).await
+    }
+
+    /// [`Store::count_raw`] with bound values.
+    pub(crate) async fn count_raw_with(&self, sql: &str, values: Vec<Value>) -> Result<i64> {
         let row = self
             .db
-            .query_one_raw(stmt(self.backend(), sql, vec![]))
+            .query_one_raw(stmt(self.backend(), sql, values))
             .await?;
         Ok(row
             .map(|r| r.try_get::<i64>("", "n"))
@@ -1514,16 +1523,11 @@ impl Store {
             format!(" WHERE {}", clauses.join(" AND "))
         };
         let total = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
+            .count_raw_with(
                 &format!("SELECT COUNT(*) AS n FROM {table}{filter_sql}"),
                 values.clone(),
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0) as u64;
+            )
+            .await? as u64;
         let rows = self
             .db
             .query_all_raw(stmt(
