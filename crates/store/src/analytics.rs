@@ -8,7 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::reference::{load_competencies, load_positions, load_programs};
 use jenjang_core::catalog::Catalog;
 use jenjang_core::org::{Member, OrgNeed, Organisation, Population, PositionStandard, UnitTree};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Value};
 
 /// The recursive CTE `sub(code)`: the unit `$1` and everything below it.
 pub(crate) const SUBTREE: &str = "sub(code) AS (SELECT code FROM units WHERE code = $1 \
@@ -101,9 +101,13 @@ impl Store {
     /// The employees of a unit subtree (the whole organisation when `unit` is `None`), in NIP
     /// order, with their current levels.
     ///
-    /// Rows are streamed straight from sqlx and decoded as borrowed strings: at 100,000
-    /// employees and 1.5 million level rows, materialising sea-orm `QueryResult`s cost several
-    /// times the query itself and most of a gigabyte.
+    /// Two reads, run at once on two connections, each answering a single text aggregated by
+    /// the database (`group_concat` / `string_agg`): the members as `nip|unit|position;...` and
+    /// their level profiles (`employee_level_profiles`, one row per employee kept by the
+    /// writes) as `nip:code=level,...;...`. Moving 100,000 rows one by one through the driver
+    /// costs several times the query itself; one aggregated value costs about what the database
+    /// needs to produce it. Codes hold only letters, digits, `.`, `-` and `_` (see `Code`) and
+    /// NIPs only digits, so the separators cannot occur inside a value.
     pub async fn load_population(
         &self,
         org: &Organisation,
@@ -115,79 +119,92 @@ impl Store {
                 .index(u)
                 .is_none_or(|i| org.units.sole_root() != Some(i))
         });
-        let (with, filter, binds): (String, &str, Vec<String>) = match unit {
+        let (with, members_filter, levels_filter, binds) = match unit {
             Some(u) => (
                 format!("WITH RECURSIVE {SUBTREE} "),
                 "WHERE e.unit_code IN (SELECT code FROM sub)",
-                vec![u.to_string()],
+                "WHERE l.nip IN (SELECT e.nip FROM employees e \
+                 WHERE e.unit_code IN (SELECT code FROM sub))",
+                vec![Value::from(u.to_string())],
             ),
-            None => (String::new(), "", vec![]),
+            None => (String::new(), "", "", vec![]),
         };
-        let width = org.catalog.competency_count();
-        // One row per employee, their levels as `code=level,...`, kept by the writes
-        // (`employee_level_profiles`): reading 100,000 such rows costs far less than moving or
-        // aggregating 1.5 million single ones. Codes hold no ',' or '=' (see `Code`).
-        let scope = if unit.is_some() {
-            "WHERE l.nip IN (SELECT e.nip FROM employees e WHERE e.unit_code IN (SELECT code FROM sub))"
+        let agg = if self.is_postgres() {
+            "string_agg"
         } else {
-            ""
+            "group_concat"
         };
-        let members_sql =
-            format!("{with}SELECT e.nip, e.unit_code, e.position_code FROM employees e {filter}");
-        let levels_sql =
-            format!("{with}SELECT l.nip, l.levels FROM employee_level_profiles l {scope}");
-        // The two reads are independent: run them at once (two connections).
-        let read_members = async {
-            let mut members: Vec<Member> = Vec::new();
-            self.stream(&members_sql, &binds, |row| {
-                let (nip, unit_code, position) = (row.text(0)?, row.text(1)?, row.opt_text(2)?);
-                members.push(Member {
+        let members_sql = format!(
+            "{with}SELECT {agg}(e.nip || '|' || e.unit_code || '|' || COALESCE(e.position_code, ''), ';') \
+             AS v FROM employees e {members_filter}"
+        );
+        let levels_sql = format!(
+            "{with}SELECT {agg}(l.nip || ':' || l.levels, ';') AS v \
+             FROM employee_level_profiles l {levels_filter}"
+        );
+        let (members, levels) = futures_util::future::try_join(
+            self.aggregated_text(&members_sql, binds.clone()),
+            self.aggregated_text(&levels_sql, binds),
+        )
+        .await?;
+
+        let mut members: Vec<Member> = members
+            .split(';')
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                let mut fields = m.split('|');
+                let (nip, unit_code, position) = (
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                );
+                Member {
                     nip: nip.to_string(),
                     unit: org.units.index(unit_code).unwrap_or(0),
-                    position: position.and_then(|p| org.position(p)),
-                });
-                Ok(())
-            })
-            .await
-            .map(|()| members)
-        };
-        let read_levels = async {
-            let mut held: Vec<(String, Vec<(u32, u8)>)> = Vec::new();
-            self.stream(&levels_sql, &binds, |row| {
-                let mut pairs = Vec::with_capacity(16);
-                for pair in row.opt_text(1)?.unwrap_or("").split(',') {
-                    if let Some((code, level)) = pair.split_once('=')
-                        && let (Some(c), Ok(level)) =
-                            (org.catalog.competency(code), level.parse::<u8>())
-                    {
-                        pairs.push((c, level.min(5)));
-                    }
+                    position: org.position(position),
                 }
-                held.push((row.text(0)?.to_string(), pairs));
-                Ok(())
             })
-            .await
-            .map(|()| held)
-        };
-        let (mut members, held) = futures_util::future::try_join(read_members, read_levels).await?;
+            .collect();
         // NIP order (the analyses' tie-breaks rely on it), sorted here: in SQL it walks the
         // index and looks every row up in the table.
         members.sort_unstable_by(|a, b| a.nip.cmp(&b.nip));
-        let index: std::collections::HashMap<&str, usize> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.nip.as_str(), i))
-            .collect();
-        let mut levels = vec![0u8; members.len() * width];
-        for (nip, pairs) in &held {
-            if let Some(&i) = index.get(nip.as_str()) {
-                for &(c, level) in pairs {
-                    levels[i * width + c as usize] = level;
+        let width = org.catalog.competency_count();
+        let mut dense = vec![0u8; members.len() * width];
+        for profile in levels.split(';') {
+            let Some((nip, pairs)) = profile.split_once(':') else {
+                continue;
+            };
+            let Ok(i) = members.binary_search_by(|m| m.nip.as_str().cmp(nip)) else {
+                continue;
+            };
+            let row = &mut dense[i * width..(i + 1) * width];
+            for pair in pairs.split(',') {
+                if let Some((code, level)) = pair.split_once('=')
+                    && let (Some(c), Ok(level)) =
+                        (org.catalog.competency(code), level.parse::<u8>())
+                {
+                    row[c as usize] = level.min(5);
                 }
             }
         }
-        drop(index);
-        Ok(Population { members, levels })
+        Ok(Population {
+            members,
+            levels: dense,
+        })
+    }
+
+    /// The single text value (column `v`) of an aggregating query; empty when it aggregated no
+    /// rows.
+    async fn aggregated_text(&self, sql: &str, binds: Vec<Value>) -> Result<String> {
+        let row = self
+            .db
+            .query_one_raw(stmt(self.backend(), sql, binds))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>>("", "v"))
+            .transpose()?
+            .flatten()
+            .unwrap_or_default())
     }
 
     /// The bare read the needs analysis is measured against (BENCHMARKS.md): every current

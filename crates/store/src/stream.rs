@@ -26,14 +26,6 @@ impl<'r> StreamRow<'r> {
         .map_err(db_err)
     }
 
-    pub fn opt_text(&self, i: usize) -> Result<Option<&'r str>> {
-        match self {
-            StreamRow::Sqlite(r) => r.try_get::<Option<&str>, _>(i),
-            StreamRow::Postgres(r) => r.try_get::<Option<&str>, _>(i),
-        }
-        .map_err(db_err)
-    }
-
     pub fn small(&self, i: usize) -> Result<i16> {
         match self {
             StreamRow::Sqlite(r) => r.try_get::<i16, _>(i),
