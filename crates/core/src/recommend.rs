@@ -16,6 +16,7 @@
 
 use crate::catalog::Catalog;
 use crate::gap::{Gap, Source};
+use smallvec::SmallVec;
 
 /// One step of a competency raised by a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,9 +59,10 @@ pub struct Recommendation {
 }
 
 /// A set of programs as a sorted, duplicate-free vector: plans hold a handful of programs, and
-/// the planner clones and merges them in its inner loop, where a tree set's allocations dominate.
+/// the planner clones and merges them in its inner loop, where allocations would dominate, so
+/// up to eight are kept inline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct Programs(Vec<u32>);
+struct Programs(SmallVec<[u32; 8]>);
 
 impl Programs {
     fn insert(&mut self, p: u32) {
@@ -225,8 +227,8 @@ pub fn recommend(catalog: &Catalog, levels: &[u8], gaps: &[Gap]) -> Recommendati
     let mut planner = Planner {
         catalog,
         base: levels,
-        memo: Vec::new(),
-        in_progress: Vec::new(),
+        memo: Vec::with_capacity(16),
+        in_progress: Vec::with_capacity(8),
     };
     let mut chosen = Programs::default();
     let mut uncovered = Vec::new();
@@ -243,7 +245,7 @@ pub fn recommend(catalog: &Catalog, levels: &[u8], gaps: &[Gap]) -> Recommendati
 
     // Order by simulation (see the module documentation).
     let mut sim = levels.to_vec();
-    let mut remaining: Vec<u32> = chosen.0;
+    let mut remaining: Vec<u32> = chosen.0.into_vec();
     let mut ordered: Vec<(u32, Vec<Raise>)> = Vec::new();
     while let Some(i) = remaining.iter().position(|&p| ready(catalog, &sim, p)) {
         let p = remaining.remove(i);
