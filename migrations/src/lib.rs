@@ -26,6 +26,7 @@ mod m20261123_000005_organisation_predikat;
 mod m20261123_000006_workflows;
 mod m20261123_000007_campaigns;
 mod m20261123_000008_level_profiles;
+mod m20261123_000009_outbox_index;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_workflows::Migration),
             Box::new(m20261123_000007_campaigns::Migration),
             Box::new(m20261123_000008_level_profiles::Migration),
+            Box::new(m20261123_000009_outbox_index::Migration),
         ]
     }
 }

@@ -2,9 +2,9 @@
 //! stored data in memory (a handful of set-based reads), then written in one transaction with
 //! multi-row statements and one audit entry per changed record.
 
-use crate::db::{Progress, Store, rows_per_statement, stmt};
+use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::employees::employee_from;
-use crate::entity::{audit as audit_entity, competency_record, employee};
+use crate::entity::{competency_record, employee};
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
@@ -13,7 +13,7 @@ use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -33,22 +33,25 @@ pub(crate) async fn audit_rows(
     rows: Vec<(String, String, String, serde_json::Value)>,
 ) -> Result<()> {
     let now = Utc::now();
-    for chunk in rows.chunks(rows_per_statement(7)) {
-        audit_entity::Entity::insert_many(chunk.iter().map(|(action, entity, key, detail)| {
-            audit_entity::ActiveModel {
-                at: Set(now),
-                actor: Set(actor.0.clone()),
-                action: Set(action.clone()),
-                entity: Set(entity.clone()),
-                entity_key: Set(key.clone()),
-                detail: Set(detail.to_string()),
-                ..Default::default()
-            }
-        }))
-        .exec_without_returning(txn)
-        .await?;
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
+    for (action, entity, key, detail) in rows {
+        values.extend([
+            now.into(),
+            actor.0.clone().into(),
+            action.into(),
+            entity.into(),
+            key.into(),
+            detail.to_string().into(),
+        ]);
     }
-    Ok(())
+    insert_rows(
+        txn,
+        "INSERT INTO audit_log (at, actor, action, entity, entity_key, detail)",
+        "",
+        6,
+        values,
+    )
+    .await
 }
 
 impl Store {
@@ -62,7 +65,7 @@ impl Store {
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
-        let txn = self.begin_write().await?;
+        let txn = self.begin_bulk_write().await?;
         let units = existing_all(&txn, "units", "code").await?;
         let positions = existing_all(&txn, "positions", "code").await?;
         let stored: HashMap<String, Employee> = employee::Entity::find()
@@ -271,7 +274,7 @@ impl Store {
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<(Recorded, Vec<(usize, FieldError)>)> {
-        let txn = self.begin_write().await?;
+        let txn = self.begin_bulk_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
         let competencies = existing_all(&txn, "competencies", "code").await?;
         let mut rejected = Vec::new();

@@ -15,6 +15,10 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    /// SQLite only: one connection for bulk writes (imports, seeding) that never checkpoints
+    /// the write-ahead log on commit, so a large import answers once it is committed and the
+    /// log is folded back afterwards ([`Store::checkpoint`]).
+    bulk: Option<DatabaseConnection>,
 }
 
 /// A page of a list, the shape of every list in API.md.
@@ -29,23 +33,37 @@ pub struct Page<T> {
 impl Store {
     /// Connects to `sqlite://…` or `postgres://…`. SQLite runs in WAL mode with foreign keys on.
     pub async fn connect(url: &str) -> Result<Store> {
-        let mut opts = ConnectOptions::new(url.to_string());
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
-        if url.starts_with("sqlite:") {
-            opts.max_connections(8).min_connections(1);
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-            });
+        let sqlite = url.starts_with("sqlite:");
+        let options = |connections: u32, bulk: bool| {
+            let mut opts = ConnectOptions::new(url.to_string());
+            opts.sqlx_logging(false)
+                .connect_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(if bulk { 600 } else { 30 }))
+                .max_connections(connections)
+                .min_connections(1);
+            if sqlite {
+                opts.map_sqlx_sqlite_opts(move |o| {
+                    let o = o
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(30));
+                    if bulk {
+                        o.pragma("wal_autocheckpoint", "0")
+                    } else {
+                        o
+                    }
+                });
+            }
+            opts
+        };
+        let db = Database::connect(options(if sqlite { 8 } else { 16 }, false)).await?;
+        let bulk = if sqlite {
+            Some(Database::connect(options(1, true)).await?)
         } else {
-            opts.max_connections(16).min_connections(1);
-        }
-        let db = Database::connect(opts).await?;
-        Ok(Store { db })
+            None
+        };
+        Ok(Store { db, bulk })
     }
 
     /// Applies pending migrations.
@@ -69,6 +87,9 @@ impl Store {
     }
 
     pub async fn close(self) -> Result<()> {
+        if let Some(bulk) = self.bulk {
+            bulk.close().await?;
+        }
         self.db.close().await?;
         Ok(())
     }
@@ -84,6 +105,21 @@ impl Store {
                 ..Default::default()
             })
             .await?)
+    }
+
+    /// A write transaction for a bulk write: on SQLite on the bulk connection, whose commit
+    /// leaves the write-ahead log to [`Store::checkpoint`] (the caller's to run, at once or on
+    /// a background task).
+    pub(crate) async fn begin_bulk_write(&self) -> Result<DatabaseTransaction> {
+        match &self.bulk {
+            Some(bulk) => Ok(bulk
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?),
+            None => self.begin_write().await,
+        }
     }
 
     /// After a large write: on SQLite, folds the write-ahead log back into the database file and
@@ -228,6 +264,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rows_are_split_into_multi_row_statements() {
+        let values: Vec<Value> = (0..4_001).map(|i| Value::from(i as i64)).collect();
+        let statements = row_statements(
+            DatabaseBackend::Postgres,
+            "INSERT INTO t (a)",
+            "",
+            1,
+            values,
+        );
+        assert_eq!(statements.len(), 2);
+        assert!(
+            statements[0]
+                .sql
+                .starts_with("INSERT INTO t (a) VALUES ($1), ($2), ")
+        );
+        assert!(statements[1].sql.ends_with("VALUES ($1)"));
+        let pairs: Vec<Value> = (0..4).map(|i| Value::from(i as i64)).collect();
+        let sqlite = row_statements(
+            DatabaseBackend::Sqlite,
+            "INSERT INTO t (a, b)",
+            "ON CONFLICT DO NOTHING",
+            2,
+            pairs,
+        );
+        assert_eq!(
+            sqlite[0].sql,
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(sqlite[0].values.as_ref().map(|v| v.0.len()), Some(4));
+    }
+
+    #[test]
     fn placeholders_are_rewritten_for_sqlite() {
         let sequential = stmt(DatabaseBackend::Sqlite, "VALUES ($1, $2), ($3, $4)", vec![]);
         assert_eq!(sequential.sql, "VALUES (?, ?), (?, ?)");
@@ -240,6 +308,58 @@ mod tests {
         let pg = stmt(DatabaseBackend::Postgres, "a = $1", vec![]);
         assert_eq!(pg.sql, "a = $1");
     }
+}
+
+/// Multi-row statements `{head} VALUES ($1, …), (…) {tail}` for rows of `columns` values each,
+/// given row after row in `values`, [`rows_per_statement`] rows a statement.
+pub(crate) fn row_statements(
+    backend: DatabaseBackend,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: Vec<Value>,
+) -> Vec<Statement> {
+    debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
+    let per_statement = rows_per_statement(columns) * columns;
+    let mut out = Vec::with_capacity(values.len().div_ceil(per_statement.max(1)));
+    let mut values = values.into_iter().peekable();
+    while values.peek().is_some() {
+        let chunk: Vec<Value> = values.by_ref().take(per_statement).collect();
+        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * 7 + 16);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        for row in 0..chunk.len() / columns {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for col in 0..columns {
+                if col > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&(row * columns + col + 1).to_string());
+            }
+            sql.push(')');
+        }
+        if !tail.is_empty() {
+            sql.push(' ');
+            sql.push_str(tail);
+        }
+        out.push(stmt(backend, &sql, chunk));
+    }
+    out
+}
+
+/// Inserts rows with [`row_statements`].
+pub(crate) async fn insert_rows<C: ConnectionTrait>(
+    conn: &C,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: Vec<Value>,
+) -> Result<()> {
+    for statement in row_statements(conn.get_database_backend(), head, tail, columns, values) {
+        conn.execute_raw(statement).await?;
+    }
+    Ok(())
 }
 
 /// Rows per multi-row statement for `columns` bound values a row. About 4,000 values a statement

@@ -3,7 +3,7 @@
 //! each new or changed evaluation, all in one transaction.
 
 use crate::bulk::{BulkOutcome, audit_rows};
-use crate::db::{Progress, Store, rows_per_statement, stmt};
+use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
@@ -68,36 +68,24 @@ pub(crate) struct Event {
 /// exists already), so a replayed change produces no second event.
 pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Result<()> {
     let now = Utc::now();
-    for chunk in events.chunks(rows_per_statement(5)) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for e in chunk {
-            let b = values.len();
-            tuples.push(format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-            values.extend([
-                e.kind.into(),
-                e.subject.clone().into(),
-                e.payload.to_string().into(),
-                e.dedup_key.clone().into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) VALUES {} \
-             ON CONFLICT (dedup_key) DO NOTHING",
-            tuples.join(", ")
-        );
-        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values))
-            .await?;
+    let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
+    for e in events {
+        values.extend([
+            e.kind.into(),
+            e.subject.clone().into(),
+            e.payload.to_string().into(),
+            e.dedup_key.clone().into(),
+            now.into(),
+        ]);
     }
-    Ok(())
+    insert_rows(
+        conn,
+        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)",
+        "ON CONFLICT (dedup_key) DO NOTHING",
+        5,
+        values,
+    )
+    .await
 }
 
 impl Store {
@@ -162,7 +150,7 @@ impl Store {
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
-        let txn = self.begin_write().await?;
+        let txn = self.begin_bulk_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
         let mut outcome = BulkOutcome::default();
         let mut valid: Vec<usize> = Vec::with_capacity(rows.len());
@@ -189,10 +177,7 @@ impl Store {
             }
         }
         // The stored evaluations of the periods in the batch, one query per period.
-        let mut periods: Vec<String> = valid
-            .iter()
-            .map(|&i| rows[i].1.period.to_string())
-            .collect();
+        let mut periods: Vec<Period> = valid.iter().map(|&i| rows[i].1.period).collect();
         periods.sort();
         periods.dedup();
         let mut stored: HashMap<(String, String), (i64, EvaluationRecord)> = HashMap::new();
@@ -200,8 +185,9 @@ impl Store {
             let found = txn
                 .query_all_raw(stmt(
                     self.backend(),
-                    &format!("SELECT {COLUMNS} FROM evaluations WHERE period = $1"),
-                    vec![p.clone().into()],
+                    // `year` first: it is indexed, `period` alone is not.
+                    &format!("SELECT {COLUMNS} FROM evaluations WHERE year = $1 AND period = $2"),
+                    vec![(p.year() as i16).into(), p.to_string().into()],
                 ))
                 .await?;
             for r in &found {
@@ -227,46 +213,31 @@ impl Store {
         }
         let now = Utc::now();
         // Previous versions of the changed ones go to the history first.
-        for chunk in updated.chunks(rows_per_statement(11)) {
-            let mut values: Vec<Value> = Vec::new();
-            let mut tuples = Vec::new();
-            for (_, id, s) in chunk {
-                let b = values.len();
-                tuples.push(format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 11
-                ));
-                values.extend([
-                    (*id).into(),
-                    s.nip.clone().into(),
-                    s.period.clone().into(),
-                    s.hasil_kerja.as_str().into(),
-                    s.perilaku_kerja.as_str().into(),
-                    s.predikat.as_str().into(),
-                    s.notes.clone().into(),
-                    s.evaluator_nip.clone().into(),
-                    s.recorded_at.into(),
-                    s.recorded_by.clone().into(),
-                    now.into(),
-                ]);
-            }
-            let sql = format!(
-                "INSERT INTO evaluation_history (evaluation_id, nip, period, hasil_kerja, perilaku_kerja, predikat, \
-                 notes, evaluator_nip, recorded_at, recorded_by, replaced_at) VALUES {}",
-                tuples.join(", ")
-            );
-            txn.execute_raw(stmt(self.backend(), &sql, values)).await?;
+        let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
+        for (_, id, s) in &updated {
+            values.extend([
+                (*id).into(),
+                s.nip.clone().into(),
+                s.period.clone().into(),
+                s.hasil_kerja.as_str().into(),
+                s.perilaku_kerja.as_str().into(),
+                s.predikat.as_str().into(),
+                s.notes.clone().into(),
+                s.evaluator_nip.clone().into(),
+                s.recorded_at.into(),
+                s.recorded_by.clone().into(),
+                now.into(),
+            ]);
         }
+        insert_rows(
+            &txn,
+            "INSERT INTO evaluation_history (evaluation_id, nip, period, hasil_kerja, perilaku_kerja, predikat, \
+             notes, evaluator_nip, recorded_at, recorded_by, replaced_at)",
+            "",
+            11,
+            values,
+        )
+        .await?;
         let changed: Vec<usize> = created
             .iter()
             .copied()
@@ -302,31 +273,31 @@ impl Store {
         }
         // The predikat of each changed evaluation's previous period (written already when the
         // batch holds both), one query per distinct previous period.
-        let mut previous_periods: Vec<String> = changed
+        let mut previous_periods: Vec<Period> = changed
             .iter()
-            .map(|&i| rows[i].1.period.previous().to_string())
+            .map(|&i| rows[i].1.period.previous())
             .collect();
         previous_periods.sort();
         previous_periods.dedup();
-        let mut before: HashMap<(String, String), Predikat> = HashMap::new();
+        let mut before: HashMap<(String, Period), Predikat> = HashMap::new();
         for p in &previous_periods {
             let found = txn
                 .query_all_raw(stmt(
                     self.backend(),
-                    "SELECT nip, predikat FROM evaluations WHERE period = $1",
-                    vec![p.clone().into()],
+                    "SELECT nip, predikat FROM evaluations WHERE year = $1 AND period = $2",
+                    vec![(p.year() as i16).into(), p.to_string().into()],
                 ))
                 .await?;
             for r in &found {
                 if let Ok(pk) = r.try_get::<String>("", "predikat")?.parse() {
-                    before.insert((r.try_get("", "nip")?, p.clone()), pk);
+                    before.insert((r.try_get("", "nip")?, *p), pk);
                 }
             }
         }
         let previous_of = |nip: &Nip, e: &Evaluation| {
-            let p = e.period.previous().to_string();
-            let pk = before.get(&(nip.to_string(), p.clone())).copied();
-            (p, pk)
+            let p = e.period.previous();
+            let pk = before.get(&(nip.to_string(), p)).copied();
+            (p.to_string(), pk)
         };
         let mut audits = Vec::with_capacity(changed.len());
         let mut events = Vec::with_capacity(changed.len());
@@ -406,24 +377,9 @@ async fn upsert(
     chunk: &[usize],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut values: Vec<Value> = Vec::new();
-    let mut tuples = Vec::new();
+    let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
     for &i in chunk {
         let (nip, e) = &rows[i];
-        let b = values.len();
-        tuples.push(format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9,
-            b + 10
-        ));
         values.extend([
             nip.to_string().into(),
             e.period.to_string().into(),
@@ -437,17 +393,18 @@ async fn upsert(
             actor.0.clone().into(),
         ]);
     }
-    let sql = format!(
+    insert_rows(
+        txn,
         "INSERT INTO evaluations (nip, period, year, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, \
-         recorded_at, recorded_by) VALUES {} ON CONFLICT (nip, period) DO UPDATE SET \
+         recorded_at, recorded_by)",
+        "ON CONFLICT (nip, period) DO UPDATE SET \
          hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja, predikat = excluded.predikat, \
          notes = excluded.notes, evaluator_nip = excluded.evaluator_nip, recorded_at = excluded.recorded_at, \
          recorded_by = excluded.recorded_by",
-        tuples.join(", ")
-    );
-    txn.execute_raw(stmt(txn.get_database_backend(), &sql, values))
-        .await?;
-    Ok(())
+        10,
+        values,
+    )
+    .await
 }
 
 /// The `evaluation.recorded` event: what the workflows trigger on.

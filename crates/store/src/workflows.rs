@@ -3,7 +3,7 @@
 //! due timers). The engine calls the free functions inside its own transactions so that a step's
 //! effects commit together with the instance's new state; the API reads through `Store` methods.
 
-use crate::db::{Page, Paging, Store, rows_per_statement, stmt};
+use crate::db::{Page, Paging, Store, insert_rows, row_statements, rows_per_statement, stmt};
 use crate::error::{Result, StoreError};
 use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
@@ -462,35 +462,24 @@ pub async fn append_history<C: ConnectionTrait>(
     entries: &[(i64, String, String, Option<String>)],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let backend = conn.get_database_backend();
-    for chunk in entries.chunks(rows_per_statement(5)) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for (instance, step, event, detail) in chunk {
-            let b = values.len();
-            tuples.push(format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-            values.extend([
-                (*instance).into(),
-                now.into(),
-                step.clone().into(),
-                event.clone().into(),
-                detail.clone().into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO workflow_history (instance_id, at, step, event, detail) VALUES {}",
-            tuples.join(", ")
-        );
-        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    let mut values: Vec<Value> = Vec::with_capacity(entries.len() * 5);
+    for (instance, step, event, detail) in entries {
+        values.extend([
+            (*instance).into(),
+            now.into(),
+            step.clone().into(),
+            event.clone().into(),
+            detail.clone().into(),
+        ]);
     }
-    Ok(())
+    insert_rows(
+        conn,
+        "INSERT INTO workflow_history (instance_id, at, step, event, detail)",
+        "",
+        5,
+        values,
+    )
+    .await
 }
 
 /// Instances waiting for an event of one of `kinds` about one of `nips`.
@@ -578,42 +567,27 @@ pub async fn insert_notifications<C: ConnectionTrait>(
     notes: &[NewNotification],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let backend = conn.get_database_backend();
-    for chunk in notes.chunks(rows_per_statement(8)) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for n in chunk {
-            let b = values.len();
-            tuples.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-            values.extend([
-                n.recipient_nip.clone().into(),
-                n.recipient_role.clone().into(),
-                n.subject_nip.clone().into(),
-                n.instance_id.into(),
-                n.template.clone().into(),
-                n.title.clone().into(),
-                n.body.clone().into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at) \
-             VALUES {}",
-            tuples.join(", ")
-        );
-        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    let mut values: Vec<Value> = Vec::with_capacity(notes.len() * 8);
+    for n in notes {
+        values.extend([
+            n.recipient_nip.clone().into(),
+            n.recipient_role.clone().into(),
+            n.subject_nip.clone().into(),
+            n.instance_id.into(),
+            n.template.clone().into(),
+            n.title.clone().into(),
+            n.body.clone().into(),
+            now.into(),
+        ]);
     }
-    Ok(())
+    insert_rows(
+        conn,
+        "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
+        "",
+        8,
+        values,
+    )
+    .await
 }
 
 pub async fn insert_recognition<C: ConnectionTrait>(
@@ -1406,44 +1380,34 @@ pub async fn insert_instances<C: ConnectionTrait>(
     rows: &[NewInstance],
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, i64>> {
-    const COLS: usize = 13;
-    let backend = conn.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 13);
+    for r in rows {
+        values.extend([
+            r.workflow.clone().into(),
+            r.version.into(),
+            r.subject.clone().into(),
+            r.trigger_key.clone().into(),
+            r.status.clone().into(),
+            r.current_step.clone().into(),
+            r.context.to_string().into(),
+            r.waiting_for.clone().into(),
+            r.wake_at.into(),
+            r.attempts.into(),
+            r.last_error.clone().into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
     let mut ids = HashMap::with_capacity(rows.len());
-    for chunk in rows.chunks(rows_per_statement(COLS)) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLS);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for r in chunk {
-            let b = values.len();
-            tuples.push(format!(
-                "({})",
-                (b + 1..=b + COLS)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            values.extend([
-                r.workflow.clone().into(),
-                r.version.into(),
-                r.subject.clone().into(),
-                r.trigger_key.clone().into(),
-                r.status.clone().into(),
-                r.current_step.clone().into(),
-                r.context.to_string().into(),
-                r.waiting_for.clone().into(),
-                r.wake_at.into(),
-                r.attempts.into(),
-                r.last_error.clone().into(),
-                now.into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO workflow_instances (workflow_key, version, subject_nip, trigger_key, status, current_step, \
-             context, waiting_for, wake_at, attempts, last_error, started_at, updated_at) VALUES {} \
-             ON CONFLICT (trigger_key) DO NOTHING RETURNING id, trigger_key",
-            tuples.join(", ")
-        );
-        for r in conn.query_all_raw(stmt(backend, &sql, values)).await? {
+    for statement in row_statements(
+        conn.get_database_backend(),
+        "INSERT INTO workflow_instances (workflow_key, version, subject_nip, trigger_key, status, current_step, \
+         context, waiting_for, wake_at, attempts, last_error, started_at, updated_at)",
+        "ON CONFLICT (trigger_key) DO NOTHING RETURNING id, trigger_key",
+        13,
+        values,
+    ) {
+        for r in conn.query_all_raw(statement).await? {
             ids.insert(r.try_get("", "trigger_key")?, r.try_get("", "id")?);
         }
     }
@@ -1456,53 +1420,39 @@ pub async fn insert_tasks<C: ConnectionTrait>(
     tasks: &[NewTask],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const COLS: usize = 16;
-    let backend = conn.get_database_backend();
-    for chunk in tasks.chunks(rows_per_statement(COLS)) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLS);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for t in chunk {
-            let b = values.len();
-            tuples.push(format!(
-                "({}, 'open', {})",
-                (b + 1..=b + 8)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                (b + 9..=b + COLS)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            values.extend([
-                t.instance_id.into(),
-                t.step.clone().into(),
-                t.kind.clone().into(),
-                t.title.clone().into(),
-                t.subject_nip.clone().into(),
-                t.assignee_nip.clone().into(),
-                t.assignee_role.clone().into(),
-                t.due.into(),
-                serde_json::to_string(&t.outcomes)
-                    .unwrap_or_default()
-                    .into(),
-                t.scores.into(),
-                t.escalate_at.into(),
-                t.escalate_to.clone().into(),
-                false.into(),
-                t.remind_every_days.into(),
-                t.remind_at.into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO workflow_tasks (instance_id, step, kind, title, subject_nip, assignee_nip, assignee_role, due, \
-             status, outcomes, scores, escalate_at, escalate_to, escalated, remind_every_days, remind_at, created_at) VALUES {}",
-            tuples.join(", ")
-        );
-        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    let mut values: Vec<Value> = Vec::with_capacity(tasks.len() * 17);
+    for t in tasks {
+        values.extend([
+            t.instance_id.into(),
+            t.step.clone().into(),
+            t.kind.clone().into(),
+            t.title.clone().into(),
+            t.subject_nip.clone().into(),
+            t.assignee_nip.clone().into(),
+            t.assignee_role.clone().into(),
+            t.due.into(),
+            "open".into(),
+            serde_json::to_string(&t.outcomes)
+                .unwrap_or_default()
+                .into(),
+            t.scores.into(),
+            t.escalate_at.into(),
+            t.escalate_to.clone().into(),
+            false.into(),
+            t.remind_every_days.into(),
+            t.remind_at.into(),
+            now.into(),
+        ]);
     }
-    Ok(())
+    insert_rows(
+        conn,
+        "INSERT INTO workflow_tasks (instance_id, step, kind, title, subject_nip, assignee_nip, assignee_role, due, \
+         status, outcomes, scores, escalate_at, escalate_to, escalated, remind_every_days, remind_at, created_at)",
+        "",
+        17,
+        values,
+    )
+    .await
 }
 
 impl Store {

@@ -153,14 +153,21 @@ pub async fn run(
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
     report.rejected = rejected;
-    if !dry_run && report.accepted + report.updated > 10_000 {
-        // The tables whose statistics the analyses and the engine's lookups plan with.
-        let written: &[&str] = match kind {
+    // After the commit, on a background task: on SQLite the bulk write left the write-ahead
+    // log to be folded back; on PostgreSQL a large import refreshes the statistics of the
+    // tables the analyses and the engine's lookups plan with (see `Store::checkpoint`).
+    if !dry_run && (!store.is_postgres() || report.accepted + report.updated > 10_000) {
+        let written: &'static [&'static str] = match kind {
             ImportKind::Employees => &["employees"],
             ImportKind::Assessments => &["current_competency_levels"],
             ImportKind::Evaluations => &["evaluations"],
         };
-        store.checkpoint(written).await?;
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.checkpoint(written).await {
+                tracing::warn!(error = %e, "checkpoint after an import failed");
+            }
+        });
     }
     Ok(report)
 }
