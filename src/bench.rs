@@ -293,10 +293,18 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     if wants("import_evaluations") && wants("workflow_instances") {
         // The default workflows started from the imported quarter, first step committed.
         jenjang_engine::defaults::install_defaults(&store).await?;
-        let engine = jenjang_engine::Engine::new(
+        // PostgreSQL is measured as two `serve` processes would run: two engines, each with its
+        // own connection pool, claiming batches with SKIP LOCKED. SQLite has one writer.
+        let mut engines = vec![jenjang_engine::Engine::new(
             store.clone(),
             std::sync::Arc::new(jenjang_engine::SystemClock),
-        );
+        )];
+        if store.is_postgres() {
+            engines.push(jenjang_engine::Engine::new(
+                open_store(&opts.database_url).await?,
+                std::sync::Arc::new(jenjang_engine::SystemClock),
+            ));
+        }
         let before = store
             .count_raw("SELECT COUNT(*) AS n FROM workflow_instances")
             .await?;
@@ -304,7 +312,14 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             .count_raw("SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL")
             .await?;
         let started = Instant::now();
-        engine.drain().await?;
+        let (first, second) = tokio::join!(engines[0].drain(), async {
+            match engines.get(1) {
+                Some(e) => e.drain().await,
+                None => Ok(0),
+            }
+        });
+        first?;
+        second?;
         let seconds = started.elapsed().as_secs_f64();
         let instances = store
             .count_raw("SELECT COUNT(*) AS n FROM workflow_instances")
@@ -314,7 +329,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             "workflow_instances",
             instances as u64,
             seconds,
-            json!({"events": events}),
+            json!({"events": events, "engines": engines.len()}),
         );
     }
     if wants("recommendations_http") {
