@@ -29,6 +29,9 @@ use std::time::Duration;
 use utoipa::ToSchema;
 
 pub const COOKIE_NAME: &str = "jenjang_token";
+/// The `Set-Cookie` value that signs the web UI out.
+pub(crate) const CLEARED_COOKIE: &str =
+    "jenjang_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 const ISSUER: &str = "jenjang";
 const AUDIENCE: &str = "jenjang";
 
@@ -176,13 +179,18 @@ fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
             .eq_ignore_ascii_case("bearer")
             .then(|| token.trim().to_string());
     }
+    cookie(headers, COOKIE_NAME)
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
 }
 
@@ -248,7 +256,24 @@ pub async fn login(
     let username = f.text("username");
     let password = f.text("password");
     let (username, password) = finish(username.zip(password), errors)?;
+    let body = authenticate(&state, ip, &username, password).await?;
+    let cookie = session_cookie(&state, &body.token);
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
 
+/// Checks a username and password (at most so many attempts a minute per username and
+/// address) and issues a token: the API's login and the UI's sign-in form.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    ip: IpAddr,
+    username: &str,
+    password: String,
+) -> ApiResult<LoginResponse> {
     if let Err(not_until) = state.auth.limiter.check_key(&(username.to_lowercase(), ip)) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
@@ -256,7 +281,7 @@ pub async fn login(
         return Err(ApiError::RateLimited(wait.as_secs().max(1)));
     }
 
-    let user = state.store.find_user(&username).await?.filter(|u| u.active);
+    let user = state.store.find_user(username).await?.filter(|u| u.active);
     // An unknown username costs a hash check too, so response times do not reveal which exist.
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
@@ -271,41 +296,39 @@ pub async fn login(
     let token = state
         .auth
         .issue(&user.username, user.role, nip.as_deref())?;
-    let ttl = state.auth.token_ttl.as_secs();
-    let cookie = format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={ttl}{}",
-        if state.auth.secure_cookie {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    let body = LoginResponse {
+    Ok(LoginResponse {
         token,
         token_type: "Bearer",
-        expires_in: ttl,
+        expires_in: state.auth.token_ttl.as_secs(),
         user: LoginUser {
             username: user.username,
             role: user.role,
             nip,
         },
-    };
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
+    })
+}
+
+/// The `Set-Cookie` value that keeps `token` for the web UI: HttpOnly, SameSite=Strict (and
+/// Secure when configured).
+pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        state.auth.token_ttl.as_secs(),
+        if state.auth.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Clears the UI cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout() -> Response {
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("jenjang_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static(CLEARED_COOKIE));
     response
 }
 
