@@ -13,4 +13,5 @@ mod plans;
 mod reference;
 mod roles;
 mod seeding;
+mod ui;
 mod workflows;

@@ -138,6 +138,19 @@ pub struct EmployeeFilter {
     pub position: Option<String>,
 }
 
+/// A direct report as their supervisor's team page shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamMember {
+    pub nip: String,
+    pub name: String,
+    pub position: Option<String>,
+    /// `draft`, `submitted`, `approved`, `rejected`; none when no plan exists for the year.
+    pub plan_status: Option<String>,
+    pub plan_version: Option<i32>,
+    pub latest_period: Option<String>,
+    pub latest_predikat: Option<String>,
+}
+
 /// An employee's competency levels: the current one per competency and the full history.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CompetencyProfile {
@@ -335,6 +348,39 @@ impl Store {
     }
 
     /// Employees the scope allows, filtered, ordered by NIP; one query for the page, one count.
+    /// The direct reports of `supervisor` with what their supervisor's page shows: position,
+    /// latest evaluation (period and predikat) and the state of their plan for `year`. One
+    /// query whatever the team's size.
+    pub async fn team_overview(&self, supervisor: &str, year: i32) -> Result<Vec<TeamMember>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT e.nip, e.name, e.position_code, p.status AS plan_status, p.version AS plan_version, \
+                 (SELECT v.period FROM evaluations v WHERE v.nip = e.nip \
+                  ORDER BY v.year DESC, v.period DESC LIMIT 1) AS period, \
+                 (SELECT v.predikat FROM evaluations v WHERE v.nip = e.nip \
+                  ORDER BY v.year DESC, v.period DESC LIMIT 1) AS predikat \
+                 FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $2 \
+                 WHERE e.supervisor_nip = $1 ORDER BY e.name, e.nip",
+                vec![supervisor.into(), (year as i16).into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TeamMember {
+                    nip: r.try_get("", "nip")?,
+                    name: r.try_get("", "name")?,
+                    position: r.try_get("", "position_code")?,
+                    plan_status: r.try_get("", "plan_status")?,
+                    plan_version: r.try_get("", "plan_version")?,
+                    latest_period: r.try_get("", "period")?,
+                    latest_predikat: r.try_get("", "predikat")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn list_employees(
         &self,
         filter: &EmployeeFilter,

@@ -26,7 +26,7 @@ pub mod workflows;
 pub use audit::{AuditEntry, AuditFilter};
 pub use bulk::BulkOutcome;
 pub use db::{Page, Paging, Progress, Store};
-pub use employees::{CompetencyProfile, EmployeeFilter, Recorded};
+pub use employees::{CompetencyProfile, EmployeeFilter, Recorded, TeamMember};
 pub use error::StoreError;
 pub use evaluations::EvaluationRecord;
 pub use ikm::{IkmRecord, IkmSaved};

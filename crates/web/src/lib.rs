@@ -12,6 +12,7 @@ mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+mod ui;
 
 use crate::auth::{Auth, CurrentUser};
 use crate::error::ApiError;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
+        .merge(ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

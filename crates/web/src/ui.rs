@@ -1,0 +1,639 @@
+//! The web UI under `/`: server-rendered pages (handlebars, `templates/pages/` and
+//! `templates/partials/`, compiled in), Bahasa Indonesia first with English
+//! (`templates/i18n/*.json`; `?lang=en` switches and is remembered in a cookie), usable on a
+//! phone and without JavaScript.
+//!
+//! Pages read and write through the JSON API's own handlers, so they show exactly what the API
+//! answers and obey the same role table. The session is the API's token in its HttpOnly,
+//! SameSite=Strict cookie; every form also carries a CSRF token that must equal the
+//! `jenjang_csrf` cookie (double submit), so a form posted from elsewhere is refused.
+
+use crate::AppState;
+use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
+use crate::error::ApiError;
+use crate::extract::Params;
+use crate::input::{Body, OptionalBody};
+use crate::routes::analysis::{TargetQuery, employee_gaps, employee_recommendations};
+use crate::routes::plans::{YearQuery, approve, get_plan, reject};
+use crate::routes::workflows::{TaskQuery, complete_task, list_tasks};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::Datelike;
+use handlebars::Handlebars;
+use jenjang_core::idp::today_in;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+const LANG_COOKIE: &str = "jenjang_lang";
+const CSRF_COOKIE: &str = "jenjang_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/masuk", get(login_page).post(login_submit))
+        .route("/keluar", post(logout))
+        .route("/rencana-saya", get(my_plan))
+        .route("/tim-saya", get(my_team))
+        .route("/tugas/{id}/selesai", post(complete_task_form))
+        .route("/rencana/{nip}/keputusan", post(decide_plan_form))
+        .route("/ui.css", get(stylesheet))
+}
+
+static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    let sources = [
+        (
+            "layout",
+            include_str!("../../../templates/partials/layout.hbs"),
+        ),
+        (
+            "task_list",
+            include_str!("../../../templates/partials/task_list.hbs"),
+        ),
+        ("login", include_str!("../../../templates/pages/login.hbs")),
+        ("error", include_str!("../../../templates/pages/error.hbs")),
+        (
+            "rencana_saya",
+            include_str!("../../../templates/pages/rencana_saya.hbs"),
+        ),
+        (
+            "tim_saya",
+            include_str!("../../../templates/pages/tim_saya.hbs"),
+        ),
+    ];
+    for (name, source) in sources {
+        hb.register_template_string(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    hb
+});
+
+static MESSAGES: LazyLock<[Value; 2]> = LazyLock::new(|| {
+    let parse = |name: &str, text: &str| {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("messages {name}: {e}"))
+    };
+    [
+        parse("id", include_str!("../../../templates/i18n/id.json")),
+        parse("en", include_str!("../../../templates/i18n/en.json")),
+    ]
+});
+
+/// The UI's languages: Bahasa Indonesia first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "id" => Some(Lang::Id),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+
+    fn messages(self) -> &'static Value {
+        &MESSAGES[self as usize]
+    }
+
+    fn text(self, key: &str) -> String {
+        self.messages()[key].as_str().unwrap_or(key).to_string()
+    }
+}
+
+/// What every page request carries: the language, the CSRF token, the signed-in user (if the
+/// session cookie is valid), and the cookies to set with the answer.
+struct Ui {
+    lang: Lang,
+    csrf: String,
+    user: Option<CurrentUser>,
+    set_cookies: Vec<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    notice: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let query = axum::extract::Query::<PageQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .map(|axum::extract::Query(q)| q);
+        let mut set_cookies = Vec::new();
+        let chosen = query
+            .as_ref()
+            .and_then(|q| q.lang.as_deref())
+            .and_then(Lang::parse);
+        let lang = match chosen {
+            Some(l) => {
+                set_cookies.push(format!(
+                    "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                    l.code()
+                ));
+                l
+            }
+            None => cookie(&parts.headers, LANG_COOKIE)
+                .and_then(|c| Lang::parse(&c))
+                .or_else(|| accept_language(&parts.headers))
+                .unwrap_or(Lang::Id),
+        };
+        let csrf = match cookie(&parts.headers, CSRF_COOKIE).filter(|c| c.len() == 32) {
+            Some(c) => c,
+            None => {
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                set_cookies.push(format!(
+                    "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+                    if state.auth.secure_cookie {
+                        "; Secure"
+                    } else {
+                        ""
+                    }
+                ));
+                token
+            }
+        };
+        let user = CurrentUser::from_request_parts(parts, state).await.ok();
+        // Only notices the pages know, in the page's language.
+        let notice = query
+            .and_then(|q| q.notice)
+            .filter(|n| matches!(n.as_str(), "task_completed" | "plan_decided"))
+            .map(|n| lang.text(&n));
+        Ok(Ui {
+            lang,
+            csrf,
+            user,
+            set_cookies,
+            notice,
+        })
+    }
+}
+
+/// English when the browser prefers it over Indonesian; otherwise none (Indonesian is the default).
+fn accept_language(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers.get("accept-language")?.to_str().ok()?;
+    value
+        .split(',')
+        .filter_map(|part| Lang::parse(part.split(';').next()?.split('-').next()?))
+        .next()
+}
+
+impl Ui {
+    /// Whether `form_token` is this browser's CSRF token (compared in constant time).
+    fn csrf_ok(&self, form_token: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), form_token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    fn render(&self, status: StatusCode, template: &str, title: &str, data: Value) -> Response {
+        let mut context = json!({
+            "t": self.lang.messages(),
+            "lang": self.lang.code(),
+            "other_lang": self.lang.other().code(),
+            "csrf": self.csrf,
+            "page": template.replace('_', "-"),
+            "title": title,
+            "notice": self.notice,
+            "user": self.user.as_ref().map(|u| json!({
+                "username": u.0.username,
+                "role": u.0.role,
+                "nip": u.0.nip.as_ref().map(|n| n.to_string()),
+            })),
+        });
+        if let (Some(ctx), Value::Object(more)) = (context.as_object_mut(), data) {
+            ctx.extend(more);
+        }
+        let (status, body) = match TEMPLATES.render(template, &context) {
+            Ok(html) => (status, html),
+            Err(e) => {
+                tracing::error!(error = %e, template, "page failed to render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.lang.text("error_title"),
+                )
+            }
+        };
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        self.add_cookies(headers);
+        response
+    }
+
+    fn add_cookies(&self, headers: &mut HeaderMap) {
+        for c in &self.set_cookies {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                headers.append(SET_COOKIE, v);
+            }
+        }
+    }
+
+    /// A 303 to `to` (after a form, or to the login page).
+    fn redirect(&self, to: &str) -> Response {
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        if let Ok(v) = HeaderValue::from_str(to) {
+            response.headers_mut().insert(LOCATION, v);
+        }
+        self.add_cookies(response.headers_mut());
+        response
+    }
+
+    /// The error page for what an API handler answered.
+    fn error(&self, e: ApiError) -> Response {
+        let message = match &e {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "page failed");
+                None
+            }
+            ApiError::Validation(details) => Some(
+                details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.field, d.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => Some(other.to_string()),
+        };
+        self.render(
+            e.status(),
+            "error",
+            &self.lang.text("error_title"),
+            json!({"code": e.code(), "message": message}),
+        )
+    }
+
+    fn expired_form(&self) -> Response {
+        self.render(
+            StatusCode::FORBIDDEN,
+            "error",
+            &self.lang.text("error_title"),
+            json!({"code": "forbidden", "message": self.lang.text("form_expired")}),
+        )
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+}
+
+async fn home(ui: Ui) -> Response {
+    ui.redirect(if ui.user.is_some() {
+        "/rencana-saya"
+    } else {
+        "/masuk"
+    })
+}
+
+async fn login_page(ui: Ui) -> Response {
+    if ui.user.is_some() {
+        return ui.redirect("/rencana-saya");
+    }
+    ui.render(StatusCode::OK, "login", &ui.lang.text("sign_in"), json!({}))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login_submit(
+    State(s): State<AppState>,
+    ui: Ui,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let again = |status: StatusCode, key: &str| {
+        ui.render(
+            status,
+            "login",
+            &ui.lang.text("sign_in"),
+            json!({"error": ui.lang.text(key), "username": form.username}),
+        )
+    };
+    if !ui.csrf_ok(&form.csrf) {
+        return again(StatusCode::FORBIDDEN, "form_expired");
+    }
+    if form.username.trim().is_empty() || form.password.is_empty() {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, "login_missing");
+    }
+    match authenticate(&s, ip, form.username.trim(), form.password.clone()).await {
+        Ok(login) => {
+            let mut response = ui.redirect("/rencana-saya");
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&s, &login.token)) {
+                response.headers_mut().append(SET_COOKIE, v);
+            }
+            response
+        }
+        Err(ApiError::Unauthorized(_)) => again(StatusCode::UNAUTHORIZED, "login_failed"),
+        Err(ApiError::RateLimited(_)) => again(StatusCode::TOO_MANY_REQUESTS, "login_rate_limited"),
+        Err(e) => ui.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(ui: Ui, Form(form): Form<CsrfForm>) -> Response {
+    if !ui.csrf_ok(&form.csrf) {
+        return ui.expired_form();
+    }
+    let mut response = ui.redirect("/masuk");
+    response
+        .headers_mut()
+        .append(SET_COOKIE, HeaderValue::from_static(CLEARED_COOKIE));
+    response
+}
+
+/// The open tasks assigned to the caller, split into those about themselves and about others.
+async fn open_tasks(
+    s: &AppState,
+    user: &CurrentUser,
+) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
+    let page = list_tasks(
+        State(s.clone()),
+        user.clone(),
+        Params(TaskQuery {
+            mine: Some(true),
+            status: Some("open".into()),
+            kind: None,
+            nip: None,
+            limit: Some(1000),
+            offset: None,
+        }),
+    )
+    .await?
+    .0;
+    let me = user.0.nip.as_ref().map(|n| n.to_string());
+    let tasks = to_value(page.items)?;
+    let (own, others) = tasks
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|t| me.is_some() && t["subject_nip"].as_str() == me.as_deref());
+    Ok((own, others))
+}
+
+/// JP progress as a bar: completed, then planned, against the target (SVG, drawn here).
+fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) -> String {
+    let scale = target.max(planned).max(completed).max(1) as f64;
+    let width = |jp: u64| (jp as f64 / scale * 300.0).round();
+    format!(
+        "<svg class=\"jp\" viewBox=\"0 0 300 24\" width=\"100%\" height=\"24\" role=\"img\" aria-label=\"{completed} {} / {planned} {} / {target} {}\">\
+         <rect width=\"300\" height=\"24\" fill=\"#e8ecef\"/>\
+         <rect width=\"{}\" height=\"24\" fill=\"#9cc3e6\"/>\
+         <rect width=\"{}\" height=\"24\" fill=\"#1f6fb2\"/>\
+         <line x1=\"{t}\" x2=\"{t}\" y1=\"0\" y2=\"24\" stroke=\"#b03a2e\" stroke-width=\"2\"/></svg>",
+        lang.text("jp_completed"),
+        lang.text("jp_planned"),
+        lang.text("jp_target"),
+        width(planned),
+        width(completed),
+        t = width(target),
+    )
+}
+
+async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let title = ui.lang.text("nav_my_plan");
+    let Some(nip) = user.0.nip.as_ref().map(|n| n.to_string()) else {
+        return ui.render(
+            StatusCode::OK,
+            "rencana_saya",
+            &title,
+            json!({"no_nip": true}),
+        );
+    };
+    let data = async {
+        let employee = to_value(s.store.get_employee(&nip).await?)?;
+        let gaps = employee_gaps(
+            State(s.clone()),
+            user.clone(),
+            Path(nip.clone()),
+            Params(TargetQuery::default()),
+        )
+        .await?
+        .0;
+        let recommendations = employee_recommendations(
+            State(s.clone()),
+            user.clone(),
+            Path(nip.clone()),
+            Params(TargetQuery::default()),
+        )
+        .await?
+        .0;
+        let plan = to_value(
+            get_plan(
+                State(s.clone()),
+                user.clone(),
+                Path(nip.clone()),
+                Params(YearQuery::default()),
+            )
+            .await?
+            .0,
+        )?;
+        let (own, _) = open_tasks(&s, &user).await?;
+        let jp = |k: &str| plan[k].as_u64().unwrap_or(0);
+        let chart = jp_chart(
+            jp("jp_completed"),
+            jp("jp_planned"),
+            jp("jp_target"),
+            ui.lang,
+        );
+        Ok::<_, ApiError>(json!({
+            "employee": employee,
+            "gaps": to_value(gaps)?,
+            "recommendations": to_value(recommendations)?,
+            "plan": plan,
+            "jp_chart": chart,
+            "tasks": own,
+        }))
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(StatusCode::OK, "rencana_saya", &title, data),
+        Err(e) => ui.error(e),
+    }
+}
+
+async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let title = ui.lang.text("nav_my_team");
+    let data = async {
+        let (_, tasks) = open_tasks(&s, &user).await?;
+        let team = match &user.0.nip {
+            Some(nip) => {
+                let zone = s.store.time_zone().await?;
+                let year = today_in(&zone, chrono::Utc::now()).year();
+                s.store.team_overview(nip.as_str(), year).await?
+                    .into_iter()
+                    .map(|m| (m, year))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let approvals: Vec<Value> = team
+            .iter()
+            .filter(|(m, _)| m.plan_status.as_deref() == Some("submitted"))
+            .map(|(m, year)| json!({"nip": m.nip, "name": m.name, "year": year, "version": m.plan_version}))
+            .collect();
+        let team: Vec<Value> = team
+            .iter()
+            .map(|(m, _)| {
+                json!({
+                    "nip": m.nip,
+                    "name": m.name,
+                    "position": m.position,
+                    "plan_status": m.plan_status,
+                    "evaluation": m.latest_period.as_ref().map(|p| json!({"period": p, "predikat": m.latest_predikat})),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(json!({"team": team, "approvals": approvals, "tasks": tasks}))
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(StatusCode::OK, "tim_saya", &title, data),
+        Err(e) => ui.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TaskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+}
+
+async fn complete_task_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    if !ui.csrf_ok(&form.csrf) {
+        return ui.expired_form();
+    }
+    let mut body = json!({"outcome": form.outcome});
+    if !form.notes.trim().is_empty() {
+        body["notes"] = json!(form.notes.trim());
+    }
+    let about_self = match complete_task(State(s.clone()), user.clone(), Path(id), Body(body)).await
+    {
+        Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.0.subject_nip,
+        Err(e) => return ui.error(e),
+    };
+    ui.redirect(if about_self {
+        "/rencana-saya?notice=task_completed"
+    } else {
+        "/tim-saya?notice=task_completed"
+    })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    year: Option<i32>,
+    version: Option<i32>,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide_plan_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(nip): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    if !ui.csrf_ok(&form.csrf) {
+        return ui.expired_form();
+    }
+    let mut body = json!({"version": form.version});
+    if !form.comment.trim().is_empty() {
+        body["comment"] = json!(form.comment.trim());
+    }
+    let (state, path, query) = (
+        State(s.clone()),
+        Path(nip),
+        Params(YearQuery { year: form.year }),
+    );
+    let decided = match form.decision.as_str() {
+        "approve" => approve(state, user, path, query, OptionalBody(body)).await,
+        "reject" => reject(state, user, path, query, OptionalBody(body)).await,
+        other => Err(ApiError::invalid(
+            "decision",
+            format!("'{other}' is not a decision; expected approve or reject"),
+        )),
+    };
+    match decided {
+        Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
+        Err(e) => ui.error(e),
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../templates/ui.css"),
+    )
+        .into_response()
+}

@@ -1,0 +1,436 @@
+//! The web UI as a browser without JavaScript uses it: cookies kept between requests, redirects
+//! read, forms posted url-encoded with their CSRF token.
+
+use crate::helpers::*;
+use jenjang::seed::DEMO_PASSWORD;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A cookie-keeping client that does not follow redirects.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    html: String,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    async fn keep(&mut self, r: reqwest::Response) -> Page {
+        for value in r.headers().get_all("set-cookie") {
+            let first = value.to_str().unwrap().split(';').next().unwrap();
+            let (name, v) = first.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), v.to_string());
+            }
+        }
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        Page {
+            status,
+            location,
+            html: r.text().await.unwrap(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies["jenjang_csrf"].clone()
+    }
+
+    /// Signs in through the login form; answers where it sent the browser.
+    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/masuk").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = self.csrf();
+        assert!(form.html.contains(&format!("value=\"{csrf}\"")));
+        self.post(
+            "/masuk",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+}
+
+/// The texts a page shows for `s` (handlebars escapes HTML).
+fn shown(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('=', "&#x3D;")
+        .replace('`', "&#x60;")
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_forms_token_and_the_right_password() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DLH-PSL-1");
+    let mut b = Browser::new(&app);
+
+    let start = b.get("/").await;
+    assert_eq!(
+        (start.status, start.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/masuk"))
+    );
+    let form = b.get("/masuk").await;
+    assert!(form.html.contains("<html lang=\"id\">"), "Indonesian first");
+    assert!(form.html.contains("Kata sandi"));
+
+    // A form posted without this browser's token (as from another site) is refused.
+    let forged = b
+        .post(
+            "/masuk",
+            &[
+                ("csrf", "0123456789abcdef0123456789abcdef"),
+                ("username", &staff),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!b.cookies.contains_key("jenjang_token"));
+
+    let wrong = b.sign_in(&staff, "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.html.contains("Nama pengguna atau kata sandi salah."));
+    assert!(
+        wrong.html.contains(&format!("value=\"{staff}\"")),
+        "the username is kept"
+    );
+    assert!(!b.cookies.contains_key("jenjang_token"));
+
+    let ok = b.sign_in(&staff, DEMO_PASSWORD).await;
+    assert_eq!(
+        (ok.status, ok.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/rencana-saya"))
+    );
+    assert!(b.cookies.contains_key("jenjang_token"));
+    let home = b.get("/").await;
+    assert_eq!(home.location.as_deref(), Some("/rencana-saya"));
+
+    // Signing out needs the token too, then the pages send the browser to the login.
+    let csrf = b.csrf();
+    assert_eq!(
+        b.post("/keluar", &[("csrf", "x")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let out = b.post("/keluar", &[("csrf", &csrf)]).await;
+    assert_eq!(out.location.as_deref(), Some("/masuk"));
+    assert!(!b.cookies.contains_key("jenjang_token"));
+    assert_eq!(
+        b.get("/rencana-saya").await.location.as_deref(),
+        Some("/masuk")
+    );
+}
+
+#[tokio::test]
+async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DPMPTSP-YAN-1");
+    let token = app.token(&staff).await;
+    let (_, employee) = app.get(&token, &format!("/api/v1/employees/{staff}")).await;
+    let (_, gaps) = app
+        .get(&token, &format!("/api/v1/employees/{staff}/gaps"))
+        .await;
+    let (_, rec) = app
+        .get(
+            &token,
+            &format!("/api/v1/employees/{staff}/recommendations"),
+        )
+        .await;
+    let (_, plan) = app
+        .get(
+            &token,
+            &format!("/api/v1/employees/{staff}/development-plan"),
+        )
+        .await;
+    let gaps = gaps["gaps"].as_array().unwrap().clone();
+    let programs = rec["programs"].as_array().unwrap().clone();
+    assert!(
+        !gaps.is_empty() && !programs.is_empty(),
+        "the demo staff member has gaps"
+    );
+
+    let mut b = Browser::new(&app);
+    b.sign_in(&staff, DEMO_PASSWORD).await;
+    let page = b.get("/rencana-saya").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html
+            .contains(&shown(employee["name"].as_str().unwrap()))
+    );
+    assert!(page.html.contains("Kesenjangan kompetensi"));
+    for g in &gaps {
+        let row = format!(
+            "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            g["competency"].as_str().unwrap(),
+            g["current"],
+            g["required"],
+            g["gap"]
+        );
+        assert!(page.html.contains(&row), "gap row {row}");
+    }
+    // The recommendations in their order.
+    let mut at = 0;
+    for p in &programs {
+        let title = shown(p["title"].as_str().unwrap());
+        let found = page.html[at..]
+            .find(&title)
+            .unwrap_or_else(|| panic!("{title} in order"));
+        at += found + title.len();
+    }
+    assert!(page.html.contains(&format!(
+        "{} JP selesai · {} JP direncanakan · Target JP {}",
+        plan["jp_completed"], plan["jp_planned"], plan["jp_target"]
+    )));
+    assert!(page.html.contains("<svg class=\"jp\""));
+
+    // English on request, remembered by a cookie.
+    let en = b.get("/rencana-saya?lang=en").await;
+    assert!(en.html.contains("<html lang=\"en\">") && en.html.contains("Competency gaps"));
+    let again = b.get("/rencana-saya").await;
+    assert!(again.html.contains("Recommended development"));
+}
+
+#[tokio::test]
+async fn tim_saya_lists_the_team_and_decides_plans_and_coaching_tasks_by_form() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let kasi = demo.head_of("DPMPTSP-YAN-1");
+    let reports = demo.reports_of(&kasi);
+    let staff = reports
+        .iter()
+        .find(|n| demo.reports_of(n).is_empty())
+        .unwrap()
+        .clone();
+    let hr = app.token("hr").await;
+
+    // A submitted plan, and a low evaluation that gives the supervisor a coaching task.
+    let me = app.token(&staff).await;
+    let plan_path = |what: &str| format!("/api/v1/employees/{staff}/development-plan{what}");
+    let (status, plan) = app.post(&me, &plan_path("/generate"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let (status, plan) = app.post(&me, &plan_path("/submit"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/evaluations"))
+        .bearer_auth(&hr)
+        .header("content-type", "text/csv")
+        .body(format!(
+            "nip,periode,hasil_kerja,perilaku_kerja\n{staff},2027-Q2,di_bawah_ekspektasi,sesuai_ekspektasi\n"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.run_engine().await;
+
+    let mut b = Browser::new(&app);
+    b.sign_in(&kasi, DEMO_PASSWORD).await;
+    let page = b.get("/tim-saya").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for nip in &reports {
+        let name = &demo
+            .data
+            .employees
+            .iter()
+            .find(|e| e.nip.as_str() == nip)
+            .unwrap()
+            .name;
+        assert!(page.html.contains(&shown(name)), "{name} is listed");
+    }
+    assert!(page.html.contains(
+        "2027-Q2: <span class=\"predikat predikat-butuh_perbaikan\">Butuh Perbaikan</span>"
+    ));
+    assert!(
+        page.html
+            .contains(&format!("action=\"/rencana/{staff}/keputusan\""))
+    );
+    let (_, open) = app
+        .get(
+            &hr,
+            &format!("/api/v1/tasks?nip={staff}&kind=coaching&status=open"),
+        )
+        .await;
+    let task = open["items"][0].clone();
+    let task_id = task["id"].as_i64().unwrap();
+    assert!(
+        page.html
+            .contains(&format!("action=\"/tugas/{task_id}/selesai\""))
+    );
+
+    // Sending the plan back needs a comment: the error page says so, nothing changes.
+    let csrf = b.csrf();
+    let version = plan["version"].to_string();
+    let refused = b
+        .post(
+            &format!("/rencana/{staff}/keputusan"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "reject"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("comment: say why the plan is rejected")
+    );
+    let approved = b
+        .post(
+            &format!("/rencana/{staff}/keputusan"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "approve"),
+                ("version", &version),
+                ("comment", "Setuju"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        approved.location.as_deref(),
+        Some("/tim-saya?notice=plan_decided")
+    );
+    let (_, after) = app.get(&me, &plan_path("")).await;
+    assert_eq!(after["status"], "approved");
+
+    // The coaching task completed from the page; a forged post changes nothing.
+    let outcome = task["outcomes"][0].as_str().unwrap();
+    let forged = b
+        .post(
+            &format!("/tugas/{task_id}/selesai"),
+            &[("csrf", "nope"), ("outcome", outcome)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let done = b
+        .post(
+            &format!("/tugas/{task_id}/selesai"),
+            &[
+                ("csrf", &csrf),
+                ("outcome", outcome),
+                ("notes", "Sesi bimbingan"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/tim-saya?notice=task_completed")
+    );
+    let (_, t) = app.get(&hr, &format!("/api/v1/tasks/{task_id}")).await;
+    assert_eq!(t["status"], "completed");
+    let notice = b.get("/tim-saya?notice=task_completed").await;
+    assert!(notice.html.contains("Tugas telah diselesaikan."));
+    assert!(
+        !notice
+            .html
+            .contains(&format!("action=\"/tugas/{task_id}/selesai\""))
+    );
+}
+
+#[tokio::test]
+async fn a_page_the_role_table_forbids_shows_the_error_not_the_data() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DLH-PSL-1");
+    let other = demo.staff_in("DPMPTSP-YAN-1");
+    let mut b = Browser::new(&app);
+    b.sign_in(&staff, DEMO_PASSWORD).await;
+    // Deciding someone else's plan is refused by the same check as the API.
+    let csrf = b.csrf();
+    let page = b
+        .post(
+            &format!("/rencana/{other}/keputusan"),
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        page.html
+            .contains("Anda tidak berwenang membuka halaman ini.")
+    );
+    // A login without an employee has no personal plan, and is told so.
+    let mut admin = Browser::new(&app);
+    admin.sign_in("admin", DEMO_PASSWORD).await;
+    let plan = admin.get("/rencana-saya").await;
+    assert_eq!(plan.status, StatusCode::OK);
+    assert!(plan.html.contains("tidak terhubung dengan pegawai"));
+}
