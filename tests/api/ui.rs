@@ -434,3 +434,124 @@ async fn a_page_the_role_table_forbids_shows_the_error_not_the_data() {
     assert_eq!(plan.status, StatusCode::OK);
     assert!(plan.html.contains("tidak terhubung dengan pegawai"));
 }
+
+#[tokio::test]
+async fn the_needs_analysis_page_matches_the_api_and_draws_the_heat_map_by_unit() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (_, api) = app
+        .get(&hr, "/api/v1/units/PEMKAB-BLG/needs-analysis")
+        .await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let page = b.get("/analisis").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(
+        page.html.contains("href=\"/analisis\""),
+        "hr sees the analysis in the menu"
+    );
+    assert!(
+        page.html
+            .contains(&format!("<strong>{}</strong>", api["employees"]))
+    );
+    for c in api["competencies"].as_array().unwrap() {
+        let row = format!(
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            c["employees_with_gap"], c["total_gap"], c["avg_gap"]
+        );
+        assert!(page.html.contains(&row), "{row}");
+    }
+    // One heat-map row per unit directly below the root, each a link to drill down.
+    assert!(page.html.contains("<svg class=\"heat\""));
+    let children: Vec<&str> = demo
+        .data
+        .units
+        .iter()
+        .filter(|u| {
+            u.parent
+                .as_ref()
+                .is_some_and(|p| p.as_str() == "PEMKAB-BLG")
+        })
+        .map(|u| u.code.as_str())
+        .collect();
+    assert!(children.len() > 3);
+    for c in &children {
+        assert!(page.html.contains(&format!(">{c}</text>")), "{c}");
+        assert!(page.html.contains(&format!("href=\"/analisis?unit={c}\"")));
+    }
+    let dlh = b.get("/analisis?unit=DLH").await;
+    assert!(
+        dlh.html.contains("href=\"/analisis?unit=PEMKAB-BLG\""),
+        "a way back up"
+    );
+    let (_, dlh_api) = app.get(&hr, "/api/v1/units/DLH/needs-analysis").await;
+    assert!(
+        dlh.html
+            .contains(&format!("<strong>{}</strong>", dlh_api["employees"]))
+    );
+
+    // Staff who lead nothing neither see it in the menu nor may open it.
+    let staff = demo.staff_in("DLH-PSL-1");
+    let mut s = Browser::new(&app);
+    s.sign_in(&staff, DEMO_PASSWORD).await;
+    let mine = s.get("/rencana-saya").await;
+    assert!(!mine.html.contains("href=\"/analisis\""));
+    assert_eq!(s.get("/analisis").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.get("/analisis?unit=PEMKAB-BLG").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_campaign_page_draws_the_adkar_funnel_and_flags_the_lagging_unit() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, d) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let list = b.get("/kampanye").await;
+    assert!(list.html.contains("href=\"/kampanye/ADOPSI-EKINERJA\""));
+    let page = b.get("/kampanye/ADOPSI-EKINERJA").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<h1>Adopsi e-Kinerja</h1>"));
+    let targets = d["targets"].as_u64().unwrap();
+    for (stage, label) in [("awareness", "Kesadaran"), ("reinforcement", "Penguatan")] {
+        let reached = d["by_stage"][stage].as_u64().unwrap();
+        assert!(page.html.contains(&format!(">{label}</text>")), "{stage}");
+        assert!(
+            page.html.contains(&format!(
+                ">{reached} ({:.0}%)</text>",
+                reached as f64 / targets as f64 * 100.0
+            )),
+            "{stage}: {reached}"
+        );
+    }
+    // Each unit with its adoption; the lagging one is flagged with its barrier.
+    for u in d["by_unit"].as_array().unwrap() {
+        let unit = u["unit"].as_str().unwrap();
+        let status = if u["on_track"].as_bool().unwrap() {
+            "Sesuai jalur"
+        } else {
+            "Tertinggal"
+        };
+        let row_start = page
+            .html
+            .find(&format!("<td>{unit}</td>"))
+            .unwrap_or_else(|| panic!("{unit}"));
+        let row = &page.html[row_start..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(status), "{unit}: {status}");
+    }
+    assert!(
+        d["by_unit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| !u["on_track"].as_bool().unwrap())
+    );
+}

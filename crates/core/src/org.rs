@@ -52,6 +52,20 @@ impl UnitTree {
         self.codes.is_empty()
     }
 
+    /// The unit directly above `u`, if any.
+    pub fn parent(&self, u: u32) -> Option<u32> {
+        self.parent[u as usize]
+    }
+
+    /// The units directly below `u`, by code.
+    pub fn children(&self, u: u32) -> Vec<u32> {
+        let mut out: Vec<u32> = (0..self.codes.len() as u32)
+            .filter(|&c| self.parent[c as usize] == Some(u))
+            .collect();
+        out.sort_by(|a, b| self.code(*a).cmp(self.code(*b)));
+        out
+    }
+
     /// Whether `u` is `ancestor` or lies below it.
     pub fn within(&self, u: u32, ancestor: u32) -> bool {
         let mut cur = Some(u);
@@ -279,6 +293,11 @@ mod tests {
         assert!(units.within(a1, a) && units.within(a1, root) && !units.within(a1, b));
         assert_eq!(units.subtree_mask(a), [false, true, true, false]);
         assert_eq!(units.sole_root(), Some(root));
+        assert_eq!(
+            (units.children(root), units.children(a1)),
+            (vec![a, b], vec![])
+        );
+        assert_eq!((units.parent(a1), units.parent(root)), (Some(a), None));
         let two = UnitTree::new(&[("X".into(), None), ("Y".into(), None)]);
         assert_eq!(two.sole_root(), None);
     }

@@ -11,9 +11,12 @@
 use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
-use crate::extract::Params;
+use crate::extract::{PageParams, Params};
 use crate::input::{Body, OptionalBody};
-use crate::routes::analysis::{TargetQuery, employee_gaps, employee_recommendations};
+use crate::routes::analysis::{
+    FormatQuery, TargetQuery, employee_gaps, employee_recommendations, unit_needs_analysis,
+};
+use crate::routes::campaigns::{dashboard, list_campaigns};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};
 use crate::routes::workflows::{TaskQuery, complete_task, list_tasks};
 use axum::extract::{FromRequestParts, Path, State};
@@ -24,8 +27,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Datelike;
-use handlebars::Handlebars;
+use handlebars::{Handlebars, handlebars_helper};
 use jenjang_core::idp::today_in;
+use jenjang_core::kinds::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -42,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/tim-saya", get(my_team))
         .route("/tugas/{id}/selesai", post(complete_task_form))
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
+        .route("/analisis", get(needs_page))
+        .route("/kampanye", get(campaigns_page))
+        .route("/kampanye/{code}", get(campaign_page))
         .route("/ui.css", get(stylesheet))
 }
 
@@ -66,7 +73,21 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             "tim_saya",
             include_str!("../../../templates/pages/tim_saya.hbs"),
         ),
+        (
+            "analisis",
+            include_str!("../../../templates/pages/analisis.hbs"),
+        ),
+        (
+            "kampanye",
+            include_str!("../../../templates/pages/kampanye.hbs"),
+        ),
+        (
+            "kampanye_detail",
+            include_str!("../../../templates/pages/kampanye_detail.hbs"),
+        ),
     ];
+    handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));
+    hb.register_helper("percent", Box::new(percent));
     for (name, source) in sources {
         hb.register_template_string(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -129,6 +150,8 @@ struct Ui {
     lang: Lang,
     csrf: String,
     user: Option<CurrentUser>,
+    /// hr, admin or the head of some unit: sees the analyses of (their part of) the organisation.
+    analyst: bool,
     set_cookies: Vec<String>,
     notice: Option<String>,
 }
@@ -183,6 +206,18 @@ impl FromRequestParts<AppState> for Ui {
             }
         };
         let user = CurrentUser::from_request_parts(parts, state).await.ok();
+        let analyst = match &user {
+            Some(u) if matches!(u.0.role, Role::Hr | Role::Admin) => true,
+            Some(CurrentUser(p, _)) => match &p.nip {
+                Some(nip) => state
+                    .store
+                    .led_units(nip.as_str())
+                    .await
+                    .is_ok_and(|led| !led.is_empty()),
+                None => false,
+            },
+            None => false,
+        };
         // Only notices the pages know, in the page's language.
         let notice = query
             .and_then(|q| q.notice)
@@ -192,6 +227,7 @@ impl FromRequestParts<AppState> for Ui {
             lang,
             csrf,
             user,
+            analyst,
             set_cookies,
             notice,
         })
@@ -223,6 +259,7 @@ impl Ui {
             "page": template.replace('_', "-"),
             "title": title,
             "notice": self.notice,
+            "analyst": self.analyst,
             "user": self.user.as_ref().map(|u| json!({
                 "username": u.0.username,
                 "role": u.0.role,
@@ -623,6 +660,315 @@ async fn decide_plan_form(
     };
     match decided {
         Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
+        Err(e) => ui.error(e),
+    }
+}
+
+/// The JSON body of an API handler's response (those that also answer CSV or XLSX).
+async fn json_body(r: Response) -> Result<Value, ApiError> {
+    let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading a response: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The needs analysis of `unit` through the API handler (cached per data version there).
+async fn needs_of(s: &AppState, user: &CurrentUser, unit: &str) -> Result<Value, ApiError> {
+    json_body(
+        unit_needs_analysis(
+            State(s.clone()),
+            user.clone(),
+            Path(unit.to_string()),
+            Params(FormatQuery { format: None }),
+            HeaderMap::new(),
+        )
+        .await?,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    unit: Option<String>,
+}
+
+/// The gap heat map: one row per unit, one column per competency, each cell the share of the
+/// unit's employees with a gap in it, darker for more (SVG, drawn here).
+fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
+    const LABEL: f64 = 150.0;
+    const CELL_W: f64 = 56.0;
+    const CELL_H: f64 = 26.0;
+    const HEAD: f64 = 28.0;
+    let width = LABEL + CELL_W * columns.len() as f64;
+    let height = HEAD + CELL_H * rows.len() as f64;
+    let mut svg = format!(
+        "<svg class=\"heat\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
+    );
+    for (j, c) in columns.iter().enumerate() {
+        let x = LABEL + CELL_W * j as f64 + CELL_W / 2.0;
+        svg.push_str(&format!(
+            "<text x=\"{x}\" y=\"18\" text-anchor=\"middle\">{}</text>",
+            xml(c)
+        ));
+    }
+    for (i, (unit, analysis)) in rows.iter().enumerate() {
+        let y = HEAD + CELL_H * i as f64;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{}\">{}</text>",
+            y + 17.0,
+            xml(unit)
+        ));
+        let employees = analysis["employees"].as_u64().unwrap_or(0);
+        for (j, c) in columns.iter().enumerate() {
+            let with_gap = analysis["competencies"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|x| x["competency"] == c.as_str()))
+                .and_then(|x| x["employees_with_gap"].as_u64())
+                .unwrap_or(0);
+            let share = if employees == 0 {
+                0.0
+            } else {
+                with_gap as f64 / employees as f64
+            };
+            let x = LABEL + CELL_W * j as f64;
+            // From pale (no gap) to deep red (everyone has the gap).
+            let (r, g, b) = (
+                255.0 - 79.0 * share,
+                245.0 - 187.0 * share,
+                240.0 - 194.0 * share,
+            );
+            let ink = if share > 0.55 { "#fff" } else { "#1d2329" };
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"rgb({r:.0},{g:.0},{b:.0})\" stroke=\"#fff\">\
+                 <title>{} · {}: {with_gap}/{employees}</title></rect>\
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{ink}\">{:.0}%</text>",
+                CELL_W,
+                CELL_H,
+                xml(unit),
+                xml(c),
+                x + CELL_W / 2.0,
+                y + 17.0,
+                share * 100.0
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Text for SVG drawn here (codes and labels are plain, but never trusted).
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQuery>) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let data = async {
+        let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
+            Some(u) => u,
+            None if matches!(user.0.role, Role::Hr | Role::Admin) => org
+                .units
+                .sole_root()
+                .map(|r| org.units.code(r).to_string())
+                .ok_or_else(|| {
+                    ApiError::NotFound("the organisation has no single root unit".into())
+                })?,
+            None => {
+                // A leader starts at the top of what they lead.
+                let led = match &user.0.nip {
+                    Some(nip) => s.store.led_units(nip.as_str()).await?,
+                    None => Default::default(),
+                };
+                let mut tops: Vec<&String> = led
+                    .iter()
+                    .filter(|u| {
+                        org.units
+                            .index(u)
+                            .and_then(|i| org.units.parent(i))
+                            .is_none_or(|p| !led.contains(org.units.code(p)))
+                    })
+                    .collect();
+                tops.sort();
+                tops.first()
+                    .map(|u| u.to_string())
+                    .ok_or(ApiError::Forbidden)?
+            }
+        };
+        let analysis = needs_of(&s, &user, &unit).await?;
+        let index = org.units.index(&unit);
+        let children: Vec<String> = index
+            .map(|i| {
+                org.units
+                    .children(i)
+                    .into_iter()
+                    .map(|c| org.units.code(c).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parent = index
+            .and_then(|i| org.units.parent(i))
+            .map(|p| org.units.code(p).to_string());
+        // The competencies with the largest total gap, most first.
+        let mut columns: Vec<(u64, String)> = analysis["competencies"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        (
+                            c["total_gap"].as_u64().unwrap_or(0),
+                            c["competency"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        columns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let columns: Vec<String> = columns.into_iter().take(12).map(|c| c.1).collect();
+        let mut rows = Vec::with_capacity(children.len());
+        for child in &children {
+            rows.push((child.clone(), needs_of(&s, &user, child).await?));
+        }
+        let map = (!rows.is_empty() && !columns.is_empty()).then(|| heat_map(&rows, &columns));
+        Ok::<_, ApiError>(json!({
+            "unit": unit,
+            "parent": parent,
+            "children": children,
+            "analysis": analysis,
+            "heat_map": map,
+        }))
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(
+            StatusCode::OK,
+            "analisis",
+            &ui.lang.text("nav_analysis"),
+            data,
+        ),
+        Err(e) => ui.error(e),
+    }
+}
+
+async fn campaigns_page(State(s): State<AppState>, ui: Ui) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let page = list_campaigns(
+        State(s.clone()),
+        user,
+        Params(PageParams {
+            limit: Some(1000),
+            offset: None,
+        }),
+    )
+    .await;
+    match page.and_then(|p| to_value(p.0.items)) {
+        Ok(campaigns) => ui.render(
+            StatusCode::OK,
+            "kampanye",
+            &ui.lang.text("nav_campaigns"),
+            json!({"campaigns": campaigns}),
+        ),
+        Err(e) => ui.error(e),
+    }
+}
+
+const STAGES: [&str; 5] = [
+    "awareness",
+    "desire",
+    "knowledge",
+    "ability",
+    "reinforcement",
+];
+
+/// The ADKAR funnel as horizontal bars: how many of the targets reached each element (SVG).
+fn funnel(by_stage: &Value, targets: u64, lang: Lang, small: bool) -> String {
+    let (bar_h, label_w, width) = if small {
+        (6.0, 0.0, 120.0)
+    } else {
+        (24.0, 130.0, 520.0)
+    };
+    let gap = if small { 1.0 } else { 6.0 };
+    let height = STAGES.len() as f64 * (bar_h + gap);
+    let mut svg = format!(
+        "<svg class=\"funnel\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
+    );
+    let stages = &lang.messages()["stages"];
+    for (i, stage) in STAGES.iter().enumerate() {
+        let reached = by_stage[*stage].as_u64().unwrap_or(0);
+        let share = if targets == 0 {
+            0.0
+        } else {
+            reached as f64 / targets as f64
+        };
+        let y = i as f64 * (bar_h + gap);
+        let w = ((width - label_w - if small { 0.0 } else { 80.0 }) * share).max(0.0);
+        let name = stages[*stage].as_str().unwrap_or(stage);
+        svg.push_str(&format!(
+            "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#1f6fb2\"><title>{}: {reached}/{targets}</title></rect>",
+            xml(name)
+        ));
+        if !small {
+            svg.push_str(&format!(
+                "<text x=\"0\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\">{reached} ({:.0}%)</text>",
+                y + 16.0,
+                xml(name),
+                label_w + w + 6.0,
+                y + 16.0,
+                share * 100.0
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn campaign_page(State(s): State<AppState>, ui: Ui, Path(code): Path<String>) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let data = async {
+        let d = json_body(
+            dashboard(
+                State(s.clone()),
+                user,
+                Path(code),
+                Params(FormatQuery { format: None }),
+                HeaderMap::new(),
+            )
+            .await?,
+        )
+        .await?;
+        let targets = d["targets"].as_u64().unwrap_or(0);
+        let units: Vec<Value> = d["by_unit"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|mut u| {
+                let t = u["targets"].as_u64().unwrap_or(0);
+                u["funnel"] = json!(funnel(&u["by_stage"], t, ui.lang, true));
+                u
+            })
+            .collect();
+        let chart = funnel(&d["by_stage"], targets, ui.lang, false);
+        Ok::<_, ApiError>(json!({"dashboard": d, "funnel": chart, "units": units}))
+    }
+    .await;
+    match data {
+        Ok(data) => {
+            let title = data["dashboard"]["title"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            ui.render(StatusCode::OK, "kampanye_detail", &title, data)
+        }
         Err(e) => ui.error(e),
     }
 }
