@@ -555,3 +555,181 @@ async fn the_campaign_page_draws_the_adkar_funnel_and_flags_the_lagging_unit() {
             .any(|u| !u["on_track"].as_bool().unwrap())
     );
 }
+
+#[tokio::test]
+async fn the_talent_page_places_the_grid_potential_up_performance_right() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, grid) = app.get(&hr, "/api/v1/talent/grid?year=2026").await;
+    assert_eq!(status, StatusCode::OK, "{grid}");
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let page = b.get("/talenta?year=2026").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let boxes = grid["boxes"].as_array().unwrap();
+    assert!(
+        boxes
+            .iter()
+            .any(|b| !b["employees"].as_array().unwrap().is_empty()),
+        "the demo grid is populated"
+    );
+    let mut positions = Vec::new();
+    for bx in boxes {
+        let head = format!(
+            "<strong>{}. {}</strong> <span class=\"count\">{}</span>",
+            bx["box"],
+            shown(bx["label"].as_str().unwrap()),
+            bx["employees"].as_array().unwrap().len()
+        );
+        let at = page.html.find(&head).unwrap_or_else(|| panic!("{head}"));
+        positions.push((
+            bx["potensial"].as_str().unwrap().to_string(),
+            bx["kinerja"].as_str().unwrap().to_string(),
+            at,
+        ));
+    }
+    // Reading order: high potential first; within a row, low performance first.
+    let rank = |p: &str, k: &str| {
+        let pr = ["tinggi", "menengah", "rendah"]
+            .iter()
+            .position(|x| *x == p)
+            .unwrap();
+        let kr = ["di_bawah", "sesuai", "di_atas"]
+            .iter()
+            .position(|x| *x == k)
+            .unwrap();
+        pr * 3 + kr
+    };
+    positions.sort_by_key(|(p, k, _)| rank(p, k));
+    assert!(
+        positions.windows(2).all(|w| w[0].2 < w[1].2),
+        "{positions:?}"
+    );
+    assert_eq!(positions.len(), 9);
+}
+
+/// A multipart/form-data body with `fields` and one file.
+fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
+    let boundary = "----jenjang-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"evaluasi.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_import_uploaded_from_the_page_reports_each_refused_row() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DLH-PSL-1");
+    let hr = app.token("hr").await;
+    let csv = format!(
+        "nip,periode,hasil_kerja,perilaku_kerja\n\
+         {staff},2027-Q1,sesuai_ekspektasi,di_atas_ekspektasi\n\
+         199001012020121999,2027-Q1,sesuai_ekspektasi,sesuai_ekspektasi\n\
+         {staff},2027-Q2,luar_biasa,sesuai_ekspektasi\n"
+    );
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let form = b.get("/impor").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("enctype=\"multipart/form-data\""));
+    let csrf = b.csrf();
+    let upload = |fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, String)> = fields;
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        multipart(&refs, &csv)
+    };
+
+    // Checked only: the report, and nothing stored.
+    let (content_type, body) = upload(vec![
+        ("csrf", csrf.clone()),
+        ("kind", "evaluations".into()),
+        ("dry_run", "true".into()),
+    ]);
+    let cookies = b.cookie_header();
+    let send = |content_type: String, body: String| {
+        let client = b.client.clone();
+        let url = format!("{}/impor", b.base);
+        let cookies = cookies.clone();
+        async move {
+            let r = client
+                .post(url)
+                .header("cookie", cookies)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, html) = send(content_type, body).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Pemeriksaan saja: tidak ada data yang disimpan."));
+    assert!(
+        html.contains("<dd class=\"accepted\">1</dd>")
+            && html.contains("<dd class=\"rejected\">2</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td class=\"num\">3</td><td>nip</td><td>199001012020121999</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td class=\"num\">4</td><td>hasil_kerja</td><td>luar_biasa</td>"),
+        "{html}"
+    );
+    let (_, stored) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/evaluations"))
+        .await;
+    assert!(
+        !stored["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["period"] == "2027-Q1")
+    );
+
+    // For real: the valid row is stored, the refused ones are not.
+    let (content_type, body) = upload(vec![("csrf", csrf.clone()), ("kind", "evaluations".into())]);
+    let (status, html) = send(content_type, body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Pemeriksaan saja"));
+    let (_, stored) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/evaluations"))
+        .await;
+    let periods: Vec<&str> = stored["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["period"].as_str().unwrap())
+        .collect();
+    assert!(
+        periods.contains(&"2027-Q1") && !periods.contains(&"2027-Q2"),
+        "{periods:?}"
+    );
+
+    // Without the form's token nothing happens; staff may not import at all.
+    let (content_type, body) = upload(vec![
+        ("csrf", "forged".into()),
+        ("kind", "evaluations".into()),
+    ]);
+    assert_eq!(send(content_type, body).await.0, StatusCode::FORBIDDEN);
+    let mut s = Browser::new(&app);
+    s.sign_in(&staff, DEMO_PASSWORD).await;
+    let page = s.get("/impor").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        !s.get("/rencana-saya")
+            .await
+            .html
+            .contains("href=\"/impor\"")
+    );
+}

@@ -12,14 +12,16 @@ use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
 use crate::extract::{PageParams, Params};
+use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
 use crate::routes::analysis::{
     FormatQuery, TargetQuery, employee_gaps, employee_recommendations, unit_needs_analysis,
 };
 use crate::routes::campaigns::{dashboard, list_campaigns};
+use crate::routes::performance::{GridQuery, import_file, talent_grid};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};
 use crate::routes::workflows::{TaskQuery, complete_task, list_tasks};
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -47,6 +49,14 @@ pub fn router() -> Router<AppState> {
         .route("/tugas/{id}/selesai", post(complete_task_form))
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
         .route("/analisis", get(needs_page))
+        .route("/talenta", get(talent_page))
+        .route(
+            "/impor",
+            get(import_page)
+                .post(import_submit)
+                // The upload is bounded by the import limit while it is read (below).
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/kampanye", get(campaigns_page))
         .route("/kampanye/{code}", get(campaign_page))
         .route("/ui.css", get(stylesheet))
@@ -81,6 +91,11 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             "kampanye",
             include_str!("../../../templates/pages/kampanye.hbs"),
         ),
+        (
+            "talenta",
+            include_str!("../../../templates/pages/talenta.hbs"),
+        ),
+        ("impor", include_str!("../../../templates/pages/impor.hbs")),
         (
             "kampanye_detail",
             include_str!("../../../templates/pages/kampanye_detail.hbs"),
@@ -152,6 +167,8 @@ struct Ui {
     user: Option<CurrentUser>,
     /// hr, admin or the head of some unit: sees the analyses of (their part of) the organisation.
     analyst: bool,
+    /// May import files (the role table's `Import`).
+    importer: bool,
     set_cookies: Vec<String>,
     notice: Option<String>,
 }
@@ -223,11 +240,15 @@ impl FromRequestParts<AppState> for Ui {
             .and_then(|q| q.notice)
             .filter(|n| matches!(n.as_str(), "task_completed" | "plan_decided"))
             .map(|n| lang.text(&n));
+        let importer = user
+            .as_ref()
+            .is_some_and(|u| u.require(jenjang_core::access::Action::Import).is_ok());
         Ok(Ui {
             lang,
             csrf,
             user,
             analyst,
+            importer,
             set_cookies,
             notice,
         })
@@ -260,6 +281,7 @@ impl Ui {
             "title": title,
             "notice": self.notice,
             "analyst": self.analyst,
+            "importer": self.importer,
             "user": self.user.as_ref().map(|u| json!({
                 "username": u.0.username,
                 "role": u.0.role,
@@ -698,16 +720,18 @@ fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
     const LABEL: f64 = 150.0;
     const CELL_W: f64 = 56.0;
     const CELL_H: f64 = 26.0;
-    const HEAD: f64 = 28.0;
-    let width = LABEL + CELL_W * columns.len() as f64;
+    const HEAD: f64 = 64.0;
+    let width = LABEL + CELL_W * columns.len() as f64 + 40.0;
     let height = HEAD + CELL_H * rows.len() as f64;
     let mut svg = format!(
         "<svg class=\"heat\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
     );
     for (j, c) in columns.iter().enumerate() {
-        let x = LABEL + CELL_W * j as f64 + CELL_W / 2.0;
+        // Slanted, so long codes do not run into each other.
+        let x = LABEL + CELL_W * j as f64 + CELL_W / 3.0;
+        let y = HEAD - 6.0;
         svg.push_str(&format!(
-            "<text x=\"{x}\" y=\"18\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{x}\" y=\"{y}\" transform=\"rotate(-30 {x} {y})\">{}</text>",
             xml(c)
         ));
     }
@@ -855,6 +879,44 @@ async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQue
     }
 }
 
+/// The 9-box grid laid out with high potential on top and high performance on the right.
+async fn talent_page(State(s): State<AppState>, ui: Ui, Params(q): Params<GridQuery>) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let grid = talent_grid(State(s.clone()), user, Params(q))
+        .await
+        .and_then(|g| to_value(g.0));
+    match grid {
+        Ok(grid) => {
+            let boxes = grid["boxes"].as_array().cloned().unwrap_or_default();
+            let rows: Vec<Vec<Value>> = ["tinggi", "menengah", "rendah"]
+                .iter()
+                .map(|potensial| {
+                    ["di_bawah", "sesuai", "di_atas"]
+                        .iter()
+                        .filter_map(|kinerja| {
+                            let mut b = boxes
+                                .iter()
+                                .find(|b| b["potensial"] == *potensial && b["kinerja"] == *kinerja)?
+                                .clone();
+                            b["count"] = json!(b["employees"].as_array().map_or(0, Vec::len));
+                            Some(b)
+                        })
+                        .collect()
+                })
+                .collect();
+            ui.render(
+                StatusCode::OK,
+                "talenta",
+                &ui.lang.text("nav_talent"),
+                json!({"grid": grid, "rows": rows}),
+            )
+        }
+        Err(e) => ui.error(e),
+    }
+}
+
 async fn campaigns_page(State(s): State<AppState>, ui: Ui) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
@@ -968,6 +1030,101 @@ async fn campaign_page(State(s): State<AppState>, ui: Ui, Path(code): Path<Strin
                 .unwrap_or("")
                 .to_string();
             ui.render(StatusCode::OK, "kampanye_detail", &title, data)
+        }
+        Err(e) => ui.error(e),
+    }
+}
+
+const IMPORT_KINDS: [&str; 3] = ["employees", "assessments", "evaluations"];
+
+async fn import_page(ui: Ui) -> Response {
+    if ui.user.is_none() {
+        return ui.redirect("/masuk");
+    }
+    if !ui.importer {
+        return ui.error(ApiError::Forbidden);
+    }
+    ui.render(
+        StatusCode::OK,
+        "impor",
+        &ui.lang.text("nav_imports"),
+        json!({"kinds": IMPORT_KINDS, "kind": "evaluations"}),
+    )
+}
+
+/// The upload form's fields.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    kind: String,
+    dry_run: bool,
+    file: Vec<u8>,
+}
+
+/// Reads the multipart form, the file at most `limit` bytes.
+async fn read_upload(mut form: Multipart, limit: usize) -> Result<Upload, ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+    let mut upload = Upload::default();
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or("") {
+            "file" => {
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    if upload.file.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge(limit));
+                    }
+                    upload.file.extend_from_slice(&chunk);
+                }
+            }
+            name => {
+                let name = name.to_string();
+                let text = field.text().await.map_err(bad)?;
+                match name.as_str() {
+                    "csrf" => upload.csrf = text,
+                    "kind" => upload.kind = text,
+                    "dry_run" => upload.dry_run = text == "true",
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(upload)
+}
+
+async fn import_submit(State(s): State<AppState>, ui: Ui, form: Multipart) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let upload = match read_upload(form, s.import_limit).await {
+        Ok(u) => u,
+        Err(e) => return ui.error(e),
+    };
+    if !ui.csrf_ok(&upload.csrf) {
+        return ui.expired_form();
+    }
+    let kind: ImportKind = match upload.kind.parse() {
+        Ok(k) => k,
+        Err(message) => return ui.error(ApiError::invalid("kind", message)),
+    };
+    match import_file(&s, &user, kind, &upload.file, upload.dry_run).await {
+        Ok(report) => {
+            let mut rows: Vec<usize> = report.rejected.iter().map(|r| r.row).collect();
+            rows.dedup();
+            let report = match to_value(report) {
+                Ok(r) => r,
+                Err(e) => return ui.error(e),
+            };
+            ui.render(
+                StatusCode::OK,
+                "impor",
+                &ui.lang.text("nav_imports"),
+                json!({
+                    "kinds": IMPORT_KINDS,
+                    "kind": upload.kind,
+                    "dry_run": upload.dry_run,
+                    "report": report,
+                    "rejected_rows": rows.len(),
+                }),
+            )
         }
         Err(e) => ui.error(e),
     }

@@ -225,26 +225,33 @@ pub async fn import(
     let bytes = axum::body::to_bytes(request.into_body(), s.import_limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(s.import_limit))?;
+    Ok(Json(
+        import_file(&s, &user, kind, &bytes, q.dry_run.unwrap_or(false)).await?,
+    ))
+}
+
+/// Imports one file for `user` (who must be allowed to import): the API's import and the UI's
+/// upload form.
+pub(crate) async fn import_file(
+    s: &AppState,
+    user: &CurrentUser,
+    kind: ImportKind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> ApiResult<ImportReport> {
+    user.require(Action::Import)?;
     if bytes.is_empty() {
         return Err(ApiError::invalid(
             "file",
             "the body is empty: send the CSV or XLSX file itself",
         ));
     }
-    let report = imports::run(
-        &s.store,
-        &actor(&user),
-        kind,
-        &bytes,
-        q.dry_run.unwrap_or(false),
-        None,
-    )
-    .await
-    .map_err(|e| match e {
-        ImportError::File(e) => ApiError::invalid("file", e.to_string()),
-        ImportError::Store(e) => e.into(),
-    })?;
-    Ok(Json(report))
+    imports::run(&s.store, &actor(user), kind, bytes, dry_run, None)
+        .await
+        .map_err(|e| match e {
+            ImportError::File(e) => ApiError::invalid("file", e.to_string()),
+            ImportError::Store(e) => e.into(),
+        })
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
