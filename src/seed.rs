@@ -28,6 +28,10 @@ const DEMO: &[(&str, &str)] = &[
     ("programs.json", include_str!("../seeds/demo/programs.json")),
     ("employees.csv", include_str!("../seeds/demo/employees.csv")),
     (
+        "org_needs.json",
+        include_str!("../seeds/demo/org_needs.json"),
+    ),
+    (
         "assessments.csv",
         include_str!("../seeds/demo/assessments.csv"),
     ),
@@ -54,6 +58,25 @@ pub struct Dataset {
     pub evaluations: Vec<(Nip, jenjang_core::predikat::Evaluation)>,
     /// A running change-adoption campaign with its activities and stage moves (`campaign.json`).
     pub campaign: Option<CampaignSeed>,
+    /// Organisational needs (`org_needs.json`, each as `POST /org-needs` takes it).
+    pub org_needs: Vec<OrgNeedSeed>,
+}
+
+/// An organisational need of `org_needs.json`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct OrgNeedSeed {
+    pub unit: String,
+    pub competency: String,
+    pub level: u8,
+    pub target_share: f64,
+    pub position_kind: Option<jenjang_core::kinds::PositionKind>,
+    pub due: chrono::NaiveDate,
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+}
+
+fn default_priority() -> u32 {
+    3
 }
 
 /// `campaign.json`: a campaign as `POST /campaigns` takes it, its activities, and stage moves
@@ -167,6 +190,9 @@ impl Dataset {
             let (rows, errors) = jenjang_import::parse_evaluations(&table);
             report_rows("evaluations.csv", &errors)?;
             d.evaluations = rows.into_iter().map(|(_, e)| e).collect();
+        }
+        if let Some(bytes) = file("org_needs.json") {
+            d.org_needs = serde_json::from_slice(&bytes).context("org_needs.json is not valid")?;
         }
         if let Some(bytes) = file("campaign.json") {
             d.campaign =
@@ -349,6 +375,9 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
         *report.updated.entry("evaluation").or_default() += outcome.updated;
         *report.unchanged.entry("evaluation").or_default() += outcome.unchanged;
     }
+    if !data.org_needs.is_empty() {
+        load_org_needs(store, &actor, &data.org_needs, &mut report).await?;
+    }
     if let Some(c) = &data.campaign {
         load_campaign(store, &actor, c, &mut report).await?;
     }
@@ -421,6 +450,47 @@ pub async fn load_demo(store: &Store) -> Result<SeedReport> {
         .ensure_users(&Actor::system("seed"), demo_logins(&data, &hash))
         .await?;
     Ok(report)
+}
+
+/// Creates each organisational need unless one for the same unit, competency, level, position
+/// kind and due date exists.
+async fn load_org_needs(
+    store: &Store,
+    actor: &Actor,
+    needs: &[OrgNeedSeed],
+    report: &mut SeedReport,
+) -> Result<()> {
+    let existing = store.list_org_needs_all().await?;
+    for n in needs {
+        let known = existing.iter().any(|e| {
+            e.unit == n.unit
+                && e.competency == n.competency
+                && e.level == n.level
+                && e.position_kind == n.position_kind
+                && e.due == n.due
+        });
+        if known {
+            report.count("org_need", Saved::Unchanged);
+            continue;
+        }
+        store
+            .create_org_need(
+                actor,
+                jenjang_store::NewOrgNeed {
+                    unit: n.unit.clone(),
+                    competency: n.competency.clone(),
+                    level: n.level,
+                    target_share: n.target_share,
+                    position_kind: n.position_kind,
+                    due: n.due,
+                    priority: n.priority,
+                },
+            )
+            .await
+            .with_context(|| format!("org_needs.json: {} {}", n.unit, n.competency))?;
+        report.count("org_need", Saved::Created);
+    }
+    Ok(())
 }
 
 /// Creates the dataset's campaign unless it exists, then its activities and stage moves.

@@ -46,7 +46,8 @@ fn expected_gaps(demo: &Demo, nip: &str) -> Vec<(String, u8, u8)> {
 async fn gaps_are_the_position_standard_minus_the_latest_levels() {
     let app = spawn_app().await;
     let demo = Demo::new();
-    let nip = demo.staff_in("DPMPTSP-YAN-1");
+    // A section no demo organisational need covers.
+    let nip = demo.staff_in("DLH-PSL-1");
     let token = app.token(&nip).await;
     let (status, body) = app
         .get(&token, &format!("/api/v1/employees/{nip}/gaps"))
@@ -573,7 +574,14 @@ async fn org_need_progress_counts_who_meets_the_level() {
         assert!((p["projected_share"].as_f64().unwrap() - projected).abs() < 1e-3);
     }
     let (_, list) = app.get(&hr, "/api/v1/org-needs").await;
-    assert_eq!(list["total"], 1);
+    assert_eq!(list["total"], demo.data.org_needs.len() as u64 + 1);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == id)
+    );
     assert_eq!(
         app.get(&hr, "/api/v1/org-needs/999999/progress").await.0,
         StatusCode::NOT_FOUND
@@ -654,4 +662,67 @@ async fn a_second_server_sees_a_write_made_through_the_first() {
         "{after}"
     );
     assert_eq!(needs(app.base.clone()).await, after);
+}
+
+#[tokio::test]
+async fn the_demo_front_office_carries_the_public_service_need() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (_, list) = app.get(&hr, "/api/v1/org-needs").await;
+    let needs = list["items"].as_array().unwrap();
+    assert_eq!(needs.len(), demo.data.org_needs.len());
+    let need = needs
+        .iter()
+        .find(|n| n["unit"] == "DPMPTSP-YAN-1" && n["competency"] == "M.5")
+        .expect("the front-office public-service need");
+    // Front-office officers (PETUGAS-FO, pelaksana) below level 3 in M.5 have the gap from the need.
+    let front: Vec<&jenjang_core::reference::Employee> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| {
+            e.unit.as_str() == "DPMPTSP-YAN-1"
+                && e.position
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() == "PETUGAS-FO")
+        })
+        .collect();
+    assert!(!front.is_empty());
+    let source = format!("org_need:{}", need["id"]);
+    let mut with_need = 0;
+    for e in front {
+        let nip = e.nip.as_str();
+        let (_, gaps) = app.get(&hr, &format!("/api/v1/employees/{nip}/gaps")).await;
+        let m5 = gaps["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["competency"] == "M.5")
+            .cloned();
+        let latest = demo
+            .data
+            .assessments
+            .iter()
+            .filter(|(n, r)| n.as_str() == nip && r.competency.as_str() == "M.5")
+            .max_by_key(|(_, r)| r.assessed_on)
+            .map_or(0, |(_, r)| r.level.get());
+        if latest < 3 {
+            let m5 = m5.unwrap_or_else(|| panic!("{nip} has an M.5 gap"));
+            assert!(
+                m5["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s == source.as_str()),
+                "{m5}"
+            );
+            assert!(m5["required"].as_u64().unwrap() >= 3);
+            with_need += 1;
+        }
+    }
+    assert!(
+        with_need > 0,
+        "some front-office staff fall short of the need"
+    );
 }

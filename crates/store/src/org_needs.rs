@@ -135,7 +135,8 @@ impl Store {
         Ok(paging.page(rows.into_iter().map(from_model).collect(), total))
     }
 
-    pub(crate) async fn list_org_needs_all(&self) -> Result<Vec<OrgNeedRecord>> {
+    /// Every organisational need, oldest first.
+    pub async fn list_org_needs_all(&self) -> Result<Vec<OrgNeedRecord>> {
         Ok(org_need::Entity::find()
             .order_by_asc(org_need::Column::Id)
             .all(&self.db)
