@@ -258,7 +258,7 @@ async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
         "{} JP selesai · {} JP direncanakan · Target JP {}",
         plan["jp_completed"], plan["jp_planned"], plan["jp_target"]
     )));
-    assert!(page.html.contains("<svg class=\"jp\""));
+    assert!(page.html.contains("<svg class=\"bar\""));
 
     // English on request, remembered by a cookie.
     let en = b.get("/rencana-saya?lang=en").await;
@@ -731,5 +731,87 @@ async fn an_import_uploaded_from_the_page_reports_each_refused_row() {
             .await
             .html
             .contains("href=\"/impor\"")
+    );
+}
+
+#[tokio::test]
+async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, plan) = app
+        .post(
+            &hr,
+            "/api/v1/training-plans",
+            &json!({"year": 2027, "budget_idr": 150_000_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let form = b.get("/rencana-pelatihan").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.html.contains("name=\"budget_idr\"") && !form.html.contains("class=\"plan-cost\"")
+    );
+    let page = b
+        .get("/rencana-pelatihan?year=2027&budget_idr=150000000&unit=")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains(&format!(
+        "<dd class=\"plan-cost\">{}</dd>",
+        plan["cost_idr"]
+    )));
+    assert!(page.html.contains(&format!(
+        "<dd class=\"gap-closed\">{} / {}</dd>",
+        plan["gap_closed"], plan["gap_total"]
+    )));
+    let cohorts = plan["cohorts"].as_array().unwrap();
+    assert!(!cohorts.is_empty());
+    for c in cohorts {
+        assert!(
+            page.html.contains(&format!(
+                "<td>{} <small>({})</small></td><td class=\"num\">{}</td><td>{}</td>",
+                shown(c["title"].as_str().unwrap()),
+                c["program"].as_str().unwrap(),
+                c["participants"].as_array().unwrap().len(),
+                c["schedule"].as_str().unwrap()
+            )),
+            "{}",
+            c["program"]
+        );
+    }
+    // A budget the API refuses is refused on the page with the field named.
+    let bad = b.get("/rencana-pelatihan?year=2027&budget_idr=0").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("budget_idr"));
+
+    let (_, needs) = app.get(&hr, "/api/v1/org-needs").await;
+    let needs = needs["items"].as_array().unwrap().clone();
+    assert!(!needs.is_empty(), "the demo has organisational needs");
+    let list = b.get("/kebutuhan-organisasi").await;
+    for n in &needs {
+        assert!(
+            list.html
+                .contains(&format!("href=\"/kebutuhan-organisasi/{}\"", n["id"]))
+        );
+    }
+    let id = &needs[0]["id"];
+    let (_, progress) = app
+        .get(&hr, &format!("/api/v1/org-needs/{id}/progress"))
+        .await;
+    let page = b.get(&format!("/kebutuhan-organisasi/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains(&format!(
+            "<dd class=\"meeting\">{} ({:.0}%)</dd>",
+            progress["meeting"],
+            progress["share"].as_f64().unwrap() * 100.0
+        )),
+        "{}",
+        page.html
+    );
+    assert_eq!(
+        b.get("/kebutuhan-organisasi/999999").await.status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -15,7 +15,8 @@ use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
 use crate::routes::analysis::{
-    FormatQuery, TargetQuery, employee_gaps, employee_recommendations, unit_needs_analysis,
+    FormatQuery, OrgNeedQuery, TargetQuery, employee_gaps, employee_recommendations,
+    list_org_needs, org_need_progress, training_plan, unit_needs_analysis,
 };
 use crate::routes::campaigns::{dashboard, list_campaigns};
 use crate::routes::performance::{GridQuery, import_file, talent_grid};
@@ -50,6 +51,9 @@ pub fn router() -> Router<AppState> {
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
         .route("/analisis", get(needs_page))
         .route("/talenta", get(talent_page))
+        .route("/rencana-pelatihan", get(training_plan_page))
+        .route("/kebutuhan-organisasi", get(org_needs_page))
+        .route("/kebutuhan-organisasi/{id}", get(org_need_page))
         .route(
             "/impor",
             get(import_page)
@@ -96,6 +100,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             include_str!("../../../templates/pages/talenta.hbs"),
         ),
         ("impor", include_str!("../../../templates/pages/impor.hbs")),
+        (
+            "rencana_pelatihan",
+            include_str!("../../../templates/pages/rencana_pelatihan.hbs"),
+        ),
+        (
+            "kebutuhan_organisasi",
+            include_str!("../../../templates/pages/kebutuhan_organisasi.hbs"),
+        ),
         (
             "kampanye_detail",
             include_str!("../../../templates/pages/kampanye_detail.hbs"),
@@ -474,22 +486,45 @@ async fn open_tasks(
     Ok((own, others))
 }
 
-/// JP progress as a bar: completed, then planned, against the target (SVG, drawn here).
+/// A horizontal bar (SVG, drawn here): `segments` as shares of the full width (0..1), drawn
+/// over each other in order, and an optional marker line at a share (a target).
+fn bar(segments: &[(f64, &str)], marker: Option<f64>, label: &str) -> String {
+    let mut svg = format!(
+        "<svg class=\"bar\" viewBox=\"0 0 300 24\" width=\"100%\" height=\"24\" role=\"img\" aria-label=\"{}\">\
+         <rect width=\"300\" height=\"24\" fill=\"#e8ecef\"/>",
+        xml(label)
+    );
+    for (share, color) in segments {
+        svg.push_str(&format!(
+            "<rect width=\"{:.0}\" height=\"24\" fill=\"{color}\"/>",
+            share.clamp(0.0, 1.0) * 300.0
+        ));
+    }
+    if let Some(m) = marker {
+        let x = (m.clamp(0.0, 1.0) * 300.0).round();
+        svg.push_str(&format!(
+            "<line x1=\"{x}\" x2=\"{x}\" y1=\"0\" y2=\"24\" stroke=\"#b03a2e\" stroke-width=\"2\"/>"
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// JP progress: completed over planned, against the target.
 fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) -> String {
     let scale = target.max(planned).max(completed).max(1) as f64;
-    let width = |jp: u64| (jp as f64 / scale * 300.0).round();
-    format!(
-        "<svg class=\"jp\" viewBox=\"0 0 300 24\" width=\"100%\" height=\"24\" role=\"img\" aria-label=\"{completed} {} / {planned} {} / {target} {}\">\
-         <rect width=\"300\" height=\"24\" fill=\"#e8ecef\"/>\
-         <rect width=\"{}\" height=\"24\" fill=\"#9cc3e6\"/>\
-         <rect width=\"{}\" height=\"24\" fill=\"#1f6fb2\"/>\
-         <line x1=\"{t}\" x2=\"{t}\" y1=\"0\" y2=\"24\" stroke=\"#b03a2e\" stroke-width=\"2\"/></svg>",
-        lang.text("jp_completed"),
-        lang.text("jp_planned"),
-        lang.text("jp_target"),
-        width(planned),
-        width(completed),
-        t = width(target),
+    bar(
+        &[
+            (planned as f64 / scale, "#9cc3e6"),
+            (completed as f64 / scale, "#1f6fb2"),
+        ],
+        Some(target as f64 / scale),
+        &format!(
+            "{completed} {} / {planned} {} / {target} {}",
+            lang.text("jp_completed"),
+            lang.text("jp_planned"),
+            lang.text("jp_target")
+        ),
     )
 }
 
@@ -910,7 +945,11 @@ async fn talent_page(State(s): State<AppState>, ui: Ui, Params(q): Params<GridQu
                 StatusCode::OK,
                 "talenta",
                 &ui.lang.text("nav_talent"),
-                json!({"grid": grid, "rows": rows}),
+                json!({
+                    "rows": rows,
+                    "unrated": grid["unrated"].as_array().map_or(0, Vec::len),
+                    "grid": grid,
+                }),
             )
         }
         Err(e) => ui.error(e),
@@ -1033,6 +1072,130 @@ async fn campaign_page(State(s): State<AppState>, ui: Ui, Path(code): Path<Strin
         }
         Err(e) => ui.error(e),
     }
+}
+
+#[derive(Deserialize)]
+struct TrainingPlanQuery {
+    year: Option<i32>,
+    budget_idr: Option<i64>,
+    unit: Option<String>,
+}
+
+/// The budgeted training plan: the form, and the plan once a budget is given (computed by the
+/// API's handler; nothing is stored, so the form is a GET).
+async fn training_plan_page(
+    State(s): State<AppState>,
+    ui: Ui,
+    Params(q): Params<TrainingPlanQuery>,
+) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let title = ui.lang.text("nav_training_plan");
+    let unit = q.unit.filter(|u| !u.trim().is_empty());
+    let year = match q.year {
+        Some(y) => y,
+        None => match s.store.time_zone().await {
+            Ok(zone) => today_in(&zone, chrono::Utc::now()).year() + 1,
+            Err(e) => return ui.error(e.into()),
+        },
+    };
+    let mut data = json!({"year": year, "budget_idr": q.budget_idr, "unit": unit});
+    if let Some(budget) = q.budget_idr {
+        let mut body = json!({"year": year, "budget_idr": budget});
+        if let Some(u) = &unit {
+            body["unit"] = json!(u);
+        }
+        let plan = match training_plan(State(s.clone()), user, Body(body))
+            .await
+            .and_then(|p| to_value(p.0))
+        {
+            Ok(p) => p,
+            Err(e) => return ui.error(e),
+        };
+        let share = |k: &str| {
+            plan[k].as_f64().unwrap_or(0.0) / plan["gap_total"].as_f64().unwrap_or(0.0).max(1.0)
+        };
+        data["chart"] = json!(bar(
+            &[(share("gap_closed"), "#1f6fb2")],
+            None,
+            &format!("{} {}", ui.lang.text("gap_closed"), plan["gap_closed"]),
+        ));
+        let mut plan = plan;
+        if let Some(cohorts) = plan["cohorts"].as_array_mut() {
+            for c in cohorts {
+                c["participant_count"] = json!(c["participants"].as_array().map_or(0, Vec::len));
+            }
+        }
+        data["plan"] = plan;
+    }
+    ui.render(StatusCode::OK, "rencana_pelatihan", &title, data)
+}
+
+/// Organisational needs, and one need's progress when `id` is given.
+async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let data = async {
+        let needs = list_org_needs(
+            State(s.clone()),
+            user.clone(),
+            Params(OrgNeedQuery {
+                unit: None,
+                limit: Some(1000),
+                offset: None,
+            }),
+        )
+        .await?
+        .0
+        .items;
+        let needs = to_value(needs)?;
+        let mut data = json!({"needs": needs});
+        if let Some(id) = id {
+            let progress = to_value(
+                org_need_progress(State(s.clone()), user, Path(id.clone()))
+                    .await?
+                    .0,
+            )?;
+            let need = needs
+                .as_array()
+                .and_then(|n| n.iter().find(|n| n["id"] == progress["id"]))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let f = |k: &str| progress[k].as_f64().unwrap_or(0.0);
+            data["chart"] = json!(bar(
+                &[(f("projected_share"), "#9cc3e6"), (f("share"), "#1f6fb2")],
+                Some(f("target_share")),
+                &format!(
+                    "{:.0}% / {:.0}%",
+                    f("share") * 100.0,
+                    f("target_share") * 100.0
+                ),
+            ));
+            data["progress"] = progress;
+            data["need"] = need;
+        }
+        Ok::<_, ApiError>(data)
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(
+            StatusCode::OK,
+            "kebutuhan_organisasi",
+            &ui.lang.text("nav_org_needs"),
+            data,
+        ),
+        Err(e) => ui.error(e),
+    }
+}
+
+async fn org_needs_page(State(s): State<AppState>, ui: Ui) -> Response {
+    org_needs_view(&s, &ui, None).await
+}
+
+async fn org_need_page(State(s): State<AppState>, ui: Ui, Path(id): Path<String>) -> Response {
+    org_needs_view(&s, &ui, Some(id)).await
 }
 
 const IMPORT_KINDS: [&str; 3] = ["employees", "assessments", "evaluations"];
