@@ -366,6 +366,18 @@ impl Ui {
         )
     }
 
+    /// The signed-in user behind a posted form whose CSRF token matches; otherwise the answer
+    /// to give instead (to the login page, or the expired-form page).
+    fn form_user(&self, csrf: &str) -> Result<CurrentUser, Box<Response>> {
+        let Some(user) = self.user.clone() else {
+            return Err(Box::new(self.redirect("/masuk")));
+        };
+        if !self.csrf_ok(csrf) {
+            return Err(Box::new(self.expired_form()));
+        }
+        Ok(user)
+    }
+
     fn expired_form(&self) -> Response {
         self.render(
             StatusCode::FORBIDDEN,
@@ -373,6 +385,13 @@ impl Ui {
             &self.lang.text("error_title"),
             json!({"code": "forbidden", "message": self.lang.text("form_expired")}),
         )
+    }
+}
+
+/// Sets `key` of a JSON body to a form field's text, unless it is blank.
+fn put_text(body: &mut Value, key: &str, text: &str) {
+    if !text.trim().is_empty() {
+        body[key] = json!(text.trim());
     }
 }
 
@@ -653,16 +672,12 @@ async fn complete_task_form(
     Path(id): Path<i64>,
     Form(form): Form<TaskForm>,
 ) -> Response {
-    let Some(user) = ui.user.clone() else {
-        return ui.redirect("/masuk");
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
     };
-    if !ui.csrf_ok(&form.csrf) {
-        return ui.expired_form();
-    }
     let mut body = json!({"outcome": form.outcome});
-    if !form.notes.trim().is_empty() {
-        body["notes"] = json!(form.notes.trim());
-    }
+    put_text(&mut body, "notes", &form.notes);
     let about_self = match complete_task(State(s.clone()), user.clone(), Path(id), Body(body)).await
     {
         Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.0.subject_nip,
@@ -692,16 +707,12 @@ async fn decide_plan_form(
     Path(nip): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let Some(user) = ui.user.clone() else {
-        return ui.redirect("/masuk");
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
     };
-    if !ui.csrf_ok(&form.csrf) {
-        return ui.expired_form();
-    }
     let mut body = json!({"version": form.version});
-    if !form.comment.trim().is_empty() {
-        body["comment"] = json!(form.comment.trim());
-    }
+    put_text(&mut body, "comment", &form.comment);
     let (state, path, query) = (
         State(s.clone()),
         Path(nip),
@@ -1254,16 +1265,17 @@ async fn read_upload(mut form: Multipart, limit: usize) -> Result<Upload, ApiErr
 }
 
 async fn import_submit(State(s): State<AppState>, ui: Ui, form: Multipart) -> Response {
-    let Some(user) = ui.user.clone() else {
+    if ui.user.is_none() {
         return ui.redirect("/masuk");
-    };
+    }
     let upload = match read_upload(form, s.import_limit).await {
         Ok(u) => u,
         Err(e) => return ui.error(e),
     };
-    if !ui.csrf_ok(&upload.csrf) {
-        return ui.expired_form();
-    }
+    let user = match ui.form_user(&upload.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
     let kind: ImportKind = match upload.kind.parse() {
         Ok(k) => k,
         Err(message) => return ui.error(ApiError::invalid("kind", message)),
