@@ -236,15 +236,24 @@ async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
     );
     assert!(page.html.contains("Kesenjangan kompetensi"));
     for g in &gaps {
+        let code = g["competency"].as_str().unwrap();
+        let name = &demo
+            .data
+            .competencies
+            .iter()
+            .find(|c| c.code.as_str() == code)
+            .unwrap()
+            .name;
         let row = format!(
-            "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
-            g["competency"].as_str().unwrap(),
+            "<td>{code} <small>{}</small></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            shown(name),
             g["current"],
             g["required"],
             g["gap"]
         );
         assert!(page.html.contains(&row), "gap row {row}");
     }
+    assert!(page.html.contains("standar jabatan"), "sources in words");
     // The recommendations in their order.
     let mut at = 0;
     for p in &programs {
@@ -397,6 +406,15 @@ async fn tim_saya_lists_the_team_and_decides_plans_and_coaching_tasks_by_form() 
     );
     let (_, t) = app.get(&hr, &format!("/api/v1/tasks/{task_id}")).await;
     assert_eq!(t["status"], "completed");
+    // The supervisor's own page lists the notices the workflow sent them.
+    let (_, notices) = app
+        .get(&app.token(&kasi).await, "/api/v1/notifications?mine=true")
+        .await;
+    let title = notices["items"][0]["title"].as_str().unwrap().to_string();
+    assert!(
+        b.get("/rencana-saya").await.html.contains(&shown(&title)),
+        "{title}"
+    );
     let notice = b.get("/tim-saya?notice=task_completed").await;
     assert!(notice.html.contains("Tugas telah diselesaikan."));
     assert!(

@@ -21,7 +21,9 @@ use crate::routes::analysis::{
 use crate::routes::campaigns::{dashboard, list_campaigns};
 use crate::routes::performance::{GridQuery, import_file, talent_grid};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};
-use crate::routes::workflows::{TaskQuery, complete_task, list_tasks};
+use crate::routes::workflows::{
+    NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
+};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
@@ -388,6 +390,18 @@ impl Ui {
     }
 }
 
+/// A gap source (`position`, `org_need:<id>`, `target_position:<code>`) in words.
+fn source_label(source: &str, lang: Lang) -> String {
+    let labels = &lang.messages()["source_labels"];
+    let (kind, detail) = source.split_once(':').unwrap_or((source, ""));
+    let word = labels[kind].as_str().unwrap_or(kind);
+    if detail.is_empty() {
+        word.to_string()
+    } else {
+        format!("{word} {detail}")
+    }
+}
+
 /// Sets `key` of a JSON body to a form field's text, unless it is blank.
 fn put_text(body: &mut Value, key: &str, text: &str) {
     if !text.trim().is_empty() {
@@ -589,6 +603,43 @@ async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
             .0,
         )?;
         let (own, _) = open_tasks(&s, &user).await?;
+        let notifications = list_notifications(
+            State(s.clone()),
+            user.clone(),
+            Params(NotificationQuery {
+                mine: Some(true),
+                nip: None,
+                limit: Some(10),
+                offset: None,
+            }),
+        )
+        .await?
+        .0
+        .items;
+        // Each gap with its competency's name and its sources in words.
+        let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let mut gaps = to_value(gaps)?;
+        if let Some(list) = gaps["gaps"].as_array_mut() {
+            for g in list {
+                if let Some(c) = g["competency"]
+                    .as_str()
+                    .and_then(|c| org.catalog.competency(c))
+                {
+                    g["name"] = json!(org.catalog.competency_name(c));
+                }
+                let labels: Vec<String> = g["sources"]
+                    .as_array()
+                    .map(|sources| {
+                        sources
+                            .iter()
+                            .filter_map(|x| x.as_str())
+                            .map(|x| source_label(x, ui.lang))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                g["source_labels"] = json!(labels);
+            }
+        }
         let jp = |k: &str| plan[k].as_u64().unwrap_or(0);
         let chart = jp_chart(
             jp("jp_completed"),
@@ -598,7 +649,8 @@ async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         );
         Ok::<_, ApiError>(json!({
             "employee": employee,
-            "gaps": to_value(gaps)?,
+            "gaps": gaps,
+            "notifications": to_value(notifications)?,
             "recommendations": to_value(recommendations)?,
             "plan": plan,
             "jp_chart": chart,
