@@ -537,6 +537,10 @@ async fn the_campaign_page_draws_the_adkar_funnel_and_flags_the_lagging_unit() {
     let page = b.get("/kampanye/ADOPSI-EKINERJA").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("<h1>Adopsi e-Kinerja</h1>"));
+    assert!(
+        page.html
+            .contains("<a href=\"/kampanye\" aria-current=\"page\">")
+    );
     let targets = d["targets"].as_u64().unwrap();
     for (stage, label) in [("awareness", "Kesadaran"), ("reinforcement", "Penguatan")] {
         let reached = d["by_stage"][stage].as_u64().unwrap();

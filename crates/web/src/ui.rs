@@ -291,7 +291,11 @@ impl Ui {
             "lang": self.lang.code(),
             "other_lang": self.lang.other().code(),
             "csrf": self.csrf,
-            "page": template.replace('_', "-"),
+            // The menu entry to mark: a campaign's page belongs to the campaigns entry.
+            "page": match template {
+                "kampanye_detail" => "kampanye".to_string(),
+                t => t.replace('_', "-"),
+            },
             "title": title,
             "notice": self.notice,
             "analyst": self.analyst,
