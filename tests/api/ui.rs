@@ -837,3 +837,32 @@ async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_unit_head_starts_the_analysis_pages_at_the_unit_they_lead() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let kabid = demo.head_of("DPUPR-BM");
+    let mut b = Browser::new(&app);
+    b.sign_in(&kabid, DEMO_PASSWORD).await;
+    let analysis = b.get("/analisis").await;
+    assert_eq!(analysis.status, StatusCode::OK);
+    assert!(analysis.html.contains("(AKPK) — DPUPR-BM</h1>"));
+    let talent = b.get("/talenta").await;
+    assert_eq!(talent.status, StatusCode::OK, "{}", talent.html);
+    assert!(talent.html.contains("(9-box) — DPUPR-BM</h1>"));
+    let plan = b
+        .get("/rencana-pelatihan?year=2027&budget_idr=50000000")
+        .await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.html);
+    assert!(plan.html.contains("<h2>DPUPR-BM · 2027</h2>"));
+    // Outside their subtree: refused, as by the API.
+    assert_eq!(
+        b.get("/analisis?unit=DLH").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        b.get("/talenta?unit=DLH").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -890,6 +890,39 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Where a unit-scoped page starts when no unit is named: the whole organisation for hr and
+/// admin, otherwise the top of what the caller leads (403 when they lead nothing).
+async fn home_unit(
+    s: &AppState,
+    user: &CurrentUser,
+    org: &jenjang_core::org::Organisation,
+) -> Result<String, ApiError> {
+    if matches!(user.0.role, Role::Hr | Role::Admin) {
+        return org
+            .units
+            .sole_root()
+            .map(|r| org.units.code(r).to_string())
+            .ok_or_else(|| ApiError::NotFound("the organisation has no single root unit".into()));
+    }
+    let led = match &user.0.nip {
+        Some(nip) => s.store.led_units(nip.as_str()).await?,
+        None => Default::default(),
+    };
+    let mut tops: Vec<&String> = led
+        .iter()
+        .filter(|u| {
+            org.units
+                .index(u)
+                .and_then(|i| org.units.parent(i))
+                .is_none_or(|p| !led.contains(org.units.code(p)))
+        })
+        .collect();
+    tops.sort();
+    tops.first()
+        .map(|u| u.to_string())
+        .ok_or(ApiError::Forbidden)
+}
+
 async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQuery>) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
@@ -898,33 +931,7 @@ async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQue
         let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
         let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
             Some(u) => u,
-            None if matches!(user.0.role, Role::Hr | Role::Admin) => org
-                .units
-                .sole_root()
-                .map(|r| org.units.code(r).to_string())
-                .ok_or_else(|| {
-                    ApiError::NotFound("the organisation has no single root unit".into())
-                })?,
-            None => {
-                // A leader starts at the top of what they lead.
-                let led = match &user.0.nip {
-                    Some(nip) => s.store.led_units(nip.as_str()).await?,
-                    None => Default::default(),
-                };
-                let mut tops: Vec<&String> = led
-                    .iter()
-                    .filter(|u| {
-                        org.units
-                            .index(u)
-                            .and_then(|i| org.units.parent(i))
-                            .is_none_or(|p| !led.contains(org.units.code(p)))
-                    })
-                    .collect();
-                tops.sort();
-                tops.first()
-                    .map(|u| u.to_string())
-                    .ok_or(ApiError::Forbidden)?
-            }
+            None => home_unit(&s, &user, &org).await?,
         };
         let analysis = needs_of(&s, &user, &unit).await?;
         let index = org.units.index(&unit);
@@ -986,9 +993,18 @@ async fn talent_page(State(s): State<AppState>, ui: Ui, Params(q): Params<GridQu
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    let grid = talent_grid(State(s.clone()), user, Params(q))
-        .await
-        .and_then(|g| to_value(g.0));
+    let grid = async {
+        let mut q = q;
+        if q.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+            let home = home_unit(&s, &user, &org).await?;
+            // The whole organisation is the grid without a unit filter.
+            q.unit = (org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
+                .then_some(home);
+        }
+        to_value(talent_grid(State(s.clone()), user, Params(q)).await?.0)
+    }
+    .await;
     match grid {
         Ok(grid) => {
             let boxes = grid["boxes"].as_array().cloned().unwrap_or_default();
@@ -1159,7 +1175,21 @@ async fn training_plan_page(
         return ui.redirect("/masuk");
     };
     let title = ui.lang.text("nav_training_plan");
-    let unit = q.unit.filter(|u| !u.trim().is_empty());
+    let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
+        Some(u) => Some(u),
+        None if matches!(user.0.role, Role::Hr | Role::Admin) => None,
+        None => {
+            let home = async {
+                let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+                home_unit(&s, &user, &org).await
+            }
+            .await;
+            match home {
+                Ok(u) => Some(u),
+                Err(e) => return ui.error(e),
+            }
+        }
+    };
     let year = match q.year {
         Some(y) => y,
         None => match s.store.time_zone().await {
