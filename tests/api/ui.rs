@@ -494,9 +494,39 @@ async fn the_needs_analysis_page_matches_the_api_and_draws_the_heat_map_by_unit(
         .map(|u| u.code.as_str())
         .collect();
     assert!(children.len() > 3);
+    // The column of the competency with the largest total gap: each unit's cell counts what
+    // that unit's own needs analysis counts.
+    let top = api["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|c| {
+            (
+                c["total_gap"].as_u64().unwrap(),
+                std::cmp::Reverse(c["competency"].as_str().unwrap().to_string()),
+            )
+        })
+        .unwrap()["competency"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for c in &children {
         assert!(page.html.contains(&format!(">{c}</text>")), "{c}");
         assert!(page.html.contains(&format!("href=\"/analisis?unit={c}\"")));
+        let (_, own) = app
+            .get(&hr, &format!("/api/v1/units/{c}/needs-analysis"))
+            .await;
+        let with_gap = own["competencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["competency"] == top.as_str())
+            .map_or(0, |x| x["employees_with_gap"].as_u64().unwrap());
+        let cell = format!(
+            "<title>{c} · {top}: {with_gap}/{}</title>",
+            own["employees"]
+        );
+        assert!(page.html.contains(&cell), "{cell}");
     }
     let dlh = b.get("/analisis?unit=DLH").await;
     assert!(

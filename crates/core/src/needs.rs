@@ -2,6 +2,7 @@
 //! art. 206 and PermenPANRB 38/2017): per competency, how many employees fall short and by how
 //! much; per program, how many employees it is recommended for and what that costs.
 
+use crate::gap::gaps;
 use crate::org::{Organisation, Population};
 use std::collections::HashMap;
 
@@ -91,5 +92,110 @@ pub fn needs_analysis(org: &Organisation, population: &Population) -> NeedsAnaly
         employees: population.members.len() as u64,
         competencies,
         programs,
+    }
+}
+
+/// One group of a population (e.g. the members within one of the units below a unit): how
+/// many members, and per competency how many of them have a gap in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupGaps {
+    pub employees: u64,
+    /// By competency index.
+    pub with_gap: Vec<u64>,
+}
+
+/// The gap heat map of a needs analysis: each member counted in the group of their unit
+/// (`group_of_unit[unit]`, none for members outside every group). Gaps only, in one pass; no
+/// recommendations are needed for it.
+pub fn gaps_by_group(
+    org: &Organisation,
+    population: &Population,
+    group_of_unit: &[Option<usize>],
+    groups: usize,
+) -> Vec<GroupGaps> {
+    let width = org.catalog.competency_count();
+    let mut out = vec![
+        GroupGaps {
+            employees: 0,
+            with_gap: vec![0; width],
+        };
+        groups
+    ];
+    for (i, m) in population.members.iter().enumerate() {
+        let Some(&Some(g)) = group_of_unit.get(m.unit as usize) else {
+            continue;
+        };
+        let group = &mut out[g];
+        group.employees += 1;
+        let requirements = org.requirements(m.unit, m.position, None);
+        for gap in gaps(population.levels_of(i, width), &requirements) {
+            group.with_gap[gap.competency as usize] += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::kinds::{CompetencyKind, PositionKind};
+    use crate::org::{Member, PositionStandard, UnitTree};
+    use crate::reference::Competency;
+
+    #[test]
+    fn the_heat_map_counts_each_member_in_the_group_of_their_unit() {
+        let competency = |code: &str| Competency {
+            code: crate::Code::parse(code).unwrap(),
+            name: code.into(),
+            kind: CompetencyKind::Teknis,
+            description: None,
+            levels: vec![],
+            prerequisites: vec![],
+        };
+        let catalog = Catalog::new(&[competency("A"), competency("B")], &[]);
+        let units = UnitTree::new(&[
+            ("ROOT".into(), None),
+            ("X".into(), Some("ROOT".into())),
+            ("X1".into(), Some("X".into())),
+            ("Y".into(), Some("ROOT".into())),
+        ]);
+        // Requires A at 2 and B at 1.
+        let positions = vec![PositionStandard {
+            code: "P".into(),
+            kind: PositionKind::Pelaksana,
+            requirements: vec![(0, 2), (1, 1)],
+        }];
+        let org = Organisation::new(catalog, units, positions, vec![]);
+        let member = |nip: &str, unit: u32| Member {
+            nip: nip.into(),
+            unit,
+            position: Some(0),
+        };
+        let population = Population {
+            members: vec![
+                member("1", 1),
+                member("2", 2),
+                member("3", 3),
+                member("4", 0),
+            ],
+            // (A, B) per member: gap in A and B; none; gap in A; outside every group.
+            levels: vec![1, 0, 2, 1, 0, 1, 0, 0],
+        };
+        // Groups: X (with X1 below it) and Y; ROOT's own members belong to neither.
+        let groups = gaps_by_group(&org, &population, &[None, Some(0), Some(0), Some(1)], 2);
+        assert_eq!(
+            groups,
+            vec![
+                GroupGaps {
+                    employees: 2,
+                    with_gap: vec![1, 1]
+                },
+                GroupGaps {
+                    employees: 1,
+                    with_gap: vec![1, 0]
+                },
+            ]
+        );
     }
 }

@@ -35,9 +35,10 @@ use chrono::Datelike;
 use handlebars::{Handlebars, handlebars_helper};
 use jenjang_core::idp::today_in;
 use jenjang_core::kinds::Role;
+use jenjang_core::needs::gaps_by_group;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 const LANG_COOKIE: &str = "jenjang_lang";
 const CSRF_COOKIE: &str = "jenjang_csrf";
@@ -890,6 +891,67 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The heat map's rows for the units directly below `unit` (the caller may analyse `unit`):
+/// one population read and one pass over it, cached per data version like the analyses. Each
+/// row is `(child, {employees, competencies: [{competency, employees_with_gap}]})`.
+async fn heat_rows(
+    s: &AppState,
+    version: i64,
+    org: &Arc<jenjang_core::org::Organisation>,
+    unit: &str,
+    children: &[String],
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let key = format!("heat:{unit}");
+    let value = match s.analytics.result(version, &key) {
+        Some(v) => v,
+        None => {
+            let population = s.store.load_population(org, Some(unit)).await?;
+            let child_units: Vec<u32> =
+                children.iter().filter_map(|c| org.units.index(c)).collect();
+            let group_of_unit: Vec<Option<usize>> = (0..org.units.len() as u32)
+                .map(|u| child_units.iter().position(|&c| org.units.within(u, c)))
+                .collect();
+            let org2 = org.clone();
+            let groups = child_units.len();
+            let counted = tokio::task::spawn_blocking(move || {
+                gaps_by_group(&org2, &population, &group_of_unit, groups)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+            let rows: Vec<Value> = child_units
+                .iter()
+                .zip(counted)
+                .map(|(&u, g)| {
+                    let competencies: Vec<Value> = g
+                        .with_gap
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(c, n)| {
+                            json!({
+                                "competency": org.catalog.competency_code(c as u32),
+                                "employees_with_gap": n,
+                            })
+                        })
+                        .collect();
+                    json!([org.units.code(u), {"employees": g.employees, "competencies": competencies}])
+                })
+                .collect();
+            let value = Arc::new(Value::Array(rows));
+            s.analytics.store_result(version, key, value.clone());
+            value
+        }
+    };
+    Ok(value
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| (r[0].as_str().unwrap_or("").to_string(), r[1].clone()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// Where a unit-scoped page starts when no unit is named: the whole organisation for hr and
 /// admin, otherwise the top of what the caller leads (403 when they lead nothing).
 async fn home_unit(
@@ -928,7 +990,7 @@ async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQue
         return ui.redirect("/masuk");
     };
     let data = async {
-        let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let (version, org) = s.analytics.organisation_at(&s.store, user.1).await?;
         let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
             Some(u) => u,
             None => home_unit(&s, &user, &org).await?,
@@ -963,11 +1025,12 @@ async fn needs_page(State(s): State<AppState>, ui: Ui, Params(q): Params<UnitQue
             .unwrap_or_default();
         columns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let columns: Vec<String> = columns.into_iter().take(12).map(|c| c.1).collect();
-        let mut rows = Vec::with_capacity(children.len());
-        for child in &children {
-            rows.push((child.clone(), needs_of(&s, &user, child).await?));
-        }
-        let map = (!rows.is_empty() && !columns.is_empty()).then(|| heat_map(&rows, &columns));
+        let map = if children.is_empty() || columns.is_empty() {
+            None
+        } else {
+            let rows = heat_rows(&s, version, &org, &unit, &children).await?;
+            Some(heat_map(&rows, &columns))
+        };
         Ok::<_, ApiError>(json!({
             "unit": unit,
             "parent": parent,
