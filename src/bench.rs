@@ -282,6 +282,12 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // As the server does: the answer, then the upkeep in the background.
+            jenjang_web::imports::after_import_in_background(
+                &store,
+                jenjang_web::imports::ImportKind::Evaluations,
+                &report,
+            );
             reporter.line(
                 label,
                 population.members.len() as u64,

@@ -310,6 +310,7 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            jenjang_web::imports::after_import(&store, kind, &report).await?;
             if terminal {
                 eprintln!(
                     "done in {:.1} s: {} accepted, {} updated, {} unchanged, {} problem(s)",

@@ -1,5 +1,6 @@
-//! Streaming reads straight through sqlx for the few hot analytic queries that read millions of
-//! rows: each row is decoded as borrowed values and handed to a closure, never materialised.
+//! Streaming reads straight through sqlx for queries that read millions of rows (the bench's
+//! bare read of every current level): each row is decoded as borrowed values and handed to a
+//! closure, never materialised.
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};

@@ -153,23 +153,51 @@ pub async fn run(
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
     report.rejected = rejected;
-    // After the commit, on a background task: on SQLite the bulk write left the write-ahead
-    // log to be folded back; on PostgreSQL a large import refreshes the statistics of the
-    // tables the analyses and the engine's lookups plan with (see `Store::checkpoint`).
-    if !dry_run && (!store.is_postgres() || report.accepted + report.updated > 10_000) {
-        let written: &'static [&'static str] = match kind {
-            ImportKind::Employees => &["employees"],
-            ImportKind::Assessments => &["current_competency_levels"],
-            ImportKind::Evaluations => &["evaluations"],
-        };
+    Ok(report)
+}
+
+/// The upkeep a committed import leaves (see `Store::checkpoint`), as the tables it wrote: on
+/// SQLite the bulk write left the write-ahead log to be folded back; on PostgreSQL a large
+/// import refreshes the statistics of the tables the analyses and the engine's lookups plan
+/// with. None after a dry run or a small PostgreSQL import.
+fn upkeep(
+    store: &Store,
+    kind: ImportKind,
+    report: &ImportReport,
+) -> Option<&'static [&'static str]> {
+    if report.dry_run || (store.is_postgres() && report.accepted + report.updated <= 10_000) {
+        return None;
+    }
+    Some(match kind {
+        ImportKind::Employees => &["employees"],
+        ImportKind::Assessments => &["current_competency_levels"],
+        ImportKind::Evaluations => &["evaluations"],
+    })
+}
+
+/// Runs the upkeep after an import before returning (the command line, which exits next).
+pub async fn after_import(
+    store: &Store,
+    kind: ImportKind,
+    report: &ImportReport,
+) -> Result<(), StoreError> {
+    match upkeep(store, kind, report) {
+        Some(tables) => store.checkpoint(tables).await,
+        None => Ok(()),
+    }
+}
+
+/// Runs the upkeep after an import on a background task (a server: the import answers once it
+/// is committed).
+pub fn after_import_in_background(store: &Store, kind: ImportKind, report: &ImportReport) {
+    if let Some(tables) = upkeep(store, kind, report) {
         let store = store.clone();
         tokio::spawn(async move {
-            if let Err(e) = store.checkpoint(written).await {
-                tracing::warn!(error = %e, "checkpoint after an import failed");
+            if let Err(e) = store.checkpoint(tables).await {
+                tracing::warn!(error = %e, "upkeep after an import failed");
             }
         });
     }
-    Ok(report)
 }
 
 fn cell(table: &Table, cells: &[String], column: &str) -> String {

@@ -246,12 +246,14 @@ pub(crate) async fn import_file(
             "the body is empty: send the CSV or XLSX file itself",
         ));
     }
-    imports::run(&s.store, &actor(user), kind, bytes, dry_run, None)
+    let report = imports::run(&s.store, &actor(user), kind, bytes, dry_run, None)
         .await
         .map_err(|e| match e {
             ImportError::File(e) => ApiError::invalid("file", e.to_string()),
             ImportError::Store(e) => e.into(),
-        })
+        })?;
+    imports::after_import_in_background(&s.store, kind, &report);
+    Ok(report)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
