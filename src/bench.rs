@@ -277,6 +277,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
                 &actor,
                 jenjang_web::imports::ImportKind::Evaluations,
                 &bytes,
+                &jenjang_import::Limits::trusted(),
                 false,
                 None,
             )

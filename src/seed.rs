@@ -163,7 +163,8 @@ impl Dataset {
             ..Default::default()
         };
         if let Some(bytes) = file("units.csv") {
-            let table = jenjang_import::read_csv(&bytes).context("units.csv")?;
+            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
+                .context("units.csv")?;
             table.require(&["code", "name"]).context("units.csv")?;
             for (row, cells) in &table.rows {
                 let opt = |c: &str| Some(table.cell(cells, c)).filter(|s| !s.is_empty());
@@ -180,13 +181,15 @@ impl Dataset {
             }
         }
         if let Some(bytes) = file("employees.csv") {
-            let table = jenjang_import::read_csv(&bytes).context("employees.csv")?;
+            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
+                .context("employees.csv")?;
             let (rows, errors) = jenjang_import::parse_employees(&table);
             report_rows("employees.csv", &errors)?;
             d.employees = rows.into_iter().map(|(_, e)| e).collect();
         }
         if let Some(bytes) = file("evaluations.csv") {
-            let table = jenjang_import::read_csv(&bytes).context("evaluations.csv")?;
+            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
+                .context("evaluations.csv")?;
             let (rows, errors) = jenjang_import::parse_evaluations(&table);
             report_rows("evaluations.csv", &errors)?;
             d.evaluations = rows.into_iter().map(|(_, e)| e).collect();
@@ -199,7 +202,8 @@ impl Dataset {
                 Some(serde_json::from_slice(&bytes).context("campaign.json is not valid")?);
         }
         if let Some(bytes) = file("assessments.csv") {
-            let table = jenjang_import::read_csv(&bytes).context("assessments.csv")?;
+            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
+                .context("assessments.csv")?;
             let (rows, errors) = jenjang_import::parse_assessments(&table);
             report_rows("assessments.csv", &errors)?;
             d.assessments = rows.into_iter().map(|(_, a)| a).collect();

@@ -14,7 +14,7 @@ pub use rows::{
     ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, RowError, STAGE_COLUMNS,
     parse_assessments, parse_employees, parse_evaluations, parse_stages,
 };
-pub use table::{Table, TableError, read_csv, read_table, read_xlsx};
+pub use table::{Limit, Limits, Table, TableError, read_csv, read_table, read_xlsx};
 
 #[cfg(test)]
 mod fuzz {
@@ -27,7 +27,7 @@ mod fuzz {
         /// Whatever bytes arrive, reading and parsing answer with rows or errors, never a panic.
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-            if let Ok(table) = read_table(&bytes) {
+            if let Ok(table) = read_table(&bytes, &Limits::default()) {
                 let _ = parse_employees(&table);
                 let _ = parse_assessments(&table);
                 let _ = parse_evaluations(&table);
@@ -42,7 +42,7 @@ mod fuzz {
                 text.push_str(c);
                 text.push(if i % 13 == 12 { '\n' } else { ';' });
             }
-            if let Ok(table) = read_table(text.as_bytes()) {
+            if let Ok(table) = read_table(text.as_bytes(), &Limits::default()) {
                 let _ = parse_employees(&table);
                 let _ = parse_assessments(&table);
                 let _ = parse_evaluations(&table);
@@ -54,7 +54,7 @@ mod fuzz {
         fn broken_xlsx_is_an_error_not_a_panic(tail in prop::collection::vec(any::<u8>(), 0..512)) {
             let mut bytes = b"PK\x03\x04".to_vec();
             bytes.extend(tail);
-            let _ = read_table(&bytes);
+            let _ = read_table(&bytes, &Limits::default());
         }
     }
 }

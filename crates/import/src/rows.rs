@@ -45,9 +45,40 @@ struct RowCheck<'a> {
     cells: &'a [String],
     errors: &'a mut Vec<RowError>,
     ok: bool,
+    /// Columns already refused for a control character (reported once).
+    refused: Vec<&'a str>,
 }
 
-impl RowCheck<'_> {
+/// Columns whose text may run over several lines.
+const MULTILINE_COLUMNS: &[&str] = &["catatan"];
+
+impl<'a> RowCheck<'a> {
+    /// Starts checking a row: every cell holding a control character (NUL, escape, ...) is
+    /// refused at once, whatever its column; only notes may hold tabs and line breaks.
+    fn new(
+        table: &'a Table,
+        row: usize,
+        cells: &'a [String],
+        errors: &'a mut Vec<RowError>,
+    ) -> Self {
+        let mut check = RowCheck {
+            table,
+            row,
+            cells,
+            errors,
+            ok: true,
+            refused: Vec::new(),
+        };
+        for column in table.columns() {
+            let multiline = MULTILINE_COLUMNS.contains(&column);
+            if let Err(e) = jenjang_core::check_text(check.value(column), multiline) {
+                check.fail(column, e.to_string());
+                check.refused.push(column);
+            }
+        }
+        check
+    }
+
     fn value(&self, column: &str) -> &str {
         self.table.cell(self.cells, column)
     }
@@ -68,6 +99,9 @@ impl RowCheck<'_> {
         column: &str,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Option<T> {
+        if self.refused.contains(&column) {
+            return None;
+        }
         if self.table.is_imprecise(self.row, column) {
             self.fail(
                 column,
@@ -163,13 +197,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck {
-            table,
-            row: *row,
-            cells,
-            errors: &mut errors,
-            ok: true,
-        };
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
         let nip = c.required("nip", Nip::parse);
         let name = c.required("nama", |s| Ok::<_, String>(s.to_string()));
         let position = c.optional("jabatan", Code::parse);
@@ -203,13 +231,7 @@ pub fn parse_assessments(table: &Table) -> Parsed<(Nip, CompetencyRecord)> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck {
-            table,
-            row: *row,
-            cells,
-            errors: &mut errors,
-            ok: true,
-        };
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
         let nip = c.required("nip", Nip::parse);
         let competency = c.required("kompetensi", Code::parse);
         let level = c.required("level", |s| {
@@ -254,13 +276,7 @@ pub fn parse_evaluations(table: &Table) -> Parsed<(Nip, Evaluation)> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck {
-            table,
-            row: *row,
-            cells,
-            errors: &mut errors,
-            ok: true,
-        };
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
         let nip = c.required("nip", Nip::parse);
         let period = c.required("periode", Period::parse);
         let hasil = c.required("hasil_kerja", Ekspektasi::parse_loose);
@@ -305,7 +321,7 @@ pub fn parse_evaluations(table: &Table) -> Parsed<(Nip, Evaluation)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_csv;
+    use crate::{Limits, read_csv};
 
     #[test]
     fn every_bad_cell_is_reported_with_its_row_and_column() {
@@ -313,6 +329,7 @@ mod tests {
             b"nip,nama,jabatan,unit,atasan_nip,potensial\n\
               198503122010011002,Siti,STAF,DINKES,,tinggi\n\
               1985031220100110,Budi,,DINKES,,luar biasa\n",
+            &Limits::default(),
         )
         .unwrap();
         let (ok, errors) = parse_employees(&t);
@@ -329,6 +346,7 @@ mod tests {
             b"nip;kompetensi;level;sumber;tanggal\n\
               198503122010011002;M.1;3;assessment center;2026-02-01\n\
               198503122010011002;M.2;7;;2026-02-31\n",
+            &Limits::default(),
         )
         .unwrap();
         let (ok, errors) = parse_assessments(&t);
@@ -345,6 +363,7 @@ mod tests {
               198503122010011002;2026-Q2;sesuai_ekspektasi;Di Bawah Ekspektasi;;;Baik\n\
               198503122010011002;Triwulan III 2026;luar biasa;sesuai ekspektasi;;;\n\
               198503122010011002;2026-Q5;Sesuai Ekspektasi;Sesuai Ekspektasi;;;\n",
+            &Limits::default(),
         )
         .unwrap();
         let (ok, errors) = parse_evaluations(&t);
@@ -366,6 +385,7 @@ mod tests {
               198503122010011002,2026-Q1,sesuai_ekspektasi,sesuai_ekspektasi\n\
               198503122010011002,TW I 2026,di_atas_ekspektasi,sesuai_ekspektasi\n\
               198503122010011002,2026-Q2,sesuai_ekspektasi,sesuai_ekspektasi\n",
+            &Limits::default(),
         )
         .unwrap();
         let (ok, errors) = parse_evaluations(&t);
@@ -382,13 +402,7 @@ pub fn parse_stages(table: &Table) -> Parsed<(Nip, jenjang_core::adkar::Stage, O
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {
-        let mut c = RowCheck {
-            table,
-            row: *row,
-            cells,
-            errors: &mut errors,
-            ok: true,
-        };
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
         let nip = c.required("nip", Nip::parse);
         let stage = c.required("tahap", |s| {
             s.trim()

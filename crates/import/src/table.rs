@@ -12,6 +12,91 @@ pub struct Table {
     imprecise: HashSet<(usize, usize)>,
 }
 
+/// How much work one file may cause. A spreadsheet is untrusted input: a 1.5 KB workbook can
+/// declare a used range of a million rows by sixteen thousand columns, and a small zip can
+/// inflate to gigabytes, so every reader counts what it takes in and stops at these bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Rows after the header.
+    pub max_rows: usize,
+    /// Columns of any row (up to its last non-empty cell).
+    pub max_columns: usize,
+    /// Cells kept for the whole file (each row counted up to its last non-empty cell).
+    pub max_cells: usize,
+    /// The text of one cell, in bytes.
+    pub max_field_bytes: usize,
+    /// The bytes an XLSX workbook inflates to, all its parts together.
+    pub max_inflated_bytes: u64,
+    /// The parts of an XLSX workbook.
+    pub max_parts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_rows: 200_000,
+            max_columns: 256,
+            max_cells: 4_000_000,
+            max_field_bytes: 32 * 1024,
+            max_inflated_bytes: 128 * 1024 * 1024,
+            max_parts: 1_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Bounds for files the operator supplies (seed folders, generated datasets): only what
+    /// keeps a mistake from exhausting memory.
+    pub fn trusted() -> Self {
+        Limits {
+            max_rows: 50_000_000,
+            max_columns: 1_024,
+            max_cells: 500_000_000,
+            max_field_bytes: 1024 * 1024,
+            max_inflated_bytes: 8 * 1024 * 1024 * 1024,
+            max_parts: 10_000,
+        }
+    }
+}
+
+/// Which bound a file went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Rows,
+    Columns,
+    Cells,
+    FieldBytes,
+    InflatedBytes,
+    Parts,
+}
+
+impl Limit {
+    /// The name of the setting that raises this bound.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Limit::Rows => "JENJANG_IMPORT_MAX_ROWS",
+            Limit::Columns => "JENJANG_IMPORT_MAX_COLUMNS",
+            Limit::Cells => "JENJANG_IMPORT_MAX_CELLS",
+            Limit::FieldBytes => "JENJANG_IMPORT_MAX_FIELD_BYTES",
+            Limit::InflatedBytes => "JENJANG_IMPORT_MAX_INFLATED_BYTES",
+            Limit::Parts => "JENJANG_IMPORT_MAX_PARTS",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Rows => "rows",
+            Limit::Columns => "columns",
+            Limit::Cells => "cells",
+            Limit::FieldBytes => "bytes in one cell",
+            Limit::InflatedBytes => "bytes unpacked",
+            Limit::Parts => "parts in the workbook",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TableError {
     #[error("the file is empty; the first row must name the columns")]
@@ -26,6 +111,11 @@ pub enum TableError {
     MissingColumns(String),
     #[error("the file is not a readable XLSX workbook: {0}")]
     Xlsx(String),
+    #[error(
+        "the file has more than {max} {limit} (at row {row}); split it into smaller files or raise {setting}",
+        setting = limit.setting()
+    )]
+    TooLarge { limit: Limit, max: u64, row: usize },
 }
 
 fn normalise(header: &str) -> String {
@@ -54,7 +144,7 @@ fn column_index<'a>(
 }
 
 /// Reads CSV bytes into a table. Blank lines are skipped (they keep their row numbers).
-pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
+pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, TableError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     // The delimiter is whichever of ';' and ',' the header uses more (Excel in an Indonesian
@@ -80,6 +170,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         .map(|cell| std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 }))
         .collect::<Result<Vec<_>, _>>()?;
     let headers = column_index(names)?;
+    let mut budget = Budget::new(limits);
+    budget.row(1, header.len())?;
     // Row numbers as a spreadsheet shows them: blank lines are rows too (the csv reader skips
     // them, so they are counted from the bytes before each record), and a quoted cell spanning
     // several lines is still one row.
@@ -101,6 +193,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
             .filter(|b| **b == b'\n')
             .count();
         row += 1 + blank_lines;
+        if record.iter().any(|c| c.len() > limits.max_field_bytes) {
+            return Err(too_large(Limit::FieldBytes, limits.max_field_bytes, row));
+        }
         let cells = record
             .iter()
             .map(|c| std::str::from_utf8(c).map(|s| s.trim().to_string()))
@@ -109,6 +204,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
+        budget.row(row, cells.len())?;
         rows.push((row, cells));
     }
     Ok(Table {
@@ -119,63 +215,190 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
 }
 
 /// Reads CSV or XLSX: an XLSX file is a zip archive and starts with `PK`.
-pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
+pub fn read_table(bytes: &[u8], limits: &Limits) -> Result<Table, TableError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        read_xlsx(bytes, limits)
     } else {
-        read_csv(bytes)
+        read_csv(bytes, limits)
     }
+}
+
+fn too_large(limit: Limit, max: impl TryInto<u64>, row: usize) -> TableError {
+    TableError::TooLarge {
+        limit,
+        max: max.try_into().unwrap_or(u64::MAX),
+        row,
+    }
+}
+
+/// Counts the rows and cells a reader keeps against the limits.
+struct Budget<'a> {
+    limits: &'a Limits,
+    rows: usize,
+    cells: usize,
+}
+
+impl<'a> Budget<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Budget {
+            limits,
+            rows: 0,
+            cells: 0,
+        }
+    }
+
+    /// Takes a row of `width` cells (the header counts for cells, not rows).
+    fn row(&mut self, row: usize, width: usize) -> Result<(), TableError> {
+        let l = self.limits;
+        if width > l.max_columns {
+            return Err(too_large(Limit::Columns, l.max_columns, row));
+        }
+        if row > 1 {
+            self.rows += 1;
+            if self.rows > l.max_rows {
+                return Err(too_large(Limit::Rows, l.max_rows, row));
+            }
+        }
+        self.cells += width;
+        if self.cells > l.max_cells {
+            return Err(too_large(Limit::Cells, l.max_cells, row));
+        }
+        Ok(())
+    }
+}
+
+/// Inflates every part of the archive into nothing, counting: refuses a workbook whose parts
+/// together unpack to more than the limit before any of them is parsed (a zip's declared sizes
+/// can lie, so the bytes are counted as they come).
+fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), TableError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| TableError::Xlsx(e.to_string()))?;
+    if archive.len() > limits.max_parts {
+        return Err(too_large(Limit::Parts, limits.max_parts, 0));
+    }
+    let mut left = limits.max_inflated_bytes;
+    for i in 0..archive.len() {
+        let part = archive
+            .by_index(i)
+            .map_err(|e| TableError::Xlsx(e.to_string()))?;
+        let read = std::io::copy(
+            &mut std::io::Read::take(part, left.saturating_add(1)),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| TableError::Xlsx(e.to_string()))?;
+        if read > left {
+            return Err(too_large(
+                Limit::InflatedBytes,
+                limits.max_inflated_bytes,
+                0,
+            ));
+        }
+        left -= read;
+    }
+    Ok(())
 }
 
 /// Reads the first sheet of an XLSX workbook. Cells become text as a person sees them: whole
 /// numbers without a decimal point, dates as YYYY-MM-DD. Row numbers are the sheet's.
-pub fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
-    use calamine::{Data, Reader, open_workbook_auto_from_rs};
-    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| TableError::Xlsx(e.to_string()))?;
-    let range = match book.worksheet_range_at(0) {
-        None => return Err(TableError::Empty),
-        Some(r) => r.map_err(|e| TableError::Xlsx(e.to_string()))?,
+///
+/// The sheet is streamed cell by cell: nothing is sized by the range the sheet declares, empty
+/// cells cost nothing, and the limits are checked as cells arrive.
+///
+/// The workbook parser is a dependency reading untrusted bytes; should it panic on a workbook
+/// whose parts contradict each other (a used range ending before it starts, say), that is
+/// answered as a damaged file rather than taking the request, or a command, down with it.
+pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table, TableError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_xlsx_sheet(bytes, limits)
+    }))
+    .unwrap_or_else(|_| {
+        Err(TableError::Xlsx(
+            "the workbook is damaged: its parts contradict each other".into(),
+        ))
+    })
+}
+
+fn read_xlsx_sheet(bytes: &[u8], limits: &Limits) -> Result<Table, TableError> {
+    use calamine::{DataRef, Reader, Xlsx};
+    use std::collections::BTreeMap;
+    check_archive(bytes, limits)?;
+    let xlsx_error = |e: calamine::XlsxError| TableError::Xlsx(e.to_string());
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(xlsx_error)?;
+    let Some(first) = book.sheet_names().first().cloned() else {
+        return Err(TableError::Empty);
     };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut reader = book.worksheet_cells_reader(&first).map_err(xlsx_error)?;
+    // Non-empty cells by (0-based) row, each row's cells in arrival order.
+    let mut sheet: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
     let mut imprecise = HashSet::new();
-    let mut lines = range.rows().enumerate().map(|(i, cells)| {
-        let row = first_row + i + 1;
-        let text: Vec<String> = std::iter::repeat_n(String::new(), first_col)
-            .chain(cells.iter().enumerate().map(|(c, cell)| match cell {
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                    s.trim().to_string()
+    let mut kept = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(xlsx_error)? {
+        let (r, c) = cell.get_position();
+        let row = r as usize + 1;
+        let text = match cell.get_value() {
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                s.trim().to_string()
+            }
+            DataRef::SharedString(s) => s.trim().to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => {
+                if f.abs() >= 1e15 {
+                    imprecise.insert((row, c as usize));
                 }
-                Data::Int(i) => i.to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => {
-                    if f.abs() >= 1e15 {
-                        imprecise.insert((row, first_col + c));
-                    }
-                    f.to_string()
-                }
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(d) => {
-                    let (y, m, day, ..) = d.to_ymd_hms_milli();
-                    format!("{y:04}-{m:02}-{day:02}")
-                }
-                Data::Error(e) => format!("#{e:?}"),
-                Data::Empty => String::new(),
-            }))
-            .collect();
-        (row, text)
-    });
+                f.to_string()
+            }
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(d) => {
+                let (y, m, day, ..) = d.to_ymd_hms_milli();
+                format!("{y:04}-{m:02}-{day:02}")
+            }
+            DataRef::Error(e) => format!("#{e:?}"),
+            DataRef::Empty => String::new(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        if text.len() > limits.max_field_bytes {
+            return Err(too_large(Limit::FieldBytes, limits.max_field_bytes, row));
+        }
+        if c as usize >= limits.max_columns {
+            return Err(too_large(Limit::Columns, limits.max_columns, row));
+        }
+        if r as usize > limits.max_rows {
+            return Err(too_large(Limit::Rows, limits.max_rows, row));
+        }
+        kept += 1;
+        if kept > limits.max_cells {
+            return Err(too_large(Limit::Cells, limits.max_cells, row));
+        }
+        sheet.entry(r).or_default().push((c, text));
+    }
+    drop(reader);
+    let mut budget = Budget::new(limits);
+    let mut lines = Vec::with_capacity(sheet.len());
+    for (r, cells) in sheet {
+        let row = r as usize + 1;
+        let width = cells
+            .iter()
+            .map(|(c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        budget.row(row, width)?;
+        let mut text = vec![String::new(); width];
+        for (c, value) in cells {
+            text[c as usize] = value;
+        }
+        lines.push((row, text));
+    }
+    let mut lines = lines.into_iter();
     let Some((_, header)) = lines.next() else {
         return Err(TableError::Empty);
     };
     let headers = column_index(header.iter().map(String::as_str))?;
-    let rows = lines
-        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
-        .collect();
     Ok(Table {
         headers,
-        rows,
+        rows: lines.collect(),
         imprecise,
     })
 }
@@ -209,6 +432,14 @@ impl Table {
             .is_some_and(|c| self.imprecise.contains(&(row, *c)))
     }
 
+    /// The header's column names, in the file's order.
+    pub fn columns(&self) -> Vec<&str> {
+        let mut columns: Vec<(&str, usize)> =
+            self.headers.iter().map(|(n, i)| (n.as_str(), *i)).collect();
+        columns.sort_by_key(|(_, i)| *i);
+        columns.into_iter().map(|(n, _)| n).collect()
+    }
+
     pub fn has(&self, column: &str) -> bool {
         self.headers.contains_key(column)
     }
@@ -229,7 +460,7 @@ mod tests {
 
     #[test]
     fn semicolons_bom_crlf_and_header_case_are_handled() {
-        let t = read_csv(b"\xEF\xBB\xBF NIP ;Nama\r\n\"198503122010011002\";\"Siti; S.Kom\"\r\n\r\n1;\"two\r\nlines\"\r\n5;6\r\n").unwrap();
+        let t = read_csv(b"\xEF\xBB\xBF NIP ;Nama\r\n\"198503122010011002\";\"Siti; S.Kom\"\r\n\r\n1;\"two\r\nlines\"\r\n5;6\r\n", &Limits::default()).unwrap();
         assert_eq!(t.rows.len(), 3);
         assert_eq!(
             t.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -242,11 +473,14 @@ mod tests {
 
     #[test]
     fn missing_columns_are_named() {
-        let t = read_csv(b"nip\n1\n").unwrap();
+        let t = read_csv(b"nip\n1\n", &Limits::default()).unwrap();
         assert_eq!(
             t.require(&["nip", "nama", "unit"]),
             Err(TableError::MissingColumns("nama, unit".into()))
         );
-        assert_eq!(read_csv(b"").unwrap_err(), TableError::Empty);
+        assert_eq!(
+            read_csv(b"", &Limits::default()).unwrap_err(),
+            TableError::Empty
+        );
     }
 }

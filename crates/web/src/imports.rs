@@ -4,7 +4,7 @@
 //! by `POST /api/v1/imports/{kind}` and `jenjang import`.
 
 use jenjang_core::FieldError;
-use jenjang_import::{RowError, Table, TableError};
+use jenjang_import::{Limits, RowError, Table, TableError};
 use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -91,10 +91,11 @@ pub async fn run(
     actor: &Actor,
     kind: ImportKind,
     bytes: &[u8],
+    limits: &Limits,
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let table = jenjang_import::read_table(bytes)?;
+    let table = jenjang_import::read_table(bytes, limits)?;
     let (required, _) = match kind {
         ImportKind::Employees => jenjang_import::EMPLOYEE_COLUMNS,
         ImportKind::Assessments => jenjang_import::ASSESSMENT_COLUMNS,
@@ -218,9 +219,10 @@ pub async fn run_stages(
     actor: &Actor,
     campaign: &str,
     bytes: &[u8],
+    limits: &Limits,
     dry_run: bool,
 ) -> Result<ImportReport, ImportError> {
-    let table = jenjang_import::read_table(bytes)?;
+    let table = jenjang_import::read_table(bytes, limits)?;
     table.require(jenjang_import::STAGE_COLUMNS.0)?;
     let (ok, file_errors) = jenjang_import::parse_stages(&table);
     let (rows, inputs): (Vec<usize>, Vec<jenjang_store::campaigns::StageInput>) = ok
