@@ -30,4 +30,4 @@ pub mod workflow;
 pub use code::Code;
 pub use level::Level;
 pub use nip::Nip;
-pub use validation::{FieldError, Validator};
+pub use validation::{ControlCharacter, FieldError, Validator, check_text};

@@ -62,3 +62,57 @@ impl Validator {
         }
     }
 }
+
+/// A control character in text: NUL, escape and the like, which no screen shows, some
+/// databases refuse (PostgreSQL cannot store NUL in text) and which usually mean a damaged file
+/// or a probe. Tab and line breaks are control characters too, allowed only in text of several
+/// lines (notes, comments, descriptions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("contains the control character U+{code:04X} at character {position}; remove it")]
+pub struct ControlCharacter {
+    /// The character's code point.
+    pub code: u32,
+    /// Its position, counted in characters from 1.
+    pub position: usize,
+}
+
+/// Whether `text` may be stored as typed text: no control characters, except tab, line feed and
+/// carriage return when `multiline`.
+pub fn check_text(text: &str, multiline: bool) -> Result<(), ControlCharacter> {
+    match text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(ControlCharacter {
+            code: c as u32,
+            position: i + 1,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_refused_with_their_position() {
+        assert_eq!(check_text("Siti Rahma", false), Ok(()));
+        assert_eq!(
+            check_text("Siti\0", false),
+            Err(ControlCharacter {
+                code: 0,
+                position: 5
+            })
+        );
+        assert!(check_text("a\u{1b}[31m", true).is_err());
+        assert!(check_text("a\u{85}b", true).is_err());
+        assert!(check_text("two\nlines", false).is_err());
+        assert_eq!(check_text("two\r\nlines\twith tab", true), Ok(()));
+        assert_eq!(
+            check_text("\u{7f}", true).unwrap_err().to_string(),
+            "contains the control character U+007F at character 1; remove it"
+        );
+    }
+}

@@ -22,7 +22,10 @@ impl FromRequest<AppState> for Body {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match axum::Json::<Value>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Body(v)),
+            Ok(axum::Json(v)) => {
+                refuse_control_characters(&v)?;
+                Ok(Body(v))
+            }
             Err(rejection) => Err(json_rejection(rejection, state.body_limit)),
         }
     }
@@ -41,9 +44,51 @@ impl FromRequest<AppState> for OptionalBody {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(OptionalBody(Value::Object(Map::new())));
         }
-        serde_json::from_slice(&bytes)
-            .map(OptionalBody)
-            .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+        refuse_control_characters(&value)?;
+        Ok(OptionalBody(value))
+    }
+}
+
+/// Refuses a body with a control character other than tab and line breaks in any string or
+/// key, naming where: whatever the field, such text is never stored (and PostgreSQL could not
+/// store a NUL), so both databases answer alike. Fields of one line are checked again, stricter,
+/// when they are read.
+fn refuse_control_characters(value: &Value) -> Result<(), ApiError> {
+    fn check(text: &str, at: &str, errors: &mut Vec<FieldError>) {
+        if let Err(e) = jenjang_core::check_text(text, true) {
+            errors.push(FieldError::new(at, e.to_string()));
+        }
+    }
+    fn walk(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+        match value {
+            Value::String(s) => check(s, path, errors),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), errors);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let at = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    check(key, &at, errors);
+                    walk(item, &at, errors);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    walk(value, "", &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
     }
 }
 
@@ -112,26 +157,49 @@ impl<'a> Fields<'a> {
         self.map.and_then(|m| m.get(key)).filter(|v| !v.is_null())
     }
 
-    /// A required string, trimmed, not empty.
+    /// A required string of one line, trimmed, not empty.
     pub fn text(&mut self, key: &str) -> Option<String> {
         match self.get(key) {
             None => {
                 self.error(key, "is required");
                 None
             }
-            Some(v) => self.as_text(key, v),
+            Some(v) => self.as_text(key, v, false),
         }
     }
 
-    /// An optional string (absent, null or "" are none).
+    /// An optional string of one line (absent, null or "" are none).
     pub fn opt_text(&mut self, key: &str) -> Option<String> {
         let v = self.get(key)?;
-        self.as_text(key, v).filter(|s| !s.is_empty())
+        self.as_text(key, v, false).filter(|s| !s.is_empty())
     }
 
-    fn as_text(&mut self, key: &str, v: &Value) -> Option<String> {
+    /// An optional text that may run over several lines (notes, comments, descriptions).
+    pub fn opt_long_text(&mut self, key: &str) -> Option<String> {
+        let v = self.get(key)?;
+        self.as_text(key, v, true).filter(|s| !s.is_empty())
+    }
+
+    /// A required text that may run over several lines.
+    pub fn long_text(&mut self, key: &str) -> Option<String> {
+        match self.get(key) {
+            None => {
+                self.error(key, "is required");
+                None
+            }
+            Some(v) => self.as_text(key, v, true),
+        }
+    }
+
+    fn as_text(&mut self, key: &str, v: &Value, multiline: bool) -> Option<String> {
         match v {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::String(s) if !s.trim().is_empty() => {
+                if let Err(e) = jenjang_core::check_text(s.trim(), multiline) {
+                    self.error(key, e.to_string());
+                    return None;
+                }
+                Some(s.trim().to_string())
+            }
             Value::String(_) => {
                 self.error(key, "must not be empty");
                 None
@@ -269,7 +337,14 @@ impl<'a> Fields<'a> {
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
                     match item.as_str().map(str::trim) {
-                        Some(s) if !s.is_empty() => out.push(s.to_string()),
+                        Some(s) if !s.is_empty() => {
+                            if let Err(e) = jenjang_core::check_text(s, false) {
+                                self.error(&format!("{key}[{i}]"), e.to_string());
+                                ok = false;
+                            } else {
+                                out.push(s.to_string());
+                            }
+                        }
                         _ => {
                             self.error(&format!("{key}[{i}]"), "expected non-empty text");
                             ok = false;
