@@ -609,18 +609,22 @@ async fn a_failing_step_retries_then_stops_at_an_incident_and_resumes_on_retry()
     let app = spawn_app().await;
     let demo = Demo::new();
     let hr = app.token("hr").await;
-    // Somebody without a supervisor: the coaching task has no assignee.
-    let top = demo
-        .data
-        .employees
-        .iter()
-        .find(|e| e.supervisor_nip.is_none())
-        .unwrap()
-        .clone();
-    let nip = top.nip.to_string();
-    import_evaluations(&app, &hr, &[(&nip, "2027-Q2", LOW.0, LOW.1)]).await;
+    let (staff, _, _) = people(&demo);
+    // A workflow whose plan step names a program that does not exist (yet): the step cannot
+    // succeed until somebody adds it.
+    let def = json!({
+        "key": "uji-insiden", "title": "Uji insiden",
+        "trigger": {"event": "evaluation.recorded", "condition": format!("event.nip == '{staff}'")},
+        "steps": [
+            {"id": "rencana", "kind": "plan_item", "program": "PRG-BARU", "next": "selesai"},
+            {"id": "selesai", "kind": "end"}
+        ]
+    });
+    let (status, saved) = app.post(&hr, "/api/v1/workflows", &def).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", GOOD.0, GOOD.1)]).await;
     app.run_engine().await;
-    let inst = &instances(&app, &hr, &format!("nip={nip}")).await[0];
+    let inst = &instances(&app, &hr, "workflow=uji-insiden").await[0];
     assert_eq!(
         (inst["status"].as_str(), inst["attempts"].as_i64()),
         (Some("running"), Some(1)),
@@ -631,48 +635,93 @@ async fn a_failing_step_retries_then_stops_at_an_incident_and_resumes_on_retry()
         app.run_engine().await;
     }
     let inst = &instances(&app, &hr, "status=incident").await[0];
-    assert_eq!(inst["subject_nip"], nip.as_str());
+    assert_eq!(inst["subject_nip"], staff.as_str());
     assert!(
-        inst["error"].as_str().unwrap().contains("no supervisor"),
+        inst["error"].as_str().unwrap().contains("PRG-BARU"),
         "{inst}"
     );
     // Only hr/admin may retry; retrying before the cause is fixed fails again, visibly.
-    let staff = app.token(&demo.staff_in("DPMPTSP-YAN-1")).await;
+    let other = app.token(&demo.staff_in("DPMPTSP-YAN-1")).await;
     let retry = format!("/api/v1/workflow-instances/{}/retry", inst["id"]);
-    let (status, _) = app.post(&staff, &retry, &json!({})).await;
+    let (status, _) = app.post(&other, &retry, &json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // Record a supervisor for them (a newly appointed one, outside the existing chain), then retry.
-    let new_nip = "198202142015031001";
-    let (status, created) = app
-        .post(
-            &hr,
-            "/api/v1/employees",
-            &json!({"nip": new_nip, "name": "Pejabat Pembina Baru", "unit": top.unit.as_str()}),
-        )
-        .await;
+    // Add the program, then retry.
+    let program = json!({"code": "PRG-BARU", "title": "Program baru", "form": "e_learning", "jp": 4,
+        "cost_idr": 0, "provider": "BKPSDM", "capacity": null,
+        "develops": [{"competency": "M.5", "to_level": 2}], "requires": []});
+    let (status, created) = app.post(&hr, "/api/v1/programs", &program).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let mut body = serde_json::to_value(&top).unwrap();
-    body["supervisor_nip"] = json!(new_nip);
-    let (status, saved) = app
-        .put(&hr, &format!("/api/v1/employees/{nip}"), &body)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
     let (status, _) = app.post(&hr, &retry, &json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let (status, _) = app.post(&hr, &retry, &json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "not at an incident any more");
     app.run_engine().await;
-    let inst = &instances(&app, &hr, &format!("nip={nip}")).await[0];
-    assert_eq!(
-        (inst["status"].as_str(), inst["current_step"].as_str()),
-        (Some("waiting"), Some("bimbingan")),
-        "{inst}"
-    );
-    let (_, open) = app
-        .get(&hr, &format!("/api/v1/tasks?nip={nip}&kind=coaching"))
+    let inst = &instances(&app, &hr, "workflow=uji-insiden").await[0];
+    assert_eq!(inst["status"], "completed", "{inst}");
+    let year = chrono::Utc::now().year();
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{staff}/development-plan?year={year}"),
+        )
         .await;
-    assert_eq!(open["items"][0]["assignee"], new_nip);
-    assert_eq!(open["total"], 1);
+    assert!(
+        plan["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["program"] == "PRG-BARU"),
+        "{plan}"
+    );
+}
+
+#[tokio::test]
+async fn coaching_goes_up_the_unit_tree_when_no_supervisor_is_recorded() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    // A unit head with no atasan_nip recorded: the head of the parent unit coaches them. The
+    // top of the tree (no unit above) is coached by HR. No incident either way.
+    let kasi = demo.head_of("DPMPTSP-YAN-1");
+    let (_, kasi_record) = app.get(&hr, &format!("/api/v1/employees/{kasi}")).await;
+    let mut body = kasi_record.clone();
+    body["supervisor_nip"] = Value::Null;
+    let (status, saved) = app
+        .put(&hr, &format!("/api/v1/employees/{kasi}"), &body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, unit) = app.get(&hr, "/api/v1/units/DPMPTSP-YAN-1").await;
+    let parent = unit["parent"].as_str().unwrap().to_string();
+    let parent_head = demo.head_of(&parent);
+    let top = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.supervisor_nip.is_none())
+        .unwrap()
+        .nip
+        .to_string();
+    import_evaluations(
+        &app,
+        &hr,
+        &[
+            (&kasi, "2027-Q2", LOW.0, LOW.1),
+            (&top, "2027-Q2", LOW.0, LOW.1),
+        ],
+    )
+    .await;
+    app.run_engine().await;
+    assert!(instances(&app, &hr, "status=incident").await.is_empty());
+    let (_, kasi_task) = app
+        .get(&hr, &format!("/api/v1/tasks?nip={kasi}&kind=coaching"))
+        .await;
+    assert_eq!(kasi_task["total"], 1, "{kasi_task}");
+    assert_eq!(kasi_task["items"][0]["assignee"], parent_head.as_str());
+    let (_, top_task) = app
+        .get(&hr, &format!("/api/v1/tasks?nip={top}&kind=coaching"))
+        .await;
+    assert_eq!(top_task["total"], 1, "{top_task}");
+    assert_eq!(top_task["items"][0]["assignee"], "hr", "{top_task}");
 }
 
 #[tokio::test]
@@ -917,15 +966,10 @@ async fn a_serve_process_killed_mid_way_loses_and_duplicates_nothing() {
         .await,
         total
     );
-    let with_supervisor = demo
-        .data
-        .employees
-        .iter()
-        .filter(|e| e.supervisor_nip.is_some())
-        .count() as i64;
+    // One coaching task each (the top of the tree is coached by HR).
     assert_eq!(
         count(&store, "SELECT COUNT(*) AS n FROM workflow_tasks").await,
-        with_supervisor
+        total
     );
     assert_eq!(
         count(&store, "SELECT COUNT(*) AS n FROM (SELECT instance_id FROM workflow_tasks GROUP BY instance_id HAVING COUNT(*) > 1) d").await,
@@ -989,11 +1033,11 @@ async fn a_quarter_imported_for_the_demo_regency_starts_exactly_what_the_default
         };
         let now: Predikat =
             jenjang_core::predikat::predikat(hk.parse().unwrap(), pk.parse().unwrap());
+        // Every one of them is coached: by the recorded supervisor, else up the unit tree,
+        // and at the top by HR.
         if low(now) && !low(before) {
             coaching += 1;
-            if e.supervisor_nip.is_some() {
-                coaching_tasks += 1;
-            }
+            coaching_tasks += 1;
         }
         if now == Predikat::SangatBaik && before == Predikat::SangatBaik {
             recognitions += 1;
@@ -1089,4 +1133,59 @@ async fn people_see_the_instances_and_tasks_of_those_they_may_read() {
     let sekda = app.token(&demo.head_of("PEMKAB-BLG")).await;
     let (_, all) = app.get(&sekda, "/api/v1/workflow-instances").await;
     assert!(subjects(&all).contains(&staff) && subjects(&all).contains(&elsewhere));
+}
+
+#[tokio::test]
+async fn a_coaching_round_that_adds_nothing_leaves_an_approved_plan_as_it_is() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (staff, kasi, _) = people(&demo);
+    let me = app.token(&staff).await;
+    let sup = app.token(&kasi).await;
+    let year = chrono::Utc::now().year();
+    let plan_path =
+        |what: &str| format!("/api/v1/employees/{staff}/development-plan{what}?year={year}");
+    let complete_coaching = || async {
+        let open = tasks(&app, &sup, "mine=true&kind=coaching&status=open").await;
+        assert_eq!(open.len(), 1, "{open:?}");
+        let (status, done) = app
+            .post(
+                &sup,
+                &format!("/api/v1/tasks/{}/complete", open[0]["id"]),
+                &json!({"outcome": "selesai"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        app.run_engine().await;
+    };
+    // A first round of coaching puts the program for the largest gap into the plan, which the
+    // supervisor then approves.
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    complete_coaching().await;
+    let (status, _) = app.post(&me, &plan_path("/submit"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, approved) = app
+        .post(&sup, &plan_path("/approve"), &json!({"comment": "Setuju"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert!(!approved["items"].as_array().unwrap().is_empty());
+    // A later round (good, then low again) coaches again; its plan step finds the same program
+    // already planned and must leave the approved plan alone.
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q3", GOOD.0, GOOD.1)]).await;
+    app.run_engine().await;
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q4", LOW.0, LOW.1)]).await;
+    app.run_engine().await;
+    complete_coaching().await;
+    let (_, after) = app.get(&me, &plan_path("")).await;
+    assert_eq!(
+        (&after["status"], &after["revision"], &after["items"]),
+        (
+            &approved["status"],
+            &approved["revision"],
+            &approved["items"]
+        ),
+        "{after}"
+    );
 }

@@ -1418,6 +1418,13 @@ async fn talent_box_of(
     })
 }
 
+fn person_or_hr(nip: Option<String>) -> (Option<String>, Option<String>) {
+    match nip {
+        Some(n) => (Some(n), None),
+        None => (None, Some("hr".into())),
+    }
+}
+
 /// Who a party is for this subject: (NIP, role queue).
 fn resolve(
     party: Party,
@@ -1430,33 +1437,11 @@ fn resolve(
     match party {
         Party::Hr => Ok((None, Some("hr".into()))),
         Party::Subject => Ok((Some(need(subject)?.nip.clone()), None)),
-        Party::Supervisor => {
-            let s = need(subject)?;
-            s.supervisor_nip
-                .clone()
-                .map(|n| (Some(n), None))
-                .ok_or_else(|| anyhow!("{} ({}) has no supervisor recorded", s.name, s.nip))
-        }
-        Party::SecondSupervisor => {
-            let s = need(subject)?;
-            s.second_supervisor_nip
-                .clone()
-                .map(|n| (Some(n), None))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "the supervisor of {} ({}) has no supervisor recorded",
-                        s.name,
-                        s.nip
-                    )
-                })
-        }
-        Party::UnitHead => {
-            let s = need(subject)?;
-            s.unit_head_nip
-                .clone()
-                .map(|n| (Some(n), None))
-                .ok_or_else(|| anyhow!("unit {} of {} has no head recorded", s.unit, s.nip))
-        }
+        // The supervisor, the supervisor's supervisor and the unit head are found up the unit
+        // tree (see `wf::subjects`); where the tree has nobody above, HR takes the task.
+        Party::Supervisor => Ok(person_or_hr(need(subject)?.supervisor_nip.clone())),
+        Party::SecondSupervisor => Ok(person_or_hr(need(subject)?.second_supervisor_nip.clone())),
+        Party::UnitHead => Ok(person_or_hr(need(subject)?.unit_head_nip.clone())),
         Party::Sponsor => trigger
             .get("sponsor_nip")
             .and_then(|v| v.as_str())

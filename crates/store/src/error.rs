@@ -9,7 +9,7 @@ pub enum StoreError {
     NotFound { entity: &'static str, key: String },
     #[error("{0}")]
     Conflict(String),
-    #[error("invalid values")]
+    #[error("invalid values: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     #[error("database error: {0}")]
     Db(#[source] DbErr),

@@ -726,10 +726,13 @@ pub async fn add_plan_items(
     if !problems.is_empty() {
         return Err(StoreError::Invalid(problems));
     }
-    let plan = edit(txn, nip, year).await?;
-    let existing = items_of(txn, plan.id).await?;
-    let now = Utc::now();
-    let mut added = Vec::new();
+    // What is new is decided before the plan is touched: a plan that already holds every
+    // program stays exactly as it is (an approved plan is not reopened for nothing).
+    let existing = match find_plan(txn, nip, year).await? {
+        Some(plan) => items_of(txn, plan.id).await?,
+        None => Vec::new(),
+    };
+    let mut new_items = Vec::with_capacity(items.len());
     for (program, due) in items {
         if existing
             .iter()
@@ -740,6 +743,19 @@ pub async fn add_plan_items(
             }
             return Err(conflict(format!("{program} is already in the plan")));
         }
+        new_items.push((program, due));
+    }
+    if new_items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan = edit(txn, nip, year).await?;
+    let now = Utc::now();
+    let audited: Vec<serde_json::Value> = new_items
+        .iter()
+        .map(|(p, d)| serde_json::json!({"program": p, "due": d}))
+        .collect();
+    let mut added = Vec::new();
+    for (program, due) in new_items {
         let row = txn
                 .query_one_raw(stmt(
                     txn.get_database_backend(),
@@ -752,7 +768,15 @@ pub async fn add_plan_items(
         added.push(row.try_get::<i64>("", "id")?);
     }
     if !added.is_empty() {
-        audit::record(txn, actor, "add_items", "plan", &format!("{nip}/{year}"), serde_json::json!({"items": items.iter().map(|(p, d)| serde_json::json!({"program": p, "due": d})).collect::<Vec<_>>(), "revision": plan.revision})).await?;
+        audit::record(
+            txn,
+            actor,
+            "add_items",
+            "plan",
+            &format!("{nip}/{year}"),
+            serde_json::json!({"items": audited, "revision": plan.revision}),
+        )
+        .await?;
     }
     Ok(added)
 }

@@ -55,8 +55,9 @@ pub struct Subject {
     pub unit: String,
     pub position: Option<String>,
     pub position_kind: Option<String>,
+    /// The recorded supervisor, else the head of the nearest unit above headed by someone else.
     pub supervisor_nip: Option<String>,
-    /// The supervisor's supervisor.
+    /// The supervisor's supervisor, found the same way.
     pub second_supervisor_nip: Option<String>,
     /// The head of the subject's unit, or of its parent unit when the subject heads it.
     pub unit_head_nip: Option<String>,
@@ -326,7 +327,12 @@ pub async fn emit<C: ConnectionTrait>(
     outbox(conn, &events).await
 }
 
-/// The subjects of a batch, one query per chunk of NIPs.
+/// The subjects of a batch, with who supervises them: a statement per chunk of NIPs for the
+/// subjects, one for the heads above them and one for the heads above their supervisors.
+///
+/// The supervisor is the one recorded (`atasan_nip`); without one, the head of the nearest unit
+/// up the tree headed by someone else (the unit's head; for a head, the parent unit's head).
+/// The second supervisor is the supervisor's supervisor found the same way.
 pub async fn subjects<C: ConnectionTrait>(
     conn: &C,
     nips: &[&str],
@@ -335,13 +341,9 @@ pub async fn subjects<C: ConnectionTrait>(
     let mut out = HashMap::with_capacity(nips.len());
     for chunk in nips.chunks(rows_per_statement(1)) {
         let sql = format!(
-            "SELECT e.nip, e.name, e.unit_code, e.position_code, p.kind AS position_kind, e.supervisor_nip, sup.supervisor_nip AS second_supervisor_nip, \
-                    CASE WHEN u.head_nip IS NULL OR u.head_nip = e.nip THEN pu.head_nip ELSE u.head_nip END AS unit_head_nip \
+            "SELECT e.nip, e.name, e.unit_code, e.position_code, p.kind AS position_kind, e.supervisor_nip \
              FROM employees e \
-             JOIN units u ON u.code = e.unit_code \
-             LEFT JOIN units pu ON pu.code = u.parent_code \
              LEFT JOIN positions p ON p.code = e.position_code \
-             LEFT JOIN employees sup ON sup.nip = e.supervisor_nip \
              WHERE e.nip IN ({})",
             placeholders(1, chunk.len())
         );
@@ -360,10 +362,101 @@ pub async fn subjects<C: ConnectionTrait>(
                 position: r.try_get("", "position_code")?,
                 position_kind: r.try_get("", "position_kind")?,
                 supervisor_nip: r.try_get("", "supervisor_nip")?,
-                second_supervisor_nip: r.try_get("", "second_supervisor_nip")?,
-                unit_head_nip: r.try_get("", "unit_head_nip")?,
+                second_supervisor_nip: None,
+                unit_head_nip: None,
             };
             out.insert(s.nip.clone(), s);
+        }
+    }
+    let found: Vec<&str> = out.keys().map(String::as_str).collect();
+    let heads = heads_above(conn, &found).await?;
+    for s in out.values_mut() {
+        s.unit_head_nip = heads.get(&s.nip).cloned();
+        if s.supervisor_nip.is_none() {
+            s.supervisor_nip = s.unit_head_nip.clone();
+        }
+    }
+    let supervisors: Vec<String> = out
+        .values()
+        .filter_map(|s| s.supervisor_nip.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let supervisors: Vec<&str> = supervisors.iter().map(String::as_str).collect();
+    let mut above = recorded_supervisors(conn, &supervisors).await?;
+    let missing: Vec<&str> = supervisors
+        .iter()
+        .copied()
+        .filter(|n| !above.contains_key(*n))
+        .collect();
+    above.extend(heads_above(conn, &missing).await?);
+    for s in out.values_mut() {
+        s.second_supervisor_nip = s
+            .supervisor_nip
+            .as_ref()
+            .and_then(|sup| above.get(sup).cloned());
+    }
+    Ok(out)
+}
+
+/// The recorded supervisor of each of `nips` that has one.
+async fn recorded_supervisors<C: ConnectionTrait>(
+    conn: &C,
+    nips: &[&str],
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in nips.chunks(rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT nip, supervisor_nip FROM employees WHERE supervisor_nip IS NOT NULL AND nip IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let rows = conn
+            .query_all_raw(stmt(
+                conn.get_database_backend(),
+                &sql,
+                chunk.iter().map(|n| (*n).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            out.insert(r.try_get("", "nip")?, r.try_get("", "supervisor_nip")?);
+        }
+    }
+    Ok(out)
+}
+
+/// For each of `nips`, the head of the nearest unit from their own upwards that is headed by
+/// someone else (none at the top of a tree without such a head). One recursive statement per
+/// chunk; the walk climbs only past units without another head.
+pub async fn heads_above<C: ConnectionTrait>(
+    conn: &C,
+    nips: &[&str],
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in nips.chunks(rows_per_statement(1)) {
+        let sql = format!(
+            "WITH RECURSIVE chain(nip, parent_code, head_nip, depth) AS ( \
+                 SELECT e.nip, u.parent_code, u.head_nip, 0 FROM employees e \
+                 JOIN units u ON u.code = e.unit_code WHERE e.nip IN ({}) \
+               UNION ALL \
+                 SELECT c.nip, u.parent_code, u.head_nip, c.depth + 1 FROM chain c \
+                 JOIN units u ON u.code = c.parent_code \
+                 WHERE (c.head_nip IS NULL OR c.head_nip = c.nip) AND c.depth < 100 \
+             ) \
+             SELECT nip, head_nip FROM chain \
+             WHERE head_nip IS NOT NULL AND head_nip <> nip ORDER BY depth",
+            placeholders(1, chunk.len())
+        );
+        let rows = conn
+            .query_all_raw(stmt(
+                conn.get_database_backend(),
+                &sql,
+                chunk.iter().map(|n| (*n).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            let nip: String = r.try_get("", "nip")?;
+            let head: String = r.try_get("", "head_nip")?;
+            out.entry(nip).or_insert(head);
         }
     }
     Ok(out)
