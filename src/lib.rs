@@ -21,10 +21,18 @@ pub struct ServerSettings {
     pub jwt_secret: Option<String>,
     pub token_ttl: Duration,
     pub login_attempts_per_minute: u32,
+    /// Failed logins allowed per client address per minute, whatever the username.
+    pub login_failures_per_address_per_minute: u32,
+    /// The site is reached over HTTPS only: cookies `Secure`, pages send HSTS.
+    pub secure_cookies: bool,
+    /// Believe `X-Forwarded-Proto` from a TLS-terminating proxy in front.
+    pub trust_forwarded_proto: bool,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The largest import file accepted, in bytes.
     pub import_limit: usize,
+    /// Bounds on the work one import file may cause.
+    pub import_limits: jenjang_import::Limits,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -36,8 +44,15 @@ impl std::fmt::Debug for ServerSettings {
             )
             .field("token_ttl", &self.token_ttl)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field(
+                "login_failures_per_address_per_minute",
+                &self.login_failures_per_address_per_minute,
+            )
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_forwarded_proto", &self.trust_forwarded_proto)
             .field("body_limit", &self.body_limit)
             .field("import_limit", &self.import_limit)
+            .field("import_limits", &self.import_limits)
             .finish()
     }
 }
@@ -48,8 +63,12 @@ impl Default for ServerSettings {
             jwt_secret: None,
             token_ttl: Duration::from_secs(8 * 3600),
             login_attempts_per_minute: 10,
+            login_failures_per_address_per_minute: 20,
+            secure_cookies: false,
+            trust_forwarded_proto: false,
             body_limit: jenjang_web::DEFAULT_BODY_LIMIT,
             import_limit: jenjang_web::DEFAULT_IMPORT_LIMIT,
+            import_limits: jenjang_import::Limits::default(),
         }
     }
 }
@@ -148,9 +167,15 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
         &secret,
         settings.token_ttl,
         settings.login_attempts_per_minute,
+        settings.login_failures_per_address_per_minute,
     );
     let mut state = AppState::new(store, auth);
     state.body_limit = settings.body_limit;
     state.import_limit = settings.import_limit;
+    state.import_limits = settings.import_limits;
+    state.transport = jenjang_web::security::TransportSettings {
+        secure_cookies: settings.secure_cookies,
+        trust_forwarded_proto: settings.trust_forwarded_proto,
+    };
     Ok(state)
 }

@@ -8,6 +8,7 @@ use jenjang::seed::{self, DEMO_PASSWORD, Dataset};
 use jenjang::{DEFAULT_DATABASE_URL, ServerSettings, app_state, open_store, redact_url};
 use jenjang_core::Nip;
 use jenjang_core::kinds::Role;
+use jenjang_import::Limits;
 use jenjang_store::{Actor, NewUser};
 use std::io::Read;
 use std::path::PathBuf;
@@ -37,6 +38,42 @@ struct Db {
     database_url: String,
 }
 
+/// Bounds on the work one import file may cause (rows, columns, cells, unpacked bytes).
+#[derive(Args, Clone, Copy)]
+struct ImportBounds {
+    /// Rows of one import file, after the header.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_ROWS", default_value_t = Limits::default().max_rows)]
+    import_max_rows: usize,
+    /// Columns of one import file.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_COLUMNS", default_value_t = Limits::default().max_columns)]
+    import_max_columns: usize,
+    /// Cells of one import file.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_CELLS", default_value_t = Limits::default().max_cells)]
+    import_max_cells: usize,
+    /// Bytes of text in one cell.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_FIELD_BYTES", default_value_t = Limits::default().max_field_bytes)]
+    import_max_field_bytes: usize,
+    /// Bytes an XLSX workbook may unpack to.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_INFLATED_BYTES", default_value_t = Limits::default().max_inflated_bytes)]
+    import_max_inflated_bytes: u64,
+    /// Parts (files inside the zip) of an XLSX workbook.
+    #[arg(long, env = "JENJANG_IMPORT_MAX_PARTS", default_value_t = Limits::default().max_parts)]
+    import_max_parts: usize,
+}
+
+impl From<ImportBounds> for Limits {
+    fn from(b: ImportBounds) -> Self {
+        Limits {
+            max_rows: b.import_max_rows,
+            max_columns: b.import_max_columns,
+            max_cells: b.import_max_cells,
+            max_field_bytes: b.import_max_field_bytes,
+            max_inflated_bytes: b.import_max_inflated_bytes,
+            max_parts: b.import_max_parts,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Migrate, install defaults, load the demo data into an empty database, and serve.
@@ -57,6 +94,21 @@ enum Command {
         /// Login attempts allowed per username and client address per minute.
         #[arg(long, env = "JENJANG_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
         login_attempts_per_minute: u32,
+        /// Failed logins allowed per client address per minute, whatever the username.
+        #[arg(
+            long,
+            env = "JENJANG_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE",
+            default_value_t = 20
+        )]
+        login_failures_per_address_per_minute: u32,
+        /// The site is reached over HTTPS only (a TLS-terminating proxy in front): every cookie
+        /// is marked Secure and pages send Strict-Transport-Security.
+        #[arg(long, env = "JENJANG_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Trust X-Forwarded-Proto: https from the proxy in front to mark cookies Secure per
+        /// request (only behind a proxy that sets that header itself).
+        #[arg(long, env = "JENJANG_TRUST_FORWARDED_PROTO")]
+        trust_forwarded_proto: bool,
         /// The largest request body accepted, in bytes (larger ones answer 413).
         #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
         body_limit_bytes: usize,
@@ -66,6 +118,8 @@ enum Command {
         /// Events the workflow engine claims per transaction.
         #[arg(long, env = "JENJANG_ENGINE_BATCH", default_value_t = 500)]
         engine_batch: u64,
+        #[command(flatten)]
+        import_bounds: ImportBounds,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -90,6 +144,8 @@ enum Command {
         dry_run: bool,
         #[command(flatten)]
         db: Db,
+        #[command(flatten)]
+        import_bounds: ImportBounds,
     },
     /// Write a synthetic dataset of N employees (layout of seeds/demo/), deterministic per seed.
     Gen {
@@ -231,16 +287,24 @@ async fn run(cli: Cli) -> Result<()> {
             jwt_secret,
             token_ttl_minutes,
             login_attempts_per_minute,
+            login_failures_per_address_per_minute,
+            secure_cookies,
+            trust_forwarded_proto,
             body_limit_bytes,
             import_limit_bytes,
             engine_batch,
+            import_bounds,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
                 token_ttl: Duration::from_secs(token_ttl_minutes.max(1) * 60),
                 login_attempts_per_minute,
+                login_failures_per_address_per_minute,
+                secure_cookies,
+                trust_forwarded_proto,
                 body_limit: body_limit_bytes,
                 import_limit: import_limit_bytes,
+                import_limits: import_bounds.into(),
             };
             serve(addr, db, no_demo, settings, engine_batch).await
         }
@@ -265,6 +329,7 @@ async fn run(cli: Cli) -> Result<()> {
             file,
             dry_run,
             db,
+            import_bounds,
         } => {
             let kind: jenjang_web::imports::ImportKind =
                 kind.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
@@ -305,6 +370,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &Actor::system("cli-import"),
                 kind,
                 &bytes,
+                &import_bounds.into(),
                 dry_run,
                 progress,
             )

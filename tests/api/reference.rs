@@ -222,8 +222,25 @@ async fn lists_are_paged_and_ordered() {
     let mut sorted = a.clone();
     sorted.sort();
     assert_eq!(a, sorted);
-    let (_, all) = app.get(&hr, "/api/v1/units?limit=5000").await;
+    let (_, all) = app.get(&hr, "/api/v1/units?limit=1000").await;
     assert_eq!(all["limit"], 1000);
+    // Out of range: a 422 naming the parameter, never a clamp or a panic.
+    for (query, field) in [
+        ("limit=5000", "limit"),
+        ("limit=0", "limit"),
+        ("offset=9223372036854775808", "offset"),
+    ] {
+        for path in ["/api/v1/units", "/api/v1/audit", "/api/v1/employees"] {
+            let (status, body) = app.get(&hr, &format!("{path}?{query}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}?{query}");
+            assert_eq!(error_fields(&body), [field], "{path}?{query}");
+        }
+    }
+    let (status, body) = app
+        .get(&hr, "/api/v1/units?offset=9223372036854775807")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["items"], serde_json::json!([]));
     let (status, body) = app.get(&hr, "/api/v1/units?limit=lots").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["query"]);

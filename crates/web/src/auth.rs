@@ -41,9 +41,10 @@ pub struct Auth {
     decoding: DecodingKey,
     validation: Validation,
     pub token_ttl: Duration,
-    pub secure_cookie: bool,
     dummy_hash: String,
     limiter: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    /// Failed sign-ins per client address, whatever the username (password spraying).
+    failures: FailureWindow,
 }
 
 impl std::fmt::Debug for Auth {
@@ -69,8 +70,14 @@ pub struct Claims {
 }
 
 impl Auth {
-    /// `login_attempts_per_minute` attempts per username and client address are allowed.
-    pub fn new(secret: &[u8], token_ttl: Duration, login_attempts_per_minute: u32) -> Self {
+    /// `login_attempts_per_minute` attempts per username and client address are allowed, and
+    /// `failures_per_address_per_minute` failed ones per address across all usernames.
+    pub fn new(
+        secret: &[u8],
+        token_ttl: Duration,
+        login_attempts_per_minute: u32,
+        failures_per_address_per_minute: u32,
+    ) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -82,12 +89,12 @@ impl Auth {
             decoding: DecodingKey::from_secret(secret),
             validation,
             token_ttl,
-            secure_cookie: false,
             dummy_hash: Argon2::default()
                 .hash_password(b"no such user")
                 .map(|h| h.to_string())
                 .unwrap_or_default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            failures: FailureWindow::new(failures_per_address_per_minute.max(1), 60),
         }
     }
 
@@ -118,6 +125,58 @@ impl Auth {
                 }
                 _ => ApiError::Unauthorized("the token is not valid"),
             })
+    }
+}
+
+/// Failed attempts per client address in fixed windows: an address that has failed `max` times
+/// in the current window is refused until it ends. Only failures count, so an office behind one
+/// address signing in correctly in the morning is never slowed down. Entries of past windows are
+/// dropped as the map grows, so it stays as small as the set of addresses failing right now.
+struct FailureWindow {
+    max: u32,
+    window_secs: u64,
+    counts: std::sync::Mutex<std::collections::HashMap<IpAddr, (u64, u32)>>,
+}
+
+impl FailureWindow {
+    fn new(max: u32, window_secs: u64) -> Self {
+        FailureWindow {
+            max,
+            window_secs,
+            counts: Default::default(),
+        }
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// Seconds until `ip` may try again, if it is blocked now.
+    fn blocked(&self, ip: IpAddr) -> Option<u64> {
+        let now = Self::now();
+        let window = now / self.window_secs;
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        match counts.get(&ip) {
+            Some((w, n)) if *w == window && *n >= self.max => {
+                Some(((window + 1) * self.window_secs - now).max(1))
+            }
+            _ => None,
+        }
+    }
+
+    fn record_failure(&self, ip: IpAddr) {
+        let window = Self::now() / self.window_secs;
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if counts.len() > 10_000 {
+            counts.retain(|_, (w, _)| *w == window);
+        }
+        let entry = counts.entry(ip).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
     }
 }
 
@@ -194,13 +253,40 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// The name of the header that carries the CSRF token when the API is called with the UI's
+/// cookie instead of a bearer token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
+    /// The caller of an API request. A bearer token works for everything; the UI's cookie alone
+    /// only for reads: a write carried by the cookie must also send the CSRF token in
+    /// `X-CSRF-Token` (matching the `jenjang_csrf` cookie), so a cross-site form or `text/plain`
+    /// POST cannot act with a signed-in person's cookie, whatever the browser does with
+    /// SameSite.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::resolve(parts, state).await?;
+        let by_cookie = parts.headers.get(AUTHORIZATION).is_none();
+        if by_cookie && !parts.method.is_safe() {
+            let expected = cookie(&parts.headers, crate::ui::CSRF_COOKIE);
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            let matches = matches!((expected.as_deref(), sent), (Some(e), Some(s)) if e.len() == 32 && e == s);
+            if !matches {
+                return Err(ApiError::Csrf);
+            }
+        }
+        Ok(user)
+    }
+}
+
+impl CurrentUser {
+    /// The signed-in caller from the bearer token or the UI's cookie, without the CSRF check
+    /// (the UI checks its forms' own tokens).
+    pub(crate) async fn resolve(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_or_cookie(&parts.headers).ok_or(ApiError::Unauthorized(
             "sign in first: send Authorization: Bearer <token>",
         ))?;
@@ -267,13 +353,16 @@ pub async fn login(
 }
 
 /// Checks a username and password (at most so many attempts a minute per username and
-/// address) and issues a token: the API's login and the UI's sign-in form.
+/// address, and so many failures per address whatever the username) and issues a token: the API's login and the UI's sign-in form.
 pub(crate) async fn authenticate(
     state: &AppState,
     ip: IpAddr,
     username: &str,
     password: String,
 ) -> ApiResult<LoginResponse> {
+    if let Some(wait) = state.auth.failures.blocked(ip) {
+        return Err(ApiError::RateLimited(wait));
+    }
     if let Err(not_until) = state.auth.limiter.check_key(&(username.to_lowercase(), ip)) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
@@ -290,7 +379,10 @@ pub(crate) async fn authenticate(
     let valid = verify_password(password, hash).await? && user.is_some();
     let user = match (user, valid) {
         (Some(u), true) => u,
-        _ => return Err(ApiError::Unauthorized("wrong username or password")),
+        _ => {
+            state.auth.failures.record_failure(ip);
+            return Err(ApiError::Unauthorized("wrong username or password"));
+        }
     };
     let nip = user.nip.as_ref().map(|n| n.to_string());
     let token = state
@@ -308,17 +400,12 @@ pub(crate) async fn authenticate(
     })
 }
 
-/// The `Set-Cookie` value that keeps `token` for the web UI: HttpOnly, SameSite=Strict (and
-/// Secure when configured).
+/// The `Set-Cookie` value that keeps `token` for the web UI: HttpOnly, SameSite=Strict (marked
+/// Secure by `security::headers` when the site is reached over HTTPS).
 pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
     format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         state.auth.token_ttl.as_secs(),
-        if state.auth.secure_cookie {
-            "; Secure"
-        } else {
-            ""
-        }
     )
 }
 

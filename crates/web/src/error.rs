@@ -17,6 +17,10 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("you are not allowed to do this")]
     Forbidden,
+    #[error(
+        "a change sent with the sign-in cookie needs the X-CSRF-Token header; API clients send Authorization: Bearer <token>"
+    )]
+    Csrf,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -42,7 +46,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -59,6 +63,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::Csrf => "csrf_token_missing",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",

@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod auth;
+mod docs;
 pub mod error;
 mod extract;
 pub mod imports;
@@ -12,6 +13,7 @@ mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod security;
 mod ui;
 
 use crate::auth::{Auth, CurrentUser};
@@ -45,6 +47,10 @@ pub struct AppState {
     pub body_limit: usize,
     /// The largest import file accepted, in bytes.
     pub import_limit: usize,
+    /// Bounds on the work one import file may cause (rows, columns, cells, unpacked bytes).
+    pub import_limits: jenjang_import::Limits,
+    /// How the site is reached (HTTPS: secure cookies, HSTS).
+    pub transport: security::TransportSettings,
     /// Woken after every successful write, so the workflow engine of this process acts on the
     /// events it caused at once instead of at its next poll.
     pub engine_wake: Arc<tokio::sync::Notify>,
@@ -59,6 +65,8 @@ impl AppState {
             analytics: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             import_limit: DEFAULT_IMPORT_LIMIT,
+            import_limits: jenjang_import::Limits::default(),
+            transport: security::TransportSettings::default(),
             engine_wake: Arc::default(),
         }
     }
@@ -96,13 +104,19 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let body_limit = state.body_limit;
     let wake = state.engine_wake.clone();
+    let security_state = state.clone();
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
+        .merge(docs::router())
         .merge(ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            security_state,
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(axum::middleware::map_response(
             move |method: Method, response: axum::response::Response| {

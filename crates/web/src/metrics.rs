@@ -63,7 +63,13 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = req.method().to_string();
+    // Only the methods the API knows get their own series: made-up methods sent by anyone
+    // must not grow the label space.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let started = Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();

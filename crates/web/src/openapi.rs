@@ -3,6 +3,7 @@
 use crate::routes::{
     analysis, audit, campaigns, employees, ops, performance, plans, reference, settings, workflows,
 };
+use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -61,6 +62,127 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document as served: every response described, every error answer (4xx, 5xx) given the
+/// uniform error body's schema, the schema of that body among the components, and the UI's
+/// cookie scheme beside the bearer token.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, operation) in item.iter_mut() {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                // A file sent as the body is bytes, not an array of numbers.
+                if let Some(file) =
+                    operation.pointer_mut("/requestBody/content/application~1octet-stream")
+                {
+                    file["schema"] = json!({"type": "string", "format": "binary"});
+                }
+                let Some(responses) = operation
+                    .get_mut("responses")
+                    .and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (status, response) in responses.iter_mut() {
+                    describe(status, response);
+                }
+            }
+        }
+    }
+    let components = doc
+        .as_object_mut()
+        .map(|d| d.entry("components").or_insert_with(|| json!({})));
+    if let Some(components) = components.and_then(Value::as_object_mut) {
+        let schemas = components.entry("schemas").or_insert_with(|| json!({}));
+        if let Some(schemas) = schemas.as_object_mut() {
+            schemas.insert("ErrorBody".into(), error_body_schema());
+        }
+    }
+    doc
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Gives a response its description (by status, where the handler gave none) and, for an error
+/// status, the uniform error body.
+fn describe(status: &str, response: &mut Value) {
+    let Some(response) = response.as_object_mut() else {
+        return;
+    };
+    if response.contains_key("$ref") {
+        return;
+    }
+    let empty = response
+        .get("description")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty);
+    if empty {
+        response.insert("description".into(), json!(status_description(status)));
+    }
+    if status.starts_with('4') || status.starts_with('5') {
+        response.insert(
+            "content".into(),
+            json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}),
+        );
+    }
+}
+
+fn status_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted: the work is queued",
+        "204" => "Done; no content",
+        "303" => "See other",
+        "400" => "Malformed request: the body, a path segment or a query parameter cannot be read",
+        "401" => "No token, or a token that is not valid (sign in again)",
+        "403" => "Signed in, but not allowed to do this",
+        "404" => "Not found",
+        "409" => "Conflict with the current state (a stale version or a transition not allowed)",
+        "413" => "The body is larger than the limit",
+        "415" => "The body is not of a media type this endpoint reads",
+        "422" => "Invalid values: details name every field and what was expected",
+        "429" => "Too many attempts; Retry-After says when to try again",
+        "500" => "Internal error (logged with the request id)",
+        "503" => "Unavailable (the database does not answer)",
+        _ => "Answer",
+    }
+}
+
+/// `{"error":{"code","message","details":[{"field","message"}]}}`.
+fn error_body_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Every error answer of the API.",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "description": "snake_case code, e.g. validation_failed, not_found, forbidden"},
+                    "message": {"type": "string", "description": "What went wrong, for people"},
+                    "details": {
+                        "type": "array",
+                        "description": "For validation errors: every bad field",
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "message"],
+                            "properties": {
+                                "field": {"type": "string", "description": "JSON path, e.g. levels[2].level"},
+                                "message": {"type": "string"}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
 }

@@ -11,6 +11,7 @@
 use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
+use crate::extract::{Form, Multipart, Path};
 use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
@@ -24,13 +25,13 @@ use crate::routes::plans::{YearQuery, approve, get_plan, reject};
 use crate::routes::workflows::{
     NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
 };
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, State};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::Datelike;
 use handlebars::{Handlebars, handlebars_helper};
 use jenjang_core::idp::today_in;
@@ -41,7 +42,7 @@ use serde_json::{Value, json};
 use std::sync::{Arc, LazyLock};
 
 const LANG_COOKIE: &str = "jenjang_lang";
-const CSRF_COOKIE: &str = "jenjang_csrf";
+pub(crate) const CSRF_COOKIE: &str = "jenjang_csrf";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -227,17 +228,12 @@ impl FromRequestParts<AppState> for Ui {
             None => {
                 let token = uuid::Uuid::new_v4().simple().to_string();
                 set_cookies.push(format!(
-                    "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
-                    if state.auth.secure_cookie {
-                        "; Secure"
-                    } else {
-                        ""
-                    }
+                    "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
                 ));
                 token
             }
         };
-        let user = CurrentUser::from_request_parts(parts, state).await.ok();
+        let user = CurrentUser::resolve(parts, state).await.ok();
         let analyst = match &user {
             Some(u) if matches!(u.0.role, Role::Hr | Role::Admin) => true,
             Some(CurrentUser(p, _)) => match &p.nip {
@@ -868,7 +864,7 @@ fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
             svg.push_str(&format!(
                 "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"rgb({r:.0},{g:.0},{b:.0})\" stroke=\"#fff\">\
                  <title>{} · {}: {with_gap}/{employees}</title></rect>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{ink}\">{:.0}%</text>",
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{:.0}%</text>",
                 CELL_W,
                 CELL_H,
                 xml(unit),
@@ -1385,7 +1381,7 @@ struct Upload {
 }
 
 /// Reads the multipart form, the file at most `limit` bytes.
-async fn read_upload(mut form: Multipart, limit: usize) -> Result<Upload, ApiError> {
+async fn read_upload(Multipart(mut form): Multipart, limit: usize) -> Result<Upload, ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
     let mut upload = Upload::default();
     while let Some(mut field) = form.next_field().await.map_err(bad)? {

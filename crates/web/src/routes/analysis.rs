@@ -4,11 +4,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
 use crate::routes::employees::require_read;
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -742,7 +743,7 @@ pub async fn list_org_needs(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(
         s.store.list_org_needs(paging, q.unit.as_deref()).await?,
     ))

@@ -45,6 +45,6 @@ pub async fn list_audit(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(s.store.list_audit(filter, paging).await?))
 }

@@ -3,11 +3,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
 use crate::routes::analysis::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -56,7 +57,7 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
         }),
     };
     let title = f.text("title");
-    let description = f.opt_text("description");
+    let description = f.opt_long_text("description");
     let sponsor = f.parse("sponsor_nip", |s| Nip::parse(s).map(|n| n.to_string()));
     let units = f.strings("units", true);
     let kinds = f.strings("position_kinds", false);
@@ -159,7 +160,7 @@ pub async fn list_campaigns(
     _user: CurrentUser,
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<Campaign>>> {
-    Ok(Json(s.store.list_campaigns(q.paging()).await?))
+    Ok(Json(s.store.list_campaigns(q.paging()?).await?))
 }
 
 /// Launches a campaign: `{code, title, description?, sponsor_nip, units:[code], position_kinds?,
@@ -235,7 +236,7 @@ pub async fn record_stage(
     let mut f = Fields::root(&body, &mut errors);
     let nip = f.parse("nip", |s| Nip::parse(s).map(|n| n.to_string()));
     let stage = f.parse("stage", |s| s.parse::<Stage>());
-    let note = f.opt_text("note");
+    let note = f.opt_long_text("note");
     let (nip, stage) = finish(nip.zip(stage), errors)?;
     let r = s.store.relation(user.0.nip.as_ref(), &nip).await?;
     let is_sponsor = sponsors(&user, &c);
@@ -259,6 +260,7 @@ pub async fn record_stage(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Check and report without writing.
     pub dry_run: Option<bool>,
@@ -269,7 +271,7 @@ pub struct ImportQuery {
 /// rows are written in one transaction; re-importing the same file changes nothing. The sponsor,
 /// a leader of all the campaign's units, or hr.
 #[utoipa::path(post, path = "/api/v1/campaigns/{code}/stages/import", tag = "campaigns", params(("code" = String, Path), ImportQuery),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = [u8], content_type = "application/octet-stream", description = "the CSV or XLSX file itself, sent as the body (any content type)"),
     responses((status = 200, body = crate::imports::ImportReport), (status = 403), (status = 404), (status = 422, description = "not a table, or required columns missing")),
     security(("bearer" = [])))]
 pub async fn import_stages(
@@ -297,6 +299,7 @@ pub async fn import_stages(
         &actor(&user),
         &code,
         &bytes,
+        &s.import_limits,
         q.dry_run.unwrap_or(false),
     )
     .await
@@ -346,7 +349,7 @@ pub async fn add_activity(
     let unit = f.text("unit");
     let held_on = f.parse("held_on", date);
     let title = f.opt_text("title");
-    let notes = f.opt_text("notes");
+    let notes = f.opt_long_text("notes");
     let attendees = f.strings("attendees", false);
     let (kind, (unit, (held_on, attendees))) =
         finish(kind.zip(unit.zip(held_on.zip(attendees))), errors)?;

@@ -4,10 +4,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish, read_list};
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -112,7 +113,7 @@ pub async fn list_employees(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(
         s.store
             .list_employees(&filter, &employee_scope(&user.0), paging)

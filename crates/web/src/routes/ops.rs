@@ -1,7 +1,6 @@
 //! Operations: health, metrics and the OpenAPI document.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -44,8 +43,8 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
 
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, content_type = "application/json")))]
-pub async fn openapi() -> ApiResult<Json<Value>> {
-    serde_json::to_value(crate::openapi::document())
-        .map(Json)
-        .map_err(|e| ApiError::Internal(e.into()))
+pub async fn openapi() -> Json<Value> {
+    static DOCUMENT: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(crate::openapi::document);
+    Json(DOCUMENT.clone())
 }

@@ -2,12 +2,13 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::imports::{self, ImportError, ImportKind, ImportReport};
 use crate::input::{Body, Fields, finish};
 use crate::routes::employees::require_read;
 use crate::{AppState, actor};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -54,7 +55,7 @@ pub async fn list_evaluations(
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<EvaluationRecord>>> {
     require_read(&s, &user, &nip).await?;
-    Ok(Json(s.store.list_evaluations(&nip, q.paging()).await?))
+    Ok(Json(s.store.list_evaluations(&nip, q.paging()?).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,7 +143,7 @@ pub async fn create_evaluation(
         _ => f.parse("hasil_kerja", Ekspektasi::parse_loose),
     };
     let perilaku = f.parse("perilaku_kerja", Ekspektasi::parse_loose);
-    let notes = f.opt_text("notes");
+    let notes = f.opt_long_text("notes");
     let evaluator = f.opt_parse("evaluator_nip", Nip::parse);
     let stated = f.opt_parse("predikat", Predikat::parse_loose);
     if let (Some(h), Some(p), Some(Some(stated))) = (hasil, perilaku, stated) {
@@ -210,7 +211,7 @@ pub struct ImportQuery {
 /// nothing of them is stored; importing the same file again changes nothing.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "performance",
     params(("kind" = String, Path, description = "employees, assessments or evaluations"), ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "the file; or an .xlsx as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = [u8], content_type = "application/octet-stream", description = "the CSV or XLSX file itself, sent as the body (any content type: text/csv, the XLSX type or application/octet-stream)"),
     responses((status = 200, body = ImportReport), (status = 403), (status = 404, description = "unknown kind"), (status = 413), (status = 422, description = "the file as a whole cannot be read")),
     security(("bearer" = [])))]
 pub async fn import(
@@ -246,12 +247,20 @@ pub(crate) async fn import_file(
             "the body is empty: send the CSV or XLSX file itself",
         ));
     }
-    let report = imports::run(&s.store, &actor(user), kind, bytes, dry_run, None)
-        .await
-        .map_err(|e| match e {
-            ImportError::File(e) => ApiError::invalid("file", e.to_string()),
-            ImportError::Store(e) => e.into(),
-        })?;
+    let report = imports::run(
+        &s.store,
+        &actor(user),
+        kind,
+        bytes,
+        &s.import_limits,
+        dry_run,
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::File(e) => ApiError::invalid("file", e.to_string()),
+        ImportError::Store(e) => e.into(),
+    })?;
     imports::after_import_in_background(&s.store, kind, &report);
     Ok(report)
 }
@@ -489,7 +498,7 @@ pub async fn list_ikm(
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<IkmRecord>>> {
     user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_ikm(&code, q.paging()).await?))
+    Ok(Json(s.store.list_ikm(&code, q.paging()?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

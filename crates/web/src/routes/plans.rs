@@ -5,10 +5,11 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
+use crate::extract::Path;
 use crate::input::{Body, Fields, OptionalBody, finish};
 use crate::routes::employees::require_read;
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -214,7 +215,7 @@ async fn decide(
     let (year, target, _) = plan_settings(&s, year).await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
-    let comment = f.opt_text("comment");
+    let comment = f.opt_long_text("comment");
     let version = f.opt_int("version", 0, i64::from(i32::MAX));
     if action == PlanAction::Reject && comment.is_none() {
         f.error("comment", "say why the plan is rejected");
@@ -321,7 +322,7 @@ async fn item_action(
             }
         }
         ItemAction::Cancel => {
-            reason = f.text("reason");
+            reason = f.long_text("reason");
         }
         ItemAction::Start => {}
     }

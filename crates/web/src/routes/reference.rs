@@ -3,10 +3,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -87,10 +88,10 @@ fn read_competency(body: &Value, path: Option<&str>) -> ApiResult<Competency> {
     let code = key(&mut f, "code", path);
     let name = f.text("name");
     let kind = f.parse("kind", |s| s.parse::<CompetencyKind>());
-    let description = f.opt_text("description");
+    let description = f.opt_long_text("description");
     let levels = f.list("levels", |f| {
         let level = f.level("level");
-        let description = f.text("description");
+        let description = f.long_text("description");
         Some(LevelDescription {
             level: level?,
             description: description?,
@@ -225,7 +226,7 @@ pub struct KindFilter {
     pub offset: Option<u64>,
 }
 
-fn paging(limit: Option<u64>, offset: Option<u64>) -> jenjang_store::Paging {
+fn paging(limit: Option<u64>, offset: Option<u64>) -> ApiResult<jenjang_store::Paging> {
     PageParams { limit, offset }.paging()
 }
 
@@ -239,7 +240,7 @@ pub async fn list_units(
     user.require(Action::ReadReference)?;
     Ok(Json(
         s.store
-            .list_units(paging(q.limit, q.offset), q.parent.as_deref())
+            .list_units(paging(q.limit, q.offset)?, q.parent.as_deref())
             .await?,
     ))
 }
@@ -293,7 +294,7 @@ pub async fn list_competencies(
     user.require(Action::ReadReference)?;
     Ok(Json(
         s.store
-            .list_competencies(paging(q.limit, q.offset), q.kind.as_deref())
+            .list_competencies(paging(q.limit, q.offset)?, q.kind.as_deref())
             .await?,
     ))
 }
@@ -348,7 +349,7 @@ pub async fn list_programs(
     user.require(Action::ReadReference)?;
     Ok(Json(
         s.store
-            .list_programs(paging(q.limit, q.offset), q.form.as_deref())
+            .list_programs(paging(q.limit, q.offset)?, q.form.as_deref())
             .await?,
     ))
 }
@@ -402,7 +403,7 @@ pub async fn list_positions(
     user.require(Action::ReadReference)?;
     Ok(Json(
         s.store
-            .list_positions(paging(q.limit, q.offset), q.unit.as_deref())
+            .list_positions(paging(q.limit, q.offset)?, q.unit.as_deref())
             .await?,
     ))
 }

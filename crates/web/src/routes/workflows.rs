@@ -2,10 +2,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
 use crate::{AppState, actor};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -100,6 +101,7 @@ pub async fn create_workflow(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InstanceQuery {
     pub nip: Option<String>,
     pub workflow: Option<String>,
@@ -148,7 +150,7 @@ pub async fn list_instances(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(s.store.list_instances(&filter, paging).await?))
 }
 
@@ -190,6 +192,7 @@ pub async fn retry_instance(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TaskQuery {
     /// Only tasks assigned to me (to my NIP, or to my role's queue such as hr).
     pub mine: Option<bool>,
@@ -237,7 +240,7 @@ pub async fn list_tasks(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(s.store.list_tasks(&filter, paging).await?))
 }
 
@@ -305,7 +308,7 @@ pub async fn complete_task(
             ),
         );
     }
-    let notes = f.opt_text("notes");
+    let notes = f.opt_long_text("notes");
     let scores = f.list("competency_scores", |item| {
         let competency = item.parse("competency", Code::parse);
         let level = item.level("level");
@@ -334,6 +337,7 @@ pub async fn complete_task(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// Only notices for me (my NIP, or my role's queue such as hr). Callers other than hr and
     /// admin always get their own.
@@ -359,7 +363,7 @@ pub async fn list_notifications(
         limit: q.limit,
         offset: q.offset,
     }
-    .paging();
+    .paging()?;
     Ok(Json(
         s.store
             .list_notifications(only_mine.then_some(&me), q.nip.as_deref(), paging)
