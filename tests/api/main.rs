@@ -5,6 +5,7 @@ mod analysis;
 mod auth;
 mod campaigns;
 mod cli;
+mod hardening;
 mod helpers;
 mod imports;
 mod ops;

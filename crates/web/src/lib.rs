@@ -87,6 +87,11 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
+    layered(routes(), state)
+}
+
+/// Every route of the application, without the layers around them.
+fn routes() -> Router<AppState> {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -101,10 +106,6 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::settings::router())
         .merge(routes::workflows::router())
         .merge(routes::campaigns::router());
-    let metrics = state.metrics.clone();
-    let body_limit = state.body_limit;
-    let wake = state.engine_wake.clone();
-    let security_state = state.clone();
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
@@ -112,6 +113,29 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// A panic in a handler: the uniform 500 body (nothing of the panic leaks), logged inside the
+/// request's span, so with its request id.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+        "handler panicked: {message}"
+    )))
+}
+
+/// The layers every request passes: request id, tracing, panics caught, metrics, security
+/// headers, body limit, waking the engine after writes.
+fn layered(routes: Router<AppState>, state: AppState) -> Router {
+    let metrics = state.metrics.clone();
+    let body_limit = state.body_limit;
+    let wake = state.engine_wake.clone();
+    let security_state = state.clone();
+    routes
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             security_state,
@@ -128,6 +152,9 @@ pub fn router(state: AppState) -> Router {
                     response
                 }
             },
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
@@ -155,4 +182,42 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    /// A handler that panics answers the uniform 500 body; the connection is not dropped and
+    /// nothing of the panic is shown.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_uniform_500() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let auth = Auth::new(&[7; 32], std::time::Duration::from_secs(60), 5, 5);
+        let boom = Router::new().route(
+            "/boom",
+            get(|| async {
+                let secret: Option<u8> = None;
+                secret.expect("internal detail");
+                "never"
+            }),
+        );
+        let app = layered(boom, AppState::new(store, auth));
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal_error");
+        assert_eq!(body["error"]["message"], "internal error");
+        assert!(!body.to_string().contains("internal detail"));
+    }
 }
