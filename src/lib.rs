@@ -2,6 +2,7 @@
 //! seeding). The command line in `main.rs` and the end-to-end tests both use this.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod bench;
 pub mod seed;
 pub mod synthetic;

@@ -118,6 +118,9 @@ enum Command {
         /// Events the workflow engine claims per transaction.
         #[arg(long, env = "JENJANG_ENGINE_BATCH", default_value_t = 500)]
         engine_batch: u64,
+        /// On SIGTERM, how long requests in flight and the engine's batch may take to finish.
+        #[arg(long, env = "JENJANG_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+        shutdown_grace_seconds: u64,
         #[command(flatten)]
         import_bounds: ImportBounds,
     },
@@ -174,6 +177,19 @@ enum Command {
         load_seconds: u64,
         #[arg(long, env = "JENJANG_BENCH_CONNECTIONS", default_value_t = 64)]
         connections: usize,
+    },
+    /// Copy the running SQLite database into FILE (a consistent snapshot; PostgreSQL: pg_dump).
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Replace the database of a stopped deployment with the backup FILE (checked first; the
+    /// replaced database is kept beside it; PostgreSQL: pg_restore).
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
     },
     /// Manage logins.
     User {
@@ -234,7 +250,9 @@ async fn serve(
     no_demo: bool,
     settings: ServerSettings,
     engine_batch: u64,
+    grace: Duration,
 ) -> Result<()> {
+    let _serving = jenjang::backup::hold_for_serving(&db.database_url)?;
     let store = open_store(&db.database_url).await?;
     let state = app_state(store.clone(), &db.database_url, &settings)?;
     let mut demo = false;
@@ -271,10 +289,30 @@ async fn serve(
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped));
-    jenjang_web::serve(listener, state, shutdown_signal()).await?;
+    // On SIGTERM/Ctrl-C: stop accepting, let requests in flight finish and the engine end its
+    // batch, each for at most `grace`; what is still running then is dropped, and an open
+    // transaction rolls back.
+    let (signalled, mut signal) = tokio::sync::watch::channel(false);
+    let server = jenjang_web::serve(listener, state, async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    });
+    tokio::pin!(server);
+    tokio::select! {
+        served = &mut server => served?,
+        _ = async {
+            let _ = signal.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
+        }
+    }
     let _ = stop.send(true);
-    let _ = worker.await;
+    if tokio::time::timeout(grace, worker).await.is_err() {
+        tracing::warn!("the workflow engine did not end its batch in time; it is rolled back");
+    }
     store.close().await?;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -293,6 +331,7 @@ async fn run(cli: Cli) -> Result<()> {
             body_limit_bytes,
             import_limit_bytes,
             engine_batch,
+            shutdown_grace_seconds,
             import_bounds,
         } => {
             let settings = ServerSettings {
@@ -306,7 +345,25 @@ async fn run(cli: Cli) -> Result<()> {
                 import_limit: import_limit_bytes,
                 import_limits: import_bounds.into(),
             };
-            serve(addr, db, no_demo, settings, engine_batch).await
+            serve(
+                addr,
+                db,
+                no_demo,
+                settings,
+                engine_batch,
+                Duration::from_secs(shutdown_grace_seconds),
+            )
+            .await
+        }
+        Command::Backup { file, db } => {
+            let report = jenjang::backup::backup(&db.database_url, &file).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Restore { file, db } => {
+            let report = jenjang::backup::restore(&db.database_url, &file).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
         }
         Command::Migrate { db } => {
             open_store(&db.database_url).await?;

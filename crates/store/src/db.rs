@@ -1,6 +1,6 @@
 //! Connecting, migrating, and the small helpers every query module shares.
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -127,6 +127,67 @@ impl Store {
     /// PostgreSQL, refreshes the planner's statistics, which autovacuum updates only later (with
     /// stale ones the planner hashes whole tables where an index lookup is right).
     /// `tables` are the ones written (all when empty).
+    /// Writes a consistent copy of a SQLite database to `path` while others keep reading and
+    /// writing (`VACUUM INTO`: one read transaction, so the copy is the database as it was
+    /// committed when the backup began). PostgreSQL is backed up with its own tools.
+    pub async fn backup_into(&self, path: &str) -> Result<()> {
+        if self.backend() != DatabaseBackend::Sqlite {
+            return Err(StoreError::Conflict(
+                "jenjang backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (see README)".into(),
+            ));
+        }
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                "VACUUM INTO ?",
+                [path.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// SQLite's own check of every page and index: empty when the file is sound, else what is
+    /// wrong.
+    pub async fn integrity_problems(&self) -> Result<Vec<String>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "PRAGMA integrity_check",
+            ))
+            .await?;
+        let mut problems = Vec::new();
+        for row in rows {
+            let line: String = row.try_get_by_index(0)?;
+            if line != "ok" {
+                problems.push(line);
+            }
+        }
+        Ok(problems)
+    }
+
+    /// The migrations applied to this database, by name.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.backend(),
+                "SELECT version FROM seaql_migrations ORDER BY version",
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String>("", "version")?))
+            .collect()
+    }
+
+    /// The migrations this build knows, by name.
+    pub fn known_migrations() -> Vec<String> {
+        Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect()
+    }
+
     pub async fn checkpoint(&self, tables: &[&str]) -> Result<()> {
         if self.backend() == DatabaseBackend::Sqlite {
             self.db
