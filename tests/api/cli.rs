@@ -10,30 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_jenjang");
 #[tokio::test]
 async fn serve_starts_on_an_empty_folder_with_the_demo_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("JENJANG_DATABASE_URL")
-        .env_remove("JENJANG_JWT_SECRET")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let base = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("serve printed its address");
-        if let Some(rest) = line.strip_prefix("Jenjang is running at ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let (mut child, base, _log) = serve_in(dir.path(), &[]);
     let client = reqwest::Client::new();
     assert_eq!(
         client
@@ -63,15 +40,7 @@ async fn serve_starts_on_an_empty_folder_with_the_demo_and_stops_on_sigterm() {
         );
     }
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
+    let status = stop(&mut child);
     assert!(status.success(), "graceful stop: {status:?}");
 }
 

@@ -404,24 +404,13 @@ async fn recorded_supervisors<C: ConnectionTrait>(
     conn: &C,
     nips: &[&str],
 ) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::new();
-    for chunk in nips.chunks(rows_per_statement(1)) {
-        let sql = format!(
-            "SELECT nip, supervisor_nip FROM employees WHERE supervisor_nip IS NOT NULL AND nip IN ({})",
-            placeholders(1, chunk.len())
-        );
-        let rows = conn
-            .query_all_raw(stmt(
-                conn.get_database_backend(),
-                &sql,
-                chunk.iter().map(|n| (*n).into()).collect(),
-            ))
-            .await?;
-        for r in &rows {
-            out.insert(r.try_get("", "nip")?, r.try_get("", "supervisor_nip")?);
-        }
-    }
-    Ok(out)
+    nip_pairs(conn, nips, |list| {
+        format!(
+            "SELECT nip, supervisor_nip AS other FROM employees \
+             WHERE supervisor_nip IS NOT NULL AND nip IN ({list})"
+        )
+    })
+    .await
 }
 
 /// For each of `nips`, the head of the nearest unit from their own upwards that is headed by
@@ -431,32 +420,43 @@ pub async fn heads_above<C: ConnectionTrait>(
     conn: &C,
     nips: &[&str],
 ) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::new();
-    for chunk in nips.chunks(rows_per_statement(1)) {
-        let sql = format!(
+    nip_pairs(conn, nips, |list| {
+        format!(
             "WITH RECURSIVE chain(nip, parent_code, head_nip, depth) AS ( \
                  SELECT e.nip, u.parent_code, u.head_nip, 0 FROM employees e \
-                 JOIN units u ON u.code = e.unit_code WHERE e.nip IN ({}) \
+                 JOIN units u ON u.code = e.unit_code WHERE e.nip IN ({list}) \
                UNION ALL \
                  SELECT c.nip, u.parent_code, u.head_nip, c.depth + 1 FROM chain c \
                  JOIN units u ON u.code = c.parent_code \
                  WHERE (c.head_nip IS NULL OR c.head_nip = c.nip) AND c.depth < 100 \
              ) \
-             SELECT nip, head_nip FROM chain \
-             WHERE head_nip IS NOT NULL AND head_nip <> nip ORDER BY depth",
-            placeholders(1, chunk.len())
-        );
+             SELECT nip, head_nip AS other FROM chain \
+             WHERE head_nip IS NOT NULL AND head_nip <> nip ORDER BY depth"
+        )
+    })
+    .await
+}
+
+/// Runs `sql` (given the placeholder list of a chunk) for each chunk of `nips`, keeping the
+/// first `other` answered for each `nip`.
+async fn nip_pairs<C: ConnectionTrait>(
+    conn: &C,
+    nips: &[&str],
+    sql: impl Fn(&str) -> String,
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in nips.chunks(rows_per_statement(1)) {
         let rows = conn
             .query_all_raw(stmt(
                 conn.get_database_backend(),
-                &sql,
+                &sql(&placeholders(1, chunk.len())),
                 chunk.iter().map(|n| (*n).into()).collect(),
             ))
             .await?;
         for r in &rows {
             let nip: String = r.try_get("", "nip")?;
-            let head: String = r.try_get("", "head_nip")?;
-            out.entry(nip).or_insert(head);
+            let other: String = r.try_get("", "other")?;
+            out.entry(nip).or_insert(other);
         }
     }
     Ok(out)
