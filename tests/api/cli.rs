@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_jenjang");
 #[tokio::test]
 async fn serve_starts_on_an_empty_folder_with_the_demo_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, _log) = serve_in(dir.path(), &[]);
+    let (mut child, base, _log) = serve_in(dir.path(), None, &[]);
     let client = reqwest::Client::new();
     assert_eq!(
         client
@@ -87,22 +87,30 @@ fn postgres_without_a_secret_is_a_clear_start_up_error() {
     assert!(err.to_string().contains("at least 32 bytes"));
 }
 
-/// `jenjang serve` on a SQLite file in `dir`, answering at the returned base address; its
-/// standard error lines arrive on the receiver.
+/// `jenjang serve` in `dir` (on `jenjang.db` there, or on `database`), answering at the
+/// returned base address; its standard error lines arrive on the receiver.
 fn serve_in(
     dir: &std::path::Path,
+    database: Option<&str>,
     extra: &[&str],
 ) -> (
     std::process::Child,
     String,
     std::sync::mpsc::Receiver<String>,
 ) {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(extra)
         .current_dir(dir)
         .env_remove("JENJANG_DATABASE_URL")
-        .env_remove("JENJANG_JWT_SECRET")
+        .env_remove("JENJANG_JWT_SECRET");
+    if let Some(url) = database {
+        command
+            .args(["--database-url", url])
+            .env("JENJANG_JWT_SECRET", crate::helpers::SECRET);
+    }
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -152,7 +160,7 @@ fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn a_backup_taken_during_writes_restores_to_what_was_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, _log) = serve_in(dir.path(), &[]);
+    let (mut child, base, _log) = serve_in(dir.path(), None, &[]);
     let client = reqwest::Client::new();
     let hr = login(&client, &base, "hr").await;
     let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -349,24 +357,13 @@ fn large_evaluations(quarters: usize) -> String {
     csv
 }
 
-async fn count_from_2030(dir: &std::path::Path) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(format!(
-        "sqlite://{}?mode=rw",
-        dir.join("jenjang.db").display()
-    ))
-    .await
-    .unwrap();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT COUNT(*) AS n FROM evaluations WHERE period >= '2030'",
-        ))
+async fn count_from_2030(database_url: &str) -> i64 {
+    let store = jenjang::open_store(database_url).await.unwrap();
+    let n = store
+        .count_raw("SELECT COUNT(*) AS n FROM evaluations WHERE period >= '2030'")
         .await
-        .unwrap()
         .unwrap();
-    let n: i64 = row.try_get("", "n").unwrap();
-    db.close().await.unwrap();
+    store.close().await.unwrap();
     n
 }
 
@@ -379,7 +376,12 @@ async fn sigterm_lets_requests_in_flight_finish_within_the_grace_period() {
         let csv = large_evaluations(quarters);
         let rows = csv.lines().count() as u64 - 1;
         let dir = tempfile::tempdir().unwrap();
-        let (mut child, base, log) = serve_in(dir.path(), &["--shutdown-grace-seconds", grace]);
+        let (database_url, _db_dir) = crate::helpers::fresh_database().await;
+        let (mut child, base, log) = serve_in(
+            dir.path(),
+            Some(&database_url),
+            &["--shutdown-grace-seconds", grace],
+        );
         let client = reqwest::Client::new();
         let hr = login(&client, &base, "hr").await;
         let started = std::time::Instant::now();
@@ -422,7 +424,7 @@ async fn sigterm_lets_requests_in_flight_finish_within_the_grace_period() {
                 answered > signalled,
                 "the import ({answered:?}) was still running at the signal ({signalled:?}); make it larger"
             );
-            assert_eq!(count_from_2030(dir.path()).await, rows as i64);
+            assert_eq!(count_from_2030(&database_url).await, rows as i64);
         } else {
             // Cut off: the connection closes, or the request fails as the database closes.
             assert!(
@@ -436,7 +438,7 @@ async fn sigterm_lets_requests_in_flight_finish_within_the_grace_period() {
                 stopped < Duration::from_secs(20),
                 "stopped after {stopped:?} with a grace of {grace} s"
             );
-            assert_eq!(count_from_2030(dir.path()).await, 0, "all or nothing");
+            assert_eq!(count_from_2030(&database_url).await, 0, "all or nothing");
         }
     }
 }
