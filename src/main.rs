@@ -298,18 +298,29 @@ async fn serve(
         let _ = signalled.send(true);
     });
     tokio::pin!(server);
-    tokio::select! {
-        served = &mut server => served?,
+    let cut_off = tokio::select! {
+        served = &mut server => {
+            served?;
+            false
+        }
         _ = async {
             let _ = signal.wait_for(|s| *s).await;
             tokio::time::sleep(grace).await;
         } => {
             tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
+            true
         }
-    }
+    };
     let _ = stop.send(true);
-    if tokio::time::timeout(grace, worker).await.is_err() {
+    let engine_ended = tokio::time::timeout(grace, worker).await.is_ok();
+    if !engine_ended {
         tracing::warn!("the workflow engine did not end its batch in time; it is rolled back");
+    }
+    if cut_off || !engine_ended {
+        // Closing the pool would wait for the work still holding connections; instead the
+        // runtime stops here, cancelling that work, and its open transactions roll back.
+        tracing::info!("stopped");
+        return Ok(());
     }
     store.close().await?;
     tracing::info!("stopped");
@@ -561,7 +572,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Work still running (requests cut off after the grace period) is cancelled here, without
+    // waiting for it.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Rejected>() => ExitCode::from(1),
         Err(e) => {

@@ -12,8 +12,10 @@ use utoipa::{Modify, OpenApi};
     info(title = "Jenjang API", version = "1",
          description = "Competency development and performance workflows for Indonesian civil servants (ASN). \
 Errors always answer {\"error\":{\"code\",\"message\",\"details\"}}; lists answer {items,total,limit,offset} \
-with ?limit= (default 100, at most 1000) and ?offset=. Validation errors (422) list every bad field in details \
-as {field, message}, with JSON paths such as levels[2].level."),
+with ?limit= (default 100, 1 to 1000) and ?offset= (0 or more); outside those ranges the answer is 422. \
+Validation errors (422) list every bad field in details as {field, message}, with JSON paths such as levels[2].level. \
+Authenticate with Authorization: Bearer <token> from /api/v1/auth/login; a write sent with the web UI's cookie instead \
+must carry the X-CSRF-Token header."),
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me,
         ops::healthz, ops::metrics, ops::openapi,
