@@ -1189,3 +1189,36 @@ async fn a_coaching_round_that_adds_nothing_leaves_an_approved_plan_as_it_is() {
         "{after}"
     );
 }
+
+#[tokio::test]
+async fn an_event_this_build_cannot_read_stops_the_engine_naming_its_row() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) \
+         VALUES ('evaluation.deleted', NULL, '{}', 'uji:tidak-dikenal', CURRENT_TIMESTAMP)",
+    )
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    let id = app
+        .store
+        .count_raw("SELECT MAX(id) AS n FROM outbox_events")
+        .await
+        .unwrap();
+    let err = app.engine.drain().await.unwrap_err();
+    let said = format!("{err:#}");
+    assert!(
+        said.contains(&format!("outbox_events row {id}")) && said.contains("evaluation.deleted"),
+        "{said}"
+    );
+    // Nothing was guessed: the row is still there, unprocessed.
+    assert_eq!(
+        app.store
+            .count_raw("SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL")
+            .await
+            .unwrap(),
+        1
+    );
+}

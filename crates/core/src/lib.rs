@@ -9,6 +9,7 @@ pub mod access;
 pub mod adkar;
 pub mod catalog;
 pub mod code;
+pub mod events;
 pub mod gap;
 pub mod graph;
 pub mod idp;

@@ -11,37 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-/// Events a trigger or a wait step may name, with what their context (`event.…`) holds.
-pub const EVENT_KINDS: &[(&str, &str)] = &[
-    (
-        "evaluation.recorded",
-        "nip, period, hasil_kerja, perilaku_kerja, predikat, previous_predikat (the replaced version of the same period), previous_period, previous_period_predikat, version",
-    ),
-    (
-        "assessment.recorded",
-        "nip, competencies (codes assessed), gaps [{competency, required, current, gap}] against the position, max_gap",
-    ),
-    ("plan.status_changed", "nip, year, status, previous_status"),
-    (
-        "plan_item.completed",
-        "nip, year, program, jp, completed_on",
-    ),
-    (
-        "task.completed",
-        "task_id, instance_id, kind, outcome, notes",
-    ),
-    (
-        "jp.yearly_review",
-        "nip, year, jp_completed, jp_planned, jp_target (emitted for every employee on the trigger's `on` day)",
-    ),
-    (
-        "campaign.launched",
-        "campaign, title, unit, sponsor_nip, starts, ends, midpoint, adoption_target (one per targeted unit; the subject is the unit head)",
-    ),
-];
-
-/// Events produced by the calendar rather than by a change: their trigger needs `on` (MM-DD).
-pub const CALENDAR_EVENTS: &[&str] = &["jp.yearly_review"];
+use crate::events::{CALENDAR_KINDS as CALENDAR_EVENTS, KINDS as EVENT_KINDS};
 
 /// Who a task goes to or a notice is for, relative to the instance's subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

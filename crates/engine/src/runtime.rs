@@ -21,6 +21,7 @@ use crate::Clock;
 use crate::templates::{Templates, template_names};
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jenjang_core::events::{DomainEvent, JpYearlyReview, TaskCompleted};
 use jenjang_core::gap::gaps;
 use jenjang_core::idp::{spread_due_dates, today_in};
 use jenjang_core::kinds::Potential;
@@ -30,8 +31,7 @@ use jenjang_core::predikat::Predikat;
 use jenjang_core::recommend::recommend;
 use jenjang_core::talent::{KinerjaRule, talent_box};
 use jenjang_core::workflow::{
-    CALENDAR_EVENTS, Context, Definition, Party, ProgramChoice, StepKind, month_day,
-    parse_definition,
+    Context, Definition, Party, ProgramChoice, StepKind, month_day, parse_definition,
 };
 use jenjang_store::workflows::{
     self as wf, DatabaseTransaction, InstanceRecord, InstanceState, NewNotification, NewTask,
@@ -316,7 +316,7 @@ impl Engine {
         let calendar: Vec<&Arc<Definition>> = latest
             .iter()
             .map(|(_, d)| d)
-            .filter(|d| CALENDAR_EVENTS.contains(&d.trigger.event.as_str()))
+            .filter(|d| jenjang_core::events::CALENDAR_KINDS.contains(&d.trigger.event.as_str()))
             .collect();
         if calendar.is_empty() {
             return Ok(0);
@@ -347,14 +347,17 @@ impl Engine {
                 .await?
                 .into_iter()
                 .map(|(nip, done, planned)| {
+                    let key = format!("jp.yearly_review:{}:{year}:{nip}", d.key);
                     (
-                        "jp.yearly_review",
-                        Some(nip.clone()),
-                        serde_json::json!({
-                            "nip": nip, "year": year, "jp_completed": done, "jp_planned": planned,
-                            "jp_target": target, "workflow": d.key,
+                        DomainEvent::JpYearlyReview(JpYearlyReview {
+                            nip,
+                            year,
+                            jp_completed: i64::from(done),
+                            jp_planned: i64::from(planned),
+                            jp_target: target,
+                            workflow: d.key.clone(),
                         }),
-                        format!("jp.yearly_review:{}:{year}:{nip}", d.key),
+                        key,
                     )
                 })
                 .collect::<Vec<_>>();
@@ -380,8 +383,8 @@ impl Engine {
         let subjects = wf::subjects(&txn, &nips).await?;
         let mut kinds: Vec<&str> = events
             .iter()
-            .map(|e| e.kind.as_str())
-            .filter(|k| *k != "task.completed")
+            .filter(|e| !matches!(e.event, DomainEvent::TaskCompleted(_)))
+            .map(|e| e.event.kind())
             .collect();
         kinds.sort_unstable();
         kinds.dedup();
@@ -399,11 +402,10 @@ impl Engine {
             let mut here = Vec::new();
             let mut ctx: Option<Context> = None;
             for (version, def) in &latest {
-                if def.trigger.event != ev.kind
-                    || (CALENDAR_EVENTS.contains(&ev.kind.as_str())
-                        && ev.payload.get("workflow").and_then(|w| w.as_str())
-                            != Some(def.key.as_str()))
-                {
+                // A calendar event starts only the workflow whose trigger produced it.
+                let other_calendar =
+                    matches!(&ev.event, DomainEvent::JpYearlyReview(r) if r.workflow != def.key);
+                if def.trigger.event != ev.event.kind() || other_calendar {
                     continue;
                 }
                 // One context per event, shared by the definitions it may trigger.
@@ -431,20 +433,22 @@ impl Engine {
         // The instances whose tasks were completed, locked in one query.
         let completed: Vec<i64> = events
             .iter()
-            .filter(|e| e.kind == "task.completed")
-            .filter_map(|e| e.payload.get("instance_id").and_then(|v| v.as_i64()))
+            .filter_map(|e| match &e.event {
+                DomainEvent::TaskCompleted(t) => Some(t.instance_id),
+                _ => None,
+            })
             .collect();
         let locked = wf::lock_instances(&txn, &completed).await?;
         for (ev, here) in events.iter().zip(starts) {
             let subject = ev.subject.as_deref().and_then(|n| subjects.get(n));
-            if ev.kind == "task.completed" {
-                self.on_task_completed(&txn, ev, &locked, &subjects, &mut b, now)
+            if let DomainEvent::TaskCompleted(done) = &ev.event {
+                self.on_task_completed(&txn, done, &locked, &subjects, &mut b, now)
                     .await?;
                 continue;
             }
             // Instances waiting for this event about this subject move on.
             if let Some(nip) = &ev.subject {
-                let key = (ev.kind.clone(), nip.clone());
+                let key = (ev.event.kind().to_string(), nip.clone());
                 let candidates = b.waiting.remove(&key).unwrap_or_default();
                 let mut still = Vec::new();
                 for inst in candidates {
@@ -475,7 +479,7 @@ impl Engine {
                     id,
                     String::new(),
                     "started".into(),
-                    Some(format!("{} #{}", ev.kind, ev.id)),
+                    Some(format!("{} #{}", ev.event.kind(), ev.id)),
                 ));
                 let mut live = Live {
                     id,
@@ -520,26 +524,15 @@ impl Engine {
     async fn on_task_completed(
         &self,
         txn: &DatabaseTransaction,
-        ev: &OutboxEvent,
+        done: &TaskCompleted,
         locked: &HashMap<i64, InstanceRecord>,
         subjects: &HashMap<String, Subject>,
         b: &mut Batch,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let Some(instance) = ev.payload.get("instance_id").and_then(|v| v.as_i64()) else {
-            return Ok(());
-        };
-        let outcome = ev
-            .payload
-            .get("outcome")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let task_id = ev
-            .payload
-            .get("task_id")
-            .and_then(|v| v.as_i64())
-            .unwrap_or(0);
-        let Some(mut inst) = locked.get(&instance).cloned() else {
+        let outcome = done.outcome.as_str();
+        let task_id = done.task_id;
+        let Some(mut inst) = locked.get(&done.instance_id).cloned() else {
             return Ok(());
         };
         // A run earlier in this batch may have moved it; that state is not written yet.
@@ -586,8 +579,9 @@ impl Engine {
             "task_completed".into(),
             Some(format!("task {task_id}: {outcome}")),
         ));
-        let mut ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
-        ctx.event = ev.payload.clone();
+        let mut ctx: Context = serde_json::from_value(inst.context.clone())
+            .with_context(|| format!("workflow instance {} has an unreadable context", inst.id))?;
+        ctx.event = DomainEvent::TaskCompleted(done.clone()).payload();
         let mut live = Live {
             id: inst.id,
             version: inst.version,
@@ -637,7 +631,7 @@ impl Engine {
             inst.id,
             step_id,
             "event_arrived".into(),
-            Some(format!("{} #{}", ev.kind, ev.id)),
+            Some(format!("{} #{}", ev.event.kind(), ev.id)),
         ));
         let mut live = Live {
             id: inst.id,

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
 use chrono::Utc;
+use jenjang_core::events::{AssessedGap, AssessmentRecorded, DomainEvent};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
@@ -500,7 +501,11 @@ async fn assessment_events(
         .map(|nip| {
             let mut own = gaps.remove(*nip).unwrap_or_default();
             own.sort();
-            let max_gap = own.iter().map(|(_, req, cur)| (req - cur).max(0)).max().unwrap_or(0);
+            let max_gap = own
+                .iter()
+                .map(|(_, req, cur)| (req - cur).max(0))
+                .max()
+                .unwrap_or(0);
             let mut competencies = assessed.get(nip).cloned().unwrap_or_default();
             competencies.sort_unstable();
             competencies.dedup();
@@ -508,18 +513,26 @@ async fn assessment_events(
             src.sort_unstable();
             src.dedup();
             crate::evaluations::Event {
-                kind: "assessment.recorded",
-                subject: Some(nip.to_string()),
-                payload: serde_json::json!({
-                    "nip": nip,
-                    "competencies": competencies,
-                    "sources": src,
-                    "gaps": own.iter().filter(|(_, req, cur)| req > cur).map(|(c, req, cur)| serde_json::json!({
-                        "competency": c, "required": req, "current": cur, "gap": req - cur,
-                    })).collect::<Vec<_>>(),
-                    "max_gap": max_gap,
+                event: DomainEvent::AssessmentRecorded(AssessmentRecorded {
+                    nip: nip.to_string(),
+                    competencies: competencies.iter().map(|c| c.to_string()).collect(),
+                    sources: src.iter().map(|s| s.to_string()).collect(),
+                    gaps: own
+                        .iter()
+                        .filter(|(_, req, cur)| req > cur)
+                        .map(|(c, req, cur)| AssessedGap {
+                            competency: c.clone(),
+                            required: i64::from(*req),
+                            current: i64::from(*cur),
+                            gap: i64::from(req - cur),
+                        })
+                        .collect(),
+                    max_gap: i64::from(max_gap),
                 }),
-                dedup_key: format!("assessment:{nip}:{}", last_record.get(*nip).copied().unwrap_or(0)),
+                dedup_key: format!(
+                    "assessment:{nip}:{}",
+                    last_record.get(*nip).copied().unwrap_or(0)
+                ),
             }
         })
         .collect::<Vec<_>>();

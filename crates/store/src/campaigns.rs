@@ -9,6 +9,7 @@ use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::FieldError;
 use jenjang_core::adkar::{Move, Stage, midpoint, stage_move};
+use jenjang_core::events::{CampaignLaunched, DomainEvent};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -229,15 +230,22 @@ async fn launch_events(txn: &DatabaseTransaction, c: &Campaign) -> Result<()> {
         let name: String = r.try_get("", "name")?;
         let head: String = r.try_get("", "head_nip")?;
         let n = targets.iter().filter(|t| t.unit == unit).count();
+        let dedup_key = format!("campaign:{}:launched:{unit}", c.code);
         events.push(Event {
-            kind: "campaign.launched",
-            subject: Some(head.clone()),
-            payload: serde_json::json!({
-                "campaign": c.code, "title": c.title, "unit": unit, "unit_name": name,
-                "targets": n, "sponsor_nip": c.sponsor_nip, "starts": c.starts, "ends": c.ends,
-                "midpoint": mid, "adoption_target": c.adoption_target,
+            event: DomainEvent::CampaignLaunched(CampaignLaunched {
+                campaign: c.code.clone(),
+                title: c.title.clone(),
+                unit,
+                unit_name: name,
+                head_nip: head,
+                targets: n as u64,
+                sponsor_nip: c.sponsor_nip.clone(),
+                starts: c.starts,
+                ends: c.ends,
+                midpoint: mid,
+                adoption_target: c.adoption_target,
             }),
-            dedup_key: format!("campaign:{}:launched:{unit}", c.code),
+            dedup_key,
         });
     }
     outbox(txn, &events).await

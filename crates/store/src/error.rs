@@ -11,6 +11,13 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid values: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// A stored value this build cannot read (an unknown status or event kind): never guessed.
+    #[error("{table} row {id} cannot be read: {message}")]
+    Corrupt {
+        table: &'static str,
+        id: i64,
+        message: String,
+    },
     #[error("database error: {0}")]
     Db(#[source] DbErr),
 }

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
 use chrono::{DateTime, Utc};
+use jenjang_core::events::{DomainEvent, EvaluationRecorded};
 use jenjang_core::period::Period;
 use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
 use jenjang_core::{FieldError, Nip};
@@ -56,11 +57,9 @@ fn same(stored: &EvaluationRecord, e: &Evaluation) -> bool {
         && stored.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
 }
 
-/// A domain event for the outbox.
+/// A domain event for the outbox, with the key that makes a replayed change write it once.
 pub(crate) struct Event {
-    pub kind: &'static str,
-    pub subject: Option<String>,
-    pub payload: serde_json::Value,
+    pub event: DomainEvent,
     pub dedup_key: String,
 }
 
@@ -71,9 +70,9 @@ pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Re
     let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
     for e in events {
         values.extend([
-            e.kind.into(),
-            e.subject.clone().into(),
-            e.payload.to_string().into(),
+            e.event.kind().into(),
+            e.event.subject().map(str::to_string).into(),
+            e.event.payload().to_string().into(),
             e.dedup_key.clone().into(),
             now.into(),
         ]);
@@ -416,19 +415,17 @@ fn event(
     (previous_period, previous_period_predikat): (String, Option<Predikat>),
 ) -> Event {
     Event {
-        kind: "evaluation.recorded",
-        subject: Some(nip.to_string()),
-        payload: serde_json::json!({
-            "nip": nip,
-            "period": e.period,
-            "hasil_kerja": e.hasil_kerja,
-            "perilaku_kerja": e.perilaku_kerja,
-            "predikat": e.predikat(),
-            "previous_predikat": previous,
-            "evaluator_nip": e.evaluator_nip,
-            "version": version,
-            "previous_period": previous_period,
-            "previous_period_predikat": previous_period_predikat,
+        event: DomainEvent::EvaluationRecorded(EvaluationRecorded {
+            nip: nip.to_string(),
+            period: e.period,
+            hasil_kerja: e.hasil_kerja,
+            perilaku_kerja: e.perilaku_kerja,
+            predikat: e.predikat(),
+            previous_predikat: previous,
+            evaluator_nip: e.evaluator_nip.as_ref().map(Nip::to_string),
+            version,
+            previous_period,
+            previous_period_predikat,
         }),
         dedup_key: format!("evaluation:{nip}:{}:v{version}", e.period),
     }

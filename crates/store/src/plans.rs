@@ -10,6 +10,7 @@ use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::FieldError;
+use jenjang_core::events::{DomainEvent, PlanItemCompleted, PlanStatusChanged};
 use jenjang_core::idp::{
     ItemAction, ItemStatus, JpRules, PlanAction, PlanStatus, item_transition, plan_transition,
 };
@@ -386,9 +387,12 @@ impl Store {
         outbox(
             &txn,
             &[Event {
-                kind: "plan.status_changed",
-                subject: Some(nip.to_string()),
-                payload: serde_json::json!({"nip": nip, "year": year, "status": status, "revision": plan.revision}),
+                event: DomainEvent::PlanStatusChanged(PlanStatusChanged {
+                    nip: nip.to_string(),
+                    year,
+                    status,
+                    revision: plan.revision,
+                }),
                 dedup_key: format!("plan:{}:v{}", plan.id, plan.version + 1),
             }],
         )
@@ -529,9 +533,13 @@ impl Store {
             outbox(
                 &txn,
                 &[Event {
-                    kind: "plan_item.completed",
-                    subject: Some(nip.clone()),
-                    payload: serde_json::json!({"nip": nip, "item": item, "program": program, "jp": credited, "completed_on": on}),
+                    event: DomainEvent::PlanItemCompleted(PlanItemCompleted {
+                        nip: nip.clone(),
+                        item,
+                        program: program.clone(),
+                        jp: i64::from(credited),
+                        completed_on: on,
+                    }),
                     dedup_key: format!("plan_item:{item}:completed"),
                 }],
             )

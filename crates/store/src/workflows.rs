@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
+use jenjang_core::events::{DomainEvent, TaskCompleted, TaskScore};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -41,8 +42,10 @@ fn definition_from(r: &QueryResult) -> Result<DefinitionRecord> {
 #[derive(Debug, Clone)]
 pub struct OutboxEvent {
     pub id: i64,
-    pub kind: String,
     pub subject: Option<String>,
+    /// The event, read back into its type (a row that does not read is an error naming it).
+    pub event: DomainEvent,
+    /// Its payload as workflow conditions see it (`event.…`).
     pub payload: serde_json::Value,
     pub dedup_key: String,
 }
@@ -280,12 +283,23 @@ pub async fn claim_events<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Ve
     let rows = conn.query_all_raw(stmt(backend, &sql, vec![])).await?;
     rows.iter()
         .map(|r| {
+            let id: i64 = r.try_get("", "id")?;
+            let kind: String = r.try_get("", "kind")?;
+            let corrupt = |message: String| StoreError::Corrupt {
+                table: "outbox_events",
+                id,
+                message,
+            };
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String>("", "payload")?)
+                    .map_err(|e| corrupt(format!("payload is not JSON: {e}")))?;
+            let event =
+                DomainEvent::decode(&kind, payload.clone()).map_err(|e| corrupt(e.to_string()))?;
             Ok(OutboxEvent {
-                id: r.try_get("", "id")?,
-                kind: r.try_get("", "kind")?,
+                id,
                 subject: r.try_get("", "subject_nip")?,
-                payload: serde_json::from_str(&r.try_get::<String>("", "payload")?)
-                    .unwrap_or_default(),
+                event,
+                payload,
                 dedup_key: r.try_get("", "dedup_key")?,
             })
         })
@@ -311,18 +325,10 @@ pub async fn mark_processed<C: ConnectionTrait>(
 }
 
 /// Writes events to the outbox (a repeated dedup key is ignored).
-pub async fn emit<C: ConnectionTrait>(
-    conn: &C,
-    events: Vec<(&'static str, Option<String>, serde_json::Value, String)>,
-) -> Result<()> {
+pub async fn emit<C: ConnectionTrait>(conn: &C, events: Vec<(DomainEvent, String)>) -> Result<()> {
     let events: Vec<Event> = events
         .into_iter()
-        .map(|(kind, subject, payload, dedup_key)| Event {
-            kind,
-            subject,
-            payload,
-            dedup_key,
-        })
+        .map(|(event, dedup_key)| Event { event, dedup_key })
         .collect();
     outbox(conn, &events).await
 }
@@ -1218,15 +1224,20 @@ impl Store {
         emit(
             &txn,
             vec![(
-                "task.completed",
-                task.subject_nip.clone(),
-                serde_json::json!({
-                    "task_id": task.id,
-                    "instance_id": task.instance_id,
-                    "kind": task.kind,
-                    "outcome": outcome,
-                    "notes": notes,
-                    "scores": scores.iter().map(|s| serde_json::json!({"competency": s.competency, "level": s.level})).collect::<Vec<_>>(),
+                DomainEvent::TaskCompleted(TaskCompleted {
+                    task_id: task.id,
+                    instance_id: task.instance_id,
+                    subject_nip: task.subject_nip.clone(),
+                    kind: task.kind.clone(),
+                    outcome: outcome.to_string(),
+                    notes: notes.map(str::to_string),
+                    scores: scores
+                        .iter()
+                        .map(|s| TaskScore {
+                            competency: s.competency.to_string(),
+                            level: i64::from(s.level.get()),
+                        })
+                        .collect(),
                 }),
                 format!("task:{}:completed", task.id),
             )],

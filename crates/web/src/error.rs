@@ -87,6 +87,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid(details) => ApiError::Validation(details),
             StoreError::Db(db) => ApiError::Internal(anyhow::Error::new(db).context("database")),
+            corrupt @ StoreError::Corrupt { .. } => ApiError::Internal(anyhow::Error::new(corrupt)),
         }
     }
 }

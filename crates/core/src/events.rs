@@ -1,0 +1,349 @@
+//! The domain events: what a change tells the workflow engine. One enum, each variant with a
+//! payload struct that is serialised (serde) into the outbox and decoded from it again; the
+//! store builds them, the engine reads them, workflow conditions see the payload as `event`,
+//! and the workflow validator accepts exactly the kinds listed here.
+
+use crate::idp::PlanStatus;
+use crate::period::Period;
+use crate::predikat::{Ekspektasi, Predikat};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An evaluation was recorded (new, or a changed version of the same period).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationRecorded {
+    pub nip: String,
+    pub period: Period,
+    pub hasil_kerja: Ekspektasi,
+    pub perilaku_kerja: Ekspektasi,
+    pub predikat: Predikat,
+    /// The predikat of the version this one replaced (same period), if any.
+    pub previous_predikat: Option<Predikat>,
+    pub evaluator_nip: Option<String>,
+    /// 1 for the first version of this period.
+    pub version: i64,
+    /// The period before this one, and its predikat when recorded.
+    pub previous_period: String,
+    pub previous_period_predikat: Option<Predikat>,
+}
+
+/// One gap of an assessed employee against their position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessedGap {
+    pub competency: String,
+    pub required: i64,
+    pub current: i64,
+    pub gap: i64,
+}
+
+/// Competency levels were recorded for an employee (an import, a coaching task's scores).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentRecorded {
+    pub nip: String,
+    /// The competencies assessed, by code.
+    pub competencies: Vec<String>,
+    pub sources: Vec<String>,
+    /// Every gap against the position after the assessment.
+    pub gaps: Vec<AssessedGap>,
+    pub max_gap: i64,
+}
+
+/// A campaign was launched: one event per targeted unit, about the unit's head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignLaunched {
+    pub campaign: String,
+    pub title: String,
+    pub unit: String,
+    pub unit_name: String,
+    /// The unit's head, whom the event is about (absent in events written before it was
+    /// added; the outbox row's subject says the same).
+    #[serde(default)]
+    pub head_nip: String,
+    pub targets: u64,
+    pub sponsor_nip: String,
+    pub starts: NaiveDate,
+    pub ends: NaiveDate,
+    pub midpoint: NaiveDate,
+    pub adoption_target: f64,
+}
+
+/// A development plan changed state (submitted, approved, rejected, reopened).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStatusChanged {
+    pub nip: String,
+    pub year: i32,
+    pub status: PlanStatus,
+    pub revision: i32,
+}
+
+/// A plan item was completed and its JP credited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItemCompleted {
+    pub nip: String,
+    pub item: i64,
+    pub program: String,
+    pub jp: i64,
+    pub completed_on: NaiveDate,
+}
+
+/// A competency score given when completing a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskScore {
+    pub competency: String,
+    pub level: i64,
+}
+
+/// A workflow task was completed with an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskCompleted {
+    pub task_id: i64,
+    pub instance_id: i64,
+    /// The employee the task was about.
+    #[serde(default)]
+    pub subject_nip: Option<String>,
+    pub kind: String,
+    pub outcome: String,
+    pub notes: Option<String>,
+    pub scores: Vec<TaskScore>,
+}
+
+/// The yearly JP review day came: one event per employee, for the workflow whose calendar
+/// trigger fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JpYearlyReview {
+    pub nip: String,
+    pub year: i32,
+    pub jp_completed: i64,
+    pub jp_planned: i64,
+    pub jp_target: u32,
+    /// The workflow whose trigger produced it (only that workflow starts from it).
+    pub workflow: String,
+}
+
+/// Every domain event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainEvent {
+    EvaluationRecorded(EvaluationRecorded),
+    AssessmentRecorded(AssessmentRecorded),
+    CampaignLaunched(CampaignLaunched),
+    PlanStatusChanged(PlanStatusChanged),
+    PlanItemCompleted(PlanItemCompleted),
+    TaskCompleted(TaskCompleted),
+    JpYearlyReview(JpYearlyReview),
+}
+
+/// Each kind with what its payload (`event.…` in a workflow condition) holds.
+pub const KINDS: &[(&str, &str)] = &[
+    (
+        "evaluation.recorded",
+        "nip, period, hasil_kerja, perilaku_kerja, predikat, previous_predikat (the replaced version of the same period), evaluator_nip, version, previous_period, previous_period_predikat",
+    ),
+    (
+        "assessment.recorded",
+        "nip, competencies (codes assessed), sources, gaps [{competency, required, current, gap}] against the position, max_gap",
+    ),
+    (
+        "campaign.launched",
+        "campaign, title, unit, unit_name, head_nip, targets, sponsor_nip, starts, ends, midpoint, adoption_target (one per targeted unit; the subject is the unit head)",
+    ),
+    ("plan.status_changed", "nip, year, status, revision"),
+    (
+        "plan_item.completed",
+        "nip, item, program, jp, completed_on",
+    ),
+    (
+        "task.completed",
+        "task_id, instance_id, subject_nip, kind, outcome, notes, scores [{competency, level}]",
+    ),
+    (
+        "jp.yearly_review",
+        "nip, year, jp_completed, jp_planned, jp_target, workflow (emitted for every employee on the trigger's `on` day)",
+    ),
+];
+
+/// Kinds produced by the calendar rather than by a change: their trigger needs `on` (MM-DD).
+pub const CALENDAR_KINDS: &[&str] = &["jp.yearly_review"];
+
+/// A stored event that cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("unknown event kind '{0}'")]
+    UnknownKind(String),
+    #[error("the payload of a {kind} event does not fit it: {message}")]
+    Payload { kind: String, message: String },
+}
+
+impl DomainEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DomainEvent::EvaluationRecorded(_) => "evaluation.recorded",
+            DomainEvent::AssessmentRecorded(_) => "assessment.recorded",
+            DomainEvent::CampaignLaunched(_) => "campaign.launched",
+            DomainEvent::PlanStatusChanged(_) => "plan.status_changed",
+            DomainEvent::PlanItemCompleted(_) => "plan_item.completed",
+            DomainEvent::TaskCompleted(_) => "task.completed",
+            DomainEvent::JpYearlyReview(_) => "jp.yearly_review",
+        }
+    }
+
+    /// The employee the event is about (a campaign's: the head of the unit it reached).
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            DomainEvent::EvaluationRecorded(e) => Some(&e.nip),
+            DomainEvent::AssessmentRecorded(e) => Some(&e.nip),
+            DomainEvent::CampaignLaunched(e) => Some(&e.head_nip),
+            DomainEvent::PlanStatusChanged(e) => Some(&e.nip),
+            DomainEvent::PlanItemCompleted(e) => Some(&e.nip),
+            DomainEvent::TaskCompleted(e) => e.subject_nip.as_deref(),
+            DomainEvent::JpYearlyReview(e) => Some(&e.nip),
+        }
+    }
+
+    /// The payload as stored and as workflow conditions see it.
+    pub fn payload(&self) -> Value {
+        let value = match self {
+            DomainEvent::EvaluationRecorded(e) => serde_json::to_value(e),
+            DomainEvent::AssessmentRecorded(e) => serde_json::to_value(e),
+            DomainEvent::CampaignLaunched(e) => serde_json::to_value(e),
+            DomainEvent::PlanStatusChanged(e) => serde_json::to_value(e),
+            DomainEvent::PlanItemCompleted(e) => serde_json::to_value(e),
+            DomainEvent::TaskCompleted(e) => serde_json::to_value(e),
+            DomainEvent::JpYearlyReview(e) => serde_json::to_value(e),
+        };
+        // Plain structs of strings, numbers and dates always serialise.
+        value.unwrap_or(Value::Null)
+    }
+
+    /// Reads a stored event back; an unknown kind or a payload that does not fit is an error.
+    pub fn decode(kind: &str, payload: Value) -> Result<DomainEvent, EventError> {
+        fn read<T: serde::de::DeserializeOwned>(
+            kind: &str,
+            payload: Value,
+        ) -> Result<T, EventError> {
+            serde_json::from_value(payload).map_err(|e| EventError::Payload {
+                kind: kind.to_string(),
+                message: e.to_string(),
+            })
+        }
+        Ok(match kind {
+            "evaluation.recorded" => DomainEvent::EvaluationRecorded(read(kind, payload)?),
+            "assessment.recorded" => DomainEvent::AssessmentRecorded(read(kind, payload)?),
+            "campaign.launched" => DomainEvent::CampaignLaunched(read(kind, payload)?),
+            "plan.status_changed" => DomainEvent::PlanStatusChanged(read(kind, payload)?),
+            "plan_item.completed" => DomainEvent::PlanItemCompleted(read(kind, payload)?),
+            "task.completed" => DomainEvent::TaskCompleted(read(kind, payload)?),
+            "jp.yearly_review" => DomainEvent::JpYearlyReview(read(kind, payload)?),
+            other => return Err(EventError::UnknownKind(other.to_string())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind() -> Vec<DomainEvent> {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        vec![
+            DomainEvent::EvaluationRecorded(EvaluationRecorded {
+                nip: "198503122010011002".into(),
+                period: Period::parse("2026-Q3").unwrap(),
+                hasil_kerja: Ekspektasi::Sesuai,
+                perilaku_kerja: Ekspektasi::DiBawah,
+                predikat: Predikat::Kurang,
+                previous_predikat: None,
+                evaluator_nip: None,
+                version: 1,
+                previous_period: "2026-Q2".into(),
+                previous_period_predikat: Some(Predikat::Baik),
+            }),
+            DomainEvent::AssessmentRecorded(AssessmentRecorded {
+                nip: "198503122010011002".into(),
+                competencies: vec!["M.1".into()],
+                sources: vec!["assessment".into()],
+                gaps: vec![AssessedGap {
+                    competency: "M.1".into(),
+                    required: 3,
+                    current: 2,
+                    gap: 1,
+                }],
+                max_gap: 1,
+            }),
+            DomainEvent::CampaignLaunched(CampaignLaunched {
+                campaign: "ADOPSI".into(),
+                title: "Adopsi".into(),
+                unit: "DINKES".into(),
+                unit_name: "Dinas Kesehatan".into(),
+                head_nip: "197312142002061001".into(),
+                targets: 12,
+                sponsor_nip: "197312142002061001".into(),
+                starts: day,
+                ends: day,
+                midpoint: day,
+                adoption_target: 0.8,
+            }),
+            DomainEvent::PlanStatusChanged(PlanStatusChanged {
+                nip: "198503122010011002".into(),
+                year: 2026,
+                status: PlanStatus::Approved,
+                revision: 1,
+            }),
+            DomainEvent::PlanItemCompleted(PlanItemCompleted {
+                nip: "198503122010011002".into(),
+                item: 7,
+                program: "PRG".into(),
+                jp: 20,
+                completed_on: day,
+            }),
+            DomainEvent::TaskCompleted(TaskCompleted {
+                task_id: 3,
+                instance_id: 2,
+                subject_nip: Some("198503122010011002".into()),
+                kind: "coaching".into(),
+                outcome: "selesai".into(),
+                notes: None,
+                scores: vec![TaskScore {
+                    competency: "M.1".into(),
+                    level: 3,
+                }],
+            }),
+            DomainEvent::JpYearlyReview(JpYearlyReview {
+                nip: "198503122010011002".into(),
+                year: 2026,
+                jp_completed: 4,
+                jp_planned: 10,
+                jp_target: 20,
+                workflow: "pemenuhan-20-jp".into(),
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_back_as_written_and_every_kind_is_listed() {
+        let events = every_kind();
+        assert_eq!(events.len(), KINDS.len());
+        for e in events {
+            assert!(KINDS.iter().any(|(k, _)| *k == e.kind()), "{}", e.kind());
+            assert_eq!(DomainEvent::decode(e.kind(), e.payload()), Ok(e.clone()));
+        }
+        for kind in CALENDAR_KINDS {
+            assert!(KINDS.iter().any(|(k, _)| k == kind));
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_and_unfitting_payloads_are_errors() {
+        assert_eq!(
+            DomainEvent::decode("evaluation.deleted", Value::Null),
+            Err(EventError::UnknownKind("evaluation.deleted".into()))
+        );
+        let err =
+            DomainEvent::decode("task.completed", serde_json::json!({"task_id": "x"})).unwrap_err();
+        assert!(matches!(err, EventError::Payload { .. }), "{err}");
+        // The wire spelling is what workflow conditions read.
+        let payload = every_kind()[0].payload();
+        assert_eq!(payload["predikat"], "kurang");
+        assert_eq!(payload["period"], "2026-Q3");
+    }
+}
