@@ -565,3 +565,51 @@ fn python_tools() {
         }
     });
 }
+
+/// A stored value this build does not know (a damaged row, a newer version's spelling) is an
+/// error naming its row: never read back as a plausible default.
+#[tokio::test]
+async fn an_unreadable_stored_value_is_an_error_naming_its_row() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let nip = demo.data.employees[0].nip.to_string();
+    let id = app
+        .store
+        .count_raw(&format!(
+            "SELECT MAX(id) AS n FROM evaluations WHERE nip = '{nip}'"
+        ))
+        .await
+        .unwrap();
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE evaluations SET predikat = 'luar_biasa' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared("UPDATE users SET role = 'superuser' WHERE username = 'admin'")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let err = app
+        .store
+        .list_evaluations(&nip, jenjang_store::Paging::new(None, None))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "evaluations row {id} cannot be read: 'luar_biasa': 'luar_biasa' is not one of: sangat_kurang, kurang, butuh_perbaikan, baik, sangat_baik"
+        )
+    );
+    let hr = app.token("hr").await;
+    let (status, body) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/evaluations"))
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    // A login whose role is unknown signs in as nobody, not as staff.
+    let r = app
+        .login_response("admin", jenjang::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}

@@ -12,6 +12,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::events::{CALENDAR_KINDS as CALENDAR_EVENTS, KINDS as EVENT_KINDS};
+use crate::kinds::string_enum;
+
+string_enum! {
+    /// Where a workflow instance is: running its steps, waiting (for a task, an event or a
+    /// time), finished, or stopped at an incident until someone retries it.
+    InstanceStatus { Running = "running", Waiting = "waiting", Completed = "completed", Incident = "incident" }
+}
+
+string_enum! {
+    /// A human task: open until completed, or cancelled with its instance.
+    TaskStatus { Open = "open", Completed = "completed", Cancelled = "cancelled" }
+}
 
 /// Who a task goes to or a notice is for, relative to the instance's subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ use jenjang_core::period::Period;
 use jenjang_core::predikat::Predikat;
 use jenjang_core::recommend::recommend;
 use jenjang_core::talent::{KinerjaRule, talent_box};
+use jenjang_core::workflow::InstanceStatus;
 use jenjang_core::workflow::{
     Context, Definition, Party, ProgramChoice, StepKind, month_day, parse_definition,
 };
@@ -114,7 +115,7 @@ type Candidate = (i32, Arc<Definition>, Context, Result<bool, String>, String);
 struct State {
     workflow: String,
     version: i32,
-    status: &'static str,
+    status: InstanceStatus,
     step: String,
     ctx: Context,
     waiting_for: Option<String>,
@@ -496,7 +497,7 @@ impl Engine {
                             State {
                                 workflow: def.key.clone(),
                                 version,
-                                status: "incident",
+                                status: InstanceStatus::Incident,
                                 step: live.step.clone(),
                                 ctx: live.ctx.clone(),
                                 waiting_for: None,
@@ -537,12 +538,12 @@ impl Engine {
         };
         // A run earlier in this batch may have moved it; that state is not written yet.
         if let Some(st) = b.states.get(&inst.id) {
-            inst.status = st.status.to_string();
+            inst.status = st.status;
             inst.current_step = Some(st.step.clone());
             inst.waiting_for = st.waiting_for.clone();
             inst.context = serde_json::to_value(&st.ctx)?;
         }
-        if inst.status != "waiting" || inst.waiting_for.as_deref() != Some("task") {
+        if inst.status != InstanceStatus::Waiting || inst.waiting_for.as_deref() != Some("task") {
             b.history.push((
                 inst.id,
                 inst.current_step.clone().unwrap_or_default(),
@@ -663,7 +664,7 @@ impl Engine {
             let subject = inst.subject_nip.as_deref().and_then(|n| subjects.get(n));
             let step_id = inst.current_step.clone().unwrap_or_default();
             let ctx: Context = serde_json::from_value(inst.context.clone()).unwrap_or_default();
-            let next = if inst.status == "running" {
+            let next = if inst.status == InstanceStatus::Running {
                 // A retry: the failed step runs again.
                 b.history.push((
                     inst.id,
@@ -817,8 +818,8 @@ impl Engine {
                     Stop::Waiting {
                         waiting_for,
                         wake_at,
-                    } => ("waiting", waiting_for, wake_at),
-                    Stop::Completed => ("completed", None, None),
+                    } => (InstanceStatus::Waiting, waiting_for, wake_at),
+                    Stop::Completed => (InstanceStatus::Completed, None, None),
                 };
                 if let (Some(kind), Some(nip)) =
                     (waiting_for.as_deref().filter(|k| *k != "task"), subject)
@@ -830,7 +831,7 @@ impl Engine {
                             id: live.id,
                             workflow: def.key.clone(),
                             version: live.version,
-                            status: "waiting".into(),
+                            status: InstanceStatus::Waiting,
                             subject_nip: Some(nip.nip.clone()),
                             current_step: Some(live.step.clone()),
                             started_at: now,
@@ -868,7 +869,11 @@ impl Engine {
                 State {
                     workflow: def.key.clone(),
                     version: live.version,
-                    status: if incident { "incident" } else { "running" },
+                    status: if incident {
+                        InstanceStatus::Incident
+                    } else {
+                        InstanceStatus::Running
+                    },
                     step: live.step.clone(),
                     ctx: live.ctx.clone(),
                     waiting_for: None,
@@ -900,7 +905,7 @@ impl Engine {
                 version: st.version,
                 subject: start.subject.clone(),
                 trigger_key: start.trigger_key.clone(),
-                status: st.status.to_string(),
+                status: st.status,
                 current_step: st.step.clone(),
                 context: serde_json::to_value(&st.ctx)?,
                 waiting_for: st.waiting_for.clone(),

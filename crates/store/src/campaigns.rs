@@ -3,7 +3,7 @@
 //! are counted where they are now), stage moves with their history, activities and surveys.
 
 use crate::db::{Page, Paging, Store, stmt};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, stored};
 use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -811,7 +811,7 @@ pub async fn unit_progress<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<serde_json::Value> {
     let c = campaign(conn, code).await?;
-    let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
+    let adopted_from: Stage = stored("campaigns", &c.code, &c.adopted_from)?;
     let stages = targets(conn, &c)
         .await?
         .into_iter()

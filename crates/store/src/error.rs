@@ -12,10 +12,10 @@ pub enum StoreError {
     #[error("invalid values: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// A stored value this build cannot read (an unknown status or event kind): never guessed.
-    #[error("{table} row {id} cannot be read: {message}")]
+    #[error("{table} row {key} cannot be read: {message}")]
     Corrupt {
         table: &'static str,
-        id: i64,
+        key: String,
         message: String,
     },
     #[error("database error: {0}")]
@@ -48,3 +48,30 @@ impl From<DbErr> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Reads a stored text column into its type. A value this build does not know is `Corrupt`,
+/// naming the row, never a plausible default.
+pub(crate) fn stored<T>(table: &'static str, key: impl std::fmt::Display, value: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| StoreError::Corrupt {
+        table,
+        key: key.to_string(),
+        message: format!("'{value}': {e}"),
+    })
+}
+
+/// Reads a stored JSON column; unreadable JSON is `Corrupt`, naming the row.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    key: impl std::fmt::Display,
+    text: &str,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        table,
+        key: key.to_string(),
+        message: format!("unreadable JSON: {e}"),
+    })
+}

@@ -4,7 +4,7 @@
 
 use crate::bulk::{BulkOutcome, audit_rows};
 use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
-use crate::error::Result;
+use crate::error::{Result, stored};
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
 use chrono::{DateTime, Utc};
@@ -31,16 +31,14 @@ pub struct EvaluationRecord {
 }
 
 fn record_from(r: &QueryResult) -> Result<EvaluationRecord> {
-    let parse_e = |s: String| s.parse::<Ekspektasi>().unwrap_or(Ekspektasi::Sesuai);
+    let id: i64 = r.try_get("", "id")?;
+    let column = |name: &str| -> Result<String> { Ok(r.try_get::<String>("", name)?) };
     Ok(EvaluationRecord {
         nip: r.try_get("", "nip")?,
         period: r.try_get("", "period")?,
-        hasil_kerja: parse_e(r.try_get("", "hasil_kerja")?),
-        perilaku_kerja: parse_e(r.try_get("", "perilaku_kerja")?),
-        predikat: r
-            .try_get::<String>("", "predikat")?
-            .parse()
-            .unwrap_or(Predikat::Baik),
+        hasil_kerja: stored("evaluations", id, &column("hasil_kerja")?)?,
+        perilaku_kerja: stored("evaluations", id, &column("perilaku_kerja")?)?,
+        predikat: stored("evaluations", id, &column("predikat")?)?,
         evaluator_nip: r.try_get("", "evaluator_nip")?,
         notes: r.try_get("", "notes")?,
         recorded_at: r.try_get("", "recorded_at")?,

@@ -5,7 +5,7 @@
 
 use crate::db::{Store, stmt};
 use crate::employees::refresh_current_levels;
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, stored};
 use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -70,22 +70,21 @@ struct PlanRow {
 }
 
 fn plan_row(r: &QueryResult) -> Result<PlanRow> {
+    let id: i64 = r.try_get("", "id")?;
     Ok(PlanRow {
-        id: r.try_get("", "id")?,
-        status: r
-            .try_get::<String>("", "status")?
-            .parse()
-            .unwrap_or(PlanStatus::Draft),
+        id,
+        status: stored("development_plans", id, &r.try_get::<String>("", "status")?)?,
         revision: r.try_get("", "revision")?,
         version: r.try_get("", "version")?,
     })
 }
 
 fn item_from(r: &QueryResult) -> Result<PlanItem> {
-    let status: ItemStatus = r
-        .try_get::<String>("", "status")?
-        .parse()
-        .unwrap_or(ItemStatus::Planned);
+    let status: ItemStatus = stored(
+        "plan_items",
+        r.try_get::<i64>("", "id")?,
+        &r.try_get::<String>("", "status")?,
+    )?;
     let jp: i32 = r.try_get("", "jp")?;
     let credited: i32 = r.try_get("", "jp_credited")?;
     Ok(PlanItem {
@@ -443,19 +442,17 @@ impl Store {
             ))
             .await?
             .ok_or_else(|| StoreError::not_found("plan item", item.to_string()))?;
-        let from: ItemStatus = row
-            .try_get::<String>("", "status")?
-            .parse()
-            .unwrap_or(ItemStatus::Planned);
+        let from: ItemStatus = stored("plan_items", item, &row.try_get::<String>("", "status")?)?;
         let to = item_transition(from, action).map_err(conflict)?;
         let plan_id: i64 = row.try_get("", "plan_id")?;
         let nip: String = row.try_get("", "nip")?;
         let program: String = row.try_get("", "program_code")?;
         if action != ItemAction::Cancel {
-            let plan_status: PlanStatus = row
-                .try_get::<String>("", "plan_status")?
-                .parse()
-                .unwrap_or(PlanStatus::Draft);
+            let plan_status: PlanStatus = stored(
+                "development_plans",
+                plan_id,
+                &row.try_get::<String>("", "plan_status")?,
+            )?;
             if plan_status != PlanStatus::Approved && !approved_before(&txn, plan_id, item).await? {
                 return Err(conflict(
                     "only items of an approved plan can be started or completed",

@@ -2,7 +2,7 @@
 
 use crate::db::Store;
 use crate::entity::user;
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, stored};
 use crate::reference::require_existing;
 use crate::{Actor, audit};
 use chrono::Utc;
@@ -31,15 +31,15 @@ pub struct NewUser {
     pub nip: Option<Nip>,
 }
 
-fn user_from(m: user::Model) -> User {
-    User {
+fn user_from(m: user::Model) -> Result<User> {
+    Ok(User {
         id: m.id,
+        role: stored("users", &m.username, &m.role)?,
         username: m.username,
         password_hash: m.password_hash,
-        role: m.role.parse().unwrap_or(Role::Staff),
         nip: m.nip.map(Nip::from_stored),
         active: m.active,
-    }
+    })
 }
 
 impl Store {
@@ -48,7 +48,8 @@ impl Store {
             .filter(user::Column::Username.eq(username))
             .one(&self.db)
             .await?
-            .map(user_from))
+            .map(user_from)
+            .transpose()?)
     }
 
     /// The login of `username` (if any) and the data version (`data_version`), in one round trip.
@@ -73,7 +74,7 @@ impl Store {
                 nip: row.try_get("", "nip")?,
                 active: row.try_get("", "active")?,
                 created_at: row.try_get("", "created_at")?,
-            })),
+            })?),
         };
         Ok((user, version))
     }
@@ -138,7 +139,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(user_from(m))
+        user_from(m)
     }
 
     /// Creates the logins that do not exist yet (by username); returns how many were created.

@@ -4,11 +4,12 @@
 //! effects commit together with the instance's new state; the API reads through `Store` methods.
 
 use crate::db::{Page, Paging, Store, insert_rows, row_statements, rows_per_statement, stmt};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, stored, stored_json};
 use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, TaskCompleted, TaskScore};
+use jenjang_core::workflow::{InstanceStatus, TaskStatus};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -27,12 +28,17 @@ pub struct DefinitionRecord {
 }
 
 fn definition_from(r: &QueryResult) -> Result<DefinitionRecord> {
+    let key: String = r.try_get("", "key")?;
+    let version: i32 = r.try_get("", "version")?;
     Ok(DefinitionRecord {
-        key: r.try_get("", "key")?,
-        version: r.try_get("", "version")?,
+        definition: stored_json(
+            "workflow_definitions",
+            format!("{key} v{version}"),
+            &r.try_get::<String>("", "definition")?,
+        )?,
+        key,
+        version,
         title: r.try_get("", "title")?,
-        definition: serde_json::from_str(&r.try_get::<String>("", "definition")?)
-            .unwrap_or_default(),
         created_at: r.try_get("", "created_at")?,
         created_by: r.try_get("", "created_by")?,
     })
@@ -72,7 +78,7 @@ pub struct InstanceRecord {
     pub id: i64,
     pub workflow: String,
     pub version: i32,
-    pub status: String,
+    pub status: InstanceStatus,
     pub subject_nip: Option<String>,
     pub current_step: Option<String>,
     pub started_at: DateTime<Utc>,
@@ -98,17 +104,27 @@ const INSTANCE_COLUMNS: &str = "id, workflow_key, version, status, subject_nip, 
     last_error, attempts, context, waiting_for";
 
 fn instance_from(r: &QueryResult) -> Result<InstanceRecord> {
+    let id: i64 = r.try_get("", "id")?;
+    let status: InstanceStatus = stored(
+        "workflow_instances",
+        id,
+        &r.try_get::<String>("", "status")?,
+    )?;
     Ok(InstanceRecord {
-        id: r.try_get("", "id")?,
+        id,
         workflow: r.try_get("", "workflow_key")?,
         version: r.try_get("", "version")?,
-        status: r.try_get("", "status")?,
+        status,
         subject_nip: r.try_get("", "subject_nip")?,
         current_step: r.try_get("", "current_step")?,
         started_at: r.try_get("", "started_at")?,
         error: r.try_get("", "last_error")?,
         attempts: r.try_get("", "attempts")?,
-        context: serde_json::from_str(&r.try_get::<String>("", "context")?).unwrap_or_default(),
+        context: stored_json(
+            "workflow_instances",
+            id,
+            &r.try_get::<String>("", "context")?,
+        )?,
         waiting_for: r.try_get("", "waiting_for")?,
         history: Vec::new(),
     })
@@ -124,7 +140,7 @@ pub struct TaskRecord {
     /// The assignee's NIP, or `hr` for the HR queue.
     pub assignee: String,
     pub due: NaiveDate,
-    pub status: String,
+    pub status: TaskStatus,
     pub instance_id: i64,
     pub step: String,
     /// The outcomes completing it may give.
@@ -156,10 +172,18 @@ fn task_from(r: &QueryResult) -> Result<TaskRecord> {
         subject_nip: r.try_get("", "subject_nip")?,
         assignee: nip.or(role).unwrap_or_default(),
         due: r.try_get("", "due")?,
-        status: r.try_get("", "status")?,
+        status: stored(
+            "workflow_tasks",
+            r.try_get::<i64>("", "id")?,
+            &r.try_get::<String>("", "status")?,
+        )?,
         instance_id: r.try_get("", "instance_id")?,
         step: r.try_get("", "step")?,
-        outcomes: serde_json::from_str(&r.try_get::<String>("", "outcomes")?).unwrap_or_default(),
+        outcomes: stored_json(
+            "workflow_tasks",
+            r.try_get::<i64>("", "id")?,
+            &r.try_get::<String>("", "outcomes")?,
+        )?,
         scores: r.try_get("", "scores")?,
         escalated: r.try_get("", "escalated")?,
         outcome: r.try_get("", "outcome")?,
@@ -287,7 +311,7 @@ pub async fn claim_events<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Ve
             let kind: String = r.try_get("", "kind")?;
             let corrupt = |message: String| StoreError::Corrupt {
                 table: "outbox_events",
-                id,
+                key: id.to_string(),
                 message,
             };
             let payload: serde_json::Value =
@@ -520,7 +544,7 @@ pub async fn first_saved_at<C: ConnectionTrait>(
 /// The state an instance is left in after a run.
 #[derive(Debug, Clone)]
 pub struct InstanceState<'a> {
-    pub status: &'a str,
+    pub status: InstanceStatus,
     pub current_step: Option<&'a str>,
     pub context: &'a serde_json::Value,
     pub waiting_for: Option<&'a str>,
@@ -540,7 +564,7 @@ pub async fn update_instance<C: ConnectionTrait>(
         "UPDATE workflow_instances SET status = $1, current_step = $2, context = $3, waiting_for = $4, \
          wake_at = $5, attempts = $6, last_error = $7, updated_at = $8 WHERE id = $9",
         vec![
-            s.status.into(),
+            s.status.as_str().into(),
             s.current_step.map(str::to_string).into(),
             s.context.to_string().into(),
             s.waiting_for.map(str::to_string).into(),
@@ -1444,7 +1468,7 @@ pub struct NewInstance {
     pub version: i32,
     pub subject: Option<String>,
     pub trigger_key: String,
-    pub status: String,
+    pub status: InstanceStatus,
     pub current_step: String,
     pub context: serde_json::Value,
     pub waiting_for: Option<String>,
@@ -1491,7 +1515,7 @@ pub async fn insert_instances<C: ConnectionTrait>(
             r.version.into(),
             r.subject.clone().into(),
             r.trigger_key.clone().into(),
-            r.status.clone().into(),
+            r.status.as_str().into(),
             r.current_step.clone().into(),
             r.context.to_string().into(),
             r.waiting_for.clone().into(),

@@ -289,7 +289,7 @@ pub async fn complete_task(
     user.require(Action::CompleteTask {
         is_assignee: is_assignee(&user, &task),
     })?;
-    if task.status != "open" {
+    if task.status != jenjang_core::workflow::TaskStatus::Open {
         return Err(ApiError::Conflict(format!("task {id} is {}", task.status)));
     }
     let zone = s.store.time_zone().await?;
