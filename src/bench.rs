@@ -95,7 +95,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     // A login for the HTTP scenarios.
     let password = "bench-password-0123";
     if store.find_user("bench").await?.is_none() {
-        let hash = jenjang_web::hash_password(password.into()).await?;
+        let hash = jenjang_app::passwords::hash_password(password.into()).await?;
         store
             .create_user(
                 &Actor::system("bench"),
@@ -272,10 +272,10 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         store.skip_pending_events().await?;
         for label in ["import_evaluations", "import_evaluations_replay"] {
             let started = Instant::now();
-            let report = jenjang_web::imports::run(
+            let report = jenjang_app::imports::run(
                 &store,
                 &actor,
-                jenjang_web::imports::ImportKind::Evaluations,
+                jenjang_app::imports::ImportKind::Evaluations,
                 &bytes,
                 &jenjang_import::Limits::trusted(),
                 false,
@@ -284,9 +284,9 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             // As the server does: the answer, then the upkeep in the background.
-            jenjang_web::imports::after_import_in_background(
+            jenjang_app::imports::after_import_in_background(
                 &store,
-                jenjang_web::imports::ImportKind::Evaluations,
+                jenjang_app::imports::ImportKind::Evaluations,
                 &report,
             );
             reporter.line(

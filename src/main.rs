@@ -399,7 +399,7 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             import_bounds,
         } => {
-            let kind: jenjang_web::imports::ImportKind =
+            let kind: jenjang_app::imports::ImportKind =
                 kind.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
             let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let bytes =
@@ -433,7 +433,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             let progress: jenjang_store::Progress<'_> = if terminal { Some(&bar) } else { None };
-            let report = jenjang_web::imports::run(
+            let report = jenjang_app::imports::run(
                 &store,
                 &Actor::system("cli-import"),
                 kind,
@@ -444,7 +444,7 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            jenjang_web::imports::after_import(&store, kind, &report).await?;
+            jenjang_app::imports::after_import(&store, kind, &report).await?;
             if terminal {
                 eprintln!(
                     "done in {:.1} s: {} accepted, {} updated, {} unchanged, {} problem(s)",
@@ -518,7 +518,7 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("the password (from standard input) must have at least 8 characters");
             }
             let store = open_store(&db.database_url).await?;
-            let hash = jenjang_web::hash_password(password).await?;
+            let hash = jenjang_app::passwords::hash_password(password).await?;
             let user = store
                 .create_user(
                     &Actor::system("cli"),

@@ -449,7 +449,7 @@ pub async fn load_demo(store: &Store) -> Result<SeedReport> {
             .await?;
     }
     // One hash serves every demo login: these are public demo credentials, not secrets.
-    let hash = jenjang_web::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let hash = jenjang_app::passwords::hash_password(DEMO_PASSWORD.to_string()).await?;
     report.logins_created = store
         .ensure_users(&Actor::system("seed"), demo_logins(&data, &hash))
         .await?;
@@ -504,7 +504,7 @@ async fn load_campaign(
     seed: &CampaignSeed,
     report: &mut SeedReport,
 ) -> Result<()> {
-    let input = jenjang_web::routes::campaigns::read_campaign(&seed.campaign, None)
+    let input = jenjang_app::campaigns::read_campaign(&seed.campaign, None)
         .map_err(|e| anyhow::anyhow!("campaign.json: {e:?}"))?;
     if store.get_campaign(&input.code).await.is_ok() {
         report.count("campaign", Saved::Unchanged);

@@ -44,12 +44,12 @@ fn user_from(m: user::Model) -> Result<User> {
 
 impl Store {
     pub async fn find_user(&self, username: &str) -> Result<Option<User>> {
-        Ok(user::Entity::find()
+        user::Entity::find()
             .filter(user::Column::Username.eq(username))
             .one(&self.db)
             .await?
             .map(user_from)
-            .transpose()?)
+            .transpose()
     }
 
     /// The login of `username` (if any) and the data version (`data_version`), in one round trip.

@@ -9,8 +9,8 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{Body, Fields, finish};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Argon2, PasswordHash};
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
@@ -180,28 +180,7 @@ impl FailureWindow {
     }
 }
 
-/// Hashes a password with argon2id and a random salt (off the async runtime).
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await?
-}
-
-/// Checks a password against a stored hash (off the async runtime).
-pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await?
-}
+pub use jenjang_app::passwords::{hash_password, verify_password};
 
 /// The peer address of the connection (unspecified when served without connection info).
 pub struct ClientIp(pub IpAddr);

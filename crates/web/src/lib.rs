@@ -8,7 +8,7 @@ pub mod auth;
 mod docs;
 pub mod error;
 mod extract;
-pub mod imports;
+pub use jenjang_app::imports;
 mod input;
 pub mod metrics;
 pub mod openapi;

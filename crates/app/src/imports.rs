@@ -1,7 +1,8 @@
-//! Imports of the spreadsheets HR keeps (employees, assessments, evaluations): the file is read
-//! and checked row by row (`jenjang_import`), the valid rows are written in one transaction by
-//! the store, and every refused row is reported with its row, column, value and reason. Shared
-//! by `POST /api/v1/imports/{kind}` and `jenjang import`.
+//! Imports of the spreadsheets HR keeps (employees, assessments, evaluations, campaign stages):
+//! the file is read and checked row by row (`jenjang_import`), the valid rows are written in one
+//! transaction by the store, and every refused row is reported with its row, column, value and
+//! reason. The one implementation behind `POST /api/v1/imports/{kind}`, the UI's upload,
+//! `jenjang import` and the bench.
 
 use jenjang_core::FieldError;
 use jenjang_import::{Limits, RowError, Table, TableError};

@@ -1,0 +1,10 @@
+//! jenjang-app: the use cases of Jenjang, one typed function each. A use case loads through the
+//! store, decides with core and writes through the store (in one transaction, with its events).
+//! HTTP handlers, UI pages, the command line, seeding and the bench call these; none restates
+//! them. No HTTP here (status codes, cookies, extractors belong to the web crate).
+#![forbid(unsafe_code)]
+
+pub mod campaigns;
+pub mod fields;
+pub mod imports;
+pub mod passwords;
