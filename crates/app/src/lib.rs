@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 
 pub mod campaigns;
+pub mod error;
+pub mod evaluations;
 pub mod fields;
 pub mod imports;
 pub mod passwords;
+
+pub use error::{AppError, AppResult};

@@ -63,6 +63,38 @@ impl Predikat {
     }
 }
 
+/// A predikat someone stated that the matrix does not give for the two ratings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "hasil kerja {hasil_kerja} with perilaku kerja {perilaku_kerja} gives {derived} by the PermenPANRB 6/2022 matrix, not {stated}"
+)]
+pub struct Disagreement {
+    pub hasil_kerja: Ekspektasi,
+    pub perilaku_kerja: Ekspektasi,
+    pub derived: Predikat,
+    pub stated: Predikat,
+}
+
+/// Checks a stated predikat (a file's `predikat` column, an API body's `predikat`) against the
+/// matrix: the predikat always follows from the ratings, a stated one must agree.
+pub fn check_stated(
+    hasil_kerja: Ekspektasi,
+    perilaku_kerja: Ekspektasi,
+    stated: Predikat,
+) -> Result<(), Disagreement> {
+    let derived = predikat(hasil_kerja, perilaku_kerja);
+    if derived == stated {
+        Ok(())
+    } else {
+        Err(Disagreement {
+            hasil_kerja,
+            perilaku_kerja,
+            derived,
+            stated,
+        })
+    }
+}
+
 /// The matrix of PermenPANRB 6/2022. Rows are hasil kerja, columns perilaku kerja.
 pub fn predikat(hasil_kerja: Ekspektasi, perilaku_kerja: Ekspektasi) -> Predikat {
     use Ekspektasi::*;

@@ -284,14 +284,10 @@ pub fn parse_evaluations(table: &Table) -> Parsed<(Nip, Evaluation)> {
         let notes = Some(c.value("catatan").to_string()).filter(|s| !s.is_empty());
         let evaluator = c.optional("penilai_nip", Nip::parse);
         let stated = c.optional("predikat", Predikat::parse_loose);
-        if let (Some(h), Some(p), Some(stated)) = (hasil, perilaku, stated) {
-            let derived = jenjang_core::predikat::predikat(h, p);
-            if derived != stated {
-                c.fail(
-                    "predikat",
-                    format!("hasil kerja {h} with perilaku kerja {p} gives {derived} by the PermenPANRB 6/2022 matrix, not {stated}"),
-                );
-            }
+        if let (Some(h), Some(p), Some(stated)) = (hasil, perilaku, stated)
+            && let Err(disagreement) = jenjang_core::predikat::check_stated(h, p, stated)
+        {
+            c.fail("predikat", disagreement.to_string());
         }
         if c.ok
             && let (Some(nip), Some(period), Some(hasil_kerja), Some(perilaku_kerja)) =

@@ -86,6 +86,19 @@ pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Re
 }
 
 impl Store {
+    /// An employee's evaluation of one period, if recorded.
+    pub async fn evaluation(&self, nip: &str, period: &str) -> Result<Option<EvaluationRecord>> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!("SELECT {COLUMNS} FROM evaluations WHERE nip = $1 AND period = $2"),
+                vec![nip.into(), period.into()],
+            ))
+            .await?;
+        row.as_ref().map(record_from).transpose()
+    }
+
     /// An employee's evaluations, oldest period first.
     pub async fn list_evaluations(
         &self,

@@ -92,6 +92,19 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<jenjang_app::AppError> for ApiError {
+    fn from(e: jenjang_app::AppError) -> Self {
+        use jenjang_app::AppError;
+        match e {
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Conflict(m) => ApiError::Conflict(m),
+            AppError::Invalid(details) => ApiError::Validation(details),
+            AppError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

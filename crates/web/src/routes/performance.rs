@@ -13,13 +13,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Datelike;
+use jenjang_app::evaluations::EvaluationInput;
 use jenjang_core::access::Action;
 use jenjang_core::ikm::{self, Weighting};
 use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::{
-    DistributionThresholds, Ekspektasi, Evaluation, OrganisationPredikat, Predikat,
-    check_distribution,
+    DistributionThresholds, Ekspektasi, OrganisationPredikat, Predikat, check_distribution,
 };
 use jenjang_core::talent::{self, Kinerja, KinerjaRule};
 use jenjang_core::{FieldError, Nip};
@@ -121,82 +121,34 @@ pub async fn create_evaluation(
     Path(nip): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<EvaluationRecord>)> {
-    let relation = s.store.relation(user.0.nip.as_ref(), &nip).await?;
-    user.require(Action::EvaluateEmployee(relation))?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let period = f.parse("period", Period::parse);
-    // A unit head's hasil kerja is the unit's achievement (PermenPANRB 6/2022): when left out,
-    // it comes from the unit's organisation predikat for the period.
-    let headed = match body.get("hasil_kerja") {
-        None | Some(serde_json::Value::Null) => s.store.unit_headed_by(&nip).await?,
-        Some(_) => None,
-    };
-    let hasil = match (&headed, period) {
-        (Some(unit), Some(p)) => match s.store.unit_predikat(unit, &p.to_string()).await? {
-            Some(org) => Some(org.hasil_kerja_of_head()),
-            None => {
-                f.error("hasil_kerja", format!("is required: no organisation predikat is recorded for {unit} in {p}, which this employee heads"));
-                None
-            }
-        },
-        _ => f.parse("hasil_kerja", Ekspektasi::parse_loose),
-    };
-    let perilaku = f.parse("perilaku_kerja", Ekspektasi::parse_loose);
+    let hasil_kerja = f.opt_parse("hasil_kerja", Ekspektasi::parse_loose);
+    let perilaku_kerja = f.parse("perilaku_kerja", Ekspektasi::parse_loose);
     let notes = f.opt_long_text("notes");
-    let evaluator = f.opt_parse("evaluator_nip", Nip::parse);
-    let stated = f.opt_parse("predikat", Predikat::parse_loose);
-    if let (Some(h), Some(p), Some(Some(stated))) = (hasil, perilaku, stated) {
-        let derived = jenjang_core::predikat::predikat(h, p);
-        if derived != stated {
-            f.error("predikat", format!("hasil kerja {h} with perilaku kerja {p} gives {derived} by the PermenPANRB 6/2022 matrix, not {stated}"));
-        }
-    }
-    let evaluation = finish(
+    let evaluator_nip = f.opt_parse("evaluator_nip", Nip::parse);
+    let stated_predikat = f.opt_parse("predikat", Predikat::parse_loose);
+    let input = finish(
         (|| {
-            Some(Evaluation {
+            Some(EvaluationInput {
                 period: period?,
-                hasil_kerja: hasil?,
-                perilaku_kerja: perilaku?,
+                hasil_kerja: hasil_kerja?,
+                perilaku_kerja: perilaku_kerja?,
                 notes,
-                evaluator_nip: evaluator?.or_else(|| user.0.nip.clone()),
+                evaluator_nip: evaluator_nip?,
+                stated_predikat: stated_predikat?,
             })
         })(),
         errors,
     )?;
-    let subject = Nip::parse(&nip)
-        .map_err(|_| ApiError::NotFound(format!("employee {nip} was not found")))?;
-    let period = evaluation.period.to_string();
-    let outcome = s
-        .store
-        .bulk_save_evaluations(&actor(&user), &[(subject, evaluation)], false, None)
-        .await?;
-    if let Some((_, problem)) = outcome.rejected.first() {
-        let field = if problem.field == "penilai_nip" {
-            "evaluator_nip"
-        } else {
-            problem.field.as_str()
-        };
-        return Err(ApiError::Validation(vec![FieldError::new(
-            field,
-            problem.message.clone(),
-        )]));
-    }
-    let page = s
-        .store
-        .list_evaluations(&nip, jenjang_store::Paging::new(Some(1000), None))
-        .await?;
-    let record = page
-        .items
-        .into_iter()
-        .find(|e| e.period == period)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("evaluation vanished")))?;
-    let status = if outcome.created > 0 {
+    let recorded = jenjang_app::evaluations::record(&s.store, &user.0, &nip, input).await?;
+    let status = if recorded.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(record)))
+    Ok((status, Json(recorded.record)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
