@@ -10,5 +10,6 @@ pub mod evaluations;
 pub mod fields;
 pub mod imports;
 pub mod passwords;
+pub mod talent;
 
 pub use error::{AppError, AppResult};

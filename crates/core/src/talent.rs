@@ -49,6 +49,19 @@ impl KinerjaRule {
     }
 }
 
+/// Where an employee stands on the grid in `year`: the box of their kinerja that year (see
+/// [`KinerjaRule::for_year`]) and their potential; none when either is unknown (such employees
+/// are listed apart, never guessed). The talent grid and the workflows' `subject.talent_box`
+/// both place people with this.
+pub fn placement(
+    rule: &KinerjaRule,
+    evaluations: &[(Period, Predikat)],
+    potential: Option<Potential>,
+    year: i32,
+) -> Option<u8> {
+    Some(talent_box(rule.for_year(evaluations, year)?, potential?))
+}
+
 /// The box (1..=9) of the grid:
 /// ```text
 ///               di_bawah  sesuai  di_atas

@@ -24,12 +24,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, JpYearlyReview, TaskCompleted};
 use jenjang_core::gap::gaps;
 use jenjang_core::idp::{spread_due_dates, today_in};
-use jenjang_core::kinds::Potential;
 use jenjang_core::org::Organisation;
 use jenjang_core::period::Period;
-use jenjang_core::predikat::Predikat;
 use jenjang_core::recommend::recommend;
-use jenjang_core::talent::{KinerjaRule, talent_box};
+use jenjang_core::talent::{KinerjaRule, placement};
 use jenjang_core::workflow::InstanceStatus;
 use jenjang_core::workflow::{
     Context, Definition, Party, ProgramChoice, StepKind, month_day, parse_definition,
@@ -1405,16 +1403,7 @@ async fn talent_box_of(
     year: i32,
 ) -> anyhow::Result<Option<i16>> {
     let (potential, evaluations) = wf::talent_inputs(txn, nip).await?;
-    let evaluations: Vec<(Period, Predikat)> = evaluations
-        .iter()
-        .filter_map(|(p, k)| Some((Period::parse(p).ok()?, k.parse().ok()?)))
-        .collect();
-    let kinerja = KinerjaRule::default().for_year(&evaluations, year);
-    let potential = potential.and_then(|p| p.parse::<Potential>().ok());
-    Ok(match (kinerja, potential) {
-        (Some(k), Some(p)) => Some(i16::from(talent_box(k, p))),
-        _ => None,
-    })
+    Ok(placement(&KinerjaRule::default(), &evaluations, potential, year).map(i16::from))
 }
 
 fn person_or_hr(nip: Option<String>) -> (Option<String>, Option<String>) {

@@ -302,11 +302,12 @@ impl Store {
             .await?;
         rows.iter()
             .map(|r| {
+                let nip: String = r.try_get("", "nip")?;
                 let potential: Option<String> = r.try_get("", "potential")?;
-                Ok((
-                    r.try_get("", "nip")?,
-                    potential.and_then(|p| p.parse().ok()),
-                ))
+                let potential = potential
+                    .map(|p| crate::error::stored("employees", &nip, &p))
+                    .transpose()?;
+                Ok((nip, potential))
             })
             .collect()
     }

@@ -368,15 +368,17 @@ impl Store {
             .db
             .query_all_raw(stmt(self.backend(), &sql, values))
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let period: String = r.try_get("", "period")?;
-            let predikat: String = r.try_get("", "predikat")?;
-            if let (Ok(p), Ok(k)) = (Period::parse(&period), predikat.parse()) {
-                out.push((r.try_get("", "nip")?, p, k));
-            }
-        }
-        Ok(out)
+        rows.iter()
+            .map(|r| {
+                let nip: String = r.try_get("", "nip")?;
+                let key = format!("{nip}/{}", r.try_get::<String>("", "period")?);
+                Ok((
+                    nip,
+                    stored("evaluations", &key, &r.try_get::<String>("", "period")?)?,
+                    stored("evaluations", &key, &r.try_get::<String>("", "predikat")?)?,
+                ))
+            })
+            .collect()
     }
 }
 

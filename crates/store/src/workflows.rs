@@ -9,6 +9,9 @@ use crate::evaluations::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, TaskCompleted, TaskScore};
+use jenjang_core::kinds::Potential;
+use jenjang_core::period::Period;
+use jenjang_core::predikat::Predikat;
 use jenjang_core::workflow::{InstanceStatus, TaskStatus};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
 use serde::Serialize;
@@ -1435,7 +1438,7 @@ impl Store {
 pub async fn talent_inputs<C: ConnectionTrait>(
     conn: &C,
     nip: &str,
-) -> Result<(Option<String>, Vec<(String, String)>)> {
+) -> Result<(Option<Potential>, Vec<(Period, Predikat)>)> {
     let backend = conn.get_database_backend();
     let potential = conn
         .query_one_raw(stmt(
@@ -1446,7 +1449,9 @@ pub async fn talent_inputs<C: ConnectionTrait>(
         .await?
         .map(|r| r.try_get::<Option<String>>("", "potential"))
         .transpose()?
-        .flatten();
+        .flatten()
+        .map(|p| stored("employees", nip, &p))
+        .transpose()?;
     let rows = conn
         .query_all_raw(stmt(
             backend,
@@ -1456,7 +1461,14 @@ pub async fn talent_inputs<C: ConnectionTrait>(
         .await?;
     let evaluations = rows
         .iter()
-        .map(|r| Ok((r.try_get("", "period")?, r.try_get("", "predikat")?)))
+        .map(|r| {
+            let period: String = r.try_get("", "period")?;
+            let key = format!("{nip}/{period}");
+            Ok((
+                stored("evaluations", &key, &period)?,
+                stored("evaluations", &key, &r.try_get::<String>("", "predikat")?)?,
+            ))
+        })
         .collect::<Result<_>>()?;
     Ok((potential, evaluations))
 }

@@ -12,20 +12,16 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Datelike;
 use jenjang_app::evaluations::EvaluationInput;
 use jenjang_core::access::Action;
 use jenjang_core::ikm::{self, Weighting};
-use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::{
     DistributionThresholds, Ekspektasi, OrganisationPredikat, Predikat, check_distribution,
 };
-use jenjang_core::talent::{self, Kinerja, KinerjaRule};
 use jenjang_core::{FieldError, Nip};
 use jenjang_store::{EvaluationRecord, IkmRecord, IkmSaved, Page};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -226,26 +222,7 @@ pub struct GridQuery {
     pub year: Option<i32>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TalentBox {
-    #[serde(rename = "box")]
-    pub box_number: u8,
-    pub label: String,
-    pub kinerja: Kinerja,
-    pub potensial: Potential,
-    pub follow_ups: Vec<&'static str>,
-    pub employees: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TalentGrid {
-    pub unit: Option<String>,
-    pub year: i32,
-    /// Boxes 1..9.
-    pub boxes: Vec<TalentBox>,
-    /// Employees who cannot be placed: no evaluation that year, or no potential assessed.
-    pub unrated: Vec<String>,
-}
+pub use jenjang_app::talent::{TalentBox, TalentGrid};
 
 /// The 9-box grid (PermenPANRB 3/2020): kinerja from the year's annual predikat (or else the
 /// latest periodic one), potensial from assessment.
@@ -256,59 +233,9 @@ pub async fn talent_grid(
     user: CurrentUser,
     Params(q): Params<GridQuery>,
 ) -> ApiResult<Json<TalentGrid>> {
-    let year = q.year.unwrap_or_else(|| chrono::Utc::now().year());
-    if !(2000..=2100).contains(&year) {
-        return Err(ApiError::invalid(
-            "year",
-            format!("a year from 2000 to 2100; found {year}"),
-        ));
-    }
-    match &q.unit {
-        Some(u) => {
-            let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), u).await?;
-            user.require(Action::AnalyseUnit { in_led_subtree })?;
-        }
-        None => user.require(Action::AnalyseUnit {
-            in_led_subtree: false,
-        })?,
-    }
-    let employees = s.store.potentials(q.unit.as_deref()).await?;
-    let mut by_nip: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
-    for (nip, period, predikat) in s.store.evaluations_of_year(q.unit.as_deref(), year).await? {
-        by_nip.entry(nip).or_default().push((period, predikat));
-    }
-    let rule = KinerjaRule::default();
-    let mut boxes: Vec<TalentBox> = (1..=9)
-        .map(|b| {
-            let (kinerja, potensial) = talent::axes(b);
-            TalentBox {
-                box_number: b,
-                label: talent::label(b),
-                kinerja,
-                potensial,
-                follow_ups: talent::follow_ups(b).to_vec(),
-                employees: vec![],
-            }
-        })
-        .collect();
-    let mut unrated = Vec::new();
-    for (nip, potential) in employees {
-        let kinerja = by_nip
-            .get(&nip)
-            .and_then(|evals| rule.for_year(evals, year));
-        match (kinerja, potential) {
-            (Some(k), Some(p)) => boxes[talent::talent_box(k, p) as usize - 1]
-                .employees
-                .push(nip),
-            _ => unrated.push(nip),
-        }
-    }
-    Ok(Json(TalentGrid {
-        unit: q.unit,
-        year,
-        boxes,
-        unrated,
-    }))
+    Ok(Json(
+        jenjang_app::talent::grid(&s.store, &user.0, q.unit.as_deref(), q.year).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
