@@ -75,11 +75,27 @@ pub enum Action {
 #[error("not allowed")]
 pub struct Denied;
 
+/// Whether `principal` sees the whole organisation (hr and admin): unit-scoped pages start at
+/// its root for them, at the units they lead for everyone else.
+pub fn sees_whole_organisation(principal: &Principal) -> bool {
+    matches!(principal.role, Role::Hr | Role::Admin)
+}
+
+/// Whether a task addressed to `assignee` (an employee's NIP, or a role's queue such as `hr`)
+/// is `principal`'s.
+pub fn is_assignee(principal: &Principal, assignee: &str) -> bool {
+    principal
+        .nip
+        .as_ref()
+        .is_some_and(|n| n.as_str() == assignee)
+        || principal.role.as_str() == assignee
+}
+
 /// Whether `principal` may perform `action`.
 pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
     use Role::*;
     let role = principal.role;
-    let org_wide = matches!(role, Hr | Admin);
+    let org_wide = sees_whole_organisation(principal);
     let allowed = match action {
         Action::ReadReference => true,
         Action::WriteReference | Action::Import | Action::ReadAudit => org_wide,
@@ -129,6 +145,18 @@ pub fn employee_scope(principal: &Principal) -> EmployeeScope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tasks_are_addressed_to_a_person_or_a_role_queue() {
+        let mut hr = who(Role::Hr);
+        assert!(is_assignee(&hr, "hr"));
+        assert!(!is_assignee(&hr, "admin"));
+        hr.nip = Some(Nip::parse("198503122010011002").unwrap());
+        assert!(is_assignee(&hr, "198503122010011002"));
+        assert!(!is_assignee(&who(Role::Staff), "198503122010011002"));
+        assert!(sees_whole_organisation(&who(Role::Admin)));
+        assert!(!sees_whole_organisation(&who(Role::Leader)));
+    }
 
     fn who(role: Role) -> Principal {
         Principal {

@@ -34,8 +34,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
 use handlebars::{Handlebars, handlebars_helper};
+use jenjang_core::access::sees_whole_organisation;
 use jenjang_core::idp::today_in;
-use jenjang_core::kinds::Role;
 use jenjang_core::needs::gaps_by_group;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -235,15 +235,23 @@ impl FromRequestParts<AppState> for Ui {
         };
         let user = CurrentUser::resolve(parts, state).await.ok();
         let analyst = match &user {
-            Some(u) if matches!(u.0.role, Role::Hr | Role::Admin) => true,
-            Some(CurrentUser(p, _)) => match &p.nip {
-                Some(nip) => state
-                    .store
-                    .led_units(nip.as_str())
-                    .await
-                    .is_ok_and(|led| !led.is_empty()),
-                None => false,
-            },
+            Some(CurrentUser(p, _)) => {
+                let leads = match &p.nip {
+                    Some(nip) if !sees_whole_organisation(p) => state
+                        .store
+                        .led_units(nip.as_str())
+                        .await
+                        .is_ok_and(|led| !led.is_empty()),
+                    _ => false,
+                };
+                jenjang_core::access::authorize(
+                    p,
+                    jenjang_core::access::Action::AnalyseUnit {
+                        in_led_subtree: leads,
+                    },
+                )
+                .is_ok()
+            }
             None => false,
         };
         // Only notices the pages know, in the page's language.
@@ -955,7 +963,7 @@ async fn home_unit(
     user: &CurrentUser,
     org: &jenjang_core::org::Organisation,
 ) -> Result<String, ApiError> {
-    if matches!(user.0.role, Role::Hr | Role::Admin) {
+    if sees_whole_organisation(&user.0) {
         return org
             .units
             .sole_root()
@@ -1236,7 +1244,7 @@ async fn training_plan_page(
     let title = ui.lang.text("nav_training_plan");
     let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
         Some(u) => Some(u),
-        None if matches!(user.0.role, Role::Hr | Role::Admin) => None,
+        None if sees_whole_organisation(&user.0) => None,
         None => {
             let home = async {
                 let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;

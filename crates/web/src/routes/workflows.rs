@@ -245,11 +245,7 @@ pub async fn list_tasks(
 }
 
 fn is_assignee(user: &CurrentUser, task: &TaskRecord) -> bool {
-    user.0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == task.assignee)
-        || user.0.role.as_str() == task.assignee
+    jenjang_core::access::is_assignee(&user.0, &task.assignee)
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "workflows", params(("id" = i64, Path)),
