@@ -165,7 +165,8 @@ pub async fn restore(database_url: &str, file: &Path) -> Result<Report> {
             &db,
             &format!(
                 ".before-restore-{}",
-                chrono::Utc::now().format("%Y%m%dT%H%M%S")
+                jenjang_core::clock::Clock::now(&jenjang_core::clock::SystemClock)
+                    .format("%Y%m%dT%H%M%S")
             ),
         );
         std::fs::rename(&db, &kept)?;

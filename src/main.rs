@@ -281,11 +281,7 @@ async fn serve(
         );
     }
     let engine = std::sync::Arc::new(
-        jenjang_engine::Engine::new(
-            store.clone(),
-            std::sync::Arc::new(jenjang_engine::SystemClock),
-        )
-        .with_batch(engine_batch),
+        jenjang_engine::Engine::new(store.clone(), store.clock()).with_batch(engine_batch),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped));

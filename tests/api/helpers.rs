@@ -146,7 +146,13 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
         .with_test_writer()
         .try_init();
     let (database_url, dir) = fresh_database().await;
-    let store = open_store(&database_url).await.unwrap();
+    // One clock for the store, the use cases, the pages and the engine: a test that moves it
+    // moves "today" everywhere.
+    let clock = jenjang_engine::ManualClock::new(chrono::Utc::now());
+    let store = open_store(&database_url)
+        .await
+        .unwrap()
+        .with_clock(std::sync::Arc::new(clock.clone()));
     let state = app_state(store.clone(), &database_url, &settings).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -158,7 +164,6 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
         .await
         .unwrap();
     });
-    let clock = jenjang_engine::ManualClock::new(chrono::Utc::now());
     let engine = std::sync::Arc::new(jenjang_engine::Engine::new(
         store.clone(),
         std::sync::Arc::new(clock.clone()),

@@ -661,3 +661,26 @@ async fn completed_development_exports_with_siasn_field_names() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn this_year_is_the_year_of_the_one_clock_in_the_organisations_zone() {
+    use chrono::TimeZone;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, _, _) = people(&demo);
+    let me = app.token(&staff).await;
+    // 31 December, 20:00 UTC is already 1 January in Makassar (UTC+8), the demo's zone.
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2030, 12, 31, 20, 0, 0)
+            .unwrap(),
+    );
+    let (status, plan) = app
+        .get(&me, &format!("/api/v1/employees/{staff}/development-plan"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["year"], 2031);
+    let hr = app.token("hr").await;
+    let (_, grid) = app.get(&hr, "/api/v1/talent/grid").await;
+    assert_eq!(grid["year"], 2031);
+}

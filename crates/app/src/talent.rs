@@ -2,7 +2,6 @@
 
 use crate::error::{AppError, AppResult};
 use jenjang_core::access::{Action, Principal, authorize};
-use jenjang_core::idp::today_in;
 use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::Predikat;
@@ -43,10 +42,7 @@ pub async fn grid(
 ) -> AppResult<TalentGrid> {
     let year = match year {
         Some(y) => y,
-        None => {
-            use chrono::Datelike;
-            today_in(&store.time_zone().await?, chrono::Utc::now()).year()
-        }
+        None => chrono::Datelike::year(&store.today().await?),
     };
     if !(2000..=2100).contains(&year) {
         return Err(AppError::invalid(

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod adkar;
 pub mod catalog;
+pub mod clock;
 pub mod code;
 pub mod events;
 pub mod gap;

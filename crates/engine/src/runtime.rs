@@ -361,7 +361,7 @@ impl Engine {
                 })
                 .collect::<Vec<_>>();
             emitted += events.len();
-            wf::emit(&txn, events).await?;
+            wf::emit(&txn, events, now).await?;
             tracing::info!(workflow = %d.key, year, events = emitted, "calendar trigger fired");
         }
         txn.commit().await?;
@@ -1250,6 +1250,7 @@ impl Engine {
                         }],
                         "workflow",
                         false,
+                        self.clock.now(),
                     )
                     .await;
                     let detail = match result {
@@ -1383,6 +1384,7 @@ impl Engine {
             year,
             &items,
             true,
+            self.clock.now(),
         )
         .await
         {

@@ -29,9 +29,10 @@ pub(crate) async fn record<C: ConnectionTrait>(
     entity: &str,
     key: &str,
     detail: serde_json::Value,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     audit::Entity::insert(audit::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         actor: Set(actor.0.clone()),
         action: Set(action.to_string()),
         entity: Set(entity.to_string()),

@@ -8,7 +8,7 @@ use crate::entity::{competency_record, employee};
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use jenjang_core::events::{AssessedGap, AssessmentRecorded, DomainEvent};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
@@ -32,8 +32,8 @@ pub(crate) async fn audit_rows(
     txn: &DatabaseTransaction,
     actor: &Actor,
     rows: Vec<(String, String, String, serde_json::Value)>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    let now = Utc::now();
     let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
     for (action, entity, key, detail) in rows {
         values.extend([
@@ -73,8 +73,8 @@ impl Store {
             .all(&txn)
             .await?
             .into_iter()
-            .map(|m| (m.nip.clone(), employee_from(m)))
-            .collect();
+            .map(|m| Ok((m.nip.clone(), employee_from(m)?)))
+            .collect::<Result<_>>()?;
         let mut outcome = BulkOutcome::default();
         let mut problems: HashMap<usize, Vec<FieldError>> = HashMap::new();
         for (i, e) in employees.iter().enumerate() {
@@ -196,7 +196,7 @@ impl Store {
             .map(|i| (depth(employees[i].nip.to_string()), i))
             .collect();
         order.sort_unstable();
-        let now = Utc::now();
+        let now = self.now();
         let mut changed = Vec::new();
         let mut audits = Vec::new();
         for (_, i) in order {
@@ -260,7 +260,7 @@ impl Store {
                 report(written, total);
             }
         }
-        audit_rows(&txn, actor, audits).await?;
+        audit_rows(&txn, actor, audits, self.now()).await?;
         txn.commit().await?;
         Ok(outcome)
     }
@@ -317,7 +317,7 @@ impl Store {
                 rejected,
             ));
         }
-        let recorded = write_competency_records(&txn, actor, &valid, progress).await?;
+        let recorded = write_competency_records(&txn, actor, &valid, progress, self.now()).await?;
         txn.commit().await?;
         Ok((
             Recorded {
@@ -369,8 +369,8 @@ pub(crate) async fn write_competency_records(
     actor: &Actor,
     valid: &[(&Nip, &CompetencyRecord)],
     progress: Progress<'_>,
+    now: DateTime<Utc>,
 ) -> Result<u64> {
-    let now = Utc::now();
     let mut recorded = 0u64;
     let mut touched: Vec<&str> = Vec::new();
     let total = valid.len() as u64;
@@ -430,8 +430,8 @@ pub(crate) async fn write_competency_records(
                 )
             })
             .collect();
-        audit_rows(txn, actor, audits).await?;
-        assessment_events(txn, valid, &touched).await?;
+        audit_rows(txn, actor, audits, now).await?;
+        assessment_events(txn, valid, &touched, now).await?;
     }
     Ok(recorded)
 }
@@ -442,6 +442,7 @@ async fn assessment_events(
     txn: &DatabaseTransaction,
     records: &[(&Nip, &CompetencyRecord)],
     touched: &[&str],
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let backend = txn.get_database_backend();
     let mut assessed: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -536,5 +537,5 @@ async fn assessment_events(
             }
         })
         .collect::<Vec<_>>();
-    crate::evaluations::outbox(txn, &events).await
+    crate::evaluations::outbox(txn, &events, now).await
 }

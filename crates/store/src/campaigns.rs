@@ -205,7 +205,7 @@ pub async fn campaign<C: ConnectionTrait>(conn: &C, code: &str) -> Result<Campai
 
 /// The `campaign.launched` events of a campaign: one per unit with targets and a head (the
 /// subject), keyed so that a unit gets its outreach once even when the campaign is updated.
-async fn launch_events(txn: &DatabaseTransaction, c: &Campaign) -> Result<()> {
+async fn launch_events(txn: &DatabaseTransaction, c: &Campaign, now: DateTime<Utc>) -> Result<()> {
     let targets = targets(txn, c).await?;
     let mut units: Vec<&str> = targets.iter().map(|t| t.unit.as_str()).collect();
     units.sort_unstable();
@@ -248,7 +248,7 @@ async fn launch_events(txn: &DatabaseTransaction, c: &Campaign) -> Result<()> {
             dedup_key,
         });
     }
-    outbox(txn, &events).await
+    outbox(txn, &events, now).await
 }
 
 impl Store {
@@ -269,7 +269,7 @@ impl Store {
             )));
         }
         check_references(&txn, input).await?;
-        let now = Utc::now();
+        let now = self.now();
         txn.execute_raw(stmt(
             self.backend(),
             &format!("INSERT INTO campaigns ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
@@ -291,7 +291,7 @@ impl Store {
         .await?;
         write_units(&txn, &input.code, &input.units).await?;
         let c = campaign(&txn, &input.code).await?;
-        launch_events(&txn, &c).await?;
+        launch_events(&txn, &c, self.now()).await?;
         audit::record(
             &txn,
             actor,
@@ -299,6 +299,7 @@ impl Store {
             "campaign",
             &c.code,
             serde_json::to_value(&c).unwrap_or_default(),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -324,7 +325,7 @@ impl Store {
                 input.adopted_from.as_str().into(),
                 input.allow_skips.into(),
                 serde_json::to_string(&input.position_kinds).unwrap_or_default().into(),
-                Utc::now().into(),
+                self.now().into(),
                 input.code.clone().into(),
             ],
         ))
@@ -337,7 +338,7 @@ impl Store {
         .await?;
         write_units(&txn, &input.code, &input.units).await?;
         let c = campaign(&txn, &input.code).await?;
-        launch_events(&txn, &c).await?;
+        launch_events(&txn, &c, self.now()).await?;
         audit::record(
             &txn,
             actor,
@@ -345,6 +346,7 @@ impl Store {
             "campaign",
             &c.code,
             serde_json::json!({"before": before, "after": c}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -412,7 +414,8 @@ impl Store {
         dry_run: bool,
     ) -> Result<(Vec<StageRecorded>, Vec<(usize, FieldError)>)> {
         let txn = self.begin_write().await?;
-        let (done, rejected) = record_stages_in(&txn, actor, code, inputs, source, dry_run).await?;
+        let (done, rejected) =
+            record_stages_in(&txn, actor, code, inputs, source, dry_run, self.now()).await?;
         if !dry_run {
             txn.commit().await?;
         }
@@ -469,7 +472,7 @@ impl Store {
             title.unwrap_or(""),
             fnv(&sorted.join(","))
         );
-        let now = Utc::now();
+        let now = self.now();
         let inserted = txn
             .query_one_raw(stmt(
                 self.backend(),
@@ -535,6 +538,7 @@ impl Store {
             "campaign",
             code,
             serde_json::json!({"id": id, "kind": kind, "unit": unit, "attendees": sorted.len()}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -653,7 +657,7 @@ impl Store {
         ];
         values.extend(survey.scores.iter().map(|s| (*s).into()));
         values.push(survey.surveyed_on.into());
-        values.push(Utc::now().into());
+        values.push(self.now().into());
         txn.execute_raw(stmt(
             self.backend(),
             "INSERT INTO campaign_surveys (campaign_code, nip, unit_code, awareness, desire, knowledge, ability, reinforcement, surveyed_on, created_at) \
@@ -668,6 +672,7 @@ impl Store {
             "campaign",
             code,
             serde_json::to_value(survey).unwrap_or_default(),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -842,6 +847,7 @@ pub async fn record_stages_in(
     inputs: &[StageInput],
     source: &str,
     dry_run: bool,
+    now: DateTime<Utc>,
 ) -> Result<(Vec<StageRecorded>, Vec<(usize, FieldError)>)> {
     let c = campaign(txn, code).await?;
     let current: HashMap<String, Option<Stage>> = targets(txn, &c)
@@ -852,7 +858,6 @@ pub async fn record_stages_in(
     let mut state = current.clone();
     let mut done = Vec::new();
     let mut rejected = Vec::new();
-    let now = Utc::now();
     for (i, input) in inputs.iter().enumerate() {
         let Some(from) = state.get(&input.nip).copied() else {
             rejected.push((
@@ -915,7 +920,7 @@ pub async fn record_stages_in(
             "record_stages",
             "campaign",
             code,
-            serde_json::json!({"stages": done.iter().filter(|d| d.movement != "same").count(), "source": source}),
+            serde_json::json!({"stages": done.iter().filter(|d| d.movement != "same").count(), "source": source}), now,
         )
         .await?;
     }

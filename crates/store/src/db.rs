@@ -1,6 +1,7 @@
 //! Connecting, migrating, and the small helpers every query module shares.
 
 use crate::error::{Result, StoreError};
+use jenjang_core::clock::{Clock, SystemClock};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -19,6 +20,8 @@ pub struct Store {
     /// the write-ahead log on commit, so a large import answers once it is committed and the
     /// log is folded back afterwards ([`Store::checkpoint`]).
     bulk: Option<DatabaseConnection>,
+    /// What "now" is for every timestamp the store writes.
+    clock: std::sync::Arc<dyn Clock>,
 }
 
 /// A page of a list, the shape of every list in API.md.
@@ -63,7 +66,36 @@ impl Store {
         } else {
             None
         };
-        Ok(Store { db, bulk })
+        Ok(Store {
+            db,
+            bulk,
+            clock: std::sync::Arc::new(SystemClock),
+        })
+    }
+
+    /// The same database read and written on `clock` (tests, simulations).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store writes timestamps with; the use cases and the engine read it too.
+    pub fn clock(&self) -> std::sync::Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Today in the organisation's time zone, by the store's clock: the one "today" every date
+    /// rule uses.
+    pub async fn today(&self) -> Result<chrono::NaiveDate> {
+        Ok(jenjang_core::idp::today_in(
+            &self.time_zone().await?,
+            self.now(),
+        ))
     }
 
     /// Applies pending migrations.
@@ -246,6 +278,7 @@ impl Store {
             "setting",
             key,
             serde_json::json!({"value": value}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;

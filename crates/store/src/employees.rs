@@ -5,7 +5,7 @@ use crate::entity::{competency_record, employee};
 use crate::error::{Result, StoreError};
 use crate::reference::{Resource, chain_up, require_existing};
 use crate::{Actor, Page};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use jenjang_core::access::{EmployeeScope, Relation};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, FieldError, Level, Nip};
@@ -16,28 +16,37 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-pub(crate) fn employee_from(m: employee::Model) -> Employee {
-    Employee {
+pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
+    Ok(Employee {
+        potential: m
+            .potential
+            .map(|p| crate::error::stored("employees", &m.nip, &p))
+            .transpose()?,
         nip: Nip::from_stored(m.nip),
         name: m.name,
         position: m.position_code.map(Code::from_stored),
         unit: Code::from_stored(m.unit_code),
         supervisor_nip: m.supervisor_nip.map(Nip::from_stored),
-        potential: m.potential.and_then(|p| p.parse().ok()),
-    }
+    })
 }
 
 fn employee_from_row(r: &QueryResult) -> Result<Employee> {
-    Ok(employee_from(employee::Model {
-        nip: r.try_get("", "nip")?,
+    let nip: String = r.try_get("", "nip")?;
+    let potential: Option<String> = r.try_get("", "potential")?;
+    Ok(Employee {
+        potential: potential
+            .map(|p| crate::error::stored("employees", &nip, &p))
+            .transpose()?,
+        nip: Nip::from_stored(nip),
         name: r.try_get("", "name")?,
-        position_code: r.try_get("", "position_code")?,
-        unit_code: r.try_get("", "unit_code")?,
-        supervisor_nip: r.try_get("", "supervisor_nip")?,
-        potential: r.try_get("", "potential")?,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-    }))
+        position: r
+            .try_get::<Option<String>>("", "position_code")?
+            .map(Code::from_stored),
+        unit: Code::from_stored(r.try_get("", "unit_code")?),
+        supervisor_nip: r
+            .try_get::<Option<String>>("", "supervisor_nip")?
+            .map(Nip::from_stored),
+    })
 }
 
 impl Resource for Employee {
@@ -49,10 +58,11 @@ impl Resource for Employee {
         self.clone()
     }
     async fn load(txn: &DatabaseTransaction, key: &str) -> Result<Option<Self>> {
-        Ok(employee::Entity::find_by_id(key.to_string())
+        employee::Entity::find_by_id(key.to_string())
             .one(txn)
             .await?
-            .map(employee_from))
+            .map(employee_from)
+            .transpose()
     }
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
@@ -105,8 +115,12 @@ impl Resource for Employee {
         }
         Ok(problems)
     }
-    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
-        let now = Utc::now();
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut m = employee::ActiveModel {
             nip: Set(self.nip.to_string()),
             name: Set(self.name.clone()),
@@ -242,6 +256,7 @@ impl Store {
             .one(&self.db)
             .await?
             .map(employee_from)
+            .transpose()?
             .ok_or_else(|| StoreError::not_found("employee", nip))
     }
 

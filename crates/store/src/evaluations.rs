@@ -63,8 +63,11 @@ pub(crate) struct Event {
 
 /// Writes outbox events with multi-row statements; a repeated key is ignored (that event
 /// exists already), so a replayed change produces no second event.
-pub(crate) async fn outbox<C: ConnectionTrait>(conn: &C, events: &[Event]) -> Result<()> {
-    let now = Utc::now();
+pub(crate) async fn outbox<C: ConnectionTrait>(
+    conn: &C,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
     for e in events {
         values.extend([
@@ -221,7 +224,7 @@ impl Store {
         if dry_run {
             return Ok(outcome);
         }
-        let now = Utc::now();
+        let now = self.now();
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
         for (_, id, s) in &updated {
@@ -338,8 +341,8 @@ impl Store {
                 previous_of(nip, e),
             ));
         }
-        audit_rows(&txn, actor, audits).await?;
-        outbox(&txn, &events).await?;
+        audit_rows(&txn, actor, audits, self.now()).await?;
+        outbox(&txn, &events, self.now()).await?;
         txn.commit().await?;
         Ok(outcome)
     }

@@ -94,7 +94,7 @@ impl Store {
                 .unwrap_or_default()
                 .into(),
             responses.to_string().into(),
-            Utc::now().into(),
+            self.now().into(),
             actor.0.clone().into(),
         ];
         let sql = format!(
@@ -116,7 +116,7 @@ impl Store {
             action,
             "ikm",
             &format!("{unit}/{period}"),
-            serde_json::json!({"respondents": result.respondents, "index": result.index, "category": result.category.to_string()}),
+            serde_json::json!({"respondents": result.respondents, "index": result.index, "category": result.category.to_string()}), self.now(),
         )
         .await?;
         txn.commit().await?;

@@ -88,7 +88,7 @@ impl Store {
             position_kind: Set(need.position_kind.map(|k| k.as_str().to_string())),
             due: Set(need.due),
             priority: Set(need.priority as i16),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             created_by: Set(actor.0.clone()),
             ..Default::default()
         })
@@ -101,6 +101,7 @@ impl Store {
             "org_need",
             &m.id.to_string(),
             serde_json::json!({"after": need}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;

@@ -140,8 +140,12 @@ fn conflict(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Opens the plan for editing: creates it, or moves a decided plan to a new draft revision.
-async fn edit(txn: &DatabaseTransaction, nip: &str, year: i32) -> Result<PlanRow> {
-    let now = Utc::now();
+async fn edit(
+    txn: &DatabaseTransaction,
+    nip: &str,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<PlanRow> {
     match find_plan(txn, nip, year).await? {
         None => {
             txn.execute_raw(stmt(
@@ -287,7 +291,8 @@ impl Store {
     ) -> Result<Vec<i64>> {
         self.get_employee(nip).await?;
         let txn = self.begin_write().await?;
-        let added = add_plan_items(&txn, actor, nip, year, items, skip_existing).await?;
+        let added =
+            add_plan_items(&txn, actor, nip, year, items, skip_existing, self.now()).await?;
         txn.commit().await?;
         Ok(added)
     }
@@ -324,7 +329,7 @@ impl Store {
                 "add at least one program before submitting the plan",
             ));
         }
-        let now = Utc::now();
+        let now = self.now();
         let (sql, values): (&str, Vec<Value>) = match action {
             PlanAction::Submit => (
                 "UPDATE development_plans SET status = $1, submitted_at = $2, updated_at = $3, version = version + 1 \
@@ -381,6 +386,7 @@ impl Store {
             "plan",
             &format!("{nip}/{year}"),
             serde_json::json!({"revision": plan.revision, "status": status, "comment": comment}),
+            self.now(),
         )
         .await?;
         outbox(
@@ -394,6 +400,7 @@ impl Store {
                 }),
                 dedup_key: format!("plan:{}:v{}", plan.id, plan.version + 1),
             }],
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -459,7 +466,7 @@ impl Store {
                 ));
             }
         }
-        let now = Utc::now();
+        let now = self.now();
         let form: ProgramForm = row
             .try_get::<String>("", "form")?
             .parse()
@@ -539,6 +546,7 @@ impl Store {
                     }),
                     dedup_key: format!("plan_item:{item}:completed"),
                 }],
+                self.now(),
             )
             .await?;
         }
@@ -548,7 +556,7 @@ impl Store {
             action.as_str(),
             "plan_item",
             &item.to_string(),
-            serde_json::json!({"nip": nip, "program": program, "from": from, "to": to, "evidence": evidence, "reason": reason}),
+            serde_json::json!({"nip": nip, "program": program, "from": from, "to": to, "evidence": evidence, "reason": reason}), self.now(),
         )
         .await?;
         let updated = txn
@@ -714,6 +722,7 @@ pub async fn add_plan_items(
     year: i32,
     items: &[(String, NaiveDate)],
     skip_existing: bool,
+    now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
     let mut problems = Vec::new();
     let refs = items.iter().enumerate().map(|(i, (p, _))| {
@@ -753,8 +762,7 @@ pub async fn add_plan_items(
     if new_items.is_empty() {
         return Ok(Vec::new());
     }
-    let plan = edit(txn, nip, year).await?;
-    let now = Utc::now();
+    let plan = edit(txn, nip, year, now).await?;
     let audited: Vec<serde_json::Value> = new_items
         .iter()
         .map(|(p, d)| serde_json::json!({"program": p, "due": d}))
@@ -780,6 +788,7 @@ pub async fn add_plan_items(
             "plan",
             &format!("{nip}/{year}"),
             serde_json::json!({"items": audited, "revision": plan.revision}),
+            now,
         )
         .await?;
     }

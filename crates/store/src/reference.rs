@@ -6,7 +6,7 @@ use crate::db::{Paging, Store, stmt};
 use crate::entity::*;
 use crate::error::{Result, StoreError};
 use crate::{Actor, Page, audit};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use jenjang_core::graph::{Prerequisite, describe_cycle, find_prerequisite_cycle};
 use jenjang_core::reference::*;
 use jenjang_core::{Code, FieldError, Level, Nip};
@@ -59,6 +59,7 @@ pub trait Resource: Sized + Serialize + PartialEq + Send + Sync {
         &self,
         txn: &DatabaseTransaction,
         exists: bool,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -71,7 +72,7 @@ impl Store {
         mode: SaveMode,
     ) -> Result<Saved> {
         let txn = self.begin_write().await?;
-        let saved = save_in(&txn, actor, value, mode).await?;
+        let saved = save_in(&txn, actor, value, mode, self.now()).await?;
         txn.commit().await?;
         Ok(saved)
     }
@@ -82,6 +83,7 @@ pub(crate) async fn save_in<R: Resource>(
     actor: &Actor,
     value: &R,
     mode: SaveMode,
+    now: DateTime<Utc>,
 ) -> Result<Saved> {
     let key = value.key();
     let before = R::load(txn, &key).await?;
@@ -100,12 +102,12 @@ pub(crate) async fn save_in<R: Resource>(
     if !problems.is_empty() {
         return Err(StoreError::Invalid(problems));
     }
-    value.write(txn, before.is_some()).await?;
+    value.write(txn, before.is_some(), now).await?;
     let (action, detail) = match before {
         Some(b) => ("update", serde_json::json!({"before": b, "after": value})),
         None => ("create", serde_json::json!({"after": value})),
     };
-    audit::record(txn, actor, action, R::ENTITY, &key, detail).await?;
+    audit::record(txn, actor, action, R::ENTITY, &key, detail, now).await?;
     Ok(if action == "create" {
         Saved::Created
     } else {
@@ -320,8 +322,12 @@ impl Resource for Unit {
         }
         Ok(problems)
     }
-    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
-        let now = Utc::now();
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut m = unit::ActiveModel {
             code: Set(self.code.to_string()),
             name: Set(self.name.clone()),
@@ -491,8 +497,12 @@ impl Resource for Competency {
         }
         Ok(problems)
     }
-    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
-        let now = Utc::now();
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let key = self.code.to_string();
         let mut m = competency::ActiveModel {
             code: Set(key.clone()),
@@ -648,8 +658,12 @@ impl Resource for Program {
         .await?;
         Ok(problems)
     }
-    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
-        let now = Utc::now();
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let key = self.code.to_string();
         let mut m = program::ActiveModel {
             code: Set(key.clone()),
@@ -795,8 +809,12 @@ impl Resource for Position {
         .await?;
         Ok(problems)
     }
-    async fn write(&self, txn: &DatabaseTransaction, exists: bool) -> Result<()> {
-        let now = Utc::now();
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        exists: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let key = self.code.to_string();
         let mut m = position::ActiveModel {
             code: Set(key.clone()),

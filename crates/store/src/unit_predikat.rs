@@ -4,7 +4,6 @@
 use crate::db::{Store, stmt};
 use crate::error::Result;
 use crate::{Actor, audit};
-use chrono::Utc;
 use jenjang_core::predikat::{OrganisationPredikat, Predikat};
 use sea_orm::ConnectionTrait;
 
@@ -24,7 +23,7 @@ impl Store {
             "INSERT INTO unit_predikat (unit_code, period, predikat, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (unit_code, period) DO UPDATE SET predikat = excluded.predikat, recorded_at = excluded.recorded_at, \
              recorded_by = excluded.recorded_by",
-            vec![unit.into(), period.into(), predikat.as_str().into(), Utc::now().into(), actor.0.clone().into()],
+            vec![unit.into(), period.into(), predikat.as_str().into(), self.now().into(), actor.0.clone().into()],
         ))
         .await?;
         audit::record(
@@ -34,6 +33,7 @@ impl Store {
             "unit_predikat",
             &format!("{unit}/{period}"),
             serde_json::json!({"predikat": predikat}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;

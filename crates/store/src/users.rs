@@ -5,7 +5,6 @@ use crate::entity::user;
 use crate::error::{Result, StoreError, stored};
 use crate::reference::require_existing;
 use crate::{Actor, audit};
-use chrono::Utc;
 use jenjang_core::kinds::Role;
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
@@ -124,7 +123,7 @@ impl Store {
             role: Set(new.role.as_str().to_string()),
             nip: Set(new.nip.as_ref().map(|n| n.to_string())),
             active: Set(true),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -136,6 +135,7 @@ impl Store {
             "user",
             &new.username,
             serde_json::json!({"role": new.role, "nip": new.nip}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -153,7 +153,7 @@ impl Store {
                 role: Set(u.role.as_str().to_string()),
                 nip: Set(u.nip.as_ref().map(|n| n.to_string())),
                 active: Set(true),
-                created_at: Set(Utc::now()),
+                created_at: Set(self.now()),
                 ..Default::default()
             }))
             .on_conflict(
@@ -173,6 +173,7 @@ impl Store {
                 "user",
                 "*",
                 serde_json::json!({"created": created}),
+                self.now(),
             )
             .await?;
         }

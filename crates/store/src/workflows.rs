@@ -352,12 +352,16 @@ pub async fn mark_processed<C: ConnectionTrait>(
 }
 
 /// Writes events to the outbox (a repeated dedup key is ignored).
-pub async fn emit<C: ConnectionTrait>(conn: &C, events: Vec<(DomainEvent, String)>) -> Result<()> {
+pub async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    events: Vec<(DomainEvent, String)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let events: Vec<Event> = events
         .into_iter()
         .map(|(event, dedup_key)| Event { event, dedup_key })
         .collect();
-    outbox(conn, &events).await
+    outbox(conn, &events, now).await
 }
 
 /// The subjects of a batch, with who supervises them: a statement per chunk of NIPs for the
@@ -903,7 +907,7 @@ impl Store {
                 .or_else(|_| r.try_get::<i64>("", "v").map(|v| v as i32))?,
             None => 0,
         } + 1;
-        let now = Utc::now();
+        let now = self.now();
         txn.execute_raw(stmt(
             self.backend(),
             "INSERT INTO workflow_definitions (key, version, title, definition, created_at, created_by) \
@@ -925,6 +929,7 @@ impl Store {
             "workflow",
             &format!("{key}/v{version}"),
             serde_json::json!({"title": title}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -1086,7 +1091,7 @@ impl Store {
     /// Puts an instance at an incident back to running, due now; the engine retries the step.
     pub async fn retry_instance(&self, actor: &Actor, id: i64) -> Result<()> {
         let txn = self.begin_write().await?;
-        let now = Utc::now();
+        let now = self.now();
         let done = txn
             .execute_raw(stmt(
                 self.backend(),
@@ -1120,6 +1125,7 @@ impl Store {
             "workflow_instance",
             &id.to_string(),
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -1219,7 +1225,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
-        let now = Utc::now();
+        let now = self.now();
         let done = txn
             .execute_raw(stmt(
                 self.backend(),
@@ -1246,7 +1252,7 @@ impl Store {
                 &jenjang_core::Nip,
                 &jenjang_core::reference::CompetencyRecord,
             )> = scores.iter().map(|r| (&nip, r)).collect();
-            crate::bulk::write_competency_records(&txn, actor, &records, None).await?;
+            crate::bulk::write_competency_records(&txn, actor, &records, None, self.now()).await?;
         }
         emit(
             &txn,
@@ -1268,6 +1274,7 @@ impl Store {
                 }),
                 format!("task:{}:completed", task.id),
             )],
+            self.now(),
         )
         .await?;
         audit::record(
@@ -1277,6 +1284,7 @@ impl Store {
             "task",
             &task.id.to_string(),
             serde_json::json!({"outcome": outcome, "notes": notes, "scores": scores.len()}),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -1379,7 +1387,7 @@ impl Store {
             .execute_raw(stmt(
                 self.backend(),
                 "UPDATE outbox_events SET processed_at = $1 WHERE processed_at IS NULL",
-                vec![Utc::now().into()],
+                vec![self.now().into()],
             ))
             .await?;
         Ok(done.rows_affected())

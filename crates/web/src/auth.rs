@@ -98,8 +98,14 @@ impl Auth {
         }
     }
 
-    pub fn issue(&self, username: &str, role: Role, nip: Option<&str>) -> anyhow::Result<String> {
-        let now = Utc::now().timestamp();
+    pub fn issue(
+        &self,
+        username: &str,
+        role: Role,
+        nip: Option<&str>,
+        now: chrono::DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let now = now.timestamp();
         let claims = Claims {
             sub: username.to_string(),
             role: role.as_str().to_string(),
@@ -366,7 +372,7 @@ pub(crate) async fn authenticate(
     let nip = user.nip.as_ref().map(|n| n.to_string());
     let token = state
         .auth
-        .issue(&user.username, user.role, nip.as_deref())?;
+        .issue(&user.username, user.role, nip.as_deref(), state.store.now())?;
     Ok(LoginResponse {
         token,
         token_type: "Bearer",

@@ -683,7 +683,7 @@ async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
         let team = match &user.0.nip {
             Some(nip) => {
                 let zone = s.store.time_zone().await?;
-                let year = today_in(&zone, chrono::Utc::now()).year();
+                let year = today_in(&zone, s.store.now()).year();
                 s.store.team_overview(nip.as_str(), year).await?
                     .into_iter()
                     .map(|m| (m, year))
@@ -1260,7 +1260,7 @@ async fn training_plan_page(
     let year = match q.year {
         Some(y) => y,
         None => match s.store.time_zone().await {
-            Ok(zone) => today_in(&zone, chrono::Utc::now()).year() + 1,
+            Ok(zone) => today_in(&zone, s.store.now()).year() + 1,
             Err(e) => return ui.error(e.into()),
         },
     };

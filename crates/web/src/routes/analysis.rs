@@ -828,7 +828,7 @@ pub async fn org_need_progress(
     } else {
         (meeting + planned) as f64 / eligible as f64
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = s.store.today().await?;
     let on_track = if today > need.due {
         share >= need.target_share
     } else {

@@ -378,7 +378,7 @@ pub async fn add_survey(
             nip: nip.clone(),
             unit: unit.clone(),
             scores,
-            surveyed_on: surveyed_on?.unwrap_or_else(|| today_in(&zone, chrono::Utc::now())),
+            surveyed_on: surveyed_on?.unwrap_or_else(|| today_in(&zone, s.store.now())),
         })
     })();
     let survey = finish(survey, errors)?;
@@ -455,7 +455,7 @@ pub async fn dashboard(
     let c = s.store.get_campaign(&code).await?;
     let targets = require_follow(&s, &user, &c).await?;
     let zone = s.store.time_zone().await?;
-    let today = today_in(&zone, chrono::Utc::now());
+    let today = today_in(&zone, s.store.now());
     let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
     let elapsed = elapsed_fraction(c.starts, c.ends, today);
     let all = summarise(

@@ -54,7 +54,7 @@ pub struct YearQuery {
 /// The organisation's settings for plans: (this year, JP target, JP credit rules).
 async fn plan_settings(s: &AppState, year: Option<i32>) -> ApiResult<(i32, u32, JpRules)> {
     let zone = s.store.time_zone().await?;
-    let year = year.unwrap_or_else(|| today_in(&zone, chrono::Utc::now()).year());
+    let year = year.unwrap_or_else(|| today_in(&zone, s.store.now()).year());
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid(
             "year",
@@ -316,7 +316,7 @@ async fn item_action(
                 }
             };
             if let Some(on) = completed_on
-                && on > chrono::Utc::now().date_naive() + chrono::Duration::days(1)
+                && on > s.store.today().await?
             {
                 f.error("completed_on", "a completion date cannot be in the future");
             }

@@ -289,7 +289,7 @@ pub async fn complete_task(
         return Err(ApiError::Conflict(format!("task {id} is {}", task.status)));
     }
     let zone = s.store.time_zone().await?;
-    let today = today_in(&zone, chrono::Utc::now());
+    let today = today_in(&zone, s.store.now());
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let outcome = f.text("outcome");
