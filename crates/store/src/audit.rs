@@ -1,13 +1,13 @@
 //! The append-only audit log: every change is written here in the transaction that makes it.
 
-use crate::db::{Paging, Store};
+use crate::db::{Paging, Store, insert_rows};
 use crate::entity::audit;
 use crate::error::Result;
 use crate::{Actor, Page};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use serde::Serialize;
 
@@ -91,4 +91,32 @@ impl Store {
             .collect();
         Ok(paging.page(items, total))
     }
+}
+
+/// Audit entries of a bulk write, with multi-row statements.
+pub(crate) async fn audit_rows(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    rows: Vec<(String, String, String, serde_json::Value)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
+    for (action, entity, key, detail) in rows {
+        values.extend([
+            now.into(),
+            actor.0.clone().into(),
+            action.into(),
+            entity.into(),
+            key.into(),
+            detail.to_string().into(),
+        ]);
+    }
+    insert_rows(
+        txn,
+        "INSERT INTO audit_log (at, actor, action, entity, entity_key, detail)",
+        "",
+        6,
+        values,
+    )
+    .await
 }

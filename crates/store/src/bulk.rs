@@ -2,7 +2,7 @@
 //! stored data in memory (a handful of set-based reads), then written in one transaction with
 //! multi-row statements and one audit entry per changed record.
 
-use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
+use crate::db::{Progress, Store, rows_per_statement, stmt};
 use crate::employees::employee_from;
 use crate::entity::{competency_record, employee};
 use crate::error::Result;
@@ -14,7 +14,7 @@ use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -26,33 +26,6 @@ pub struct BulkOutcome {
     pub unchanged: u64,
     #[serde(skip)]
     pub rejected: Vec<(usize, FieldError)>,
-}
-
-pub(crate) async fn audit_rows(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    rows: Vec<(String, String, String, serde_json::Value)>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
-    for (action, entity, key, detail) in rows {
-        values.extend([
-            now.into(),
-            actor.0.clone().into(),
-            action.into(),
-            entity.into(),
-            key.into(),
-            detail.to_string().into(),
-        ]);
-    }
-    insert_rows(
-        txn,
-        "INSERT INTO audit_log (at, actor, action, entity, entity_key, detail)",
-        "",
-        6,
-        values,
-    )
-    .await
 }
 
 impl Store {
@@ -260,7 +233,7 @@ impl Store {
                 report(written, total);
             }
         }
-        audit_rows(&txn, actor, audits, self.now()).await?;
+        crate::audit::audit_rows(&txn, actor, audits, self.now()).await?;
         txn.commit().await?;
         Ok(outcome)
     }
@@ -430,7 +403,7 @@ pub(crate) async fn write_competency_records(
                 )
             })
             .collect();
-        audit_rows(txn, actor, audits, now).await?;
+        crate::audit::audit_rows(txn, actor, audits, now).await?;
         assessment_events(txn, valid, &touched, now).await?;
     }
     Ok(recorded)
@@ -513,7 +486,7 @@ async fn assessment_events(
             let mut src = sources.get(nip).cloned().unwrap_or_default();
             src.sort_unstable();
             src.dedup();
-            crate::evaluations::Event {
+            crate::outbox::Event {
                 event: DomainEvent::AssessmentRecorded(AssessmentRecorded {
                     nip: nip.to_string(),
                     competencies: competencies.iter().map(|c| c.to_string()).collect(),
@@ -537,5 +510,5 @@ async fn assessment_events(
             }
         })
         .collect::<Vec<_>>();
-    crate::evaluations::outbox(txn, &events, now).await
+    crate::outbox::outbox(txn, &events, now).await
 }

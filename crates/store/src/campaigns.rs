@@ -4,7 +4,7 @@
 
 use crate::db::{Page, Paging, Store, stmt};
 use crate::error::{Result, StoreError, stored};
-use crate::evaluations::{Event, outbox};
+use crate::outbox::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::FieldError;

@@ -89,15 +89,6 @@ impl Store {
         self.clock.now()
     }
 
-    /// Today in the organisation's time zone, by the store's clock: the one "today" every date
-    /// rule uses.
-    pub async fn today(&self) -> Result<chrono::NaiveDate> {
-        Ok(jenjang_core::idp::today_in(
-            &self.time_zone().await?,
-            self.now(),
-        ))
-    }
-
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.db, None).await?;
@@ -230,58 +221,6 @@ impl Store {
                 .execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
                 .await?;
         }
-        Ok(())
-    }
-
-    /// The organisation's time zone (setting `time_zone`, WIB unless set).
-    pub async fn time_zone(&self) -> Result<String> {
-        Ok(self
-            .setting("time_zone")
-            .await?
-            .unwrap_or_else(|| jenjang_core::idp::DEFAULT_TIME_ZONE.to_string()))
-    }
-
-    /// JP each employee should reach a year (setting `jp_target`, 20 unless set).
-    pub async fn jp_target(&self) -> Result<u32> {
-        Ok(self
-            .setting("jp_target")
-            .await?
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(jenjang_core::idp::JP_TARGET))
-    }
-
-    /// An organisation setting (time zone, JP rules, ...).
-    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                "SELECT value FROM settings WHERE key = $1",
-                vec![key.into()],
-            ))
-            .await?;
-        Ok(row.map(|r| r.try_get::<String>("", "value")).transpose()?)
-    }
-
-    pub async fn set_setting(&self, actor: &crate::Actor, key: &str, value: &str) -> Result<()> {
-        let txn = self.begin_write().await?;
-        txn.execute_raw(stmt(
-            self.backend(),
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            vec![key.into(), value.into()],
-        ))
-        .await?;
-        crate::audit::record(
-            &txn,
-            actor,
-            "set",
-            "setting",
-            key,
-            serde_json::json!({"value": value}),
-            self.now(),
-        )
-        .await?;
-        txn.commit().await?;
         Ok(())
     }
 

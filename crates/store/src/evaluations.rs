@@ -2,9 +2,11 @@
 //! version kept in `evaluation_history`, and an `evaluation.recorded` event in the outbox for
 //! each new or changed evaluation, all in one transaction.
 
-use crate::bulk::{BulkOutcome, audit_rows};
+use crate::audit::audit_rows;
+use crate::bulk::BulkOutcome;
 use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::error::{Result, stored};
+use crate::outbox::{Event, outbox};
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
 use chrono::{DateTime, Utc};
@@ -53,39 +55,6 @@ fn same(stored: &EvaluationRecord, e: &Evaluation) -> bool {
         && stored.perilaku_kerja == e.perilaku_kerja
         && stored.notes == e.notes
         && stored.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
-}
-
-/// A domain event for the outbox, with the key that makes a replayed change write it once.
-pub(crate) struct Event {
-    pub event: DomainEvent,
-    pub dedup_key: String,
-}
-
-/// Writes outbox events with multi-row statements; a repeated key is ignored (that event
-/// exists already), so a replayed change produces no second event.
-pub(crate) async fn outbox<C: ConnectionTrait>(
-    conn: &C,
-    events: &[Event],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
-    for e in events {
-        values.extend([
-            e.event.kind().into(),
-            e.event.subject().map(str::to_string).into(),
-            e.event.payload().to_string().into(),
-            e.dedup_key.clone().into(),
-            now.into(),
-        ]);
-    }
-    insert_rows(
-        conn,
-        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)",
-        "ON CONFLICT (dedup_key) DO NOTHING",
-        5,
-        values,
-    )
-    .await
 }
 
 impl Store {

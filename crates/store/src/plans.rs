@@ -6,7 +6,7 @@
 use crate::db::{Store, stmt};
 use crate::employees::refresh_current_levels;
 use crate::error::{Result, StoreError, stored};
-use crate::evaluations::{Event, outbox};
+use crate::outbox::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::FieldError;

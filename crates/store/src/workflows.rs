@@ -5,7 +5,7 @@
 
 use crate::db::{Page, Paging, Store, insert_rows, row_statements, rows_per_statement, stmt};
 use crate::error::{Result, StoreError, stored, stored_json};
-use crate::evaluations::{Event, outbox};
+use crate::outbox::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, TaskCompleted, TaskScore};

@@ -96,7 +96,7 @@ fn routes() -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
-        .route("/openapi.json", get(routes::ops::openapi))
+        .route("/openapi.json", get(openapi::serve))
         .merge(routes::reference::router())
         .merge(routes::employees::router())
         .merge(routes::audit::router())

@@ -18,7 +18,7 @@ Authenticate with Authorization: Bearer <token> from /api/v1/auth/login; a write
 must carry the X-CSRF-Token header."),
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me,
-        ops::healthz, ops::metrics, ops::openapi,
+        ops::healthz, ops::metrics, serve,
         reference::list_units, reference::get_unit, reference::create_unit, reference::update_unit,
         reference::list_competencies, reference::get_competency, reference::create_competency, reference::update_competency,
         reference::list_programs, reference::get_program, reference::create_program, reference::update_program,
@@ -187,4 +187,11 @@ fn error_body_schema() -> Value {
             }
         }
     })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, content_type = "application/json")))]
+pub async fn serve() -> axum::Json<Value> {
+    static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(document);
+    axum::Json(DOCUMENT.clone())
 }

@@ -1,4 +1,4 @@
-//! Operations: health, metrics and the OpenAPI document.
+//! Operations: health and metrics.
 
 use crate::AppState;
 use axum::extract::State;
@@ -6,7 +6,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,12 +39,4 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
         )],
         s.metrics.render(),
     )
-}
-
-/// This document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, content_type = "application/json")))]
-pub async fn openapi() -> Json<Value> {
-    static DOCUMENT: std::sync::LazyLock<Value> =
-        std::sync::LazyLock::new(crate::openapi::document);
-    Json(DOCUMENT.clone())
 }

@@ -1,0 +1,41 @@
+//! The outbox: domain events written in the transaction of the change that caused them, once
+//! per dedup key, for the workflow engine to claim.
+
+use crate::db::insert_rows;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use jenjang_core::events::DomainEvent;
+use sea_orm::{ConnectionTrait, Value};
+
+/// A domain event for the outbox, with the key that makes a replayed change write it once.
+pub(crate) struct Event {
+    pub event: DomainEvent,
+    pub dedup_key: String,
+}
+
+/// Writes outbox events with multi-row statements; a repeated key is ignored (that event
+/// exists already), so a replayed change produces no second event.
+pub(crate) async fn outbox<C: ConnectionTrait>(
+    conn: &C,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
+    for e in events {
+        values.extend([
+            e.event.kind().into(),
+            e.event.subject().map(str::to_string).into(),
+            e.event.payload().to_string().into(),
+            e.dedup_key.clone().into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)",
+        "ON CONFLICT (dedup_key) DO NOTHING",
+        5,
+        values,
+    )
+    .await
+}
