@@ -1,0 +1,444 @@
+//! The web UI under `/`: server-rendered pages (handlebars, `templates/pages/` and
+//! `templates/partials/`, compiled in), Bahasa Indonesia first with English
+//! (`templates/i18n/*.json`; `?lang=en` switches and is remembered in a cookie), usable on a
+//! phone and without JavaScript.
+//!
+//! Pages read and write through the JSON API's own handlers, so they show exactly what the API
+//! answers and obey the same role table. The session is the API's token in its HttpOnly,
+//! SameSite=Strict cookie; every form also carries a CSRF token that must equal the
+//! `jenjang_csrf` cookie (double submit), so a form posted from elsewhere is refused.
+
+use crate::AppState;
+use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
+use crate::error::ApiError;
+use crate::extract::{Form, Multipart, Path};
+use crate::extract::{PageParams, Params};
+use crate::imports::ImportKind;
+use crate::input::{Body, OptionalBody};
+use crate::routes::analysis::{
+    FormatQuery, OrgNeedQuery, TargetQuery, employee_gaps, employee_recommendations,
+    list_org_needs, org_need_progress, training_plan, unit_needs_analysis,
+};
+use crate::routes::campaigns::{dashboard, list_campaigns};
+use crate::routes::performance::{GridQuery, import_file, talent_grid};
+use crate::routes::plans::{YearQuery, approve, get_plan, reject};
+use crate::routes::workflows::{
+    NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
+};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Datelike;
+use handlebars::{Handlebars, handlebars_helper};
+use jenjang_core::access::sees_whole_organisation;
+use jenjang_core::idp::today_in;
+use jenjang_core::needs::gaps_by_group;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::{Arc, LazyLock};
+
+mod analysis;
+mod campaigns;
+mod imports;
+mod my_work;
+mod session;
+mod svg;
+use analysis::*;
+use campaigns::*;
+use imports::*;
+use my_work::*;
+use session::*;
+use svg::*;
+
+const LANG_COOKIE: &str = "jenjang_lang";
+pub(crate) const CSRF_COOKIE: &str = "jenjang_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/masuk", get(login_page).post(login_submit))
+        .route("/keluar", post(logout))
+        .route("/rencana-saya", get(my_plan))
+        .route("/tim-saya", get(my_team))
+        .route("/tugas/{id}/selesai", post(complete_task_form))
+        .route("/rencana/{nip}/keputusan", post(decide_plan_form))
+        .route("/analisis", get(needs_page))
+        .route("/talenta", get(talent_page))
+        .route("/rencana-pelatihan", get(training_plan_page))
+        .route("/kebutuhan-organisasi", get(org_needs_page))
+        .route("/kebutuhan-organisasi/{id}", get(org_need_page))
+        .route(
+            "/impor",
+            get(import_page)
+                .post(import_submit)
+                // The upload is bounded by the import limit while it is read (below).
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/kampanye", get(campaigns_page))
+        .route("/kampanye/{code}", get(campaign_page))
+        .route("/ui.css", get(stylesheet))
+}
+
+static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    let sources = [
+        (
+            "layout",
+            include_str!("../../../../templates/partials/layout.hbs"),
+        ),
+        (
+            "task_list",
+            include_str!("../../../../templates/partials/task_list.hbs"),
+        ),
+        (
+            "login",
+            include_str!("../../../../templates/pages/login.hbs"),
+        ),
+        (
+            "error",
+            include_str!("../../../../templates/pages/error.hbs"),
+        ),
+        (
+            "rencana_saya",
+            include_str!("../../../../templates/pages/rencana_saya.hbs"),
+        ),
+        (
+            "tim_saya",
+            include_str!("../../../../templates/pages/tim_saya.hbs"),
+        ),
+        (
+            "analisis",
+            include_str!("../../../../templates/pages/analisis.hbs"),
+        ),
+        (
+            "kampanye",
+            include_str!("../../../../templates/pages/kampanye.hbs"),
+        ),
+        (
+            "talenta",
+            include_str!("../../../../templates/pages/talenta.hbs"),
+        ),
+        (
+            "impor",
+            include_str!("../../../../templates/pages/impor.hbs"),
+        ),
+        (
+            "rencana_pelatihan",
+            include_str!("../../../../templates/pages/rencana_pelatihan.hbs"),
+        ),
+        (
+            "kebutuhan_organisasi",
+            include_str!("../../../../templates/pages/kebutuhan_organisasi.hbs"),
+        ),
+        (
+            "kampanye_detail",
+            include_str!("../../../../templates/pages/kampanye_detail.hbs"),
+        ),
+    ];
+    handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));
+    hb.register_helper("percent", Box::new(percent));
+    for (name, source) in sources {
+        hb.register_template_string(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    hb
+});
+
+static MESSAGES: LazyLock<[Value; 2]> = LazyLock::new(|| {
+    let parse = |name: &str, text: &str| {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("messages {name}: {e}"))
+    };
+    [
+        parse("id", include_str!("../../../../templates/i18n/id.json")),
+        parse("en", include_str!("../../../../templates/i18n/en.json")),
+    ]
+});
+
+/// The UI's languages: Bahasa Indonesia first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "id" => Some(Lang::Id),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+
+    fn messages(self) -> &'static Value {
+        &MESSAGES[self as usize]
+    }
+
+    fn text(self, key: &str) -> String {
+        self.messages()[key].as_str().unwrap_or(key).to_string()
+    }
+}
+
+/// What every page request carries: the language, the CSRF token, the signed-in user (if the
+/// session cookie is valid), and the cookies to set with the answer.
+struct Ui {
+    lang: Lang,
+    csrf: String,
+    user: Option<CurrentUser>,
+    /// hr, admin or the head of some unit: sees the analyses of (their part of) the organisation.
+    analyst: bool,
+    /// May import files (the role table's `Import`).
+    importer: bool,
+    set_cookies: Vec<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    notice: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let query = axum::extract::Query::<PageQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .map(|axum::extract::Query(q)| q);
+        let mut set_cookies = Vec::new();
+        let chosen = query
+            .as_ref()
+            .and_then(|q| q.lang.as_deref())
+            .and_then(Lang::parse);
+        let lang = match chosen {
+            Some(l) => {
+                set_cookies.push(format!(
+                    "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                    l.code()
+                ));
+                l
+            }
+            None => cookie(&parts.headers, LANG_COOKIE)
+                .and_then(|c| Lang::parse(&c))
+                .or_else(|| accept_language(&parts.headers))
+                .unwrap_or(Lang::Id),
+        };
+        let csrf = match cookie(&parts.headers, CSRF_COOKIE).filter(|c| c.len() == 32) {
+            Some(c) => c,
+            None => {
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                set_cookies.push(format!(
+                    "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+                ));
+                token
+            }
+        };
+        let user = CurrentUser::resolve(parts, state).await.ok();
+        let analyst = match &user {
+            Some(CurrentUser(p, _)) => {
+                let leads = match &p.nip {
+                    Some(nip) if !sees_whole_organisation(p) => state
+                        .store
+                        .led_units(nip.as_str())
+                        .await
+                        .is_ok_and(|led| !led.is_empty()),
+                    _ => false,
+                };
+                jenjang_core::access::authorize(
+                    p,
+                    jenjang_core::access::Action::AnalyseUnit {
+                        in_led_subtree: leads,
+                    },
+                )
+                .is_ok()
+            }
+            None => false,
+        };
+        // Only notices the pages know, in the page's language.
+        let notice = query
+            .and_then(|q| q.notice)
+            .filter(|n| matches!(n.as_str(), "task_completed" | "plan_decided"))
+            .map(|n| lang.text(&n));
+        let importer = user
+            .as_ref()
+            .is_some_and(|u| u.require(jenjang_core::access::Action::Import).is_ok());
+        Ok(Ui {
+            lang,
+            csrf,
+            user,
+            analyst,
+            importer,
+            set_cookies,
+            notice,
+        })
+    }
+}
+
+/// English when the browser prefers it over Indonesian; otherwise none (Indonesian is the default).
+fn accept_language(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers.get("accept-language")?.to_str().ok()?;
+    value
+        .split(',')
+        .filter_map(|part| Lang::parse(part.split(';').next()?.split('-').next()?))
+        .next()
+}
+
+impl Ui {
+    /// Whether `form_token` is this browser's CSRF token (compared in constant time).
+    fn csrf_ok(&self, form_token: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), form_token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    fn render(&self, status: StatusCode, template: &str, title: &str, data: Value) -> Response {
+        let mut context = json!({
+            "t": self.lang.messages(),
+            "lang": self.lang.code(),
+            "other_lang": self.lang.other().code(),
+            "csrf": self.csrf,
+            // The menu entry to mark: a campaign's page belongs to the campaigns entry.
+            "page": match template {
+                "kampanye_detail" => "kampanye".to_string(),
+                t => t.replace('_', "-"),
+            },
+            "title": title,
+            "notice": self.notice,
+            "analyst": self.analyst,
+            "importer": self.importer,
+            "user": self.user.as_ref().map(|u| json!({
+                "username": u.0.username,
+                "role": u.0.role,
+                "nip": u.0.nip.as_ref().map(|n| n.to_string()),
+            })),
+        });
+        if let (Some(ctx), Value::Object(more)) = (context.as_object_mut(), data) {
+            ctx.extend(more);
+        }
+        let (status, body) = match TEMPLATES.render(template, &context) {
+            Ok(html) => (status, html),
+            Err(e) => {
+                tracing::error!(error = %e, template, "page failed to render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.lang.text("error_title"),
+                )
+            }
+        };
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        self.add_cookies(headers);
+        response
+    }
+
+    fn add_cookies(&self, headers: &mut HeaderMap) {
+        for c in &self.set_cookies {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                headers.append(SET_COOKIE, v);
+            }
+        }
+    }
+
+    /// A 303 to `to` (after a form, or to the login page).
+    fn redirect(&self, to: &str) -> Response {
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        if let Ok(v) = HeaderValue::from_str(to) {
+            response.headers_mut().insert(LOCATION, v);
+        }
+        self.add_cookies(response.headers_mut());
+        response
+    }
+
+    /// The error page for what an API handler answered.
+    fn error(&self, e: ApiError) -> Response {
+        let message = match &e {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "page failed");
+                None
+            }
+            ApiError::Validation(details) => Some(
+                details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.field, d.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => Some(other.to_string()),
+        };
+        self.render(
+            e.status(),
+            "error",
+            &self.lang.text("error_title"),
+            json!({"code": e.code(), "message": message}),
+        )
+    }
+
+    /// The signed-in user behind a posted form whose CSRF token matches; otherwise the answer
+    /// to give instead (to the login page, or the expired-form page).
+    fn form_user(&self, csrf: &str) -> Result<CurrentUser, Box<Response>> {
+        let Some(user) = self.user.clone() else {
+            return Err(Box::new(self.redirect("/masuk")));
+        };
+        if !self.csrf_ok(csrf) {
+            return Err(Box::new(self.expired_form()));
+        }
+        Ok(user)
+    }
+
+    fn expired_form(&self) -> Response {
+        self.render(
+            StatusCode::FORBIDDEN,
+            "error",
+            &self.lang.text("error_title"),
+            json!({"code": "forbidden", "message": self.lang.text("form_expired")}),
+        )
+    }
+}
+
+/// Sets `key` of a JSON body to a form field's text, unless it is blank.
+fn put_text(body: &mut Value, key: &str, text: &str) {
+    if !text.trim().is_empty() {
+        body[key] = json!(text.trim());
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../../templates/ui.css"),
+    )
+        .into_response()
+}

@@ -1,0 +1,278 @@
+//! Rencana Saya and Tim Saya: my gaps, recommendations, plan and tasks; my team's evaluations and
+//! plans, and the forms that complete tasks and decide plans.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A gap source (`position`, `org_need:<id>`, `target_position:<code>`) in words.
+pub(super) fn source_label(source: &str, lang: Lang) -> String {
+    let labels = &lang.messages()["source_labels"];
+    let (kind, detail) = source.split_once(':').unwrap_or((source, ""));
+    let word = labels[kind].as_str().unwrap_or(kind);
+    if detail.is_empty() {
+        word.to_string()
+    } else {
+        format!("{word} {detail}")
+    }
+}
+
+/// The open tasks assigned to the caller, split into those about themselves and about others.
+pub(super) async fn open_tasks(
+    s: &AppState,
+    user: &CurrentUser,
+) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
+    let page = list_tasks(
+        State(s.clone()),
+        user.clone(),
+        Params(TaskQuery {
+            mine: Some(true),
+            status: Some("open".into()),
+            kind: None,
+            nip: None,
+            limit: Some(1000),
+            offset: None,
+        }),
+    )
+    .await?
+    .0;
+    let me = user.0.nip.as_ref().map(|n| n.to_string());
+    let tasks = to_value(page.items)?;
+    let (own, others) = tasks
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|t| me.is_some() && t["subject_nip"].as_str() == me.as_deref());
+    Ok((own, others))
+}
+
+pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let title = ui.lang.text("nav_my_plan");
+    let Some(nip) = user.0.nip.as_ref().map(|n| n.to_string()) else {
+        return ui.render(
+            StatusCode::OK,
+            "rencana_saya",
+            &title,
+            json!({"no_nip": true}),
+        );
+    };
+    let data = async {
+        let employee = to_value(s.store.get_employee(&nip).await?)?;
+        let gaps = employee_gaps(
+            State(s.clone()),
+            user.clone(),
+            Path(nip.clone()),
+            Params(TargetQuery::default()),
+        )
+        .await?
+        .0;
+        let recommendations = employee_recommendations(
+            State(s.clone()),
+            user.clone(),
+            Path(nip.clone()),
+            Params(TargetQuery::default()),
+        )
+        .await?
+        .0;
+        let plan = to_value(
+            get_plan(
+                State(s.clone()),
+                user.clone(),
+                Path(nip.clone()),
+                Params(YearQuery::default()),
+            )
+            .await?
+            .0,
+        )?;
+        let (own, _) = open_tasks(&s, &user).await?;
+        let notifications = list_notifications(
+            State(s.clone()),
+            user.clone(),
+            Params(NotificationQuery {
+                mine: Some(true),
+                nip: None,
+                limit: Some(10),
+                offset: None,
+            }),
+        )
+        .await?
+        .0
+        .items;
+        // Each gap with its competency's name and its sources in words.
+        let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let mut gaps = to_value(gaps)?;
+        if let Some(list) = gaps["gaps"].as_array_mut() {
+            for g in list {
+                if let Some(c) = g["competency"]
+                    .as_str()
+                    .and_then(|c| org.catalog.competency(c))
+                {
+                    g["name"] = json!(org.catalog.competency_name(c));
+                }
+                let labels: Vec<String> = g["sources"]
+                    .as_array()
+                    .map(|sources| {
+                        sources
+                            .iter()
+                            .filter_map(|x| x.as_str())
+                            .map(|x| source_label(x, ui.lang))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                g["source_labels"] = json!(labels);
+            }
+        }
+        let jp = |k: &str| plan[k].as_u64().unwrap_or(0);
+        let chart = jp_chart(
+            jp("jp_completed"),
+            jp("jp_planned"),
+            jp("jp_target"),
+            ui.lang,
+        );
+        Ok::<_, ApiError>(json!({
+            "employee": employee,
+            "gaps": gaps,
+            "notifications": to_value(notifications)?,
+            "recommendations": to_value(recommendations)?,
+            "plan": plan,
+            "jp_chart": chart,
+            "tasks": own,
+        }))
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(StatusCode::OK, "rencana_saya", &title, data),
+        Err(e) => ui.error(e),
+    }
+}
+
+pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let title = ui.lang.text("nav_my_team");
+    let data = async {
+        let (_, tasks) = open_tasks(&s, &user).await?;
+        let team = match &user.0.nip {
+            Some(nip) => {
+                let zone = s.store.time_zone().await?;
+                let year = today_in(&zone, s.store.now()).year();
+                s.store.team_overview(nip.as_str(), year).await?
+                    .into_iter()
+                    .map(|m| (m, year))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let approvals: Vec<Value> = team
+            .iter()
+            .filter(|(m, _)| m.plan_status.as_deref() == Some("submitted"))
+            .map(|(m, year)| json!({"nip": m.nip, "name": m.name, "year": year, "version": m.plan_version}))
+            .collect();
+        let team: Vec<Value> = team
+            .iter()
+            .map(|(m, _)| {
+                json!({
+                    "nip": m.nip,
+                    "name": m.name,
+                    "position": m.position,
+                    "plan_status": m.plan_status,
+                    "evaluation": m.latest_period.as_ref().map(|p| json!({"period": p, "predikat": m.latest_predikat})),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(json!({"team": team, "approvals": approvals, "tasks": tasks}))
+    }
+    .await;
+    match data {
+        Ok(data) => ui.render(StatusCode::OK, "tim_saya", &title, data),
+        Err(e) => ui.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct TaskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub(super) async fn complete_task_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+) -> Response {
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let mut body = json!({"outcome": form.outcome});
+    put_text(&mut body, "notes", &form.notes);
+    let about_self = match complete_task(State(s.clone()), user.clone(), Path(id), Body(body)).await
+    {
+        Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.0.subject_nip,
+        Err(e) => return ui.error(e),
+    };
+    ui.redirect(if about_self {
+        "/rencana-saya?notice=task_completed"
+    } else {
+        "/tim-saya?notice=task_completed"
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    year: Option<i32>,
+    version: Option<i32>,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(super) async fn decide_plan_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(nip): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let mut body = json!({"version": form.version});
+    put_text(&mut body, "comment", &form.comment);
+    let (state, path, query) = (
+        State(s.clone()),
+        Path(nip),
+        Params(YearQuery { year: form.year }),
+    );
+    let decided = match form.decision.as_str() {
+        "approve" => approve(state, user, path, query, OptionalBody(body)).await,
+        "reject" => reject(state, user, path, query, OptionalBody(body)).await,
+        other => Err(ApiError::invalid(
+            "decision",
+            format!("'{other}' is not a decision; expected approve or reject"),
+        )),
+    };
+    match decided {
+        Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
+        Err(e) => ui.error(e),
+    }
+}
+
+/// The JSON body of an API handler's response (those that also answer CSV or XLSX).
+pub(super) async fn json_body(r: Response) -> Result<Value, ApiError> {
+    let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading a response: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.into()))
+}

@@ -1,0 +1,171 @@
+//! Charts drawn on the server as inline SVG (no script): bars, the JP progress bar, the unit by
+//! competency heat map, the ADKAR funnel.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A horizontal bar (SVG, drawn here): `segments` as shares of the full width (0..1), drawn
+/// over each other in order, and an optional marker line at a share (a target).
+pub(super) fn bar(segments: &[(f64, &str)], marker: Option<f64>, label: &str) -> String {
+    let mut svg = format!(
+        "<svg class=\"bar\" viewBox=\"0 0 300 24\" width=\"100%\" height=\"24\" role=\"img\" aria-label=\"{}\">\
+         <rect width=\"300\" height=\"24\" fill=\"#e8ecef\"/>",
+        xml(label)
+    );
+    for (share, color) in segments {
+        svg.push_str(&format!(
+            "<rect width=\"{:.0}\" height=\"24\" fill=\"{color}\"/>",
+            share.clamp(0.0, 1.0) * 300.0
+        ));
+    }
+    if let Some(m) = marker {
+        let x = (m.clamp(0.0, 1.0) * 300.0).round();
+        svg.push_str(&format!(
+            "<line x1=\"{x}\" x2=\"{x}\" y1=\"0\" y2=\"24\" stroke=\"#b03a2e\" stroke-width=\"2\"/>"
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// JP progress: completed over planned, against the target.
+pub(super) fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) -> String {
+    let scale = target.max(planned).max(completed).max(1) as f64;
+    bar(
+        &[
+            (planned as f64 / scale, "#9cc3e6"),
+            (completed as f64 / scale, "#1f6fb2"),
+        ],
+        Some(target as f64 / scale),
+        &format!(
+            "{completed} {} / {planned} {} / {target} {}",
+            lang.text("jp_completed"),
+            lang.text("jp_planned"),
+            lang.text("jp_target")
+        ),
+    )
+}
+
+/// The gap heat map: one row per unit, one column per competency, each cell the share of the
+/// unit's employees with a gap in it, darker for more (SVG, drawn here).
+pub(super) fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
+    const LABEL: f64 = 150.0;
+    const CELL_W: f64 = 56.0;
+    const CELL_H: f64 = 26.0;
+    const HEAD: f64 = 64.0;
+    let width = LABEL + CELL_W * columns.len() as f64 + 40.0;
+    let height = HEAD + CELL_H * rows.len() as f64;
+    let mut svg = format!(
+        "<svg class=\"heat\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
+    );
+    for (j, c) in columns.iter().enumerate() {
+        // Slanted, so long codes do not run into each other.
+        let x = LABEL + CELL_W * j as f64 + CELL_W / 3.0;
+        let y = HEAD - 6.0;
+        svg.push_str(&format!(
+            "<text x=\"{x}\" y=\"{y}\" transform=\"rotate(-30 {x} {y})\">{}</text>",
+            xml(c)
+        ));
+    }
+    for (i, (unit, analysis)) in rows.iter().enumerate() {
+        let y = HEAD + CELL_H * i as f64;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{}\">{}</text>",
+            y + 17.0,
+            xml(unit)
+        ));
+        let employees = analysis["employees"].as_u64().unwrap_or(0);
+        for (j, c) in columns.iter().enumerate() {
+            let with_gap = analysis["competencies"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|x| x["competency"] == c.as_str()))
+                .and_then(|x| x["employees_with_gap"].as_u64())
+                .unwrap_or(0);
+            let share = if employees == 0 {
+                0.0
+            } else {
+                with_gap as f64 / employees as f64
+            };
+            let x = LABEL + CELL_W * j as f64;
+            // From pale (no gap) to deep red (everyone has the gap).
+            let (r, g, b) = (
+                255.0 - 79.0 * share,
+                245.0 - 187.0 * share,
+                240.0 - 194.0 * share,
+            );
+            let ink = if share > 0.55 { "#fff" } else { "#1d2329" };
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"rgb({r:.0},{g:.0},{b:.0})\" stroke=\"#fff\">\
+                 <title>{} · {}: {with_gap}/{employees}</title></rect>\
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{:.0}%</text>",
+                CELL_W,
+                CELL_H,
+                xml(unit),
+                xml(c),
+                x + CELL_W / 2.0,
+                y + 17.0,
+                share * 100.0
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Text for SVG drawn here (codes and labels are plain, but never trusted).
+pub(super) fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(super) const STAGES: [&str; 5] = [
+    "awareness",
+    "desire",
+    "knowledge",
+    "ability",
+    "reinforcement",
+];
+
+/// The ADKAR funnel as horizontal bars: how many of the targets reached each element (SVG).
+pub(super) fn funnel(by_stage: &Value, targets: u64, lang: Lang, small: bool) -> String {
+    let (bar_h, label_w, width) = if small {
+        (6.0, 0.0, 120.0)
+    } else {
+        (24.0, 130.0, 520.0)
+    };
+    let gap = if small { 1.0 } else { 6.0 };
+    let height = STAGES.len() as f64 * (bar_h + gap);
+    let mut svg = format!(
+        "<svg class=\"funnel\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
+    );
+    let stages = &lang.messages()["stages"];
+    for (i, stage) in STAGES.iter().enumerate() {
+        let reached = by_stage[*stage].as_u64().unwrap_or(0);
+        let share = if targets == 0 {
+            0.0
+        } else {
+            reached as f64 / targets as f64
+        };
+        let y = i as f64 * (bar_h + gap);
+        let w = ((width - label_w - if small { 0.0 } else { 80.0 }) * share).max(0.0);
+        let name = stages[*stage].as_str().unwrap_or(stage);
+        svg.push_str(&format!(
+            "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#1f6fb2\"><title>{}: {reached}/{targets}</title></rect>",
+            xml(name)
+        ));
+        if !small {
+            svg.push_str(&format!(
+                "<text x=\"0\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\">{reached} ({:.0}%)</text>",
+                y + 16.0,
+                xml(name),
+                label_w + w + 6.0,
+                y + 16.0,
+                share * 100.0
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
