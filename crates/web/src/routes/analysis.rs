@@ -4,13 +4,13 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::export::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
+use crate::guard::require_read;
 use crate::input::{Body, Fields, finish};
-use crate::routes::employees::require_read;
 use crate::{AppState, actor};
 use axum::extract::State;
-use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -267,49 +267,6 @@ pub struct NeedsAnalysisResponse {
     pub programs: Vec<ProgramNeedOut>,
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FormatQuery {
-    /// `json` (default), `csv` or `xlsx`; the `Accept` header works too.
-    pub format: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Json,
-    Csv,
-    Xlsx,
-}
-
-pub(crate) const XLSX_MIME: &str =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-pub(crate) fn format_of(q: &FormatQuery, headers: &HeaderMap) -> ApiResult<Format> {
-    match q.format.as_deref() {
-        Some("json") => return Ok(Format::Json),
-        Some("csv") => return Ok(Format::Csv),
-        Some("xlsx") => return Ok(Format::Xlsx),
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "format",
-                format!("'{other}' is not one of: json, csv, xlsx"),
-            ));
-        }
-        None => {}
-    }
-    let accept = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    Ok(if accept.contains(XLSX_MIME) {
-        Format::Xlsx
-    } else if accept.contains("text/csv") {
-        Format::Csv
-    } else {
-        Format::Json
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/units/{code}/needs-analysis", tag = "analysis", params(("code" = String, Path), FormatQuery),
     responses((status = 200, body = NeedsAnalysisResponse, description = "JSON, or CSV / XLSX with ?format= or Accept"),
               (status = 403), (status = 404)),
@@ -385,34 +342,6 @@ pub async fn unit_needs_analysis(
             XLSX_MIME,
             needs_xlsx(&value)?,
         )),
-    }
-}
-
-/// A file download named `<stem>.<ext>` (unsafe characters of the stem replaced).
-pub(crate) fn download(stem: &str, ext: &str, mime: &'static str, body: Vec<u8>) -> Response {
-    let name = format!(
-        "{}.{ext}",
-        stem.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
-    );
-    (
-        [
-            (CONTENT_TYPE, mime.to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// A cell that a spreadsheet would read as a formula is prefixed with `'`.
-pub(crate) fn safe_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
     }
 }
 

@@ -3,10 +3,10 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::export::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
-use crate::routes::analysis::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
 use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -6,6 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
+use crate::guard::require_read;
 use crate::input::{Body, Fields, finish, read_list};
 use crate::{AppState, actor};
 use axum::extract::State;
@@ -13,7 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use jenjang_core::access::{Action, Relation, employee_scope};
+use jenjang_core::access::{Action, employee_scope};
 use jenjang_core::kinds::Potential;
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, Nip};
@@ -29,20 +30,6 @@ pub fn router() -> Router<AppState> {
             "/employees/{nip}/competencies",
             get(get_competencies).put(record_competencies),
         )
-}
-
-/// Checks that the caller may read `nip` (404 when it does not exist, 403 when out of scope).
-/// Organisation-wide roles read everyone without asking how they relate to the employee; the
-/// read that follows answers 404 for an unknown NIP.
-pub async fn require_read(s: &AppState, user: &CurrentUser, nip: &str) -> ApiResult<()> {
-    if user
-        .require(Action::ReadEmployee(Relation::default()))
-        .is_ok()
-    {
-        return Ok(());
-    }
-    let relation = s.store.relation(user.0.nip.as_ref(), nip).await?;
-    user.require(Action::ReadEmployee(relation))
 }
 
 fn read_employee(body: &Value, path: Option<&str>) -> ApiResult<Employee> {

@@ -6,8 +6,8 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::extract::Path;
+use crate::guard::require_read;
 use crate::input::{Body, Fields, OptionalBody, finish};
-use crate::routes::employees::require_read;
 use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -525,7 +525,7 @@ pub async fn development_records(
         )
         .collect();
     let cell = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => crate::routes::analysis::safe_cell(s),
+        serde_json::Value::String(s) => crate::export::safe_cell(s),
         other => other.to_string(),
     };
     match format {
@@ -540,7 +540,7 @@ pub async fn development_records(
             let body = w
                 .into_inner()
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?;
-            Ok(crate::routes::analysis::download(
+            Ok(crate::export::download(
                 &format!("siasn-{code}-{year}"),
                 "csv",
                 "text/csv; charset=utf-8",
@@ -572,10 +572,10 @@ pub async fn development_records(
                 }
             }
             let body = book.save_to_buffer().map_err(internal)?;
-            Ok(crate::routes::analysis::download(
+            Ok(crate::export::download(
                 &format!("siasn-{code}-{year}"),
                 "xlsx",
-                crate::routes::analysis::XLSX_MIME,
+                crate::export::XLSX_MIME,
                 body,
             ))
         }

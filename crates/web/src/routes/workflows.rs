@@ -387,7 +387,7 @@ pub async fn employee_recognitions(
     user: CurrentUser,
     Path(nip): Path<String>,
 ) -> ApiResult<Json<Page<RecognitionOut>>> {
-    crate::routes::employees::require_read(&s, &user, &nip).await?;
+    crate::guard::require_read(&s, &user, &nip).await?;
     let items: Vec<RecognitionOut> = s
         .store
         .recognitions_and_nominations(&nip)

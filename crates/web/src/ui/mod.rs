@@ -11,13 +11,14 @@
 use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
+use crate::export::FormatQuery;
 use crate::extract::{Form, Multipart, Path};
 use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
 use crate::routes::analysis::{
-    FormatQuery, OrgNeedQuery, TargetQuery, employee_gaps, employee_recommendations,
-    list_org_needs, org_need_progress, training_plan, unit_needs_analysis,
+    OrgNeedQuery, TargetQuery, employee_gaps, employee_recommendations, list_org_needs,
+    org_need_progress, training_plan, unit_needs_analysis,
 };
 use crate::routes::campaigns::{dashboard, list_campaigns};
 use crate::routes::performance::{GridQuery, import_file, talent_grid};
