@@ -103,6 +103,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::employees::router())
         .merge(routes::audit::router())
         .merge(routes::analysis::router())
+        .merge(routes::org_needs::router())
         .merge(routes::performance::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())

@@ -1,7 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, employees, ops, performance, plans, reference, settings, workflows,
+    analysis, audit, campaigns, employees, ops, org_needs, performance, plans, reference, settings,
+    workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -27,8 +28,8 @@ must carry the X-CSRF-Token header."),
         employees::get_competencies, employees::record_competencies,
         audit::list_audit,
         analysis::employee_gaps, analysis::employee_recommendations, analysis::unit_needs_analysis,
-        analysis::training_plan, analysis::create_org_need, analysis::list_org_needs, analysis::get_org_need,
-        analysis::org_need_progress,
+        analysis::training_plan, org_needs::create_org_need, org_needs::list_org_needs, org_needs::get_org_need,
+        org_needs::org_need_progress,
         performance::list_evaluations, performance::create_evaluation, performance::evaluation_history, performance::import,
         performance::talent_grid, performance::record_ikm, performance::list_ikm,
         plans::get_plan, plans::get_revision, plans::add_item, plans::generate, plans::submit, plans::approve,

@@ -2,29 +2,26 @@
 //! and organisational needs. The computing is `jenjang_core`'s; this module reads the data,
 //! checks who may see it, and shapes the answer.
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::export::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
+use crate::extract::Params;
 use crate::extract::Path;
-use crate::extract::{PageParams, Params};
 use crate::guard::require_read;
 use crate::input::{Body, Fields, finish};
-use crate::{AppState, actor};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDate;
 use jenjang_core::Code;
 use jenjang_core::access::Action;
 use jenjang_core::gap::{Gap, gaps};
-use jenjang_core::kinds::PositionKind;
 use jenjang_core::needs::needs_analysis;
 use jenjang_core::org::Organisation;
 use jenjang_core::plan::optimise;
 use jenjang_core::recommend::{describe, recommend};
-use jenjang_store::{NewOrgNeed, OrgNeedRecord, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -38,9 +35,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/units/{code}/needs-analysis", get(unit_needs_analysis))
         .route("/training-plans", post(training_plan))
-        .route("/org-needs", get(list_org_needs).post(create_org_need))
-        .route("/org-needs/{id}", get(get_org_need))
-        .route("/org-needs/{id}/progress", get(org_need_progress))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -226,7 +220,12 @@ pub async fn employee_recommendations(
 }
 
 /// Checks that the caller may see the analyses of `unit` (404 when it does not exist).
-async fn require_unit(s: &AppState, user: &CurrentUser, unit: &str, plan: bool) -> ApiResult<()> {
+pub(crate) async fn require_unit(
+    s: &AppState,
+    user: &CurrentUser,
+    unit: &str,
+    plan: bool,
+) -> ApiResult<()> {
     let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), unit).await?;
     user.require(if plan {
         Action::PlanForUnit { in_led_subtree }
@@ -574,204 +573,5 @@ pub async fn training_plan(
         cohorts,
         gap_closed: plan.gap_closed,
         gap_total: plan.gap_total,
-    }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct OrgNeedRequest {
-    pub unit: String,
-    pub competency: String,
-    pub level: u8,
-    /// 0 < share ≤ 1.
-    pub target_share: f64,
-    pub position_kind: Option<PositionKind>,
-    pub due: NaiveDate,
-    /// 1 (low) to 5 (high); default 3.
-    pub priority: Option<u8>,
-}
-
-#[utoipa::path(post, path = "/api/v1/org-needs", tag = "analysis", request_body = OrgNeedRequest,
-    responses((status = 201, body = OrgNeedRecord), (status = 403), (status = 422)), security(("bearer" = [])))]
-pub async fn create_org_need(
-    State(s): State<AppState>,
-    user: CurrentUser,
-    Body(body): Body,
-) -> ApiResult<(StatusCode, Json<OrgNeedRecord>)> {
-    let mut errors = Vec::new();
-    let mut f = Fields::root(&body, &mut errors);
-    let unit = f.parse("unit", Code::parse);
-    let competency = f.parse("competency", Code::parse);
-    let level = f.level("level");
-    let target_share = match body.get("target_share").and_then(|v| v.as_f64()) {
-        Some(x) if x > 0.0 && x <= 1.0 => Some(x),
-        Some(x) => {
-            f.error(
-                "target_share",
-                format!("a share is more than 0 and at most 1; found {x}"),
-            );
-            None
-        }
-        None => {
-            f.error(
-                "target_share",
-                "is required: a number more than 0 and at most 1",
-            );
-            None
-        }
-    };
-    let position_kind = f.opt_parse("position_kind", |s| s.parse::<PositionKind>());
-    let due = f.parse("due", |s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
-    });
-    let priority = f.opt_int("priority", 1, 5);
-    let need = finish(
-        (|| {
-            Some(NewOrgNeed {
-                unit: unit?.to_string(),
-                competency: competency?.to_string(),
-                level: level?.get(),
-                target_share: target_share?,
-                position_kind: position_kind?,
-                due: due?,
-                priority: priority?.unwrap_or(3) as u32,
-            })
-        })(),
-        errors,
-    )?;
-    require_unit(&s, &user, &need.unit, true)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => {
-                ApiError::invalid("unit", format!("no unit has the code {}", need.unit))
-            }
-            other => other,
-        })?;
-    let created = s.store.create_org_need(&actor(&user), need).await?;
-    Ok((StatusCode::CREATED, Json(created)))
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OrgNeedQuery {
-    /// Needs recorded for this unit.
-    pub unit: Option<String>,
-    pub limit: Option<u64>,
-    pub offset: Option<u64>,
-}
-
-#[utoipa::path(get, path = "/api/v1/org-needs", tag = "analysis", params(OrgNeedQuery),
-    responses((status = 200, description = "a page of organisational needs, oldest first")), security(("bearer" = [])))]
-pub async fn list_org_needs(
-    State(s): State<AppState>,
-    user: CurrentUser,
-    Params(q): Params<OrgNeedQuery>,
-) -> ApiResult<Json<Page<OrgNeedRecord>>> {
-    user.require(Action::ReadReference)?;
-    let paging = PageParams {
-        limit: q.limit,
-        offset: q.offset,
-    }
-    .paging()?;
-    Ok(Json(
-        s.store.list_org_needs(paging, q.unit.as_deref()).await?,
-    ))
-}
-
-#[utoipa::path(get, path = "/api/v1/org-needs/{id}", tag = "analysis", params(("id" = i64, Path)),
-    responses((status = 200, body = OrgNeedRecord), (status = 404)), security(("bearer" = [])))]
-pub async fn get_org_need(
-    State(s): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<OrgNeedRecord>> {
-    user.require(Action::ReadReference)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
-    Ok(Json(s.store.get_org_need(id).await?))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrgNeedProgress {
-    pub id: i64,
-    /// Employees of the unit subtree (and position kind) the need applies to.
-    pub eligible: u64,
-    /// Of those, holding the level now.
-    pub meeting: u64,
-    pub share: f64,
-    /// Of those not meeting it, how many have approved plan items that will bring them to it.
-    pub planned: u64,
-    pub projected_share: f64,
-    pub target_share: f64,
-    pub due: NaiveDate,
-    /// The projected share reaches the target (or, past the due date, the share does).
-    pub on_track: bool,
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
-#[utoipa::path(get, path = "/api/v1/org-needs/{id}/progress", tag = "analysis", params(("id" = i64, Path)),
-    responses((status = 200, body = OrgNeedProgress), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn org_need_progress(
-    State(s): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<OrgNeedProgress>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
-    let need = s.store.get_org_need(id).await?;
-    require_unit(&s, &user, &need.unit, false).await?;
-    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
-    let population = s.store.load_population(&org, Some(&need.unit)).await?;
-    let width = org.catalog.competency_count();
-    let competency = org.catalog.competency(&need.competency);
-    let def = org.needs.iter().find(|n| n.id == id);
-    let planned_nips = s
-        .store
-        .planned_to_reach(&need.competency, need.level, need.due)
-        .await?;
-    let (mut eligible, mut meeting, mut planned) = (0u64, 0u64, 0u64);
-    if let (Some(c), Some(def)) = (competency, def) {
-        for (i, m) in population.members.iter().enumerate() {
-            if org.need_applies(def, m.unit, m.position) {
-                eligible += 1;
-                if population.levels_of(i, width)[c as usize] >= need.level {
-                    meeting += 1;
-                } else if planned_nips.contains(&m.nip) {
-                    planned += 1;
-                }
-            }
-        }
-    }
-    let share = if eligible == 0 {
-        0.0
-    } else {
-        meeting as f64 / eligible as f64
-    };
-    let projected = if eligible == 0 {
-        0.0
-    } else {
-        (meeting + planned) as f64 / eligible as f64
-    };
-    let today = s.store.today().await?;
-    let on_track = if today > need.due {
-        share >= need.target_share
-    } else {
-        projected >= need.target_share
-    };
-    Ok(Json(OrgNeedProgress {
-        id,
-        eligible,
-        meeting,
-        share: round4(share),
-        planned,
-        projected_share: round4(projected),
-        target_share: need.target_share,
-        due: need.due,
-        on_track,
     }))
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod employees;
 pub mod ops;
+pub mod org_needs;
 pub mod performance;
 pub mod plans;
 pub mod reference;

@@ -17,10 +17,10 @@ use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
 use crate::routes::analysis::{
-    OrgNeedQuery, TargetQuery, employee_gaps, employee_recommendations, list_org_needs,
-    org_need_progress, training_plan, unit_needs_analysis,
+    TargetQuery, employee_gaps, employee_recommendations, training_plan, unit_needs_analysis,
 };
 use crate::routes::campaigns::{dashboard, list_campaigns};
+use crate::routes::org_needs::{OrgNeedQuery, list_org_needs, org_need_progress};
 use crate::routes::performance::{GridQuery, import_file, talent_grid};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};
 use crate::routes::workflows::{

@@ -1,0 +1,227 @@
+//! Organisational needs: a competency level a unit's employees (of a position kind) should reach
+//! by a date, and how far they are: eligible, meeting it now, planned to meet it, on track.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::extract::{PageParams, Params};
+use crate::input::{Body, Fields, finish};
+use crate::routes::analysis::require_unit;
+use crate::{AppState, actor};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use jenjang_core::Code;
+use jenjang_core::access::Action;
+use jenjang_core::kinds::PositionKind;
+use jenjang_store::{NewOrgNeed, OrgNeedRecord, Page};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/org-needs", get(list_org_needs).post(create_org_need))
+        .route("/org-needs/{id}", get(get_org_need))
+        .route("/org-needs/{id}/progress", get(org_need_progress))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrgNeedRequest {
+    pub unit: String,
+    pub competency: String,
+    pub level: u8,
+    /// 0 < share ≤ 1.
+    pub target_share: f64,
+    pub position_kind: Option<PositionKind>,
+    pub due: NaiveDate,
+    /// 1 (low) to 5 (high); default 3.
+    pub priority: Option<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/org-needs", tag = "analysis", request_body = OrgNeedRequest,
+    responses((status = 201, body = OrgNeedRecord), (status = 403), (status = 422)), security(("bearer" = [])))]
+pub async fn create_org_need(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<OrgNeedRecord>)> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let unit = f.parse("unit", Code::parse);
+    let competency = f.parse("competency", Code::parse);
+    let level = f.level("level");
+    let target_share = match body.get("target_share").and_then(|v| v.as_f64()) {
+        Some(x) if x > 0.0 && x <= 1.0 => Some(x),
+        Some(x) => {
+            f.error(
+                "target_share",
+                format!("a share is more than 0 and at most 1; found {x}"),
+            );
+            None
+        }
+        None => {
+            f.error(
+                "target_share",
+                "is required: a number more than 0 and at most 1",
+            );
+            None
+        }
+    };
+    let position_kind = f.opt_parse("position_kind", |s| s.parse::<PositionKind>());
+    let due = f.parse("due", |s| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+    });
+    let priority = f.opt_int("priority", 1, 5);
+    let need = finish(
+        (|| {
+            Some(NewOrgNeed {
+                unit: unit?.to_string(),
+                competency: competency?.to_string(),
+                level: level?.get(),
+                target_share: target_share?,
+                position_kind: position_kind?,
+                due: due?,
+                priority: priority?.unwrap_or(3) as u32,
+            })
+        })(),
+        errors,
+    )?;
+    require_unit(&s, &user, &need.unit, true)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => {
+                ApiError::invalid("unit", format!("no unit has the code {}", need.unit))
+            }
+            other => other,
+        })?;
+    let created = s.store.create_org_need(&actor(&user), need).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgNeedQuery {
+    /// Needs recorded for this unit.
+    pub unit: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/org-needs", tag = "analysis", params(OrgNeedQuery),
+    responses((status = 200, description = "a page of organisational needs, oldest first")), security(("bearer" = [])))]
+pub async fn list_org_needs(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<OrgNeedQuery>,
+) -> ApiResult<Json<Page<OrgNeedRecord>>> {
+    user.require(Action::ReadReference)?;
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging()?;
+    Ok(Json(
+        s.store.list_org_needs(paging, q.unit.as_deref()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/org-needs/{id}", tag = "analysis", params(("id" = i64, Path)),
+    responses((status = 200, body = OrgNeedRecord), (status = 404)), security(("bearer" = [])))]
+pub async fn get_org_need(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrgNeedRecord>> {
+    user.require(Action::ReadReference)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
+    Ok(Json(s.store.get_org_need(id).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgNeedProgress {
+    pub id: i64,
+    /// Employees of the unit subtree (and position kind) the need applies to.
+    pub eligible: u64,
+    /// Of those, holding the level now.
+    pub meeting: u64,
+    pub share: f64,
+    /// Of those not meeting it, how many have approved plan items that will bring them to it.
+    pub planned: u64,
+    pub projected_share: f64,
+    pub target_share: f64,
+    pub due: NaiveDate,
+    /// The projected share reaches the target (or, past the due date, the share does).
+    pub on_track: bool,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+#[utoipa::path(get, path = "/api/v1/org-needs/{id}/progress", tag = "analysis", params(("id" = i64, Path)),
+    responses((status = 200, body = OrgNeedProgress), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn org_need_progress(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrgNeedProgress>> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
+    let need = s.store.get_org_need(id).await?;
+    require_unit(&s, &user, &need.unit, false).await?;
+    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+    let population = s.store.load_population(&org, Some(&need.unit)).await?;
+    let width = org.catalog.competency_count();
+    let competency = org.catalog.competency(&need.competency);
+    let def = org.needs.iter().find(|n| n.id == id);
+    let planned_nips = s
+        .store
+        .planned_to_reach(&need.competency, need.level, need.due)
+        .await?;
+    let (mut eligible, mut meeting, mut planned) = (0u64, 0u64, 0u64);
+    if let (Some(c), Some(def)) = (competency, def) {
+        for (i, m) in population.members.iter().enumerate() {
+            if org.need_applies(def, m.unit, m.position) {
+                eligible += 1;
+                if population.levels_of(i, width)[c as usize] >= need.level {
+                    meeting += 1;
+                } else if planned_nips.contains(&m.nip) {
+                    planned += 1;
+                }
+            }
+        }
+    }
+    let share = if eligible == 0 {
+        0.0
+    } else {
+        meeting as f64 / eligible as f64
+    };
+    let projected = if eligible == 0 {
+        0.0
+    } else {
+        (meeting + planned) as f64 / eligible as f64
+    };
+    let today = s.store.today().await?;
+    let on_track = if today > need.due {
+        share >= need.target_share
+    } else {
+        projected >= need.target_share
+    };
+    Ok(Json(OrgNeedProgress {
+        id,
+        eligible,
+        meeting,
+        share: round4(share),
+        planned,
+        projected_share: round4(projected),
+        target_share: need.target_share,
+        due: need.due,
+        on_track,
+    }))
+}
