@@ -123,6 +123,17 @@ pub struct OrgNeed {
     pub priority: u32,
 }
 
+/// How far an organisational need is (see [`Organisation::need_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NeedProgress {
+    pub eligible: u64,
+    pub meeting: u64,
+    pub planned: u64,
+    pub share: f64,
+    pub projected_share: f64,
+    pub on_track: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Organisation {
     pub catalog: Catalog,
@@ -184,6 +195,53 @@ impl Organisation {
             && need
                 .position_kind
                 .is_none_or(|k| position.is_some_and(|p| self.positions[p as usize].kind == k))
+    }
+
+    /// How far `need` is in `population`: the employees it applies to, those at the level now,
+    /// those (of the rest) whose approved plans will bring them to it (`planned`, by NIP), the
+    /// shares, and whether it is on track on `today`: the projected share reaches the target
+    /// before the due date; after it, only the share itself counts.
+    pub fn need_progress(
+        &self,
+        need: &OrgNeed,
+        population: &Population,
+        planned: &std::collections::HashSet<String>,
+        today: NaiveDate,
+    ) -> NeedProgress {
+        let width = self.catalog.competency_count();
+        let (mut eligible, mut meeting, mut planned_count) = (0u64, 0u64, 0u64);
+        for (i, m) in population.members.iter().enumerate() {
+            if self.need_applies(need, m.unit, m.position) {
+                eligible += 1;
+                if population.levels_of(i, width)[need.competency as usize] >= need.level {
+                    meeting += 1;
+                } else if planned.contains(&m.nip) {
+                    planned_count += 1;
+                }
+            }
+        }
+        let of_eligible = |n: u64| {
+            if eligible == 0 {
+                0.0
+            } else {
+                n as f64 / eligible as f64
+            }
+        };
+        let share = of_eligible(meeting);
+        let projected_share = of_eligible(meeting + planned_count);
+        let on_track = if today > need.due {
+            share >= need.target_share
+        } else {
+            projected_share >= need.target_share
+        };
+        NeedProgress {
+            eligible,
+            meeting,
+            planned: planned_count,
+            share,
+            projected_share,
+            on_track,
+        }
     }
 
     /// Everything required of an employee: the position standard (weight 1), a target

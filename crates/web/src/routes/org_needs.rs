@@ -177,51 +177,33 @@ pub async fn org_need_progress(
     require_unit(&s, &user, &need.unit, false).await?;
     let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let population = s.store.load_population(&org, Some(&need.unit)).await?;
-    let width = org.catalog.competency_count();
-    let competency = org.catalog.competency(&need.competency);
-    let def = org.needs.iter().find(|n| n.id == id);
-    let planned_nips = s
+    let planned = s
         .store
         .planned_to_reach(&need.competency, need.level, need.due)
         .await?;
-    let (mut eligible, mut meeting, mut planned) = (0u64, 0u64, 0u64);
-    if let (Some(c), Some(def)) = (competency, def) {
-        for (i, m) in population.members.iter().enumerate() {
-            if org.need_applies(def, m.unit, m.position) {
-                eligible += 1;
-                if population.levels_of(i, width)[c as usize] >= need.level {
-                    meeting += 1;
-                } else if planned_nips.contains(&m.nip) {
-                    planned += 1;
-                }
-            }
-        }
-    }
-    let share = if eligible == 0 {
-        0.0
-    } else {
-        meeting as f64 / eligible as f64
-    };
-    let projected = if eligible == 0 {
-        0.0
-    } else {
-        (meeting + planned) as f64 / eligible as f64
-    };
     let today = s.store.today().await?;
-    let on_track = if today > need.due {
-        share >= need.target_share
-    } else {
-        projected >= need.target_share
-    };
+    let progress = org
+        .needs
+        .iter()
+        .find(|n| n.id == id)
+        .map(|def| org.need_progress(def, &population, &planned, today))
+        .unwrap_or(jenjang_core::org::NeedProgress {
+            eligible: 0,
+            meeting: 0,
+            planned: 0,
+            share: 0.0,
+            projected_share: 0.0,
+            on_track: need.target_share <= 0.0,
+        });
     Ok(Json(OrgNeedProgress {
         id,
-        eligible,
-        meeting,
-        share: round4(share),
-        planned,
-        projected_share: round4(projected),
+        eligible: progress.eligible,
+        meeting: progress.meeting,
+        share: round4(progress.share),
+        planned: progress.planned,
+        projected_share: round4(progress.projected_share),
         target_share: need.target_share,
         due: need.due,
-        on_track,
+        on_track: progress.on_track,
     }))
 }
