@@ -95,6 +95,46 @@ impl JpRules {
     }
 }
 
+/// The programs a development plan gets for `member` (with current `levels`): every
+/// recommended program in a feasible order, the one(s) for the largest gap or for one
+/// competency, or a named program; each with a due date spread over `year`. Generating a plan
+/// and a workflow's plan step both plan with this.
+pub fn programs_to_plan(
+    org: &crate::org::Organisation,
+    member: &crate::org::Member,
+    levels: &[u8],
+    choice: &crate::workflow::ProgramChoice,
+    year: i32,
+) -> Vec<(String, chrono::NaiveDate)> {
+    use crate::workflow::ProgramChoice;
+    let programs: Vec<String> = match choice {
+        ProgramChoice::Program(code) => vec![code.clone()],
+        _ => {
+            let mut g = crate::gap::gaps(
+                levels,
+                &org.requirements(member.unit, member.position, None),
+            );
+            match choice {
+                ProgramChoice::LargestGap => {
+                    g.sort_by_key(|x| std::cmp::Reverse(x.size()));
+                    g.truncate(1);
+                }
+                ProgramChoice::ForCompetency(c) => {
+                    g.retain(|x| org.catalog.competency_code(x.competency) == c.as_str())
+                }
+                _ => {}
+            }
+            crate::recommend::recommend(&org.catalog, levels, &g)
+                .programs
+                .iter()
+                .map(|p| org.catalog.program(p.program).code.clone())
+                .collect()
+        }
+    };
+    let dues = spread_due_dates(year, programs.len());
+    programs.into_iter().zip(dues).collect()
+}
+
 /// Due dates spread over the year for `n` items in their feasible order: item k is due at the
 /// end of month ⌈12(k+1)/n⌉, so later items (which may need earlier ones) come later and the
 /// last is due by the end of December.

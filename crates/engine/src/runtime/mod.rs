@@ -22,11 +22,9 @@ use crate::templates::{Templates, template_names};
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, JpYearlyReview, TaskCompleted};
-use jenjang_core::gap::gaps;
-use jenjang_core::idp::{spread_due_dates, today_in};
+use jenjang_core::idp::{programs_to_plan, today_in};
 use jenjang_core::org::Organisation;
 use jenjang_core::period::Period;
-use jenjang_core::recommend::recommend;
 use jenjang_core::talent::{KinerjaRule, placement};
 use jenjang_core::workflow::InstanceStatus;
 use jenjang_core::workflow::{

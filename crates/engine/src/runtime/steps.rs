@@ -503,37 +503,12 @@ impl Engine {
                 o
             }
         };
-        let programs: Vec<String> = match choice {
-            ProgramChoice::Program(code) => vec![code.clone()],
-            _ => {
-                let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
-                let mut g = gaps(
-                    &levels,
-                    &org.requirements(member.unit, member.position, None),
-                );
-                match choice {
-                    ProgramChoice::LargestGap => {
-                        g.sort_by_key(|x| std::cmp::Reverse(x.size()));
-                        g.truncate(1);
-                    }
-                    ProgramChoice::ForCompetency(c) => {
-                        g.retain(|x| org.catalog.competency_code(x.competency) == c.as_str())
-                    }
-                    _ => {}
-                }
-                let rec = recommend(&org.catalog, &levels, &g);
-                rec.programs
-                    .iter()
-                    .map(|p| org.catalog.program(p.program).code.clone())
-                    .collect()
-            }
-        };
-        if programs.is_empty() {
+        let year = b.today.year();
+        let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
+        let items = programs_to_plan(&org, &member, &levels, choice, year);
+        if items.is_empty() {
             return Ok("no program to add: no gap a program closes".into());
         }
-        let year = b.today.year();
-        let dues = spread_due_dates(year, programs.len());
-        let items: Vec<(String, NaiveDate)> = programs.into_iter().zip(dues).collect();
         let codes = items
             .iter()
             .map(|(p, _)| p.as_str())

@@ -15,9 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate};
 use jenjang_core::access::Action;
-use jenjang_core::gap::gaps;
-use jenjang_core::idp::{ItemAction, JpRules, PlanAction, spread_due_dates, today_in};
-use jenjang_core::recommend::recommend;
+use jenjang_core::idp::{ItemAction, JpRules, PlanAction, programs_to_plan, today_in};
+use jenjang_core::workflow::ProgramChoice;
 use jenjang_store::{Plan, PlanItem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -170,18 +169,7 @@ pub async fn generate(
     let (year, target, _) = plan_settings(&s, q.year).await?;
     let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
     let (member, levels) = s.store.load_member(&org, &nip).await?;
-    let g = gaps(
-        &levels,
-        &org.requirements(member.unit, member.position, None),
-    );
-    let rec = recommend(&org.catalog, &levels, &g);
-    let dues = spread_due_dates(year, rec.programs.len());
-    let items: Vec<(String, NaiveDate)> = rec
-        .programs
-        .iter()
-        .zip(dues)
-        .map(|(p, due)| (org.catalog.program(p.program).code.clone(), due))
-        .collect();
+    let items = programs_to_plan(&org, &member, &levels, &ProgramChoice::Recommended, year);
     if !items.is_empty() {
         s.store
             .plan_add_items(&actor(&user), &nip, year, &items, true)
