@@ -42,13 +42,38 @@ pub struct Ikm {
     pub category_label: &'static str,
 }
 
-/// A problem with one answer: respondent `respondent` (0-based), element `element` (0-based,
-/// or none when the respondent's list has the wrong length).
+impl std::str::FromStr for Weighting {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "exact" => Ok(Weighting::Exact),
+            "legacy" => Ok(Weighting::Legacy),
+            other => Err(format!("'{other}' is not one of: exact, legacy")),
+        }
+    }
+}
+
+/// A problem with the answers: of respondent `respondent` (0-based; none when it concerns
+/// every respondent: there are none, or nobody answered an element), element `element`
+/// (0-based; none when it concerns a respondent's whole list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerError {
-    pub respondent: usize,
+    pub respondent: Option<usize>,
     pub element: Option<usize>,
     pub message: String,
+}
+
+impl AnswerError {
+    /// Where the problem is in a `responses` list: `responses[2][4]`, `responses[2]`,
+    /// `responses[*][4]` (every respondent's answer to element 5), or `responses`.
+    pub fn path(&self) -> String {
+        match (self.respondent, self.element) {
+            (Some(r), Some(e)) => format!("responses[{r}][{e}]"),
+            (Some(r), None) => format!("responses[{r}]"),
+            (None, Some(e)) => format!("responses[*][{e}]"),
+            (None, None) => "responses".to_string(),
+        }
+    }
 }
 
 /// Computes the index. Every answer must be 1..4 (or absent); every element needs at least one
@@ -60,7 +85,7 @@ pub fn compute(
     let mut errors = Vec::new();
     if responses.is_empty() {
         errors.push(AnswerError {
-            respondent: 0,
+            respondent: None,
             element: None,
             message: "at least one respondent is needed".into(),
         });
@@ -70,7 +95,7 @@ pub fn compute(
     for (r, answers) in responses.iter().enumerate() {
         if answers.len() != 9 {
             errors.push(AnswerError {
-                respondent: r,
+                respondent: Some(r),
                 element: None,
                 message: format!(
                     "a respondent answers the 9 elements; found {} answers",
@@ -87,7 +112,7 @@ pub fn compute(
                     counts[e] += 1;
                 }
                 Some(v) => errors.push(AnswerError {
-                    respondent: r,
+                    respondent: Some(r),
                     element: Some(e),
                     message: format!("an answer is 1, 2, 3 or 4; found {v}"),
                 }),
@@ -98,7 +123,7 @@ pub fn compute(
         for (e, c) in counts.iter().enumerate() {
             if *c == 0 {
                 errors.push(AnswerError {
-                    respondent: 0,
+                    respondent: None,
                     element: Some(e),
                     message: format!("nobody answered element {} ({})", e + 1, ELEMENTS[e]),
                 });
@@ -175,9 +200,18 @@ mod tests {
         bad[4] = Some(5);
         let errors = compute(&[all(3), bad, vec![Some(1); 8]], Weighting::Exact).unwrap_err();
         assert_eq!(errors.len(), 2);
-        assert_eq!((errors[0].respondent, errors[0].element), (1, Some(4)));
-        assert_eq!((errors[1].respondent, errors[1].element), (2, None));
+        assert_eq!(
+            (errors[0].respondent, errors[0].element),
+            (Some(1), Some(4))
+        );
+        assert_eq!(errors[0].path(), "responses[1][4]");
+        assert_eq!(errors[1].path(), "responses[2]");
         let errors = compute(&[vec![None; 9]], Weighting::Exact).unwrap_err();
         assert_eq!(errors.len(), 9);
+        assert_eq!(errors[4].path(), "responses[*][4]");
+        let errors = compute(&[], Weighting::Exact).unwrap_err();
+        assert_eq!(errors[0].path(), "responses");
+        assert_eq!("legacy".parse::<Weighting>(), Ok(Weighting::Legacy));
+        assert!("lama".parse::<Weighting>().is_err());
     }
 }

@@ -277,17 +277,9 @@ pub async fn record_ikm(
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let period = f.parse("period", Period::parse);
-    let weighting = match f.opt_text("weighting").as_deref() {
-        None | Some("exact") => Some(Weighting::Exact),
-        Some("legacy") => Some(Weighting::Legacy),
-        Some(other) => {
-            f.error(
-                "weighting",
-                format!("'{other}' is not one of: exact, legacy"),
-            );
-            None
-        }
-    };
+    let weighting = f
+        .opt_parse("weighting", str::parse::<Weighting>)
+        .map(Option::unwrap_or_default);
     let mut responses: Vec<Vec<Option<i64>>> = Vec::new();
     match body.get("responses").and_then(|v| v.as_array()) {
         None => f.error(
@@ -325,15 +317,7 @@ pub async fn record_ikm(
     let result = ikm::compute(&responses, weighting).map_err(|errs| {
         ApiError::Validation(
             errs.into_iter()
-                .map(|e| {
-                    let field = match e.element {
-                        Some(j) if e.message.starts_with("nobody") => format!("responses[*][{j}]"),
-                        Some(j) => format!("responses[{}][{j}]", e.respondent),
-                        None if responses.is_empty() => "responses".to_string(),
-                        None => format!("responses[{}]", e.respondent),
-                    };
-                    FieldError::new(field, e.message)
-                })
+                .map(|e| FieldError::new(e.path(), e.message))
                 .collect(),
         )
     })?;
