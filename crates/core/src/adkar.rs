@@ -60,6 +60,33 @@ pub enum Move {
     Back,
 }
 
+impl Move {
+    /// How the move is recorded: `forward`, `same` or `back`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Move::Forward { .. } => "forward",
+            Move::Same => "same",
+            Move::Back => "back",
+        }
+    }
+
+    /// A step back is resistance (kept, with its note, for the campaign's resistance list).
+    pub fn is_resistance(self) -> bool {
+        self == Move::Back
+    }
+}
+
+impl ActivityKind {
+    /// The stage an activity of this kind brings the attendees who have none yet to: a
+    /// sosialisasi makes them aware; other activities move nobody by themselves.
+    pub fn first_stage_of_attendees(self) -> Option<Stage> {
+        match self {
+            ActivityKind::Sosialisasi => Some(Stage::Awareness),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StageError {
     #[error("moving from {from} back to {to} is resistance: a note saying why is required")]
@@ -220,6 +247,22 @@ pub fn midpoint(starts: chrono::NaiveDate, ends: chrono::NaiveDate) -> chrono::N
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_back_is_resistance_and_a_sosialisasi_makes_attendees_aware() {
+        assert!(Move::Back.is_resistance());
+        assert!(!Move::Forward { skipped: 0 }.is_resistance());
+        assert_eq!(Move::Same.as_str(), "same");
+        assert_eq!(
+            ActivityKind::Sosialisasi.first_stage_of_attendees(),
+            Some(Stage::Awareness)
+        );
+        for kind in ActivityKind::ALL {
+            if *kind != ActivityKind::Sosialisasi {
+                assert_eq!(kind.first_stage_of_attendees(), None, "{kind}");
+            }
+        }
+    }
     use Stage::*;
 
     #[test]

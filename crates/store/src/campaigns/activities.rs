@@ -97,7 +97,7 @@ impl Store {
         };
         let id: i64 = row.try_get("", "id")?;
         let mut moved = None;
-        if kind == jenjang_core::adkar::ActivityKind::Sosialisasi {
+        if let Some(first) = kind.first_stage_of_attendees() {
             let current: HashMap<String, Option<Stage>> = targets(&txn, &c)
                 .await?
                 .into_iter()
@@ -112,7 +112,7 @@ impl Store {
                         code,
                         nip,
                         None,
-                        Stage::Awareness,
+                        first,
                         false,
                         None,
                         &format!("activity:{id}"),

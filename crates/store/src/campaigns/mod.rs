@@ -3,7 +3,7 @@
 //! are counted where they are now), stage moves with their history, activities and surveys.
 
 use crate::db::{Page, Paging, Store, stmt};
-use crate::error::{Result, StoreError, stored};
+use crate::error::{Result, StoreError, stored, stored_json};
 use crate::outbox::{Event, outbox};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -34,7 +34,7 @@ pub struct Campaign {
     /// The share of targets to adopt, 0..1.
     pub adoption_target: f64,
     /// What counts as adopted: `reinforcement` (default) or `ability` and beyond.
-    pub adopted_from: String,
+    pub adopted_from: Stage,
     /// Whether a forward move may skip elements.
     pub allow_skips: bool,
     pub created_at: DateTime<Utc>,
@@ -122,18 +122,26 @@ const CAMPAIGN_COLUMNS: &str = "code, title, description, sponsor_nip, starts, e
     allow_skips, position_kinds, created_at, updated_at";
 
 fn campaign_from(r: &QueryResult, units: Vec<String>) -> Result<Campaign> {
+    let code: String = r.try_get("", "code")?;
     Ok(Campaign {
-        code: r.try_get("", "code")?,
+        position_kinds: stored_json(
+            "campaigns",
+            &code,
+            &r.try_get::<String>("", "position_kinds")?,
+        )?,
+        adopted_from: stored(
+            "campaigns",
+            &code,
+            &r.try_get::<String>("", "adopted_from")?,
+        )?,
+        code,
         title: r.try_get("", "title")?,
         description: r.try_get("", "description")?,
         sponsor_nip: r.try_get("", "sponsor_nip")?,
         units,
-        position_kinds: serde_json::from_str(&r.try_get::<String>("", "position_kinds")?)
-            .unwrap_or_default(),
         starts: r.try_get("", "starts")?,
         ends: r.try_get("", "ends")?,
         adoption_target: r.try_get("", "adoption_target")?,
-        adopted_from: r.try_get("", "adopted_from")?,
         allow_skips: r.try_get("", "allow_skips")?,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,

@@ -54,7 +54,7 @@ pub async fn unit_progress<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<serde_json::Value> {
     let c = campaign(conn, code).await?;
-    let adopted_from: Stage = stored("campaigns", &c.code, &c.adopted_from)?;
+    let adopted_from = c.adopted_from;
     let stages = targets(conn, &c)
         .await?
         .into_iter()
@@ -120,11 +120,7 @@ pub async fn record_stages_in(
                 ),
             )),
             Ok(m) => {
-                let (movement, resistance) = match m {
-                    Move::Forward { .. } => ("forward", false),
-                    Move::Same => ("same", false),
-                    Move::Back => ("back", true),
-                };
+                let (movement, resistance) = (m.as_str(), m.is_resistance());
                 state.insert(input.nip.clone(), Some(input.stage));
                 if !dry_run && m != Move::Same {
                     write_move(

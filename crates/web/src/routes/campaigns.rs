@@ -418,7 +418,7 @@ pub struct Dashboard {
     pub adopted_share: f64,
     pub adoption_target: f64,
     /// `reinforcement` or `ability`.
-    pub adopted_from: String,
+    pub adopted_from: Stage,
     /// The share of the campaign's duration that has passed.
     pub elapsed_share: f64,
     /// Adopted share at least the target pro-rated by elapsed time.
@@ -456,7 +456,7 @@ pub async fn dashboard(
     let targets = require_follow(&s, &user, &c).await?;
     let zone = s.store.time_zone().await?;
     let today = today_in(&zone, s.store.now());
-    let adopted_from: Stage = c.adopted_from.parse().unwrap_or(Stage::Reinforcement);
+    let adopted_from = c.adopted_from;
     let elapsed = elapsed_fraction(c.starts, c.ends, today);
     let all = summarise(
         targets.iter().map(|t| t.stage),
@@ -496,7 +496,7 @@ pub async fn dashboard(
         adopted: all.adopted,
         adopted_share: all.share,
         adoption_target: c.adoption_target,
-        adopted_from: c.adopted_from.clone(),
+        adopted_from: c.adopted_from,
         elapsed_share: elapsed,
         on_track: on_track(all.share, c.adoption_target, elapsed),
         barrier: all.barrier.map(|b| b.as_str()),
