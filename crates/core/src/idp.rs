@@ -135,6 +135,34 @@ pub fn programs_to_plan(
     programs.into_iter().zip(dues).collect()
 }
 
+/// The JP of a year's plan items: completed (the JP credited) and still open (planned, neither
+/// completed nor cancelled); what the plan holds is both. Cancelled items count nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JpTally {
+    pub completed: u32,
+    pub open: u32,
+}
+
+impl JpTally {
+    /// Tallies items given as (status, JP as the item shows it: credited once completed).
+    pub fn of(items: impl IntoIterator<Item = (ItemStatus, u32)>) -> Self {
+        let mut tally = JpTally::default();
+        for (status, jp) in items {
+            match status {
+                ItemStatus::Completed => tally.completed += jp,
+                ItemStatus::Cancelled => {}
+                ItemStatus::Planned | ItemStatus::InProgress => tally.open += jp,
+            }
+        }
+        tally
+    }
+
+    /// All the JP the plan holds (completed and open).
+    pub fn planned(self) -> u32 {
+        self.completed + self.open
+    }
+}
+
 /// Due dates spread over the year for `n` items in their feasible order: item k is due at the
 /// end of month ⌈12(k+1)/n⌉, so later items (which may need earlier ones) come later and the
 /// last is due by the end of December.
@@ -155,6 +183,24 @@ pub fn spread_due_dates(year: i32, n: usize) -> Vec<chrono::NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jp_are_tallied_completed_and_open_never_cancelled() {
+        let t = JpTally::of([
+            (ItemStatus::Completed, 8),
+            (ItemStatus::InProgress, 5),
+            (ItemStatus::Planned, 3),
+            (ItemStatus::Cancelled, 40),
+        ]);
+        assert_eq!(
+            t,
+            JpTally {
+                completed: 8,
+                open: 8
+            }
+        );
+        assert_eq!(t.planned(), 16);
+    }
 
     #[test]
     fn every_plan_transition() {

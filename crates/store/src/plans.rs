@@ -12,7 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::FieldError;
 use jenjang_core::events::{DomainEvent, PlanItemCompleted, PlanStatusChanged};
 use jenjang_core::idp::{
-    ItemAction, ItemStatus, JpRules, PlanAction, PlanStatus, item_transition, plan_transition,
+    ItemAction, ItemStatus, JpRules, JpTally, PlanAction, PlanStatus, item_transition,
+    plan_transition,
 };
 use jenjang_core::kinds::ProgramForm;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
@@ -220,16 +221,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("plan", format!("{nip}/{year}")))?;
         let items = items_of(&self.db, row.id).await?;
-        let jp_planned = items
-            .iter()
-            .filter(|i| i.status != ItemStatus::Cancelled)
-            .map(|i| i.jp)
-            .sum();
-        let jp_completed = items
-            .iter()
-            .filter(|i| i.status == ItemStatus::Completed)
-            .map(|i| i.jp)
-            .sum();
+        let tally = JpTally::of(items.iter().map(|i| (i.status, i.jp)));
+        let (jp_planned, jp_completed) = (tally.planned(), tally.completed);
         Ok(Plan {
             nip: nip.into(),
             year,
@@ -662,8 +655,7 @@ impl Store {
         self.get_unit(unit).await?;
         let sql = format!(
             "WITH RECURSIVE {} SELECT e.nip, e.name, e.unit_code, \
-             COALESCE(SUM(CASE WHEN i.status <> 'cancelled' AND i.status <> 'completed' THEN i.jp ELSE 0 END), 0) AS open_jp, \
-             COALESCE(SUM(CASE WHEN i.status = 'completed' THEN i.jp_credited ELSE 0 END), 0) AS done_jp \
+             {JP_TALLY} \
              FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $2 \
              LEFT JOIN plan_items i ON i.plan_id = p.id \
              WHERE e.unit_code IN (SELECT code FROM sub) GROUP BY e.nip, e.name, e.unit_code ORDER BY e.nip",
@@ -679,18 +671,32 @@ impl Store {
             .await?;
         rows.iter()
             .map(|r| {
-                let open: i64 = r.try_get("", "open_jp")?;
-                let done: i64 = r.try_get("", "done_jp")?;
+                let tally = jp_tally(r)?;
                 Ok((
                     r.try_get("", "nip")?,
                     r.try_get("", "name")?,
                     r.try_get("", "unit_code")?,
-                    (open + done).max(0) as u32,
-                    done.max(0) as u32,
+                    tally.planned(),
+                    tally.completed,
                 ))
             })
             .collect()
     }
+}
+
+/// The JP tally of `core::idp::JpTally` in SQL, over `plan_items i` grouped per employee
+/// (`open_jp`, `done_jp`; read back with [`jp_tally`]): the set-based reads count with it.
+pub(crate) const JP_TALLY: &str = "COALESCE(SUM(CASE WHEN i.status <> 'cancelled' AND i.status <> 'completed' THEN i.jp ELSE 0 END), 0) AS open_jp, \
+     COALESCE(SUM(CASE WHEN i.status = 'completed' THEN i.jp_credited ELSE 0 END), 0) AS done_jp";
+
+/// A row's [`JP_TALLY`] columns.
+pub(crate) fn jp_tally(row: &QueryResult) -> Result<JpTally> {
+    let open: i64 = row.try_get("", "open_jp")?;
+    let done: i64 = row.try_get("", "done_jp")?;
+    Ok(JpTally {
+        completed: u32::try_from(done.max(0)).unwrap_or(u32::MAX),
+        open: u32::try_from(open.max(0)).unwrap_or(u32::MAX),
+    })
 }
 
 fn r_year(row: &QueryResult) -> Result<i32> {

@@ -148,23 +148,19 @@ pub async fn jp_of_everyone<C: ConnectionTrait>(
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),
-            "SELECT e.nip, \
-             COALESCE(SUM(CASE WHEN i.status <> 'cancelled' AND i.status <> 'completed' THEN i.jp ELSE 0 END), 0) AS open_jp, \
-             COALESCE(SUM(CASE WHEN i.status = 'completed' THEN i.jp_credited ELSE 0 END), 0) AS done_jp \
-             FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $1 \
-             LEFT JOIN plan_items i ON i.plan_id = p.id GROUP BY e.nip ORDER BY e.nip",
+            &format!(
+                "SELECT e.nip, {} \
+                 FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $1 \
+                 LEFT JOIN plan_items i ON i.plan_id = p.id GROUP BY e.nip ORDER BY e.nip",
+                crate::plans::JP_TALLY
+            ),
             vec![(year as i16).into()],
         ))
         .await?;
     rows.iter()
         .map(|r| {
-            let open: i64 = r.try_get("", "open_jp")?;
-            let done: i64 = r.try_get("", "done_jp")?;
-            Ok((
-                r.try_get("", "nip")?,
-                done.max(0) as u32,
-                open.max(0) as u32,
-            ))
+            let tally = crate::plans::jp_tally(r)?;
+            Ok((r.try_get("", "nip")?, tally.completed, tally.open))
         })
         .collect()
 }
