@@ -452,8 +452,33 @@ pub async fn dashboard(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let format = format_of(&q, &headers)?;
-    let c = s.store.get_campaign(&code).await?;
-    let targets = require_follow(&s, &user, &c).await?;
+    let out = campaign_dashboard(&s, &user, &code).await?;
+    match format {
+        Format::Json => Ok(Json(out).into_response()),
+        Format::Csv => Ok(download(
+            &format!("adopsi-{code}"),
+            "csv",
+            "text/csv; charset=utf-8",
+            dashboard_csv(&out)?,
+        )),
+        Format::Xlsx => Ok(download(
+            &format!("adopsi-{code}"),
+            "xlsx",
+            XLSX_MIME,
+            dashboard_xlsx(&out)?,
+        )),
+    }
+}
+
+/// The dashboard of campaign `code` for `user` (who must follow it): the API's answer and the
+/// campaign page's data.
+pub(crate) async fn campaign_dashboard(
+    s: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> ApiResult<Dashboard> {
+    let c = s.store.get_campaign(code).await?;
+    let targets = require_follow(s, user, &c).await?;
     let zone = s.store.time_zone().await?;
     let today = today_in(&zone, s.store.now());
     let adopted_from = c.adopted_from;
@@ -485,8 +510,8 @@ pub async fn dashboard(
             }
         })
         .collect();
-    let (surveys, averages) = s.store.campaign_survey_averages(&code).await?;
-    let out = Dashboard {
+    let (surveys, averages) = s.store.campaign_survey_averages(code).await?;
+    Ok(Dashboard {
         campaign: c.code.clone(),
         title: c.title.clone(),
         targets: all.targets,
@@ -501,30 +526,15 @@ pub async fn dashboard(
         on_track: on_track(all.share, c.adoption_target, elapsed),
         barrier: all.barrier.map(|b| b.as_str()),
         by_unit,
-        activities: s.store.campaign_activities(&code).await?,
-        resistance: s.store.campaign_resistance(&code).await?,
+        activities: s.store.campaign_activities(code).await?,
+        resistance: s.store.campaign_resistance(code).await?,
         survey: (surveys > 0).then(|| {
             Stage::ALL
                 .iter()
                 .map(|st| (st.as_str(), averages[st.index()]))
                 .collect()
         }),
-    };
-    match format {
-        Format::Json => Ok(Json(out).into_response()),
-        Format::Csv => Ok(download(
-            &format!("adopsi-{code}"),
-            "csv",
-            "text/csv; charset=utf-8",
-            dashboard_csv(&out)?,
-        )),
-        Format::Xlsx => Ok(download(
-            &format!("adopsi-{code}"),
-            "xlsx",
-            XLSX_MIME,
-            dashboard_xlsx(&out)?,
-        )),
-    }
+    })
 }
 
 const UNIT_COLUMNS: [&str; 11] = [

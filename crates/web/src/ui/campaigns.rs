@@ -36,41 +36,26 @@ pub(super) async fn campaign_page(
         return ui.redirect("/masuk");
     };
     let data = async {
-        let d = json_body(
-            dashboard(
-                State(s.clone()),
-                user,
-                Path(code),
-                Params(FormatQuery { format: None }),
-                HeaderMap::new(),
-            )
-            .await?,
-        )
-        .await?;
-        let targets = d["targets"].as_u64().unwrap_or(0);
-        let units: Vec<Value> = d["by_unit"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|mut u| {
-                let t = u["targets"].as_u64().unwrap_or(0);
-                u["funnel"] = json!(funnel(&u["by_stage"], t, ui.lang, true));
-                u
+        let d = campaign_dashboard(&s, &user, &code).await?;
+        let units = d
+            .by_unit
+            .iter()
+            .map(|u| {
+                let mut row = to_value(u)?;
+                row["funnel"] = json!(funnel(&u.by_stage, u.targets, ui.lang, true));
+                Ok(row)
             })
-            .collect();
-        let chart = funnel(&d["by_stage"], targets, ui.lang, false);
-        Ok::<_, ApiError>(json!({"dashboard": d, "funnel": chart, "units": units}))
+            .collect::<Result<Vec<Value>, ApiError>>()?;
+        let chart = funnel(&d.by_stage, d.targets, ui.lang, false);
+        let title = d.title.clone();
+        Ok::<_, ApiError>((
+            title,
+            json!({"dashboard": to_value(&d)?, "funnel": chart, "units": units}),
+        ))
     }
     .await;
     match data {
-        Ok(data) => {
-            let title = data["dashboard"]["title"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
-            ui.render(StatusCode::OK, "kampanye_detail", &title, data)
-        }
+        Ok((title, data)) => ui.render(StatusCode::OK, "kampanye_detail", &title, data),
         Err(e) => ui.error(e),
     }
 }

@@ -19,7 +19,7 @@ use crate::input::{Body, OptionalBody};
 use crate::routes::analysis::{
     TargetQuery, employee_gaps, employee_recommendations, training_plan, unit_needs_analysis,
 };
-use crate::routes::campaigns::{dashboard, list_campaigns};
+use crate::routes::campaigns::{campaign_dashboard, list_campaigns};
 use crate::routes::org_needs::{OrgNeedQuery, list_org_needs, org_need_progress};
 use crate::routes::performance::{GridQuery, import_file, talent_grid};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};

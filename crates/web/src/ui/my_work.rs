@@ -77,16 +77,14 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         )
         .await?
         .0;
-        let plan = to_value(
-            get_plan(
-                State(s.clone()),
-                user.clone(),
-                Path(nip.clone()),
-                Params(YearQuery::default()),
-            )
-            .await?
-            .0,
-        )?;
+        let plan = get_plan(
+            State(s.clone()),
+            user.clone(),
+            Path(nip.clone()),
+            Params(YearQuery::default()),
+        )
+        .await?
+        .0;
         let (own, _) = open_tasks(&s, &user).await?;
         let notifications = list_notifications(
             State(s.clone()),
@@ -125,13 +123,13 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
                 g["source_labels"] = json!(labels);
             }
         }
-        let jp = |k: &str| plan[k].as_u64().unwrap_or(0);
         let chart = jp_chart(
-            jp("jp_completed"),
-            jp("jp_planned"),
-            jp("jp_target"),
+            u64::from(plan.jp_completed),
+            u64::from(plan.jp_planned),
+            u64::from(plan.jp_target),
             ui.lang,
         );
+        let plan = to_value(plan)?;
         Ok::<_, ApiError>(json!({
             "employee": employee,
             "gaps": gaps,

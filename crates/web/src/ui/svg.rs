@@ -129,7 +129,12 @@ pub(super) const STAGES: [&str; 5] = [
 ];
 
 /// The ADKAR funnel as horizontal bars: how many of the targets reached each element (SVG).
-pub(super) fn funnel(by_stage: &Value, targets: u64, lang: Lang, small: bool) -> String {
+pub(super) fn funnel(
+    by_stage: &std::collections::BTreeMap<&str, u64>,
+    targets: u64,
+    lang: Lang,
+    small: bool,
+) -> String {
     let (bar_h, label_w, width) = if small {
         (6.0, 0.0, 120.0)
     } else {
@@ -142,7 +147,7 @@ pub(super) fn funnel(by_stage: &Value, targets: u64, lang: Lang, small: bool) ->
     );
     let stages = &lang.messages()["stages"];
     for (i, stage) in STAGES.iter().enumerate() {
-        let reached = by_stage[*stage].as_u64().unwrap_or(0);
+        let reached = by_stage.get(stage).copied().unwrap_or(0);
         let share = if targets == 0 {
             0.0
         } else {
