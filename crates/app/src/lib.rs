@@ -11,5 +11,6 @@ pub mod fields;
 pub mod imports;
 pub mod passwords;
 pub mod talent;
+pub mod tasks;
 
 pub use error::{AppError, AppResult};

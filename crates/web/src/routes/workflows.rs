@@ -4,7 +4,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
-use crate::input::{Body, Fields, finish};
+use crate::input::{Body, Fields};
 use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,8 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_core::Code;
 use jenjang_core::access::{Action, EmployeeScope, employee_scope};
-use jenjang_core::idp::today_in;
-use jenjang_core::reference::CompetencyRecord;
 use jenjang_engine::Engine;
 use jenjang_store::Page;
 use jenjang_store::workflows::{
@@ -281,54 +279,27 @@ pub async fn complete_task(
     Path(id): Path<i64>,
     Body(body): Body,
 ) -> ApiResult<Json<TaskRecord>> {
-    let task = s.store.get_task(id).await?;
-    user.require(Action::CompleteTask {
-        is_assignee: is_assignee(&user, &task),
-    })?;
-    if task.status != jenjang_core::workflow::TaskStatus::Open {
-        return Err(ApiError::Conflict(format!("task {id} is {}", task.status)));
-    }
-    let zone = s.store.time_zone().await?;
-    let today = today_in(&zone, s.store.now());
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let outcome = f.text("outcome");
-    if let Some(o) = &outcome
-        && !task.outcomes.contains(o)
-    {
-        f.error(
-            "outcome",
-            format!(
-                "'{o}' is not an outcome of this task; expected one of: {}",
-                task.outcomes.join(", ")
-            ),
-        );
-    }
     let notes = f.opt_long_text("notes");
     let scores = f.list("competency_scores", |item| {
         let competency = item.parse("competency", Code::parse);
         let level = item.level("level");
-        Some(CompetencyRecord {
-            competency: competency?,
-            level: level?,
-            source: "coaching".into(),
-            assessed_on: today,
-        })
+        Some((competency?, level?))
     });
-    if let Some(sc) = &scores
-        && !sc.is_empty()
-        && !task.scores
-    {
-        f.error(
-            "competency_scores",
-            "this task does not take competency scores (only coaching tasks do)",
-        );
-    }
-    let (outcome, scores) = finish(outcome.zip(scores), errors)?;
-    let done = s
-        .store
-        .complete_task(&actor(&user), &task, &outcome, notes.as_deref(), &scores)
-        .await?;
+    let done = jenjang_app::tasks::complete(
+        &s.store,
+        &user.0,
+        id,
+        jenjang_app::tasks::Completion {
+            outcome,
+            notes,
+            scores,
+        },
+        errors,
+    )
+    .await?;
     Ok(Json(done))
 }
 
