@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod error;
 pub mod evaluations;
 pub mod fields;
+pub mod ikm;
 pub mod imports;
 pub mod passwords;
 pub mod talent;

@@ -13,13 +13,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_app::evaluations::EvaluationInput;
+use jenjang_core::Nip;
 use jenjang_core::access::Action;
-use jenjang_core::ikm::{self, Weighting};
+use jenjang_core::ikm::Weighting;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::{
     DistributionThresholds, Ekspektasi, OrganisationPredikat, Predikat, check_distribution,
 };
-use jenjang_core::{FieldError, Nip};
 use jenjang_store::{EvaluationRecord, IkmRecord, IkmSaved, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -272,8 +272,6 @@ pub async fn record_ikm(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<IkmResponse>)> {
-    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
-    user.require(Action::PlanForUnit { in_led_subtree })?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let period = f.parse("period", Period::parse);
@@ -314,24 +312,17 @@ pub async fn record_ikm(
         }
     }
     let (period, weighting) = finish((|| Some((period?, weighting?)))(), errors)?;
-    let result = ikm::compute(&responses, weighting).map_err(|errs| {
-        ApiError::Validation(
-            errs.into_iter()
-                .map(|e| FieldError::new(e.path(), e.message))
-                .collect(),
-        )
-    })?;
-    let saved = s
-        .store
-        .save_ikm(
-            &actor(&user),
-            &code,
-            &period.to_string(),
-            &body["responses"],
-            &result,
+    let (saved, result) = jenjang_app::ikm::record(
+        &s.store,
+        &user.0,
+        &code,
+        jenjang_app::ikm::Survey {
+            period,
+            responses,
             weighting,
-        )
-        .await?;
+        },
+    )
+    .await?;
     let status = if saved == IkmSaved::Created {
         StatusCode::CREATED
     } else {

@@ -1,0 +1,50 @@
+//! Recording a unit's public-satisfaction survey (IKM, PermenPANRB 14/2017) for a period: HR,
+//! admin or the head of the unit's subtree; the index computed by core; a period recorded
+//! again is replaced (or left as it is when the answers are the same).
+
+use crate::error::{AppError, AppResult};
+use jenjang_core::FieldError;
+use jenjang_core::access::{Action, Principal, authorize};
+use jenjang_core::ikm::{self, Ikm, Weighting};
+use jenjang_core::period::Period;
+use jenjang_store::{Actor, IkmSaved, Store};
+
+/// One period's answers: a list of 9 answers (1..4, or none when skipped) per respondent.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub period: Period,
+    pub responses: Vec<Vec<Option<i64>>>,
+    pub weighting: Weighting,
+}
+
+/// Records `survey` for `unit`; answers the computed index and whether the period is new.
+pub async fn record(
+    store: &Store,
+    caller: &Principal,
+    unit: &str,
+    survey: Survey,
+) -> AppResult<(IkmSaved, Ikm)> {
+    let in_led_subtree = store.leads_unit(caller.nip.as_ref(), unit).await?;
+    authorize(caller, Action::PlanForUnit { in_led_subtree }).map_err(|_| AppError::Forbidden)?;
+    let result = ikm::compute(&survey.responses, survey.weighting).map_err(|errors| {
+        AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.path(), e.message))
+                .collect(),
+        )
+    })?;
+    let stored_responses = serde_json::to_value(&survey.responses)
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+    let saved = store
+        .save_ikm(
+            &Actor(caller.username.clone()),
+            unit,
+            &survey.period.to_string(),
+            &stored_responses,
+            &result,
+            survey.weighting,
+        )
+        .await?;
+    Ok((saved, result))
+}
