@@ -134,53 +134,47 @@ impl Auth {
     }
 }
 
-/// Failed attempts per client address in fixed windows: an address that has failed `max` times
-/// in the current window is refused until it ends. Only failures count, so an office behind one
-/// address signing in correctly in the morning is never slowed down. Entries of past windows are
-/// dropped as the map grows, so it stays as small as the set of addresses failing right now.
+/// Failed attempts per client address: an address's window opens at its first failure and lasts
+/// `window`; one that has failed `max` times in it is refused until it closes. Windows are not
+/// aligned to the clock's minutes, so a burst cannot be split over a boundary to get twice the
+/// attempts. Only failures count, so an office behind one address signing in correctly in the
+/// morning is never slowed down. Closed windows are dropped as the map grows, so it stays as
+/// small as the set of addresses failing right now.
 struct FailureWindow {
     max: u32,
-    window_secs: u64,
-    counts: std::sync::Mutex<std::collections::HashMap<IpAddr, (u64, u32)>>,
+    window: std::time::Duration,
+    counts: std::sync::Mutex<std::collections::HashMap<IpAddr, (std::time::Instant, u32)>>,
 }
 
 impl FailureWindow {
     fn new(max: u32, window_secs: u64) -> Self {
         FailureWindow {
             max,
-            window_secs,
+            window: std::time::Duration::from_secs(window_secs),
             counts: Default::default(),
         }
     }
 
-    fn now() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-
     /// Seconds until `ip` may try again, if it is blocked now.
     fn blocked(&self, ip: IpAddr) -> Option<u64> {
-        let now = Self::now();
-        let window = now / self.window_secs;
         let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         match counts.get(&ip) {
-            Some((w, n)) if *w == window && *n >= self.max => {
-                Some(((window + 1) * self.window_secs - now).max(1))
+            Some((opened, n)) if *n >= self.max && opened.elapsed() < self.window => {
+                Some((self.window - opened.elapsed()).as_secs().max(1))
             }
             _ => None,
         }
     }
 
     fn record_failure(&self, ip: IpAddr) {
-        let window = Self::now() / self.window_secs;
+        let now = std::time::Instant::now();
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         if counts.len() > 10_000 {
-            counts.retain(|_, (w, _)| *w == window);
+            counts.retain(|_, (opened, _)| now.duration_since(*opened) < self.window);
         }
-        let entry = counts.entry(ip).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
+        let entry = counts.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
     }
