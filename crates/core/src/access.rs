@@ -133,12 +133,13 @@ pub enum EmployeeScope {
 }
 
 pub fn employee_scope(principal: &Principal) -> EmployeeScope {
-    match principal.role {
-        Role::Hr | Role::Admin => EmployeeScope::All,
-        role => EmployeeScope::Limited {
+    if sees_whole_organisation(principal) {
+        EmployeeScope::All
+    } else {
+        EmployeeScope::Limited {
             nip: principal.nip.clone(),
-            subtrees: role == Role::Leader,
-        },
+            subtrees: principal.role == Role::Leader,
+        }
     }
 }
 

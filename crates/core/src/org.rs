@@ -123,8 +123,9 @@ pub struct OrgNeed {
     pub priority: u32,
 }
 
-/// How far an organisational need is (see [`Organisation::need_progress`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How far an organisational need is (see [`Organisation::need_progress`]); the default is a
+/// need nobody is eligible for (not on track: a target share is always above zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct NeedProgress {
     pub eligible: u64,
     pub meeting: u64,

@@ -187,14 +187,7 @@ pub async fn org_need_progress(
         .iter()
         .find(|n| n.id == id)
         .map(|def| org.need_progress(def, &population, &planned, today))
-        .unwrap_or(jenjang_core::org::NeedProgress {
-            eligible: 0,
-            meeting: 0,
-            planned: 0,
-            share: 0.0,
-            projected_share: 0.0,
-            on_track: need.target_share <= 0.0,
-        });
+        .unwrap_or_default();
     Ok(Json(OrgNeedProgress {
         id,
         eligible: progress.eligible,
