@@ -4,14 +4,20 @@
 //! them. No HTTP here (status codes, cookies, extractors belong to the web crate).
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod analytics;
 pub mod campaigns;
+pub mod context;
 pub mod error;
 pub mod evaluations;
 pub mod fields;
 pub mod ikm;
 pub mod imports;
+pub mod org_needs;
 pub mod passwords;
 pub mod talent;
 pub mod tasks;
 
+pub use analytics::Analytics;
+pub use context::Context;
 pub use error::{AppError, AppResult};

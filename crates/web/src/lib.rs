@@ -3,7 +3,6 @@
 //! lives), error mapping and the OpenAPI document.
 #![forbid(unsafe_code)]
 
-pub mod analytics;
 pub mod auth;
 mod docs;
 pub mod error;
@@ -44,7 +43,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Auth>,
     pub metrics: Arc<metrics::Metrics>,
-    pub analytics: Arc<analytics::Analytics>,
+    pub analytics: Arc<jenjang_app::Analytics>,
     /// The largest request body accepted, in bytes; larger ones answer 413.
     pub body_limit: usize,
     /// The largest import file accepted, in bytes.
@@ -71,6 +70,13 @@ impl AppState {
             transport: security::TransportSettings::default(),
             engine_wake: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// The use-case context of a request made by `user`.
+    pub fn context<'a>(&'a self, user: &'a CurrentUser) -> jenjang_app::Context<'a> {
+        jenjang_app::Context::new(&self.store, &self.analytics, &user.0, user.1)
     }
 }
 

@@ -6,7 +6,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields, finish};
-use crate::routes::analysis::require_unit;
 use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,7 +16,7 @@ use jenjang_core::Code;
 use jenjang_core::access::Action;
 use jenjang_core::kinds::PositionKind;
 use jenjang_store::{NewOrgNeed, OrgNeedRecord, Page};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -89,9 +88,10 @@ pub async fn create_org_need(
         })(),
         errors,
     )?;
-    require_unit(&s, &user, &need.unit, true)
+    s.context(&user)
+        .require_unit(&need.unit, true)
         .await
-        .map_err(|e| match e {
+        .map_err(|e| match ApiError::from(e) {
             ApiError::NotFound(_) => {
                 ApiError::invalid("unit", format!("no unit has the code {}", need.unit))
             }
@@ -142,26 +142,7 @@ pub async fn get_org_need(
     Ok(Json(s.store.get_org_need(id).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrgNeedProgress {
-    pub id: i64,
-    /// Employees of the unit subtree (and position kind) the need applies to.
-    pub eligible: u64,
-    /// Of those, holding the level now.
-    pub meeting: u64,
-    pub share: f64,
-    /// Of those not meeting it, how many have approved plan items that will bring them to it.
-    pub planned: u64,
-    pub projected_share: f64,
-    pub target_share: f64,
-    pub due: NaiveDate,
-    /// The projected share reaches the target (or, past the due date, the share does).
-    pub on_track: bool,
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
+pub use jenjang_app::org_needs::OrgNeedProgress;
 
 #[utoipa::path(get, path = "/api/v1/org-needs/{id}/progress", tag = "analysis", params(("id" = i64, Path)),
     responses((status = 200, body = OrgNeedProgress), (status = 403), (status = 404)), security(("bearer" = [])))]
@@ -170,33 +151,7 @@ pub async fn org_need_progress(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrgNeedProgress>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("org need {id} was not found")))?;
-    let need = s.store.get_org_need(id).await?;
-    require_unit(&s, &user, &need.unit, false).await?;
-    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
-    let population = s.store.load_population(&org, Some(&need.unit)).await?;
-    let planned = s
-        .store
-        .planned_to_reach(&need.competency, need.level, need.due)
-        .await?;
-    let today = s.store.today().await?;
-    let progress = org
-        .needs
-        .iter()
-        .find(|n| n.id == id)
-        .map(|def| org.need_progress(def, &population, &planned, today))
-        .unwrap_or_default();
-    Ok(Json(OrgNeedProgress {
-        id,
-        eligible: progress.eligible,
-        meeting: progress.meeting,
-        share: round4(progress.share),
-        planned: progress.planned,
-        projected_share: round4(progress.projected_share),
-        target_share: need.target_share,
-        due: need.due,
-        on_track: progress.on_track,
-    }))
+    Ok(Json(
+        jenjang_app::org_needs::progress(&s.context(&user), &id).await?,
+    ))
 }

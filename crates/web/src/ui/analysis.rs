@@ -3,90 +3,15 @@
 
 #[allow(unused_imports)]
 use super::*;
-
-/// The needs analysis of `unit` through the API handler (cached per data version there).
-pub(super) async fn needs_of(
-    s: &AppState,
-    user: &CurrentUser,
-    unit: &str,
-) -> Result<Value, ApiError> {
-    json_body(
-        unit_needs_analysis(
-            State(s.clone()),
-            user.clone(),
-            Path(unit.to_string()),
-            Params(FormatQuery { format: None }),
-            HeaderMap::new(),
-        )
-        .await?,
-    )
-    .await
-}
+use jenjang_app::analysis::{CohortOut, TrainingPlanInput};
+use jenjang_app::talent::TalentBox;
+use jenjang_core::kinds::Potential;
+use jenjang_core::talent::Kinerja;
+use serde::Serialize;
 
 #[derive(Deserialize)]
 pub(super) struct UnitQuery {
     unit: Option<String>,
-}
-
-/// The heat map's rows for the units directly below `unit` (the caller may analyse `unit`):
-/// one population read and one pass over it, cached per data version like the analyses. Each
-/// row is `(child, {employees, competencies: [{competency, employees_with_gap}]})`.
-pub(super) async fn heat_rows(
-    s: &AppState,
-    version: i64,
-    org: &Arc<jenjang_core::org::Organisation>,
-    unit: &str,
-    children: &[String],
-) -> Result<Vec<(String, Value)>, ApiError> {
-    let key = format!("heat:{unit}");
-    let value = match s.analytics.result(version, &key) {
-        Some(v) => v,
-        None => {
-            let population = s.store.load_population(org, Some(unit)).await?;
-            let child_units: Vec<u32> =
-                children.iter().filter_map(|c| org.units.index(c)).collect();
-            let group_of_unit: Vec<Option<usize>> = (0..org.units.len() as u32)
-                .map(|u| child_units.iter().position(|&c| org.units.within(u, c)))
-                .collect();
-            let org2 = org.clone();
-            let groups = child_units.len();
-            let counted = tokio::task::spawn_blocking(move || {
-                gaps_by_group(&org2, &population, &group_of_unit, groups)
-            })
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-            let rows: Vec<Value> = child_units
-                .iter()
-                .zip(counted)
-                .map(|(&u, g)| {
-                    let competencies: Vec<Value> = g
-                        .with_gap
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, n)| **n > 0)
-                        .map(|(c, n)| {
-                            json!({
-                                "competency": org.catalog.competency_code(c as u32),
-                                "employees_with_gap": n,
-                            })
-                        })
-                        .collect();
-                    json!([org.units.code(u), {"employees": g.employees, "competencies": competencies}])
-                })
-                .collect();
-            let value = Arc::new(Value::Array(rows));
-            s.analytics.store_result(version, key, value.clone());
-            value
-        }
-    };
-    Ok(value
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| (r[0].as_str().unwrap_or("").to_string(), r[1].clone()))
-                .collect()
-        })
-        .unwrap_or_default())
 }
 
 /// Where a unit-scoped page starts when no unit is named: the whole organisation for hr and
@@ -131,12 +56,13 @@ pub(super) async fn needs_page(
         return ui.redirect("/masuk");
     };
     let data = async {
-        let (version, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let cx = s.context(&user);
+        let org = cx.organisation().await?;
         let unit = match q.unit.filter(|u| !u.trim().is_empty()) {
             Some(u) => u,
             None => home_unit(&s, &user, &org).await?,
         };
-        let analysis = needs_of(&s, &user, &unit).await?;
+        let analysis = jenjang_app::analysis::unit_needs(&cx, &unit).await?;
         let index = org.units.index(&unit);
         let children: Vec<String> = index
             .map(|i| {
@@ -151,32 +77,28 @@ pub(super) async fn needs_page(
             .and_then(|i| org.units.parent(i))
             .map(|p| org.units.code(p).to_string());
         // The competencies with the largest total gap, most first.
-        let mut columns: Vec<(u64, String)> = analysis["competencies"]
-            .as_array()
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| {
-                        (
-                            c["total_gap"].as_u64().unwrap_or(0),
-                            c["competency"].as_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        columns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let columns: Vec<String> = columns.into_iter().take(12).map(|c| c.1).collect();
+        let mut columns: Vec<(u64, &str)> = analysis
+            .competencies
+            .iter()
+            .map(|c| (c.total_gap, c.competency.as_str()))
+            .collect();
+        columns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let columns: Vec<String> = columns
+            .into_iter()
+            .take(12)
+            .map(|c| c.1.to_string())
+            .collect();
         let map = if children.is_empty() || columns.is_empty() {
             None
         } else {
-            let rows = heat_rows(&s, version, &org, &unit, &children).await?;
+            let rows = jenjang_app::analysis::heat_map(&cx, &unit).await?;
             Some(heat_map(&rows, &columns))
         };
         Ok::<_, ApiError>(json!({
             "unit": unit,
             "parent": parent,
             "children": children,
-            "analysis": analysis,
+            "analysis": analysis.as_ref(),
             "heat_map": map,
         }))
     }
@@ -202,43 +124,55 @@ pub(super) async fn talent_page(
         return ui.redirect("/masuk");
     };
     let grid = async {
-        let mut q = q;
-        if q.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
-            let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+        let mut unit = q.unit.filter(|u| !u.trim().is_empty());
+        if unit.is_none() {
+            let org = s.context(&user).organisation().await?;
             let home = home_unit(&s, &user, &org).await?;
             // The whole organisation is the grid without a unit filter.
-            q.unit = (org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
+            unit = (org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
                 .then_some(home);
         }
-        to_value(talent_grid(State(s.clone()), user, Params(q)).await?.0)
+        Ok::<_, ApiError>(
+            jenjang_app::talent::grid(&s.store, &user.0, unit.as_deref(), q.year).await?,
+        )
     }
     .await;
     match grid {
         Ok(grid) => {
-            let boxes = grid["boxes"].as_array().cloned().unwrap_or_default();
-            let rows: Vec<Vec<Value>> = ["tinggi", "menengah", "rendah"]
-                .iter()
-                .map(|potensial| {
-                    ["di_bawah", "sesuai", "di_atas"]
-                        .iter()
-                        .filter_map(|kinerja| {
-                            let mut b = boxes
-                                .iter()
-                                .find(|b| b["potensial"] == *potensial && b["kinerja"] == *kinerja)?
-                                .clone();
-                            b["count"] = json!(b["employees"].as_array().map_or(0, Vec::len));
-                            Some(b)
-                        })
-                        .collect()
-                })
-                .collect();
+            /// A box as drawn: its data and how many employees it holds.
+            #[derive(Serialize)]
+            struct BoxView<'a> {
+                #[serde(flatten)]
+                data: &'a TalentBox,
+                count: usize,
+            }
+            // High potential on top, high performance on the right.
+            let rows: Vec<Vec<BoxView>> =
+                [Potential::Tinggi, Potential::Menengah, Potential::Rendah]
+                    .iter()
+                    .map(|potensial| {
+                        [Kinerja::DiBawah, Kinerja::Sesuai, Kinerja::DiAtas]
+                            .iter()
+                            .filter_map(|kinerja| {
+                                let b = grid
+                                    .boxes
+                                    .iter()
+                                    .find(|b| b.potensial == *potensial && b.kinerja == *kinerja)?;
+                                Some(BoxView {
+                                    data: b,
+                                    count: b.employees.len(),
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect();
             ui.render(
                 StatusCode::OK,
                 "talenta",
                 &ui.lang.text("nav_talent"),
                 json!({
                     "rows": rows,
-                    "unrated": grid["unrated"].as_array().map_or(0, Vec::len),
+                    "unrated": grid.unrated.len(),
                     "grid": grid,
                 }),
             )
@@ -270,7 +204,7 @@ pub(super) async fn training_plan_page(
         None if sees_whole_organisation(&user.0) => None,
         None => {
             let home = async {
-                let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
+                let org = s.context(&user).organisation().await?;
                 home_unit(&s, &user, &org).await
             }
             .await;
@@ -288,33 +222,46 @@ pub(super) async fn training_plan_page(
         },
     };
     let mut data = json!({"year": year, "budget_idr": q.budget_idr, "unit": unit});
-    if let Some(budget) = q.budget_idr {
-        let mut body = json!({"year": year, "budget_idr": budget});
-        if let Some(u) = &unit {
-            body["unit"] = json!(u);
-        }
-        let plan = match training_plan(State(s.clone()), user, Body(body))
-            .await
-            .and_then(|p| to_value(p.0))
-        {
+    if let Some(budget_idr) = q.budget_idr {
+        let input = TrainingPlanInput {
+            year,
+            budget_idr,
+            unit,
+        };
+        let plan = match jenjang_app::analysis::training_plan(&s.context(&user), input).await {
             Ok(p) => p,
-            Err(e) => return ui.error(e),
+            Err(e) => return ui.error(e.into()),
         };
-        let share = |k: &str| {
-            plan[k].as_f64().unwrap_or(0.0) / plan["gap_total"].as_f64().unwrap_or(0.0).max(1.0)
-        };
+        let share = plan.gap_closed as f64 / (plan.gap_total as f64).max(1.0);
         data["chart"] = json!(bar(
-            &[(share("gap_closed"), "#1f6fb2")],
+            &[(share, "#1f6fb2")],
             None,
-            &format!("{} {}", ui.lang.text("gap_closed"), plan["gap_closed"]),
+            &format!("{} {}", ui.lang.text("gap_closed"), plan.gap_closed),
         ));
-        let mut plan = plan;
-        if let Some(cohorts) = plan["cohorts"].as_array_mut() {
-            for c in cohorts {
-                c["participant_count"] = json!(c["participants"].as_array().map_or(0, Vec::len));
-            }
+        /// A cohort as listed: its data and how many take part.
+        #[derive(Serialize)]
+        struct CohortView<'a> {
+            #[serde(flatten)]
+            data: &'a CohortOut,
+            participant_count: usize,
         }
-        data["plan"] = plan;
+        let cohorts: Vec<CohortView> = plan
+            .cohorts
+            .iter()
+            .map(|c| CohortView {
+                data: c,
+                participant_count: c.participants.len(),
+            })
+            .collect();
+        data["plan"] = json!({
+            "year": plan.year,
+            "budget_idr": plan.budget_idr,
+            "unit": plan.unit,
+            "cost_idr": plan.cost_idr,
+            "gap_closed": plan.gap_closed,
+            "gap_total": plan.gap_total,
+            "cohorts": cohorts,
+        });
     }
     ui.render(StatusCode::OK, "rencana_pelatihan", &title, data)
 }
@@ -337,31 +284,24 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
         .await?
         .0
         .items;
-        let needs = to_value(needs)?;
-        let mut data = json!({"needs": needs});
+        let mut data = json!({"needs": &needs});
         if let Some(id) = id {
-            let progress = to_value(
-                org_need_progress(State(s.clone()), user, Path(id.clone()))
-                    .await?
-                    .0,
-            )?;
-            let need = needs
-                .as_array()
-                .and_then(|n| n.iter().find(|n| n["id"] == progress["id"]))
-                .cloned()
-                .unwrap_or(Value::Null);
-            let f = |k: &str| progress[k].as_f64().unwrap_or(0.0);
+            let progress = jenjang_app::org_needs::progress(&s.context(&user), &id).await?;
+            let need = needs.iter().find(|n| n.id == progress.id);
             data["chart"] = json!(bar(
-                &[(f("projected_share"), "#9cc3e6"), (f("share"), "#1f6fb2")],
-                Some(f("target_share")),
+                &[
+                    (progress.projected_share, "#9cc3e6"),
+                    (progress.share, "#1f6fb2")
+                ],
+                Some(progress.target_share),
                 &format!(
                     "{:.0}% / {:.0}%",
-                    f("share") * 100.0,
-                    f("target_share") * 100.0
+                    progress.share * 100.0,
+                    progress.target_share * 100.0
                 ),
             ));
-            data["progress"] = progress;
-            data["need"] = need;
+            data["progress"] = to_value(&progress)?;
+            data["need"] = to_value(need)?;
         }
         Ok::<_, ApiError>(data)
     }

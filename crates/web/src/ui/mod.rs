@@ -11,17 +11,13 @@
 use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
-use crate::export::FormatQuery;
 use crate::extract::{Form, Multipart, Path};
 use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::{Body, OptionalBody};
-use crate::routes::analysis::{
-    TargetQuery, employee_gaps, employee_recommendations, training_plan, unit_needs_analysis,
-};
 use crate::routes::campaigns::{campaign_dashboard, list_campaigns};
-use crate::routes::org_needs::{OrgNeedQuery, list_org_needs, org_need_progress};
-use crate::routes::performance::{GridQuery, import_file, talent_grid};
+use crate::routes::org_needs::{OrgNeedQuery, list_org_needs};
+use crate::routes::performance::{GridQuery, import_file};
 use crate::routes::plans::{YearQuery, approve, get_plan, reject};
 use crate::routes::workflows::{
     NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
@@ -37,10 +33,9 @@ use chrono::Datelike;
 use handlebars::{Handlebars, handlebars_helper};
 use jenjang_core::access::sees_whole_organisation;
 use jenjang_core::idp::today_in;
-use jenjang_core::needs::gaps_by_group;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 mod analysis;
 mod campaigns;

@@ -3,6 +3,9 @@
 
 #[allow(unused_imports)]
 use super::*;
+use jenjang_app::analysis::GapOut;
+use jenjang_store::workflows::TaskRecord;
+use serde::Serialize;
 
 /// A gap source (`position`, `org_need:<id>`, `target_position:<code>`) in words.
 pub(super) fn source_label(source: &str, lang: Lang) -> String {
@@ -20,7 +23,7 @@ pub(super) fn source_label(source: &str, lang: Lang) -> String {
 pub(super) async fn open_tasks(
     s: &AppState,
     user: &CurrentUser,
-) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
+) -> Result<(Vec<TaskRecord>, Vec<TaskRecord>), ApiError> {
     let page = list_tasks(
         State(s.clone()),
         user.clone(),
@@ -36,14 +39,10 @@ pub(super) async fn open_tasks(
     .await?
     .0;
     let me = user.0.nip.as_ref().map(|n| n.to_string());
-    let tasks = to_value(page.items)?;
-    let (own, others) = tasks
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    Ok(page
+        .items
         .into_iter()
-        .partition(|t| me.is_some() && t["subject_nip"].as_str() == me.as_deref());
-    Ok((own, others))
+        .partition(|t| me.is_some() && t.subject_nip.as_deref() == me.as_deref()))
 }
 
 pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
@@ -61,22 +60,10 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
     };
     let data = async {
         let employee = to_value(s.store.get_employee(&nip).await?)?;
-        let gaps = employee_gaps(
-            State(s.clone()),
-            user.clone(),
-            Path(nip.clone()),
-            Params(TargetQuery::default()),
-        )
-        .await?
-        .0;
-        let recommendations = employee_recommendations(
-            State(s.clone()),
-            user.clone(),
-            Path(nip.clone()),
-            Params(TargetQuery::default()),
-        )
-        .await?
-        .0;
+        let cx = s.context(&user);
+        let gaps = jenjang_app::analysis::employee_gaps(&cx, &nip, None).await?;
+        let recommendations =
+            jenjang_app::analysis::employee_recommendations(&cx, &nip, None).await?;
         let plan = get_plan(
             State(s.clone()),
             user.clone(),
@@ -100,29 +87,27 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         .0
         .items;
         // Each gap with its competency's name and its sources in words.
-        let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
-        let mut gaps = to_value(gaps)?;
-        if let Some(list) = gaps["gaps"].as_array_mut() {
-            for g in list {
-                if let Some(c) = g["competency"]
-                    .as_str()
-                    .and_then(|c| org.catalog.competency(c))
-                {
-                    g["name"] = json!(org.catalog.competency_name(c));
-                }
-                let labels: Vec<String> = g["sources"]
-                    .as_array()
-                    .map(|sources| {
-                        sources
-                            .iter()
-                            .filter_map(|x| x.as_str())
-                            .map(|x| source_label(x, ui.lang))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                g["source_labels"] = json!(labels);
-            }
+        let org = cx.organisation().await?;
+        /// A gap as listed: its data, its competency's name and its sources in words.
+        #[derive(Serialize)]
+        struct GapView<'a> {
+            #[serde(flatten)]
+            data: &'a GapOut,
+            name: Option<&'a str>,
+            source_labels: Vec<String>,
         }
+        let gap_views: Vec<GapView> = gaps
+            .gaps
+            .iter()
+            .map(|g| GapView {
+                data: g,
+                name: org
+                    .catalog
+                    .competency(&g.competency)
+                    .map(|c| org.catalog.competency_name(c)),
+                source_labels: g.sources.iter().map(|x| source_label(x, ui.lang)).collect(),
+            })
+            .collect();
         let chart = jp_chart(
             u64::from(plan.jp_completed),
             u64::from(plan.jp_planned),
@@ -132,7 +117,7 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         let plan = to_value(plan)?;
         Ok::<_, ApiError>(json!({
             "employee": employee,
-            "gaps": gaps,
+            "gaps": {"gaps": gap_views, "note": gaps.note, "position": gaps.position},
             "notifications": to_value(notifications)?,
             "recommendations": to_value(recommendations)?,
             "plan": plan,
@@ -265,12 +250,4 @@ pub(super) async fn decide_plan_form(
         Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
         Err(e) => ui.error(e),
     }
-}
-
-/// The JSON body of an API handler's response (those that also answer CSV or XLSX).
-pub(super) async fn json_body(r: Response) -> Result<Value, ApiError> {
-    let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading a response: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.into()))
 }

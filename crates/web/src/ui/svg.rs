@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use jenjang_app::analysis::HeatRow;
 
 /// A horizontal bar (SVG, drawn here): `segments` as shares of the full width (0..1), drawn
 /// over each other in order, and an optional marker line at a share (a target).
@@ -48,7 +49,7 @@ pub(super) fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) ->
 
 /// The gap heat map: one row per unit, one column per competency, each cell the share of the
 /// unit's employees with a gap in it, darker for more (SVG, drawn here).
-pub(super) fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
+pub(super) fn heat_map(rows: &[HeatRow], columns: &[String]) -> String {
     const LABEL: f64 = 150.0;
     const CELL_W: f64 = 56.0;
     const CELL_H: f64 = 26.0;
@@ -67,20 +68,16 @@ pub(super) fn heat_map(rows: &[(String, Value)], columns: &[String]) -> String {
             xml(c)
         ));
     }
-    for (i, (unit, analysis)) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
+        let (unit, employees) = (&row.unit, row.employees);
         let y = HEAD + CELL_H * i as f64;
         svg.push_str(&format!(
             "<text x=\"0\" y=\"{}\">{}</text>",
             y + 17.0,
             xml(unit)
         ));
-        let employees = analysis["employees"].as_u64().unwrap_or(0);
         for (j, c) in columns.iter().enumerate() {
-            let with_gap = analysis["competencies"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|x| x["competency"] == c.as_str()))
-                .and_then(|x| x["employees_with_gap"].as_u64())
-                .unwrap_or(0);
+            let with_gap = row.with_gap_in(c);
             let share = if employees == 0 {
                 0.0
             } else {

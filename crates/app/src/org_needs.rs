@@ -1,0 +1,63 @@
+//! How far an organisational need is: eligible employees, meeting it now, planned to meet it,
+//! on track. The rule is `Organisation::need_progress` in core.
+
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgNeedProgress {
+    pub id: i64,
+    /// Employees of the unit subtree (and position kind) the need applies to.
+    pub eligible: u64,
+    /// Of those, holding the level now.
+    pub meeting: u64,
+    pub share: f64,
+    /// Of those not meeting it, how many have approved plan items that will bring them to it.
+    pub planned: u64,
+    pub projected_share: f64,
+    pub target_share: f64,
+    pub due: NaiveDate,
+    /// The projected share reaches the target (or, past the due date, the share does).
+    pub on_track: bool,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The progress of need `id`, as of the organisation's today. Who may analyse the need's unit
+/// may see it.
+pub async fn progress(cx: &Context<'_>, id: &str) -> AppResult<OrgNeedProgress> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("org need {id} was not found")))?;
+    let need = cx.store.get_org_need(id).await?;
+    cx.require_unit(&need.unit, false).await?;
+    let org = cx.organisation().await?;
+    let population = cx.store.load_population(&org, Some(&need.unit)).await?;
+    let planned = cx
+        .store
+        .planned_to_reach(&need.competency, need.level, need.due)
+        .await?;
+    let today = cx.store.today().await?;
+    let progress = org
+        .needs
+        .iter()
+        .find(|n| n.id == id)
+        .map(|def| org.need_progress(def, &population, &planned, today))
+        .unwrap_or_default();
+    Ok(OrgNeedProgress {
+        id,
+        eligible: progress.eligible,
+        meeting: progress.meeting,
+        share: round4(progress.share),
+        planned: progress.planned,
+        projected_share: round4(progress.projected_share),
+        target_share: need.target_share,
+        due: need.due,
+        on_track: progress.on_track,
+    })
+}
