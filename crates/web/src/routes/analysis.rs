@@ -180,11 +180,14 @@ fn needs_csv(needs: &NeedsAnalysisResponse) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))
 }
 
+/// A worksheet: its name, its header and its rows.
+type Sheet<'a> = (&'a str, &'a [&'a str], Vec<Vec<Cell>>);
+
 fn needs_xlsx(needs: &NeedsAnalysisResponse) -> ApiResult<Vec<u8>> {
     use rust_xlsxwriter::Workbook;
     let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.into());
     let mut book = Workbook::new();
-    let sheets: [(&str, &[&str], Vec<Vec<Cell>>); 2] = [
+    let sheets: [Sheet; 2] = [
         (
             "Kompetensi",
             &COMPETENCY_COLUMNS,
