@@ -15,6 +15,7 @@ pub mod ikm;
 pub mod imports;
 pub mod org_needs;
 pub mod passwords;
+pub mod plans;
 pub mod talent;
 pub mod tasks;
 

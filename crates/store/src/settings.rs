@@ -2,7 +2,7 @@
 
 use crate::audit;
 use crate::db::{Store, stmt};
-use crate::error::{Result, stored};
+use crate::error::{Result, stored, stored_json};
 use sea_orm::ConnectionTrait;
 
 impl Store {
@@ -31,6 +31,26 @@ impl Store {
             .map(|t| stored("settings", "jp_target", &t))
             .transpose()?
             .unwrap_or(jenjang_core::idp::JP_TARGET))
+    }
+
+    /// How completed programs credit JP (setting `jp_rules`, the defaults unless set).
+    pub async fn jp_rules(&self) -> Result<jenjang_core::idp::JpRules> {
+        Ok(self
+            .setting("jp_rules")
+            .await?
+            .map(|r| stored_json("settings", "jp_rules", &r))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// SIASN's `jenisDiklatId` per program form (setting `siasn_jenis_diklat`, empty unless set).
+    pub async fn siasn_jenis_diklat(&self) -> Result<serde_json::Map<String, serde_json::Value>> {
+        Ok(self
+            .setting("siasn_jenis_diklat")
+            .await?
+            .map(|m| stored_json("settings", "siasn_jenis_diklat", &m))
+            .transpose()?
+            .unwrap_or_default())
     }
 
     /// An organisation setting (time zone, JP rules, ...).

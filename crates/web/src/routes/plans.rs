@@ -2,23 +2,21 @@
 //! supervisor (or hr) approves or rejects it, the employee records progress and evidence, and
 //! hr follows the 20 JP a year per unit.
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::extract::Path;
-use crate::guard::require_read;
-use crate::input::{Body, Fields, OptionalBody, finish};
-use crate::{AppState, actor};
+use crate::input::{Body, Fields, OptionalBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate};
-use jenjang_core::access::Action;
-use jenjang_core::idp::{ItemAction, JpRules, PlanAction, programs_to_plan, today_in};
-use jenjang_core::workflow::ProgramChoice;
+use chrono::NaiveDate;
+use jenjang_app::plans::{self, DevelopmentRecord, ItemCommand};
+use jenjang_core::idp::{ItemAction, PlanAction};
 use jenjang_store::{Plan, PlanItem};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -50,34 +48,6 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
-/// The organisation's settings for plans: (this year, JP target, JP credit rules).
-async fn plan_settings(s: &AppState, year: Option<i32>) -> ApiResult<(i32, u32, JpRules)> {
-    let zone = s.store.time_zone().await?;
-    let year = year.unwrap_or_else(|| today_in(&zone, s.store.now()).year());
-    if !(2000..=2100).contains(&year) {
-        return Err(ApiError::invalid(
-            "year",
-            format!("a year from 2000 to 2100; found {year}"),
-        ));
-    }
-    let target = s.store.jp_target().await?;
-    let rules = s
-        .store
-        .setting("jp_rules")
-        .await?
-        .and_then(|r| serde_json::from_str(&r).ok())
-        .unwrap_or_default();
-    Ok((year, target, rules))
-}
-
-async fn relation(
-    s: &AppState,
-    user: &CurrentUser,
-    nip: &str,
-) -> ApiResult<jenjang_core::access::Relation> {
-    Ok(s.store.relation(user.0.nip.as_ref(), nip).await?)
-}
-
 #[utoipa::path(get, path = "/api/v1/employees/{nip}/development-plan", tag = "plans", params(("nip" = String, Path), YearQuery),
     responses((status = 200, body = Plan), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get_plan(
@@ -86,9 +56,7 @@ pub async fn get_plan(
     Path(nip): Path<String>,
     Params(q): Params<YearQuery>,
 ) -> ApiResult<Json<Plan>> {
-    require_read(&s, &user, &nip).await?;
-    let (year, target, _) = plan_settings(&s, q.year).await?;
-    Ok(Json(s.store.plan(&nip, year, target).await?))
+    Ok(Json(plans::plan(&s.context(&user), &nip, q.year).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{nip}/development-plan/revisions/{revision}", tag = "plans",
@@ -100,9 +68,9 @@ pub async fn get_revision(
     Path((nip, revision)): Path<(String, i32)>,
     Params(q): Params<YearQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    require_read(&s, &user, &nip).await?;
-    let (year, _, _) = plan_settings(&s, q.year).await?;
-    Ok(Json(s.store.plan_revision(&nip, year, revision).await?))
+    Ok(Json(
+        plans::revision(&s.context(&user), &nip, q.year, revision).await?,
+    ))
 }
 
 fn date(s: &str) -> Result<NaiveDate, String> {
@@ -129,29 +97,11 @@ pub async fn add_item(
     Params(q): Params<YearQuery>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Plan>)> {
-    let r = relation(&s, &user, &nip).await?;
-    user.require(Action::EditPlan(r))?;
-    let (year, target, _) = plan_settings(&s, q.year).await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
-    let program = f.text("program");
-    let due = f.parse("due", date);
-    if let Some(d) = due
-        && d.year() != year
-    {
-        f.error(
-            "due",
-            format!("the plan is for {year}; the due date must fall in it"),
-        );
-    }
-    let (program, due) = finish(program.zip(due), errors)?;
-    s.store
-        .plan_add_items(&actor(&user), &nip, year, &[(program, due)], false)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.plan(&nip, year, target).await?),
-    ))
+    let item = (f.text("program"), f.parse("due", date));
+    let plan = plans::add_item(&s.context(&user), &nip, q.year, item, errors).await?;
+    Ok((StatusCode::CREATED, Json(plan)))
 }
 
 /// Fills the draft with the recommended programs in their feasible order, due dates spread over
@@ -164,18 +114,9 @@ pub async fn generate(
     Path(nip): Path<String>,
     Params(q): Params<YearQuery>,
 ) -> ApiResult<Json<Plan>> {
-    let r = relation(&s, &user, &nip).await?;
-    user.require(Action::EditPlan(r))?;
-    let (year, target, _) = plan_settings(&s, q.year).await?;
-    let (_, org) = s.analytics.organisation_at(&s.store, user.1).await?;
-    let (member, levels) = s.store.load_member(&org, &nip).await?;
-    let items = programs_to_plan(&org, &member, &levels, &ProgramChoice::Recommended, year);
-    if !items.is_empty() {
-        s.store
-            .plan_add_items(&actor(&user), &nip, year, &items, true)
-            .await?;
-    }
-    Ok(Json(s.store.plan(&nip, year, target).await?))
+    Ok(Json(
+        plans::generate(&s.context(&user), &nip, q.year).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -194,32 +135,26 @@ async fn decide(
     action: PlanAction,
     body: &serde_json::Value,
 ) -> ApiResult<Json<Plan>> {
-    let r = relation(&s, &user, &nip).await?;
-    user.require(if action == PlanAction::Submit {
-        Action::EditPlan(r)
-    } else {
-        Action::DecidePlan(r)
-    })?;
-    let (year, target, _) = plan_settings(&s, year).await?;
+    let (decision, errors) = read_decision(body);
+    let plan = plans::decide(&s.context(&user), &nip, year, action, decision, errors).await?;
+    Ok(Json(plan))
+}
+
+/// A decision's comment and the plan version it was made on, as far as they could be read.
+#[allow(clippy::type_complexity)]
+pub(crate) fn read_decision(
+    body: &serde_json::Value,
+) -> (
+    (Option<String>, Option<Option<i32>>),
+    Vec<jenjang_core::FieldError>,
+) {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let comment = f.opt_long_text("comment");
-    let version = f.opt_int("version", 0, i64::from(i32::MAX));
-    if action == PlanAction::Reject && comment.is_none() {
-        f.error("comment", "say why the plan is rejected");
-    }
-    let version = finish(version, errors)?;
-    s.store
-        .plan_decide(
-            &actor(&user),
-            &nip,
-            year,
-            action,
-            comment.as_deref(),
-            version.map(|v| v as i32),
-        )
-        .await?;
-    Ok(Json(s.store.plan(&nip, year, target).await?))
+    let version = f
+        .opt_int("version", 0, i64::from(i32::MAX))
+        .map(|v| v.map(|v| v as i32));
+    ((comment, version), errors)
 }
 
 #[utoipa::path(post, path = "/api/v1/employees/{nip}/development-plan/submit", tag = "plans", params(("nip" = String, Path), YearQuery),
@@ -271,20 +206,12 @@ async fn item_action(
     action: ItemAction,
     body: serde_json::Value,
 ) -> ApiResult<Json<PlanItem>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("plan item {id} was not found")))?;
-    let (nip, year) = s.store.plan_item_owner(id).await?;
-    let r = relation(&s, &user, &nip).await?;
-    user.require(Action::EditPlan(r))?;
-    let (_, _, rules) = plan_settings(&s, Some(year)).await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
-    let (mut evidence, mut completed_on, mut reason) = (None, None, None);
-    match action {
+    let command = match action {
         ItemAction::Complete => {
-            completed_on = f.parse("completed_on", date);
-            evidence = match body.get("evidence") {
+            let completed_on = f.parse("completed_on", date);
+            let evidence = match body.get("evidence") {
                 Some(serde_json::Value::String(cert)) if !cert.trim().is_empty() => {
                     Some(serde_json::json!({"certificate_number": cert.trim()}))
                 }
@@ -303,28 +230,19 @@ async fn item_action(
                     None
                 }
             };
-            if let Some(on) = completed_on
-                && on > s.store.today().await?
-            {
-                f.error("completed_on", "a completion date cannot be in the future");
+            ItemCommand::Complete {
+                evidence,
+                completed_on,
             }
         }
-        ItemAction::Cancel => {
-            reason = f.long_text("reason");
-        }
-        ItemAction::Start => {}
-    }
-    finish(Some(()), errors)?;
-    let details = jenjang_store::ItemDetails {
-        evidence,
-        completed_on,
-        reason,
+        ItemAction::Cancel => ItemCommand::Cancel {
+            reason: f.long_text("reason"),
+        },
+        ItemAction::Start => ItemCommand::Start,
     };
-    let item = s
-        .store
-        .plan_item_action(&actor(&user), id, action, details, &rules)
-        .await?;
-    Ok(Json(item))
+    Ok(Json(
+        plans::item(&s.context(&user), &id, command, errors).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/development-plan-items/{id}/start", tag = "plans", params(("id" = i64, Path)),
@@ -373,27 +291,7 @@ pub async fn cancel_item(
     item_action(s, user, id, ItemAction::Cancel, body).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JpRow {
-    pub nip: String,
-    pub name: String,
-    pub unit: String,
-    pub jp_planned: u32,
-    pub jp_completed: u32,
-    /// JP still missing to reach the target.
-    pub shortfall: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JpCompliance {
-    pub unit: String,
-    pub year: i32,
-    pub jp_target: u32,
-    pub employees: u64,
-    pub meeting_target: u64,
-    /// Employees whose completed JP are below the target, by NIP.
-    pub below_target: Vec<JpRow>,
-}
+pub use jenjang_app::plans::{JpCompliance, JpRow};
 
 /// Who in a unit subtree has completed fewer than the year's JP target (20 by default,
 /// PP 11/2017 art. 203).
@@ -405,31 +303,9 @@ pub async fn jp_compliance(
     Path(code): Path<String>,
     Params(q): Params<YearQuery>,
 ) -> ApiResult<Json<JpCompliance>> {
-    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
-    user.require(Action::AnalyseUnit { in_led_subtree })?;
-    let (year, target, _) = plan_settings(&s, q.year).await?;
-    let rows = s.store.jp_by_employee(&code, year).await?;
-    let employees = rows.len() as u64;
-    let below_target: Vec<JpRow> = rows
-        .into_iter()
-        .filter(|r| r.4 < target)
-        .map(|(nip, name, unit, planned, completed)| JpRow {
-            nip,
-            name,
-            unit,
-            jp_planned: planned,
-            jp_completed: completed,
-            shortfall: target - completed,
-        })
-        .collect();
-    Ok(Json(JpCompliance {
-        unit: code,
-        year,
-        jp_target: target,
-        employees,
-        meeting_target: employees - below_target.len() as u64,
-        below_target,
-    }))
+    Ok(Json(
+        plans::jp_compliance(&s.context(&user), &code, q.year).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -466,9 +342,6 @@ pub async fn development_records(
     Params(q): Params<RecordsQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
-    user.require(Action::AnalyseUnit { in_led_subtree })?;
-    let (year, _, _) = plan_settings(&s, q.year).await?;
     let format = q.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "csv" | "xlsx") {
         return Err(ApiError::invalid(
@@ -476,60 +349,25 @@ pub async fn development_records(
             format!("'{format}' is not one of: json, csv, xlsx"),
         ));
     }
-    let mapping: serde_json::Map<String, serde_json::Value> = s
-        .store
-        .setting("siasn_jenis_diklat")
-        .await?
-        .and_then(|m| serde_json::from_str(&m).ok())
-        .unwrap_or_default();
-    let rows: Vec<serde_json::Value> = s
-        .store
-        .development_records(&code, year)
-        .await?
-        .into_iter()
-        .map(
-            |(nip, name, _program, title, form, jp, started, completed, evidence, provider)| {
-                let certificate = evidence
-                    .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
-                    .and_then(|e| e["certificate_number"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let jenis = mapping
-                    .get(&form)
-                    .map(|v| v.to_string().trim_matches('"').to_string())
-                    .unwrap_or_default();
-                serde_json::json!({
-                    "nipBaru": nip,
-                    "nama": name,
-                    "jenisDiklatId": jenis,
-                    "namaKursus": title,
-                    "jumlahJam": jp,
-                    "tanggalKursus": started.unwrap_or(completed).format("%d-%m-%Y").to_string(),
-                    "tanggalSelesaiKursus": completed.format("%d-%m-%Y").to_string(),
-                    "nomorSertipikat": certificate,
-                    "institusiPenyelenggara": provider,
-                    "tahunKursus": year,
-                })
-            },
-        )
-        .collect();
-    let cell = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => crate::export::safe_cell(s),
-        other => other.to_string(),
-    };
+    let (year, rows) = plans::development_records(&s.context(&user), &code, q.year).await?;
+    let name = format!("siasn-{code}-{year}");
     match format {
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(SIASN_COLUMNS)
                 .map_err(|e| ApiError::Internal(e.into()))?;
             for r in &rows {
-                w.write_record(SIASN_COLUMNS.iter().map(|c| cell(&r[*c])))
-                    .map_err(|e| ApiError::Internal(e.into()))?;
+                w.write_record(record_cells(r).iter().map(|c| match c {
+                    Err(n) => n.to_string(),
+                    Ok(text) => crate::export::safe_cell(text),
+                }))
+                .map_err(|e| ApiError::Internal(e.into()))?;
             }
             let body = w
                 .into_inner()
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?;
             Ok(crate::export::download(
-                &format!("siasn-{code}-{year}"),
+                &name,
                 "csv",
                 "text/csv; charset=utf-8",
                 body,
@@ -543,25 +381,18 @@ pub async fn development_records(
                 sheet.write_string(0, c as u16, *name).map_err(internal)?;
             }
             for (i, r) in rows.iter().enumerate() {
-                for (c, name) in SIASN_COLUMNS.iter().enumerate() {
-                    match &r[*name] {
-                        serde_json::Value::Number(n) => sheet
-                            .write_number(i as u32 + 1, c as u16, n.as_f64().unwrap_or(0.0))
-                            .map(|_| ()),
-                        other => sheet
-                            .write_string(
-                                i as u32 + 1,
-                                c as u16,
-                                other.as_str().unwrap_or_default(),
-                            )
-                            .map(|_| ()),
+                let row = i as u32 + 1;
+                for (c, cell) in record_cells(r).iter().enumerate() {
+                    match cell {
+                        Err(n) => sheet.write_number(row, c as u16, *n as f64).map(|_| ()),
+                        Ok(text) => sheet.write_string(row, c as u16, *text).map(|_| ()),
                     }
                     .map_err(internal)?;
                 }
             }
             let body = book.save_to_buffer().map_err(internal)?;
             Ok(crate::export::download(
-                &format!("siasn-{code}-{year}"),
+                &name,
                 "xlsx",
                 crate::export::XLSX_MIME,
                 body,
@@ -578,4 +409,20 @@ pub async fn development_records(
             .into_response())
         }
     }
+}
+
+/// A record's cells in the order of `SIASN_COLUMNS`: text as `Ok`, numbers as `Err`.
+fn record_cells(r: &DevelopmentRecord) -> [Result<&str, i32>; 10] {
+    [
+        Ok(&r.nip_baru),
+        Ok(&r.nama),
+        Ok(&r.jenis_diklat_id),
+        Ok(&r.nama_kursus),
+        Err(r.jumlah_jam),
+        Ok(&r.tanggal_kursus),
+        Ok(&r.tanggal_selesai_kursus),
+        Ok(&r.nomor_sertipikat),
+        Ok(&r.institusi_penyelenggara),
+        Err(r.tahun_kursus),
+    ]
 }

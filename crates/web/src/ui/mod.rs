@@ -14,11 +14,11 @@ use crate::error::ApiError;
 use crate::extract::{Form, Multipart, Path};
 use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
-use crate::input::{Body, OptionalBody};
+use crate::input::Body;
 use crate::routes::campaigns::{campaign_dashboard, list_campaigns};
 use crate::routes::org_needs::{OrgNeedQuery, list_org_needs};
 use crate::routes::performance::{GridQuery, import_file};
-use crate::routes::plans::{YearQuery, approve, get_plan, reject};
+use crate::routes::plans::read_decision;
 use crate::routes::workflows::{
     NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
 };

@@ -4,6 +4,7 @@
 #[allow(unused_imports)]
 use super::*;
 use jenjang_app::analysis::GapOut;
+use jenjang_core::idp::PlanAction;
 use jenjang_store::workflows::TaskRecord;
 use serde::Serialize;
 
@@ -64,14 +65,7 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         let gaps = jenjang_app::analysis::employee_gaps(&cx, &nip, None).await?;
         let recommendations =
             jenjang_app::analysis::employee_recommendations(&cx, &nip, None).await?;
-        let plan = get_plan(
-            State(s.clone()),
-            user.clone(),
-            Path(nip.clone()),
-            Params(YearQuery::default()),
-        )
-        .await?
-        .0;
+        let plan = jenjang_app::plans::plan(&cx, &nip, None).await?;
         let (own, _) = open_tasks(&s, &user).await?;
         let notifications = list_notifications(
             State(s.clone()),
@@ -128,7 +122,7 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
     .await;
     match data {
         Ok(data) => ui.render(StatusCode::OK, "rencana_saya", &title, data),
-        Err(e) => ui.error(e),
+        Err(e) => ui.error(e.into()),
     }
 }
 
@@ -172,7 +166,7 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
     .await;
     match data {
         Ok(data) => ui.render(StatusCode::OK, "tim_saya", &title, data),
-        Err(e) => ui.error(e),
+        Err(e) => ui.error(e.into()),
     }
 }
 
@@ -231,23 +225,24 @@ pub(super) async fn decide_plan_form(
         Ok(u) => u,
         Err(answer) => return *answer,
     };
+    let action = match form.decision.as_str() {
+        "approve" => PlanAction::Approve,
+        "reject" => PlanAction::Reject,
+        other => {
+            return ui.error(ApiError::invalid(
+                "decision",
+                format!("'{other}' is not a decision; expected approve or reject"),
+            ));
+        }
+    };
     let mut body = json!({"version": form.version});
     put_text(&mut body, "comment", &form.comment);
-    let (state, path, query) = (
-        State(s.clone()),
-        Path(nip),
-        Params(YearQuery { year: form.year }),
-    );
-    let decided = match form.decision.as_str() {
-        "approve" => approve(state, user, path, query, OptionalBody(body)).await,
-        "reject" => reject(state, user, path, query, OptionalBody(body)).await,
-        other => Err(ApiError::invalid(
-            "decision",
-            format!("'{other}' is not a decision; expected approve or reject"),
-        )),
-    };
+    let (decision, errors) = read_decision(&body);
+    let decided =
+        jenjang_app::plans::decide(&s.context(&user), &nip, form.year, action, decision, errors)
+            .await;
     match decided {
         Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
-        Err(e) => ui.error(e),
+        Err(e) => ui.error(e.into()),
     }
 }
