@@ -122,7 +122,7 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
     .await;
     match data {
         Ok(data) => ui.render(StatusCode::OK, "rencana_saya", &title, data),
-        Err(e) => ui.error(e.into()),
+        Err(e) => ui.error(e),
     }
 }
 
@@ -166,7 +166,7 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
     .await;
     match data {
         Ok(data) => ui.render(StatusCode::OK, "tim_saya", &title, data),
-        Err(e) => ui.error(e.into()),
+        Err(e) => ui.error(e),
     }
 }
 
