@@ -5,7 +5,8 @@ use crate::analytics::Analytics;
 use crate::error::{AppError, AppResult};
 use jenjang_core::access::{Action, Principal, Relation, authorize};
 use jenjang_core::org::Organisation;
-use jenjang_store::Store;
+use jenjang_store::{Actor, Store};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 #[derive(Clone, Copy)]
@@ -39,6 +40,19 @@ impl<'a> Context<'a> {
             .organisation_at(self.store, self.version)
             .await?
             .1)
+    }
+
+    /// Who the audit log names for what this request writes.
+    pub fn actor(&self) -> Actor {
+        Actor(self.caller.username.clone())
+    }
+
+    /// The units the caller heads (none for an account without a NIP).
+    pub async fn led_units(&self) -> AppResult<HashSet<String>> {
+        Ok(match &self.caller.nip {
+            Some(n) => self.store.led_units(n.as_str()).await?,
+            None => HashSet::new(),
+        })
     }
 
     pub fn require(&self, action: Action) -> AppResult<()> {

@@ -9,7 +9,7 @@ use jenjang_core::FieldError;
 use jenjang_core::access::Action;
 use jenjang_core::idp::{ItemAction, JpRules, PlanAction, programs_to_plan};
 use jenjang_core::workflow::ProgramChoice;
-use jenjang_store::{Actor, ItemDetails, Plan, PlanItem, Store};
+use jenjang_store::{ItemDetails, Plan, PlanItem, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,10 +37,6 @@ pub async fn plan_year(store: &Store, year: Option<i32>) -> AppResult<PlanYear> 
         jp_target: store.jp_target().await?,
         rules: store.jp_rules().await?,
     })
-}
-
-fn actor(cx: &Context<'_>) -> Actor {
-    Actor(cx.caller.username.clone())
 }
 
 async fn require_edit(cx: &Context<'_>, nip: &str) -> AppResult<()> {
@@ -103,7 +99,7 @@ pub async fn add_item(
     }
     let (program, due) = checked(item.0.zip(item.1), problems)?;
     cx.store
-        .plan_add_items(&actor(cx), nip, y.year, &[(program, due)], false)
+        .plan_add_items(&cx.actor(), nip, y.year, &[(program, due)], false)
         .await?;
     Ok(cx.store.plan(nip, y.year, y.jp_target).await?)
 }
@@ -118,7 +114,7 @@ pub async fn generate(cx: &Context<'_>, nip: &str, year: Option<i32>) -> AppResu
     let items = programs_to_plan(&org, &member, &levels, &ProgramChoice::Recommended, y.year);
     if !items.is_empty() {
         cx.store
-            .plan_add_items(&actor(cx), nip, y.year, &items, true)
+            .plan_add_items(&cx.actor(), nip, y.year, &items, true)
             .await?;
     }
     Ok(cx.store.plan(nip, y.year, y.jp_target).await?)
@@ -147,7 +143,14 @@ pub async fn decide(
     }
     let version = checked(version, problems)?;
     cx.store
-        .plan_decide(&actor(cx), nip, y.year, action, comment.as_deref(), version)
+        .plan_decide(
+            &cx.actor(),
+            nip,
+            y.year,
+            action,
+            comment.as_deref(),
+            version,
+        )
         .await?;
     Ok(cx.store.plan(nip, y.year, y.jp_target).await?)
 }
@@ -217,7 +220,7 @@ pub async fn item(
     };
     Ok(cx
         .store
-        .plan_item_action(&actor(cx), id, action, details, &y.rules)
+        .plan_item_action(&cx.actor(), id, action, details, &y.rules)
         .await?)
 }
 

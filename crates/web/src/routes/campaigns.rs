@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::export::{Format, FormatQuery, XLSX_MIME, download, format_of, safe_cell};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
-use crate::input::{Body, Fields, finish};
+use crate::input::{Body, Fields};
 use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,17 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use jenjang_app::campaigns::{self, NewActivity, NewSurvey};
 use jenjang_core::Nip;
-use jenjang_core::access::Action;
-use jenjang_core::adkar::{ActivityKind, Stage, elapsed_fraction, on_track, summarise};
-use jenjang_core::idp::today_in;
+use jenjang_core::adkar::{ActivityKind, Stage};
 use jenjang_store::Page;
 use jenjang_store::campaigns::{
     Activity, Campaign, CampaignInput, StageInput, StageRecorded, Survey,
 };
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
-use utoipa::ToSchema;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,53 +48,6 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
     jenjang_app::campaigns::read_campaign(body, code).map_err(ApiError::Validation)
 }
 
-/// Whether the caller may manage `campaign` (hr/admin everything; its sponsor; a leader whose
-/// led units include every target unit).
-async fn may_manage(s: &AppState, user: &CurrentUser, c: &Campaign) -> ApiResult<bool> {
-    let led = led_units(s, user).await?;
-    let is_sponsor = sponsors(user, c);
-    let in_led_subtree = !c.units.is_empty() && c.units.iter().all(|u| led.contains(u));
-    Ok(jenjang_core::access::authorize(
-        &user.0,
-        Action::ManageCampaign {
-            in_led_subtree,
-            is_sponsor,
-        },
-    )
-    .is_ok())
-}
-
-/// Whether the caller sponsors the campaign.
-fn sponsors(user: &CurrentUser, c: &Campaign) -> bool {
-    user.0
-        .nip
-        .as_ref()
-        .is_some_and(|n| n.as_str() == c.sponsor_nip)
-}
-
-/// Who may follow a campaign (its dashboard and activities): hr/admin, its sponsor, or a leader
-/// heading a unit some of its targets work in. Returns the targets read for the check.
-async fn require_follow(
-    s: &AppState,
-    user: &CurrentUser,
-    c: &Campaign,
-) -> ApiResult<Vec<jenjang_store::campaigns::Target>> {
-    let led = led_units(s, user).await?;
-    let targets = s.store.campaign_targets(c).await?;
-    user.require(Action::ManageCampaign {
-        in_led_subtree: targets.iter().any(|t| led.contains(&t.unit)),
-        is_sponsor: sponsors(user, c),
-    })?;
-    Ok(targets)
-}
-
-async fn led_units(s: &AppState, user: &CurrentUser) -> ApiResult<HashSet<String>> {
-    Ok(match &user.0.nip {
-        Some(n) => s.store.led_units(n.as_str()).await?,
-        None => HashSet::new(),
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", params(PageParams),
     responses((status = 200, description = "{items:[campaigns]}")), security(("bearer" = [])))]
 pub async fn list_campaigns(
@@ -121,13 +71,7 @@ pub async fn create_campaign(
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Campaign>)> {
     let input = read_campaign(&body, None)?;
-    let led = led_units(&s, &user).await?;
-    let in_led_subtree = input.units.iter().all(|u| led.contains(u));
-    user.require(Action::ManageCampaign {
-        in_led_subtree,
-        is_sponsor: false,
-    })?;
-    let c = s.store.create_campaign(&actor(&user), &input).await?;
+    let c = campaigns::create(&s.context(&user), input).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -149,19 +93,10 @@ pub async fn update_campaign(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Campaign>> {
-    let current = s.store.get_campaign(&code).await?;
-    if !may_manage(&s, &user, &current).await? {
-        return Err(ApiError::Forbidden);
-    }
-    let input = read_campaign(&body, Some(&code))?;
-    let led = led_units(&s, &user).await?;
-    let in_led_subtree = input.units.iter().all(|u| led.contains(u));
-    let is_sponsor = sponsors(&user, &current);
-    user.require(Action::ManageCampaign {
-        in_led_subtree,
-        is_sponsor,
-    })?;
-    Ok(Json(s.store.update_campaign(&actor(&user), &input).await?))
+    let input = campaigns::read_campaign(&body, Some(&code));
+    Ok(Json(
+        campaigns::update(&s.context(&user), &code, input).await?,
+    ))
 }
 
 /// Records an employee's ADKAR stage: `{nip, stage, note}`. Forward moves may skip elements only
@@ -176,32 +111,18 @@ pub async fn record_stage(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<StageRecorded>> {
-    let c = s.store.get_campaign(&code).await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let nip = f.parse("nip", |s| Nip::parse(s).map(|n| n.to_string()));
     let stage = f.parse("stage", |s| s.parse::<Stage>());
     let note = f.opt_long_text("note");
-    let (nip, stage) = finish(nip.zip(stage), errors)?;
-    let r = s.store.relation(user.0.nip.as_ref(), &nip).await?;
-    let is_sponsor = sponsors(&user, &c);
-    if !is_sponsor {
-        user.require(Action::RecordAdoption(r))?;
-    }
-    let (mut done, rejected) = s
-        .store
-        .record_stages(
-            &actor(&user),
-            &code,
-            &[StageInput { nip, stage, note }],
-            "manual",
-            false,
-        )
-        .await?;
-    if let Some((_, problem)) = rejected.into_iter().next() {
-        return Err(ApiError::Validation(vec![problem]));
-    }
-    Ok(Json(done.remove(0)))
+    let input = match (nip, stage) {
+        (Some(nip), Some(stage)) if errors.is_empty() => Ok(StageInput { nip, stage, note }),
+        _ => Err(errors),
+    };
+    Ok(Json(
+        campaigns::record_stage(&s.context(&user), &code, input).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -226,10 +147,7 @@ pub async fn import_stages(
     Params(q): Params<ImportQuery>,
     request: axum::extract::Request,
 ) -> ApiResult<Json<crate::imports::ImportReport>> {
-    let c = s.store.get_campaign(&code).await?;
-    if !may_manage(&s, &user, &c).await? {
-        return Err(ApiError::Forbidden);
-    }
+    campaigns::managed(&s.context(&user), &code).await?;
     let bytes = axum::body::to_bytes(request.into_body(), s.import_limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(s.import_limit))?;
@@ -262,9 +180,7 @@ pub async fn list_activities(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Page<Activity>>> {
-    let c = s.store.get_campaign(&code).await?;
-    require_follow(&s, &user, &c).await?;
-    let items = s.store.campaign_activities(&code).await?;
+    let items = campaigns::activities(&s.context(&user), &code).await?;
     let n = items.len() as u64;
     Ok(Json(Page {
         items,
@@ -287,7 +203,6 @@ pub async fn add_activity(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Activity>)> {
-    let c = s.store.get_campaign(&code).await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let kind = f.parse("kind", |s| s.parse::<ActivityKind>());
@@ -296,35 +211,26 @@ pub async fn add_activity(
     let title = f.opt_text("title");
     let notes = f.opt_long_text("notes");
     let attendees = f.strings("attendees", false);
-    let (kind, (unit, (held_on, attendees))) =
-        finish(kind.zip(unit.zip(held_on.zip(attendees))), errors)?;
-    let led = led_units(&s, &user).await?;
-    let is_sponsor = sponsors(&user, &c);
-    user.require(Action::ManageCampaign {
-        in_led_subtree: led.contains(&unit),
-        is_sponsor,
-    })?;
-    let (activity, new) = s
-        .store
-        .add_activity(
-            &actor(&user),
-            &code,
-            kind,
-            &unit,
-            held_on,
-            title.as_deref(),
-            notes.as_deref(),
-            &attendees,
-        )
-        .await?;
-    Ok((
-        if new {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(activity),
-    ))
+    let input = match (kind, unit, held_on, attendees) {
+        (Some(kind), Some(unit), Some(held_on), Some(attendees)) if errors.is_empty() => {
+            Ok(NewActivity {
+                kind,
+                unit,
+                held_on,
+                title,
+                notes,
+                attendees,
+            })
+        }
+        _ => Err(errors),
+    };
+    let (activity, new) = campaigns::add_activity(&s.context(&user), &code, input).await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(activity)))
 }
 
 /// ADKAR survey scores 1..5 per element for an employee or a unit:
@@ -337,11 +243,6 @@ pub async fn add_survey(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Survey>)> {
-    let c = s.store.get_campaign(&code).await?;
-    if !may_manage(&s, &user, &c).await? {
-        return Err(ApiError::Forbidden);
-    }
-    let zone = s.store.time_zone().await?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let nip = f.opt_text("nip");
@@ -351,92 +252,34 @@ pub async fn add_survey(
     }
     let surveyed_on = f.opt_parse("surveyed_on", date);
     let mut scores = [0i16; 5];
-    let mut ok = true;
     match body.get("scores").and_then(|v| v.as_object()) {
-        None => {
-            f.error(
-                "scores",
-                "required: {awareness, desire, knowledge, ability, reinforcement}, each 1..5",
-            );
-            ok = false;
-        }
+        None => f.error(
+            "scores",
+            "required: {awareness, desire, knowledge, ability, reinforcement}, each 1..5",
+        ),
         Some(map) => {
             for st in Stage::ALL {
                 match map.get(st.as_str()).and_then(|v| v.as_i64()) {
                     Some(n) if (1..=5).contains(&n) => scores[st.index()] = n as i16,
-                    _ => {
-                        f.error(&format!("scores.{}", st.as_str()), "a score from 1 to 5");
-                        ok = false;
-                    }
+                    _ => f.error(&format!("scores.{}", st.as_str()), "a score from 1 to 5"),
                 }
             }
         }
     }
-    let survey = (|| {
-        ok.then_some(())?;
-        Some(Survey {
-            nip: nip.clone(),
-            unit: unit.clone(),
+    let input = match surveyed_on {
+        Some(surveyed_on) if errors.is_empty() => Ok(NewSurvey {
+            nip,
+            unit,
             scores,
-            surveyed_on: surveyed_on?.unwrap_or_else(|| today_in(&zone, s.store.now())),
-        })
-    })();
-    let survey = finish(survey, errors)?;
-    s.store
-        .add_campaign_survey(&actor(&user), &code, &survey)
-        .await?;
+            surveyed_on,
+        }),
+        _ => Err(errors),
+    };
+    let survey = campaigns::add_survey(&s.context(&user), &code, input).await?;
     Ok((StatusCode::CREATED, Json(survey)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UnitAdoption {
-    pub unit: String,
-    pub targets: u64,
-    pub adopted: u64,
-    pub share: f64,
-    /// How many have reached each element (the funnel).
-    pub by_stage: BTreeMap<&'static str, u64>,
-    /// The first element fewer than the target share have reached.
-    pub barrier: Option<&'static str>,
-    /// The activity that answers the barrier.
-    pub remedy: Option<&'static str>,
-    pub on_track: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Dashboard {
-    pub campaign: String,
-    pub title: String,
-    pub targets: u64,
-    /// How many targets have reached each element (the funnel: someone at `ability` has reached
-    /// awareness, desire, knowledge and ability).
-    pub by_stage: BTreeMap<&'static str, u64>,
-    /// How many are at each element now.
-    pub at_stage: BTreeMap<&'static str, u64>,
-    pub not_started: u64,
-    pub adopted: u64,
-    pub adopted_share: f64,
-    pub adoption_target: f64,
-    /// `reinforcement` or `ability`.
-    pub adopted_from: Stage,
-    /// The share of the campaign's duration that has passed.
-    pub elapsed_share: f64,
-    /// Adopted share at least the target pro-rated by elapsed time.
-    pub on_track: bool,
-    pub barrier: Option<&'static str>,
-    pub by_unit: Vec<UnitAdoption>,
-    pub activities: Vec<Activity>,
-    pub resistance: Vec<jenjang_store::campaigns::Resistance>,
-    /// Averages of the ADKAR survey scores (1..5), when surveys were recorded.
-    pub survey: Option<BTreeMap<&'static str, f64>>,
-}
-
-fn by_element(counts: &[u64; 5]) -> BTreeMap<&'static str, u64> {
-    Stage::ALL
-        .iter()
-        .map(|s| (s.as_str(), counts[s.index()]))
-        .collect()
-}
+pub use jenjang_app::campaigns::{Dashboard, UnitAdoption};
 
 /// The campaign's funnel, adopted share against target, on-track judgement, per-unit funnel
 /// with barrier point and remedy, activities, resistance log and survey averages. JSON, or CSV
@@ -452,7 +295,7 @@ pub async fn dashboard(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let format = format_of(&q, &headers)?;
-    let out = campaign_dashboard(&s, &user, &code).await?;
+    let out = campaigns::dashboard(&s.context(&user), &code).await?;
     match format {
         Format::Json => Ok(Json(out).into_response()),
         Format::Csv => Ok(download(
@@ -468,73 +311,6 @@ pub async fn dashboard(
             dashboard_xlsx(&out)?,
         )),
     }
-}
-
-/// The dashboard of campaign `code` for `user` (who must follow it): the API's answer and the
-/// campaign page's data.
-pub(crate) async fn campaign_dashboard(
-    s: &AppState,
-    user: &CurrentUser,
-    code: &str,
-) -> ApiResult<Dashboard> {
-    let c = s.store.get_campaign(code).await?;
-    let targets = require_follow(s, user, &c).await?;
-    let zone = s.store.time_zone().await?;
-    let today = today_in(&zone, s.store.now());
-    let adopted_from = c.adopted_from;
-    let elapsed = elapsed_fraction(c.starts, c.ends, today);
-    let all = summarise(
-        targets.iter().map(|t| t.stage),
-        adopted_from,
-        c.adoption_target,
-    );
-    let mut units: Vec<&str> = targets.iter().map(|t| t.unit.as_str()).collect();
-    units.dedup();
-    let by_unit = units
-        .into_iter()
-        .map(|u| {
-            let sum = summarise(
-                targets.iter().filter(|t| t.unit == u).map(|t| t.stage),
-                adopted_from,
-                c.adoption_target,
-            );
-            UnitAdoption {
-                unit: u.to_string(),
-                targets: sum.targets,
-                adopted: sum.adopted,
-                share: sum.share,
-                by_stage: by_element(&sum.reached),
-                barrier: sum.barrier.map(|b| b.as_str()),
-                remedy: sum.barrier.map(|b| b.remedy().as_str()),
-                on_track: on_track(sum.share, c.adoption_target, elapsed),
-            }
-        })
-        .collect();
-    let (surveys, averages) = s.store.campaign_survey_averages(code).await?;
-    Ok(Dashboard {
-        campaign: c.code.clone(),
-        title: c.title.clone(),
-        targets: all.targets,
-        by_stage: by_element(&all.reached),
-        at_stage: by_element(&all.at_stage),
-        not_started: all.not_started,
-        adopted: all.adopted,
-        adopted_share: all.share,
-        adoption_target: c.adoption_target,
-        adopted_from: c.adopted_from,
-        elapsed_share: elapsed,
-        on_track: on_track(all.share, c.adoption_target, elapsed),
-        barrier: all.barrier.map(|b| b.as_str()),
-        by_unit,
-        activities: s.store.campaign_activities(code).await?,
-        resistance: s.store.campaign_resistance(code).await?,
-        survey: (surveys > 0).then(|| {
-            Stage::ALL
-                .iter()
-                .map(|st| (st.as_str(), averages[st.index()]))
-                .collect()
-        }),
-    })
 }
 
 const UNIT_COLUMNS: [&str; 11] = [

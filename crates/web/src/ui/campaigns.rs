@@ -36,7 +36,7 @@ pub(super) async fn campaign_page(
         return ui.redirect("/masuk");
     };
     let data = async {
-        let d = campaign_dashboard(&s, &user, &code).await?;
+        let d = jenjang_app::campaigns::dashboard(&s.context(&user), &code).await?;
         let units = d
             .by_unit
             .iter()

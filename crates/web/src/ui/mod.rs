@@ -15,7 +15,7 @@ use crate::extract::{Form, Multipart, Path};
 use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
 use crate::input::Body;
-use crate::routes::campaigns::{campaign_dashboard, list_campaigns};
+use crate::routes::campaigns::list_campaigns;
 use crate::routes::org_needs::{OrgNeedQuery, list_org_needs};
 use crate::routes::performance::{GridQuery, import_file};
 use crate::routes::plans::read_decision;
