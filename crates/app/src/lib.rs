@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod plans;
 pub mod talent;
 pub mod tasks;
+pub mod workflows;
 
 pub use analytics::Analytics;
 pub use context::Context;

@@ -49,6 +49,38 @@ pub struct AssessmentRecorded {
     pub max_gap: i64,
 }
 
+impl AssessmentRecorded {
+    /// The event of an employee's assessment: `levels` are `(competency, required by the
+    /// position, current)` for the competencies assessed; the gaps are the positive ones
+    /// (`gap::size`), by competency code, and `max_gap` the largest (0 without any).
+    pub fn new(
+        nip: String,
+        competencies: Vec<String>,
+        sources: Vec<String>,
+        mut levels: Vec<(String, u8, u8)>,
+    ) -> Self {
+        levels.sort();
+        let gaps: Vec<AssessedGap> = levels
+            .into_iter()
+            .filter(|(_, required, current)| crate::gap::size(*required, *current) > 0)
+            .map(|(competency, required, current)| AssessedGap {
+                competency,
+                required: i64::from(required),
+                current: i64::from(current),
+                gap: i64::from(crate::gap::size(required, current)),
+            })
+            .collect();
+        let max_gap = gaps.iter().map(|g| g.gap).max().unwrap_or(0);
+        AssessmentRecorded {
+            nip,
+            competencies,
+            sources,
+            gaps,
+            max_gap,
+        }
+    }
+}
+
 /// A campaign was launched: one event per targeted unit, about the unit's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignLaunched {
@@ -242,6 +274,30 @@ impl DomainEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_assessment_event_keeps_only_positive_gaps_and_their_largest() {
+        let e = AssessmentRecorded::new(
+            "198503122010011002".into(),
+            vec!["PB".into(), "INT".into(), "KS".into()],
+            vec!["assessment".into()],
+            vec![
+                ("PB".into(), 3, 1),
+                ("KS".into(), 2, 4),
+                ("INT".into(), 4, 3),
+            ],
+        );
+        let gaps: Vec<(&str, i64)> = e
+            .gaps
+            .iter()
+            .map(|g| (g.competency.as_str(), g.gap))
+            .collect();
+        assert_eq!(gaps, vec![("INT", 1), ("PB", 2)]);
+        assert_eq!(e.max_gap, 2);
+        let none = AssessmentRecorded::new("x".into(), vec![], vec![], vec![("KS".into(), 2, 2)]);
+        assert!(none.gaps.is_empty());
+        assert_eq!(none.max_gap, 0);
+    }
 
     fn every_kind() -> Vec<DomainEvent> {
         let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();

@@ -61,6 +61,12 @@ impl Gap {
     }
 }
 
+/// The gap between a required and a current level: how many levels are missing (0 when the
+/// current level meets or exceeds the requirement).
+pub fn size(required: u8, current: u8) -> u8 {
+    required.saturating_sub(current)
+}
+
 /// The positive gaps of an employee with dense `levels`, by competency index.
 pub fn gaps(levels: &[u8], requirements: &[Requirement]) -> Vec<Gap> {
     let mut by_competency: Vec<&Requirement> = requirements

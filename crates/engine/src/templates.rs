@@ -2,47 +2,9 @@
 //! binary. The first rendered line is the notice's title, the rest its body.
 
 use handlebars::Handlebars;
-
-/// The shipped templates: (name, source).
-pub const NOTIFICATION_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "tugas-baru",
-        include_str!("../../../templates/notifications/tugas-baru.hbs"),
-    ),
-    (
-        "pengingat-tugas",
-        include_str!("../../../templates/notifications/pengingat-tugas.hbs"),
-    ),
-    (
-        "eskalasi-tugas",
-        include_str!("../../../templates/notifications/eskalasi-tugas.hbs"),
-    ),
-    (
-        "penghargaan",
-        include_str!("../../../templates/notifications/penghargaan.hbs"),
-    ),
-    (
-        "rekomendasi-pengembangan",
-        include_str!("../../../templates/notifications/rekomendasi-pengembangan.hbs"),
-    ),
-    (
-        "pengingat-20-jp",
-        include_str!("../../../templates/notifications/pengingat-20-jp.hbs"),
-    ),
-    (
-        "konseling-kinerja",
-        include_str!("../../../templates/notifications/konseling-kinerja.hbs"),
-    ),
-    (
-        "kampanye-tertinggal",
-        include_str!("../../../templates/notifications/kampanye-tertinggal.hbs"),
-    ),
-];
-
-/// The names a definition's notify steps may use.
-pub fn template_names() -> Vec<&'static str> {
-    NOTIFICATION_TEMPLATES.iter().map(|(n, _)| *n).collect()
-}
+use jenjang_app::workflows::NOTIFICATION_TEMPLATES;
+#[cfg(test)]
+use jenjang_app::workflows::template_names;
 
 #[derive(Debug)]
 pub struct Templates {

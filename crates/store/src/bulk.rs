@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
 use chrono::{DateTime, Utc};
-use jenjang_core::events::{AssessedGap, AssessmentRecorded, DomainEvent};
+use jenjang_core::events::{AssessmentRecorded, DomainEvent};
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
@@ -430,7 +430,7 @@ async fn assessment_events(
             .or_default()
             .push(r.source.as_str());
     }
-    let mut gaps: HashMap<String, Vec<(String, i16, i16)>> = HashMap::new();
+    let mut levels: HashMap<String, Vec<(String, u8, u8)>> = HashMap::new();
     let mut last_record: HashMap<String, i64> = HashMap::new();
     for chunk in touched.chunks(rows_per_statement(1)) {
         let list = (1..=chunk.len())
@@ -457,6 +457,14 @@ async fn assessment_events(
             let required: i16 = r
                 .try_get::<i16>("", "required")
                 .or_else(|_| r.try_get::<i32>("", "required").map(|v| v as i16))?;
+            let level = |v: i16, what: &str| {
+                u8::try_from(v).map_err(|_| crate::StoreError::Corrupt {
+                    table: "competency_records",
+                    key: format!("{nip}/{competency}"),
+                    message: format!("{what} level {v} is not a level"),
+                })
+            };
+            let (current, required) = (level(current, "current")?, level(required, "required")?);
             let record: i64 = r.try_get("", "record_id")?;
             let last = last_record.entry(nip.clone()).or_insert(0);
             *last = (*last).max(record);
@@ -464,7 +472,8 @@ async fn assessment_events(
                 .get(nip.as_str())
                 .is_some_and(|c| c.contains(&competency.as_str()))
             {
-                gaps.entry(nip)
+                levels
+                    .entry(nip)
                     .or_default()
                     .push((competency, required, current));
             }
@@ -473,13 +482,7 @@ async fn assessment_events(
     let events = touched
         .iter()
         .map(|nip| {
-            let mut own = gaps.remove(*nip).unwrap_or_default();
-            own.sort();
-            let max_gap = own
-                .iter()
-                .map(|(_, req, cur)| (req - cur).max(0))
-                .max()
-                .unwrap_or(0);
+            let own = levels.remove(*nip).unwrap_or_default();
             let mut competencies = assessed.get(nip).cloned().unwrap_or_default();
             competencies.sort_unstable();
             competencies.dedup();
@@ -487,22 +490,12 @@ async fn assessment_events(
             src.sort_unstable();
             src.dedup();
             crate::outbox::Event {
-                event: DomainEvent::AssessmentRecorded(AssessmentRecorded {
-                    nip: nip.to_string(),
-                    competencies: competencies.iter().map(|c| c.to_string()).collect(),
-                    sources: src.iter().map(|s| s.to_string()).collect(),
-                    gaps: own
-                        .iter()
-                        .filter(|(_, req, cur)| req > cur)
-                        .map(|(c, req, cur)| AssessedGap {
-                            competency: c.clone(),
-                            required: i64::from(*req),
-                            current: i64::from(*cur),
-                            gap: i64::from(req - cur),
-                        })
-                        .collect(),
-                    max_gap: i64::from(max_gap),
-                }),
+                event: DomainEvent::AssessmentRecorded(AssessmentRecorded::new(
+                    nip.to_string(),
+                    competencies.iter().map(|c| c.to_string()).collect(),
+                    src.iter().map(|s| s.to_string()).collect(),
+                    own,
+                )),
                 dedup_key: format!(
                     "assessment:{nip}:{}",
                     last_record.get(*nip).copied().unwrap_or(0)

@@ -21,8 +21,8 @@ pub use validate::*;
 
 string_enum! {
     /// Where a workflow instance is: running its steps, waiting (for a task, an event or a
-    /// time), finished, or stopped at an incident until someone retries it.
-    InstanceStatus { Running = "running", Waiting = "waiting", Completed = "completed", Incident = "incident" }
+    /// time), finished, cancelled, or stopped at an incident until someone retries it.
+    InstanceStatus { Running = "running", Waiting = "waiting", Completed = "completed", Cancelled = "cancelled", Incident = "incident" }
 }
 
 string_enum! {

@@ -9,7 +9,7 @@ impl Engine {
     pub fn check_definition(
         raw: &serde_json::Value,
     ) -> Result<Definition, Vec<jenjang_core::FieldError>> {
-        parse_definition(raw, &template_names())
+        jenjang_app::workflows::check_definition(raw)
     }
 
     pub(super) fn cached(

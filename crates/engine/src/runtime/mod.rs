@@ -18,7 +18,7 @@
 //! [`MAX_ATTEMPTS`] it stops at `incident` with the error until someone retries it.
 
 use crate::Clock;
-use crate::templates::{Templates, template_names};
+use crate::templates::Templates;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use jenjang_core::events::{DomainEvent, JpYearlyReview, TaskCompleted};
@@ -27,9 +27,7 @@ use jenjang_core::org::Organisation;
 use jenjang_core::period::Period;
 use jenjang_core::talent::{KinerjaRule, placement};
 use jenjang_core::workflow::InstanceStatus;
-use jenjang_core::workflow::{
-    Context, Definition, Party, ProgramChoice, StepKind, month_day, parse_definition,
-};
+use jenjang_core::workflow::{Context, Definition, Party, ProgramChoice, StepKind, month_day};
 use jenjang_store::workflows::{
     self as wf, DatabaseTransaction, InstanceRecord, InstanceState, NewNotification, NewTask,
     OutboxEvent, Subject, TransactionTrait,

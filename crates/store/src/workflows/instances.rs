@@ -102,7 +102,7 @@ pub async fn waiting_for_events<C: ConnectionTrait>(
 pub struct InstanceFilter {
     pub nip: Option<String>,
     pub workflow: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<InstanceStatus>,
     /// Only instances about employees in this scope (the caller's).
     pub scope: jenjang_core::access::EmployeeScope,
 }
@@ -183,8 +183,8 @@ impl Store {
         if let Some(w) = &filter.workflow {
             add("workflow_key = ?", w.clone().into(), &mut values);
         }
-        if let Some(s) = &filter.status {
-            add("status = ?", s.clone().into(), &mut values);
+        if let Some(s) = filter.status {
+            add("status = ?", s.as_str().into(), &mut values);
         }
         if let Some(sub) = crate::employees::scope_subquery(&filter.scope, &mut values) {
             clauses.push(format!("subject_nip IN {sub}"));

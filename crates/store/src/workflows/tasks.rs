@@ -115,7 +115,7 @@ pub async fn cancel_open_tasks<C: ConnectionTrait>(conn: &C, instance: i64) -> R
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     pub mine: Option<Mine>,
-    pub status: Option<String>,
+    pub status: Option<TaskStatus>,
     pub kind: Option<String>,
     pub nip: Option<String>,
     /// Tasks assigned to this NIP or about employees in this scope (the caller's); `None` = all.
@@ -186,8 +186,9 @@ impl Store {
             }
             clauses.push(format!("({})", parts.join(" OR ")));
         }
+        let status = filter.status.map(|s| s.as_str().to_string());
         for (col, v) in [
-            ("status", &filter.status),
+            ("status", &status),
             ("kind", &filter.kind),
             ("subject_nip", &filter.nip),
         ] {

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_core::Code;
 use jenjang_core::access::{Action, EmployeeScope, employee_scope};
-use jenjang_engine::Engine;
+use jenjang_core::workflow::{InstanceStatus, TaskStatus};
 use jenjang_store::Page;
 use jenjang_store::workflows::{
     DefinitionRecord, InstanceFilter, InstanceRecord, Mine, NotificationRecord, TaskFilter,
@@ -89,12 +89,7 @@ pub async fn create_workflow(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<DefinitionRecord>)> {
-    user.require(Action::ManageWorkflows)?;
-    let def = Engine::check_definition(&body).map_err(ApiError::Validation)?;
-    let saved = s
-        .store
-        .save_workflow_definition(&actor(&user), &def.key, &def.title, &body)
-        .await?;
+    let saved = jenjang_app::workflows::save_definition(&s.context(&user), &body).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -109,17 +104,16 @@ pub struct InstanceQuery {
     pub offset: Option<u64>,
 }
 
-const INSTANCE_STATUSES: &[&str] = &["running", "waiting", "completed", "cancelled", "incident"];
-const TASK_STATUSES: &[&str] = &["open", "completed", "cancelled"];
-
-fn check_status(status: &Option<String>, allowed: &[&str]) -> ApiResult<()> {
-    match status {
-        Some(s) if !allowed.contains(&s.as_str()) => Err(ApiError::invalid(
-            "status",
-            format!("'{s}' is not one of: {}", allowed.join(", ")),
-        )),
-        _ => Ok(()),
-    }
+/// A status filter read into its type (`InstanceStatus`, `TaskStatus`).
+fn status_filter<T: std::str::FromStr>(status: &Option<String>) -> ApiResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    status
+        .as_deref()
+        .map(|s| s.parse::<T>())
+        .transpose()
+        .map_err(|e| ApiError::invalid("status", e.to_string()))
 }
 
 /// Workflow instances with their history, newest first. hr and admin see all; others those
@@ -132,7 +126,7 @@ pub async fn list_instances(
     user: CurrentUser,
     Params(q): Params<InstanceQuery>,
 ) -> ApiResult<Json<Page<InstanceRecord>>> {
-    check_status(&q.status, INSTANCE_STATUSES)?;
+    let status = status_filter::<InstanceStatus>(&q.status)?;
     if let (false, Some(nip)) = (org_wide(&user), &q.nip) {
         let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
         user.require(Action::ReadEmployee(r))?;
@@ -141,7 +135,7 @@ pub async fn list_instances(
     let filter = InstanceFilter {
         nip: q.nip.clone(),
         workflow: q.workflow,
-        status: q.status,
+        status,
         scope: employee_scope(&user.0),
     };
     let paging = PageParams {
@@ -220,10 +214,10 @@ pub async fn list_tasks(
     user: CurrentUser,
     Params(q): Params<TaskQuery>,
 ) -> ApiResult<Json<Page<TaskRecord>>> {
-    check_status(&q.status, TASK_STATUSES)?;
+    let status = status_filter::<TaskStatus>(&q.status)?;
     let mut filter = TaskFilter {
         mine: q.mine.unwrap_or(false).then(|| mine(&user)),
-        status: q.status,
+        status,
         kind: q.kind,
         nip: q.nip,
         visible_to: None,
