@@ -12,6 +12,7 @@ use jenjang_core::{FieldError, Nip};
 use jenjang_store::campaigns::{
     Activity, Campaign, CampaignInput, Resistance, StageInput, StageRecorded, Survey, Target,
 };
+use jenjang_store::{Page, Paging};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -120,6 +121,11 @@ async fn require_follow(cx: &Context<'_>, c: &Campaign) -> AppResult<Vec<Target>
         is_sponsor: sponsors(cx, c),
     })?;
     Ok(targets)
+}
+
+/// Every campaign, oldest first (anyone signed in may see what campaigns run).
+pub async fn list(cx: &Context<'_>, paging: Paging) -> AppResult<Page<Campaign>> {
+    Ok(cx.store.list_campaigns(paging).await?)
 }
 
 /// Launches a campaign: hr/admin, or a leader for units within their subtree.

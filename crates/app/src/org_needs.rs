@@ -4,6 +4,8 @@
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
+use jenjang_core::access::Action;
+use jenjang_store::{OrgNeedRecord, Page, Paging};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,6 +24,16 @@ pub struct OrgNeedProgress {
     pub due: NaiveDate,
     /// The projected share reaches the target (or, past the due date, the share does).
     pub on_track: bool,
+}
+
+/// Organisational needs (of `unit` when given), oldest first: whoever may read reference data.
+pub async fn list(
+    cx: &Context<'_>,
+    unit: Option<&str>,
+    paging: Paging,
+) -> AppResult<Page<OrgNeedRecord>> {
+    cx.require(Action::ReadReference)?;
+    Ok(cx.store.list_org_needs(paging, unit).await?)
 }
 
 fn round4(x: f64) -> f64 {

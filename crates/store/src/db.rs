@@ -33,6 +33,19 @@ pub struct Page<T> {
     pub offset: u64,
 }
 
+impl<T> Page<T> {
+    /// A list answered whole, as one page.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = items.len() as u64;
+        Page {
+            items,
+            total,
+            limit: total.max(1),
+            offset: 0,
+        }
+    }
+}
+
 impl Store {
     /// Connects to `sqlite://…` or `postgres://…`. SQLite runs in WAL mode with foreign keys on.
     pub async fn connect(url: &str) -> Result<Store> {

@@ -52,10 +52,10 @@ pub fn read_campaign(body: &serde_json::Value, code: Option<&str>) -> ApiResult<
     responses((status = 200, description = "{items:[campaigns]}")), security(("bearer" = [])))]
 pub async fn list_campaigns(
     State(s): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<Campaign>>> {
-    Ok(Json(s.store.list_campaigns(q.paging()?).await?))
+    Ok(Json(campaigns::list(&s.context(&user), q.paging()?).await?))
 }
 
 /// Launches a campaign: `{code, title, description?, sponsor_nip, units:[code], position_kinds?,
@@ -180,14 +180,9 @@ pub async fn list_activities(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Page<Activity>>> {
-    let items = campaigns::activities(&s.context(&user), &code).await?;
-    let n = items.len() as u64;
-    Ok(Json(Page {
-        items,
-        total: n,
-        limit: n.max(1),
-        offset: 0,
-    }))
+    Ok(Json(Page::whole(
+        campaigns::activities(&s.context(&user), &code).await?,
+    )))
 }
 
 /// Records an activity `{kind, unit, held_on, title?, notes?, attendees:[nip]}` (kinds:

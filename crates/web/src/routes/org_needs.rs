@@ -117,14 +117,13 @@ pub async fn list_org_needs(
     user: CurrentUser,
     Params(q): Params<OrgNeedQuery>,
 ) -> ApiResult<Json<Page<OrgNeedRecord>>> {
-    user.require(Action::ReadReference)?;
     let paging = PageParams {
         limit: q.limit,
         offset: q.offset,
     }
     .paging()?;
     Ok(Json(
-        s.store.list_org_needs(paging, q.unit.as_deref()).await?,
+        jenjang_app::org_needs::list(&s.context(&user), q.unit.as_deref(), paging).await?,
     ))
 }
 

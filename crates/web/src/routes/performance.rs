@@ -80,13 +80,7 @@ pub async fn evaluation_history(
             replaced_at,
         })
         .collect();
-    let total = items.len() as u64;
-    Ok(Json(Page {
-        items,
-        total,
-        limit: total.max(1),
-        offset: 0,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -398,16 +398,7 @@ pub async fn development_records(
                 body,
             ))
         }
-        _ => {
-            let total = rows.len() as u64;
-            Ok(Json(jenjang_store::Page {
-                items: rows,
-                total,
-                limit: total.max(1),
-                offset: 0,
-            })
-            .into_response())
-        }
+        _ => Ok(Json(jenjang_store::Page::whole(rows)).into_response()),
     }
 }
 

@@ -1,23 +1,19 @@
 //! Workflow definitions (hr, admin), instances (retry of incidents), human tasks and notifications.
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::input::{Body, Fields};
-use crate::{AppState, actor};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use jenjang_app::workflows;
 use jenjang_core::Code;
-use jenjang_core::access::{Action, EmployeeScope, employee_scope};
-use jenjang_core::workflow::{InstanceStatus, TaskStatus};
 use jenjang_store::Page;
-use jenjang_store::workflows::{
-    DefinitionRecord, InstanceFilter, InstanceRecord, Mine, NotificationRecord, TaskFilter,
-    TaskRecord,
-};
+use jenjang_store::workflows::{DefinitionRecord, InstanceRecord, NotificationRecord, TaskRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -35,10 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/employees/{nip}/recognitions", get(employee_recognitions))
 }
 
-fn org_wide(user: &CurrentUser) -> bool {
-    employee_scope(&user.0) == EmployeeScope::All
-}
-
 /// The latest version of every workflow definition.
 #[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows",
     responses((status = 200, description = "the latest version of each definition: {items:[{key, version, title, definition, created_at, created_by}]}"), (status = 403)),
@@ -47,15 +39,9 @@ pub async fn list_workflows(
     State(s): State<AppState>,
     user: CurrentUser,
 ) -> ApiResult<Json<Page<DefinitionRecord>>> {
-    user.require(Action::ReadWorkflows)?;
-    let items = s.store.latest_workflow_definitions().await?;
-    let n = items.len() as u64;
-    Ok(Json(Page {
-        items,
-        total: n,
-        limit: n.max(1),
-        offset: 0,
-    }))
+    Ok(Json(Page::whole(
+        workflows::definitions(&s.context(&user)).await?,
+    )))
 }
 
 /// Every version of a definition, newest first.
@@ -67,15 +53,9 @@ pub async fn get_workflow(
     user: CurrentUser,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Page<DefinitionRecord>>> {
-    user.require(Action::ReadWorkflows)?;
-    let items = s.store.workflow_definition_versions(&key).await?;
-    let n = items.len() as u64;
-    Ok(Json(Page {
-        items,
-        total: n,
-        limit: n.max(1),
-        offset: 0,
-    }))
+    Ok(Json(Page::whole(
+        workflows::definition_versions(&s.context(&user), &key).await?,
+    )))
 }
 
 /// Saves a new version of a definition (version 1 for a new key). Invalid definitions answer 422
@@ -126,36 +106,19 @@ pub async fn list_instances(
     user: CurrentUser,
     Params(q): Params<InstanceQuery>,
 ) -> ApiResult<Json<Page<InstanceRecord>>> {
-    let status = status_filter::<InstanceStatus>(&q.status)?;
-    if let (false, Some(nip)) = (org_wide(&user), &q.nip) {
-        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
-        user.require(Action::ReadEmployee(r))?;
-    }
-    // Others than hr/admin see instances about the employees they may read.
-    let filter = InstanceFilter {
-        nip: q.nip.clone(),
+    let query = workflows::InstanceQuery {
+        status: status_filter(&q.status)?,
+        nip: q.nip,
         workflow: q.workflow,
-        status,
-        scope: employee_scope(&user.0),
     };
     let paging = PageParams {
         limit: q.limit,
         offset: q.offset,
     }
     .paging()?;
-    Ok(Json(s.store.list_instances(&filter, paging).await?))
-}
-
-async fn readable_instance(s: &AppState, user: &CurrentUser, id: i64) -> ApiResult<InstanceRecord> {
-    let inst = s.store.get_instance(id).await?;
-    if !org_wide(user) {
-        let Some(nip) = &inst.subject_nip else {
-            return Err(ApiError::Forbidden);
-        };
-        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
-        user.require(Action::ReadEmployee(r))?;
-    }
-    Ok(inst)
+    Ok(Json(
+        workflows::instances(&s.context(&user), query, paging).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/workflow-instances/{id}", tag = "workflows", params(("id" = i64, Path)),
@@ -166,7 +129,7 @@ pub async fn get_instance(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<InstanceRecord>> {
-    Ok(Json(readable_instance(&s, &user, id).await?))
+    Ok(Json(workflows::instance(&s.context(&user), id).await?))
 }
 
 /// Resumes an instance stopped at an incident: the failed step runs again (hr, admin).
@@ -178,9 +141,8 @@ pub async fn retry_instance(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<InstanceRecord>)> {
-    user.require(Action::ManageWorkflows)?;
-    s.store.retry_instance(&actor(&user), id).await?;
-    Ok((StatusCode::ACCEPTED, Json(s.store.get_instance(id).await?)))
+    let instance = workflows::retry(&s.context(&user), id).await?;
+    Ok((StatusCode::ACCEPTED, Json(instance)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -197,13 +159,6 @@ pub struct TaskQuery {
     pub offset: Option<u64>,
 }
 
-fn mine(user: &CurrentUser) -> Mine {
-    Mine {
-        nip: user.0.nip.as_ref().map(|n| n.to_string()),
-        role: user.0.role.as_str().to_string(),
-    }
-}
-
 /// Human tasks, by due date. `mine=true`: those assigned to the caller. hr and admin see every
 /// task; others the tasks assigned to them and those about employees they may read.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "workflows", params(TaskQuery),
@@ -214,30 +169,20 @@ pub async fn list_tasks(
     user: CurrentUser,
     Params(q): Params<TaskQuery>,
 ) -> ApiResult<Json<Page<TaskRecord>>> {
-    let status = status_filter::<TaskStatus>(&q.status)?;
-    let mut filter = TaskFilter {
-        mine: q.mine.unwrap_or(false).then(|| mine(&user)),
-        status,
+    let query = workflows::TaskQuery {
+        mine: q.mine.unwrap_or(false),
+        status: status_filter(&q.status)?,
         kind: q.kind,
         nip: q.nip,
-        visible_to: None,
     };
-    if !org_wide(&user) && filter.mine.is_none() {
-        filter.visible_to = Some((
-            user.0.nip.as_ref().map(|n| n.to_string()),
-            employee_scope(&user.0),
-        ));
-    }
     let paging = PageParams {
         limit: q.limit,
         offset: q.offset,
     }
     .paging()?;
-    Ok(Json(s.store.list_tasks(&filter, paging).await?))
-}
-
-fn is_assignee(user: &CurrentUser, task: &TaskRecord) -> bool {
-    jenjang_core::access::is_assignee(&user.0, &task.assignee)
+    Ok(Json(
+        workflows::tasks(&s.context(&user), query, paging).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "workflows", params(("id" = i64, Path)),
@@ -248,15 +193,7 @@ pub async fn get_task(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<TaskRecord>> {
-    let task = s.store.get_task(id).await?;
-    if !org_wide(&user) && !is_assignee(&user, &task) {
-        let Some(nip) = &task.subject_nip else {
-            return Err(ApiError::Forbidden);
-        };
-        let r = s.store.relation(user.0.nip.as_ref(), nip).await?;
-        user.require(Action::ReadEmployee(r))?;
-    }
-    Ok(Json(task))
+    Ok(Json(workflows::task(&s.context(&user), id).await?))
 }
 
 /// Completes a task (its assignee, or hr/admin) with one of the outcomes it allows. Coaching
@@ -318,30 +255,22 @@ pub async fn list_notifications(
     user: CurrentUser,
     Params(q): Params<NotificationQuery>,
 ) -> ApiResult<Json<Page<NotificationRecord>>> {
-    let only_mine = q.mine.unwrap_or(false) || !org_wide(&user);
-    let me = mine(&user);
     let paging = PageParams {
         limit: q.limit,
         offset: q.offset,
     }
     .paging()?;
-    Ok(Json(
-        s.store
-            .list_notifications(only_mine.then_some(&me), q.nip.as_deref(), paging)
-            .await?,
-    ))
+    let page = workflows::notifications(
+        &s.context(&user),
+        q.mine.unwrap_or(false),
+        q.nip.as_deref(),
+        paging,
+    )
+    .await?;
+    Ok(Json(page))
 }
 
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct RecognitionOut {
-    /// `recognition` (penghargaan) or `nomination` (talent pool / promotion candidate).
-    pub kind: String,
-    /// The recognition's title, or the pool (`talent_pool`, `promotion_candidate`).
-    pub what: String,
-    /// The employee's talent box (1..9) when nominated, if both axes were known.
-    pub talent_box: Option<i16>,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
+pub use jenjang_app::workflows::RecognitionOut;
 
 /// Recognitions and pool nominations the workflows recorded for an employee, oldest first.
 #[utoipa::path(get, path = "/api/v1/employees/{nip}/recognitions", tag = "workflows", params(("nip" = String, Path)),
@@ -352,24 +281,7 @@ pub async fn employee_recognitions(
     user: CurrentUser,
     Path(nip): Path<String>,
 ) -> ApiResult<Json<Page<RecognitionOut>>> {
-    crate::guard::require_read(&s, &user, &nip).await?;
-    let items: Vec<RecognitionOut> = s
-        .store
-        .recognitions_and_nominations(&nip)
-        .await?
-        .into_iter()
-        .map(|(kind, what, talent_box, at)| RecognitionOut {
-            kind,
-            what,
-            talent_box,
-            at,
-        })
-        .collect();
-    let n = items.len() as u64;
-    Ok(Json(Page {
-        items,
-        total: n,
-        limit: n.max(1),
-        offset: 0,
-    }))
+    Ok(Json(Page::whole(
+        workflows::recognitions(&s.context(&user), &nip).await?,
+    )))
 }

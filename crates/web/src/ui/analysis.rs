@@ -7,6 +7,7 @@ use jenjang_app::analysis::{CohortOut, TrainingPlanInput};
 use jenjang_app::talent::TalentBox;
 use jenjang_core::kinds::Potential;
 use jenjang_core::talent::Kinerja;
+use jenjang_store::Paging;
 use serde::Serialize;
 
 #[derive(Deserialize)]
@@ -272,21 +273,13 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
         return ui.redirect("/masuk");
     };
     let data = async {
-        let needs = list_org_needs(
-            State(s.clone()),
-            user.clone(),
-            Params(OrgNeedQuery {
-                unit: None,
-                limit: Some(1000),
-                offset: None,
-            }),
-        )
-        .await?
-        .0
-        .items;
+        let cx = s.context(&user);
+        let needs = jenjang_app::org_needs::list(&cx, None, Paging::new(Some(1000), None))
+            .await?
+            .items;
         let mut data = json!({"needs": &needs});
         if let Some(id) = id {
-            let progress = jenjang_app::org_needs::progress(&s.context(&user), &id).await?;
+            let progress = jenjang_app::org_needs::progress(&cx, &id).await?;
             let need = needs.iter().find(|n| n.id == progress.id);
             data["chart"] = json!(bar(
                 &[

@@ -2,28 +2,21 @@
 
 #[allow(unused_imports)]
 use super::*;
+use jenjang_store::Paging;
 
 pub(super) async fn campaigns_page(State(s): State<AppState>, ui: Ui) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    let page = list_campaigns(
-        State(s.clone()),
-        user,
-        Params(PageParams {
-            limit: Some(1000),
-            offset: None,
-        }),
-    )
-    .await;
-    match page.and_then(|p| to_value(p.0.items)) {
-        Ok(campaigns) => ui.render(
+    let page = jenjang_app::campaigns::list(&s.context(&user), Paging::new(Some(1000), None)).await;
+    match page {
+        Ok(page) => ui.render(
             StatusCode::OK,
             "kampanye",
             &ui.lang.text("nav_campaigns"),
-            json!({"campaigns": campaigns}),
+            json!({"campaigns": page.items}),
         ),
-        Err(e) => ui.error(e),
+        Err(e) => ui.error(e.into()),
     }
 }
 

@@ -11,17 +11,11 @@
 use crate::AppState;
 use crate::auth::{CLEARED_COOKIE, ClientIp, CurrentUser, authenticate, cookie, session_cookie};
 use crate::error::ApiError;
+use crate::extract::Params;
 use crate::extract::{Form, Multipart, Path};
-use crate::extract::{PageParams, Params};
 use crate::imports::ImportKind;
-use crate::input::Body;
-use crate::routes::campaigns::list_campaigns;
-use crate::routes::org_needs::{OrgNeedQuery, list_org_needs};
 use crate::routes::performance::{GridQuery, import_file};
 use crate::routes::plans::read_decision;
-use crate::routes::workflows::{
-    NotificationQuery, TaskQuery, complete_task, list_notifications, list_tasks,
-};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};

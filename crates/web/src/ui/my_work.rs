@@ -5,6 +5,8 @@
 use super::*;
 use jenjang_app::analysis::GapOut;
 use jenjang_core::idp::PlanAction;
+use jenjang_core::workflow::TaskStatus;
+use jenjang_store::Paging;
 use jenjang_store::workflows::TaskRecord;
 use serde::Serialize;
 
@@ -25,20 +27,14 @@ pub(super) async fn open_tasks(
     s: &AppState,
     user: &CurrentUser,
 ) -> Result<(Vec<TaskRecord>, Vec<TaskRecord>), ApiError> {
-    let page = list_tasks(
-        State(s.clone()),
-        user.clone(),
-        Params(TaskQuery {
-            mine: Some(true),
-            status: Some("open".into()),
-            kind: None,
-            nip: None,
-            limit: Some(1000),
-            offset: None,
-        }),
-    )
-    .await?
-    .0;
+    let query = jenjang_app::workflows::TaskQuery {
+        mine: true,
+        status: Some(TaskStatus::Open),
+        ..Default::default()
+    };
+    let page =
+        jenjang_app::workflows::tasks(&s.context(user), query, Paging::new(Some(1000), None))
+            .await?;
     let me = user.0.nip.as_ref().map(|n| n.to_string());
     Ok(page
         .items
@@ -67,19 +63,10 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
             jenjang_app::analysis::employee_recommendations(&cx, &nip, None).await?;
         let plan = jenjang_app::plans::plan(&cx, &nip, None).await?;
         let (own, _) = open_tasks(&s, &user).await?;
-        let notifications = list_notifications(
-            State(s.clone()),
-            user.clone(),
-            Params(NotificationQuery {
-                mine: Some(true),
-                nip: None,
-                limit: Some(10),
-                offset: None,
-            }),
-        )
-        .await?
-        .0
-        .items;
+        let notifications =
+            jenjang_app::workflows::notifications(&cx, true, None, Paging::new(Some(10), None))
+                .await?
+                .items;
         // Each gap with its competency's name and its sources in words.
         let org = cx.organisation().await?;
         /// A gap as listed: its data, its competency's name and its sources in words.
@@ -190,12 +177,20 @@ pub(super) async fn complete_task_form(
         Ok(u) => u,
         Err(answer) => return *answer,
     };
-    let mut body = json!({"outcome": form.outcome});
-    put_text(&mut body, "notes", &form.notes);
-    let about_self = match complete_task(State(s.clone()), user.clone(), Path(id), Body(body)).await
-    {
-        Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.0.subject_nip,
-        Err(e) => return ui.error(e),
+    let mut problems = Vec::new();
+    let outcome = Some(form.outcome.trim().to_string()).filter(|o| !o.is_empty());
+    if outcome.is_none() {
+        problems.push(jenjang_core::FieldError::new("outcome", "is required"));
+    }
+    let completion = jenjang_app::tasks::Completion {
+        outcome,
+        notes: Some(form.notes.trim().to_string()).filter(|n| !n.is_empty()),
+        scores: Some(Vec::new()),
+    };
+    let done = jenjang_app::tasks::complete(&s.store, &user.0, id, completion, problems).await;
+    let about_self = match done {
+        Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip,
+        Err(e) => return ui.error(e.into()),
     };
     ui.redirect(if about_self {
         "/rencana-saya?notice=task_completed"
