@@ -16,6 +16,7 @@ pub mod imports;
 pub mod org_needs;
 pub mod passwords;
 pub mod plans;
+pub mod reference;
 pub mod talent;
 pub mod tasks;
 pub mod workflows;

@@ -13,7 +13,7 @@ use jenjang_core::{Code, FieldError, Level, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Value,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, Value,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -74,6 +74,14 @@ pub trait Resource: Sized + Serialize + PartialEq + Send + Sync {
 
 impl Store {
     /// Saves one reference record with its audit entry, or nothing at all.
+    /// The stored record `key` of kind `R` (`NotFound` naming the entity when there is none).
+    pub async fn record<R: Resource>(&self, key: &str) -> Result<R> {
+        let txn = self.db.begin().await?;
+        let found = R::load(&txn, key).await?;
+        txn.commit().await?;
+        found.ok_or_else(|| StoreError::not_found(R::ENTITY, key))
+    }
+
     pub async fn save<R: Resource>(
         &self,
         actor: &Actor,

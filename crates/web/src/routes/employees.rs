@@ -2,23 +2,24 @@
 //! one's direct reports, a leader's unit subtree, hr and admin everyone); the list shows only
 //! those the caller may read. Writing is hr and admin.
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::guard::require_read;
-use crate::input::{Body, Fields, finish, read_list};
-use crate::{AppState, actor};
+use crate::input::{Body, Fields, read_list};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use jenjang_core::access::{Action, employee_scope};
+use jenjang_app::reference;
+use jenjang_core::access::employee_scope;
 use jenjang_core::kinds::Potential;
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, Nip};
-use jenjang_store::{CompetencyProfile, EmployeeFilter, Page, Recorded, SaveMode};
+use jenjang_store::{CompetencyProfile, EmployeeFilter, Page, Recorded};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -32,7 +33,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn read_employee(body: &Value, path: Option<&str>) -> ApiResult<Employee> {
+/// What a request's body says, or every problem found reading it.
+type Reading<T> = Result<T, Vec<jenjang_core::FieldError>>;
+
+fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let nip = match path {
@@ -64,7 +68,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> ApiResult<Employee> {
             potential: potential?,
         })
     })();
-    finish(employee, errors)
+    jenjang_app::fields::finish(employee, errors)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -126,9 +130,7 @@ pub async fn create_employee(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Employee>)> {
-    user.require(Action::WriteReference)?;
-    let e = read_employee(&body, None)?;
-    s.store.save(&actor(&user), &e, SaveMode::Create).await?;
+    let e = reference::create(&s.context(&user), read_employee(&body, None)).await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
 
@@ -140,10 +142,7 @@ pub async fn update_employee(
     Path(nip): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Employee>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_employee(&nip).await?;
-    let e = read_employee(&body, Some(&nip))?;
-    s.store.save(&actor(&user), &e, SaveMode::Update).await?;
+    let e = reference::update(&s.context(&user), &nip, read_employee(&body, Some(&nip))).await?;
     Ok(Json(e))
 }
 
@@ -170,8 +169,6 @@ pub async fn record_competencies(
     Path(nip): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Recorded>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_employee(&nip).await?;
     let mut errors = Vec::new();
     let records = read_list(&body, "", &mut errors, |f: &mut Fields<'_>| {
         let competency = f.parse("competency", Code::parse);
@@ -188,10 +185,8 @@ pub async fn record_competencies(
             assessed_on: assessed_on?,
         })
     });
-    let records = finish(records, errors)?;
+    let records = jenjang_app::fields::finish(records, errors);
     Ok(Json(
-        s.store
-            .record_competencies(&actor(&user), &nip, &records)
-            .await?,
+        reference::record_competencies(&s.context(&user), &nip, records).await?,
     ))
 }

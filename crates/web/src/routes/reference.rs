@@ -1,21 +1,21 @@
 //! Units, competencies, programs and positions: read by any signed-in user, written by hr and
 //! admin. Each has list, get, create (`POST`) and update (`PUT /{code}`).
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
-use crate::input::{Body, Fields, finish};
-use crate::{AppState, actor};
+use crate::input::{Body, Fields};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use jenjang_core::access::Action;
+use jenjang_app::reference;
 use jenjang_core::kinds::{CompetencyKind, PositionKind, ProgramForm};
 use jenjang_core::reference::*;
 use jenjang_core::{Code, Nip, Validator};
-use jenjang_store::{Page, SaveMode};
+use jenjang_store::Page;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -64,7 +64,10 @@ fn requirement(f: &mut Fields<'_>) -> Option<LevelRequirement> {
     })
 }
 
-fn read_unit(body: &Value, path: Option<&str>) -> ApiResult<Unit> {
+/// What a request's body says, or every problem found reading it.
+type Reading<T> = Result<T, Vec<jenjang_core::FieldError>>;
+
+fn read_unit(body: &Value, path: Option<&str>) -> Reading<Unit> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -79,10 +82,10 @@ fn read_unit(body: &Value, path: Option<&str>) -> ApiResult<Unit> {
             head_nip: head_nip?,
         })
     })();
-    finish(unit, errors)
+    jenjang_app::fields::finish(unit, errors)
 }
 
-fn read_competency(body: &Value, path: Option<&str>) -> ApiResult<Competency> {
+fn read_competency(body: &Value, path: Option<&str>) -> Reading<Competency> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -124,10 +127,10 @@ fn read_competency(body: &Value, path: Option<&str>) -> ApiResult<Competency> {
             errors.extend(more);
         }
     }
-    finish(competency, errors)
+    jenjang_app::fields::finish(competency, errors)
 }
 
-fn read_program(body: &Value, path: Option<&str>) -> ApiResult<Program> {
+fn read_program(body: &Value, path: Option<&str>) -> Reading<Program> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -172,10 +175,10 @@ fn read_program(body: &Value, path: Option<&str>) -> ApiResult<Program> {
             errors.extend(more);
         }
     }
-    finish(program, errors)
+    jenjang_app::fields::finish(program, errors)
 }
 
-fn read_position(body: &Value, path: Option<&str>) -> ApiResult<Position> {
+fn read_position(body: &Value, path: Option<&str>) -> Reading<Position> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -203,7 +206,7 @@ fn read_position(body: &Value, path: Option<&str>) -> ApiResult<Position> {
             errors.extend(more);
         }
     }
-    finish(position, errors)
+    jenjang_app::fields::finish(position, errors)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -237,7 +240,7 @@ pub async fn list_units(
     user: CurrentUser,
     Params(q): Params<UnitFilter>,
 ) -> ApiResult<Json<Page<Unit>>> {
-    user.require(Action::ReadReference)?;
+    reference::require_read(&s.context(&user))?;
     Ok(Json(
         s.store
             .list_units(paging(q.limit, q.offset)?, q.parent.as_deref())
@@ -252,8 +255,7 @@ pub async fn get_unit(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Unit>> {
-    user.require(Action::ReadReference)?;
-    Ok(Json(s.store.get_unit(&code).await?))
+    Ok(Json(reference::get(&s.context(&user), &code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "reference", request_body = Unit,
@@ -263,9 +265,7 @@ pub async fn create_unit(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Unit>)> {
-    user.require(Action::WriteReference)?;
-    let unit = read_unit(&body, None)?;
-    s.store.save(&actor(&user), &unit, SaveMode::Create).await?;
+    let unit = reference::create(&s.context(&user), read_unit(&body, None)).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -277,10 +277,7 @@ pub async fn update_unit(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Unit>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_unit(&code).await?;
-    let unit = read_unit(&body, Some(&code))?;
-    s.store.save(&actor(&user), &unit, SaveMode::Update).await?;
+    let unit = reference::update(&s.context(&user), &code, read_unit(&body, Some(&code))).await?;
     Ok(Json(unit))
 }
 
@@ -291,7 +288,7 @@ pub async fn list_competencies(
     user: CurrentUser,
     Params(q): Params<KindFilter>,
 ) -> ApiResult<Json<Page<Competency>>> {
-    user.require(Action::ReadReference)?;
+    reference::require_read(&s.context(&user))?;
     Ok(Json(
         s.store
             .list_competencies(paging(q.limit, q.offset)?, q.kind.as_deref())
@@ -306,8 +303,7 @@ pub async fn get_competency(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Competency>> {
-    user.require(Action::ReadReference)?;
-    Ok(Json(s.store.get_competency(&code).await?))
+    Ok(Json(reference::get(&s.context(&user), &code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/competencies", tag = "reference", request_body = Competency,
@@ -318,9 +314,7 @@ pub async fn create_competency(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Competency>)> {
-    user.require(Action::WriteReference)?;
-    let c = read_competency(&body, None)?;
-    s.store.save(&actor(&user), &c, SaveMode::Create).await?;
+    let c = reference::create(&s.context(&user), read_competency(&body, None)).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -332,10 +326,12 @@ pub async fn update_competency(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Competency>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_competency(&code).await?;
-    let c = read_competency(&body, Some(&code))?;
-    s.store.save(&actor(&user), &c, SaveMode::Update).await?;
+    let c = reference::update(
+        &s.context(&user),
+        &code,
+        read_competency(&body, Some(&code)),
+    )
+    .await?;
     Ok(Json(c))
 }
 
@@ -346,7 +342,7 @@ pub async fn list_programs(
     user: CurrentUser,
     Params(q): Params<KindFilter>,
 ) -> ApiResult<Json<Page<Program>>> {
-    user.require(Action::ReadReference)?;
+    reference::require_read(&s.context(&user))?;
     Ok(Json(
         s.store
             .list_programs(paging(q.limit, q.offset)?, q.form.as_deref())
@@ -361,8 +357,7 @@ pub async fn get_program(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Program>> {
-    user.require(Action::ReadReference)?;
-    Ok(Json(s.store.get_program(&code).await?))
+    Ok(Json(reference::get(&s.context(&user), &code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/programs", tag = "reference", request_body = Program,
@@ -372,9 +367,7 @@ pub async fn create_program(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Program>)> {
-    user.require(Action::WriteReference)?;
-    let p = read_program(&body, None)?;
-    s.store.save(&actor(&user), &p, SaveMode::Create).await?;
+    let p = reference::create(&s.context(&user), read_program(&body, None)).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -386,10 +379,7 @@ pub async fn update_program(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Program>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_program(&code).await?;
-    let p = read_program(&body, Some(&code))?;
-    s.store.save(&actor(&user), &p, SaveMode::Update).await?;
+    let p = reference::update(&s.context(&user), &code, read_program(&body, Some(&code))).await?;
     Ok(Json(p))
 }
 
@@ -400,7 +390,7 @@ pub async fn list_positions(
     user: CurrentUser,
     Params(q): Params<KindFilter>,
 ) -> ApiResult<Json<Page<Position>>> {
-    user.require(Action::ReadReference)?;
+    reference::require_read(&s.context(&user))?;
     Ok(Json(
         s.store
             .list_positions(paging(q.limit, q.offset)?, q.unit.as_deref())
@@ -415,8 +405,7 @@ pub async fn get_position(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Position>> {
-    user.require(Action::ReadReference)?;
-    Ok(Json(s.store.get_position(&code).await?))
+    Ok(Json(reference::get(&s.context(&user), &code).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/positions", tag = "reference", request_body = Position,
@@ -426,9 +415,7 @@ pub async fn create_position(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Position>)> {
-    user.require(Action::WriteReference)?;
-    let p = read_position(&body, None)?;
-    s.store.save(&actor(&user), &p, SaveMode::Create).await?;
+    let p = reference::create(&s.context(&user), read_position(&body, None)).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -440,9 +427,6 @@ pub async fn update_position(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Position>> {
-    user.require(Action::WriteReference)?;
-    s.store.get_position(&code).await?;
-    let p = read_position(&body, Some(&code))?;
-    s.store.save(&actor(&user), &p, SaveMode::Update).await?;
+    let p = reference::update(&s.context(&user), &code, read_position(&body, Some(&code))).await?;
     Ok(Json(p))
 }
