@@ -1,12 +1,17 @@
 //! Recording an evaluation (SKP outcome) for one employee: who may, what a unit head's hasil
 //! kerja is, the stated predikat checked against the matrix, and the write with its event.
 
+use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use jenjang_core::access::{Action, Principal, authorize};
 use jenjang_core::period::Period;
-use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat, check_stated};
+use jenjang_core::predikat::{
+    Ekspektasi, Evaluation, OrganisationPredikat, Predikat, check_distribution, check_stated,
+};
 use jenjang_core::{FieldError, Nip};
 use jenjang_store::{Actor, EvaluationRecord, Store};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One evaluation as a supervisor or HR gives it.
 #[derive(Debug, Clone)]
@@ -105,5 +110,92 @@ pub async fn record(
     Ok(Recorded {
         record,
         created: outcome.created > 0,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Distribution {
+    pub unit: String,
+    pub period: String,
+    pub organisation_predikat: Option<OrganisationPredikat>,
+    pub employees_evaluated: u64,
+    /// Employees per predikat, best first.
+    pub counts: Vec<PredikatCount>,
+    /// Shares above the configured pattern (setting `distribution_thresholds`); never a block.
+    pub warnings: Vec<WarningOut>,
+    /// Why there may be no warnings: no organisation predikat recorded, or no pattern configured for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PredikatCount {
+    pub predikat: Predikat,
+    pub employees: u64,
+    pub share: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningOut {
+    pub predikat: Predikat,
+    pub share: f64,
+    pub max_share: f64,
+    pub message: String,
+}
+
+/// The distribution of employee predikat in a unit subtree for a period, checked against the
+/// SE MenPANRB 3/2023 pattern the organisation configured for the unit's organisation predikat
+/// (`core::predikat::check_distribution`); never a block, only warnings.
+pub async fn distribution(cx: &Context<'_>, code: &str, period: &str) -> AppResult<Distribution> {
+    cx.require_unit(code, false).await?;
+    let period = Period::parse(period)
+        .map_err(|e| AppError::invalid("period", e.to_string()))?
+        .to_string();
+    let counts = cx.store.predikat_counts(code, &period).await?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let organisation = cx.store.unit_predikat(code, &period).await?;
+    let thresholds = cx.store.distribution_thresholds().await?;
+    let (warnings, note) = match organisation {
+        None => (
+            vec![],
+            Some(format!(
+                "no organisation predikat is recorded for {code} in {period}"
+            )),
+        ),
+        Some(o) if !thresholds.0.contains_key(&o) => (
+            vec![],
+            Some(format!(
+                "no distribution pattern is configured for units rated {o}"
+            )),
+        ),
+        Some(o) => (check_distribution(&thresholds, o, &counts), None),
+    };
+    Ok(Distribution {
+        unit: code.to_string(),
+        period,
+        organisation_predikat: organisation,
+        employees_evaluated: total,
+        counts: counts
+            .iter()
+            .map(|(p, n)| PredikatCount {
+                predikat: *p,
+                employees: *n,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    (*n as f64 / total as f64 * 10_000.0).round() / 10_000.0
+                },
+            })
+            .collect(),
+        warnings: warnings
+            .into_iter()
+            .map(|w| WarningOut {
+                predikat: w.predikat,
+                share: w.share,
+                max_share: w.max_share,
+                message: w.message,
+            })
+            .collect(),
+        note,
     })
 }

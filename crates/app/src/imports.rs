@@ -4,7 +4,10 @@
 //! reason. The one implementation behind `POST /api/v1/imports/{kind}`, the UI's upload,
 //! `jenjang import` and the bench.
 
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
 use jenjang_core::FieldError;
+use jenjang_core::access::Action;
 use jenjang_import::{Limits, RowError, Table, TableError};
 use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
@@ -191,6 +194,32 @@ pub async fn after_import(
 
 /// Runs the upkeep after an import on a background task (a server: the import answers once it
 /// is committed).
+/// Imports one file on behalf of the caller (hr, admin): the API's import and the UI's upload
+/// form. An empty file, or one that cannot be read as a table, is a problem of the field `file`.
+pub async fn import_file(
+    cx: &Context<'_>,
+    kind: ImportKind,
+    bytes: &[u8],
+    limits: &Limits,
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    cx.require(Action::Import)?;
+    if bytes.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            "the body is empty: send the CSV or XLSX file itself",
+        ));
+    }
+    let report = run(cx.store, &cx.actor(), kind, bytes, limits, dry_run, None)
+        .await
+        .map_err(|e| match e {
+            ImportError::File(e) => AppError::invalid("file", e.to_string()),
+            ImportError::Store(e) => e.into(),
+        })?;
+    after_import_in_background(cx.store, kind, &report);
+    Ok(report)
+}
+
 pub fn after_import_in_background(store: &Store, kind: ImportKind, report: &ImportReport) {
     if let Some(tables) = upkeep(store, kind, report) {
         let store = store.clone();

@@ -53,6 +53,19 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The SE MenPANRB 3/2023 distribution pattern per organisation predikat (setting
+    /// `distribution_thresholds`, none unless set).
+    pub async fn distribution_thresholds(
+        &self,
+    ) -> Result<jenjang_core::predikat::DistributionThresholds> {
+        Ok(self
+            .setting("distribution_thresholds")
+            .await?
+            .map(|t| stored_json("settings", "distribution_thresholds", &t))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     /// An organisation setting (time zone, JP rules, ...).
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let row = self

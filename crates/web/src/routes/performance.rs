@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
 use crate::guard::require_read;
-use crate::imports::{self, ImportError, ImportKind, ImportReport};
+use crate::imports::{self, ImportKind, ImportReport};
 use crate::input::{Body, Fields, finish};
 use crate::{AppState, actor};
 use axum::extract::{Request, State};
@@ -17,9 +17,7 @@ use jenjang_core::Nip;
 use jenjang_core::access::Action;
 use jenjang_core::ikm::Weighting;
 use jenjang_core::period::Period;
-use jenjang_core::predikat::{
-    DistributionThresholds, Ekspektasi, OrganisationPredikat, Predikat, check_distribution,
-};
+use jenjang_core::predikat::{Ekspektasi, OrganisationPredikat, Predikat};
 use jenjang_store::{EvaluationRecord, IkmRecord, IkmSaved, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -168,43 +166,10 @@ pub async fn import(
     let bytes = axum::body::to_bytes(request.into_body(), s.import_limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(s.import_limit))?;
+    let dry_run = q.dry_run.unwrap_or(false);
     Ok(Json(
-        import_file(&s, &user, kind, &bytes, q.dry_run.unwrap_or(false)).await?,
+        imports::import_file(&s.context(&user), kind, &bytes, &s.import_limits, dry_run).await?,
     ))
-}
-
-/// Imports one file for `user` (who must be allowed to import): the API's import and the UI's
-/// upload form.
-pub(crate) async fn import_file(
-    s: &AppState,
-    user: &CurrentUser,
-    kind: ImportKind,
-    bytes: &[u8],
-    dry_run: bool,
-) -> ApiResult<ImportReport> {
-    user.require(Action::Import)?;
-    if bytes.is_empty() {
-        return Err(ApiError::invalid(
-            "file",
-            "the body is empty: send the CSV or XLSX file itself",
-        ));
-    }
-    let report = imports::run(
-        &s.store,
-        &actor(user),
-        kind,
-        bytes,
-        &s.import_limits,
-        dry_run,
-        None,
-    )
-    .await
-    .map_err(|e| match e {
-        ImportError::File(e) => ApiError::invalid("file", e.to_string()),
-        ImportError::Store(e) => e.into(),
-    })?;
-    imports::after_import_in_background(&s.store, kind, &report);
-    Ok(report)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -391,35 +356,7 @@ pub struct DistributionQuery {
     pub period: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Distribution {
-    pub unit: String,
-    pub period: String,
-    pub organisation_predikat: Option<OrganisationPredikat>,
-    pub employees_evaluated: u64,
-    /// Employees per predikat, best first.
-    pub counts: Vec<PredikatCount>,
-    /// Shares above the configured pattern (setting `distribution_thresholds`); never a block.
-    pub warnings: Vec<WarningOut>,
-    /// Why there may be no warnings: no organisation predikat recorded, or no pattern configured for it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PredikatCount {
-    pub predikat: Predikat,
-    pub employees: u64,
-    pub share: f64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WarningOut {
-    pub predikat: Predikat,
-    pub share: f64,
-    pub max_share: f64,
-    pub message: String,
-}
+pub use jenjang_app::evaluations::{Distribution, PredikatCount, WarningOut};
 
 /// The distribution of employee predikat in a unit subtree for a period, checked against the SE
 /// MenPANRB 3/2023 pattern the organisation configured for the unit's organisation predikat.
@@ -431,61 +368,7 @@ pub async fn distribution(
     Path(code): Path<String>,
     Params(q): Params<DistributionQuery>,
 ) -> ApiResult<Json<Distribution>> {
-    let in_led_subtree = s.store.leads_unit(user.0.nip.as_ref(), &code).await?;
-    user.require(Action::AnalyseUnit { in_led_subtree })?;
-    let period = Period::parse(&q.period)
-        .map_err(|e| ApiError::invalid("period", e.to_string()))?
-        .to_string();
-    let counts = s.store.predikat_counts(&code, &period).await?;
-    let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let organisation = s.store.unit_predikat(&code, &period).await?;
-    let thresholds: DistributionThresholds = s
-        .store
-        .setting("distribution_thresholds")
-        .await?
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    let (warnings, note) = match organisation {
-        None => (
-            vec![],
-            Some(format!(
-                "no organisation predikat is recorded for {code} in {period}"
-            )),
-        ),
-        Some(o) if !thresholds.0.contains_key(&o) => (
-            vec![],
-            Some(format!(
-                "no distribution pattern is configured for units rated {o}"
-            )),
-        ),
-        Some(o) => (check_distribution(&thresholds, o, &counts), None),
-    };
-    Ok(Json(Distribution {
-        unit: code,
-        period,
-        organisation_predikat: organisation,
-        employees_evaluated: total,
-        counts: counts
-            .iter()
-            .map(|(p, n)| PredikatCount {
-                predikat: *p,
-                employees: *n,
-                share: if total == 0 {
-                    0.0
-                } else {
-                    (*n as f64 / total as f64 * 10_000.0).round() / 10_000.0
-                },
-            })
-            .collect(),
-        warnings: warnings
-            .into_iter()
-            .map(|w| WarningOut {
-                predikat: w.predikat,
-                share: w.share,
-                max_share: w.max_share,
-                message: w.message,
-            })
-            .collect(),
-        note,
-    }))
+    Ok(Json(
+        jenjang_app::evaluations::distribution(&s.context(&user), &code, &q.period).await?,
+    ))
 }

@@ -77,14 +77,19 @@ pub(super) async fn import_submit(State(s): State<AppState>, ui: Ui, form: Multi
         Ok(k) => k,
         Err(message) => return ui.error(ApiError::invalid("kind", message)),
     };
-    match import_file(&s, &user, kind, &upload.file, upload.dry_run).await {
+    let cx = s.context(&user);
+    let imported = jenjang_app::imports::import_file(
+        &cx,
+        kind,
+        &upload.file,
+        &s.import_limits,
+        upload.dry_run,
+    )
+    .await;
+    match imported {
         Ok(report) => {
             let mut rows: Vec<usize> = report.rejected.iter().map(|r| r.row).collect();
             rows.dedup();
-            let report = match to_value(report) {
-                Ok(r) => r,
-                Err(e) => return ui.error(e),
-            };
             ui.render(
                 StatusCode::OK,
                 "impor",
@@ -93,11 +98,11 @@ pub(super) async fn import_submit(State(s): State<AppState>, ui: Ui, form: Multi
                     "kinds": IMPORT_KINDS,
                     "kind": upload.kind,
                     "dry_run": upload.dry_run,
-                    "report": report,
+                    "report": &report,
                     "rejected_rows": rows.len(),
                 }),
             )
         }
-        Err(e) => ui.error(e),
+        Err(e) => ui.error(e.into()),
     }
 }
