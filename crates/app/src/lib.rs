@@ -17,6 +17,7 @@ pub mod org_needs;
 pub mod passwords;
 pub mod plans;
 pub mod reference;
+pub mod settings;
 pub mod talent;
 pub mod tasks;
 pub mod workflows;

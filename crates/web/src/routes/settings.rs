@@ -1,97 +1,18 @@
-//! Organisation settings (hr, admin): each key has a known shape, checked before it is stored.
+//! Organisation settings (hr, admin): each key has a known shape (`jenjang_app::settings`).
 
+use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::input::Body;
-use crate::{AppState, actor};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use jenjang_core::access::Action;
-use jenjang_core::idp::{JpRules, utc_offset_hours};
-use jenjang_core::kinds::ProgramForm;
-use jenjang_core::predikat::DistributionThresholds;
-use serde_json::{Value, json};
+use jenjang_app::settings::{self, SettingOut};
+use serde_json::Value;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/settings/{key}", get(get_setting).put(put_setting))
-}
-
-/// The known settings and what each holds.
-pub const KEYS: &[(&str, &str)] = &[
-    (
-        "time_zone",
-        "the organisation's time zone: Asia/Jakarta (default), Asia/Pontianak, Asia/Makassar or Asia/Jayapura",
-    ),
-    (
-        "jp_target",
-        "JP each employee should complete a year (default 20, PP 11/2017 art. 203)",
-    ),
-    (
-        "jp_rules",
-        "JP credit caps per form: {\"caps\": [[\"seminar\", 8], ...]}",
-    ),
-    (
-        "distribution_thresholds",
-        "the SE MenPANRB 3/2023 pattern: {organisation predikat: {employee predikat: maximum share 0..1}}",
-    ),
-    (
-        "siasn_jenis_diklat",
-        "the SIASN jenisDiklatId of each development form: {form: id}",
-    ),
-];
-
-fn validate(key: &str, value: &Value) -> Result<String, String> {
-    match key {
-        "time_zone" => match value.as_str() {
-            Some(z) if utc_offset_hours(z).is_some() => Ok(z.to_string()),
-            _ => Err("one of Asia/Jakarta, Asia/Pontianak, Asia/Makassar, Asia/Jayapura".into()),
-        },
-        "jp_target" => match value.as_u64() {
-            Some(n) if (1..=1000).contains(&n) => Ok(n.to_string()),
-            _ => Err("a whole number of JP from 1 to 1000".into()),
-        },
-        "jp_rules" => serde_json::from_value::<JpRules>(value.clone())
-            .map(|r| json!(r).to_string())
-            .map_err(|e| e.to_string()),
-        "distribution_thresholds" => {
-            let t: DistributionThresholds =
-                serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-            if t.0
-                .values()
-                .flat_map(|m| m.values())
-                .any(|s| !(0.0..=1.0).contains(s))
-            {
-                return Err("every maximum share is between 0 and 1".into());
-            }
-            Ok(json!(t).to_string())
-        }
-        "siasn_jenis_diklat" => {
-            let Value::Object(map) = value else {
-                return Err("an object {form: id}".into());
-            };
-            for (form, id) in map {
-                form.parse::<ProgramForm>().map_err(|e| e.to_string())?;
-                if !(id.is_string() || id.is_u64()) {
-                    return Err(format!("the id of {form} is a number or a string"));
-                }
-            }
-            Ok(value.to_string())
-        }
-        _ => Err("unknown setting".into()),
-    }
-}
-
-fn known(key: &str) -> ApiResult<()> {
-    if KEYS.iter().any(|(k, _)| *k == key) {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound(format!(
-            "no setting is called {key}; the settings are {}",
-            KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-        )))
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/{key}", tag = "settings", params(("key" = String, Path)),
@@ -101,18 +22,8 @@ pub async fn get_setting(
     State(s): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-) -> ApiResult<Json<Value>> {
-    user.require(Action::WriteReference)?;
-    known(&key)?;
-    let value = s
-        .store
-        .setting(&key)
-        .await?
-        .map(|v| serde_json::from_str(&v).unwrap_or(Value::String(v)));
-    let description = KEYS.iter().find(|(k, _)| *k == key).map(|(_, d)| *d);
-    Ok(Json(
-        json!({"key": key, "value": value, "description": description}),
-    ))
+) -> ApiResult<Json<SettingOut>> {
+    Ok(Json(settings::get(&s.context(&user), &key).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/settings/{key}", tag = "settings", params(("key" = String, Path)),
@@ -123,14 +34,7 @@ pub async fn put_setting(
     user: CurrentUser,
     Path(key): Path<String>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
-    user.require(Action::WriteReference)?;
-    known(&key)?;
-    let value = body
-        .get("value")
-        .ok_or_else(|| ApiError::invalid("value", "is required"))?;
-    let stored = validate(&key, value).map_err(|m| ApiError::invalid("value", m))?;
-    s.store.set_setting(&actor(&user), &key, &stored).await?;
-    let value: Value = serde_json::from_str(&stored).unwrap_or(Value::String(stored));
-    Ok(Json(json!({"key": key, "value": value})))
+) -> ApiResult<Json<SettingOut>> {
+    let value: Option<&Value> = body.get("value");
+    Ok(Json(settings::put(&s.context(&user), &key, value).await?))
 }

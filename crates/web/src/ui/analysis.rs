@@ -217,8 +217,8 @@ pub(super) async fn training_plan_page(
     };
     let year = match q.year {
         Some(y) => y,
-        None => match s.store.time_zone().await {
-            Ok(zone) => today_in(&zone, s.store.now()).year() + 1,
+        None => match s.store.today().await {
+            Ok(today) => today.year() + 1,
             Err(e) => return ui.error(e.into()),
         },
     };

@@ -26,7 +26,6 @@ use axum::routing::{get, post};
 use chrono::Datelike;
 use handlebars::{Handlebars, handlebars_helper};
 use jenjang_core::access::sees_whole_organisation;
-use jenjang_core::idp::today_in;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::LazyLock;

@@ -122,8 +122,7 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
         let (_, tasks) = open_tasks(&s, &user).await?;
         let team = match &user.0.nip {
             Some(nip) => {
-                let zone = s.store.time_zone().await?;
-                let year = today_in(&zone, s.store.now()).year();
+                let year = s.store.today().await?.year();
                 s.store.team_overview(nip.as_str(), year).await?
                     .into_iter()
                     .map(|m| (m, year))
