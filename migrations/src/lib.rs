@@ -27,6 +27,7 @@ mod m20261123_000006_workflows;
 mod m20261123_000007_campaigns;
 mod m20261123_000008_level_profiles;
 mod m20261123_000009_outbox_index;
+mod m20261130_000010_accounts;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_campaigns::Migration),
             Box::new(m20261123_000008_level_profiles::Migration),
             Box::new(m20261123_000009_outbox_index::Migration),
+            Box::new(m20261130_000010_accounts::Migration),
         ]
     }
 }

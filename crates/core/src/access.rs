@@ -52,8 +52,13 @@ pub enum Action {
     Import,
     /// Read the audit log.
     ReadAudit,
-    /// Create logins and change roles.
+    /// Create logins, grant roles, provision accounts for employees (admin).
     ManageUsers,
+    /// List and search accounts (hr, admin).
+    ListAccounts,
+    /// Issue an activation/reset link, disable or re-enable the account of someone whose role
+    /// is `target`: admin any; hr those of staff, supervisors and leaders, never hr or admin.
+    ManageAccount { target: Role },
     /// Read workflow definitions.
     ReadWorkflows,
     /// Save workflow definitions and retry instances stopped at an incident.
@@ -100,6 +105,10 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::ReadReference => true,
         Action::WriteReference | Action::Import | Action::ReadAudit => org_wide,
         Action::ManageUsers => role == Admin,
+        Action::ListAccounts => org_wide,
+        Action::ManageAccount { target } => {
+            role == Admin || (role == Hr && !crate::accounts::is_granted_role(target))
+        }
         Action::ReadWorkflows | Action::ManageWorkflows => org_wide,
         Action::CompleteTask { is_assignee } => org_wide || is_assignee,
         Action::ManageCampaign {

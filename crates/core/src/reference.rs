@@ -126,6 +126,9 @@ pub struct Employee {
     pub supervisor_nip: Option<Nip>,
     #[serde(default)]
     pub potential: Option<Potential>,
+    /// `aktif`, or `keluar` for someone who left (their account is disabled).
+    #[serde(default)]
+    pub status: crate::accounts::EmployeeStatus,
 }
 
 /// One dated assessment of an employee's level in a competency. History is never overwritten:

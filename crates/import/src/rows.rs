@@ -5,6 +5,7 @@
 
 use crate::table::Table;
 use chrono::NaiveDate;
+use jenjang_core::accounts::EmployeeStatus;
 use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::{Ekspektasi, Evaluation, Predikat};
@@ -28,7 +29,7 @@ pub type Parsed<T> = (Vec<(usize, T)>, Vec<RowError>);
 /// The columns of each kind: (required, optional).
 pub const EMPLOYEE_COLUMNS: (&[&str], &[&str]) = (
     &["nip", "nama", "unit"],
-    &["jabatan", "atasan_nip", "potensial"],
+    &["jabatan", "atasan_nip", "potensial", "status"],
 );
 pub const ASSESSMENT_COLUMNS: (&[&str], &[&str]) =
     (&["nip", "kompetensi", "level", "tanggal"], &["sumber"]);
@@ -192,7 +193,8 @@ fn finish<T>(mut errors: Vec<RowError>, ok: Vec<(usize, T)>) -> (Vec<(usize, T)>
     (ok, errors)
 }
 
-/// Parses an `employees` file: `nip, nama, jabatan, unit, atasan_nip, potensial`.
+/// Parses an `employees` file: `nip, nama, jabatan, unit, atasan_nip, potensial`, optional
+/// `status` (`aktif | keluar`).
 pub fn parse_employees(table: &Table) -> Parsed<Employee> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -204,6 +206,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
         let unit = c.required("unit", Code::parse);
         let supervisor = c.optional("atasan_nip", Nip::parse);
         let potential = c.optional("potensial", |s| s.to_lowercase().parse::<Potential>());
+        let status = c.optional("status", |s| s.to_lowercase().parse::<EmployeeStatus>());
         if c.ok
             && let (Some(nip), Some(name), Some(unit)) = (nip, name, unit)
         {
@@ -218,6 +221,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
                     unit,
                     supervisor_nip: supervisor,
                     potential,
+                    status: status.unwrap_or_default(),
                 },
             ));
         }

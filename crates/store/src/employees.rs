@@ -17,7 +17,9 @@ use sea_orm::{
 use serde::Serialize;
 
 pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
+    let status = crate::error::stored("employees", &m.nip, &m.status)?;
     Ok(Employee {
+        status,
         potential: m
             .potential
             .map(|p| crate::error::stored("employees", &m.nip, &p))
@@ -33,7 +35,9 @@ pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
 fn employee_from_row(r: &QueryResult) -> Result<Employee> {
     let nip: String = r.try_get("", "nip")?;
     let potential: Option<String> = r.try_get("", "potential")?;
+    let status: String = r.try_get("", "status")?;
     Ok(Employee {
+        status: crate::error::stored("employees", &nip, &status)?,
         potential: potential
             .map(|p| crate::error::stored("employees", &nip, &p))
             .transpose()?,
@@ -128,6 +132,7 @@ impl Resource for Employee {
             unit_code: Set(self.unit.to_string()),
             supervisor_nip: Set(self.supervisor_nip.as_ref().map(|n| n.to_string())),
             potential: Set(self.potential.map(|p| p.as_str().to_string())),
+            status: Set(self.status.as_str().to_string()),
             updated_at: Set(now),
             ..Default::default()
         };
@@ -452,7 +457,7 @@ impl Store {
             .transpose()?
             .unwrap_or(0);
         let list_sql = format!(
-            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential \
+            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential, e.status \
              FROM employees e {filter_sql} ORDER BY e.nip LIMIT {} OFFSET {}",
             paging.limit, paging.offset
         );

@@ -4,6 +4,7 @@
 //! list, children fetched for a whole page at once; never a query per row).
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 mod analytics;
 mod audit;
 mod bulk;

@@ -5,6 +5,8 @@ use crate::entity::user;
 use crate::error::{Result, StoreError, stored};
 use crate::reference::require_existing;
 use crate::{Actor, audit};
+use chrono::{DateTime, Utc};
+use jenjang_core::accounts::{AccountStatus, is_granted_role};
 use jenjang_core::kinds::Role;
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
@@ -18,7 +20,19 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub nip: Option<Nip>,
+    /// Not switched off (by an admin, or because the employee left).
     pub active: bool,
+    /// Raised to end every session of the login (a token carries the version it was issued at).
+    pub token_version: i32,
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// An admin gave the role; otherwise it follows the unit tree.
+    pub role_granted: bool,
+}
+
+impl User {
+    pub fn status(&self) -> AccountStatus {
+        AccountStatus::of(self.active, !self.password_hash.is_empty())
+    }
 }
 
 /// A login to create.
@@ -30,7 +44,7 @@ pub struct NewUser {
     pub nip: Option<Nip>,
 }
 
-fn user_from(m: user::Model) -> Result<User> {
+pub(crate) fn user_from(m: user::Model) -> Result<User> {
     Ok(User {
         id: m.id,
         role: stored("users", &m.username, &m.role)?,
@@ -38,6 +52,9 @@ fn user_from(m: user::Model) -> Result<User> {
         password_hash: m.password_hash,
         nip: m.nip.map(Nip::from_stored),
         active: m.active,
+        token_version: m.token_version,
+        last_login_at: m.last_login_at,
+        role_granted: m.role_granted,
     })
 }
 
@@ -51,17 +68,29 @@ impl Store {
             .transpose()
     }
 
-    /// The login of `username` (if any) and the data version (`data_version`), in one round trip.
-    pub async fn find_user_with_version(&self, username: &str) -> Result<(Option<User>, i64)> {
-        let sql = "SELECT v.version, u.id, u.username, u.password_hash, u.role, u.nip, u.active, u.created_at \
+    /// The login of `username` (if any), the data version (`data_version`) and whether the
+    /// token `jti` was signed out, in one round trip.
+    pub async fn find_user_with_version(
+        &self,
+        username: &str,
+        jti: &str,
+    ) -> Result<(Option<User>, i64, bool)> {
+        let sql = "SELECT v.version, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $2) AS revoked, \
+                   u.id, u.username, u.password_hash, u.role, u.nip, u.active, u.created_at, \
+                   u.token_version, u.last_login_at, u.role_granted \
                    FROM (SELECT COALESCE(MAX(id), 0) AS version FROM audit_log) v \
                    LEFT JOIN users u ON u.username = $1";
         let row = self
             .db
-            .query_one_raw(crate::db::stmt(self.backend(), sql, vec![username.into()]))
+            .query_one_raw(crate::db::stmt(
+                self.backend(),
+                sql,
+                vec![username.into(), jti.into()],
+            ))
             .await?
             .ok_or_else(|| StoreError::Conflict("no version row".into()))?;
         let version: i64 = row.try_get("", "version")?;
+        let revoked: i64 = row.try_get("", "revoked")?;
         let id: Option<i64> = row.try_get("", "id")?;
         let user = match id {
             None => None,
@@ -73,9 +102,12 @@ impl Store {
                 nip: row.try_get("", "nip")?,
                 active: row.try_get("", "active")?,
                 created_at: row.try_get("", "created_at")?,
+                token_version: row.try_get("", "token_version")?,
+                last_login_at: row.try_get("", "last_login_at")?,
+                role_granted: row.try_get("", "role_granted")?,
             })?),
         };
-        Ok((user, version))
+        Ok((user, version, revoked > 0))
     }
 
     /// Creates a login; a taken username or NIP is a conflict.
@@ -124,6 +156,8 @@ impl Store {
             nip: Set(new.nip.as_ref().map(|n| n.to_string())),
             active: Set(true),
             created_at: Set(self.now()),
+            token_version: Set(0),
+            role_granted: Set(new.nip.is_none() || is_granted_role(new.role)),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -154,6 +188,8 @@ impl Store {
                 nip: Set(u.nip.as_ref().map(|n| n.to_string())),
                 active: Set(true),
                 created_at: Set(self.now()),
+                token_version: Set(0),
+                role_granted: Set(u.nip.is_none() || is_granted_role(u.role)),
                 ..Default::default()
             }))
             .on_conflict(

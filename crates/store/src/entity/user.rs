@@ -13,6 +13,9 @@ pub struct Model {
     pub nip: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    pub token_version: i32,
+    pub last_login_at: Option<DateTimeUtc>,
+    pub role_granted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
