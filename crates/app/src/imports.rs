@@ -216,6 +216,9 @@ pub async fn import_file(
             ImportError::File(e) => AppError::invalid("file", e.to_string()),
             ImportError::Store(e) => e.into(),
         })?;
+    if kind == ImportKind::Employees && !dry_run {
+        crate::accounts::sync(cx.store, &cx.actor()).await?;
+    }
     after_import_in_background(cx.store, kind, &report);
     Ok(report)
 }

@@ -4,6 +4,7 @@
 //! them. No HTTP here (status codes, cookies, extractors belong to the web crate).
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod analysis;
 pub mod analytics;
 pub mod campaigns;

@@ -26,3 +26,27 @@ pub async fn verify_password(password: String, hash: String) -> anyhow::Result<b
     })
     .await?
 }
+
+/// The 10,000 most common passwords (see `data/README.md`), one per line, lower case.
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .collect()
+    });
+
+/// Whether `password` (compared in lower case) is among the shipped common passwords.
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(password.to_lowercase().as_str())
+}
+
+/// Checks a new password for the account of `personal` (its username, NIP and the employee's
+/// name): the rules are `core::accounts::check_new_password`; a refusal is a problem of `field`.
+pub fn check_new(
+    field: &str,
+    password: &str,
+    personal: &[&str],
+) -> Result<(), jenjang_core::FieldError> {
+    jenjang_core::accounts::check_new_password(password, personal, is_common)
+        .map_err(|weak| jenjang_core::FieldError::new(field, weak.message()))
+}

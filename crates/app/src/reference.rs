@@ -31,6 +31,7 @@ pub async fn create<R: Resource>(
     cx.store
         .save(&cx.actor(), &record, SaveMode::Create)
         .await?;
+    after_tree_change::<R>(cx).await?;
     Ok(record)
 }
 
@@ -46,7 +47,17 @@ pub async fn update<R: Resource>(
     cx.store
         .save(&cx.actor(), &record, SaveMode::Update)
         .await?;
+    after_tree_change::<R>(cx).await?;
     Ok(record)
+}
+
+/// Employees and units shape accounts: a new employee gets a pending account, a leaver's is
+/// disabled, roles follow the tree (`accounts::sync`).
+async fn after_tree_change<R: Resource>(cx: &Context<'_>) -> AppResult<()> {
+    if matches!(R::ENTITY, "employee" | "unit") {
+        crate::accounts::sync(cx.store, &cx.actor()).await?;
+    }
+    Ok(())
 }
 
 /// Records assessed levels of employee `nip` as new dated records (history is never
