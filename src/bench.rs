@@ -425,6 +425,21 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             );
         }
     }
+    if wants("provision_accounts") {
+        // Every employee without an account gets one (pending), in one call; again: nothing.
+        for scenario in ["provision_accounts", "provision_accounts_again"] {
+            let started = Instant::now();
+            let done = store
+                .provision_accounts(&Actor::system("bench"), None)
+                .await?;
+            reporter.line(
+                scenario,
+                employees,
+                started.elapsed().as_secs_f64(),
+                json!({"created": done.created, "existing": done.existing}),
+            );
+        }
+    }
     let _ = stop_tx.send(());
     let _ = server.await;
     Ok(())

@@ -34,6 +34,9 @@ pub struct ServerSettings {
     pub import_limit: usize,
     /// Bounds on the work one import file may cause.
     pub import_limits: jenjang_import::Limits,
+    /// How people reach the site (`https://jenjang.example.go.id`), for the links Jenjang hands
+    /// out; when unset, the address a request came to.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -70,6 +73,7 @@ impl Default for ServerSettings {
             body_limit: jenjang_web::DEFAULT_BODY_LIMIT,
             import_limit: jenjang_web::DEFAULT_IMPORT_LIMIT,
             import_limits: jenjang_import::Limits::default(),
+            public_url: None,
         }
     }
 }
@@ -174,6 +178,7 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
     state.body_limit = settings.body_limit;
     state.import_limit = settings.import_limit;
     state.import_limits = settings.import_limits;
+    state.public_url = settings.public_url.clone();
     state.transport = jenjang_web::security::TransportSettings {
         secure_cookies: settings.secure_cookies,
         trust_forwarded_proto: settings.trust_forwarded_proto,

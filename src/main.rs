@@ -109,6 +109,10 @@ enum Command {
         /// request (only behind a proxy that sets that header itself).
         #[arg(long, env = "JENJANG_TRUST_FORWARDED_PROTO")]
         trust_forwarded_proto: bool,
+        /// How people reach the site, e.g. https://jenjang.example.go.id (for activation links;
+        /// the address a request came to when unset).
+        #[arg(long, env = "JENJANG_PUBLIC_URL")]
+        public_url: Option<String>,
         /// The largest request body accepted, in bytes (larger ones answer 413).
         #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
         body_limit_bytes: usize,
@@ -170,7 +174,7 @@ enum Command {
         seed: u64,
         /// Comma-separated scenarios (bare_select, needs_analysis, recommendations_all,
         /// training_plan, import_evaluations, workflow_instances (with import_evaluations),
-        /// recommendations_http); all when left out.
+        /// recommendations_http, provision_accounts); all when left out.
         #[arg(long, env = "JENJANG_BENCH_ONLY", value_delimiter = ',')]
         only: Vec<String>,
         #[arg(long, env = "JENJANG_BENCH_LOAD_SECONDS", default_value_t = 10)]
@@ -210,6 +214,21 @@ enum UserCommand {
         /// The employee this login belongs to.
         #[arg(long, env = "JENJANG_USER_NIP")]
         nip: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Print a one-time activation (first password) or reset link for a login, by username
+    /// or the employee's NIP (usable once, for 72 hours).
+    Link {
+        /// The username, or the employee's NIP.
+        who: String,
+        /// How people reach the site, e.g. https://jenjang.example.go.id.
+        #[arg(
+            long,
+            env = "JENJANG_PUBLIC_URL",
+            default_value = "http://localhost:8080"
+        )]
+        public_url: String,
         #[command(flatten)]
         db: Db,
     },
@@ -340,6 +359,7 @@ async fn run(cli: Cli) -> Result<()> {
             engine_batch,
             shutdown_grace_seconds,
             import_bounds,
+            public_url,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
@@ -351,6 +371,7 @@ async fn run(cli: Cli) -> Result<()> {
                 body_limit: body_limit_bytes,
                 import_limit: import_limit_bytes,
                 import_limits: import_bounds.into(),
+                public_url,
             };
             serve(
                 addr,
@@ -538,6 +559,26 @@ async fn run(cli: Cli) -> Result<()> {
                     other => other.into(),
                 })?;
             println!("created login {} with role {}", user.username, user.role);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Link {
+                    who,
+                    public_url,
+                    db,
+                },
+        } => {
+            let store = open_store(&db.database_url).await?;
+            let link = jenjang_app::accounts::issue_link_on_server(&store, who.trim(), &public_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", link.url);
+            eprintln!(
+                "one-time link for {}, usable until {} (UTC); give it only to its owner",
+                link.username,
+                link.expires_at.format("%Y-%m-%d %H:%M")
+            );
             Ok(())
         }
     }

@@ -421,13 +421,10 @@ pub fn demo_logins(data: &Dataset, password_hash: &str) -> Vec<NewUser> {
         },
     ];
     for e in &data.employees {
-        let role = if heads.contains(&e.nip) {
-            Role::Leader
-        } else if supervisors.contains(&e.nip) {
-            Role::Supervisor
-        } else {
-            Role::Staff
-        };
+        let role = jenjang_core::accounts::role_from_tree(
+            heads.contains(&e.nip),
+            supervisors.contains(&e.nip),
+        );
         users.push(NewUser {
             username: e.nip.to_string(),
             password_hash: password_hash.into(),

@@ -442,3 +442,56 @@ async fn sigterm_lets_requests_in_flight_finish_within_the_grace_period() {
         }
     }
 }
+
+#[tokio::test]
+async fn user_link_prints_a_one_time_link_that_sets_the_password() {
+    let app = crate::helpers::spawn_app().await;
+    let demo = crate::helpers::Demo::new();
+    let nip = demo.staff_in("DLH-PSL-1");
+    let out = Command::new(BIN)
+        .args([
+            "user",
+            "link",
+            &nip,
+            "--public-url",
+            "https://jenjang.example.go.id/",
+        ])
+        .args(["--database-url", &app.database_url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        url.starts_with("https://jenjang.example.go.id/aktivasi?token="),
+        "{url}"
+    );
+    let token = url.split("token=").nth(1).unwrap();
+    let (status, body) = app
+        .post(
+            "",
+            "/api/v1/auth/activate",
+            &serde_json::json!({"token": token, "password": "angin-laut-sulawesi"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) =
+        crate::helpers::read(app.login_response(&nip, "angin-laut-sulawesi").await).await;
+    assert_eq!(status, StatusCode::OK);
+    // An unknown login is a clear error.
+    let out = Command::new(BIN)
+        .args([
+            "user",
+            "link",
+            "nobody",
+            "--database-url",
+            &app.database_url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real router over real HTTP on a real database (SQLite by default,
 //! PostgreSQL when JENJANG_TEST_DATABASE_URL is set). One binary, modules by capability.
 
+mod accounts;
 mod analysis;
 mod auth;
 mod campaigns;

@@ -896,3 +896,154 @@ async fn a_unit_head_starts_the_analysis_pages_at_the_unit_they_lead() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_account_is_activated_from_a_link_handed_out_on_the_accounts_page() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr_api = app.token("hr").await;
+    let nip = "199203142019031004";
+    let (status, _) = app
+        .post(
+            &hr_api,
+            "/api/v1/employees",
+            &json!({"nip": nip, "name": "Nurhayati Lamba", "unit": "DLH"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // hr finds the pending account and issues a link from the page.
+    let mut hr = Browser::new(&app);
+    hr.sign_in("hr", DEMO_PASSWORD).await;
+    let page = hr.get(&format!("/akun?q={nip}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Nurhayati Lamba"), "{}", page.html);
+    assert!(page.html.contains("Menunggu aktivasi"));
+    let csrf = hr.csrf();
+    let page = hr
+        .post(
+            &format!("/akun/{nip}"),
+            &[("csrf", &csrf), ("action", "link")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CREATED, "{}", page.html);
+    let url = page
+        .html
+        .split("value=\"")
+        .find_map(|rest| {
+            rest.split('"')
+                .next()
+                .filter(|v| v.contains("/aktivasi?token"))
+        })
+        .unwrap()
+        .replace("&#x3D;", "=")
+        .to_string();
+    let path = url
+        .split_once("/aktivasi")
+        .map(|(_, p)| format!("/aktivasi{p}"))
+        .unwrap();
+
+    // The owner opens it, is refused a weak password in Indonesian, then sets a good one.
+    let mut owner = Browser::new(&app);
+    let form = owner.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+    assert!(form.html.contains("Nurhayati Lamba"));
+    let token = path.split("token=").nth(1).unwrap().to_string();
+    let csrf = owner.csrf();
+    let weak = owner
+        .post(
+            "/aktivasi",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "password123"),
+                ("repeat", "password123"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.html.contains("paling umum"), "{}", weak.html);
+    let differ = owner
+        .post(
+            "/aktivasi",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "kopi-gayo-di-pagi-hari"),
+                ("repeat", "kopi-gayo"),
+            ],
+        )
+        .await;
+    assert!(differ.html.contains("tidak sama"));
+    let done = owner
+        .post(
+            "/aktivasi",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "kopi-gayo-di-pagi-hari"),
+                ("repeat", "kopi-gayo-di-pagi-hari"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/masuk?notice=password_set"));
+    let signed_in = owner.sign_in(nip, "kopi-gayo-di-pagi-hari").await;
+    assert_eq!(signed_in.location.as_deref(), Some("/rencana-saya"));
+    // The link is spent.
+    let again = Browser::new(&app).get(&path).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.html.contains("sudah dipakai"));
+
+    // Changing the password from the form keeps this browser signed in, ends the API session.
+    let api_session = app
+        .login_response(nip, "kopi-gayo-di-pagi-hari")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csrf = owner.csrf();
+    let wrong = owner
+        .post(
+            "/kata-sandi",
+            &[
+                ("csrf", &csrf),
+                ("current", "nope"),
+                ("password", "hujan-di-bulan-juni"),
+                ("repeat", "hujan-di-bulan-juni"),
+            ],
+        )
+        .await;
+    assert!(
+        wrong.html.contains("Kata sandi sekarang salah"),
+        "{}",
+        wrong.html
+    );
+    let changed = owner
+        .post(
+            "/kata-sandi",
+            &[
+                ("csrf", &csrf),
+                ("current", "kopi-gayo-di-pagi-hari"),
+                ("password", "hujan-di-bulan-juni"),
+                ("repeat", "hujan-di-bulan-juni"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        changed.location.as_deref(),
+        Some("/rencana-saya?notice=password_changed")
+    );
+    assert_eq!(owner.get("/rencana-saya").await.status, StatusCode::OK);
+    let (status, _) = app.get(&api_session, "/api/v1/auth/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Staff do not see the accounts page.
+    let mut staff = Browser::new(&app);
+    staff
+        .sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD)
+        .await;
+    assert_eq!(staff.get("/akun").await.status, StatusCode::FORBIDDEN);
+}

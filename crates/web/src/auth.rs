@@ -67,6 +67,13 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// The login's token version when issued: raising it (password change, disable, role
+    /// change) ends every earlier session.
+    #[serde(default)]
+    pub ver: i32,
+    /// This token's id, refused once signed out.
+    #[serde(default)]
+    pub jti: String,
 }
 
 impl Auth {
@@ -103,6 +110,7 @@ impl Auth {
         username: &str,
         role: Role,
         nip: Option<&str>,
+        token_version: i32,
         now: chrono::DateTime<Utc>,
     ) -> anyhow::Result<String> {
         let now = now.timestamp();
@@ -114,6 +122,8 @@ impl Auth {
             exp: now + self.token_ttl.as_secs() as i64,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
+            ver: token_version,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -270,10 +280,21 @@ impl CurrentUser {
             "sign in first: send Authorization: Bearer <token>",
         ))?;
         let claims = state.auth.verify(&token)?;
-        let (user, version) = state.store.find_user_with_version(&claims.sub).await?;
-        let user = user.filter(|u| u.active).ok_or(ApiError::Unauthorized(
+        let (user, version, revoked) = state
+            .store
+            .find_user_with_version(&claims.sub, &claims.jti)
+            .await?;
+        let user = user.ok_or(ApiError::Unauthorized(
             "the login of this token no longer exists",
         ))?;
+        if !user.active {
+            return Err(ApiError::Unauthorized("this account is disabled"));
+        }
+        if revoked || user.token_version != claims.ver {
+            return Err(ApiError::Unauthorized(
+                "this session has ended (signed out, or the password or role changed): sign in again",
+            ));
+        }
         Ok(CurrentUser(
             Principal {
                 username: user.username,
@@ -349,7 +370,12 @@ pub(crate) async fn authenticate(
         return Err(ApiError::RateLimited(wait.as_secs().max(1)));
     }
 
-    let user = state.store.find_user(username).await?.filter(|u| u.active);
+    // A disabled account, or one still waiting for its first password, cannot sign in.
+    let user = state
+        .store
+        .find_user(username)
+        .await?
+        .filter(|u| u.active && !u.password_hash.is_empty());
     // An unknown username costs a hash check too, so response times do not reveal which exist.
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
@@ -364,9 +390,14 @@ pub(crate) async fn authenticate(
         }
     };
     let nip = user.nip.as_ref().map(|n| n.to_string());
-    let token = state
-        .auth
-        .issue(&user.username, user.role, nip.as_deref(), state.store.now())?;
+    let token = state.auth.issue(
+        &user.username,
+        user.role,
+        nip.as_deref(),
+        user.token_version,
+        state.store.now(),
+    )?;
+    state.store.record_sign_in(&user.username).await?;
     Ok(LoginResponse {
         token,
         token_type: "Bearer",
@@ -388,14 +419,29 @@ pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
     )
 }
 
-/// Clears the UI cookie.
+/// Ends the session: the token (bearer or the UI's cookie) is refused from now on, and the UI
+/// cookie is cleared. Without a valid token it only clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout() -> Response {
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    end_session(&state, &headers).await?;
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
         .insert(SET_COOKIE, HeaderValue::from_static(CLEARED_COOKIE));
-    response
+    Ok(response)
+}
+
+/// Refuses the request's token (if it carries a valid one) from now on.
+pub(crate) async fn end_session(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    if let Some(token) = bearer_or_cookie(headers)
+        && let Ok(claims) = state.auth.verify(&token)
+        && !claims.jti.is_empty()
+    {
+        let expires =
+            chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(|| state.store.now());
+        state.store.revoke_token(&claims.jti, expires).await?;
+    }
+    Ok(())
 }
 
 /// Who the token belongs to.
@@ -408,4 +454,71 @@ pub async fn me(user: CurrentUser) -> Json<LoginUser> {
         role: p.role,
         nip: p.nip.map(|n| n.to_string()),
     })
+}
+
+/// Sets a password through a one-time activation or reset link: `{token, password}`. An
+/// unknown, used or expired link, or a weak password, answers 422 saying why; nothing changes.
+#[utoipa::path(post, path = "/api/v1/auth/activate", tag = "auth", request_body = serde_json::Value,
+    responses((status = 200, description = "{username}: sign in with the new password"), (status = 422)))]
+pub async fn activate(
+    State(state): State<AppState>,
+    Body(body): Body,
+) -> ApiResult<Json<serde_json::Value>> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let token = f.text("token");
+    let password = f.text("password");
+    let (token, password) = finish(token.zip(password), errors)?;
+    let username = jenjang_app::accounts::activate(&state.store, &token, &password).await?;
+    Ok(Json(serde_json::json!({"username": username})))
+}
+
+/// Changes the caller's password: `{current, new}`. Every other session of the account ends;
+/// this answer carries a fresh token (and cookie) so the caller stays signed in.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = serde_json::Value,
+    responses((status = 200, body = LoginResponse), (status = 401), (status = 422, description = "the current password is wrong, or the new one is weak")),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(&body, &mut errors);
+    let current = f.text("current");
+    let new = f.text("new");
+    let (current, new) = finish(current.zip(new), errors)?;
+    jenjang_app::accounts::change_password(&state.context(&user), &current, &new).await?;
+    let fresh = state
+        .store
+        .find_user(&user.0.username)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "the login of this token no longer exists",
+        ))?;
+    let nip = fresh.nip.as_ref().map(|n| n.to_string());
+    let token = state.auth.issue(
+        &fresh.username,
+        fresh.role,
+        nip.as_deref(),
+        fresh.token_version,
+        state.store.now(),
+    )?;
+    let cookie = session_cookie(&state, &token);
+    let mut response = Json(LoginResponse {
+        token,
+        token_type: "Bearer",
+        expires_in: state.auth.token_ttl.as_secs(),
+        user: LoginUser {
+            username: fresh.username,
+            role: fresh.role,
+            nip,
+        },
+    })
+    .into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
 }

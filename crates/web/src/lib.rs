@@ -55,6 +55,8 @@ pub struct AppState {
     /// Woken after every successful write, so the workflow engine of this process acts on the
     /// events it caused at once instead of at its next poll.
     pub engine_wake: Arc<tokio::sync::Notify>,
+    /// How people reach the site, for the links Jenjang hands out (else the request's host).
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -69,11 +71,30 @@ impl AppState {
             import_limits: jenjang_import::Limits::default(),
             transport: security::TransportSettings::default(),
             engine_wake: Arc::default(),
+            public_url: None,
         }
     }
 }
 
 impl AppState {
+    /// The site's address as people reach it: the configured public URL, else the scheme and
+    /// host this request came to.
+    pub fn public_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if self.transport.is_secure(headers) {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    }
+
     /// The use-case context of a request made by `user`.
     pub fn context<'a>(&'a self, user: &'a CurrentUser) -> jenjang_app::Context<'a> {
         jenjang_app::Context::new(&self.store, &self.analytics, &user.0, user.1)
@@ -104,6 +125,8 @@ fn routes() -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/auth/activate", post(auth::activate))
+        .route("/auth/password", post(auth::change_password))
         .route("/openapi.json", get(openapi::serve))
         .merge(routes::reference::router())
         .merge(routes::employees::router())
@@ -114,7 +137,8 @@ fn routes() -> Router<AppState> {
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())
-        .merge(routes::campaigns::router());
+        .merge(routes::campaigns::router())
+        .merge(routes::users::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())

@@ -2,7 +2,7 @@
 
 use crate::routes::{
     analysis, audit, campaigns, employees, ops, org_needs, performance, plans, reference, settings,
-    workflows,
+    users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,7 +18,9 @@ Validation errors (422) list every bad field in details as {field, message}, wit
 Authenticate with Authorization: Bearer <token> from /api/v1/auth/login; a write sent with the web UI's cookie instead \
 must carry the X-CSRF-Token header."),
     paths(
-        crate::auth::login, crate::auth::logout, crate::auth::me,
+        crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::activate,
+        crate::auth::change_password,
+        users::list_users, users::create_user, users::update_user, users::issue_link, users::provision,
         ops::healthz, ops::metrics, serve,
         reference::list_units, reference::get_unit, reference::create_unit, reference::update_unit,
         reference::list_competencies, reference::get_competency, reference::create_competency, reference::update_competency,

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use jenjang_app::reference;
 use jenjang_core::access::employee_scope;
+use jenjang_core::accounts::EmployeeStatus;
 use jenjang_core::kinds::Potential;
 use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{Code, Nip};
@@ -58,6 +59,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
     let unit = f.parse("unit", Code::parse);
     let supervisor_nip = f.opt_parse("supervisor_nip", Nip::parse);
     let potential = f.opt_parse("potential", |s| s.parse::<Potential>());
+    let status = f.opt_parse("status", |s| s.parse::<EmployeeStatus>());
     let employee = (|| {
         Some(Employee {
             nip: nip?,
@@ -66,6 +68,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
             unit: unit?,
             supervisor_nip: supervisor_nip?,
             potential: potential?,
+            status: status?.unwrap_or_default(),
         })
     })();
     jenjang_app::fields::finish(employee, errors)

@@ -10,4 +10,5 @@ pub mod performance;
 pub mod plans;
 pub mod reference;
 pub mod settings;
+pub mod users;
 pub mod workflows;

@@ -30,12 +30,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
+mod accounts;
 mod analysis;
 mod campaigns;
 mod imports;
 mod my_work;
 mod session;
 mod svg;
+use accounts::*;
 use analysis::*;
 use campaigns::*;
 use imports::*;
@@ -69,6 +71,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/kampanye", get(campaigns_page))
         .route("/kampanye/{code}", get(campaign_page))
+        .route("/akun", get(accounts_page))
+        .route("/akun/siapkan", post(provision_form))
+        .route("/akun/{username}", post(account_action))
+        .route("/aktivasi", get(activation_page).post(activation_submit))
+        .route("/kata-sandi", get(password_page).post(password_submit))
         .route("/ui.css", get(stylesheet))
 }
 
@@ -126,6 +133,19 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "kampanye_detail",
             include_str!("../../../../templates/pages/kampanye_detail.hbs"),
+        ),
+        ("akun", include_str!("../../../../templates/pages/akun.hbs")),
+        (
+            "akun_tautan",
+            include_str!("../../../../templates/pages/akun_tautan.hbs"),
+        ),
+        (
+            "aktivasi",
+            include_str!("../../../../templates/pages/aktivasi.hbs"),
+        ),
+        (
+            "kata_sandi",
+            include_str!("../../../../templates/pages/kata_sandi.hbs"),
         ),
     ];
     handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));
@@ -196,6 +216,8 @@ struct Ui {
     analyst: bool,
     /// May import files (the role table's `Import`).
     importer: bool,
+    /// May list accounts (the role table's `ListAccounts`).
+    account_keeper: bool,
     set_cookies: Vec<String>,
     notice: Option<String>,
 }
@@ -268,17 +290,32 @@ impl FromRequestParts<AppState> for Ui {
         // Only notices the pages know, in the page's language.
         let notice = query
             .and_then(|q| q.notice)
-            .filter(|n| matches!(n.as_str(), "task_completed" | "plan_decided"))
+            .filter(|n| {
+                matches!(
+                    n.as_str(),
+                    "task_completed"
+                        | "plan_decided"
+                        | "password_set"
+                        | "password_changed"
+                        | "account_updated"
+                        | "accounts_provisioned"
+                )
+            })
             .map(|n| lang.text(&n));
         let importer = user
             .as_ref()
             .is_some_and(|u| u.require(jenjang_core::access::Action::Import).is_ok());
+        let account_keeper = user.as_ref().is_some_and(|u| {
+            u.require(jenjang_core::access::Action::ListAccounts)
+                .is_ok()
+        });
         Ok(Ui {
             lang,
             csrf,
             user,
             analyst,
             importer,
+            account_keeper,
             set_cookies,
             notice,
         })
@@ -310,12 +347,14 @@ impl Ui {
             // The menu entry to mark: a campaign's page belongs to the campaigns entry.
             "page": match template {
                 "kampanye_detail" => "kampanye".to_string(),
+                "akun_tautan" => "akun".to_string(),
                 t => t.replace('_', "-"),
             },
             "title": title,
             "notice": self.notice,
             "analyst": self.analyst,
             "importer": self.importer,
+            "account_keeper": self.account_keeper,
             "user": self.user.as_ref().map(|u| json!({
                 "username": u.0.username,
                 "role": u.0.role,

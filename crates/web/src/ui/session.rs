@@ -68,9 +68,17 @@ pub(super) struct CsrfForm {
     csrf: String,
 }
 
-pub(super) async fn logout(ui: Ui, Form(form): Form<CsrfForm>) -> Response {
+pub(super) async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ui: Ui,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if !ui.csrf_ok(&form.csrf) {
         return ui.expired_form();
+    }
+    if let Err(e) = crate::auth::end_session(&s, &headers).await {
+        return ui.error(e);
     }
     let mut response = ui.redirect("/masuk");
     response
