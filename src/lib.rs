@@ -37,6 +37,8 @@ pub struct ServerSettings {
     /// How people reach the site (`https://jenjang.example.go.id`), for the links Jenjang hands
     /// out; when unset, the address a request came to.
     pub public_url: Option<String>,
+    /// Single sign-on through an OpenID Connect provider (`JENJANG_OIDC_*`), when set.
+    pub oidc: Option<jenjang_web::oidc::OidcSettings>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -74,6 +76,7 @@ impl Default for ServerSettings {
             import_limit: jenjang_web::DEFAULT_IMPORT_LIMIT,
             import_limits: jenjang_import::Limits::default(),
             public_url: None,
+            oidc: None,
         }
     }
 }
@@ -179,6 +182,10 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
     state.import_limit = settings.import_limit;
     state.import_limits = settings.import_limits;
     state.public_url = settings.public_url.clone();
+    state.oidc = settings
+        .oidc
+        .clone()
+        .map(|o| std::sync::Arc::new(jenjang_web::oidc::Oidc::new(o)));
     state.transport = jenjang_web::security::TransportSettings {
         secure_cookies: settings.secure_cookies,
         trust_forwarded_proto: settings.trust_forwarded_proto,

@@ -75,6 +75,8 @@ impl From<ImportBounds> for Limits {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start; the size of the serve variant's options does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Migrate, install defaults, load the demo data into an empty database, and serve.
     Serve {
@@ -113,6 +115,8 @@ enum Command {
         /// the address a request came to when unset).
         #[arg(long, env = "JENJANG_PUBLIC_URL")]
         public_url: Option<String>,
+        #[command(flatten)]
+        oidc: OidcArgs,
         /// The largest request body accepted, in bytes (larger ones answer 413).
         #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
         body_limit_bytes: usize,
@@ -200,6 +204,53 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+/// Single sign-on through the organisation's OpenID Connect provider (all optional; set the
+/// issuer to turn it on).
+#[derive(clap::Args)]
+struct OidcArgs {
+    /// The provider's issuer URL, e.g. https://sso.example.go.id/realms/pemda.
+    #[arg(long = "oidc-issuer", env = "JENJANG_OIDC_ISSUER")]
+    issuer: Option<String>,
+    #[arg(long = "oidc-client-id", env = "JENJANG_OIDC_CLIENT_ID")]
+    client_id: Option<String>,
+    #[arg(
+        long = "oidc-client-secret",
+        env = "JENJANG_OIDC_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+    /// The claim that holds the employee's NIP (`preferred_username` is tried too).
+    #[arg(long = "oidc-claim", env = "JENJANG_OIDC_CLAIM", default_value = "nip")]
+    claim: String,
+    /// The audience the provider's access tokens must carry (default: the client id).
+    #[arg(long = "oidc-audience", env = "JENJANG_OIDC_AUDIENCE")]
+    audience: Option<String>,
+    /// Where the provider sends the browser back (default: the public URL + /auth/oidc/callback).
+    #[arg(long = "oidc-redirect-url", env = "JENJANG_OIDC_REDIRECT_URL")]
+    redirect_url: Option<String>,
+}
+
+impl OidcArgs {
+    fn settings(self) -> Result<Option<jenjang_web::oidc::OidcSettings>> {
+        let Some(issuer) = self.issuer.filter(|i| !i.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
+            bail!(
+                "JENJANG_OIDC_ISSUER is set: also set JENJANG_OIDC_CLIENT_ID and JENJANG_OIDC_CLIENT_SECRET"
+            );
+        };
+        Ok(Some(jenjang_web::oidc::OidcSettings {
+            issuer: issuer.trim().to_string(),
+            client_id,
+            client_secret,
+            claim: self.claim,
+            audience: self.audience,
+            redirect_url: self.redirect_url,
+        }))
+    }
 }
 
 #[derive(Subcommand)]
@@ -360,6 +411,7 @@ async fn run(cli: Cli) -> Result<()> {
             shutdown_grace_seconds,
             import_bounds,
             public_url,
+            oidc,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
@@ -372,6 +424,7 @@ async fn run(cli: Cli) -> Result<()> {
                 import_limit: import_limit_bytes,
                 import_limits: import_bounds.into(),
                 public_url,
+                oidc: oidc.settings()?,
             };
             serve(
                 addr,

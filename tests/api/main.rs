@@ -15,5 +15,6 @@ mod plans;
 mod reference;
 mod roles;
 mod seeding;
+mod sso;
 mod ui;
 mod workflows;

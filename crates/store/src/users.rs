@@ -68,6 +68,16 @@ impl Store {
             .transpose()
     }
 
+    /// The login of the employee `nip`, if they have one.
+    pub async fn find_user_by_nip(&self, nip: &str) -> Result<Option<User>> {
+        user::Entity::find()
+            .filter(user::Column::Nip.eq(nip))
+            .one(&self.db)
+            .await?
+            .map(user_from)
+            .transpose()
+    }
+
     /// The login of `username` (if any), the data version (`data_version`) and whether the
     /// token `jti` was signed out, in one round trip.
     pub async fn find_user_with_version(

@@ -279,7 +279,10 @@ impl CurrentUser {
         let token = bearer_or_cookie(&parts.headers).ok_or(ApiError::Unauthorized(
             "sign in first: send Authorization: Bearer <token>",
         ))?;
-        let claims = state.auth.verify(&token)?;
+        let claims = match state.auth.verify(&token) {
+            Ok(c) => c,
+            Err(local) => return Self::resolve_provider_token(state, &token, local).await,
+        };
         let (user, version, revoked) = state
             .store
             .find_user_with_version(&claims.sub, &claims.jti)
@@ -295,6 +298,47 @@ impl CurrentUser {
                 "this session has ended (signed out, or the password or role changed): sign in again",
             ));
         }
+        Ok(CurrentUser(
+            Principal {
+                username: user.username,
+                role: user.role,
+                nip: user.nip,
+            },
+            version,
+        ))
+    }
+}
+
+impl CurrentUser {
+    /// A bearer token of the organisation's identity provider (when single sign-on is set up):
+    /// verified against its keys, the employee found by the NIP it names. Answers `local` (the
+    /// reason Jenjang's own check gave) when single sign-on is not set up.
+    async fn resolve_provider_token(
+        state: &AppState,
+        token: &str,
+        local: ApiError,
+    ) -> Result<Self, ApiError> {
+        let Some(oidc) = &state.oidc else {
+            return Err(local);
+        };
+        let nip = oidc.nip_of_access_token(token).await.map_err(|e| {
+            tracing::debug!(error = %e, "provider token refused");
+            ApiError::Unauthorized("the token is not valid")
+        })?;
+        let user = state
+            .store
+            .find_user_by_nip(&nip)
+            .await?
+            .ok_or(ApiError::Unauthorized(
+                "no account belongs to the NIP of this token",
+            ))?;
+        if !user.active {
+            return Err(ApiError::Unauthorized("this account is disabled"));
+        }
+        let (_, version, _) = state
+            .store
+            .find_user_with_version(&user.username, "")
+            .await?;
         Ok(CurrentUser(
             Principal {
                 username: user.username,

@@ -12,6 +12,7 @@ mod guard;
 pub use jenjang_app::imports;
 mod input;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod routes;
 pub mod security;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub engine_wake: Arc<tokio::sync::Notify>,
     /// How people reach the site, for the links Jenjang hands out (else the request's host).
     pub public_url: Option<String>,
+    /// Single sign-on through the organisation's OpenID provider, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             transport: security::TransportSettings::default(),
             engine_wake: Arc::default(),
             public_url: None,
+            oidc: None,
         }
     }
 }

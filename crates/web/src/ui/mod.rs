@@ -36,6 +36,7 @@ mod campaigns;
 mod imports;
 mod my_work;
 mod session;
+mod sso;
 mod svg;
 use accounts::*;
 use analysis::*;
@@ -43,6 +44,7 @@ use campaigns::*;
 use imports::*;
 use my_work::*;
 use session::*;
+use sso::*;
 use svg::*;
 
 const LANG_COOKIE: &str = "jenjang_lang";
@@ -76,6 +78,8 @@ pub fn router() -> Router<AppState> {
         .route("/akun/{username}", post(account_action))
         .route("/aktivasi", get(activation_page).post(activation_submit))
         .route("/kata-sandi", get(password_page).post(password_submit))
+        .route("/auth/oidc/login", get(sso_login))
+        .route("/auth/oidc/callback", get(sso_callback))
         .route("/ui.css", get(stylesheet))
 }
 
@@ -146,6 +150,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "kata_sandi",
             include_str!("../../../../templates/pages/kata_sandi.hbs"),
+        ),
+        (
+            "sso_done",
+            include_str!("../../../../templates/pages/sso_done.hbs"),
         ),
     ];
     handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));

@@ -11,11 +11,16 @@ pub(super) async fn home(ui: Ui) -> Response {
     })
 }
 
-pub(super) async fn login_page(ui: Ui) -> Response {
+pub(super) async fn login_page(State(s): State<AppState>, ui: Ui) -> Response {
     if ui.user.is_some() {
         return ui.redirect("/rencana-saya");
     }
-    ui.render(StatusCode::OK, "login", &ui.lang.text("sign_in"), json!({}))
+    ui.render(
+        StatusCode::OK,
+        "login",
+        &ui.lang.text("sign_in"),
+        json!({"sso": s.oidc.is_some()}),
+    )
 }
 
 #[derive(Deserialize)]
