@@ -85,11 +85,15 @@ async fn tree_rows<C: ConnectionTrait>(conn: &C, unit: Option<&str>) -> Result<V
         None => (String::new(), "", vec![]),
     };
     let sql = format!(
-        "{with}SELECT e.nip, e.status, \
-         EXISTS (SELECT 1 FROM units h WHERE h.head_nip = e.nip) AS heads, \
-         EXISTS (SELECT 1 FROM employees r WHERE r.supervisor_nip = e.nip AND r.status = 'aktif') AS has_reports, \
+        // Set-based: who heads a unit and who has working reports, each read once and joined
+        // (a correlated lookup per employee is quadratic without indexes on those columns).
+        "{with}SELECT e.nip, e.status, h.nip IS NOT NULL AS heads, r.sup IS NOT NULL AS has_reports, \
          u.role, u.role_granted, u.active \
-         FROM employees e LEFT JOIN users u ON u.nip = e.nip {filter} ORDER BY e.nip"
+         FROM employees e \
+         LEFT JOIN (SELECT DISTINCT head_nip AS nip FROM units WHERE head_nip IS NOT NULL) h ON h.nip = e.nip \
+         LEFT JOIN (SELECT DISTINCT supervisor_nip AS sup FROM employees \
+                    WHERE status = 'aktif' AND supervisor_nip IS NOT NULL) r ON r.sup = e.nip \
+         LEFT JOIN users u ON u.nip = e.nip {filter} ORDER BY e.nip"
     );
     let rows = conn
         .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
