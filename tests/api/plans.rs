@@ -684,3 +684,34 @@ async fn this_year_is_the_year_of_the_one_clock_in_the_organisations_zone() {
     let (_, grid) = app.get(&hr, "/api/v1/talent/grid").await;
     assert_eq!(grid["year"], 2031);
 }
+
+#[tokio::test]
+async fn a_plan_generated_late_in_the_year_is_not_due_in_the_past() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, _, _) = people(&demo);
+    let me = app.token(&staff).await;
+    // Late November in the organisation's zone (WITA).
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    app.clock.set(today.and_hms_opt(2, 0, 0).unwrap().and_utc());
+    let (status, plan) = app
+        .post(
+            &me,
+            &format!("/api/v1/employees/{staff}/development-plan/generate?year=2026"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let dues: Vec<&str> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["due"].as_str().unwrap())
+        .collect();
+    assert!(!dues.is_empty());
+    assert!(
+        dues.iter()
+            .all(|d| *d >= "2026-11-20" && *d <= "2026-12-31"),
+        "{dues:?}"
+    );
+}

@@ -111,7 +111,15 @@ pub async fn generate(cx: &Context<'_>, nip: &str, year: Option<i32>) -> AppResu
     let y = plan_year(cx.store, year).await?;
     let org = cx.organisation().await?;
     let (member, levels) = cx.store.load_member(&org, nip).await?;
-    let items = programs_to_plan(&org, &member, &levels, &ProgramChoice::Recommended, y.year);
+    let today = cx.store.today().await?;
+    let items = programs_to_plan(
+        &org,
+        &member,
+        &levels,
+        &ProgramChoice::Recommended,
+        y.year,
+        today,
+    );
     if !items.is_empty() {
         cx.store
             .plan_add_items(&cx.actor(), nip, y.year, &items, true)

@@ -105,6 +105,7 @@ pub fn programs_to_plan(
     levels: &[u8],
     choice: &crate::workflow::ProgramChoice,
     year: i32,
+    today: chrono::NaiveDate,
 ) -> Vec<(String, chrono::NaiveDate)> {
     use crate::workflow::ProgramChoice;
     let programs: Vec<String> = match choice {
@@ -131,7 +132,7 @@ pub fn programs_to_plan(
                 .collect()
         }
     };
-    let dues = spread_due_dates(year, programs.len());
+    let dues = spread_due_dates(year, programs.len(), today);
     programs.into_iter().zip(dues).collect()
 }
 
@@ -163,13 +164,23 @@ impl JpTally {
     }
 }
 
-/// Due dates spread over the year for `n` items in their feasible order: item k is due at the
-/// end of month ⌈12(k+1)/n⌉, so later items (which may need earlier ones) come later and the
-/// last is due by the end of December.
-pub fn spread_due_dates(year: i32, n: usize) -> Vec<chrono::NaiveDate> {
+/// Due dates spread over the months still ahead for `n` items in their feasible order: with
+/// `m` months from this month (all twelve for a later year), item k is due at the end of the
+/// ⌈m(k+1)/n⌉-th of them, so later items (which may need earlier ones) come later, the last is
+/// due by the end of December, and none is due before `today`.
+pub fn spread_due_dates(year: i32, n: usize, today: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    use chrono::Datelike;
+    // The months still ahead: from this month in this year's plan, the whole of a later year's;
+    // a past year's plan is due at its end.
+    let first = match year.cmp(&today.year()) {
+        std::cmp::Ordering::Equal => today.month(),
+        std::cmp::Ordering::Greater => 1,
+        std::cmp::Ordering::Less => 12,
+    } as usize;
+    let months = 12 - first + 1;
     (0..n)
         .map(|k| {
-            let month = (12 * (k + 1)).div_ceil(n.max(1)).clamp(1, 12) as u32;
+            let month = (first - 1 + (months * (k + 1)).div_ceil(n.max(1))).clamp(1, 12) as u32;
             let next = if month == 12 {
                 chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
             } else {
@@ -253,13 +264,28 @@ mod tests {
 
     #[test]
     fn due_dates_spread_to_december() {
-        let d = spread_due_dates(2026, 4);
+        let jan = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let d = spread_due_dates(2026, 4, jan);
         let s: Vec<String> = d.iter().map(|d| d.to_string()).collect();
         assert_eq!(s, ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]);
-        assert_eq!(spread_due_dates(2026, 1)[0].to_string(), "2026-12-31");
-        let many = spread_due_dates(2028, 30);
+        assert_eq!(spread_due_dates(2026, 1, jan)[0].to_string(), "2026-12-31");
+        let many = spread_due_dates(2028, 30, jan);
         assert!(many.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(many[29].to_string(), "2028-12-31");
+        assert_eq!(many[0].to_string(), "2028-01-31");
+    }
+
+    #[test]
+    fn a_plan_made_late_in_the_year_is_never_due_in_the_past() {
+        let late = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let d = spread_due_dates(2026, 4, late);
+        let s: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+        assert_eq!(s, ["2026-11-30", "2026-11-30", "2026-12-31", "2026-12-31"]);
+        assert!(d.iter().all(|d| *d >= late));
+        // Next year's plan made now spreads over all of next year.
+        assert_eq!(spread_due_dates(2027, 2, late)[0].to_string(), "2027-06-30");
+        // A past year's plan is due at its end.
+        assert_eq!(spread_due_dates(2025, 3, late)[0].to_string(), "2025-12-31");
     }
 
     #[test]

@@ -505,7 +505,7 @@ impl Engine {
         };
         let year = b.today.year();
         let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
-        let items = programs_to_plan(&org, &member, &levels, choice, year);
+        let items = programs_to_plan(&org, &member, &levels, choice, year, b.today);
         if items.is_empty() {
             return Ok("no program to add: no gap a program closes".into());
         }
