@@ -1047,3 +1047,51 @@ async fn an_account_is_activated_from_a_link_handed_out_on_the_accounts_page() {
         .await;
     assert_eq!(staff.get("/akun").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_page_and_the_language_switch_keeps_the_query() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/tidak-ada-di-sini"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("tidak ditemukan"), "{html}");
+    // API clients keep the uniform error body.
+    let (status, body) = read(
+        app.client
+            .get(app.url("/tidak-ada-di-sini"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&body), "not_found");
+
+    let mut hr = Browser::new(&app);
+    hr.sign_in("hr", DEMO_PASSWORD).await;
+    let page = hr.get("/analisis?unit=DLH").await;
+    assert!(
+        page.html
+            .contains("href=\"/analisis?unit&#x3D;DLH&amp;lang&#x3D;en\""),
+        "{}",
+        page.html
+    );
+    let english = hr.get("/analisis?unit=DLH&lang=en").await;
+    assert!(
+        english
+            .html
+            .contains("href=\"/analisis?unit&#x3D;DLH&amp;lang&#x3D;id\"")
+    );
+}

@@ -110,8 +110,18 @@ pub(crate) fn actor(user: &CurrentUser) -> Actor {
     Actor(user.0.username.clone())
 }
 
-async fn not_found(uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("there is nothing at {}", uri.path()))
+/// An address nobody serves: a page in the browser's language for a browser, the uniform error
+/// body for everyone else (and always under `/api/`).
+async fn not_found(
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+    ui: ui::Ui,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if ui::wants_page(&headers, uri.path()) {
+        return ui::not_found_page(ui).await;
+    }
+    ApiError::NotFound(format!("there is nothing at {}", uri.path())).into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {

@@ -216,7 +216,7 @@ impl Lang {
 
 /// What every page request carries: the language, the CSRF token, the signed-in user (if the
 /// session cookie is valid), and the cookies to set with the answer.
-struct Ui {
+pub(crate) struct Ui {
     lang: Lang,
     csrf: String,
     user: Option<CurrentUser>,
@@ -226,6 +226,8 @@ struct Ui {
     importer: bool,
     /// May list accounts (the role table's `ListAccounts`).
     account_keeper: bool,
+    /// This page in the other language: its path and query with `lang` switched.
+    switch_href: String,
     set_cookies: Vec<String>,
     notice: Option<String>,
 }
@@ -317,7 +319,20 @@ impl FromRequestParts<AppState> for Ui {
             u.require(jenjang_core::access::Action::ListAccounts)
                 .is_ok()
         });
+        let switch_href = {
+            let kept: Vec<String> = parts
+                .uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("lang=") && !p.starts_with("notice="))
+                .map(str::to_string)
+                .chain(std::iter::once(format!("lang={}", lang.other().code())))
+                .collect();
+            format!("{}?{}", parts.uri.path(), kept.join("&"))
+        };
         Ok(Ui {
+            switch_href,
             lang,
             csrf,
             user,
@@ -351,6 +366,7 @@ impl Ui {
             "t": self.lang.messages(),
             "lang": self.lang.code(),
             "other_lang": self.lang.other().code(),
+            "switch_href": self.switch_href,
             "csrf": self.csrf,
             // The menu entry to mark: a campaign's page belongs to the campaigns entry.
             "page": match template {
@@ -455,6 +471,25 @@ impl Ui {
             json!({"code": "forbidden", "message": self.lang.text("form_expired")}),
         )
     }
+}
+
+/// What an address nobody serves answers a browser: the not-found page in its language.
+pub(crate) async fn not_found_page(ui: Ui) -> Response {
+    ui.render(
+        StatusCode::NOT_FOUND,
+        "error",
+        &ui.lang.text("error_title"),
+        json!({"code": "not_found"}),
+    )
+}
+
+/// Whether a request comes from a browser asking for a page (not an API client).
+pub(crate) fn wants_page(headers: &HeaderMap, path: &str) -> bool {
+    !path.starts_with("/api/")
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
 }
 
 /// Sets `key` of a JSON body to a form field's text, unless it is blank.
