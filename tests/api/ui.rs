@@ -344,7 +344,8 @@ async fn tim_saya_lists_the_team_and_decides_plans_and_coaching_tasks_by_form() 
             .contains(&format!("action=\"/tugas/{task_id}/selesai\""))
     );
 
-    // Sending the plan back needs a comment: the error page says so, nothing changes.
+    // Sending the plan back needs a comment: Tim Saya says so beside the plan (in Indonesian),
+    // the form is still there, nothing changes.
     let csrf = b.csrf();
     let version = plan["version"].to_string();
     let refused = b
@@ -359,10 +360,16 @@ async fn tim_saya_lists_the_team_and_decides_plans_and_coaching_tasks_by_form() 
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
+        refused.html.contains("Tulis alasan mengembalikan rencana"),
+        "{}",
+        refused.html
+    );
+    assert!(
         refused
             .html
-            .contains("comment: say why the plan is rejected")
+            .contains(&format!("action=\"/rencana/{staff}/keputusan\""))
     );
+    assert!(refused.html.contains("JP direncanakan /"));
     let approved = b
         .post(
             &format!("/rencana/{staff}/keputusan"),

@@ -114,12 +114,24 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
 }
 
 pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
+    team_view(&s, &ui, None).await
+}
+
+/// A plan decision the page could not take, shown beside that plan with the comment kept.
+pub(super) struct FailedDecision {
+    nip: String,
+    message: String,
+    comment: String,
+}
+
+/// Tim Saya: the team, the plans awaiting a decision (their items and JP), the team's tasks.
+async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedDecision>) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
     let title = ui.lang.text("nav_my_team");
     let data = async {
-        let (_, tasks) = open_tasks(&s, &user).await?;
+        let (_, tasks) = open_tasks(s, &user).await?;
         let team = match &user.0.nip {
             Some(nip) => {
                 let year = s.store.today().await?.year();
@@ -130,11 +142,27 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
             }
             None => Vec::new(),
         };
-        let approvals: Vec<Value> = team
+        let cx = s.context(&user);
+        let mut approvals: Vec<Value> = Vec::new();
+        // A supervisor decides on a handful of plans at a time: each is read whole.
+        for (m, year) in team
             .iter()
             .filter(|(m, _)| m.plan_status.as_deref() == Some("submitted"))
-            .map(|(m, year)| json!({"nip": m.nip, "name": m.name, "year": year, "version": m.plan_version}))
-            .collect();
+        {
+            let plan = jenjang_app::plans::plan(&cx, &m.nip, Some(*year)).await?;
+            let failed = failed.as_ref().filter(|f| f.nip == m.nip);
+            approvals.push(json!({
+                "nip": m.nip,
+                "name": m.name,
+                "year": year,
+                "version": plan.version,
+                "jp_planned": plan.jp_planned,
+                "jp_target": plan.jp_target,
+                "items": plan.items,
+                "error": failed.map(|f| &f.message),
+                "comment": failed.map(|f| &f.comment),
+            }));
+        }
         let team: Vec<Value> = team
             .iter()
             .map(|(m, _)| {
@@ -150,8 +178,13 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
         Ok::<_, ApiError>(json!({"team": team, "approvals": approvals, "tasks": tasks}))
     }
     .await;
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     match data {
-        Ok(data) => ui.render(StatusCode::OK, "tim_saya", &title, data),
+        Ok(data) => ui.render(status, "tim_saya", &title, data),
         Err(e) => ui.error(e),
     }
 }
@@ -237,6 +270,24 @@ pub(super) async fn decide_plan_form(
             .await;
     match decided {
         Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
+        // A missing reason (or a stale plan) is shown beside the plan, the comment kept.
+        Err(jenjang_app::AppError::Invalid(details)) => {
+            let message = if details.iter().any(|d| d.field == "comment") {
+                ui.lang.text("reject_needs_comment")
+            } else {
+                details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.field, d.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let failed = FailedDecision {
+                nip,
+                message,
+                comment: form.comment.clone(),
+            };
+            team_view(&s, &ui, Some(failed)).await
+        }
         Err(e) => ui.error(e.into()),
     }
 }
