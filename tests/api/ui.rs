@@ -1043,7 +1043,12 @@ async fn an_account_is_activated_from_a_link_handed_out_on_the_accounts_page() {
         changed.location.as_deref(),
         Some("/rencana-saya?notice=password_changed")
     );
-    assert_eq!(owner.get("/rencana-saya").await.status, StatusCode::OK);
+    let mine = owner.get("/rencana-saya").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    // The header names the person, the NIP beside it.
+    assert!(mine.html.contains(&format!(
+        "<strong>Nurhayati Lamba</strong> <small>{nip}</small>"
+    )));
     let (status, _) = app.get(&api_session, "/api/v1/auth/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 

@@ -27,6 +27,8 @@ pub struct User {
     pub last_login_at: Option<DateTime<Utc>>,
     /// An admin gave the role; otherwise it follows the unit tree.
     pub role_granted: bool,
+    /// The employee's name, for logins of employees (read with the login where it is shown).
+    pub name: Option<String>,
 }
 
 impl User {
@@ -55,6 +57,7 @@ pub(crate) fn user_from(m: user::Model) -> Result<User> {
         token_version: m.token_version,
         last_login_at: m.last_login_at,
         role_granted: m.role_granted,
+        name: None,
     })
 }
 
@@ -87,9 +90,9 @@ impl Store {
     ) -> Result<(Option<User>, i64, bool)> {
         let sql = "SELECT v.version, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $2) AS revoked, \
                    u.id, u.username, u.password_hash, u.role, u.nip, u.active, u.created_at, \
-                   u.token_version, u.last_login_at, u.role_granted \
+                   u.token_version, u.last_login_at, u.role_granted, e.name AS employee_name \
                    FROM (SELECT COALESCE(MAX(id), 0) AS version FROM audit_log) v \
-                   LEFT JOIN users u ON u.username = $1";
+                   LEFT JOIN users u ON u.username = $1 LEFT JOIN employees e ON e.nip = u.nip";
         let row = self
             .db
             .query_one_raw(crate::db::stmt(
@@ -104,18 +107,21 @@ impl Store {
         let id: Option<i64> = row.try_get("", "id")?;
         let user = match id {
             None => None,
-            Some(id) => Some(user_from(user::Model {
-                id,
-                username: row.try_get("", "username")?,
-                password_hash: row.try_get("", "password_hash")?,
-                role: row.try_get("", "role")?,
-                nip: row.try_get("", "nip")?,
-                active: row.try_get("", "active")?,
-                created_at: row.try_get("", "created_at")?,
-                token_version: row.try_get("", "token_version")?,
-                last_login_at: row.try_get("", "last_login_at")?,
-                role_granted: row.try_get("", "role_granted")?,
-            })?),
+            Some(id) => Some(User {
+                name: row.try_get("", "employee_name")?,
+                ..user_from(user::Model {
+                    id,
+                    username: row.try_get("", "username")?,
+                    password_hash: row.try_get("", "password_hash")?,
+                    role: row.try_get("", "role")?,
+                    nip: row.try_get("", "nip")?,
+                    active: row.try_get("", "active")?,
+                    created_at: row.try_get("", "created_at")?,
+                    token_version: row.try_get("", "token_version")?,
+                    last_login_at: row.try_get("", "last_login_at")?,
+                    role_granted: row.try_get("", "role_granted")?,
+                })?
+            }),
         };
         Ok((user, version, revoked > 0))
     }

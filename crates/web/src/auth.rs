@@ -212,7 +212,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// The authenticated caller of a request, and the data version read with their login (see
 /// `Analytics`), so a request needs no second round trip to learn it.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub Principal, pub i64);
+pub struct CurrentUser(pub Principal, pub i64, pub Option<String>);
 
 impl CurrentUser {
     pub fn require(&self, action: Action) -> ApiResult<()> {
@@ -305,6 +305,7 @@ impl CurrentUser {
                 nip: user.nip,
             },
             version,
+            user.name,
         ))
     }
 }
@@ -335,7 +336,7 @@ impl CurrentUser {
         if !user.active {
             return Err(ApiError::Unauthorized("this account is disabled"));
         }
-        let (_, version, _) = state
+        let (found, version, _) = state
             .store
             .find_user_with_version(&user.username, "")
             .await?;
@@ -346,6 +347,7 @@ impl CurrentUser {
                 nip: user.nip,
             },
             version,
+            found.and_then(|u| u.name),
         ))
     }
 }

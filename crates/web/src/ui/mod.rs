@@ -278,7 +278,7 @@ impl FromRequestParts<AppState> for Ui {
         };
         let user = CurrentUser::resolve(parts, state).await.ok();
         let analyst = match &user {
-            Some(CurrentUser(p, _)) => {
+            Some(CurrentUser(p, ..)) => {
                 let leads = match &p.nip {
                     Some(nip) if !sees_whole_organisation(p) => state
                         .store
@@ -380,6 +380,7 @@ impl Ui {
             "importer": self.importer,
             "account_keeper": self.account_keeper,
             "user": self.user.as_ref().map(|u| json!({
+                "name": u.2,
                 "username": u.0.username,
                 "role": u.0.role,
                 "nip": u.0.nip.as_ref().map(|n| n.to_string()),
