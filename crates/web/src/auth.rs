@@ -215,6 +215,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub struct CurrentUser(pub Principal, pub i64, pub Option<String>);
 
 impl CurrentUser {
+    /// The caller signed in as `user`, at data version `version`.
+    fn of(user: jenjang_store::User, version: i64) -> Self {
+        CurrentUser(
+            Principal {
+                username: user.username,
+                role: user.role,
+                nip: user.nip,
+            },
+            version,
+            user.name,
+        )
+    }
+
     pub fn require(&self, action: Action) -> ApiResult<()> {
         authorize(&self.0, action).map_err(|_| ApiError::Forbidden)
     }
@@ -298,15 +311,7 @@ impl CurrentUser {
                 "this session has ended (signed out, or the password or role changed): sign in again",
             ));
         }
-        Ok(CurrentUser(
-            Principal {
-                username: user.username,
-                role: user.role,
-                nip: user.nip,
-            },
-            version,
-            user.name,
-        ))
+        Ok(CurrentUser::of(user, version))
     }
 }
 
@@ -340,15 +345,7 @@ impl CurrentUser {
             .store
             .find_user_with_version(&user.username, "")
             .await?;
-        Ok(CurrentUser(
-            Principal {
-                username: user.username,
-                role: user.role,
-                nip: user.nip,
-            },
-            version,
-            found.and_then(|u| u.name),
-        ))
+        Ok(CurrentUser::of(found.unwrap_or(user), version))
     }
 }
 

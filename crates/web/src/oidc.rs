@@ -106,6 +106,26 @@ impl Oidc {
             .unwrap_or(&self.settings.client_id)
     }
 
+    /// A JSON document of the provider (with the access token when `bearer` is given).
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, OidcError> {
+        let mut request = self.http.get(url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| OidcError::Provider(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| OidcError::Provider(format!("{url}: {e}")))
+    }
+
     /// The provider's discovery document (fetched once, then kept).
     pub async fn discovery(&self) -> Result<Discovery, OidcError> {
         if let Some(d) = self.discovery.read().await.as_ref() {
@@ -115,16 +135,7 @@ impl Oidc {
             "{}/.well-known/openid-configuration",
             self.settings.issuer.trim_end_matches('/')
         );
-        let d: Discovery = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| OidcError::Provider(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| OidcError::Provider(format!("{url}: {e}")))?;
+        let d: Discovery = self.get_json(&url, None).await?;
         if d.issuer.trim_end_matches('/') != self.settings.issuer.trim_end_matches('/') {
             return Err(OidcError::Provider(format!(
                 "the discovery document names the issuer {}, not {}",
@@ -137,16 +148,7 @@ impl Oidc {
 
     async fn fetch_keys(&self) -> Result<JwkSet, OidcError> {
         let d = self.discovery().await?;
-        let set: JwkSet = self
-            .http
-            .get(&d.jwks_uri)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| OidcError::Provider(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| OidcError::Provider(format!("{}: {e}", d.jwks_uri)))?;
+        let set: JwkSet = self.get_json(&d.jwks_uri, None).await?;
         *self.keys.write().await = Some((Instant::now(), set.clone()));
         Ok(set)
     }
@@ -331,17 +333,7 @@ impl Oidc {
         let Some(userinfo) = d.userinfo_endpoint else {
             return Err(OidcError::NoNip(self.settings.claim.clone()));
         };
-        let info: Map<String, Value> = self
-            .http
-            .get(&userinfo)
-            .bearer_auth(&tokens.access_token)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| OidcError::Provider(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| OidcError::Provider(e.to_string()))?;
+        let info: Map<String, Value> = self.get_json(&userinfo, Some(&tokens.access_token)).await?;
         if info.get("sub") != id.get("sub") {
             return Err(OidcError::Token("userinfo is about someone else".into()));
         }
