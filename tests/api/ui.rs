@@ -816,10 +816,22 @@ async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
         .get("/rencana-pelatihan?year=2027&budget_idr=150000000&unit=")
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    assert!(page.html.contains(&format!(
-        "<dd class=\"plan-cost\">{}</dd>",
-        plan["cost_idr"]
-    )));
+    // In Rupiah as Indonesian offices write it: Rp 123.456.789.
+    let cost = plan["cost_idr"].as_i64().unwrap().to_string();
+    let grouped: Vec<String> = cost
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    assert!(
+        page.html.contains(&format!(
+            "<dd class=\"plan-cost\">Rp\u{a0}{}</dd>",
+            grouped.join(".")
+        )),
+        "{}",
+        page.html
+    );
     assert!(page.html.contains(&format!(
         "<dd class=\"gap-closed\">{} / {}</dd>",
         plan["gap_closed"], plan["gap_total"]

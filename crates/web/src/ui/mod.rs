@@ -158,6 +158,8 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     ];
     handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));
     hb.register_helper("percent", Box::new(percent));
+    handlebars_helper!(rupiah: |amount: i64| rupiah_text(amount));
+    hb.register_helper("rupiah", Box::new(rupiah));
     for (name, source) in sources {
         hb.register_template_string(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -474,6 +476,20 @@ impl Ui {
     }
 }
 
+/// An amount of Rupiah as Indonesian offices write it: `Rp 2.000.000` (dots between thousands).
+pub(crate) fn rupiah_text(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(d);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp\u{a0}{grouped}")
+}
+
 /// What an address nobody serves answers a browser: the not-found page in its language.
 pub(crate) async fn not_found_page(ui: Ui) -> Response {
     ui.render(
@@ -497,6 +513,18 @@ pub(crate) fn wants_page(headers: &HeaderMap, path: &str) -> bool {
 fn put_text(body: &mut Value, key: &str, text: &str) {
     if !text.trim().is_empty() {
         body[key] = json!(text.trim());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rupiah_is_grouped_by_thousands_with_dots() {
+        assert_eq!(super::rupiah_text(2_000_000), "Rp\u{a0}2.000.000");
+        assert_eq!(super::rupiah_text(150), "Rp\u{a0}150");
+        assert_eq!(super::rupiah_text(1_500), "Rp\u{a0}1.500");
+        assert_eq!(super::rupiah_text(-12_345_678), "-Rp\u{a0}12.345.678");
+        assert_eq!(super::rupiah_text(0), "Rp\u{a0}0");
     }
 }
 
