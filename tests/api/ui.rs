@@ -268,12 +268,24 @@ async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
         plan["jp_completed"], plan["jp_planned"], plan["jp_target"]
     )));
     assert!(page.html.contains("<svg class=\"bar\""));
+    // Why each program, in Indonesian with competency names; forms and the unit by name.
+    let first = &programs[0]["closes"][0];
+    assert!(
+        page.html
+            .contains(&format!("dari level {} ke {}", first["from"], first["to"])),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Menaikkan "));
+    assert!(!page.html.contains("closes the gap"));
+    assert!(!page.html.contains("<td>pelatihan_"));
 
     // English on request, remembered by a cookie.
     let en = b.get("/rencana-saya?lang=en").await;
     assert!(en.html.contains("<html lang=\"en\">") && en.html.contains("Competency gaps"));
     let again = b.get("/rencana-saya").await;
     assert!(again.html.contains("Recommended development"));
+    assert!(again.html.contains("Raises "));
 }
 
 #[tokio::test]

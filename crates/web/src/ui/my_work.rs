@@ -22,6 +22,38 @@ pub(super) fn source_label(source: &str, lang: Lang) -> String {
     }
 }
 
+/// A recommended program as listed: its data and why, in the page's language.
+#[derive(Serialize)]
+struct RecView<'a> {
+    #[serde(flatten)]
+    data: &'a jenjang_app::analysis::RecommendedOut,
+    reason_text: String,
+}
+
+/// "Raises <competency> from level a to b; …" in the page's language, competencies by name.
+fn raises_text(
+    lang: Lang,
+    org: &jenjang_core::org::Organisation,
+    closes: &[jenjang_app::analysis::RaiseOut],
+) -> String {
+    let pattern = lang.text("raises_level");
+    closes
+        .iter()
+        .map(|c| {
+            let name = org
+                .catalog
+                .competency(&c.competency)
+                .map(|i| org.catalog.competency_name(i).to_string())
+                .unwrap_or_else(|| c.competency.clone());
+            pattern
+                .replace("{name}", &name)
+                .replace("{from}", &c.from.to_string())
+                .replace("{to}", &c.to.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The open tasks assigned to the caller, split into those about themselves and about others.
 pub(super) async fn open_tasks(
     s: &AppState,
@@ -56,7 +88,21 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         );
     };
     let data = async {
-        let employee = to_value(s.store.get_employee(&nip).await?)?;
+        let record = s.store.get_employee(&nip).await?;
+        // Names first, codes beside them.
+        let unit_name = s
+            .store
+            .get_unit(record.unit.as_str())
+            .await
+            .ok()
+            .map(|u| u.name);
+        let position_name = match &record.position {
+            Some(p) => s.store.get_position(p.as_str()).await.ok().map(|p| p.name),
+            None => None,
+        };
+        let mut employee = to_value(&record)?;
+        employee["unit_name"] = json!(unit_name);
+        employee["position_name"] = json!(position_name);
         let cx = s.context(&user);
         let gaps = jenjang_app::analysis::employee_gaps(&cx, &nip, None).await?;
         let recommendations =
@@ -100,7 +146,13 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
             "employee": employee,
             "gaps": {"gaps": gap_views, "note": gaps.note, "position": gaps.position},
             "notifications": to_value(notifications)?,
-            "recommendations": to_value(recommendations)?,
+            "recommendations": {
+                "programs": recommendations.programs.iter().map(|r| RecView {
+                    reason_text: raises_text(ui.lang, &org, &r.closes),
+                    data: r,
+                }).collect::<Vec<_>>(),
+                "uncovered": recommendations.uncovered,
+            },
             "plan": plan,
             "jp_chart": chart,
             "tasks": own,
