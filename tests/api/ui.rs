@@ -277,6 +277,11 @@ async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
         page.html
     );
     assert!(page.html.contains("Menaikkan "));
+    // The JP bar says which colour is what.
+    assert!(
+        page.html
+            .contains("<span class=\"swatch done\"></span>JP selesai")
+    );
     assert!(!page.html.contains("closes the gap"));
     assert!(!page.html.contains("<td>pelatihan_"));
 
