@@ -244,8 +244,9 @@ async fn rencana_saya_shows_what_the_api_answers_in_either_language() {
             .find(|c| c.code.as_str() == code)
             .unwrap()
             .name;
+        // The competency by name, its code beside; each number labelled for the phone layout.
         let row = format!(
-            "<td>{code} <small>{}</small></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            "<td>{} <small>{code}</small></td><td class=\"num\" data-label=\"Level saat ini\">{}</td><td class=\"num\" data-label=\"Level dibutuhkan\">{}</td><td class=\"num\" data-label=\"Kesenjangan\">{}</td>",
             shown(name),
             g["current"],
             g["required"],
