@@ -508,6 +508,32 @@ async fn usable_link(
     })
 }
 
+/// `UPDATE users SET <set> WHERE nip IN (…)` for `nips`, 500 a statement; `set` uses the first
+/// `leading.len()` parameters.
+async fn update_by_nip(
+    txn: &DatabaseTransaction,
+    set: &str,
+    leading: Vec<Value>,
+    nips: &[&String],
+) -> Result<()> {
+    for chunk in nips.chunks(500) {
+        let first = leading.len() + 1;
+        let list = (first..first + chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut values = leading.clone();
+        values.extend(chunk.iter().map(|n| (*n).clone().into()));
+        txn.execute_raw(stmt(
+            txn.get_database_backend(),
+            &format!("UPDATE users SET {set} WHERE nip IN ({list})"),
+            values,
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn follow_tree_in(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -528,29 +554,29 @@ pub(crate) async fn follow_tree_in(
             changes.push((nip, tree_role));
         }
     }
-    let backend = txn.get_database_backend();
-    for (nip, role) in &changes {
-        txn.execute_raw(stmt(
-            backend,
-            "UPDATE users SET role = $1, token_version = token_version + 1 WHERE nip = $2",
-            vec![role.as_str().into(), nip.clone().into()],
-        ))
+    // One statement per new role and per 500 accounts, not one per account.
+    for role in [Role::Leader, Role::Supervisor, Role::Staff] {
+        let nips: Vec<&String> = changes
+            .iter()
+            .filter(|(_, r)| *r == role)
+            .map(|(n, _)| n)
+            .collect();
+        update_by_nip(
+            txn,
+            "role = $1, token_version = token_version + 1",
+            vec![role.as_str().into()],
+            &nips,
+        )
         .await?;
     }
-    for chunk in leavers.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        txn.execute_raw(stmt(
-            backend,
-            &format!(
-                "UPDATE users SET active = FALSE, token_version = token_version + 1 WHERE nip IN ({list})"
-            ),
-            chunk.iter().map(|n| n.clone().into()).collect(),
-        ))
-        .await?;
-    }
+    let leavers_ref: Vec<&String> = leavers.iter().collect();
+    update_by_nip(
+        txn,
+        "active = FALSE, token_version = token_version + 1",
+        vec![],
+        &leavers_ref,
+    )
+    .await?;
     out.roles_changed = changes.len() as u64;
     out.disabled = leavers.len() as u64;
     if out.roles_changed + out.disabled > 0 {

@@ -11,10 +11,9 @@ use sha2::{Digest, Sha256};
 
 const FLOW_COOKIE: &str = "jenjang_oidc";
 
-fn random_hex(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", uuid::Uuid::new_v4().as_bytes()[0]))
-        .collect()
+/// 122 random bits (a v4 UUID from the operating system's generator), as 32 hex digits.
+fn random_hex() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 fn redirect_uri(s: &AppState, headers: &HeaderMap, oidc: &crate::oidc::Oidc) -> String {
@@ -38,7 +37,12 @@ pub(super) async fn sso_login(
     let Some(oidc) = s.oidc.clone() else {
         return ui.error(ApiError::NotFound(ui.lang.text("sso_off")));
     };
-    let (state, nonce, verifier) = (random_hex(16), random_hex(16), random_hex(32));
+    // The PKCE verifier: 64 hex digits (RFC 7636 asks for 43 to 128 characters).
+    let (state, nonce, verifier) = (
+        random_hex(),
+        random_hex(),
+        format!("{}{}", random_hex(), random_hex()),
+    );
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));
     let url = oidc
