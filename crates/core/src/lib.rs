@@ -11,6 +11,7 @@ pub mod adkar;
 pub mod catalog;
 pub mod clock;
 pub mod code;
+pub mod dates;
 pub mod events;
 pub mod gap;
 pub mod graph;

@@ -37,11 +37,19 @@ fn normalise(raw: &str) -> String {
 }
 
 impl Ekspektasi {
-    /// Parses the wire spelling or the regulation's words, in any case.
+    /// Parses the wire spelling, the regulation's words in any case, or the short words HR
+    /// sheets use ("Di Atas", "Sesuai", "Di Bawah").
     pub fn parse_loose(raw: &str) -> Result<Ekspektasi, crate::kinds::UnknownValue> {
-        normalise(raw).parse().map_err(|_| crate::kinds::UnknownValue {
+        let n = normalise(raw);
+        let n = match n.as_str() {
+            "di_atas" | "diatas" | "diatas_ekspektasi" => "di_atas_ekspektasi",
+            "sesuai" => "sesuai_ekspektasi",
+            "di_bawah" | "dibawah" | "dibawah_ekspektasi" => "di_bawah_ekspektasi",
+            other => other,
+        };
+        n.parse().map_err(|_| crate::kinds::UnknownValue {
             value: raw.trim().to_string(),
-            expected: "Di Atas Ekspektasi, Sesuai Ekspektasi, Di Bawah Ekspektasi (or di_atas_ekspektasi, ...)".into(),
+            expected: "Di Atas Ekspektasi, Sesuai Ekspektasi, Di Bawah Ekspektasi (also Di Atas, Sesuai, Di Bawah; or di_atas_ekspektasi, ...)".into(),
         })
     }
 }
@@ -149,6 +157,12 @@ mod tests {
         assert_eq!(Ekspektasi::parse_loose("Sesuai Ekspektasi"), Ok(Sesuai));
         assert_eq!(Ekspektasi::parse_loose("di bawah ekspektasi"), Ok(DiBawah));
         assert!(Ekspektasi::parse_loose("baik").is_err());
+        // The short words HR sheets use.
+        assert_eq!(Ekspektasi::parse_loose("Di Atas"), Ok(DiAtas));
+        assert_eq!(Ekspektasi::parse_loose("SESUAI"), Ok(Sesuai));
+        assert_eq!(Ekspektasi::parse_loose("Di Bawah"), Ok(DiBawah));
+        assert_eq!(Ekspektasi::parse_loose("dibawah ekspektasi"), Ok(DiBawah));
+        assert!(Ekspektasi::parse_loose("atas").is_err());
         assert_eq!(Predikat::parse_loose("Sangat Baik"), Ok(SangatBaik));
         assert_eq!(Predikat::parse_loose("Butuh Perbaikan"), Ok(ButuhPerbaikan));
         assert_eq!(Predikat::parse_loose("Kurang/Misconduct"), Ok(Kurang));

@@ -138,9 +138,9 @@ impl<'a> RowCheck<'a> {
     }
 }
 
-fn date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
+/// A date as the office wrote it: ISO, `14/03/2026`, `14-03-2026` or `14 Maret 2026`, day first.
+fn date(s: &str) -> Result<NaiveDate, jenjang_core::dates::NotADate> {
+    jenjang_core::dates::parse_date(s)
 }
 
 /// Rejects every row whose key another row of the file repeats, naming the other rows: the file
@@ -353,6 +353,40 @@ mod tests {
         assert_eq!(ok.len(), 1);
         let cols: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cols, ["level", "tanggal"]);
+    }
+
+    #[test]
+    fn dates_and_ratings_are_read_as_indonesian_offices_write_them() {
+        // A CSV saved by Excel in the Indonesian locale: `;`, dates day first.
+        let t = read_csv(
+            b"nip;kompetensi;level;sumber;tanggal\n\
+              198503122010011002;M.1;3;;14/03/2026\n\
+              198503122010011002;M.2;3;;14-03-2026\n\
+              198503122010011002;M.3;3;;14 Maret 2026\n\
+              198503122010011002;M.4;3;;03/14/2026\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let (ok, errors) = parse_assessments(&t);
+        assert_eq!(ok.len(), 3);
+        let day = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
+        assert!(ok.iter().all(|(_, (_, a))| a.assessed_on == day));
+        // Month first is never guessed.
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (5, "tanggal"));
+        assert!(
+            errors[0].message.contains("DD/MM/YYYY"),
+            "{}",
+            errors[0].message
+        );
+        let t = read_csv(
+            b"nip;periode;hasil_kerja;perilaku_kerja\n\
+              198503122010011002;TW I 2026;Di Atas;Sesuai\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let (ok, errors) = parse_evaluations(&t);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(ok[0].1.1.predikat(), Predikat::Baik);
     }
 
     #[test]
