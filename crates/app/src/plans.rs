@@ -92,10 +92,14 @@ pub async fn add_item(
     if let Some(due) = item.1
         && due.year() != y.year
     {
-        problems.push(FieldError::new(
-            "due",
-            format!("the plan is for {}; the due date must fall in it", y.year),
-        ));
+        problems.push(
+            FieldError::new(
+                "due",
+                format!("the plan is for {}; the due date must fall in it", y.year),
+            )
+            .with_code("due_outside_year")
+            .with_param("year", y.year),
+        );
     }
     let (program, due) = checked(item.0.zip(item.1), problems)?;
     cx.store
@@ -203,10 +207,10 @@ pub async fn item(
             if let Some(on) = completed_on
                 && on > cx.store.today().await?
             {
-                problems.push(FieldError::new(
-                    "completed_on",
-                    "a completion date cannot be in the future",
-                ));
+                problems.push(
+                    FieldError::new("completed_on", "a completion date cannot be in the future")
+                        .with_code("date_in_future"),
+                );
             }
             let (evidence, completed_on) = checked(evidence.zip(completed_on), problems)?;
             (

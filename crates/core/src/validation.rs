@@ -4,10 +4,16 @@
 use serde::Serialize;
 
 /// One invalid field: where it is (a JSON path such as `levels[2].level`) and what was expected.
+/// `message` is English for API clients and logs; `code` with `params`, when present, names the
+/// problem so that a page can say it in its reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl FieldError {
@@ -15,7 +21,21 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            code: None,
+            params: Default::default(),
         }
+    }
+
+    /// The same problem named by `code` (a key pages translate).
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_string());
+        self
+    }
+
+    /// A parameter of the coded message (`{name}` in its translations).
+    pub fn with_param(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.insert(name.to_string(), value.to_string());
+        self
     }
 }
 
