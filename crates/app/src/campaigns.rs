@@ -128,6 +128,85 @@ pub async fn list(cx: &Context<'_>, paging: Paging) -> AppResult<Page<Campaign>>
     Ok(cx.store.list_campaigns(paging).await?)
 }
 
+/// A campaign as its list shows it to the caller: whether they may follow its dashboard, and,
+/// when they are one of its targets, their own ADKAR stage.
+#[derive(Debug, Serialize)]
+pub struct CampaignListing {
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    pub followable: bool,
+    pub targeted: bool,
+    pub my_stage: Option<Stage>,
+}
+
+/// The campaigns with what the caller may do in each: the list a person sees.
+pub async fn overview(cx: &Context<'_>, paging: Paging) -> AppResult<Page<CampaignListing>> {
+    let page = cx.store.list_campaigns(paging).await?;
+    let org = cx.organisation().await?;
+    let (total, limit, offset) = (page.total, page.limit, page.offset);
+    let led = cx.led_units().await?;
+    // Where the caller works, to tell whether a campaign targets them.
+    let me = match &cx.caller.nip {
+        Some(nip) => Some(cx.store.get_employee(nip.as_str()).await?),
+        None => None,
+    };
+    let my_stages: BTreeMap<String, Stage> = match &me {
+        Some(e) => cx
+            .store
+            .stages_of(e.nip.as_str())
+            .await?
+            .into_iter()
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let whole = cx
+        .require(Action::ManageCampaign {
+            in_led_subtree: false,
+            is_sponsor: false,
+        })
+        .is_ok();
+    let within = |unit: &str, campaign: &Campaign| {
+        org.units.index(unit).is_some_and(|u| {
+            campaign
+                .units
+                .iter()
+                .filter_map(|c| org.units.index(c))
+                .any(|c| org.units.within(u, c))
+        })
+    };
+    let mut items = Vec::with_capacity(page.items.len());
+    for c in page.items {
+        let followable = whole
+            || sponsors(cx, &c)
+            // A leader whose units the campaign reaches: checked against its targets.
+            || (led.iter().any(|u| within(u, &c)) && require_follow(cx, &c).await.is_ok());
+        let targeted = me.as_ref().is_some_and(|e| {
+            within(e.unit.as_str(), &c)
+                && (c.position_kinds.is_empty()
+                    || e.position.as_ref().is_some_and(|p| {
+                        org.position(p.as_str()).is_some_and(|i| {
+                            c.position_kinds
+                                .iter()
+                                .any(|k| k == org.positions[i as usize].kind.as_str())
+                        })
+                    }))
+        });
+        let my_stage = my_stages.get(&c.code).copied();
+        items.push(CampaignListing {
+            campaign: c,
+            followable,
+            targeted,
+            my_stage,
+        });
+    }
+    Ok(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
+}
+
 /// Launches a campaign: hr/admin, or a leader for units within their subtree.
 pub async fn create(cx: &Context<'_>, input: CampaignInput) -> AppResult<Campaign> {
     let led = cx.led_units().await?;

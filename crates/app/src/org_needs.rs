@@ -12,6 +12,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgNeedProgress {
     pub id: i64,
+    /// The unit subtree counted: the need's unit, or, for a unit head who may not analyse all of
+    /// it, the part of it they lead.
+    pub scope: String,
     /// Employees of the unit subtree (and position kind) the need applies to.
     pub eligible: u64,
     /// Of those, holding the level now.
@@ -36,6 +39,48 @@ pub async fn list(
     Ok(cx.store.list_org_needs(paging, unit).await?)
 }
 
+/// The part of a need on `unit` the caller may follow: all of it for whoever may analyse the
+/// unit (hr, admin, the head of a unit above it), else the top unit the caller leads within it
+/// (a unit head follows the need among their own staff); `None` when they lead nothing there.
+/// `led` is the caller's led units (`Context::led_units`).
+pub fn scope_of(
+    cx: &Context<'_>,
+    org: &jenjang_core::org::Organisation,
+    led: &std::collections::HashSet<String>,
+    unit: &str,
+) -> Option<String> {
+    if cx
+        .require(Action::AnalyseUnit {
+            in_led_subtree: led.contains(unit),
+        })
+        .is_ok()
+    {
+        return Some(unit.to_string());
+    }
+    let within = |code: &str| {
+        let mut at = org.units.index(code);
+        while let Some(i) = at {
+            if org.units.code(i) == unit {
+                return true;
+            }
+            at = org.units.parent(i);
+        }
+        false
+    };
+    let mut tops: Vec<&String> = led
+        .iter()
+        .filter(|code| within(code))
+        .filter(|code| {
+            org.units
+                .index(code)
+                .and_then(|i| org.units.parent(i))
+                .is_none_or(|p| !led.contains(org.units.code(p)))
+        })
+        .collect();
+    tops.sort();
+    tops.first().map(|u| u.to_string())
+}
+
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
@@ -47,9 +92,10 @@ pub async fn progress(cx: &Context<'_>, id: &str) -> AppResult<OrgNeedProgress> 
         .parse()
         .map_err(|_| AppError::NotFound(format!("org need {id} was not found")))?;
     let need = cx.store.get_org_need(id).await?;
-    cx.require_unit(&need.unit, false).await?;
     let org = cx.organisation().await?;
-    let population = cx.store.load_population(&org, Some(&need.unit)).await?;
+    let led = cx.led_units().await?;
+    let scope = scope_of(cx, &org, &led, &need.unit).ok_or(AppError::Forbidden)?;
+    let population = cx.store.load_population(&org, Some(&scope)).await?;
     let planned = cx
         .store
         .planned_to_reach(&need.competency, need.level, need.due)
@@ -63,6 +109,7 @@ pub async fn progress(cx: &Context<'_>, id: &str) -> AppResult<OrgNeedProgress> 
         .unwrap_or_default();
     Ok(OrgNeedProgress {
         id,
+        scope,
         eligible: progress.eligible,
         meeting: progress.meeting,
         share: round4(progress.share),

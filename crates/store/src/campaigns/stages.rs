@@ -184,6 +184,25 @@ impl Store {
     }
 
     /// Every step back of a campaign, newest first.
+    /// `nip`'s current stage in each campaign that has recorded one for them.
+    pub async fn stages_of(&self, nip: &str) -> Result<Vec<(String, Stage)>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT campaign_code, stage FROM campaign_stages WHERE nip = $1",
+                vec![nip.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = r.try_get("", "campaign_code")?;
+                let stage = stored("campaign_stages", &code, &r.try_get::<String>("", "stage")?)?;
+                Ok((code, stage))
+            })
+            .collect()
+    }
+
     pub async fn campaign_resistance(&self, code: &str) -> Result<Vec<Resistance>> {
         let rows = self
             .db

@@ -74,9 +74,14 @@ pub(super) async fn needs_page(
                     .collect()
             })
             .unwrap_or_default();
-        let parent = index
+        // The unit above, when the reader may analyse it too.
+        let parent = match index
             .and_then(|i| org.units.parent(i))
-            .map(|p| org.units.code(p).to_string());
+            .map(|p| org.units.code(p).to_string())
+        {
+            Some(p) if cx.require_unit(&p, false).await.is_ok() => Some(p),
+            _ => None,
+        };
         // The competencies with the largest total gap, most first.
         let mut columns: Vec<(u64, &str)> = analysis
             .competencies
@@ -93,7 +98,7 @@ pub(super) async fn needs_page(
             None
         } else {
             let rows = jenjang_app::analysis::heat_map(&cx, &unit).await?;
-            Some(heat_map(&rows, &columns))
+            Some(heat_map(&rows, &columns, ui.lang))
         };
         Ok::<_, ApiError>(json!({
             "unit": unit,
@@ -130,8 +135,10 @@ pub(super) async fn talent_page(
             let org = s.context(&user).organisation().await?;
             let home = home_unit(&s, &user, &org).await?;
             // The whole organisation is the grid without a unit filter.
-            unit = (org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
-                .then_some(home);
+            // (Only those who see the whole organisation may ask without a unit.)
+            unit = (!sees_whole_organisation(&user.0)
+                || org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
+            .then_some(home);
         }
         Ok::<_, ApiError>(
             jenjang_app::talent::grid(&s.store, &user.0, unit.as_deref(), q.year).await?,
@@ -277,7 +284,19 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
         let needs = jenjang_app::org_needs::list(&cx, None, Paging::new(Some(1000), None))
             .await?
             .items;
-        let mut data = json!({"needs": &needs});
+        // Each need links to its progress where the reader may follow some of it.
+        let org = cx.organisation().await?;
+        let led = cx.led_units().await?;
+        let rows: Vec<Value> = needs
+            .iter()
+            .map(|n| {
+                let mut row = json!(n);
+                row["followed"] =
+                    json!(jenjang_app::org_needs::scope_of(&cx, &org, &led, &n.unit).is_some());
+                row
+            })
+            .collect();
+        let mut data = json!({"needs": rows});
         if let Some(id) = id {
             let progress = jenjang_app::org_needs::progress(&cx, &id).await?;
             let need = needs.iter().find(|n| n.id == progress.id);

@@ -8,7 +8,8 @@ pub(super) async fn campaigns_page(State(s): State<AppState>, ui: Ui) -> Respons
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    let page = jenjang_app::campaigns::list(&s.context(&user), Paging::new(Some(1000), None)).await;
+    let page =
+        jenjang_app::campaigns::overview(&s.context(&user), Paging::new(Some(1000), None)).await;
     match page {
         Ok(page) => ui.render(
             StatusCode::OK,
