@@ -4,6 +4,7 @@
 mod accounts;
 mod analysis;
 mod auth;
+mod browser;
 mod campaigns;
 mod cli;
 mod hardening;

@@ -55,7 +55,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/masuk", get(login_page).post(login_submit))
         .route("/keluar", post(logout))
-        .route("/rencana-saya", get(my_plan))
+        .route("/rencana-saya", get(my_plan).post(my_plan_form))
+        .route("/rencana-saya/item/{id}", post(my_item_form))
         .route("/tim-saya", get(my_team))
         .route("/tugas/{id}/selesai", post(complete_task_form))
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
@@ -89,6 +90,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "layout",
             include_str!("../../../../templates/partials/layout.hbs"),
+        ),
+        (
+            "form_errors",
+            include_str!("../../../../templates/partials/form_errors.hbs"),
         ),
         (
             "task_list",
@@ -159,6 +164,23 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     handlebars_helper!(percent: |share: f64| format!("{:.0}%", share * 100.0));
     hb.register_helper("percent", Box::new(percent));
     handlebars_helper!(rupiah: |amount: i64| rupiah_text(amount));
+    // `14 Maret 2026` from `2026-03-14`, in the page's language (the text itself otherwise).
+    handlebars_helper!(long_date: |date: str, lang: str| {
+        match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(d) => jenjang_core::dates::long_date(d, lang == "en"),
+            Err(_) => date.to_string(),
+        }
+    });
+    hb.register_helper("long_date", Box::new(long_date));
+    // The failed form of a plan item, if it is this item's.
+    handlebars_helper!(item_failure: |failed: Json, id: i64| {
+        if failed["form"].as_str() == Some(format!("item-{id}").as_str()) {
+            failed.clone()
+        } else {
+            Value::Null
+        }
+    });
+    hb.register_helper("item_failure", Box::new(item_failure));
     hb.register_helper("rupiah", Box::new(rupiah));
     for (name, source) in sources {
         hb.register_template_string(name, source)
@@ -299,21 +321,20 @@ impl FromRequestParts<AppState> for Ui {
             }
             None => false,
         };
-        // Only notices the pages know, in the page's language.
-        let notice = query
-            .and_then(|q| q.notice)
-            .filter(|n| {
-                matches!(
-                    n.as_str(),
-                    "task_completed"
-                        | "plan_decided"
-                        | "password_set"
-                        | "password_changed"
-                        | "account_updated"
-                        | "accounts_provisioned"
-                )
-            })
-            .map(|n| lang.text(&n));
+        // Only notices the pages know (`notice_<name>` in the messages), in the page's language.
+        let notice = query.and_then(|q| q.notice).and_then(|n| {
+            let legacy = matches!(
+                n.as_str(),
+                "task_completed"
+                    | "plan_decided"
+                    | "password_set"
+                    | "password_changed"
+                    | "account_updated"
+                    | "accounts_provisioned"
+            );
+            let key = if legacy { n } else { format!("notice_{n}") };
+            lang.messages()[key.as_str()].as_str().map(str::to_string)
+        });
         let importer = user
             .as_ref()
             .is_some_and(|u| u.require(jenjang_core::access::Action::Import).is_ok());

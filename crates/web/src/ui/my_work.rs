@@ -75,6 +75,20 @@ pub(super) async fn open_tasks(
 }
 
 pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
+    my_plan_view(&s, &ui, None).await
+}
+
+/// A form of Rencana Saya the page could not carry out: which form, why (in the page's
+/// language), and what was typed, shown again beside that form.
+pub(super) struct FailedForm {
+    /// `generate`, `add`, `submit` or `item-<id>`.
+    form: String,
+    messages: Vec<String>,
+    values: Value,
+}
+
+/// Rencana Saya: my plan and the forms that build it, my gaps, recommendations, tasks.
+async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
@@ -108,7 +122,7 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         let recommendations =
             jenjang_app::analysis::employee_recommendations(&cx, &nip, None).await?;
         let plan = jenjang_app::plans::plan(&cx, &nip, None).await?;
-        let (own, _) = open_tasks(&s, &user).await?;
+        let (own, _) = open_tasks(s, &user).await?;
         let notifications =
             jenjang_app::workflows::notifications(&cx, true, None, Paging::new(Some(10), None))
                 .await?
@@ -141,8 +155,14 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
             u64::from(plan.jp_target),
             ui.lang,
         );
+        let today = s.store.today().await?;
+        let forms = plan_forms(&org, &plan, &recommendations, today);
         let plan = to_value(plan)?;
         Ok::<_, ApiError>(json!({
+            "forms": forms,
+            "failed": failed.as_ref().map(|f| json!({
+                "form": f.form, "messages": f.messages, "values": f.values,
+            })),
             "employee": employee,
             "gaps": {"gaps": gap_views, "note": gaps.note, "position": gaps.position},
             "notifications": to_value(notifications)?,
@@ -159,9 +179,335 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
         }))
     }
     .await;
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     match data {
-        Ok(data) => ui.render(StatusCode::OK, "rencana_saya", &title, data),
+        Ok(data) => ui.render(status, "rencana_saya", &title, data),
         Err(e) => ui.error(e),
+    }
+}
+
+/// What the plan's forms offer: the programs one may add (recommended first), the due dates
+/// allowed (today to the year's end), and which steps the plan's state allows.
+fn plan_forms(
+    org: &jenjang_core::org::Organisation,
+    plan: &jenjang_store::Plan,
+    recommendations: &jenjang_app::analysis::RecommendationsResponse,
+    today: chrono::NaiveDate,
+) -> Value {
+    use jenjang_core::idp::{ItemStatus, PlanStatus};
+    let planned: std::collections::HashSet<&str> = plan
+        .items
+        .iter()
+        .filter(|i| i.status != ItemStatus::Cancelled)
+        .map(|i| i.program.as_str())
+        .collect();
+    let recommended: Vec<Value> = recommendations
+        .programs
+        .iter()
+        .filter(|r| !planned.contains(r.program.as_str()))
+        .map(|r| json!({"code": r.program, "title": r.title, "jp": r.jp}))
+        .collect();
+    let recommended_codes: std::collections::HashSet<&str> = recommendations
+        .programs
+        .iter()
+        .map(|r| r.program.as_str())
+        .collect();
+    let mut others: Vec<&jenjang_core::catalog::ProgramInfo> = org
+        .catalog
+        .programs()
+        .iter()
+        .filter(|p| {
+            !planned.contains(p.code.as_str()) && !recommended_codes.contains(p.code.as_str())
+        })
+        .collect();
+    others.sort_by(|a, b| a.title.cmp(&b.title));
+    let others: Vec<Value> = others
+        .iter()
+        .map(|p| json!({"code": p.code, "title": p.title, "jp": p.jp}))
+        .collect();
+    let year_end = chrono::NaiveDate::from_ymd_opt(plan.year, 12, 31).unwrap_or(today);
+    let first_day = chrono::NaiveDate::from_ymd_opt(plan.year, 1, 1).unwrap_or(today);
+    let open_year = year_end >= today;
+    let editable = plan.status != PlanStatus::Submitted && open_year;
+    // Items of an approved plan (or of a plan approved before and being revised) are worked on.
+    let progress = matches!(plan.status, PlanStatus::Approved) || plan.revision > 1;
+    json!({
+        "editable": editable,
+        "can_generate": editable && !recommended.is_empty(),
+        "can_submit": plan.status == PlanStatus::Draft
+            && plan.items.iter().any(|i| i.status != ItemStatus::Cancelled),
+        "progress": progress,
+        "recommended": recommended,
+        "others": others,
+        "due_min": today.max(first_day).to_string(),
+        "due_max": year_end.to_string(),
+        "due_default": today.max(first_day).max(today).to_string(),
+        "today": today.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct PlanForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    program: String,
+    #[serde(default)]
+    due: String,
+    version: Option<i32>,
+}
+
+/// A date typed in a form (`yyyy-mm-dd`, as date fields send it); a problem in words otherwise.
+fn form_date(text: &str, lang: Lang) -> Result<chrono::NaiveDate, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(lang.text("form_date_required"));
+    }
+    jenjang_core::dates::parse_date(text).map_err(|_| lang.text("form_date_invalid"))
+}
+
+/// The page's words for what a use case refused: every bad field by its label, a conflict as
+/// the state that forbids it.
+fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<String>> {
+    let labels = &lang.messages()["field_labels"];
+    match e {
+        jenjang_app::AppError::Invalid(details) => Some(
+            details
+                .iter()
+                .map(|d| {
+                    let label = labels[d.field.as_str()].as_str().unwrap_or(&d.field);
+                    let text = match d.code.as_deref() {
+                        Some(code) => d.params.iter().fold(
+                            lang.text(&format!("problem_{code}")),
+                            |text, (name, value)| text.replace(&format!("{{{name}}}"), value),
+                        ),
+                        None => d.message.clone(),
+                    };
+                    format!("{label}: {text}")
+                })
+                .collect(),
+        ),
+        jenjang_app::AppError::Conflict(_) => Some(vec![lang.text("plan_step_conflict")]),
+        _ => None,
+    }
+}
+
+/// The plan forms of Rencana Saya: generate from the recommendations, add a program, submit.
+pub(super) async fn my_plan_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Form(form): Form<PlanForm>,
+) -> Response {
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let Some(nip) = user.0.nip.as_ref().map(|n| n.to_string()) else {
+        return ui.error(ApiError::Forbidden);
+    };
+    let cx = s.context(&user);
+    let done = match form.action.as_str() {
+        "generate" => jenjang_app::plans::generate(&cx, &nip, None)
+            .await
+            .map(|_| ()),
+        "add" => {
+            let mut problems = Vec::new();
+            let program = Some(form.program.trim().to_string()).filter(|p| !p.is_empty());
+            if program.is_none() {
+                problems.push(
+                    jenjang_core::FieldError::new("program", "choose a program")
+                        .with_code("required"),
+                );
+            }
+            let today = match s.store.today().await {
+                Ok(t) => t,
+                Err(e) => return ui.error(e.into()),
+            };
+            // A new item is never due in the past (the API leaves this to its callers).
+            let due = match form_date(&form.due, ui.lang).and_then(|d| {
+                if d < today {
+                    Err(ui.lang.text("problem_due_in_past"))
+                } else {
+                    Ok(d)
+                }
+            }) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    return my_plan_view(
+                        &s,
+                        &ui,
+                        Some(FailedForm {
+                            form: "add".into(),
+                            messages: vec![format!("{}: {message}", field_label(ui.lang, "due"))],
+                            values: json!({"program": form.program, "due": form.due}),
+                        }),
+                    )
+                    .await;
+                }
+            };
+            jenjang_app::plans::add_item(&cx, &nip, None, (program, due), problems)
+                .await
+                .map(|_| ())
+        }
+        "submit" => jenjang_app::plans::decide(
+            &cx,
+            &nip,
+            None,
+            PlanAction::Submit,
+            (None, Some(form.version)),
+            Vec::new(),
+        )
+        .await
+        .map(|_| ()),
+        other => {
+            return ui.error(ApiError::invalid(
+                "action",
+                format!("'{other}' is not a plan step; expected generate, add or submit"),
+            ));
+        }
+    };
+    match done {
+        Ok(()) => ui.redirect(&format!("/rencana-saya?notice=plan_{}", form.action)),
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: form.action.clone(),
+                    messages,
+                    values: json!({"program": form.program, "due": form.due}),
+                };
+                my_plan_view(&s, &ui, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+fn field_label(lang: Lang, field: &str) -> String {
+    lang.messages()["field_labels"][field]
+        .as_str()
+        .unwrap_or(field)
+        .to_string()
+}
+
+#[derive(Deserialize)]
+pub(super) struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    certificate_number: String,
+    #[serde(default)]
+    completed_on: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// One plan item's step: start it, complete it with its evidence, or cancel it with a reason.
+pub(super) async fn my_item_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    use jenjang_app::plans::ItemCommand;
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let lang = ui.lang;
+    let mut messages = Vec::new();
+    let command = match form.action.as_str() {
+        "start" => Some(ItemCommand::Start),
+        "complete" => {
+            let certificate = form.certificate_number.trim();
+            if certificate.is_empty() {
+                messages.push(format!(
+                    "{}: {}",
+                    field_label(lang, "certificate_number"),
+                    lang.text("form_required")
+                ));
+            }
+            let link = form.link.trim();
+            let web_link = link.starts_with("https://") || link.starts_with("http://");
+            if !link.is_empty() && !web_link {
+                messages.push(format!(
+                    "{}: {}",
+                    field_label(lang, "link"),
+                    lang.text("form_link_invalid")
+                ));
+            }
+            let completed_on = match form_date(&form.completed_on, lang) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    messages.push(format!("{}: {m}", field_label(lang, "completed_on")));
+                    None
+                }
+            };
+            let mut evidence = json!({"certificate_number": certificate});
+            if !link.is_empty() {
+                evidence["link"] = json!(link);
+            }
+            Some(ItemCommand::Complete {
+                evidence: Some(evidence),
+                completed_on,
+            })
+        }
+        "cancel" => {
+            let reason = form.reason.trim();
+            if reason.is_empty() {
+                messages.push(format!(
+                    "{}: {}",
+                    field_label(lang, "reason"),
+                    lang.text("form_required")
+                ));
+            }
+            Some(ItemCommand::Cancel {
+                reason: Some(reason.to_string()),
+            })
+        }
+        _ => None,
+    };
+    let Some(command) = command else {
+        return ui.error(ApiError::invalid(
+            "action",
+            format!(
+                "'{}' is not an item step; expected start, complete or cancel",
+                form.action
+            ),
+        ));
+    };
+    let values = json!({
+        "action": form.action,
+        "certificate_number": form.certificate_number,
+        "completed_on": form.completed_on,
+        "link": form.link,
+        "reason": form.reason,
+    });
+    let failed = |messages| FailedForm {
+        form: format!("item-{id}"),
+        messages,
+        values: values.clone(),
+    };
+    if !messages.is_empty() {
+        return my_plan_view(&s, &ui, Some(failed(messages))).await;
+    }
+    let done =
+        jenjang_app::plans::item(&s.context(&user), &id.to_string(), command, Vec::new()).await;
+    match done {
+        Ok(_) => ui.redirect(&format!("/rencana-saya?notice=item_{}", form.action)),
+        Err(e) => match refusal(&e, lang) {
+            Some(messages) => my_plan_view(&s, &ui, Some(failed(messages))).await,
+            None => ui.error(e.into()),
+        },
     }
 }
 

@@ -49,15 +49,20 @@ pub(super) fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) ->
 
 /// The gap heat map: one row per unit, one column per competency, each cell the share of the
 /// unit's employees with a gap in it, darker for more (SVG, drawn here).
-pub(super) fn heat_map(rows: &[HeatRow], columns: &[String]) -> String {
+pub(super) fn heat_map(rows: &[HeatRow], columns: &[String], lang: Lang) -> String {
     const LABEL: f64 = 150.0;
     const CELL_W: f64 = 56.0;
     const CELL_H: f64 = 26.0;
     const HEAD: f64 = 64.0;
     let width = LABEL + CELL_W * columns.len() as f64 + 40.0;
     let height = HEAD + CELL_H * rows.len() as f64;
+    let label = lang
+        .text("heat_map_label")
+        .replace("{units}", &rows.len().to_string())
+        .replace("{competencies}", &columns.len().to_string());
     let mut svg = format!(
-        "<svg class=\"heat\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
+        "<svg class=\"heat\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        xml(&label)
     );
     for (j, c) in columns.iter().enumerate() {
         // Slanted, so long codes do not run into each other.
@@ -139,10 +144,23 @@ pub(super) fn funnel(
     };
     let gap = if small { 1.0 } else { 6.0 };
     let height = STAGES.len() as f64 * (bar_h + gap);
-    let mut svg = format!(
-        "<svg class=\"funnel\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\">"
-    );
     let stages = &lang.messages()["stages"];
+    // The whole funnel in words, for those who do not see the bars.
+    let label = STAGES
+        .iter()
+        .map(|stage| {
+            let reached = by_stage.get(stage).copied().unwrap_or(0);
+            format!(
+                "{} {reached}/{targets}",
+                stages[*stage].as_str().unwrap_or(stage)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut svg = format!(
+        "<svg class=\"funnel\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        xml(&label)
+    );
     for (i, stage) in STAGES.iter().enumerate() {
         let reached = by_stage.get(stage).copied().unwrap_or(0);
         let share = if targets == 0 {

@@ -1,0 +1,605 @@
+//! The web UI in a real browser: headless Chromium driven through WebDriver (Debian's `chromium`
+//! and `chromium-driver`; `.ci/run` installs them). Each journey is done as its user would do it,
+//! by clicking and typing, and checked afterwards through the API. Every page reached is also
+//! checked for accessibility with axe-core (`tests/browser`, from the npm registry) and, at phone
+//! width, for anything wider than the screen.
+
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use jenjang::seed::DEMO_PASSWORD;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// At most two browsers at once on a two-core machine: each test waits its turn.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A headless Chromium session with its own chromedriver, closed when the test ends.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    _turn: tokio::sync::SemaphorePermit<'static>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Killing chromedriver takes its Chromium with it.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The screen a test uses: a laptop, or a phone 360 CSS pixels wide.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Screen {
+    Laptop,
+    Phone,
+}
+
+impl Browser {
+    pub async fn open(app: &TestApp, screen: Screen) -> Browser {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "the browser tests need Debian's chromium and chromium-driver \
+             (apt-get install chromium chromium-driver; .ci/run installs them)"
+        );
+        let turn = BROWSERS.acquire().await.unwrap();
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "prefs": {"intl.accept_languages": "id-ID,id"},
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--no-first-run", "--disable-extensions", "--lang=id", "--accept-lang=id-ID,id",
+                format!("--user-data-dir={}", profile.path().display()),
+                "--window-size=1280,900",
+            ],
+        });
+        if screen == Screen::Phone {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 2.0}});
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        // chromedriver takes a moment to listen.
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        base: app.base.clone(),
+                        driver,
+                        _profile: profile,
+                        _turn: turn,
+                    };
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no WebDriver session: {last:?}");
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(selector))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let source = self.client.source().await.unwrap_or_default();
+                panic!("no {selector} on {}: {e}\n{source}", self.path().await)
+            }
+        }
+    }
+
+    pub async fn text(&self, selector: &str) -> String {
+        self.css(selector).await.text().await.unwrap()
+    }
+
+    /// Types into the field named `name` of the form `form` (a CSS selector), replacing its text.
+    pub async fn fill(&self, form: &str, name: &str, value: &str) {
+        let field = self.css(&format!("{form} [name=\"{name}\"]")).await;
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Sets a date field (typing into one depends on the locale's order of day and month).
+    pub async fn set_date(&self, form: &str, name: &str, value: &str) {
+        let field = self.css(&format!("{form} [name=\"{name}\"]")).await;
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];",
+                vec![serde_json::to_value(&field).unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Turns the browser's own form checks off, as an old browser would have them, so that the
+    /// server's checks are what answers.
+    pub async fn without_browser_checks(&self) {
+        self.client
+            .execute(
+                "document.querySelectorAll('form').forEach(f => f.noValidate = true);",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    pub async fn click(&self, selector: &str) {
+        self.css(selector).await.click().await.unwrap();
+    }
+
+    /// Signs in through the sign-in form and lands on the first page.
+    pub async fn sign_in(&self, username: &str) {
+        self.goto("/masuk").await;
+        self.fill("form[action=\"/masuk\"]", "username", username)
+            .await;
+        self.fill("form[action=\"/masuk\"]", "password", DEMO_PASSWORD)
+            .await;
+        self.click("form[action=\"/masuk\"] button[type=submit]")
+            .await;
+        self.css("form[action=\"/keluar\"]").await;
+    }
+
+    pub async fn sign_out(&self) {
+        self.click("form[action=\"/keluar\"] button").await;
+        self.css("form[action=\"/masuk\"]").await;
+    }
+
+    pub async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    /// axe-core's serious and critical violations on the current page, one line each.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let source = axe_source();
+        self.client.execute(source, vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {resultTypes: ['violations']})
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +
+                          v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
+    }
+
+    /// Elements sticking out of the viewport sideways (the page scrolls horizontally).
+    pub async fn wider_than_screen(&self) -> Vec<String> {
+        let result = self
+            .client
+            .execute(
+                "const w = document.documentElement.clientWidth;
+                 const out = [];
+                 if (document.documentElement.scrollWidth > w + 1)
+                   out.push('page ' + document.documentElement.scrollWidth + 'px > ' + w + 'px');
+                 for (const e of document.querySelectorAll('body *')) {
+                   // Content inside a deliberately scrolling box does not widen the page.
+                   if (e.closest('.scroll') && !e.classList.contains('scroll')) continue;
+                   const r = e.getBoundingClientRect();
+                   if (r.width > 0 && r.right > w + 1)
+                     out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') +
+                              ' right edge ' + Math.round(r.right) + 'px > ' + w + 'px');
+                   if (out.length > 5) break;
+                 }
+                 return out;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
+    }
+
+    /// Every same-origin link of the current page, as paths.
+    pub async fn links(&self) -> Vec<String> {
+        let result = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('a[href]')]
+                   .map(a => new URL(a.getAttribute('href'), location.href))
+                   .filter(u => u.origin === location.origin)
+                   .map(u => u.pathname + u.search);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
+    }
+
+    /// The HTTP status and content type of each of `paths` fetched by this browser, with its
+    /// session, as a click on the link would fetch it.
+    pub async fn statuses(&self, paths: &[String]) -> Vec<(u16, String)> {
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 Promise.all(arguments[0].map(p =>
+                   fetch(p, {credentials: 'same-origin', headers: {accept: 'text/html,*/*'}})
+                     .then(r => [r.status, r.headers.get('content-type') || ''])
+                     .catch(e => [0, String(e)])))
+                   .then(done);",
+                vec![json!(paths)],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
+    }
+
+    pub async fn close(self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+    }
+}
+
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+        let file = dir.join("node_modules/axe-core/axe.min.js");
+        if !file.exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&dir)
+                .status()
+                .expect("npm runs (install Node.js and npm; .ci/run does)");
+            assert!(status.success(), "npm ci --prefix tests/browser failed");
+        }
+        std::fs::read_to_string(&file).unwrap()
+    })
+}
+
+/// Checks the page the browser is on: accessible (no serious or critical axe-core violation)
+/// and, on a phone, nothing wider than the screen.
+async fn check_page(b: &Browser, screen: Screen) {
+    let path = b.path().await;
+    let violations = b.accessibility_violations().await;
+    assert!(violations.is_empty(), "{path}: {violations:#?}");
+    if screen == Screen::Phone {
+        let wide = b.wider_than_screen().await;
+        assert!(wide.is_empty(), "{path} at 360px: {wide:#?}");
+    }
+}
+
+async fn plan_of(app: &TestApp, token: &str, nip: &str) -> Value {
+    let (status, plan) = app
+        .get(token, &format!("/api/v1/employees/{nip}/development-plan"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    plan
+}
+
+/// The staff member builds a plan from the recommendations, adds a program, submits it; the
+/// supervisor sends it back without a reason (refused on the page, the form kept), then approves
+/// it; the staff member starts an item and completes it with a certificate and a link.
+#[tokio::test]
+async fn staff_and_supervisor_plan_journey_in_the_browser() {
+    let app = spawn_app().await;
+    let staff = "199902162024092001";
+    let supervisor = "197503222002112001";
+    let b = Browser::open(&app, Screen::Laptop).await;
+
+    b.sign_in(staff).await;
+    b.goto("/rencana-saya").await;
+    check_page(&b, Screen::Laptop).await;
+    // Due dates are checked on the page: one in the past is refused with the form kept.
+    b.click("form[action=\"/rencana-saya\"] button[value=generate]")
+        .await;
+    assert!(b.path().await.contains("notice=plan_generate"));
+    let generated = plan_of(&app, &app.token(staff).await, staff).await;
+    let items = generated["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{generated}");
+    let today = app.store.today().await.unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i["due"].as_str().unwrap() >= today.to_string().as_str()),
+        "no item is due before today: {generated}"
+    );
+    let rows = b
+        .client
+        .find_all(Locator::Css("#rencana tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), items.len());
+
+    // A program added by hand, first with a due date in the past.
+    let form = "form#tambah";
+    let options: Vec<String> = serde_json::from_value(
+        b.client
+            .execute(
+                "return [...document.querySelectorAll('form#tambah select[name=program] option')]
+                   .map(o => o.value).filter(v => v);",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let program = options.first().expect("programs to add").clone();
+    b.css(&format!("{form} select[name=program]"))
+        .await
+        .select_by_value(&program)
+        .await
+        .unwrap();
+    let yesterday = today.pred_opt().unwrap();
+    b.set_date(form, "due", &yesterday.to_string()).await;
+    // The date field itself forbids it; with that check off the server refuses it too.
+    b.without_browser_checks().await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    let alert = b.text("#rencana div.error").await;
+    assert!(alert.contains("Tenggat"), "{alert}");
+    assert!(alert.contains("sebelum hari ini"), "{alert}");
+    // The choice is kept.
+    let kept = b
+        .css(&format!("{form} select[name=program]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(program.as_str()));
+    let year_end = format!("{}-12-31", generated["year"]);
+    b.set_date(form, "due", &year_end).await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    assert!(
+        b.path().await.contains("notice=plan_add"),
+        "{}",
+        b.body().await
+    );
+    let plan = plan_of(&app, &app.token(staff).await, staff).await;
+    assert!(
+        plan["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["program"] == program.as_str() && i["due"] == year_end.as_str()),
+        "{plan}"
+    );
+
+    // Submitted to the supervisor.
+    b.click("form[action=\"/rencana-saya\"] button[value=submit]")
+        .await;
+    assert!(b.body().await.contains("menunggu keputusan atasan"));
+    let plan = plan_of(&app, &app.token(staff).await, staff).await;
+    assert_eq!(plan["status"], "submitted");
+    b.sign_out().await;
+
+    // The supervisor sends it back without a reason: refused on the page, in Indonesian.
+    b.sign_in(supervisor).await;
+    b.goto("/tim-saya").await;
+    check_page(&b, Screen::Laptop).await;
+    let decision = format!("form[action=\"/rencana/{staff}/keputusan\"]");
+    b.click(&format!("{decision} button[value=reject]")).await;
+    let alert = b.text("p.error").await;
+    assert!(!alert.is_empty());
+    assert_eq!(
+        plan_of(&app, &app.token(staff).await, staff).await["status"],
+        "submitted"
+    );
+    // The items and JP are shown with the decision.
+    let listing = b.body().await;
+    assert!(
+        listing.contains(&format!("{} JP direncanakan", plan["jp_planned"])),
+        "{listing}"
+    );
+    b.click(&format!("{decision} button[value=approve]")).await;
+    assert!(b.path().await.contains("notice=plan_decided"));
+    assert_eq!(
+        plan_of(&app, &app.token(staff).await, staff).await["status"],
+        "approved"
+    );
+    b.sign_out().await;
+
+    // The staff member starts the first item and completes it with its evidence.
+    b.sign_in(staff).await;
+    b.goto("/rencana-saya").await;
+    let first = plan["items"][0]["id"].as_i64().unwrap();
+    let row = format!("tr#item-{first}");
+    b.click(&format!("{row} button[value=start]")).await;
+    assert!(b.path().await.contains("notice=item_start"));
+    // Completing without a certificate number is refused with what was typed kept.
+    b.click(&format!("{row} details:first-of-type summary"))
+        .await;
+    let complete = format!("{row} form:has(input[value=complete])");
+    b.fill(
+        &complete,
+        "link",
+        "https://bangkom.example.go.id/sertifikat/123",
+    )
+    .await;
+    b.without_browser_checks().await;
+    b.click(&format!("{complete} button[type=submit]")).await;
+    let alert = b.text(&format!("{row} div.error")).await;
+    assert!(alert.contains("Nomor sertifikat"), "{alert}");
+    let kept = b
+        .css(&format!("{complete} input[name=link]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.as_deref(),
+        Some("https://bangkom.example.go.id/sertifikat/123")
+    );
+    b.fill(&complete, "certificate_number", "SERT/2026/0042")
+        .await;
+    b.set_date(&complete, "completed_on", &today.to_string())
+        .await;
+    b.click(&format!("{complete} button[type=submit]")).await;
+    assert!(
+        b.path().await.contains("notice=item_complete"),
+        "{}",
+        b.body().await
+    );
+    let plan = plan_of(&app, &app.token(staff).await, staff).await;
+    let done = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == first)
+        .unwrap();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["evidence"]["certificate_number"], "SERT/2026/0042");
+    assert_eq!(
+        done["evidence"]["link"],
+        "https://bangkom.example.go.id/sertifikat/123"
+    );
+    assert!(plan["jp_completed"].as_u64().unwrap() > 0);
+    b.close().await;
+}
+
+/// Rencana Saya on a phone: the plan with its forms fits 360 pixels and passes axe-core.
+#[tokio::test]
+async fn my_plan_fits_a_phone() {
+    let app = spawn_app().await;
+    let staff = "199902162024092001";
+    let token = app.token(staff).await;
+    let (status, _) = app
+        .post(
+            &token,
+            &format!("/api/v1/employees/{staff}/development-plan/generate"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let b = Browser::open(&app, Screen::Phone).await;
+    b.sign_in(staff).await;
+    b.goto("/rencana-saya").await;
+    check_page(&b, Screen::Phone).await;
+    b.close().await;
+}
+
+/// Every link on every page a person can reach answers 200: followed from the first page, for
+/// each kind of user of the demo, with each distinct page checked by axe-core.
+#[tokio::test]
+async fn every_link_answers_for_every_role() {
+    let app = spawn_app().await;
+    let b = Browser::open(&app, Screen::Laptop).await;
+    let people = [
+        "admin",
+        "hr",
+        "196606171996111001",
+        "197312142002061001",
+        "198210052011041001",
+        "197503222002112001",
+        "199902162024092001",
+    ];
+    let mut broken = Vec::new();
+    // Each page once, whoever reads it, for accessibility (axe takes a while per page).
+    let mut checked = std::collections::HashSet::new();
+    for person in people {
+        b.sign_in(person).await;
+        let mut seen = std::collections::HashSet::new();
+        let mut shapes = std::collections::HashMap::new();
+        let mut queue = std::collections::VecDeque::from([b.path().await]);
+        seen.insert(queue[0].clone());
+        let mut pages = 0;
+        while let Some(path) = queue.pop_front() {
+            b.goto(&path).await;
+            pages += 1;
+            let page = path.split('?').next().unwrap().to_string();
+            if checked.insert(page) {
+                check_page(&b, Screen::Laptop).await;
+            }
+            let links: Vec<String> = b
+                .links()
+                .await
+                .into_iter()
+                .filter(|l| seen.insert(l.clone()))
+                .collect();
+            for (link, (status, kind)) in links.iter().zip(b.statuses(&links).await) {
+                // Every link is fetched; pages are followed up to two per shape (the path and
+                // the names of its query parameters: `/analisis?unit=` for every unit is one).
+                let shape = shape_of(link);
+                let followed = shapes.entry(shape).or_insert(0);
+                if status != 200 {
+                    broken.push(format!("{person}: {path} links to {link}: {status}"));
+                } else if kind.starts_with("text/html") && *followed < 2 && pages + queue.len() < 40
+                {
+                    *followed += 1;
+                    queue.push_back(link.clone());
+                }
+            }
+        }
+        b.sign_out().await;
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+    b.close().await;
+}
+
+/// A link's path with the names (not the values) of its query parameters.
+fn shape_of(link: &str) -> String {
+    let (path, query) = link.split_once('?').unwrap_or((link, ""));
+    let mut names: Vec<&str> = query
+        .split('&')
+        .filter_map(|p| p.split('=').next())
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    // Numbered pages (`/kebutuhan-organisasi/2`) share a shape too.
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|s| {
+            if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+                "#"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("{}?{}", path.join("/"), names.join("&"))
+}
