@@ -5,6 +5,7 @@
 //! width, for anything wider than the screen.
 
 use crate::helpers::*;
+use chrono::Datelike;
 use fantoccini::{Client, ClientBuilder, Locator};
 use jenjang::seed::DEMO_PASSWORD;
 use reqwest::StatusCode;
@@ -424,8 +425,8 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     check_page(&b, Screen::Laptop).await;
     let decision = format!("form[action=\"/rencana/{staff}/keputusan\"]");
     b.click(&format!("{decision} button[value=reject]")).await;
-    let alert = b.text("p.error").await;
-    assert!(!alert.is_empty());
+    let alert = b.text(&format!("#persetujuan-{staff} div.error")).await;
+    assert!(alert.contains("Tulis alasan"), "{alert}");
     assert_eq!(
         plan_of(&app, &app.token(staff).await, staff).await["status"],
         "submitted"
@@ -602,4 +603,132 @@ fn shape_of(link: &str) -> String {
         })
         .collect();
     format!("{}?{}", path.join("/"), names.join("&"))
+}
+
+/// The supervisor evaluates a direct report in Tim Saya (the predikat follows from the matrix);
+/// a low predikat starts coaching, and the coaching task is completed on the page with an
+/// observed level per competency in gap, which becomes the employee's dated level.
+#[tokio::test]
+async fn supervisor_evaluates_and_coaches_in_the_browser() {
+    let app = spawn_app().await;
+    let staff = "199902162024092001";
+    let supervisor = "197503222002112001";
+    let hr = app.token("hr").await;
+    let year = app.store.today().await.unwrap().year();
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in(supervisor).await;
+    b.goto("/tim-saya").await;
+    let row = format!("tr#anggota-{staff}");
+    // Without the ratings the page says which are missing, in Indonesian.
+    b.click(&format!("{row} details summary")).await;
+    let form = format!("{row} form");
+    b.css(&format!("{form} select[name=period]"))
+        .await
+        .select_by_value(&format!("{year}-Q4"))
+        .await
+        .unwrap();
+    b.without_browser_checks().await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    let alert = b.text(&format!("{row} div.error")).await;
+    assert!(
+        alert.contains("Hasil kerja") && alert.contains("Perilaku kerja"),
+        "{alert}"
+    );
+    // The period chosen is kept.
+    let kept = b
+        .css(&format!("{form} select[name=period]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept, Some(format!("{year}-Q4")));
+    b.css(&format!("{form} select[name=hasil_kerja]"))
+        .await
+        .select_by_value("di_bawah_ekspektasi")
+        .await
+        .unwrap();
+    b.css(&format!("{form} select[name=perilaku_kerja]"))
+        .await
+        .select_by_value("sesuai_ekspektasi")
+        .await
+        .unwrap();
+    b.fill(&form, "notes", "Target layanan triwulan belum tercapai")
+        .await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    assert!(b.path().await.contains("notice=evaluation_recorded"));
+    let (status, evaluations) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/evaluations"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{evaluations}");
+    let recorded = evaluations["items"]
+        .as_array()
+        .or(evaluations.as_array())
+        .unwrap()
+        .iter()
+        .find(|e| e["period"] == format!("{year}-Q4").as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{evaluations}"));
+    // Di bawah × sesuai is butuh perbaikan by the matrix.
+    assert_eq!(recorded["predikat"], "butuh_perbaikan");
+    assert_eq!(recorded["notes"], "Target layanan triwulan belum tercapai");
+    assert_eq!(recorded["evaluator_nip"], supervisor);
+    let shown = b.text(&format!("{row} .predikat")).await;
+    assert_eq!(shown, "Butuh Perbaikan");
+    check_page(&b, Screen::Laptop).await;
+
+    // The engine opens coaching; its task asks for a score per competency in gap.
+    app.run_engine().await;
+    b.goto("/tim-saya").await;
+    let (_, tasks) = app
+        .get(&hr, &format!("/api/v1/tasks?nip={staff}&kind=coaching"))
+        .await;
+    let task = tasks["items"][0].clone();
+    let id = task["id"].as_i64().expect("a coaching task");
+    let item = format!("li#tugas-{id}");
+    let title = b.text(&format!("{item} strong")).await;
+    assert!(title.contains("Butuh Perbaikan"), "{title}");
+    assert!(!title.contains("butuh_perbaikan"), "{title}");
+    let about = b.text(&format!("{item} small")).await;
+    assert!(about.contains("Maria Pasolang"), "{about}");
+    let fields: Vec<String> = serde_json::from_value(
+        b.client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map(s => s.name);",
+                vec![json!(format!("{item} select[name^=score_]"))],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!fields.is_empty(), "a score field per competency in gap");
+    let competency = fields[0].trim_start_matches("score_").to_string();
+    b.css(&format!("{item} select[name=\"{}\"]", fields[0]))
+        .await
+        .select_by_value("3")
+        .await
+        .unwrap();
+    b.fill(&format!("{item} form"), "notes", "Sesi bimbingan pertama")
+        .await;
+    check_page(&b, Screen::Laptop).await;
+    b.click(&format!("{item} button[type=submit]")).await;
+    assert!(b.path().await.contains("notice=task_completed"));
+    let (_, task) = app.get(&hr, &format!("/api/v1/tasks/{id}")).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["notes"], "Sesi bimbingan pertama");
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
+        .await;
+    let level = profile["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["competency"] == competency.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (level["level"].as_u64(), level["source"].as_str()),
+        (Some(3), Some("coaching")),
+        "{level}"
+    );
+    b.close().await;
 }

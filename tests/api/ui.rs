@@ -343,7 +343,7 @@ async fn tim_saya_lists_the_team_and_decides_plans_and_coaching_tasks_by_form() 
         assert!(page.html.contains(&shown(name)), "{name} is listed");
     }
     assert!(page.html.contains(
-        "2027-Q2: <span class=\"predikat predikat-butuh_perbaikan\">Butuh Perbaikan</span>"
+        "Triwulan II 2027: <span class=\"predikat predikat-butuh_perbaikan\">Butuh Perbaikan</span>"
     ));
     assert!(
         page.html

@@ -55,6 +55,18 @@ impl Ekspektasi {
 }
 
 impl Predikat {
+    /// The regulation's words for the rating (PermenPANRB 6/2022), as Indonesian documents
+    /// write it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Predikat::SangatBaik => "Sangat Baik",
+            Predikat::Baik => "Baik",
+            Predikat::ButuhPerbaikan => "Butuh Perbaikan",
+            Predikat::Kurang => "Kurang",
+            Predikat::SangatKurang => "Sangat Kurang",
+        }
+    }
+
     /// Parses the wire spelling or the regulation's words ("Sangat Baik", "Butuh Perbaikan",
     /// "Kurang/Misconduct").
     pub fn parse_loose(raw: &str) -> Result<Predikat, crate::kinds::UnknownValue> {

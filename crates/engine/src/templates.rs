@@ -22,6 +22,13 @@ impl Templates {
         let mut hb = Handlebars::new();
         // Plain-text notices: no HTML escaping of names such as "O'Neil".
         hb.register_escape_fn(handlebars::no_escape);
+        // `{{predikat event.predikat}}`: "Butuh Perbaikan" rather than `butuh_perbaikan`.
+        handlebars::handlebars_helper!(predikat: |wire: str| {
+            wire.parse::<jenjang_core::predikat::Predikat>()
+                .map(|p| p.words().to_string())
+                .unwrap_or_else(|_| wire.to_string())
+        });
+        hb.register_helper("predikat", Box::new(predikat));
         for (name, source) in NOTIFICATION_TEMPLATES {
             hb.register_template_string(name, source)
                 .unwrap_or_else(|e| panic!("notification template {name} is broken: {e}"));
@@ -61,6 +68,11 @@ mod tests {
             let (title, body) = t.notice(name, &data).unwrap();
             assert!(!title.is_empty() && !body.is_empty(), "{name}");
             assert!(!body.contains("{{"), "{name}");
+            assert!(!body.contains("sangat_baik"), "{name}: {body}");
         }
+        assert_eq!(
+            t.line("({{predikat event.predikat}})", &data).unwrap(),
+            "(Sangat Baik)"
+        );
     }
 }

@@ -163,6 +163,7 @@ pub struct TeamMember {
     pub nip: String,
     pub name: String,
     pub position: Option<String>,
+    pub position_name: Option<String>,
     /// `draft`, `submitted`, `approved`, `rejected`; none when no plan exists for the year.
     pub plan_status: Option<String>,
     pub plan_version: Option<i32>,
@@ -377,12 +378,13 @@ impl Store {
             .db
             .query_all_raw(stmt(
                 self.backend(),
-                "SELECT e.nip, e.name, e.position_code, p.status AS plan_status, p.version AS plan_version, \
+                "SELECT e.nip, e.name, e.position_code, pos.name AS position_name, p.status AS plan_status, p.version AS plan_version, \
                  (SELECT v.period FROM evaluations v WHERE v.nip = e.nip \
                   ORDER BY v.year DESC, v.period DESC LIMIT 1) AS period, \
                  (SELECT v.predikat FROM evaluations v WHERE v.nip = e.nip \
                   ORDER BY v.year DESC, v.period DESC LIMIT 1) AS predikat \
                  FROM employees e LEFT JOIN development_plans p ON p.nip = e.nip AND p.year = $2 \
+                 LEFT JOIN positions pos ON pos.code = e.position_code \
                  WHERE e.supervisor_nip = $1 ORDER BY e.name, e.nip",
                 vec![supervisor.into(), (year as i16).into()],
             ))
@@ -393,6 +395,7 @@ impl Store {
                     nip: r.try_get("", "nip")?,
                     name: r.try_get("", "name")?,
                     position: r.try_get("", "position_code")?,
+                    position_name: r.try_get("", "position_name")?,
                     plan_status: r.try_get("", "plan_status")?,
                     plan_version: r.try_get("", "plan_version")?,
                     latest_period: r.try_get("", "period")?,

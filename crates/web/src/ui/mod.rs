@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/rencana-saya", get(my_plan).post(my_plan_form))
         .route("/rencana-saya/item/{id}", post(my_item_form))
         .route("/tim-saya", get(my_team))
+        .route("/tim-saya/evaluasi/{nip}", post(evaluation_form))
         .route("/tugas/{id}/selesai", post(complete_task_form))
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
         .route("/analisis", get(needs_page))
@@ -172,6 +173,22 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         }
     });
     hb.register_helper("long_date", Box::new(long_date));
+    // `Triwulan II 2026` from `2026-Q2`, `Tahunan 2026` from `2026`, in the page's language.
+    handlebars_helper!(period_label: |period: str, lang: str| {
+        let lang = Lang::parse(lang).unwrap_or(Lang::Id);
+        match period.split_once("-Q") {
+            Some((year, q)) => {
+                let roman = ["I", "II", "III", "IV"].get(q.parse::<usize>().unwrap_or(0).wrapping_sub(1));
+                match roman {
+                    Some(r) => format!("{} {r} {year}", lang.text("period_quarter")),
+                    None => period.to_string(),
+                }
+            }
+            None if period.len() == 4 => format!("{} {period}", lang.text("period_annual")),
+            None => period.to_string(),
+        }
+    });
+    hb.register_helper("period_label", Box::new(period_label));
     // The failed form of a plan item, if it is this item's.
     handlebars_helper!(item_failure: |failed: Json, id: i64| {
         if failed["form"].as_str() == Some(format!("item-{id}").as_str()) {

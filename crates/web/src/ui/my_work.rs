@@ -515,40 +515,39 @@ pub(super) async fn my_team(State(s): State<AppState>, ui: Ui) -> Response {
     team_view(&s, &ui, None).await
 }
 
-/// A plan decision the page could not take, shown beside that plan with the comment kept.
-pub(super) struct FailedDecision {
-    nip: String,
-    message: String,
-    comment: String,
-}
-
-/// Tim Saya: the team, the plans awaiting a decision (their items and JP), the team's tasks.
-async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedDecision>) -> Response {
+/// Tim Saya: the team with an evaluation form per member, the plans awaiting a decision (their
+/// items, JP and the employee's gaps), the tasks assigned to me with their forms.
+async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
     let title = ui.lang.text("nav_my_team");
+    let failed_for = |form: &str| failed.as_ref().filter(|f| f.form == form);
     let data = async {
         let (_, tasks) = open_tasks(s, &user).await?;
+        let today = s.store.today().await?;
+        let year = today.year();
         let team = match &user.0.nip {
-            Some(nip) => {
-                let year = s.store.today().await?.year();
-                s.store.team_overview(nip.as_str(), year).await?
-                    .into_iter()
-                    .map(|m| (m, year))
-                    .collect()
-            }
+            Some(nip) => s.store.team_overview(nip.as_str(), year).await?,
             None => Vec::new(),
         };
         let cx = s.context(&user);
+        let org = cx.organisation().await?;
+        let competency_name = |code: &str| {
+            org.catalog
+                .competency(code)
+                .map(|i| org.catalog.competency_name(i).to_string())
+        };
         let mut approvals: Vec<Value> = Vec::new();
-        // A supervisor decides on a handful of plans at a time: each is read whole.
-        for (m, year) in team
+        // A supervisor decides on a handful of plans at a time: each is read whole, with the
+        // gaps it should close.
+        for m in team
             .iter()
-            .filter(|(m, _)| m.plan_status.as_deref() == Some("submitted"))
+            .filter(|m| m.plan_status.as_deref() == Some("submitted"))
         {
-            let plan = jenjang_app::plans::plan(&cx, &m.nip, Some(*year)).await?;
-            let failed = failed.as_ref().filter(|f| f.nip == m.nip);
+            let plan = jenjang_app::plans::plan(&cx, &m.nip, Some(year)).await?;
+            let gaps = jenjang_app::analysis::employee_gaps(&cx, &m.nip, None).await?;
+            let failed = failed_for(&format!("decision-{}", m.nip));
             approvals.push(json!({
                 "nip": m.nip,
                 "name": m.name,
@@ -557,23 +556,64 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedDecision>) -> Res
                 "jp_planned": plan.jp_planned,
                 "jp_target": plan.jp_target,
                 "items": plan.items,
-                "error": failed.map(|f| &f.message),
-                "comment": failed.map(|f| &f.comment),
+                "gaps": gaps.gaps.iter().map(|g| json!({
+                    "competency": g.competency,
+                    "name": competency_name(&g.competency),
+                    "current": g.current,
+                    "required": g.required,
+                })).collect::<Vec<_>>(),
+                "failed": failed.map(|f| json!({"messages": f.messages, "values": f.values})),
             }));
         }
+        // Tasks about people, named; a coaching task with a score field per competency in gap.
+        let names: std::collections::HashMap<&str, &str> =
+            team.iter().map(|m| (m.nip.as_str(), m.name.as_str())).collect();
+        let mut task_views = Vec::with_capacity(tasks.len());
+        for t in &tasks {
+            let mut view = to_value(t)?;
+            if let Some(subject) = &t.subject_nip {
+                let name = match names.get(subject.as_str()) {
+                    Some(n) => Some(n.to_string()),
+                    None => s.store.get_employee(subject).await.ok().map(|e| e.name),
+                };
+                view["subject_name"] = json!(name);
+                if t.scores {
+                    let gaps = jenjang_app::analysis::employee_gaps(&cx, subject, None).await?;
+                    view["score_fields"] = json!(gaps.gaps.iter().map(|g| json!({
+                        "competency": g.competency,
+                        "name": competency_name(&g.competency),
+                        "current": g.current,
+                        "required": g.required,
+                    })).collect::<Vec<_>>());
+                }
+            }
+            let failed = failed_for(&format!("task-{}", t.id));
+            view["failed"] = json!(failed.map(|f| json!({"messages": f.messages, "values": f.values})));
+            task_views.push(view);
+        }
+        let periods = evaluation_periods(year, ui.lang);
         let team: Vec<Value> = team
             .iter()
-            .map(|(m, _)| {
+            .map(|m| {
+                let failed = failed_for(&format!("evaluation-{}", m.nip));
                 json!({
                     "nip": m.nip,
                     "name": m.name,
                     "position": m.position,
+                    "position_name": m.position_name,
                     "plan_status": m.plan_status,
                     "evaluation": m.latest_period.as_ref().map(|p| json!({"period": p, "predikat": m.latest_predikat})),
+                    "failed": failed.map(|f| json!({"messages": f.messages, "values": f.values})),
                 })
             })
             .collect();
-        Ok::<_, ApiError>(json!({"team": team, "approvals": approvals, "tasks": tasks}))
+        Ok::<_, ApiError>(json!({
+            "team": team,
+            "approvals": approvals,
+            "tasks": task_views,
+            "periods": periods,
+            "matrix": predikat_matrix(ui.lang),
+        }))
     }
     .await;
     let status = if failed.is_some() {
@@ -587,46 +627,203 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedDecision>) -> Res
     }
 }
 
+/// The periods a supervisor evaluates in `year`: the four quarters and the year itself.
+fn evaluation_periods(year: i32, lang: Lang) -> Vec<Value> {
+    let annual = lang.text("period_annual");
+    let quarter = lang.text("period_quarter");
+    let mut periods: Vec<Value> = ["I", "II", "III", "IV"]
+        .iter()
+        .enumerate()
+        .map(|(i, roman)| {
+            json!({"value": format!("{year}-Q{}", i + 1), "label": format!("{quarter} {roman} {year}")})
+        })
+        .collect();
+    periods.push(json!({"value": year.to_string(), "label": format!("{annual} {year}")}));
+    periods
+}
+
+/// The predikat matrix of PermenPANRB 6/2022 as a table: rows hasil kerja, columns perilaku
+/// kerja, from core's rule, labelled in the page's language.
+fn predikat_matrix(lang: Lang) -> Value {
+    use jenjang_core::predikat::{Ekspektasi, predikat};
+    let order = [Ekspektasi::DiAtas, Ekspektasi::Sesuai, Ekspektasi::DiBawah];
+    let labels = &lang.messages()["ekspektasi_labels"];
+    let predikat_labels = &lang.messages()["predikat_labels"];
+    json!({
+        "columns": order.iter().map(|e| labels[e.as_str()].clone()).collect::<Vec<_>>(),
+        "rows": order.iter().map(|h| json!({
+            "label": labels[h.as_str()].clone(),
+            "cells": order.iter().map(|p| {
+                let value = predikat(*h, *p);
+                json!({"value": value.as_str(), "label": predikat_labels[value.as_str()].clone()})
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 #[derive(Deserialize)]
-pub(super) struct TaskForm {
+pub(super) struct EvaluationForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    outcome: String,
+    period: String,
+    #[serde(default)]
+    hasil_kerja: String,
+    #[serde(default)]
+    perilaku_kerja: String,
     #[serde(default)]
     notes: String,
 }
 
-pub(super) async fn complete_task_form(
+/// A supervisor's evaluation of a direct report for a period: both ratings; the predikat follows
+/// from the matrix.
+pub(super) async fn evaluation_form(
     State(s): State<AppState>,
     ui: Ui,
-    Path(id): Path<i64>,
-    Form(form): Form<TaskForm>,
+    Path(nip): Path<String>,
+    Form(form): Form<EvaluationForm>,
 ) -> Response {
+    use jenjang_core::predikat::Ekspektasi;
     let user = match ui.form_user(&form.csrf) {
         Ok(u) => u,
         Err(answer) => return *answer,
     };
-    let mut problems = Vec::new();
-    let outcome = Some(form.outcome.trim().to_string()).filter(|o| !o.is_empty());
+    let lang = ui.lang;
+    let mut messages = Vec::new();
+    let mut rating = |field: &str, text: &str| match text.parse::<Ekspektasi>() {
+        Ok(e) => Some(e),
+        Err(_) => {
+            messages.push(format!(
+                "{}: {}",
+                field_label(lang, field),
+                lang.text("form_choose")
+            ));
+            None
+        }
+    };
+    let hasil = rating("hasil_kerja", &form.hasil_kerja);
+    let perilaku = rating("perilaku_kerja", &form.perilaku_kerja);
+    let period = match jenjang_core::period::Period::parse(&form.period) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            messages.push(format!(
+                "{}: {}",
+                field_label(lang, "period"),
+                lang.text("form_choose")
+            ));
+            None
+        }
+    };
+    let values = json!({
+        "period": form.period, "hasil_kerja": form.hasil_kerja,
+        "perilaku_kerja": form.perilaku_kerja, "notes": form.notes,
+    });
+    let failed = |messages| FailedForm {
+        form: format!("evaluation-{nip}"),
+        messages,
+        values: values.clone(),
+    };
+    let (Some(hasil), Some(perilaku), Some(period), true) =
+        (hasil, perilaku, period, messages.is_empty())
+    else {
+        return team_view(&s, &ui, Some(failed(messages))).await;
+    };
+    let input = jenjang_app::evaluations::EvaluationInput {
+        period,
+        hasil_kerja: Some(hasil),
+        perilaku_kerja: perilaku,
+        notes: Some(form.notes.trim().to_string()).filter(|n| !n.is_empty()),
+        evaluator_nip: None,
+        stated_predikat: None,
+    };
+    match jenjang_app::evaluations::record(&s.store, &user.0, &nip, input).await {
+        Ok(_) => ui.redirect(&format!(
+            "/tim-saya?notice=evaluation_recorded#anggota-{nip}"
+        )),
+        Err(e) => match refusal(&e, lang) {
+            Some(messages) => team_view(&s, &ui, Some(failed(messages))).await,
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+/// A task's completion: the outcome, notes, and for a coaching task the observed level (1..5)
+/// of each competency in gap (`score_<code>`; left blank when not observed).
+pub(super) async fn complete_task_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let field = |name: &str| form.get(name).map(|v| v.trim()).unwrap_or("");
+    let user = match ui.form_user(field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let lang = ui.lang;
+    let mut messages = Vec::new();
+    let outcome = Some(field("outcome").to_string()).filter(|o| !o.is_empty());
     if outcome.is_none() {
-        problems.push(jenjang_core::FieldError::new("outcome", "is required"));
+        messages.push(format!(
+            "{}: {}",
+            field_label(lang, "outcome"),
+            lang.text("form_choose")
+        ));
+    }
+    let mut scores = Vec::new();
+    let mut keys: Vec<&String> = form.keys().filter(|k| k.starts_with("score_")).collect();
+    keys.sort();
+    for key in keys {
+        let value = field(key);
+        if value.is_empty() {
+            continue;
+        }
+        let code = &key["score_".len()..];
+        let level = value
+            .parse::<i64>()
+            .ok()
+            .and_then(|v| jenjang_core::level::Level::new(v).ok());
+        match (jenjang_core::code::Code::parse(code), level) {
+            (Ok(code), Some(level)) => scores.push((code, level)),
+            _ => messages.push(format!("{code}: {}", lang.text("form_level"))),
+        }
+    }
+    let values = json!(form);
+    if !messages.is_empty() {
+        let failed = FailedForm {
+            form: format!("task-{id}"),
+            messages,
+            values,
+        };
+        return team_view(&s, &ui, Some(failed)).await;
     }
     let completion = jenjang_app::tasks::Completion {
         outcome,
-        notes: Some(form.notes.trim().to_string()).filter(|n| !n.is_empty()),
-        scores: Some(Vec::new()),
+        notes: Some(field("notes").to_string()).filter(|n| !n.is_empty()),
+        scores: Some(scores),
     };
-    let done = jenjang_app::tasks::complete(&s.store, &user.0, id, completion, problems).await;
-    let about_self = match done {
-        Ok(done) => user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip,
-        Err(e) => return ui.error(e.into()),
-    };
-    ui.redirect(if about_self {
-        "/rencana-saya?notice=task_completed"
-    } else {
-        "/tim-saya?notice=task_completed"
-    })
+    let done = jenjang_app::tasks::complete(&s.store, &user.0, id, completion, Vec::new()).await;
+    match done {
+        Ok(done) => {
+            let about_self = user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip;
+            ui.redirect(if about_self {
+                "/rencana-saya?notice=task_completed"
+            } else {
+                "/tim-saya?notice=task_completed"
+            })
+        }
+        Err(e) => match refusal(&e, lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: format!("task-{id}"),
+                    messages,
+                    values,
+                };
+                team_view(&s, &ui, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
 }
 
 #[derive(Deserialize)]
@@ -669,23 +866,21 @@ pub(super) async fn decide_plan_form(
     match decided {
         Ok(_) => ui.redirect("/tim-saya?notice=plan_decided"),
         // A missing reason (or a stale plan) is shown beside the plan, the comment kept.
-        Err(jenjang_app::AppError::Invalid(details)) => {
-            let message = if details.iter().any(|d| d.field == "comment") {
-                ui.lang.text("reject_needs_comment")
-            } else {
-                details
-                    .iter()
-                    .map(|d| format!("{}: {}", d.field, d.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            let failed = FailedDecision {
-                nip,
-                message,
-                comment: form.comment.clone(),
-            };
-            team_view(&s, &ui, Some(failed)).await
-        }
-        Err(e) => ui.error(e.into()),
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(mut messages) => {
+                if let jenjang_app::AppError::Invalid(details) = &e
+                    && details.iter().any(|d| d.field == "comment")
+                {
+                    messages = vec![ui.lang.text("reject_needs_comment")];
+                }
+                let failed = FailedForm {
+                    form: format!("decision-{nip}"),
+                    messages,
+                    values: json!({"comment": form.comment}),
+                };
+                team_view(&s, &ui, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
     }
 }
