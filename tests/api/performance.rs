@@ -137,9 +137,70 @@ async fn the_talent_grid_places_all_nine_combinations() {
         grid["boxes"][8]["follow_ups"],
         json!(["promotion", "succession_pool", "recognition"])
     );
+    // Counts only, for a province's grid.
+    let (_, counts) = app
+        .get(
+            &hr,
+            "/api/v1/talent/grid?unit=DLH-PPKL-1&year=2027&employees=false",
+        )
+        .await;
+    for b in 0..9 {
+        assert_eq!(counts["boxes"][b]["employees"], json!([]));
+        assert_eq!(
+            counts["boxes"][b]["count"].as_u64().unwrap() as usize,
+            grid["boxes"][b]["employees"].as_array().unwrap().len()
+        );
+    }
+    assert_eq!(
+        counts["unrated_count"].as_u64().unwrap() as usize,
+        grid["unrated"].as_array().unwrap().len()
+    );
+    // A box's people by name, searched and paged.
+    let (_, nine) = app
+        .get(&hr, "/api/v1/talent/grid/boxes/9?unit=DLH-PPKL-1&year=2027")
+        .await;
+    assert_eq!(nine["total"], 1, "{nine}");
+    assert_eq!(nine["items"][0]["nip"], people[8].as_str());
+    let name = nine["items"][0]["name"].as_str().unwrap().to_string();
+    let part = name.split_whitespace().next().unwrap().to_lowercase();
+    let (_, found) = app
+        .get(
+            &hr,
+            &format!("/api/v1/talent/grid/boxes/9?unit=DLH-PPKL-1&year=2027&q={part}"),
+        )
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    let (_, none) = app
+        .get(
+            &hr,
+            "/api/v1/talent/grid/boxes/9?unit=DLH-PPKL-1&year=2027&q=zzzz-nobody",
+        )
+        .await;
+    assert_eq!(none["total"], 0);
+    let (_, paged) = app
+        .get(
+            &hr,
+            "/api/v1/talent/grid/boxes/9?unit=DLH-PPKL-1&year=2027&limit=1&offset=1",
+        )
+        .await;
+    assert_eq!(
+        (
+            paged["total"].as_u64(),
+            paged["items"].as_array().unwrap().len()
+        ),
+        (Some(1), 0)
+    );
+    assert_eq!(
+        app.get(&hr, "/api/v1/talent/grid/boxes/10").await.0,
+        StatusCode::NOT_FOUND
+    );
     let staff = app.token(&people[0]).await;
     assert_eq!(
         app.get(&staff, "/api/v1/talent/grid").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&staff, "/api/v1/talent/grid/boxes/9").await.0,
         StatusCode::FORBIDDEN
     );
 }

@@ -652,13 +652,18 @@ async fn the_talent_page_places_the_grid_potential_up_performance_right() {
     );
     let mut positions = Vec::new();
     for bx in boxes {
-        let head = format!(
-            "<strong>{}. {}</strong> <span class=\"count\">{}</span>",
-            bx["box"],
-            shown(bx["label"].as_str().unwrap()),
+        let head = format!("<div class=\"box box-{}\">", bx["box"]);
+        let at = page.html.find(&head).unwrap_or_else(|| panic!("{head}"));
+        // The box shows its count, and its people only on request.
+        let count = format!(
+            "<span class=\"count\">{}</span>",
             bx["employees"].as_array().unwrap().len()
         );
-        let at = page.html.find(&head).unwrap_or_else(|| panic!("{head}"));
+        assert!(
+            page.html[at..at + 400].contains(&count),
+            "{count} in box {}",
+            bx["box"]
+        );
         positions.push((
             bx["potensial"].as_str().unwrap().to_string(),
             bx["kinerja"].as_str().unwrap().to_string(),
@@ -683,6 +688,48 @@ async fn the_talent_page_places_the_grid_potential_up_performance_right() {
         "{positions:?}"
     );
     assert_eq!(positions.len(), 9);
+    // No NIP list in the grid itself: each box opens its people by name, paged and searched.
+    let fullest = boxes
+        .iter()
+        .max_by_key(|b| b["employees"].as_array().unwrap().len())
+        .unwrap();
+    let nips: Vec<&str> = fullest["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(!page.html.contains(nips[0]), "the grid lists no NIPs");
+    let number = fullest["box"].as_u64().unwrap();
+    let list = b.get(&format!("/talenta?year=2026&box={number}")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let demo = Demo::new();
+    let name_of = |nip: &str| {
+        demo.data
+            .employees
+            .iter()
+            .find(|e| e.nip.as_str() == nip)
+            .unwrap()
+            .name
+            .clone()
+    };
+    let shown_names = nips
+        .iter()
+        .filter(|n| list.html.contains(&shown(&name_of(n))))
+        .count();
+    assert_eq!(shown_names, nips.len().min(50), "names, 50 a page");
+    assert!(
+        list.html
+            .contains(&format!("Kotak {number}: {} Pegawai</h2>", nips.len())),
+        "{}",
+        list.html
+    );
+    let one = name_of(nips[0]);
+    let searched = b
+        .get(&format!("/talenta?year=2026&box={number}&q={}", nips[0]))
+        .await;
+    assert!(searched.html.contains(&shown(&one)));
+    assert!(searched.html.contains("1–1 dari 1"), "{}", searched.html);
 }
 
 /// A multipart/form-data body with `fields` and one file.

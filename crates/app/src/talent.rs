@@ -1,14 +1,16 @@
 //! The talent grid (9-box) of a unit subtree or the organisation for a year.
 
+use crate::context::Context;
 use crate::error::{AppError, AppResult};
-use jenjang_core::access::{Action, Principal, authorize};
+use jenjang_core::access::Action;
 use jenjang_core::kinds::Potential;
 use jenjang_core::period::Period;
 use jenjang_core::predikat::Predikat;
 use jenjang_core::talent::{self, Kinerja, KinerjaRule, placement};
-use jenjang_store::Store;
+use jenjang_store::{Page, Paging};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -19,6 +21,8 @@ pub struct TalentBox {
     pub kinerja: Kinerja,
     pub potensial: Potential,
     pub follow_ups: Vec<&'static str>,
+    /// How many employees the box holds.
+    pub count: usize,
     pub employees: Vec<String>,
 }
 
@@ -33,16 +37,16 @@ pub struct TalentGrid {
 }
 
 /// The grid of `unit`'s subtree (the organisation when none) in `year` (default: this year in
-/// the organisation's time zone). HR and admin see any unit; a unit head their subtree.
+/// the organisation's time zone). HR and admin see any unit; a unit head their subtree. Computed
+/// once per data version and kept (a province's grid takes a second to place).
 pub async fn grid(
-    store: &Store,
-    caller: &Principal,
+    cx: &Context<'_>,
     unit: Option<&str>,
     year: Option<i32>,
-) -> AppResult<TalentGrid> {
+) -> AppResult<Arc<TalentGrid>> {
     let year = match year {
         Some(y) => y,
-        None => chrono::Datelike::year(&store.today().await?),
+        None => chrono::Datelike::year(&cx.store.today().await?),
     };
     if !(2000..=2100).contains(&year) {
         return Err(AppError::invalid(
@@ -51,10 +55,92 @@ pub async fn grid(
         ));
     }
     let in_led_subtree = match unit {
-        Some(u) => store.leads_unit(caller.nip.as_ref(), u).await?,
+        Some(u) => cx.store.leads_unit(cx.caller.nip.as_ref(), u).await?,
         None => false,
     };
-    authorize(caller, Action::AnalyseUnit { in_led_subtree }).map_err(|_| AppError::Forbidden)?;
+    cx.require(Action::AnalyseUnit { in_led_subtree })?;
+    let key = format!("talent:{}:{year}", unit.unwrap_or(""));
+    cx.analytics
+        .cached(cx.version, &key, || compute(cx, unit, year))
+        .await
+}
+
+/// One employee of a box as its drill-down lists them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BoxMember {
+    pub nip: String,
+    pub name: String,
+    pub unit: String,
+}
+
+/// The employees of box `number` (1..9) of the grid, by name, searched by name or NIP (`q`,
+/// case ignored) and paged: the drill-down of a province's grid.
+pub async fn box_members(
+    cx: &Context<'_>,
+    unit: Option<&str>,
+    year: Option<i32>,
+    number: u8,
+    q: Option<&str>,
+    paging: Paging,
+) -> AppResult<Page<BoxMember>> {
+    if !(1..=9).contains(&number) {
+        return Err(AppError::NotFound(format!(
+            "talent box {number} does not exist; boxes are 1 to 9"
+        )));
+    }
+    let grid = grid(cx, unit, year).await?;
+    let directory = directory(cx).await?;
+    let needle = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    let mut members: Vec<BoxMember> = grid.boxes[usize::from(number) - 1]
+        .employees
+        .iter()
+        .filter_map(|nip| {
+            let (name, unit) = directory.get(nip)?;
+            Some(BoxMember {
+                nip: nip.clone(),
+                name: name.clone(),
+                unit: unit.clone(),
+            })
+        })
+        .filter(|m| {
+            needle
+                .as_ref()
+                .is_none_or(|n| m.nip.contains(n.as_str()) || m.name.to_lowercase().contains(n))
+        })
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.nip.cmp(&b.nip)));
+    let total = members.len() as u64;
+    let (limit, offset) = (paging.limit, paging.offset);
+    let items = members
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
+}
+
+/// Every employee's name and unit by NIP, kept per data version.
+async fn directory(cx: &Context<'_>) -> AppResult<Arc<HashMap<String, (String, String)>>> {
+    cx.analytics
+        .cached(cx.version, "directory", || async {
+            Ok(cx
+                .store
+                .employee_directory()
+                .await?
+                .into_iter()
+                .map(|(nip, name, unit)| (nip, (name, unit)))
+                .collect())
+        })
+        .await
+}
+
+async fn compute(cx: &Context<'_>, unit: Option<&str>, year: i32) -> AppResult<TalentGrid> {
+    let store = cx.store;
     let employees = store.potentials(unit).await?;
     let mut by_nip: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
     for (nip, period, predikat) in store.evaluations_of_year(unit, year).await? {
@@ -70,6 +156,7 @@ pub async fn grid(
                 kinerja,
                 potensial,
                 follow_ups: talent::follow_ups(b).to_vec(),
+                count: 0,
                 employees: vec![],
             }
         })
@@ -81,6 +168,9 @@ pub async fn grid(
             Some(b) => boxes[usize::from(b) - 1].employees.push(nip),
             None => unrated.push(nip),
         }
+    }
+    for b in &mut boxes {
+        b.count = b.employees.len();
     }
     Ok(TalentGrid {
         unit: unit.map(str::to_string),

@@ -354,6 +354,28 @@ impl Store {
             > 0)
     }
 
+    /// Every employee's (NIP, name, unit): the directory pages use to name people in lists
+    /// computed elsewhere (one query).
+    pub async fn employee_directory(&self) -> Result<Vec<(String, String, String)>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT nip, name, unit_code FROM employees",
+                vec![],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("", "nip")?,
+                    r.try_get("", "name")?,
+                    r.try_get("", "unit_code")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The units in the subtrees `nip` heads.
     pub async fn led_units(&self, nip: &str) -> Result<std::collections::HashSet<String>> {
         let rows = self

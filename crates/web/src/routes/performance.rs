@@ -10,6 +10,7 @@ use crate::input::{Body, Fields, finish};
 use crate::{AppState, actor};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_app::evaluations::EvaluationInput;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/imports/{kind}", post(import))
         .route("/talent/grid", get(talent_grid))
+        .route("/talent/grid/boxes/{box}", get(talent_box))
         .route("/units/{code}/ikm", get(list_ikm).post(record_ikm))
         .route("/units/{code}/predikat", post(set_unit_predikat))
         .route("/units/{code}/distribution", get(distribution))
@@ -179,6 +181,21 @@ pub struct GridQuery {
     pub unit: Option<String>,
     /// Default: the current year.
     pub year: Option<i32>,
+    /// `false`: each box with its count only, without the list of NIPs (a province's grid is
+    /// counts; its people come from `/talent/grid/boxes/{box}`). Default `true`.
+    pub employees: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoxQuery {
+    pub unit: Option<String>,
+    pub year: Option<i32>,
+    /// Part of a name or NIP (case ignored).
+    pub q: Option<String>,
+    /// How many (default 100, at most 1000).
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
 }
 
 pub use jenjang_app::talent::{TalentBox, TalentGrid};
@@ -191,9 +208,47 @@ pub async fn talent_grid(
     State(s): State<AppState>,
     user: CurrentUser,
     Params(q): Params<GridQuery>,
-) -> ApiResult<Json<TalentGrid>> {
+) -> ApiResult<axum::response::Response> {
+    let grid = jenjang_app::talent::grid(&s.context(&user), q.unit.as_deref(), q.year).await?;
+    if q.employees == Some(false) {
+        // The same document with empty lists: counts only.
+        let mut summary =
+            serde_json::to_value(grid.as_ref()).map_err(|e| ApiError::Internal(e.into()))?;
+        for b in summary["boxes"].as_array_mut().into_iter().flatten() {
+            b["employees"] = serde_json::json!([]);
+        }
+        summary["unrated_count"] = serde_json::json!(grid.unrated.len());
+        summary["unrated"] = serde_json::json!([]);
+        return Ok(Json(summary).into_response());
+    }
+    Ok(Json(grid.as_ref()).into_response())
+}
+
+/// The employees of one box of the 9-box grid, by name, searchable and paged.
+#[utoipa::path(get, path = "/api/v1/talent/grid/boxes/{box}", tag = "performance",
+    params(("box" = u8, Path, description = "1..9"), BoxQuery),
+    responses((status = 200, body = jenjang_app::talent::BoxMember), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn talent_box(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(number): Path<u8>,
+    Params(q): Params<BoxQuery>,
+) -> ApiResult<Json<jenjang_store::Page<jenjang_app::talent::BoxMember>>> {
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging()?;
     Ok(Json(
-        jenjang_app::talent::grid(&s.store, &user.0, q.unit.as_deref(), q.year).await?,
+        jenjang_app::talent::box_members(
+            &s.context(&user),
+            q.unit.as_deref(),
+            q.year,
+            number,
+            q.q.as_deref(),
+            paging,
+        )
+        .await?,
     ))
 }
 

@@ -4,7 +4,6 @@
 #[allow(unused_imports)]
 use super::*;
 use jenjang_app::analysis::{CohortOut, TrainingPlanInput};
-use jenjang_app::talent::TalentBox;
 use jenjang_core::kinds::Potential;
 use jenjang_core::talent::Kinerja;
 use jenjang_store::Paging;
@@ -121,72 +120,143 @@ pub(super) async fn needs_page(
 }
 
 /// The 9-box grid laid out with high potential on top and high performance on the right.
+#[derive(Deserialize)]
+pub(super) struct TalentQuery {
+    unit: Option<String>,
+    year: Option<i32>,
+    /// A box to list (1..9), by name, searchable and paged.
+    #[serde(rename = "box")]
+    box_number: Option<u8>,
+    q: Option<String>,
+    offset: Option<u64>,
+}
+
+/// People per page of a box's list.
+const BOX_PAGE: u64 = 50;
+
+/// The 9-box grid as counts per box, each box opening its people by name (searched, paged).
 pub(super) async fn talent_page(
     State(s): State<AppState>,
     ui: Ui,
-    Params(q): Params<GridQuery>,
+    Params(q): Params<TalentQuery>,
 ) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    let grid = async {
-        let mut unit = q.unit.filter(|u| !u.trim().is_empty());
+    let data = async {
+        let cx = s.context(&user);
+        let mut unit = q.unit.clone().filter(|u| !u.trim().is_empty());
         if unit.is_none() {
-            let org = s.context(&user).organisation().await?;
+            let org = cx.organisation().await?;
             let home = home_unit(&s, &user, &org).await?;
-            // The whole organisation is the grid without a unit filter.
             // (Only those who see the whole organisation may ask without a unit.)
             unit = (!sees_whole_organisation(&user.0)
                 || org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
             .then_some(home);
         }
-        Ok::<_, ApiError>(
-            jenjang_app::talent::grid(&s.store, &user.0, unit.as_deref(), q.year).await?,
-        )
+        let grid = jenjang_app::talent::grid(&cx, unit.as_deref(), q.year).await?;
+        let members = match q.box_number {
+            Some(b) => {
+                let paging = Paging::new(Some(BOX_PAGE), q.offset);
+                let page = jenjang_app::talent::box_members(
+                    &cx,
+                    unit.as_deref(),
+                    Some(grid.year),
+                    b,
+                    q.q.as_deref(),
+                    paging,
+                )
+                .await?;
+                Some((b, page))
+            }
+            None => None,
+        };
+        Ok::<_, ApiError>((grid, unit, members))
     }
     .await;
-    match grid {
-        Ok(grid) => {
-            /// A box as drawn: its data and how many employees it holds.
-            #[derive(Serialize)]
-            struct BoxView<'a> {
-                #[serde(flatten)]
-                data: &'a TalentBox,
-                count: usize,
-            }
-            // High potential on top, high performance on the right.
-            let rows: Vec<Vec<BoxView>> =
-                [Potential::Tinggi, Potential::Menengah, Potential::Rendah]
-                    .iter()
-                    .map(|potensial| {
-                        [Kinerja::DiBawah, Kinerja::Sesuai, Kinerja::DiAtas]
-                            .iter()
-                            .filter_map(|kinerja| {
-                                let b = grid
-                                    .boxes
-                                    .iter()
-                                    .find(|b| b.potensial == *potensial && b.kinerja == *kinerja)?;
-                                Some(BoxView {
-                                    data: b,
-                                    count: b.employees.len(),
-                                })
-                            })
-                            .collect()
-                    })
-                    .collect();
-            ui.render(
-                StatusCode::OK,
-                "talenta",
-                &ui.lang.text("nav_talent"),
-                json!({
-                    "rows": rows,
-                    "unrated": grid.unrated.len(),
-                    "grid": grid,
-                }),
-            )
+    let (grid, unit, members) = match data {
+        Ok(d) => d,
+        Err(e) => return ui.error(e),
+    };
+    // A link to this page with some parameters changed.
+    let base = |b: Option<u8>, offset: Option<u64>| {
+        let mut parts = vec![format!("year={}", grid.year)];
+        if let Some(u) = &unit {
+            parts.push(format!("unit={}", urlencode(u)));
         }
-        Err(e) => ui.error(e),
-    }
+        if let Some(b) = b {
+            parts.push(format!("box={b}"));
+            if let Some(q) = q.q.as_deref().filter(|q| !q.trim().is_empty()) {
+                parts.push(format!("q={}", urlencode(q.trim())));
+            }
+        }
+        if let Some(o) = offset.filter(|o| *o > 0) {
+            parts.push(format!("offset={o}"));
+        }
+        format!("/talenta?{}", parts.join("&"))
+    };
+    // High potential on top, high performance on the right.
+    let rows: Vec<Vec<Value>> = [Potential::Tinggi, Potential::Menengah, Potential::Rendah]
+        .iter()
+        .map(|potensial| {
+            [Kinerja::DiBawah, Kinerja::Sesuai, Kinerja::DiAtas]
+                .iter()
+                .filter_map(|kinerja| {
+                    let b = grid
+                        .boxes
+                        .iter()
+                        .find(|b| b.potensial == *potensial && b.kinerja == *kinerja)?;
+                    Some(json!({
+                        "box": b.box_number,
+                        "potensial": b.potensial,
+                        "kinerja": b.kinerja,
+                        "follow_ups": b.follow_ups,
+                        "count": b.count,
+                        "href": base(Some(b.box_number), None),
+                        "open": members.as_ref().is_some_and(|(n, _)| *n == b.box_number),
+                    }))
+                })
+                .collect()
+        })
+        .collect();
+    let list = members.map(|(b, page)| {
+        let shown_to = page.offset + page.items.len() as u64;
+        json!({
+            "box": b,
+            "items": page.items,
+            "total": page.total,
+            "from": if page.items.is_empty() { 0 } else { page.offset + 1 },
+            "to": shown_to,
+            "q": q.q,
+            "previous": (page.offset > 0).then(|| base(Some(b), Some(page.offset.saturating_sub(BOX_PAGE)))),
+            "next": (shown_to < page.total).then(|| base(Some(b), Some(shown_to))),
+            "follow_ups": grid.boxes[usize::from(b) - 1].follow_ups,
+        })
+    });
+    ui.render(
+        StatusCode::OK,
+        "talenta",
+        &ui.lang.text("nav_talent"),
+        json!({
+            "rows": rows,
+            "unrated": grid.unrated.len(),
+            "unit": unit,
+            "year": grid.year,
+            "list": list,
+        }),
+    )
+}
+
+/// Text for a query string value.
+pub(super) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -14,7 +14,6 @@ use crate::error::ApiError;
 use crate::extract::Params;
 use crate::extract::{Form, Multipart, Path};
 use crate::imports::ImportKind;
-use crate::routes::performance::GridQuery;
 use crate::routes::plans::read_decision;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
