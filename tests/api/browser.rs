@@ -730,5 +730,48 @@ async fn supervisor_evaluates_and_coaches_in_the_browser() {
         (Some(3), Some("coaching")),
         "{level}"
     );
+    b.sign_out().await;
+
+    // The employee reads the evaluation with who gave it and what they noted.
+    b.sign_in(staff).await;
+    b.goto("/rencana-saya").await;
+    let mine = b.text("#evaluasi").await;
+    assert!(mine.contains(&format!("Triwulan IV {year}")), "{mine}");
+    assert!(mine.contains("Butuh Perbaikan"), "{mine}");
+    assert!(mine.contains("Herlina Safitri"), "{mine}");
+    assert!(
+        mine.contains("Target layanan triwulan belum tercapai"),
+        "{mine}"
+    );
+    b.close().await;
+}
+
+/// hr lands on Beranda: the HR queue, incidents, the organisation's JP compliance as the API
+/// counts it, and the campaigns; the menu offers no personal pages to an account without a NIP.
+#[tokio::test]
+async fn hr_lands_on_the_dashboard() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in("hr").await;
+    assert_eq!(b.path().await, "/beranda");
+    let (_, jp) = app.get(&hr, "/api/v1/units/PEMKAB-BLG/jp-compliance").await;
+    let text = b.text("#jp").await;
+    assert!(
+        text.contains(&format!(
+            "{} dari {} pegawai telah mencapai",
+            jp["meeting_target"], jp["employees"]
+        )),
+        "{text} vs {jp}"
+    );
+    let (_, queue) = app.get(&hr, "/api/v1/tasks?mine=true&status=open").await;
+    let shown = b.text("#antrean h2").await;
+    assert!(shown.contains(&format!("({})", queue["total"])), "{shown}");
+    let menu = b.text("nav").await;
+    assert!(
+        menu.contains("Beranda") && !menu.contains("Rencana Saya"),
+        "{menu}"
+    );
+    check_page(&b, Screen::Laptop).await;
     b.close().await;
 }

@@ -42,6 +42,24 @@ impl<'a> Context<'a> {
             .1)
     }
 
+    /// Every employee's (name, unit) by NIP, read once per data version: how pages name the
+    /// people of lists computed elsewhere without a query per person.
+    pub async fn directory(
+        &self,
+    ) -> AppResult<Arc<std::collections::HashMap<String, (String, String)>>> {
+        self.analytics
+            .cached(self.version, "directory", || async {
+                Ok(self
+                    .store
+                    .employee_directory()
+                    .await?
+                    .into_iter()
+                    .map(|(nip, name, unit)| (nip, (name, unit)))
+                    .collect())
+            })
+            .await
+    }
+
     /// Who the audit log names for what this request writes.
     pub fn actor(&self) -> Actor {
         Actor(self.caller.username.clone())

@@ -35,6 +35,16 @@ pub struct Recorded {
     pub created: bool,
 }
 
+/// `nip`'s evaluations, oldest period first, to whoever may read the employee.
+pub async fn list(
+    cx: &Context<'_>,
+    nip: &str,
+    paging: jenjang_store::Paging,
+) -> AppResult<jenjang_store::Page<EvaluationRecord>> {
+    cx.require_read(nip).await?;
+    Ok(cx.store.list_evaluations(nip, paging).await?)
+}
+
 /// Records `input` for `nip` on behalf of `caller` (the employee's direct supervisor, or HR).
 pub async fn record(
     store: &Store,

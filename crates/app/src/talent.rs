@@ -89,7 +89,7 @@ pub async fn box_members(
         )));
     }
     let grid = grid(cx, unit, year).await?;
-    let directory = directory(cx).await?;
+    let directory = cx.directory().await?;
     let needle = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     let mut members: Vec<BoxMember> = grid.boxes[usize::from(number) - 1]
         .employees
@@ -122,21 +122,6 @@ pub async fn box_members(
         limit,
         offset,
     })
-}
-
-/// Every employee's name and unit by NIP, kept per data version.
-async fn directory(cx: &Context<'_>) -> AppResult<Arc<HashMap<String, (String, String)>>> {
-    cx.analytics
-        .cached(cx.version, "directory", || async {
-            Ok(cx
-                .store
-                .employee_directory()
-                .await?
-                .into_iter()
-                .map(|(nip, name, unit)| (nip, (name, unit)))
-                .collect())
-        })
-        .await
 }
 
 async fn compute(cx: &Context<'_>, unit: Option<&str>, year: i32) -> AppResult<TalentGrid> {

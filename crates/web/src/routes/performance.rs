@@ -50,8 +50,9 @@ pub async fn list_evaluations(
     Path(nip): Path<String>,
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<EvaluationRecord>>> {
-    require_read(&s, &user, &nip).await?;
-    Ok(Json(s.store.list_evaluations(&nip, q.paging()?).await?))
+    Ok(Json(
+        jenjang_app::evaluations::list(&s.context(&user), &nip, q.paging()?).await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -32,6 +32,7 @@ use std::sync::LazyLock;
 mod accounts;
 mod analysis;
 mod campaigns;
+mod dashboard;
 mod imports;
 mod my_work;
 mod session;
@@ -40,6 +41,7 @@ mod svg;
 use accounts::*;
 use analysis::*;
 use campaigns::*;
+use dashboard::*;
 use imports::*;
 use my_work::*;
 use session::*;
@@ -52,6 +54,8 @@ pub(crate) const CSRF_COOKIE: &str = "jenjang_csrf";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/beranda", get(dashboard_page))
+        .route("/beranda/insiden/{id}/ulang", post(retry_form))
         .route("/masuk", get(login_page).post(login_submit))
         .route("/keluar", post(logout))
         .route("/rencana-saya", get(my_plan).post(my_plan_form))
@@ -94,6 +98,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "form_errors",
             include_str!("../../../../templates/partials/form_errors.hbs"),
+        ),
+        (
+            "beranda",
+            include_str!("../../../../templates/pages/beranda.hbs"),
         ),
         (
             "task_list",
@@ -418,6 +426,7 @@ impl Ui {
             "analyst": self.analyst,
             "importer": self.importer,
             "account_keeper": self.account_keeper,
+            "whole": self.user.as_ref().is_some_and(|u| sees_whole_organisation(&u.0)),
             "user": self.user.as_ref().map(|u| json!({
                 "name": u.2,
                 "username": u.0.username,

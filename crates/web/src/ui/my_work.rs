@@ -157,9 +157,34 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
         );
         let today = s.store.today().await?;
         let forms = plan_forms(&org, &plan, &recommendations, today);
+        // My evaluations, newest first, with who evaluated and what they noted.
+        let evaluations = jenjang_app::evaluations::list(&cx, &nip, Paging::new(Some(1000), None))
+            .await?
+            .items;
+        let mut evaluators: std::collections::HashMap<String, String> = Default::default();
+        for e in &evaluations {
+            if let Some(n) = &e.evaluator_nip
+                && !evaluators.contains_key(n)
+                && let Ok(person) = s.store.get_employee(n).await
+            {
+                evaluators.insert(n.clone(), person.name);
+            }
+        }
+        let evaluations: Vec<Value> = evaluations
+            .iter()
+            .rev()
+            .take(8)
+            .map(|e| {
+                let mut v = json!(e);
+                v["evaluator_name"] =
+                    json!(e.evaluator_nip.as_ref().and_then(|n| evaluators.get(n)));
+                v
+            })
+            .collect();
         let plan = to_value(plan)?;
         Ok::<_, ApiError>(json!({
             "forms": forms,
+            "evaluations": evaluations,
             "failed": failed.as_ref().map(|f| json!({
                 "form": f.form, "messages": f.messages, "values": f.values,
             })),
@@ -808,6 +833,8 @@ pub(super) async fn complete_task_form(
             let about_self = user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip;
             ui.redirect(if about_self {
                 "/rencana-saya?notice=task_completed"
+            } else if super::dashboard::lands_on_dashboard(&user) {
+                "/beranda?notice=task_completed"
             } else {
                 "/tim-saya?notice=task_completed"
             })

@@ -4,16 +4,16 @@
 use super::*;
 
 pub(super) async fn home(ui: Ui) -> Response {
-    ui.redirect(if ui.user.is_some() {
-        "/rencana-saya"
-    } else {
-        "/masuk"
+    ui.redirect(match &ui.user {
+        Some(u) if lands_on_dashboard(u) => "/beranda",
+        Some(_) => "/rencana-saya",
+        None => "/masuk",
     })
 }
 
 pub(super) async fn login_page(State(s): State<AppState>, ui: Ui) -> Response {
     if ui.user.is_some() {
-        return ui.redirect("/rencana-saya");
+        return ui.redirect("/");
     }
     ui.render(
         StatusCode::OK,
@@ -55,7 +55,12 @@ pub(super) async fn login_submit(
     }
     match authenticate(&s, ip, form.username.trim(), form.password.clone()).await {
         Ok(login) => {
-            let mut response = ui.redirect("/rencana-saya");
+            // hr and admin land on Beranda, everyone else on their own plan.
+            let whole = matches!(
+                login.user.role,
+                jenjang_core::kinds::Role::Hr | jenjang_core::kinds::Role::Admin
+            );
+            let mut response = ui.redirect(if whole { "/beranda" } else { "/rencana-saya" });
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&s, &login.token)) {
                 response.headers_mut().append(SET_COOKIE, v);
             }
