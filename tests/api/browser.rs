@@ -775,3 +775,118 @@ async fn hr_lands_on_the_dashboard() {
     check_page(&b, Screen::Laptop).await;
     b.close().await;
 }
+
+/// hr imports a file as an office saved it (semicolons, dates day first): checks it, reads the
+/// refused row, then imports it with one click without choosing the file again.
+#[tokio::test]
+async fn hr_checks_then_imports_a_file_without_choosing_it_again() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let staff = "199902162024092001";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("asesmen.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "nip;kompetensi;level;sumber;tanggal\n\
+             {staff};M.1;4;assessment center;14/03/2026\n\
+             {staff};M.2;9;assessment center;14 Maret 2026\n"
+        ),
+    )
+    .unwrap();
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in("hr").await;
+    b.goto("/impor").await;
+    // The template of each kind is its header and an example row.
+    let template: String = serde_json::from_value(
+        b.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch('/impor/templat/assessments.csv').then(r => r.text()).then(done);",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        template.starts_with("nip;kompetensi;level;tanggal;sumber\n"),
+        "{template}"
+    );
+    b.css("form[action=\"/impor\"] select[name=kind]")
+        .await
+        .select_by_value("assessments")
+        .await
+        .unwrap();
+    b.css("form[action=\"/impor\"] input[type=file]")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form[action=\"/impor\"] input[name=dry_run]").await;
+    b.click("form[action=\"/impor\"] button[type=submit]").await;
+    assert_eq!(b.text("dd.accepted").await, "1");
+    assert_eq!(b.text("dd.rejected").await, "1");
+    let refused = b.text("table.rejections tbody").await;
+    assert!(
+        refused.contains("level") && refused.contains('9'),
+        "{refused}"
+    );
+    check_page(&b, Screen::Laptop).await;
+    let before = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
+        .await
+        .1;
+    assert!(
+        !before["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["assessed_on"] == "2026-03-14" && r["competency"] == "M.1"),
+        "a check stores nothing"
+    );
+    let staged = b
+        .css("form[action=\"/impor/sekarang\"] input[name=staged]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let csrf = b
+        .css("form[action=\"/impor/sekarang\"] input[name=csrf]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    b.click("form[action=\"/impor/sekarang\"] button").await;
+    assert_eq!(b.text("dd.accepted").await, "1");
+    assert!(!b.body().await.contains("Pemeriksaan saja"));
+    let after = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/competencies"))
+        .await
+        .1;
+    assert!(
+        after["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["assessed_on"] == "2026-03-14" && r["competency"] == "M.1"),
+        "{after}"
+    );
+    // The same file is imported once: sending its token again says it is gone.
+    let again: u64 = serde_json::from_value(
+        b.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const body = new URLSearchParams({csrf: arguments[1], staged: arguments[0]});
+                 fetch('/impor/sekarang', {method: 'POST', body}).then(r => done(r.status));",
+                vec![json!(staged), json!(csrf)],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again, 410);
+    b.close().await;
+}

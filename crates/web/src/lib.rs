@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod routes;
 pub mod security;
 mod ui;
+pub use ui::StagedImports;
 
 use crate::auth::{Auth, CurrentUser};
 use crate::error::ApiError;
@@ -60,6 +61,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Single sign-on through the organisation's OpenID provider, when configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Files checked on the import page and kept a while so that "import now" need not ask
+    /// for them again.
+    pub staged_imports: Arc<ui::StagedImports>,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             engine_wake: Arc::default(),
             public_url: None,
             oidc: None,
+            staged_imports: Arc::default(),
         }
     }
 }

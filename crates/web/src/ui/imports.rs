@@ -5,6 +5,167 @@ use super::*;
 
 pub(super) const IMPORT_KINDS: [&str; 3] = ["employees", "assessments", "evaluations"];
 
+/// How long a checked file is kept for "import now", and how many are kept at most.
+const STAGED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+const STAGED_MAX: usize = 16;
+
+/// A file checked with "check only", kept for its owner to import without choosing it again.
+struct Staged {
+    owner: String,
+    kind: String,
+    file: Vec<u8>,
+    at: std::time::Instant,
+}
+
+/// The files checked on the import page, by a random token; in this process's memory only
+/// (after a restart, or on another server process, the page asks for the file again).
+#[derive(Default)]
+pub struct StagedImports(std::sync::Mutex<std::collections::HashMap<String, Staged>>);
+
+impl std::fmt::Debug for StagedImports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedImports").finish_non_exhaustive()
+    }
+}
+
+impl StagedImports {
+    fn put(&self, owner: &str, kind: &str, file: Vec<u8>) -> String {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let mut staged = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        staged.retain(|_, s| s.at.elapsed() < STAGED_FOR);
+        while staged.len() >= STAGED_MAX {
+            let oldest = staged
+                .iter()
+                .min_by_key(|(_, s)| s.at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => staged.remove(&k),
+                None => break,
+            };
+        }
+        staged.insert(
+            token.clone(),
+            Staged {
+                owner: owner.to_string(),
+                kind: kind.to_string(),
+                file,
+                at: std::time::Instant::now(),
+            },
+        );
+        token
+    }
+
+    /// The file under `token` if `owner` staged it and it has not expired (taken out: a
+    /// file is imported once).
+    fn take(&self, owner: &str, token: &str) -> Option<(String, Vec<u8>)> {
+        let mut staged = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = staged
+            .get(token)
+            .is_some_and(|s| s.owner == owner && s.at.elapsed() < STAGED_FOR);
+        fresh
+            .then(|| staged.remove(token))
+            .flatten()
+            .map(|s| (s.kind, s.file))
+    }
+}
+
+/// The columns of each kind as the page explains them: (column, required, example).
+fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
+    use jenjang_import::{ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS};
+    let (required, optional) = match kind {
+        "employees" => EMPLOYEE_COLUMNS,
+        "assessments" => ASSESSMENT_COLUMNS,
+        _ => EVALUATION_COLUMNS,
+    };
+    let example = |column: &str| match (kind, column) {
+        (_, "nip") => "199001012015031001",
+        ("employees", "nama") => "Siti Aminah",
+        ("employees", "unit") => "DINKES",
+        ("employees", "jabatan") => "PELAKSANA-ADM",
+        ("employees", "atasan_nip") => "197503222002112001",
+        ("employees", "potensial") => "menengah",
+        ("employees", "status") => "aktif",
+        ("assessments", "kompetensi") => "M.1",
+        ("assessments", "level") => "3",
+        ("assessments", "tanggal") => "14/03/2026",
+        ("assessments", "sumber") => "assessment center",
+        ("evaluations", "periode") => "TW I 2026",
+        ("evaluations", "hasil_kerja") => "Sesuai Ekspektasi",
+        ("evaluations", "perilaku_kerja") => "Di Atas Ekspektasi",
+        ("evaluations", "catatan") => "",
+        ("evaluations", "penilai_nip") => "197503222002112001",
+        ("evaluations", "predikat") => "Baik",
+        _ => "",
+    };
+    required
+        .iter()
+        .map(|c| (*c, true, example(c)))
+        .chain(optional.iter().map(|c| (*c, false, example(c))))
+        .collect()
+}
+
+/// The column guide of every kind, in the page's language.
+fn guides(lang: Lang) -> Value {
+    let texts = &lang.messages()["import_columns"];
+    IMPORT_KINDS
+        .iter()
+        .map(|kind| {
+            let cols: Vec<Value> = columns(kind)
+                .into_iter()
+                .map(|(column, required, example)| {
+                    json!({
+                        "column": column,
+                        "required": required,
+                        "example": example,
+                        "meaning": texts[column].as_str().unwrap_or(""),
+                    })
+                })
+                .collect();
+            json!({"kind": kind, "columns": cols})
+        })
+        .collect()
+}
+
+/// A template to fill: the header and one example row, `;`-separated as Excel in the
+/// Indonesian locale writes CSV (commas are read too).
+pub(super) async fn import_template(ui: Ui, Path(file): Path<String>) -> Response {
+    if ui.user.is_none() {
+        return ui.redirect("/masuk");
+    }
+    if !ui.importer {
+        return ui.error(ApiError::Forbidden);
+    }
+    let kind = file.trim_end_matches(".csv");
+    if !IMPORT_KINDS.contains(&kind) {
+        return not_found_page(ui).await;
+    }
+    let cols = columns(kind);
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let header: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let example: Vec<&str> = cols.iter().map(|c| c.2).collect();
+    let body = writer
+        .write_record(&header)
+        .and_then(|_| writer.write_record(&example))
+        .map_err(std::io::Error::from)
+        .and_then(|_| writer.into_inner().map_err(|e| e.into_error()));
+    match body {
+        Ok(body) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"templat-{kind}.csv\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => ui.error(ApiError::Internal(e.into())),
+    }
+}
+
 pub(super) async fn import_page(ui: Ui) -> Response {
     if ui.user.is_none() {
         return ui.redirect("/masuk");
@@ -16,7 +177,7 @@ pub(super) async fn import_page(ui: Ui) -> Response {
         StatusCode::OK,
         "impor",
         &ui.lang.text("nav_imports"),
-        json!({"kinds": IMPORT_KINDS, "kind": "evaluations"}),
+        json!({"kinds": IMPORT_KINDS, "kind": "evaluations", "guides": guides(ui.lang)}),
     )
 }
 
@@ -88,21 +249,86 @@ pub(super) async fn import_submit(State(s): State<AppState>, ui: Ui, form: Multi
     .await;
     match imported {
         Ok(report) => {
-            let mut rows: Vec<usize> = report.rejected.iter().map(|r| r.row).collect();
-            rows.dedup();
-            ui.render(
-                StatusCode::OK,
-                "impor",
-                &ui.lang.text("nav_imports"),
-                json!({
-                    "kinds": IMPORT_KINDS,
-                    "kind": upload.kind,
-                    "dry_run": upload.dry_run,
-                    "report": &report,
-                    "rejected_rows": rows.len(),
-                }),
-            )
+            // A checked file waits for "import now" (when it has rows to import).
+            let staged = (upload.dry_run && report.accepted + report.updated > 0).then(|| {
+                s.staged_imports
+                    .put(&user.0.username, &upload.kind, upload.file)
+            });
+            show_report(&ui, &upload.kind, upload.dry_run, &report, staged)
         }
+        Err(e) => ui.error(e.into()),
+    }
+}
+
+fn show_report(
+    ui: &Ui,
+    kind: &str,
+    dry_run: bool,
+    report: &impl serde::Serialize,
+    staged: Option<String>,
+) -> Response {
+    let report = json!(report);
+    let mut rows: Vec<u64> = report["rejected"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["row"].as_u64())
+        .collect();
+    rows.dedup();
+    ui.render(
+        StatusCode::OK,
+        "impor",
+        &ui.lang.text("nav_imports"),
+        json!({
+            "kinds": IMPORT_KINDS,
+            "kind": kind,
+            "dry_run": dry_run,
+            "report": report,
+            "rejected_rows": rows.len(),
+            "staged": staged,
+            "guides": guides(ui.lang),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct ImportNowForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    staged: String,
+}
+
+/// Imports the file checked a moment ago, without choosing it again.
+pub(super) async fn import_now(
+    State(s): State<AppState>,
+    ui: Ui,
+    Form(form): Form<ImportNowForm>,
+) -> Response {
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let Some((kind_text, file)) = s.staged_imports.take(&user.0.username, &form.staged) else {
+        return ui.render(
+            StatusCode::GONE,
+            "impor",
+            &ui.lang.text("nav_imports"),
+            json!({
+                "kinds": IMPORT_KINDS,
+                "kind": "evaluations",
+                "staged_missing": true,
+                "guides": guides(ui.lang),
+            }),
+        );
+    };
+    let kind: ImportKind = match kind_text.parse() {
+        Ok(k) => k,
+        Err(message) => return ui.error(ApiError::invalid("kind", message)),
+    };
+    let cx = s.context(&user);
+    match jenjang_app::imports::import_file(&cx, kind, &file, &s.import_limits, false).await {
+        Ok(report) => show_report(&ui, &kind_text, false, &report, None),
         Err(e) => ui.error(e.into()),
     }
 }

@@ -42,6 +42,7 @@ use accounts::*;
 use analysis::*;
 use campaigns::*;
 use dashboard::*;
+pub use imports::StagedImports;
 use imports::*;
 use my_work::*;
 use session::*;
@@ -76,6 +77,8 @@ pub fn router() -> Router<AppState> {
                 // The upload is bounded by the import limit while it is read (below).
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/impor/sekarang", post(import_now))
+        .route("/impor/templat/{file}", get(import_template))
         .route("/kampanye", get(campaigns_page))
         .route("/kampanye/{code}", get(campaign_page))
         .route("/akun", get(accounts_page))
