@@ -234,7 +234,7 @@ impl Browser {
                    if (e.closest('.scroll') && !e.classList.contains('scroll')) continue;
                    const r = e.getBoundingClientRect();
                    if (r.width > 0 && r.right > w + 1)
-                     out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') +
+                     out.push(e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') +
                               ' right edge ' + Math.round(r.right) + 'px > ' + w + 'px');
                    if (out.length > 5) break;
                  }
@@ -889,4 +889,187 @@ async fn hr_checks_then_imports_a_file_without_choosing_it_again() {
     .unwrap();
     assert_eq!(again, 410);
     b.close().await;
+}
+
+/// A unit head runs the campaign in their unit: their units first (and alone on request), a
+/// sosialisasi logged with attendees picked from the unit, a stage recorded, a survey entered;
+/// the campaign page fits a phone.
+#[tokio::test]
+async fn a_unit_head_runs_the_campaign_in_the_browser() {
+    let app = spawn_app().await;
+    let head = "197503222002112001";
+    let hr = app.token("hr").await;
+    let led: Vec<String> = {
+        let (_, d) = app
+            .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+            .await;
+        d["by_unit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["unit"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(led.iter().any(|u| u == "DPMPTSP-YAN"), "{led:?}");
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in(head).await;
+    b.goto("/kampanye").await;
+    b.click("a[href=\"/kampanye/ADOPSI-EKINERJA\"]").await;
+    // My unit first, marked.
+    let first = b.text("table tbody tr:first-child td:first-child").await;
+    assert!(
+        first.contains("DPMPTSP-YAN") && first.contains("unit saya"),
+        "{first}"
+    );
+    b.click("a[href=\"/kampanye/ADOPSI-EKINERJA?units=mine\"]")
+        .await;
+    let rows = b
+        .client
+        .find_all(Locator::Css("table tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    check_page(&b, Screen::Laptop).await;
+
+    // A sosialisasi with two attendees of the unit: they become aware.
+    let form = "form[action=\"/kampanye/ADOPSI-EKINERJA/kegiatan\"]";
+    // The unit held in, and two of its people.
+    let unit = b
+        .css(&format!("{form} select[name=unit]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut picked: Vec<String> = serde_json::from_value(
+        b.client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])]
+                   .filter(i => i.parentElement.querySelector('small').textContent === arguments[1])
+                   .slice(0, 2).map(i => { i.click(); return i.value; });",
+                vec![json!(format!("{form} input[name=attendees]")), json!(unit)],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(picked.len(), 2);
+    b.fill(form, "title", "Sosialisasi e-Kinerja seksi pelayanan")
+        .await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    assert!(
+        b.path().await.contains("notice=activity_recorded"),
+        "{}",
+        b.body().await
+    );
+    let (_, d) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    let logged = d["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Sosialisasi e-Kinerja seksi pelayanan")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(logged["unit"], unit.as_str());
+    assert!(unit.starts_with("DPMPTSP-YAN"), "{unit}");
+    let mut attendees: Vec<String> = serde_json::from_value(logged["attendees"].clone()).unwrap();
+    attendees.sort();
+    picked.sort();
+    assert_eq!(attendees, picked);
+
+    // One of them steps back to desire: resistance, which needs a note (said in Indonesian).
+    let form = "form[action=\"/kampanye/ADOPSI-EKINERJA/tahap\"]";
+    let (_, before) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    choose_stage(&b, form, &picked[0], "desire").await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    let alert = b.text("#tahap div.error").await;
+    assert!(
+        alert.contains("ke Keinginan") && alert.contains("resistensi"),
+        "{alert}"
+    );
+    choose_stage(&b, form, &picked[0], "desire").await;
+    b.fill(form, "note", "Belum yakin manfaat e-Kinerja").await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    assert!(
+        b.path().await.contains("notice=stage_recorded"),
+        "{}",
+        b.body().await
+    );
+    let (_, after) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    assert_eq!(
+        after["at_stage"]["desire"].as_u64().unwrap(),
+        before["at_stage"]["desire"].as_u64().unwrap() + 1
+    );
+    assert!(
+        after["resistance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["nip"] == picked[0].as_str() && r["note"] == "Belum yakin manfaat e-Kinerja"),
+        "{}",
+        after["resistance"]
+    );
+
+    // A survey of the unit: a missing score is said in Indonesian, then it is recorded.
+    let form = "form[action=\"/kampanye/ADOPSI-EKINERJA/survei\"]";
+    b.without_browser_checks().await;
+    for (stage, score) in [
+        ("awareness", "4"),
+        ("desire", "3"),
+        ("knowledge", "3"),
+        ("ability", "2"),
+    ] {
+        b.fill(form, stage, score).await;
+    }
+    b.click(&format!("{form} button[type=submit]")).await;
+    let alert = b.text("#survei div.error").await;
+    assert!(
+        alert.contains("Penguatan") && alert.contains("nilai 1 sampai 5"),
+        "{alert}"
+    );
+    for (stage, score) in [
+        ("awareness", "4"),
+        ("desire", "3"),
+        ("knowledge", "3"),
+        ("ability", "2"),
+        ("reinforcement", "2"),
+    ] {
+        b.fill(form, stage, score).await;
+    }
+    b.click(&format!("{form} button[type=submit]")).await;
+    assert!(
+        b.path().await.contains("notice=survey_recorded"),
+        "{}",
+        b.body().await
+    );
+    let (_, d3) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    assert!(d3["survey"].is_object(), "{}", d3["survey"]);
+    b.close().await;
+
+    // At phone width the campaign page fits the screen.
+    let phone = Browser::open(&app, Screen::Phone).await;
+    phone.sign_in(head).await;
+    phone.goto("/kampanye/ADOPSI-EKINERJA").await;
+    check_page(&phone, Screen::Phone).await;
+    phone.close().await;
+}
+
+async fn choose_stage(b: &Browser, form: &str, nip: &str, stage: &str) {
+    b.css(&format!("{form} select[name=nip]"))
+        .await
+        .select_by_value(nip)
+        .await
+        .unwrap();
+    b.css(&format!("{form} select[name=stage]"))
+        .await
+        .select_by_value(stage)
+        .await
+        .unwrap();
 }

@@ -618,7 +618,7 @@ async fn the_campaign_page_draws_the_adkar_funnel_and_flags_the_lagging_unit() {
         };
         let row_start = page
             .html
-            .find(&format!("<td>{unit}</td>"))
+            .find(&format!("<small>{unit}</small>"))
             .unwrap_or_else(|| panic!("{unit}"));
         let row = &page.html[row_start..];
         let row = &row[..row.find("</tr>").unwrap()];

@@ -259,6 +259,29 @@ pub async fn record_stage(
     Ok(done.remove(0))
 }
 
+/// The targets whose stage, activities and surveys the caller may record in campaign `code`,
+/// with their current stage: all of them for hr and the sponsor, those in the units they lead
+/// for a leader following it.
+pub async fn recordable_targets(cx: &Context<'_>, code: &str) -> AppResult<Vec<Target>> {
+    let c = cx.store.get_campaign(code).await?;
+    let targets = require_follow(cx, &c).await?;
+    let whole = sponsors(cx, &c)
+        || cx
+            .require(Action::ManageCampaign {
+                in_led_subtree: false,
+                is_sponsor: false,
+            })
+            .is_ok();
+    if whole {
+        return Ok(targets);
+    }
+    let led = cx.led_units().await?;
+    Ok(targets
+        .into_iter()
+        .filter(|t| led.contains(&t.unit))
+        .collect())
+}
+
 /// The campaign's activities, for those who follow it.
 pub async fn activities(cx: &Context<'_>, code: &str) -> AppResult<Vec<Activity>> {
     let c = cx.store.get_campaign(code).await?;
@@ -316,14 +339,36 @@ pub struct NewSurvey {
 }
 
 /// Records ADKAR survey scores for an employee or a unit, dated today in the organisation's
-/// time zone unless `surveyed_on` is given: whoever may manage the campaign.
+/// time zone unless `surveyed_on` is given: whoever may manage the campaign, or the leader of
+/// the surveyed unit.
 pub async fn add_survey(
     cx: &Context<'_>,
     code: &str,
     input: Result<NewSurvey, Vec<FieldError>>,
 ) -> AppResult<Survey> {
-    managed(cx, code).await?;
+    let c = cx.store.get_campaign(code).await?;
     let input = input.map_err(AppError::Invalid)?;
+    // As for activities: the leader of the surveyed unit (or of the employee's unit) may
+    // enter it, besides whoever manages the whole campaign.
+    let led = cx.led_units().await?;
+    let in_led_subtree = match (&input.unit, &input.nip) {
+        (Some(unit), _) => led.contains(unit),
+        (None, Some(nip)) => cx
+            .store
+            .get_employee(nip)
+            .await
+            .is_ok_and(|e| led.contains(e.unit.as_str())),
+        (None, None) => false,
+    };
+    if cx
+        .require(Action::ManageCampaign {
+            in_led_subtree,
+            is_sponsor: sponsors(cx, &c),
+        })
+        .is_err()
+    {
+        require_manage(cx, &c, &c.units).await?;
+    }
     let survey = Survey {
         nip: input.nip,
         unit: input.unit,

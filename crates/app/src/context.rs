@@ -60,6 +60,15 @@ impl<'a> Context<'a> {
             .await
     }
 
+    /// Every unit's name by code, read once per data version.
+    pub async fn unit_names(&self) -> AppResult<Arc<std::collections::HashMap<String, String>>> {
+        self.analytics
+            .cached(self.version, "unit_names", || async {
+                Ok(self.store.unit_names().await?.into_iter().collect())
+            })
+            .await
+    }
+
     /// Who the audit log names for what this request writes.
     pub fn actor(&self) -> Actor {
         Actor(self.caller.username.clone())

@@ -376,6 +376,17 @@ impl Store {
             .collect()
     }
 
+    /// Every unit's name by code (one query).
+    pub async fn unit_names(&self) -> Result<Vec<(String, String)>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(self.backend(), "SELECT code, name FROM units", vec![]))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "code")?, r.try_get("", "name")?)))
+            .collect()
+    }
+
     /// The units in the subtrees `nip` heads.
     pub async fn led_units(&self, nip: &str) -> Result<std::collections::HashSet<String>> {
         let rows = self

@@ -103,22 +103,28 @@ pub async fn record_stages_in(
                 FieldError::new(
                     "nip",
                     format!("{} is not targeted by campaign {code}", input.nip),
-                ),
+                )
+                .with_code("not_targeted"),
             ));
             continue;
         };
         match stage_move(from, input.stage, input.note.as_deref(), c.allow_skips) {
-            Err(e) => rejected.push((
-                i,
-                FieldError::new(
-                    if matches!(e, jenjang_core::adkar::StageError::BackWithoutNote { .. }) {
-                        "note"
-                    } else {
-                        "stage"
-                    },
-                    e.to_string(),
-                ),
-            )),
+            Err(e) => rejected.push((i, {
+                use jenjang_core::adkar::StageError;
+                // Coded, so that pages say it in their reader's language.
+                match &e {
+                    StageError::BackWithoutNote { from, to } => {
+                        FieldError::new("note", e.to_string())
+                            .with_code("stage_back_without_note")
+                            .with_param("from", from)
+                            .with_param("to", to)
+                    }
+                    StageError::Skip { to, skipped, .. } => FieldError::new("stage", e.to_string())
+                        .with_code("stage_skip")
+                        .with_param("to", to)
+                        .with_param("skipped", skipped),
+                }
+            })),
             Ok(m) => {
                 let (movement, resistance) = (m.as_str(), m.is_resistance());
                 state.insert(input.nip.clone(), Some(input.stage));

@@ -81,6 +81,9 @@ pub fn router() -> Router<AppState> {
         .route("/impor/templat/{file}", get(import_template))
         .route("/kampanye", get(campaigns_page))
         .route("/kampanye/{code}", get(campaign_page))
+        .route("/kampanye/{code}/kegiatan", post(activity_form))
+        .route("/kampanye/{code}/tahap", post(stage_form))
+        .route("/kampanye/{code}/survei", post(survey_form))
         .route("/akun", get(accounts_page))
         .route("/akun/siapkan", post(provision_form))
         .route("/akun/{username}", post(account_action))
@@ -493,7 +496,9 @@ impl Ui {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            other => Some(other.to_string()),
+            // The page says what the code means in its language; the API's English detail
+            // is added only for English readers.
+            other => (self.lang == Lang::En).then(|| other.to_string()),
         };
         self.render(
             e.status(),

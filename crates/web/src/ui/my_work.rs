@@ -81,10 +81,10 @@ pub(super) async fn my_plan(State(s): State<AppState>, ui: Ui) -> Response {
 /// A form of Rencana Saya the page could not carry out: which form, why (in the page's
 /// language), and what was typed, shown again beside that form.
 pub(super) struct FailedForm {
-    /// `generate`, `add`, `submit` or `item-<id>`.
-    form: String,
-    messages: Vec<String>,
-    values: Value,
+    /// Which form: `generate`, `add`, `submit`, `item-<id>`, `task-<id>`, ...
+    pub(super) form: String,
+    pub(super) messages: Vec<String>,
+    pub(super) values: Value,
 }
 
 /// Rencana Saya: my plan and the forms that build it, my gaps, recommendations, tasks.
@@ -299,7 +299,7 @@ fn form_date(text: &str, lang: Lang) -> Result<chrono::NaiveDate, String> {
 
 /// The page's words for what a use case refused: every bad field by its label, a conflict as
 /// the state that forbids it.
-fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<String>> {
+pub(super) fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<String>> {
     let labels = &lang.messages()["field_labels"];
     match e {
         jenjang_app::AppError::Invalid(details) => Some(
@@ -310,7 +310,13 @@ fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<String>> {
                     let text = match d.code.as_deref() {
                         Some(code) => d.params.iter().fold(
                             lang.text(&format!("problem_{code}")),
-                            |text, (name, value)| text.replace(&format!("{{{name}}}"), value),
+                            |text, (name, value)| {
+                                // A parameter that names a stage is said by its name.
+                                let value = lang.messages()["stages"][value.as_str()]
+                                    .as_str()
+                                    .unwrap_or(value);
+                                text.replace(&format!("{{{name}}}"), value)
+                            },
                         ),
                         None => d.message.clone(),
                     };
