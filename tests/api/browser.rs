@@ -36,14 +36,6 @@ impl Drop for Browser {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The screen a test uses: a laptop, or a phone 360 CSS pixels wide.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Screen {
@@ -291,15 +283,8 @@ fn axe_source() -> &'static str {
     static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SOURCE.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+        npm_ci(&dir, "node_modules/axe-core/axe.min.js");
         let file = dir.join("node_modules/axe-core/axe.min.js");
-        if !file.exists() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--silent", "--prefix"])
-                .arg(&dir)
-                .status()
-                .expect("npm runs (install Node.js and npm; .ci/run does)");
-            assert!(status.success(), "npm ci --prefix tests/browser failed");
-        }
         std::fs::read_to_string(&file).unwrap()
     })
 }

@@ -369,3 +369,29 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .map(|d| d["field"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// A port nobody listens on now, for a helper process the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Installs the npm packages of a test helper folder (`tests/oidc`, `tests/browser`) the first
+/// time, when `marker` (a path inside it) is missing: `.ci/run` does it before the tests, a
+/// fresh checkout running `cargo test` gets it here.
+pub fn npm_ci(dir: &std::path::Path, marker: &str) {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if dir.join(marker).exists() {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--silent"])
+        .current_dir(dir)
+        .status()
+        .expect("npm (Node.js) installs the test helpers' packages");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}

@@ -28,36 +28,9 @@ impl Drop for Provider {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Installs the provider's package from the npm registry the first time (`.ci/run` does it
-/// before the tests; a fresh checkout running `cargo test` gets it here).
-fn install_provider(dir: &str) {
-    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if std::path::Path::new(dir)
-        .join("node_modules/oidc-provider")
-        .exists()
-    {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--silent"])
-        .current_dir(dir)
-        .status()
-        .expect("npm (Node.js) installs the test OpenID provider");
-    assert!(status.success(), "npm ci in tests/oidc failed");
-}
-
 fn start_provider(port: u16, app_callback: &str, accounts: &[(&str, &str)]) -> Provider {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
-    install_provider(dir);
+    npm_ci(std::path::Path::new(dir), "node_modules/oidc-provider");
     let mut command = Command::new("node");
     command
         .current_dir(dir)
