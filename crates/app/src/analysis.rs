@@ -394,7 +394,7 @@ pub struct TrainingPlanResponse {
 pub async fn training_plan(
     cx: &Context<'_>,
     input: TrainingPlanInput,
-) -> AppResult<TrainingPlanResponse> {
+) -> AppResult<Arc<TrainingPlanResponse>> {
     let mut errors = Vec::new();
     if !(2000..=2100).contains(&input.year) {
         errors.push(FieldError::new(
@@ -412,7 +412,7 @@ pub async fn training_plan(
         return Err(AppError::Invalid(errors));
     }
     let org = cx.organisation().await?;
-    let root = match input.unit {
+    let root = match input.unit.clone() {
         Some(u) => u,
         None => org
             .units
@@ -423,6 +423,20 @@ pub async fn training_plan(
             })?,
     };
     cx.require_unit(&root, false).await?;
+    // The same question at the same data version has the same answer: kept, so that a
+    // province's plan (seconds to optimise) is computed once while people look at it.
+    let key = format!("training_plan:{root}:{}:{}", input.year, input.budget_idr);
+    cx.analytics
+        .cached(cx.version, &key, || plan_for(cx, org, root, input))
+        .await
+}
+
+async fn plan_for(
+    cx: &Context<'_>,
+    org: Arc<Organisation>,
+    root: String,
+    input: TrainingPlanInput,
+) -> AppResult<TrainingPlanResponse> {
     let population = cx.store.load_population(&org, Some(&root)).await?;
     let (org2, budget) = (org.clone(), input.budget_idr);
     let (plan, population) =

@@ -239,7 +239,7 @@ pub async fn training_plan(
     State(s): State<AppState>,
     user: CurrentUser,
     Body(body): Body,
-) -> ApiResult<Json<TrainingPlanResponse>> {
+) -> ApiResult<axum::response::Response> {
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let year = f.int("year", 2000, 2100);
@@ -251,7 +251,8 @@ pub async fn training_plan(
         budget_idr,
         unit: unit.map(|u| u.to_string()),
     };
-    Ok(Json(
-        analysis::training_plan(&s.context(&user), input).await?,
-    ))
+    let plan = analysis::training_plan(&s.context(&user), input).await?;
+    Ok(axum::response::IntoResponse::into_response(Json(
+        plan.as_ref(),
+    )))
 }
