@@ -264,9 +264,17 @@ pub async fn jp_compliance(
     cx: &Context<'_>,
     unit: &str,
     year: Option<i32>,
-) -> AppResult<JpCompliance> {
+) -> AppResult<std::sync::Arc<JpCompliance>> {
     cx.require_unit(unit, false).await?;
     let y = plan_year(cx.store, year).await?;
+    // Kept per unit and year at the data version: a province's tally reads every plan item.
+    let key = format!("jp_compliance:{unit}:{}", y.year);
+    cx.analytics
+        .cached(cx.version, &key, || compliance(cx, unit, y))
+        .await
+}
+
+async fn compliance(cx: &Context<'_>, unit: &str, y: PlanYear) -> AppResult<JpCompliance> {
     let target = y.jp_target;
     let rows = cx.store.jp_by_employee(unit, y.year).await?;
     let employees = rows.len() as u64;

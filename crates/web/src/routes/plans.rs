@@ -302,10 +302,11 @@ pub async fn jp_compliance(
     user: CurrentUser,
     Path(code): Path<String>,
     Params(q): Params<YearQuery>,
-) -> ApiResult<Json<JpCompliance>> {
-    Ok(Json(
-        plans::jp_compliance(&s.context(&user), &code, q.year).await?,
-    ))
+) -> ApiResult<axum::response::Response> {
+    let compliance = plans::jp_compliance(&s.context(&user), &code, q.year).await?;
+    Ok(axum::response::IntoResponse::into_response(Json(
+        compliance.as_ref(),
+    )))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

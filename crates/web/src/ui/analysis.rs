@@ -96,15 +96,35 @@ pub(super) async fn needs_page(
         let map = if children.is_empty() || columns.is_empty() {
             None
         } else {
-            let rows = jenjang_app::analysis::heat_map(&cx, &unit).await?;
-            Some(heat_map(&rows, &columns, ui.lang))
+            let computed = jenjang_app::analysis::heat_map(&cx, &unit).await?;
+            let mut rows: Vec<&jenjang_app::analysis::HeatRow> = computed.iter().collect();
+            // A province has hundreds of units below its root: the map shows those with the
+            // most employees lacking the shown competencies; the downloads hold them all.
+            let all = rows.len();
+            if all > HEAT_MAP_ROWS {
+                let weight = |r: &&jenjang_app::analysis::HeatRow| -> u64 {
+                    columns.iter().map(|c| r.with_gap_in(c)).sum()
+                };
+                rows.sort_by_key(|r| std::cmp::Reverse(weight(r)));
+                rows.truncate(HEAT_MAP_ROWS);
+            }
+            Some((heat_map(&rows, &columns, ui.lang), rows.len(), all))
         };
+        let (map, shown_rows, all_rows) = match map {
+            Some((m, shown, all)) => (Some(m), shown, all),
+            None => (None, 0, 0),
+        };
+        // Sub-units as links, at most a page of them (the rest through the map and downloads).
+        let more_children = children.len().saturating_sub(HEAT_MAP_ROWS * 2);
+        let children: Vec<String> = children.into_iter().take(HEAT_MAP_ROWS * 2).collect();
         Ok::<_, ApiError>(json!({
             "unit": unit,
             "parent": parent,
             "children": children,
             "analysis": analysis.as_ref(),
             "heat_map": map,
+            "heat_rows": {"shown": shown_rows, "all": all_rows, "partial": shown_rows < all_rows},
+            "more_children": more_children,
         }))
     }
     .await;
@@ -120,6 +140,9 @@ pub(super) async fn needs_page(
 }
 
 /// The 9-box grid laid out with high potential on top and high performance on the right.
+/// Units a heat map shows at most (those with the most gaps).
+const HEAT_MAP_ROWS: usize = 30;
+
 #[derive(Deserialize)]
 pub(super) struct TalentQuery {
     unit: Option<String>,

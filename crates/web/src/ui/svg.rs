@@ -49,7 +49,7 @@ pub(super) fn jp_chart(completed: u64, planned: u64, target: u64, lang: Lang) ->
 
 /// The gap heat map: one row per unit, one column per competency, each cell the share of the
 /// unit's employees with a gap in it, darker for more (SVG, drawn here).
-pub(super) fn heat_map(rows: &[HeatRow], columns: &[String], lang: Lang) -> String {
+pub(super) fn heat_map(rows: &[&HeatRow], columns: &[String], lang: Lang) -> String {
     const LABEL: f64 = 150.0;
     const CELL_W: f64 = 56.0;
     const CELL_H: f64 = 26.0;
