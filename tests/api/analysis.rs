@@ -726,3 +726,78 @@ async fn the_demo_front_office_carries_the_public_service_need() {
         "some front-office staff fall short of the need"
     );
 }
+
+/// A unit head follows an organisational need of a unit above them among their own staff: the
+/// progress is counted over the part they lead (`scope`), by hand from the demo data; a unit head
+/// who leads nothing within the need's unit may not see it.
+#[tokio::test]
+async fn a_unit_head_follows_a_need_over_the_part_they_lead() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (_, needs) = app.get(&hr, "/api/v1/org-needs").await;
+    let need = needs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["unit"] == "DPUPR")
+        .unwrap()
+        .clone();
+    let id = need["id"].as_i64().unwrap();
+    // The head of Bina Marga, a part of DPUPR.
+    let kabid = demo.head_of("DPUPR-BM");
+    let token = app.token(&kabid).await;
+    let (status, progress) = app
+        .get(&token, &format!("/api/v1/org-needs/{id}/progress"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{progress}");
+    assert_eq!(progress["scope"], "DPUPR-BM");
+    // Eligible: pengawas in the Bina Marga subtree.
+    let mut subtree = vec!["DPUPR-BM".to_string()];
+    let mut i = 0;
+    while i < subtree.len() {
+        let parent = subtree[i].clone();
+        subtree.extend(
+            demo.data
+                .units
+                .iter()
+                .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == parent))
+                .map(|u| u.code.to_string()),
+        );
+        i += 1;
+    }
+    let pengawas: Vec<&str> = demo
+        .data
+        .positions
+        .iter()
+        .filter(|p| p.kind.as_str() == "pengawas")
+        .map(|p| p.code.as_str())
+        .collect();
+    let eligible = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| subtree.contains(&e.unit.to_string()))
+        .filter(|e| {
+            e.position
+                .as_ref()
+                .is_some_and(|p| pengawas.contains(&p.as_str()))
+        })
+        .count();
+    assert!(eligible > 0);
+    assert_eq!(progress["eligible"].as_u64().unwrap() as usize, eligible);
+    // hr counts the whole need.
+    let (_, whole) = app
+        .get(&hr, &format!("/api/v1/org-needs/{id}/progress"))
+        .await;
+    assert_eq!(whole["scope"], "DPUPR");
+    assert!(whole["eligible"].as_u64() >= progress["eligible"].as_u64());
+    // The head of Dinas Kesehatan leads nothing within DPUPR.
+    let kadis = app.token(&demo.head_of("DINKES")).await;
+    assert_eq!(
+        app.get(&kadis, &format!("/api/v1/org-needs/{id}/progress"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
