@@ -903,18 +903,40 @@ async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
     )));
     let cohorts = plan["cohorts"].as_array().unwrap();
     assert!(!cohorts.is_empty());
+    let demo = Demo::new();
     for c in cohorts {
-        assert!(
-            page.html.contains(&format!(
-                "<td>{} <small>({})</small></td><td class=\"num\">{}</td><td>{}</td>",
+        let participants = c["participants"].as_array().unwrap();
+        let row_start = page
+            .html
+            .find(&format!(
+                "<td>{} <small>({})</small></td><td class=\"num\">{}",
                 shown(c["title"].as_str().unwrap()),
                 c["program"].as_str().unwrap(),
-                c["participants"].as_array().unwrap().len(),
-                c["schedule"].as_str().unwrap()
-            )),
-            "{}",
-            c["program"]
+                participants.len(),
+            ))
+            .unwrap_or_else(|| panic!("{}", c["program"]));
+        let row = &page.html[row_start..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(&format!("<td>{}</td>", c["schedule"].as_str().unwrap())));
+        // The participants by name (the first twenty), the rest counted.
+        let first = participants[0].as_str().unwrap();
+        let name = &demo
+            .data
+            .employees
+            .iter()
+            .find(|e| e.nip.as_str() == first)
+            .unwrap()
+            .name;
+        assert!(
+            row.contains(&format!("<li>{} ({first})</li>", shown(name))),
+            "{row}"
         );
+        if participants.len() > 20 {
+            assert!(
+                row.contains(&format!("+{} lainnya", participants.len() - 20)),
+                "{row}"
+            );
+        }
     }
     // A budget the API refuses is refused on the page with the field named.
     let bad = b.get("/rencana-pelatihan?year=2027&budget_idr=0").await;

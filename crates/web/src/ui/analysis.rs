@@ -339,19 +339,36 @@ pub(super) async fn training_plan_page(
             None,
             &format!("{} {}", ui.lang.text("gap_closed"), plan.gap_closed),
         ));
-        /// A cohort as listed: its data and how many take part.
+        /// A cohort as listed: its data, how many take part, and the first of them by name.
         #[derive(Serialize)]
         struct CohortView<'a> {
             #[serde(flatten)]
             data: &'a CohortOut,
             participant_count: usize,
+            people: Vec<String>,
+            more: usize,
         }
+        let directory = match s.context(&user).directory().await {
+            Ok(d) => d,
+            Err(e) => return ui.error(e.into()),
+        };
+        const SHOWN: usize = 20;
         let cohorts: Vec<CohortView> = plan
             .cohorts
             .iter()
             .map(|c| CohortView {
                 data: c,
                 participant_count: c.participants.len(),
+                people: c
+                    .participants
+                    .iter()
+                    .take(SHOWN)
+                    .map(|nip| match directory.get(nip) {
+                        Some((name, _)) => format!("{name} ({nip})"),
+                        None => nip.clone(),
+                    })
+                    .collect(),
+                more: c.participants.len().saturating_sub(SHOWN),
             })
             .collect();
         data["plan"] = json!({
