@@ -1206,3 +1206,63 @@ async fn an_unknown_address_is_a_page_and_the_language_switch_keeps_the_query() 
             .contains("href=\"/analisis?unit&#x3D;DLH&amp;lang&#x3D;id\"")
     );
 }
+
+/// Evidence links recorded through the API are shown as links only when they are web
+/// addresses: a `javascript:` link is never put in a page.
+#[tokio::test]
+async fn only_web_addresses_become_evidence_links() {
+    let app = spawn_app().await;
+    let staff = "199902162024092001";
+    let supervisor = "197503222002112001";
+    let me = app.token(staff).await;
+    let (_, plan) = app
+        .post(
+            &me,
+            &format!("/api/v1/employees/{staff}/development-plan/generate"),
+            &json!({}),
+        )
+        .await;
+    let items: Vec<i64> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert!(items.len() >= 2, "{plan}");
+    let path = format!("/api/v1/employees/{staff}/development-plan");
+    assert_eq!(
+        app.post(&me, &format!("{path}/submit"), &json!({})).await.0,
+        StatusCode::OK
+    );
+    let sup = app.token(supervisor).await;
+    assert_eq!(
+        app.post(&sup, &format!("{path}/approve"), &json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let today = app.store.today().await.unwrap().to_string();
+    for (id, link) in [
+        (items[0], "javascript:alert(document.cookie)"),
+        (items[1], "https://bangkom.example.go.id/s/7"),
+    ] {
+        let (status, body) = app
+            .post(
+                &me,
+                &format!("/api/v1/development-plan-items/{id}/complete"),
+                &json!({"evidence": {"certificate_number": format!("S-{id}"), "link": link}, "completed_on": today}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let mut b = Browser::new(&app);
+    b.sign_in(staff, DEMO_PASSWORD).await;
+    let page = b.get("/rencana-saya").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(&format!("S-{}", items[0])));
+    assert!(!page.html.contains("javascript:"), "no script link");
+    assert!(
+        page.html
+            .contains("href=\"https://bangkom.example.go.id/s/7\"")
+    );
+}

@@ -186,6 +186,16 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         }
     });
     hb.register_helper("long_date", Box::new(long_date));
+    // A link someone typed, only when it is a web address (never `javascript:` and the like).
+    handlebars_helper!(web_link: |url: str| {
+        let lower = url.trim().to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            url.trim().to_string()
+        } else {
+            String::new()
+        }
+    });
+    hb.register_helper("web_link", Box::new(web_link));
     // `Triwulan II 2026` from `2026-Q2`, `Tahunan 2026` from `2026`, in the page's language.
     handlebars_helper!(period_label: |period: str, lang: str| {
         let lang = Lang::parse(lang).unwrap_or(Lang::Id);
