@@ -115,6 +115,23 @@ impl Browser {
         }
     }
 
+    /// Waits (up to ten seconds) until the browser has arrived at an address containing
+    /// `fragment` — a click on a submit button returns before the next page has loaded — and
+    /// panics with the page's text when it does not.
+    pub async fn arrived_at(&self, fragment: &str) {
+        for _ in 0..100 {
+            if self.path().await.contains(fragment) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "never arrived at {fragment}; at {}:\n{}",
+            self.path().await,
+            self.body().await
+        );
+    }
+
     pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
         match self
             .client
@@ -325,7 +342,7 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     // Due dates are checked on the page: one in the past is refused with the form kept.
     b.click("form[action=\"/rencana-saya\"] button[value=generate]")
         .await;
-    assert!(b.path().await.contains("notice=plan_generate"));
+    b.arrived_at("notice=plan_generate").await;
     let generated = plan_of(&app, &app.token(staff).await, staff).await;
     let items = generated["items"].as_array().unwrap();
     assert!(!items.is_empty(), "{generated}");
@@ -381,11 +398,7 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     let year_end = format!("{}-12-31", generated["year"]);
     b.set_date(form, "due", &year_end).await;
     b.click(&format!("{form} button[type=submit]")).await;
-    assert!(
-        b.path().await.contains("notice=plan_add"),
-        "{}",
-        b.body().await
-    );
+    b.arrived_at("notice=plan_add").await;
     let plan = plan_of(&app, &app.token(staff).await, staff).await;
     assert!(
         plan["items"]
@@ -423,7 +436,7 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
         "{listing}"
     );
     b.click(&format!("{decision} button[value=approve]")).await;
-    assert!(b.path().await.contains("notice=plan_decided"));
+    b.arrived_at("notice=plan_decided").await;
     assert_eq!(
         plan_of(&app, &app.token(staff).await, staff).await["status"],
         "approved"
@@ -436,7 +449,7 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     let first = plan["items"][0]["id"].as_i64().unwrap();
     let row = format!("tr#item-{first}");
     b.click(&format!("{row} button[value=start]")).await;
-    assert!(b.path().await.contains("notice=item_start"));
+    b.arrived_at("notice=item_start").await;
     // Completing without a certificate number is refused with what was typed kept.
     b.click(&format!("{row} details:first-of-type summary"))
         .await;
@@ -466,11 +479,7 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     b.set_date(&complete, "completed_on", &today.to_string())
         .await;
     b.click(&format!("{complete} button[type=submit]")).await;
-    assert!(
-        b.path().await.contains("notice=item_complete"),
-        "{}",
-        b.body().await
-    );
+    b.arrived_at("notice=item_complete").await;
     let plan = plan_of(&app, &app.token(staff).await, staff).await;
     let done = plan["items"]
         .as_array()
@@ -640,7 +649,7 @@ async fn supervisor_evaluates_and_coaches_in_the_browser() {
     b.fill(&form, "notes", "Target layanan triwulan belum tercapai")
         .await;
     b.click(&format!("{form} button[type=submit]")).await;
-    assert!(b.path().await.contains("notice=evaluation_recorded"));
+    b.arrived_at("notice=evaluation_recorded").await;
     let (status, evaluations) = app
         .get(&hr, &format!("/api/v1/employees/{staff}/evaluations"))
         .await;
@@ -696,7 +705,7 @@ async fn supervisor_evaluates_and_coaches_in_the_browser() {
         .await;
     check_page(&b, Screen::Laptop).await;
     b.click(&format!("{item} button[type=submit]")).await;
-    assert!(b.path().await.contains("notice=task_completed"));
+    b.arrived_at("notice=task_completed").await;
     let (_, task) = app.get(&hr, &format!("/api/v1/tasks/{id}")).await;
     assert_eq!(task["status"], "completed", "{task}");
     assert_eq!(task["notes"], "Sesi bimbingan pertama");
@@ -942,11 +951,7 @@ async fn a_unit_head_runs_the_campaign_in_the_browser() {
     b.fill(form, "title", "Sosialisasi e-Kinerja seksi pelayanan")
         .await;
     b.click(&format!("{form} button[type=submit]")).await;
-    assert!(
-        b.path().await.contains("notice=activity_recorded"),
-        "{}",
-        b.body().await
-    );
+    b.arrived_at("notice=activity_recorded").await;
     let (_, d) = app
         .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
         .await;
@@ -978,11 +983,7 @@ async fn a_unit_head_runs_the_campaign_in_the_browser() {
     choose_stage(&b, form, &picked[0], "desire").await;
     b.fill(form, "note", "Belum yakin manfaat e-Kinerja").await;
     b.click(&format!("{form} button[type=submit]")).await;
-    assert!(
-        b.path().await.contains("notice=stage_recorded"),
-        "{}",
-        b.body().await
-    );
+    b.arrived_at("notice=stage_recorded").await;
     let (_, after) = app
         .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
         .await;
@@ -1027,11 +1028,7 @@ async fn a_unit_head_runs_the_campaign_in_the_browser() {
         b.fill(form, stage, score).await;
     }
     b.click(&format!("{form} button[type=submit]")).await;
-    assert!(
-        b.path().await.contains("notice=survey_recorded"),
-        "{}",
-        b.body().await
-    );
+    b.arrived_at("notice=survey_recorded").await;
     let (_, d3) = app
         .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
         .await;
