@@ -18,4 +18,5 @@ mod roles;
 mod seeding;
 mod sso;
 mod ui;
+mod ui_admin;
 mod workflows;

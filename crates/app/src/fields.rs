@@ -56,6 +56,35 @@ impl<'a> Fields<'a> {
         self.errors.push(FieldError::new(path, message));
     }
 
+    /// An error that pages can say in their reader's language: `code` with `params`.
+    pub fn coded(
+        &mut self,
+        key: &str,
+        message: impl Into<String>,
+        code: &str,
+        params: &[(&str, String)],
+    ) {
+        let path = self.path(key);
+        let mut e = FieldError::new(path, message).with_code(code);
+        for (name, value) in params {
+            e = e.with_param(name, value);
+        }
+        self.errors.push(e);
+    }
+
+    fn required(&mut self, key: &str) {
+        self.coded(key, "is required", "required", &[]);
+    }
+
+    fn out_of_range<N: Display>(&mut self, key: &str, min: N, max: N, found: N) {
+        self.coded(
+            key,
+            format!("must be between {min} and {max}; found {found}"),
+            "out_of_range",
+            &[("min", min.to_string()), ("max", max.to_string())],
+        );
+    }
+
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.and_then(|m| m.get(key)).filter(|v| !v.is_null())
     }
@@ -64,7 +93,7 @@ impl<'a> Fields<'a> {
     pub fn text(&mut self, key: &str) -> Option<String> {
         match self.get(key) {
             None => {
-                self.error(key, "is required");
+                self.required(key);
                 None
             }
             Some(v) => self.as_text(key, v, false),
@@ -87,7 +116,7 @@ impl<'a> Fields<'a> {
     pub fn long_text(&mut self, key: &str) -> Option<String> {
         match self.get(key) {
             None => {
-                self.error(key, "is required");
+                self.required(key);
                 None
             }
             Some(v) => self.as_text(key, v, true),
@@ -104,7 +133,7 @@ impl<'a> Fields<'a> {
                 Some(s.trim().to_string())
             }
             Value::String(_) => {
-                self.error(key, "must not be empty");
+                self.coded(key, "must not be empty", "required", &[]);
                 None
             }
             other => {
@@ -149,7 +178,12 @@ impl<'a> Fields<'a> {
         match parse(s) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.error(key, e.to_string());
+                self.coded(
+                    key,
+                    e.to_string(),
+                    "invalid_value",
+                    &[("value", s.to_string())],
+                );
                 None
             }
         }
@@ -159,7 +193,7 @@ impl<'a> Fields<'a> {
     pub fn int(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
         match self.get(key) {
             None => {
-                self.error(key, "is required");
+                self.required(key);
                 None
             }
             Some(v) => self.as_int(key, v, min, max),
@@ -178,13 +212,15 @@ impl<'a> Fields<'a> {
         match v.as_i64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.error(key, format!("must be between {min} and {max}; found {n}"));
+                self.out_of_range(key, min, max, n);
                 None
             }
             None => {
-                self.error(
+                self.coded(
                     key,
                     format!("expected a whole number, found {}", type_name(v)),
+                    "whole_number",
+                    &[],
                 );
                 None
             }
@@ -195,17 +231,22 @@ impl<'a> Fields<'a> {
     pub fn number(&mut self, key: &str, min: f64, max: f64) -> Option<f64> {
         match self.get(key) {
             None => {
-                self.error(key, "is required");
+                self.required(key);
                 None
             }
             Some(v) => match v.as_f64() {
                 Some(n) if (min..=max).contains(&n) => Some(n),
                 Some(n) => {
-                    self.error(key, format!("must be between {min} and {max}; found {n}"));
+                    self.out_of_range(key, min, max, n);
                     None
                 }
                 None => {
-                    self.error(key, format!("expected a number, found {}", type_name(v)));
+                    self.coded(
+                        key,
+                        format!("expected a number, found {}", type_name(v)),
+                        "number",
+                        &[],
+                    );
                     None
                 }
             },
@@ -273,7 +314,7 @@ impl<'a> Fields<'a> {
             .and_then(|n| match Level::new(n) {
                 Ok(l) => Some(l),
                 Err(e) => {
-                    self.error(key, e.to_string());
+                    self.coded(key, e.to_string(), "level", &[]);
                     None
                 }
             })

@@ -153,9 +153,11 @@ pub fn check_unique_competencies<'a>(
     let mut seen = HashSet::new();
     for (i, code) in codes.into_iter().enumerate() {
         if !seen.insert(code) {
-            v.push(
+            v.push_coded(
                 format!("{field}[{i}].competency"),
                 format!("competency {code} is listed more than once"),
+                "listed_twice",
+                &[("code", code.to_string())],
             );
         }
     }
@@ -179,13 +181,18 @@ impl Competency {
         let mut prereqs = HashSet::new();
         for (i, p) in self.prerequisites.iter().enumerate() {
             if !prereqs.insert((p.for_level, &p.competency)) {
-                v.push(
+                v.push_coded(
                     format!("prerequisites[{i}]"),
                     format!(
                         "level {} already has a prerequisite on {}",
                         p.for_level.get(),
                         p.competency
                     ),
+                    "prerequisite_twice",
+                    &[
+                        ("level", p.for_level.get().to_string()),
+                        ("code", p.competency.to_string()),
+                    ],
                 );
             }
         }

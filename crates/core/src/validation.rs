@@ -54,6 +54,21 @@ impl Validator {
         self.errors.push(FieldError::new(field, message));
     }
 
+    /// An error named by `code` (see `FieldError::with_code`) with its parameters.
+    pub fn push_coded(
+        &mut self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        code: &str,
+        params: &[(&str, String)],
+    ) {
+        let mut e = FieldError::new(field, message).with_code(code);
+        for (name, value) in params {
+            e = e.with_param(name, value);
+        }
+        self.errors.push(e);
+    }
+
     /// Runs a parser; on failure records its message under `field` and returns `None`.
     pub fn check<T, E: std::fmt::Display>(
         &mut self,

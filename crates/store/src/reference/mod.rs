@@ -191,10 +191,11 @@ pub(crate) async fn require_existing<'a, C: ConnectionTrait>(
     let found = existing(conn, table, column, &codes).await?;
     for (field, code) in refs {
         if !found.contains(code) {
-            problems.push(FieldError::new(
-                field,
-                format!("no {what} has the code {code}"),
-            ));
+            problems.push(
+                FieldError::new(field, format!("no {what} has the code {code}"))
+                    .with_code(&format!("unknown_{what}"))
+                    .with_param("code", code),
+            );
         }
     }
     Ok(())

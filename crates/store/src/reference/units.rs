@@ -55,28 +55,36 @@ impl Resource for Unit {
         }
         if let Some(parent) = &self.parent {
             if parent == &self.code {
-                problems.push(FieldError::new("parent", "a unit cannot be its own parent"));
+                problems.push(
+                    FieldError::new("parent", "a unit cannot be its own parent")
+                        .with_code("own_parent"),
+                );
             } else if unit::Entity::find_by_id(parent.to_string())
                 .one(txn)
                 .await?
                 .is_none()
             {
-                problems.push(FieldError::new(
-                    "parent",
-                    format!("no unit has the code {parent}"),
-                ));
+                problems.push(
+                    FieldError::new("parent", format!("no unit has the code {parent}"))
+                        .with_code("unknown_unit")
+                        .with_param("code", parent),
+                );
             } else if chain_up(txn, "units", "code", "parent_code", parent.as_str())
                 .await?
                 .iter()
                 .any(|c| c == self.code.as_str())
             {
-                problems.push(FieldError::new(
-                    "parent",
-                    format!(
-                        "{parent} lies below {} in the unit tree; that would make a cycle",
-                        self.code
-                    ),
-                ));
+                problems.push(
+                    FieldError::new(
+                        "parent",
+                        format!(
+                            "{parent} lies below {} in the unit tree; that would make a cycle",
+                            self.code
+                        ),
+                    )
+                    .with_code("unit_cycle")
+                    .with_param("code", parent),
+                );
             }
         }
         if let Some(head) = &self.head_nip {

@@ -65,9 +65,9 @@ fn requirement(f: &mut Fields<'_>) -> Option<LevelRequirement> {
 }
 
 /// What a request's body says, or every problem found reading it.
-type Reading<T> = Result<T, Vec<jenjang_core::FieldError>>;
+pub(crate) type Reading<T> = Result<T, Vec<jenjang_core::FieldError>>;
 
-fn read_unit(body: &Value, path: Option<&str>) -> Reading<Unit> {
+pub(crate) fn read_unit(body: &Value, path: Option<&str>) -> Reading<Unit> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -85,7 +85,7 @@ fn read_unit(body: &Value, path: Option<&str>) -> Reading<Unit> {
     jenjang_app::fields::finish(unit, errors)
 }
 
-fn read_competency(body: &Value, path: Option<&str>) -> Reading<Competency> {
+pub(crate) fn read_competency(body: &Value, path: Option<&str>) -> Reading<Competency> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -130,7 +130,7 @@ fn read_competency(body: &Value, path: Option<&str>) -> Reading<Competency> {
     jenjang_app::fields::finish(competency, errors)
 }
 
-fn read_program(body: &Value, path: Option<&str>) -> Reading<Program> {
+pub(crate) fn read_program(body: &Value, path: Option<&str>) -> Reading<Program> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);
@@ -178,7 +178,7 @@ fn read_program(body: &Value, path: Option<&str>) -> Reading<Program> {
     jenjang_app::fields::finish(program, errors)
 }
 
-fn read_position(body: &Value, path: Option<&str>) -> Reading<Position> {
+pub(crate) fn read_position(body: &Value, path: Option<&str>) -> Reading<Position> {
     let mut errors = Vec::new();
     let mut f = Fields::root(body, &mut errors);
     let code = key(&mut f, "code", path);

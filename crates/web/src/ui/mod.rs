@@ -35,6 +35,7 @@ mod campaigns;
 mod dashboard;
 mod imports;
 mod my_work;
+mod reference;
 mod session;
 mod sso;
 mod svg;
@@ -45,6 +46,7 @@ use dashboard::*;
 pub use imports::StagedImports;
 use imports::*;
 use my_work::*;
+use reference::*;
 use session::*;
 use sso::*;
 use svg::*;
@@ -84,6 +86,13 @@ pub fn router() -> Router<AppState> {
         .route("/kampanye/{code}/kegiatan", post(activity_form))
         .route("/kampanye/{code}/tahap", post(stage_form))
         .route("/kampanye/{code}/survei", post(survey_form))
+        .route("/data-induk", get(reference_page))
+        .route("/data-induk/{jenis}", post(reference_create))
+        .route("/data-induk/{jenis}/baru", get(reference_new))
+        .route(
+            "/data-induk/{jenis}/{code}",
+            get(reference_edit).post(reference_update),
+        )
         .route("/akun", get(accounts_page))
         .route("/akun/siapkan", post(provision_form))
         .route("/akun/{username}", post(account_action))
@@ -158,6 +167,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             include_str!("../../../../templates/pages/kampanye_detail.hbs"),
         ),
         ("akun", include_str!("../../../../templates/pages/akun.hbs")),
+        (
+            "data_induk",
+            include_str!("../../../../templates/pages/data_induk.hbs"),
+        ),
+        (
+            "data_induk_form",
+            include_str!("../../../../templates/pages/data_induk_form.hbs"),
+        ),
         (
             "akun_tautan",
             include_str!("../../../../templates/pages/akun_tautan.hbs"),
@@ -290,6 +307,8 @@ pub(crate) struct Ui {
     importer: bool,
     /// May list accounts (the role table's `ListAccounts`).
     account_keeper: bool,
+    /// May write reference data (the role table's `WriteReference`).
+    reference_keeper: bool,
     /// This page in the other language: its path and query with `lang` switched.
     switch_href: String,
     set_cookies: Vec<String>,
@@ -382,6 +401,10 @@ impl FromRequestParts<AppState> for Ui {
             u.require(jenjang_core::access::Action::ListAccounts)
                 .is_ok()
         });
+        let reference_keeper = user.as_ref().is_some_and(|u| {
+            u.require(jenjang_core::access::Action::WriteReference)
+                .is_ok()
+        });
         let switch_href = {
             let kept: Vec<String> = parts
                 .uri
@@ -402,6 +425,7 @@ impl FromRequestParts<AppState> for Ui {
             analyst,
             importer,
             account_keeper,
+            reference_keeper,
             set_cookies,
             notice,
         })
@@ -435,6 +459,7 @@ impl Ui {
             "page": match template {
                 "kampanye_detail" => "kampanye".to_string(),
                 "akun_tautan" => "akun".to_string(),
+                "data_induk_form" => "data-induk".to_string(),
                 t => t.replace('_', "-"),
             },
             "title": title,
@@ -442,6 +467,7 @@ impl Ui {
             "analyst": self.analyst,
             "importer": self.importer,
             "account_keeper": self.account_keeper,
+            "reference_keeper": self.reference_keeper,
             "whole": self.user.as_ref().is_some_and(|u| sees_whole_organisation(&u.0)),
             "user": self.user.as_ref().map(|u| json!({
                 "name": u.2,

@@ -306,7 +306,7 @@ pub(super) fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<Strin
             details
                 .iter()
                 .map(|d| {
-                    let label = labels[d.field.as_str()].as_str().unwrap_or(&d.field);
+                    let label = path_label(lang, labels, &d.field);
                     let text = match d.code.as_deref() {
                         Some(code) => d.params.iter().fold(
                             lang.text(&format!("problem_{code}")),
@@ -327,6 +327,28 @@ pub(super) fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<Strin
         jenjang_app::AppError::Conflict(_) => Some(vec![lang.text("plan_step_conflict")]),
         _ => None,
     }
+}
+
+/// A field's label from its path: `requirements[1].level` is "Persyaratan, baris 2: Level".
+fn path_label(lang: Lang, labels: &Value, path: &str) -> String {
+    let label = |name: &str| labels[name].as_str().unwrap_or(name).to_string();
+    if let Some(text) = labels[path].as_str() {
+        return text.to_string();
+    }
+    let Some((list, rest)) = path.split_once('[') else {
+        return label(path);
+    };
+    let Some((index, tail)) = rest.split_once(']') else {
+        return label(path);
+    };
+    let row = index.parse::<usize>().map(|i| i + 1).unwrap_or(0);
+    let mut text = format!("{}, {} {row}", label(list), lang.text("row").to_lowercase());
+    let tail = tail.trim_start_matches('.');
+    if !tail.is_empty() && !tail.starts_with('[') {
+        text.push_str(": ");
+        text.push_str(&label(tail));
+    }
+    text
 }
 
 /// The plan forms of Rencana Saya: generate from the recommendations, add a program, submit.

@@ -1,0 +1,180 @@
+//! HR's administration pages, as a browser without JavaScript uses them: reference data (Data
+//! Induk), IKM entry, workflows and the audit log.
+
+use crate::helpers::*;
+use crate::ui::{Browser, shown};
+use jenjang::seed::DEMO_PASSWORD;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn hr_creates_and_edits_a_position_and_a_program_by_form() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let list = b.get("/data-induk?jenis=jabatan").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.html.contains("Petugas Pelayanan Front Office"),
+        "names listed"
+    );
+    assert!(
+        list.html
+            .contains("href=\"/data-induk/jabatan/PETUGAS-FO\"")
+    );
+    let form = b.get("/data-induk/jabatan/baru").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("name=\"requirements_competency\""));
+    assert!(form.html.contains(&shown("Integritas (M.1)")));
+
+    // The same competency twice: refused in Indonesian naming the row, nothing saved, the
+    // rows typed kept.
+    let csrf = b.csrf();
+    let fields = |second: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("code", "ASESOR-SDM".to_string()),
+            ("name", "Asesor Sumber Daya Manusia Aparatur".to_string()),
+            ("kind", "fungsional".to_string()),
+            ("unit", "".to_string()),
+            ("requirements_competency", "M.1".to_string()),
+            ("requirements_level", "3".to_string()),
+            ("requirements_competency", second.to_string()),
+            ("requirements_level", "4".to_string()),
+            ("requirements_competency", "".to_string()),
+            ("requirements_level", "".to_string()),
+        ]
+    };
+    let posted = |f: &Vec<(&'static str, String)>| {
+        f.iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<(&str, String)>>()
+    };
+    let twice = posted(&fields("M.1"));
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = b.post("/data-induk/jabatan", &twice).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("Standar kompetensi, baris 2: Kompetensi: M.1 tercantum lebih dari sekali"),
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused
+            .html
+            .contains("value=\"Asesor Sumber Daya Manusia Aparatur\"")
+    );
+    let (status, body) = app.get(&hr, "/api/v1/positions/ASESOR-SDM").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    let good = posted(&fields("M.3"));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = b.post("/data-induk/jabatan", &good).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/data-induk/jabatan/ASESOR-SDM?notice=reference_saved")
+    );
+    let (status, position) = app.get(&hr, "/api/v1/positions/ASESOR-SDM").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(position["kind"], "fungsional");
+    assert_eq!(
+        position["requirements"],
+        serde_json::json!([{"competency": "M.1", "level": 3}, {"competency": "M.3", "level": 4}])
+    );
+    let edit = b
+        .get("/data-induk/jabatan/ASESOR-SDM?notice=reference_saved")
+        .await;
+    assert!(edit.html.contains("Data tersimpan."));
+    assert!(edit.html.contains("<option value=\"M.3\" selected>"));
+    // The same code again is refused as taken.
+    let again = b.post("/data-induk/jabatan", &good).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.html.contains("Kode: sudah dipakai data lain"));
+
+    // A program's cost typed as an office writes it; a required field left empty is named.
+    let (_, program) = app.get(&hr, "/api/v1/programs/LATSAR").await;
+    let mut fields: Vec<(&str, String)> = vec![
+        ("csrf", csrf.clone()),
+        ("title", program["title"].as_str().unwrap().to_string()),
+        ("form", program["form"].as_str().unwrap().to_string()),
+        ("jp", program["jp"].to_string()),
+        ("cost_idr", "Rp 12.500.000".to_string()),
+        ("provider", "".to_string()),
+    ];
+    for d in program["develops"].as_array().unwrap() {
+        fields.push((
+            "develops_competency",
+            d["competency"].as_str().unwrap().to_string(),
+        ));
+        fields.push(("develops_to_level", d["to_level"].to_string()));
+    }
+    let as_pairs =
+        |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let pairs = as_pairs(&fields);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = b.post("/data-induk/program/LATSAR", &pairs).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("Penyelenggara: wajib diisi"),
+        "{}",
+        refused.html
+    );
+    fields[5].1 = program["provider"].as_str().unwrap().to_string();
+    let pairs = as_pairs(&fields);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = b.post("/data-induk/program/LATSAR", &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (_, after) = app.get(&hr, "/api/v1/programs/LATSAR").await;
+    assert_eq!(after["cost_idr"], 12_500_000);
+    assert_eq!(after["develops"], program["develops"]);
+
+    // A unit cannot be placed below itself: said in Indonesian.
+    let (_, unit) = app.get(&hr, "/api/v1/units/PEMKAB-BLG").await;
+    let refused = b
+        .post(
+            "/data-induk/unit/PEMKAB-BLG",
+            &[
+                ("csrf", &csrf),
+                ("name", unit["name"].as_str().unwrap()),
+                ("parent", "DLH"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("Unit induk: DLH berada di bawah unit ini"),
+        "{}",
+        refused.html
+    );
+    // Every change is in the audit log under the signed-in account.
+    let (_, audit) = app
+        .get(&hr, "/api/v1/audit?entity=position&key=ASESOR-SDM")
+        .await;
+    assert_eq!(audit["items"][0]["actor"], "hr");
+}
+
+#[tokio::test]
+async fn staff_cannot_open_the_reference_pages() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let staff = demo.staff_in("DLH-PSL-1");
+    let mut b = Browser::new(&app);
+    b.sign_in(&staff, DEMO_PASSWORD).await;
+    let page = b.get("/data-induk").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let home = b.get("/rencana-saya").await;
+    assert!(!home.html.contains("/data-induk"));
+    let csrf = b.csrf();
+    let post = b
+        .post(
+            "/data-induk/unit",
+            &[("csrf", &csrf), ("code", "X-1"), ("name", "Unit X")],
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+}
