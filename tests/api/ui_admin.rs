@@ -178,3 +178,82 @@ async fn staff_cannot_open_the_reference_pages() {
         .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_org_need_is_recorded_by_form_in_percent_and_an_office_date() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let page = b.get("/kebutuhan-organisasi").await;
+    assert!(
+        page.html.contains("Dinas Lingkungan Hidup (DLH)"),
+        "units by name"
+    );
+    let csrf = b.csrf();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("unit", "DLH"),
+        ("competency", "M.1"),
+        ("level", "3"),
+        ("position_kind", ""),
+        ("target_percent", "150"),
+        ("due", "31/12/2027"),
+        ("priority", "4"),
+    ];
+    let refused = b.post("/kebutuhan-organisasi", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("Target capaian (%): lebih dari 0% dan paling banyak 100%"),
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("value=\"31/12/2027\""),
+        "typed date kept"
+    );
+    fields[5].1 = "80";
+    let saved = b.post("/kebutuhan-organisasi", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let location = saved.location.unwrap();
+    let id = location
+        .trim_start_matches("/kebutuhan-organisasi/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, need) = app.get(&hr, &format!("/api/v1/org-needs/{id}")).await;
+    assert_eq!(need["unit"], "DLH");
+    assert_eq!(need["target_share"], 0.8);
+    assert_eq!(need["due"], "2027-12-31");
+    assert_eq!(need["priority"], 4);
+    let shown_page = b.get(&location).await;
+    assert!(shown_page.html.contains("Kebutuhan organisasi tercatat."));
+    assert!(shown_page.html.contains("31 Desember 2027"));
+
+    // A unit head records needs only for what they lead.
+    let demo = Demo::new();
+    let head = demo.head_of("DLH-PPKL");
+    let mut h = Browser::new(&app);
+    h.sign_in(&head, DEMO_PASSWORD).await;
+    let page = h.get("/kebutuhan-organisasi").await;
+    assert!(page.html.contains("<option value=\"DLH-PPKL\""));
+    assert!(!page.html.contains("<option value=\"DINKES\""));
+    let csrf = h.csrf();
+    let outside = h
+        .post(
+            "/kebutuhan-organisasi",
+            &[
+                ("csrf", csrf.as_str()),
+                ("unit", "DINKES"),
+                ("competency", "M.1"),
+                ("level", "3"),
+                ("target_percent", "80"),
+                ("due", "2027-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(outside.status, StatusCode::FORBIDDEN);
+}

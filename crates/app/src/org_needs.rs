@@ -4,8 +4,9 @@
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
+use jenjang_core::FieldError;
 use jenjang_core::access::Action;
-use jenjang_store::{OrgNeedRecord, Page, Paging};
+use jenjang_store::{NewOrgNeed, OrgNeedRecord, Page, Paging};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,6 +38,27 @@ pub async fn list(
 ) -> AppResult<Page<OrgNeedRecord>> {
     cx.require(Action::ReadReference)?;
     Ok(cx.store.list_org_needs(paging, unit).await?)
+}
+
+/// Records an organisational need as read from a request (every bad field answered at once,
+/// after the caller was found allowed): for whoever may manage `unit` (hr, admin, its head's
+/// chain). A unit that does not exist is a problem of the field `unit`.
+pub async fn create(
+    cx: &Context<'_>,
+    need: Result<NewOrgNeed, Vec<FieldError>>,
+) -> AppResult<OrgNeedRecord> {
+    let need = need.map_err(AppError::Invalid)?;
+    cx.require_unit(&need.unit, true)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::Invalid(vec![
+                FieldError::new("unit", format!("no unit has the code {}", need.unit))
+                    .with_code("unknown_unit")
+                    .with_param("code", &need.unit),
+            ]),
+            other => other,
+        })?;
+    Ok(cx.store.create_org_need(&cx.actor(), need).await?)
 }
 
 /// The part of a need on `unit` the caller may follow: all of it for whoever may analyse the

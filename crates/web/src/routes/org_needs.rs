@@ -1,12 +1,12 @@
 //! Organisational needs: a competency level a unit's employees (of a position kind) should reach
 //! by a date, and how far they are: eligible, meeting it now, planned to meet it, on track.
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{PageParams, Params};
-use crate::input::{Body, Fields, finish};
-use crate::{AppState, actor};
+use crate::input::{Body, Fields};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -46,24 +46,36 @@ pub async fn create_org_need(
     user: CurrentUser,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<OrgNeedRecord>)> {
+    let created = jenjang_app::org_needs::create(&s.context(&user), read_org_need(&body)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// An organisational need as a request's body (or a page's form) states it.
+pub(crate) fn read_org_need(
+    body: &serde_json::Value,
+) -> Result<NewOrgNeed, Vec<jenjang_core::FieldError>> {
     let mut errors = Vec::new();
-    let mut f = Fields::root(&body, &mut errors);
+    let mut f = Fields::root(body, &mut errors);
     let unit = f.parse("unit", Code::parse);
     let competency = f.parse("competency", Code::parse);
     let level = f.level("level");
     let target_share = match body.get("target_share").and_then(|v| v.as_f64()) {
         Some(x) if x > 0.0 && x <= 1.0 => Some(x),
         Some(x) => {
-            f.error(
+            f.coded(
                 "target_share",
                 format!("a share is more than 0 and at most 1; found {x}"),
+                "share",
+                &[],
             );
             None
         }
         None => {
-            f.error(
+            f.coded(
                 "target_share",
                 "is required: a number more than 0 and at most 1",
+                "share",
+                &[],
             );
             None
         }
@@ -74,31 +86,18 @@ pub async fn create_org_need(
             .map_err(|_| format!("a date is written YYYY-MM-DD; found {s}"))
     });
     let priority = f.opt_int("priority", 1, 5);
-    let need = finish(
-        (|| {
-            Some(NewOrgNeed {
-                unit: unit?.to_string(),
-                competency: competency?.to_string(),
-                level: level?.get(),
-                target_share: target_share?,
-                position_kind: position_kind?,
-                due: due?,
-                priority: priority?.unwrap_or(3) as u32,
-            })
-        })(),
-        errors,
-    )?;
-    s.context(&user)
-        .require_unit(&need.unit, true)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::NotFound(_) => {
-                ApiError::invalid("unit", format!("no unit has the code {}", need.unit))
-            }
-            other => other,
-        })?;
-    let created = s.store.create_org_need(&actor(&user), need).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    let need = (|| {
+        Some(NewOrgNeed {
+            unit: unit?.to_string(),
+            competency: competency?.to_string(),
+            level: level?.get(),
+            target_share: target_share?,
+            position_kind: position_kind?,
+            due: due?,
+            priority: priority?.unwrap_or(3) as u32,
+        })
+    })();
+    jenjang_app::fields::finish(need, errors)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -385,10 +385,16 @@ pub(super) async fn training_plan_page(
 }
 
 /// Organisational needs, and one need's progress when `id` is given.
-pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) -> Response {
+pub(super) async fn org_needs_view(
+    s: &AppState,
+    ui: &Ui,
+    id: Option<String>,
+    failed: Option<FailedForm>,
+) -> Response {
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
+    let lang = ui.lang;
     let data = async {
         let cx = s.context(&user);
         let needs = jenjang_app::org_needs::list(&cx, None, Paging::new(Some(1000), None))
@@ -397,19 +403,59 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
         // Each need links to its progress where the reader may follow some of it.
         let org = cx.organisation().await?;
         let led = cx.led_units().await?;
+        let unit_names = cx.unit_names().await?;
+        let competency_name = |code: &str| {
+            org.catalog
+                .competency(code)
+                .map(|c| org.catalog.competency_name(c).to_string())
+        };
         let rows: Vec<Value> = needs
             .iter()
             .map(|n| {
                 let mut row = json!(n);
                 row["followed"] =
                     json!(jenjang_app::org_needs::scope_of(&cx, &org, &led, &n.unit).is_some());
+                row["unit_name"] = json!(unit_names.get(&n.unit));
+                row["competency_name"] = json!(competency_name(&n.competency));
                 row
             })
             .collect();
-        let mut data = json!({"needs": rows});
+        // The form to record a need: units one may manage (all for hr and admin, else the
+        // units led), competencies by name.
+        let whole = sees_whole_organisation(&user.0);
+        let form_units: Vec<Value> = if whole {
+            let mut all: Vec<(&String, &String)> = unit_names.iter().collect();
+            all.sort();
+            all.into_iter()
+                .take(500)
+                .map(|(code, name)| json!({"code": code, "name": name}))
+                .collect()
+        } else {
+            led.iter()
+                .map(|code| json!({"code": code, "name": unit_names.get(code)}))
+                .collect()
+        };
+        let competencies: Vec<Value> = (0..org.catalog.competency_count() as u32)
+            .map(|c| json!({"code": org.catalog.competency_code(c), "name": org.catalog.competency_name(c)}))
+            .collect();
+        let position_kinds: Vec<Value> = jenjang_core::kinds::PositionKind::ALL
+            .iter()
+            .map(|k| json!({"value": k.as_str(), "label": lang.messages()["position_kinds"][k.as_str()]}))
+            .collect();
+        let today = s.store.today().await?;
+        let mut data = json!({
+            "needs": rows,
+            "may_record": !form_units.is_empty(),
+            "form_units": form_units,
+            "competencies": competencies,
+            "position_kinds": position_kinds,
+            "level_choices": [1, 2, 3, 4, 5],
+            "today": today.to_string(),
+            "failed": failed.as_ref().map(|f| json!({"form": f.form, "messages": f.messages, "values": f.values})),
+        });
         if let Some(id) = id {
             let progress = jenjang_app::org_needs::progress(&cx, &id).await?;
-            let need = needs.iter().find(|n| n.id == progress.id);
+            let need = rows.iter().find(|n| n["id"] == json!(progress.id));
             data["chart"] = json!(bar(
                 &[
                     (progress.projected_share, "#9cc3e6"),
@@ -422,15 +468,21 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
                     progress.target_share * 100.0
                 ),
             ));
+            data["scope_name"] = json!(unit_names.get(&progress.scope));
             data["progress"] = to_value(&progress)?;
-            data["need"] = to_value(need)?;
+            data["need"] = json!(need);
         }
         Ok::<_, ApiError>(data)
     }
     .await;
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     match data {
         Ok(data) => ui.render(
-            StatusCode::OK,
+            status,
             "kebutuhan_organisasi",
             &ui.lang.text("nav_org_needs"),
             data,
@@ -439,8 +491,71 @@ pub(super) async fn org_needs_view(s: &AppState, ui: &Ui, id: Option<String>) ->
     }
 }
 
+/// Records an organisational need from its form: the share typed in percent, the date in any
+/// of the forms offices write.
+pub(super) async fn org_need_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let mut body = json!({});
+    for key in ["unit", "competency", "position_kind"] {
+        put_text(&mut body, key, &field(key));
+    }
+    for key in ["level", "priority"] {
+        if let Ok(n) = field(key).parse::<i64>() {
+            body[key] = json!(n);
+        }
+    }
+    let share = field("target_percent").replace(',', ".");
+    if let Ok(p) = share.trim_end_matches('%').trim().parse::<f64>() {
+        body["target_share"] = json!(p / 100.0);
+    }
+    let due = field("due");
+    match jenjang_core::dates::parse_date(&due) {
+        Ok(d) => body["due"] = json!(d.to_string()),
+        Err(_) if !due.is_empty() => body["due"] = json!(due),
+        Err(_) => {}
+    }
+    let values = json!({
+        "unit": field("unit"), "competency": field("competency"), "level": field("level"),
+        "position_kind": field("position_kind"), "target_percent": field("target_percent"),
+        "due": due, "priority": field("priority"),
+    });
+    let cx = s.context(&user);
+    let done =
+        jenjang_app::org_needs::create(&cx, crate::routes::org_needs::read_org_need(&body)).await;
+    match done {
+        Ok(need) => ui.redirect(&format!(
+            "/kebutuhan-organisasi/{}?notice=org_need_recorded",
+            need.id
+        )),
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: "need".into(),
+                    messages,
+                    values,
+                };
+                org_needs_view(&s, &ui, None, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
 pub(super) async fn org_needs_page(State(s): State<AppState>, ui: Ui) -> Response {
-    org_needs_view(&s, &ui, None).await
+    org_needs_view(&s, &ui, None, None).await
 }
 
 pub(super) async fn org_need_page(
@@ -448,5 +563,5 @@ pub(super) async fn org_need_page(
     ui: Ui,
     Path(id): Path<String>,
 ) -> Response {
-    org_needs_view(&s, &ui, Some(id)).await
+    org_needs_view(&s, &ui, Some(id), None).await
 }

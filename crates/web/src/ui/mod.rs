@@ -70,7 +70,10 @@ pub fn router() -> Router<AppState> {
         .route("/analisis", get(needs_page))
         .route("/talenta", get(talent_page))
         .route("/rencana-pelatihan", get(training_plan_page))
-        .route("/kebutuhan-organisasi", get(org_needs_page))
+        .route(
+            "/kebutuhan-organisasi",
+            get(org_needs_page).post(org_need_form),
+        )
         .route("/kebutuhan-organisasi/{id}", get(org_need_page))
         .route(
             "/impor",
