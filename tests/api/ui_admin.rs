@@ -257,3 +257,98 @@ async fn an_org_need_is_recorded_by_form_in_percent_and_an_office_date() {
         .await;
     assert_eq!(outside.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let page = b.get("/ikm?unit=DPMPTSP-YAN-1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Seksi Pelayanan Front Office"));
+    let csrf = b.csrf();
+    // A cell that is no number, then an answer outside 1..4: each said with its place.
+    let not_a_number = b
+        .post(
+            "/ikm",
+            &[
+                ("csrf", &csrf),
+                ("unit", "DPMPTSP-YAN-1"),
+                ("period", "2026-Q3"),
+                ("weighting", "exact"),
+                ("answers", "4,3,x,4,3,4,4,3,4"),
+            ],
+        )
+        .await;
+    assert_eq!(not_a_number.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        not_a_number
+            .html
+            .contains(&shown("Baris 1, kolom 3: “x” bukan jawaban 1–4")),
+        "{}",
+        not_a_number.html
+    );
+    let out_of_range = b
+        .post(
+            "/ikm",
+            &[
+                ("csrf", &csrf),
+                ("unit", "DPMPTSP-YAN-1"),
+                ("period", "2026-Q3"),
+                ("weighting", "exact"),
+                ("answers", "4,4,4,4,4,4,4,4,4\n3;3;5;3;3;3;3;3;3"),
+            ],
+        )
+        .await;
+    assert_eq!(out_of_range.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        out_of_range
+            .html
+            .contains("Jawaban responden, baris 2: unsur 3: jawaban 1, 2, 3 atau 4"),
+        "{}",
+        out_of_range.html
+    );
+    assert!(
+        out_of_range.html.contains("3;3;5;3"),
+        "what was pasted is kept"
+    );
+    let (_, none) = app.get(&hr, "/api/v1/units/DPMPTSP-YAN-1/ikm").await;
+    assert_eq!(none["total"], 0);
+
+    // Pasted from a spreadsheet (tabs) with a blank line and an unanswered question.
+    let answers = "4\t4\t4\t4\t4\t4\t4\t4\t4\n\n3\t3\t3\t3\t3\t3\t3\t3\t-\n";
+    let saved = b
+        .post(
+            "/ikm",
+            &[
+                ("csrf", &csrf),
+                ("unit", "DPMPTSP-YAN-1"),
+                ("period", "2026-Q3"),
+                ("weighting", "exact"),
+                ("answers", answers),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (_, list) = app.get(&hr, "/api/v1/units/DPMPTSP-YAN-1/ikm").await;
+    assert_eq!(list["items"][0]["period"], "2026-Q3");
+    assert_eq!(list["items"][0]["respondents"], 2);
+    // Eight elements average 3.5, the ninth 4: (8 × 3.5 + 4) / 9 × 25 = 88.89 (A).
+    assert_eq!(list["items"][0]["index"], 88.89);
+    let shown_page = b.get(saved.location.as_deref().unwrap()).await;
+    assert!(shown_page.html.contains("88.89"));
+    assert!(shown_page.html.contains("A · sangat baik"));
+    assert!(shown_page.html.contains("Triwulan III 2026"));
+
+    // A unit head chooses among the units they lead; staff do not enter surveys.
+    let demo = Demo::new();
+    let mut h = Browser::new(&app);
+    h.sign_in(&demo.head_of("DLH-PPKL"), DEMO_PASSWORD).await;
+    let page = h.get("/ikm").await;
+    assert!(page.html.contains("value=\"DLH-PPKL-1\""));
+    assert!(!page.html.contains("value=\"DPMPTSP-YAN-1\""));
+    let mut st = Browser::new(&app);
+    st.sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD).await;
+    assert_eq!(st.get("/ikm").await.status, StatusCode::FORBIDDEN);
+}

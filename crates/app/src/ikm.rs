@@ -30,7 +30,16 @@ pub async fn record(
         AppError::Invalid(
             errors
                 .into_iter()
-                .map(|e| FieldError::new(e.path(), e.message))
+                .map(|e| {
+                    let mut error =
+                        FieldError::new(e.path(), e.message.clone()).with_code(e.code());
+                    if let Some(element) = e.element {
+                        error = error
+                            .with_param("element", element + 1)
+                            .with_param("element_name", ikm::ELEMENTS[element]);
+                    }
+                    error
+                })
                 .collect(),
         )
     })?;
@@ -47,4 +56,14 @@ pub async fn record(
         )
         .await?;
     Ok((saved, result))
+}
+
+/// The surveys recorded for `unit`, newest period first: whoever may read reference data.
+pub async fn list(
+    cx: &crate::context::Context<'_>,
+    unit: &str,
+    paging: jenjang_store::Paging,
+) -> AppResult<jenjang_store::Page<jenjang_store::IkmRecord>> {
+    cx.require(Action::ReadReference)?;
+    Ok(cx.store.list_ikm(unit, paging).await?)
 }

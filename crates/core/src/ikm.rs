@@ -64,6 +64,17 @@ pub struct AnswerError {
 }
 
 impl AnswerError {
+    /// The problem by name, for pages to say in their language: no respondents, a respondent
+    /// with the wrong number of answers, an answer outside 1..4, an element nobody answered.
+    pub fn code(&self) -> &'static str {
+        match (self.respondent, self.element) {
+            (None, None) => "ikm_no_respondents",
+            (Some(_), None) => "ikm_answer_count",
+            (Some(_), Some(_)) => "ikm_answer_value",
+            (None, Some(_)) => "ikm_element_unanswered",
+        }
+    }
+
     /// Where the problem is in a `responses` list: `responses[2][4]`, `responses[2]`,
     /// `responses[*][4]` (every respondent's answer to element 5), or `responses`.
     pub fn path(&self) -> String {

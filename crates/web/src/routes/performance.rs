@@ -366,8 +366,9 @@ pub async fn list_ikm(
     Path(code): Path<String>,
     Params(q): Params<PageParams>,
 ) -> ApiResult<Json<Page<IkmRecord>>> {
-    user.require(Action::ReadReference)?;
-    Ok(Json(s.store.list_ikm(&code, q.paging()?).await?))
+    Ok(Json(
+        jenjang_app::ikm::list(&s.context(&user), &code, q.paging()?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -33,6 +33,7 @@ mod accounts;
 mod analysis;
 mod campaigns;
 mod dashboard;
+mod ikm;
 mod imports;
 mod my_work;
 mod reference;
@@ -43,6 +44,7 @@ use accounts::*;
 use analysis::*;
 use campaigns::*;
 use dashboard::*;
+use ikm::*;
 pub use imports::StagedImports;
 use imports::*;
 use my_work::*;
@@ -96,6 +98,7 @@ pub fn router() -> Router<AppState> {
             "/data-induk/{jenis}/{code}",
             get(reference_edit).post(reference_update),
         )
+        .route("/ikm", get(ikm_page).post(ikm_form))
         .route("/akun", get(accounts_page))
         .route("/akun/siapkan", post(provision_form))
         .route("/akun/{username}", post(account_action))
@@ -170,6 +173,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             include_str!("../../../../templates/pages/kampanye_detail.hbs"),
         ),
         ("akun", include_str!("../../../../templates/pages/akun.hbs")),
+        ("ikm", include_str!("../../../../templates/pages/ikm.hbs")),
         (
             "data_induk",
             include_str!("../../../../templates/pages/data_induk.hbs"),
