@@ -1222,3 +1222,134 @@ async fn an_event_this_build_cannot_read_stops_the_engine_naming_its_row() {
         1
     );
 }
+
+/// The same incident followed and retried on the Alur Kerja pages; a definition saved as a new
+/// version from its page; the audit log filtered on its page.
+#[tokio::test]
+async fn hr_follows_and_retries_an_incident_and_saves_a_definition_on_the_pages() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (staff, _, _) = people(&demo);
+    let def = json!({
+        "key": "uji-insiden", "title": "Uji insiden",
+        "trigger": {"event": "evaluation.recorded", "condition": format!("event.nip == '{staff}'")},
+        "steps": [
+            {"id": "rencana", "kind": "plan_item", "program": "PRG-BARU", "next": "selesai"},
+            {"id": "selesai", "kind": "end"}
+        ]
+    });
+    let (status, _) = app.post(&hr, "/api/v1/workflows", &def).await;
+    assert_eq!(status, StatusCode::CREATED);
+    import_evaluations(&app, &hr, &[(&staff, "2027-Q2", GOOD.0, GOOD.1)]).await;
+    app.run_engine().await;
+    for minutes in [2, 6] {
+        app.clock.advance(Duration::minutes(minutes));
+        app.run_engine().await;
+    }
+    let id = instances(&app, &hr, "status=incident").await[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let list = b.get("/alur-kerja?status=incident").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.html
+            .contains(&format!("href=\"/alur-kerja/instans/{id}\""))
+    );
+    assert!(list.html.contains("Uji insiden"));
+    assert!(list.html.contains("insiden"));
+    let (_, employee) = app.get(&hr, &format!("/api/v1/employees/{staff}")).await;
+    assert!(
+        list.html.contains(employee["name"].as_str().unwrap()),
+        "subject by name"
+    );
+    let completed = b
+        .get("/alur-kerja?status=completed&workflow=uji-insiden")
+        .await;
+    assert!(
+        !completed
+            .html
+            .contains(&format!("/alur-kerja/instans/{id}\""))
+    );
+    let page = b.get(&format!("/alur-kerja/instans/{id}")).await;
+    assert!(page.html.contains("PRG-BARU"), "the error is shown");
+    assert!(
+        page.html
+            .contains(&format!("action=\"/alur-kerja/instans/{id}/ulang\""))
+    );
+
+    // Fix the cause, retry from the page.
+    let program = json!({"code": "PRG-BARU", "title": "Program baru", "form": "e_learning", "jp": 4,
+        "cost_idr": 0, "provider": "BKPSDM", "capacity": null,
+        "develops": [{"competency": "M.5", "to_level": 2}], "requires": []});
+    let (status, _) = app.post(&hr, "/api/v1/programs", &program).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let csrf = b.csrf();
+    let retried = b
+        .post(
+            &format!("/alur-kerja/instans/{id}/ulang"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::SEE_OTHER);
+    app.run_engine().await;
+    let (_, inst) = app
+        .get(&hr, &format!("/api/v1/workflow-instances/{id}"))
+        .await;
+    assert_eq!(inst["status"], "completed", "{inst}");
+
+    // A definition: bad JSON and a changed key are refused in Indonesian with the text kept;
+    // a changed title becomes version 2.
+    let defn = b.get("/alur-kerja/definisi/uji-insiden").await;
+    assert_eq!(defn.status, StatusCode::OK);
+    let broken = b
+        .post(
+            "/alur-kerja/definisi/uji-insiden",
+            &[
+                ("csrf", &csrf),
+                ("definition", "{\"key\": \"uji-insiden\","),
+            ],
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.html.contains("Definisi bukan JSON yang sah"));
+    let mut renamed = def.clone();
+    renamed["key"] = json!("lain");
+    let moved = b
+        .post(
+            "/alur-kerja/definisi/uji-insiden",
+            &[("csrf", &csrf), ("definition", &renamed.to_string())],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut retitled = def.clone();
+    retitled["title"] = json!("Uji insiden (versi dua)");
+    let saved = b
+        .post(
+            "/alur-kerja/definisi/uji-insiden",
+            &[("csrf", &csrf), ("definition", &retitled.to_string())],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (_, latest) = app.get(&hr, "/api/v1/workflows/uji-insiden").await;
+    assert_eq!(latest["items"][0]["version"], 2, "{latest}");
+
+    // The audit log: the program's creation, filtered by kind and code.
+    let audit = b.get("/audit?entity=program&key=PRG-BARU").await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.html.contains("membuat"), "{}", audit.html);
+    assert!(audit.html.contains("PRG-BARU"));
+    let none = b.get("/audit?entity=program&key=TIDAK-ADA").await;
+    assert!(none.html.contains("Tidak ada catatan yang cocok."));
+
+    // Staff see neither page.
+    let mut st = Browser::new(&app);
+    st.sign_in(&staff, DEMO_PASSWORD).await;
+    assert_eq!(st.get("/alur-kerja").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(st.get("/audit").await.status, StatusCode::FORBIDDEN);
+}

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod analytics;
+pub mod audit;
 pub mod campaigns;
 pub mod context;
 pub mod error;

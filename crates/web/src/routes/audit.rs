@@ -7,7 +7,6 @@ use crate::extract::{PageParams, Params};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use jenjang_core::access::Action;
 use jenjang_store::{AuditEntry, AuditFilter, Page};
 use serde::Deserialize;
 
@@ -35,7 +34,6 @@ pub async fn list_audit(
     user: CurrentUser,
     Params(q): Params<AuditQuery>,
 ) -> ApiResult<Json<Page<AuditEntry>>> {
-    user.require(Action::ReadAudit)?;
     let filter = AuditFilter {
         entity: q.entity,
         key: q.key,
@@ -46,5 +44,7 @@ pub async fn list_audit(
         offset: q.offset,
     }
     .paging()?;
-    Ok(Json(s.store.list_audit(filter, paging).await?))
+    Ok(Json(
+        jenjang_app::audit::entries(&s.context(&user), filter, paging).await?,
+    ))
 }

@@ -128,7 +128,12 @@ async fn ikm_view(
 /// The answers typed or pasted: one respondent per line, answers separated by commas,
 /// semicolons, tabs or spaces, `-` for a question left unanswered. Blank lines are skipped.
 /// A cell that is no number is refused with its line and place.
-fn read_answers(text: &str) -> Result<Vec<Vec<Option<i64>>>, Vec<(usize, usize, String)>> {
+/// One respondent's answers, none where a question was left unanswered.
+type Answers = Vec<Option<i64>>;
+/// A cell that is no number: its line, its column (both from 0) and its text.
+type BadCell = (usize, usize, String);
+
+fn read_answers(text: &str) -> Result<Vec<Answers>, Vec<BadCell>> {
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use std::sync::LazyLock;
 
 mod accounts;
+mod admin;
 mod analysis;
 mod campaigns;
 mod dashboard;
@@ -41,6 +42,7 @@ mod session;
 mod sso;
 mod svg;
 use accounts::*;
+use admin::*;
 use analysis::*;
 use campaigns::*;
 use dashboard::*;
@@ -99,6 +101,14 @@ pub fn router() -> Router<AppState> {
             get(reference_edit).post(reference_update),
         )
         .route("/ikm", get(ikm_page).post(ikm_form))
+        .route("/alur-kerja", get(workflows_page))
+        .route(
+            "/alur-kerja/definisi/{key}",
+            get(definition_page).post(definition_form),
+        )
+        .route("/alur-kerja/instans/{id}", get(instance_page))
+        .route("/alur-kerja/instans/{id}/ulang", post(instance_retry_form))
+        .route("/audit", get(audit_page))
         .route("/akun", get(accounts_page))
         .route("/akun/siapkan", post(provision_form))
         .route("/akun/{username}", post(account_action))
@@ -174,6 +184,22 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ),
         ("akun", include_str!("../../../../templates/pages/akun.hbs")),
         ("ikm", include_str!("../../../../templates/pages/ikm.hbs")),
+        (
+            "alur_kerja",
+            include_str!("../../../../templates/pages/alur_kerja.hbs"),
+        ),
+        (
+            "alur_kerja_definisi",
+            include_str!("../../../../templates/pages/alur_kerja_definisi.hbs"),
+        ),
+        (
+            "alur_kerja_instans",
+            include_str!("../../../../templates/pages/alur_kerja_instans.hbs"),
+        ),
+        (
+            "audit",
+            include_str!("../../../../templates/pages/audit.hbs"),
+        ),
         (
             "data_induk",
             include_str!("../../../../templates/pages/data_induk.hbs"),
@@ -467,6 +493,7 @@ impl Ui {
                 "kampanye_detail" => "kampanye".to_string(),
                 "akun_tautan" => "akun".to_string(),
                 "data_induk_form" => "data-induk".to_string(),
+                "alur_kerja_definisi" | "alur_kerja_instans" => "alur-kerja".to_string(),
                 t => t.replace('_', "-"),
             },
             "title": title,
