@@ -148,8 +148,18 @@ impl Browser {
         }
     }
 
+    /// The text of the element `selector`, found again when the page was replaced under it
+    /// (a navigation finishing between finding and reading).
     pub async fn text(&self, selector: &str) -> String {
-        self.css(selector).await.text().await.unwrap()
+        let mut last = None;
+        for _ in 0..5 {
+            match self.css(selector).await.text().await {
+                Ok(text) => return text,
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("cannot read {selector}: {last:?}")
     }
 
     /// Types into the field named `name` of the form `form` (a CSS selector), replacing its text.

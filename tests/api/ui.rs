@@ -983,7 +983,7 @@ async fn a_unit_head_starts_the_analysis_pages_at_the_unit_they_lead() {
     b.sign_in(&kabid, DEMO_PASSWORD).await;
     let analysis = b.get("/analisis").await;
     assert_eq!(analysis.status, StatusCode::OK);
-    assert!(analysis.html.contains("(AKPK) — DPUPR-BM</h1>"));
+    assert!(analysis.html.contains("<small>DPUPR-BM</small></h1>"));
     let talent = b.get("/talenta").await;
     assert_eq!(talent.status, StatusCode::OK, "{}", talent.html);
     assert!(talent.html.contains("(9-box) — DPUPR-BM</h1>"));

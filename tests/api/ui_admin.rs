@@ -352,3 +352,100 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
     st.sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD).await;
     assert_eq!(st.get("/ikm").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_unit_head_reads_their_units_page_and_hr_sets_its_predikat() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let head = demo.head_of("DLH-PPKL");
+    let mut b = Browser::new(&app);
+    b.sign_in(&head, DEMO_PASSWORD).await;
+    let mine = b.get("/unit").await;
+    assert_eq!(mine.location.as_deref(), Some("/unit/DLH-PPKL"));
+    // The latest period with evaluations is shown by default, counted as the API counts.
+    let page = b.get("/unit/DLH-PPKL").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(&shown(
+        "Bidang Pengendalian Pencemaran dan Kerusakan Lingkungan"
+    )));
+    assert!(page.html.contains("<option value=\"2026-Q3\" selected>"));
+    let (_, d) = app
+        .get(&hr, "/api/v1/units/DLH-PPKL/distribution?period=2026-Q3")
+        .await;
+    assert!(
+        page.html
+            .contains(&format!("{} pegawai dinilai", d["employees_evaluated"]))
+    );
+    assert!(
+        page.html.contains("belum dicatat BKPSDM"),
+        "no unit predikat yet"
+    );
+    let (_, jp) = app.get(&hr, "/api/v1/units/DLH-PPKL/jp-compliance").await;
+    assert!(page.html.contains(&format!(
+        "{} dari {} pegawai telah mencapai",
+        jp["meeting_target"], jp["employees"]
+    )));
+    // The open coaching about the unit's employees, counted by hand through the API.
+    let (_, tasks) = app
+        .get(&hr, "/api/v1/tasks?kind=coaching&status=open&limit=1000")
+        .await;
+    let mut expected = 0;
+    for t in tasks["items"].as_array().unwrap() {
+        let Some(nip) = t["subject_nip"].as_str() else {
+            continue;
+        };
+        let (_, e) = app.get(&hr, &format!("/api/v1/employees/{nip}")).await;
+        let unit = e["unit"].as_str().unwrap();
+        if unit == "DLH-PPKL" || unit.starts_with("DLH-PPKL-") {
+            expected += 1;
+        }
+    }
+    assert!(
+        page.html
+            .contains(&format!("Coaching yang masih terbuka ({expected})")),
+        "{}",
+        page.html
+    );
+    // The parent is named, not linked, for a head who may not open it; another unit is refused.
+    assert!(!page.html.contains("href=\"/unit/DLH\""));
+    assert_eq!(b.get("/unit/DINKES").await.status, StatusCode::FORBIDDEN);
+    assert!(!page.html.contains("action=\"/unit/DLH-PPKL/predikat\""));
+
+    // HR records the unit's predikat with a pattern configured: the limits appear.
+    let (status, _) = app
+        .put(
+            &hr,
+            "/api/v1/settings/distribution_thresholds",
+            &serde_json::json!({"value": {"baik": {"sangat_baik": 0.2, "baik": 0.6}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut h = Browser::new(&app);
+    h.sign_in("hr", DEMO_PASSWORD).await;
+    let csrf = h.csrf();
+    let set = h
+        .post(
+            "/unit/DLH-PPKL/predikat",
+            &[("csrf", &csrf), ("period", "2026-Q3"), ("predikat", "baik")],
+        )
+        .await;
+    assert_eq!(
+        set.location.as_deref(),
+        Some("/unit/DLH-PPKL?periode=2026-Q3&notice=unit_predikat_recorded")
+    );
+    let (_, d) = app
+        .get(&hr, "/api/v1/units/DLH-PPKL/distribution?period=2026-Q3")
+        .await;
+    assert_eq!(d["organisation_predikat"], "baik");
+    let baik = d["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["predikat"] == "baik")
+        .unwrap();
+    assert_eq!(baik["max_share"], 0.6);
+    let page = h.get(set.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("≤ 60%"));
+    assert!(page.html.contains("<strong>Baik</strong>"));
+}

@@ -143,6 +143,9 @@ pub struct PredikatCount {
     pub predikat: Predikat,
     pub employees: u64,
     pub share: f64,
+    /// The most the configured pattern allows for this predikat, when a pattern applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_share: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,6 +154,21 @@ pub struct WarningOut {
     pub share: f64,
     pub max_share: f64,
     pub message: String,
+}
+
+/// Records the organisation predikat of `code` for `period` (hr, admin): it sets the hasil
+/// kerja of the unit's head and chooses the distribution pattern checked for the unit.
+pub async fn set_unit_predikat(
+    cx: &Context<'_>,
+    code: &str,
+    period: Period,
+    predikat: OrganisationPredikat,
+) -> AppResult<()> {
+    cx.require(Action::WriteReference)?;
+    cx.store
+        .set_unit_predikat(&cx.actor(), code, &period.to_string(), predikat)
+        .await?;
+    Ok(())
 }
 
 /// The distribution of employee predikat in a unit subtree for a period, checked against the
@@ -165,6 +183,7 @@ pub async fn distribution(cx: &Context<'_>, code: &str, period: &str) -> AppResu
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
     let organisation = cx.store.unit_predikat(code, &period).await?;
     let thresholds = cx.store.distribution_thresholds().await?;
+    let limits = organisation.and_then(|o| thresholds.0.get(&o).cloned());
     let (warnings, note) = match organisation {
         None => (
             vec![],
@@ -189,6 +208,7 @@ pub async fn distribution(cx: &Context<'_>, code: &str, period: &str) -> AppResu
             .iter()
             .map(|(p, n)| PredikatCount {
                 predikat: *p,
+                max_share: limits.as_ref().and_then(|l| l.get(p).copied()),
                 employees: *n,
                 share: if total == 0 {
                     0.0

@@ -1,5 +1,6 @@
 //! Evaluations (SKP), imports, the talent grid and citizen satisfaction (IKM).
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -7,7 +8,6 @@ use crate::extract::{PageParams, Params};
 use crate::guard::require_read;
 use crate::imports::{self, ImportKind, ImportReport};
 use crate::input::{Body, Fields, finish};
-use crate::{AppState, actor};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -388,7 +388,8 @@ pub async fn set_unit_predikat(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<serde_json::Value>> {
-    user.require(Action::WriteReference)?;
+    let cx = s.context(&user);
+    cx.require(Action::WriteReference)?;
     let mut errors = Vec::new();
     let mut f = Fields::root(&body, &mut errors);
     let period = f.parse("period", Period::parse);
@@ -399,9 +400,7 @@ pub async fn set_unit_predikat(
             .parse::<OrganisationPredikat>()
     });
     let (period, predikat) = finish(period.zip(predikat), errors)?;
-    s.store
-        .set_unit_predikat(&actor(&user), &code, &period.to_string(), predikat)
-        .await?;
+    jenjang_app::evaluations::set_unit_predikat(&cx, &code, period, predikat).await?;
     Ok(Json(
         serde_json::json!({"unit": code, "period": period, "predikat": predikat}),
     ))

@@ -117,10 +117,14 @@ pub(super) async fn needs_page(
         // Sub-units as links, at most a page of them (the rest through the map and downloads).
         let more_children = children.len().saturating_sub(HEAT_MAP_ROWS * 2);
         let children: Vec<String> = children.into_iter().take(HEAT_MAP_ROWS * 2).collect();
+        let names = cx.unit_names().await?;
+        let named = |code: &str| json!({"code": code, "name": names.get(code).cloned().unwrap_or_else(|| code.to_string())});
         Ok::<_, ApiError>(json!({
             "unit": unit,
+            "unit_name": names.get(&unit),
             "parent": parent,
-            "children": children,
+            "parent_name": parent.as_ref().and_then(|p| names.get(p)),
+            "children": children.iter().map(|c| named(c)).collect::<Vec<_>>(),
             "analysis": analysis.as_ref(),
             "heat_map": map,
             "heat_rows": {"shown": shown_rows, "all": all_rows, "partial": shown_rows < all_rows},

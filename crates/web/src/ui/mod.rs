@@ -41,6 +41,7 @@ mod reference;
 mod session;
 mod sso;
 mod svg;
+mod unit;
 use accounts::*;
 use admin::*;
 use analysis::*;
@@ -54,6 +55,7 @@ use reference::*;
 use session::*;
 use sso::*;
 use svg::*;
+use unit::*;
 
 const LANG_COOKIE: &str = "jenjang_lang";
 pub(crate) const CSRF_COOKIE: &str = "jenjang_csrf";
@@ -101,6 +103,9 @@ pub fn router() -> Router<AppState> {
             get(reference_edit).post(reference_update),
         )
         .route("/ikm", get(ikm_page).post(ikm_form))
+        .route("/unit", get(my_unit))
+        .route("/unit/{code}", get(unit_page))
+        .route("/unit/{code}/predikat", post(unit_predikat_form))
         .route("/alur-kerja", get(workflows_page))
         .route(
             "/alur-kerja/definisi/{key}",
@@ -184,6 +189,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ),
         ("akun", include_str!("../../../../templates/pages/akun.hbs")),
         ("ikm", include_str!("../../../../templates/pages/ikm.hbs")),
+        ("unit", include_str!("../../../../templates/pages/unit.hbs")),
         (
             "alur_kerja",
             include_str!("../../../../templates/pages/alur_kerja.hbs"),
