@@ -810,6 +810,15 @@ async fn an_import_uploaded_from_the_page_reports_each_refused_row() {
         html.contains("<tr><td class=\"num\">4</td><td>hasil_kerja</td><td>luar_biasa</td>"),
         "{html}"
     );
+    // Each problem is said in Indonesian: the unknown NIP, the column's expected format.
+    assert!(
+        html.contains("tidak ada pegawai dengan NIP 199001012020121999"),
+        "{html}"
+    );
+    assert!(
+        html.contains("tidak sesuai; diharapkan: Di Atas / Sesuai / Di Bawah Ekspektasi"),
+        "{html}"
+    );
     let (_, stored) = app
         .get(&hr, &format!("/api/v1/employees/{staff}/evaluations"))
         .await;
@@ -909,7 +918,7 @@ async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
         let row_start = page
             .html
             .find(&format!(
-                "<td>{} <small>({})</small></td><td class=\"num\">{}",
+                "<td>{} <small>{}</small></td><td class=\"num\">{}",
                 shown(c["title"].as_str().unwrap()),
                 c["program"].as_str().unwrap(),
                 participants.len(),
@@ -917,7 +926,20 @@ async fn the_training_plan_and_org_need_pages_show_the_apis_numbers() {
             .unwrap_or_else(|| panic!("{}", c["program"]));
         let row = &page.html[row_start..];
         let row = &row[..row.find("</tr>").unwrap()];
-        assert!(row.contains(&format!("<td>{}</td>", c["schedule"].as_str().unwrap())));
+        // The schedule as a quarter in words, the fit in Indonesian with competencies by name.
+        let schedule = c["schedule"].as_str().unwrap();
+        let (year, quarter) = schedule.split_once("-Q").unwrap();
+        let roman = ["I", "II", "III", "IV"][quarter.parse::<usize>().unwrap() - 1];
+        assert!(
+            row.contains(&format!("<td>Triwulan {roman} {year}</td>")),
+            "{row}"
+        );
+        assert!(row.contains("mengembangkan "), "{row}");
+        assert!(row.contains(&format!(
+            "menutup {} level kesenjangan berbobot pada {} peserta",
+            c["gap_closed"],
+            participants.len()
+        )));
         // The participants by name (the first twenty), the rest counted.
         let first = participants[0].as_str().unwrap();
         let name = &demo

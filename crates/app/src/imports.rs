@@ -53,7 +53,14 @@ pub struct RejectedCell {
     pub row: usize,
     pub column: String,
     pub value: String,
+    /// English, for programs and logs.
     pub message: String,
+    /// The problem by name (`required`, `invalid`, `duplicate_rows`, `unknown_unit`, ...),
+    /// for a page to say in its reader's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl From<RowError> for RejectedCell {
@@ -63,6 +70,12 @@ impl From<RowError> for RejectedCell {
             column: e.column,
             value: e.value,
             message: e.message,
+            code: Some(e.code.to_string()),
+            params: e
+                .params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         }
     }
 }
@@ -154,6 +167,8 @@ pub async fn run(
                 .map(|c| cell(&table, c, column))
                 .unwrap_or_default(),
             message: problem.message,
+            code: problem.code,
+            params: problem.params,
         });
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
@@ -304,6 +319,8 @@ pub async fn run_stages(
                 .map(|c| cell(&table, c, column))
                 .unwrap_or_default(),
             message: problem.message,
+            code: problem.code,
+            params: problem.params,
         });
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));

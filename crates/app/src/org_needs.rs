@@ -51,11 +51,9 @@ pub async fn create(
     cx.require_unit(&need.unit, true)
         .await
         .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::Invalid(vec![
-                FieldError::new("unit", format!("no unit has the code {}", need.unit))
-                    .with_code("unknown_unit")
-                    .with_param("code", &need.unit),
-            ]),
+            AppError::NotFound(_) => {
+                AppError::Invalid(vec![FieldError::unknown("unit", "unit", &need.unit)])
+            }
             other => other,
         })?;
     Ok(cx.store.create_org_need(&cx.actor(), need).await?)

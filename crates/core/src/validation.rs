@@ -26,6 +26,15 @@ impl FieldError {
         }
     }
 
+    /// A reference to a record that does not exist: `what` is `unit`, `position`,
+    /// `competency`, `program` or `employee` (named by NIP), `key` what was given.
+    pub fn unknown(field: impl Into<String>, what: &str, key: impl std::fmt::Display) -> Self {
+        let by = if what == "employee" { "NIP" } else { "code" };
+        FieldError::new(field, format!("no {what} has the {by} {key}"))
+            .with_code(&format!("unknown_{what}"))
+            .with_param("code", key)
+    }
+
     /// The same problem named by `code` (a key pages translate).
     pub fn with_code(mut self, code: &str) -> Self {
         self.code = Some(code.to_string());

@@ -20,7 +20,13 @@ pub struct RowError {
     pub row: usize,
     pub column: String,
     pub value: String,
+    /// English, for API clients and logs.
     pub message: String,
+    /// The problem by name, for pages to say in their reader's language: `required`,
+    /// `excel_digits`, `invalid` (the column's format, see the column guide), `duplicate_rows`.
+    pub code: &'static str,
+    /// Parameters of the coded message (`rows` for `duplicate_rows`).
+    pub params: Vec<(&'static str, String)>,
 }
 
 /// The valid rows of a file (each with its row number) and the problems of the others.
@@ -73,7 +79,7 @@ impl<'a> RowCheck<'a> {
         for column in table.columns() {
             let multiline = MULTILINE_COLUMNS.contains(&column);
             if let Err(e) = jenjang_core::check_text(check.value(column), multiline) {
-                check.fail(column, e.to_string());
+                check.fail(column, e.to_string(), "invalid");
                 check.refused.push(column);
             }
         }
@@ -84,13 +90,15 @@ impl<'a> RowCheck<'a> {
         self.table.cell(self.cells, column)
     }
 
-    fn fail(&mut self, column: &str, message: String) {
+    fn fail(&mut self, column: &str, message: String, code: &'static str) {
         let value = self.value(column).to_string();
         self.errors.push(RowError {
             row: self.row,
             column: column.to_string(),
             value,
             message,
+            code,
+            params: Vec::new(),
         });
         self.ok = false;
     }
@@ -109,18 +117,19 @@ impl<'a> RowCheck<'a> {
                 "Excel stored this as a number and dropped the digits after the 15th; \
                  format the column as Text and enter it again"
                     .into(),
+                "excel_digits",
             );
             return None;
         }
         let raw = self.value(column).to_string();
         if raw.is_empty() {
-            self.fail(column, format!("{column} is required"));
+            self.fail(column, format!("{column} is required"), "required");
             return None;
         }
         match parse(&raw) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.fail(column, e.to_string());
+                self.fail(column, e.to_string(), "invalid");
                 None
             }
         }
@@ -172,6 +181,8 @@ fn reject_duplicates<T>(
                     others.join(", "),
                     key_name = key_name(column)
                 ),
+                code: "duplicate_rows",
+                params: vec![("rows", others.join(", "))],
             });
         } else {
             out.push((row, value));
@@ -291,7 +302,13 @@ pub fn parse_evaluations(table: &Table) -> Parsed<(Nip, Evaluation)> {
         if let (Some(h), Some(p), Some(stated)) = (hasil, perilaku, stated)
             && let Err(disagreement) = jenjang_core::predikat::check_stated(h, p, stated)
         {
-            c.fail("predikat", disagreement.to_string());
+            c.fail("predikat", disagreement.to_string(), "predikat_disagrees");
+            if let Some(e) = c.errors.last_mut() {
+                e.params = vec![
+                    ("derived", disagreement.derived.as_str().to_string()),
+                    ("stated", disagreement.stated.as_str().to_string()),
+                ];
+            }
         }
         if c.ok
             && let (Some(nip), Some(period), Some(hasil_kerja), Some(perilaku_kerja)) =

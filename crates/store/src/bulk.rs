@@ -53,18 +53,12 @@ impl Store {
         for (i, e) in employees.iter().enumerate() {
             let p = problems.entry(i).or_default();
             if !units.contains(e.unit.as_str()) {
-                p.push(FieldError::new(
-                    "unit",
-                    format!("no unit has the code {}", e.unit),
-                ));
+                p.push(FieldError::unknown("unit", "unit", &e.unit));
             }
             if let Some(pos) = &e.position
                 && !positions.contains(pos.as_str())
             {
-                p.push(FieldError::new(
-                    "position",
-                    format!("no position has the code {pos}"),
-                ));
+                p.push(FieldError::unknown("position", "position", pos));
             }
         }
         // The supervisor tree as it will be: stored, overlaid with the batch.
@@ -91,9 +85,10 @@ impl Store {
                 continue;
             }
             if !batch.contains_key(s.as_str()) && !stored.contains_key(s.as_str()) {
-                problems.entry(i).or_default().push(FieldError::new(
+                problems.entry(i).or_default().push(FieldError::unknown(
                     "supervisor_nip",
-                    format!("no employee has the NIP {s}"),
+                    "employee",
+                    s,
                 ));
                 continue;
             }
@@ -258,19 +253,13 @@ impl Store {
         for (i, (nip, r)) in records.iter().enumerate() {
             let mut ok = true;
             if !nips.contains(nip.as_str()) {
-                rejected.push((
-                    i,
-                    FieldError::new("nip", format!("no employee has the NIP {nip}")),
-                ));
+                rejected.push((i, FieldError::unknown("nip", "employee", nip)));
                 ok = false;
             }
             if !competencies.contains(r.competency.as_str()) {
                 rejected.push((
                     i,
-                    FieldError::new(
-                        "kompetensi",
-                        format!("no competency has the code {}", r.competency),
-                    ),
+                    FieldError::unknown("kompetensi", "competency", &r.competency),
                 ));
                 ok = false;
             }

@@ -102,10 +102,7 @@ impl Resource for Employee {
             } else {
                 let chain = chain_up(txn, "employees", "nip", "supervisor_nip", s.as_str()).await?;
                 if chain.is_empty() {
-                    problems.push(FieldError::new(
-                        "supervisor_nip",
-                        format!("no employee has the NIP {s}"),
-                    ));
+                    problems.push(FieldError::unknown("supervisor_nip", "employee", s));
                 } else if chain.iter().any(|n| n == self.nip.as_str()) {
                     problems.push(FieldError::new(
                         "supervisor_nip",

@@ -139,19 +139,17 @@ impl Store {
         for (i, (nip, e)) in rows.iter().enumerate() {
             let mut ok = true;
             if !nips.contains(nip.as_str()) {
-                outcome.rejected.push((
-                    i,
-                    FieldError::new("nip", format!("no employee has the NIP {nip}")),
-                ));
+                outcome
+                    .rejected
+                    .push((i, FieldError::unknown("nip", "employee", nip)));
                 ok = false;
             }
             if let Some(ev) = &e.evaluator_nip
                 && !nips.contains(ev.as_str())
             {
-                outcome.rejected.push((
-                    i,
-                    FieldError::new("penilai_nip", format!("no employee has the NIP {ev}")),
-                ));
+                outcome
+                    .rejected
+                    .push((i, FieldError::unknown("penilai_nip", "employee", ev)));
                 ok = false;
             }
             if ok {

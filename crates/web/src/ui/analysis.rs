@@ -351,7 +351,35 @@ pub(super) async fn training_plan_page(
             participant_count: usize,
             people: Vec<String>,
             more: usize,
+            /// How the curriculum fits, in the page's language, competencies by name.
+            fit: String,
         }
+        let org = match s.context(&user).organisation().await {
+            Ok(o) => o,
+            Err(e) => return ui.error(e.into()),
+        };
+        let lang = ui.lang;
+        let fit = |c: &CohortOut| {
+            let develops = c
+                .competencies
+                .iter()
+                .map(|t| {
+                    let name = org
+                        .catalog
+                        .competency(&t.competency)
+                        .map(|i| org.catalog.competency_name(i).to_string())
+                        .unwrap_or_else(|| t.competency.clone());
+                    lang.text("fit_develops")
+                        .replace("{name}", &name)
+                        .replace("{level}", &t.to_level.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            lang.text("fit_text")
+                .replace("{develops}", &develops)
+                .replace("{gap}", &c.gap_closed.to_string())
+                .replace("{people}", &c.participants.len().to_string())
+        };
         let directory = match s.context(&user).directory().await {
             Ok(d) => d,
             Err(e) => return ui.error(e.into()),
@@ -373,6 +401,7 @@ pub(super) async fn training_plan_page(
                     })
                     .collect(),
                 more: c.participants.len().saturating_sub(SHOWN),
+                fit: fit(c),
             })
             .collect();
         data["plan"] = json!({

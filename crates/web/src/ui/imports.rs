@@ -267,7 +267,13 @@ fn show_report(
     report: &impl serde::Serialize,
     staged: Option<String>,
 ) -> Response {
-    let report = json!(report);
+    let mut report = json!(report);
+    // Each refused cell said in the page's language where its problem is named.
+    if let Some(cells) = report["rejected"].as_array_mut() {
+        for cell in cells {
+            cell["text"] = json!(cell_problem(ui.lang, cell));
+        }
+    }
     let mut rows: Vec<u64> = report["rejected"]
         .as_array()
         .into_iter()
@@ -289,6 +295,41 @@ fn show_report(
             "guides": guides(ui.lang),
         }),
     )
+}
+
+/// A refused cell's problem in `lang`: by its code (a format problem with the column's guide),
+/// else the English message.
+fn cell_problem(lang: Lang, cell: &Value) -> String {
+    let english = cell["message"].as_str().unwrap_or_default().to_string();
+    let Some(code) = cell["code"].as_str() else {
+        return english;
+    };
+    let column = cell["column"].as_str().unwrap_or_default();
+    let template = if code == "invalid" {
+        match lang.messages()["import_columns"][column].as_str() {
+            Some(guide) => lang
+                .text("problem_import_invalid")
+                .replace("{expected}", guide),
+            None => return english,
+        }
+    } else {
+        match lang.messages()[format!("problem_{code}").as_str()].as_str() {
+            Some(t) => t.to_string(),
+            None => return english,
+        }
+    };
+    let mut text = template.replace("{value}", cell["value"].as_str().unwrap_or_default());
+    if let Some(params) = cell["params"].as_object() {
+        for (name, value) in params {
+            let value = value.as_str().unwrap_or_default();
+            // A predikat is said by its name.
+            let value = lang.messages()["predikat_labels"][value]
+                .as_str()
+                .unwrap_or(value);
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    text
 }
 
 #[derive(Deserialize)]
