@@ -405,6 +405,44 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             json!({"connections": opts.connections, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors.load(Ordering::Relaxed)}),
         );
     }
+    if wants("ui_pages") {
+        // The heaviest pages as hr sees them (the whole organisation), each twice: the first
+        // view may compute, the second must be served warm. Size in bytes of HTML sent.
+        let pages = [
+            "/beranda".to_string(),
+            "/analisis".to_string(),
+            "/talenta".to_string(),
+            "/rencana-pelatihan?budget_idr=5000000000".to_string(),
+            "/kebutuhan-organisasi".to_string(),
+            format!("/unit/{root}"),
+            "/ikm".to_string(),
+            "/data-induk?jenis=jabatan".to_string(),
+            "/alur-kerja".to_string(),
+            "/audit".to_string(),
+        ];
+        for path in pages {
+            for warm in [false, true] {
+                let started = Instant::now();
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", format!("jenjang_token={token}"))
+                    .header("accept", "text/html")
+                    .send()
+                    .await?;
+                let status = r.status();
+                let bytes = r.bytes().await?.len();
+                if !status.is_success() {
+                    bail!("{path} answered {status}");
+                }
+                reporter.line(
+                    if warm { "ui_page_warm" } else { "ui_page_cold" },
+                    employees,
+                    started.elapsed().as_secs_f64(),
+                    json!({"path": path, "bytes": bytes}),
+                );
+            }
+        }
+    }
     reporter.line("serve_memory_after_analyses", employees, 0.0, json!({}));
     if wants("recommendations_all") {
         for factor in [1usize, 10] {

@@ -528,6 +528,52 @@ async fn my_plan_fits_a_phone() {
     b.close().await;
 }
 
+/// The pages of the BKPSDM, of a unit head and of a supervisor, on a 360-pixel phone: nothing
+/// sticks out sideways, and each is accessible.
+#[tokio::test]
+async fn every_kind_of_page_fits_a_phone() {
+    let app = spawn_app().await;
+    let b = Browser::open(&app, Screen::Phone).await;
+    let visits: [(&str, &[&str]); 3] = [
+        (
+            "hr",
+            &[
+                "/beranda",
+                "/analisis",
+                "/talenta",
+                "/talenta?box=9",
+                "/rencana-pelatihan?budget_idr=500000000",
+                "/kebutuhan-organisasi",
+                "/unit/PEMKAB-BLG",
+                "/ikm",
+                "/data-induk?jenis=program",
+                "/data-induk/program/LATSAR",
+                "/data-induk/kompetensi/M.1",
+                "/data-induk/jabatan/PETUGAS-FO",
+                "/alur-kerja",
+                "/audit",
+                "/impor",
+                "/akun",
+            ],
+        ),
+        // The head of the environment agency's pollution division.
+        (
+            "197502142001091001",
+            &["/unit/DLH-PPKL", "/kampanye", "/kebutuhan-organisasi"],
+        ),
+        ("197503222002112001", &["/tim-saya", "/rencana-saya"]),
+    ];
+    for (person, pages) in visits {
+        b.sign_in(person).await;
+        for page in pages {
+            b.goto(page).await;
+            check_page(&b, Screen::Phone).await;
+        }
+        b.sign_out().await;
+    }
+    b.close().await;
+}
+
 /// Every link on every page a person can reach answers 200: followed from the first page, for
 /// each kind of user of the demo, with each distinct page checked by axe-core.
 #[tokio::test]

@@ -83,7 +83,12 @@ pub struct Denied;
 /// Whether `principal` sees the whole organisation (hr and admin): unit-scoped pages start at
 /// its root for them, at the units they lead for everyone else.
 pub fn sees_whole_organisation(principal: &Principal) -> bool {
-    matches!(principal.role, Role::Hr | Role::Admin)
+    role_sees_whole_organisation(principal.role)
+}
+
+/// Whether every account of `role` sees the whole organisation (hr, admin).
+pub fn role_sees_whole_organisation(role: Role) -> bool {
+    matches!(role, Role::Hr | Role::Admin)
 }
 
 /// Whether a task addressed to `assignee` (an employee's NIP, or a role's queue such as `hr`)

@@ -7,9 +7,14 @@ use super::*;
 use jenjang_core::workflow::{InstanceStatus, TaskStatus};
 use jenjang_store::Paging;
 
-/// Whether the caller lands on Beranda: whoever sees the whole organisation (hr, admin).
-pub(super) fn lands_on_dashboard(user: &CurrentUser) -> bool {
-    sees_whole_organisation(&user.0)
+/// The first page of an account of `role`: Beranda for whoever sees the whole organisation
+/// (hr, admin), one's own plan for everyone else.
+pub(super) fn first_page(role: jenjang_core::kinds::Role) -> &'static str {
+    if jenjang_core::access::role_sees_whole_organisation(role) {
+        "/beranda"
+    } else {
+        "/rencana-saya"
+    }
 }
 
 pub(super) async fn dashboard_page(State(s): State<AppState>, ui: Ui) -> Response {
@@ -18,8 +23,8 @@ pub(super) async fn dashboard_page(State(s): State<AppState>, ui: Ui) -> Respons
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    if !lands_on_dashboard(&user) {
-        return ui.redirect("/rencana-saya");
+    if first_page(user.0.role) != "/beranda" {
+        return ui.redirect(first_page(user.0.role));
     }
     let data = async {
         let cx = s.context(&user);

@@ -861,7 +861,7 @@ pub(super) async fn complete_task_form(
             let about_self = user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip;
             ui.redirect(if about_self {
                 "/rencana-saya?notice=task_completed"
-            } else if super::dashboard::lands_on_dashboard(&user) {
+            } else if super::dashboard::first_page(user.0.role) == "/beranda" {
                 "/beranda?notice=task_completed"
             } else {
                 "/tim-saya?notice=task_completed"

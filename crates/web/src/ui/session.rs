@@ -5,8 +5,7 @@ use super::*;
 
 pub(super) async fn home(ui: Ui) -> Response {
     ui.redirect(match &ui.user {
-        Some(u) if lands_on_dashboard(u) => "/beranda",
-        Some(_) => "/rencana-saya",
+        Some(u) => first_page(u.0.role),
         None => "/masuk",
     })
 }
@@ -55,12 +54,7 @@ pub(super) async fn login_submit(
     }
     match authenticate(&s, ip, form.username.trim(), form.password.clone()).await {
         Ok(login) => {
-            // hr and admin land on Beranda, everyone else on their own plan.
-            let whole = matches!(
-                login.user.role,
-                jenjang_core::kinds::Role::Hr | jenjang_core::kinds::Role::Admin
-            );
-            let mut response = ui.redirect(if whole { "/beranda" } else { "/rencana-saya" });
+            let mut response = ui.redirect(first_page(login.user.role));
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&s, &login.token)) {
                 response.headers_mut().append(SET_COOKIE, v);
             }

@@ -162,7 +162,7 @@ pub(super) async fn sso_callback(
         StatusCode::OK,
         "sso_done",
         &ui.lang.text("sign_in"),
-        json!({"next": "/rencana-saya"}),
+        json!({"next": first_page(user.role)}),
     );
     for c in [
         session_cookie(&s, &token),
