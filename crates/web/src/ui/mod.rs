@@ -565,13 +565,7 @@ impl Ui {
                 tracing::error!(error = ?cause, "page failed");
                 None
             }
-            ApiError::Validation(details) => Some(
-                details
-                    .iter()
-                    .map(|d| format!("{}: {}", d.field, d.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            ApiError::Validation(details) => Some(field_problems(details, self.lang).join("; ")),
             // The page says what the code means in its language; the API's English detail
             // is added only for English readers.
             other => (self.lang == Lang::En).then(|| other.to_string()),

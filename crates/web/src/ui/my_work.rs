@@ -300,33 +300,42 @@ fn form_date(text: &str, lang: Lang) -> Result<chrono::NaiveDate, String> {
 /// The page's words for what a use case refused: every bad field by its label, a conflict as
 /// the state that forbids it.
 pub(super) fn refusal(e: &jenjang_app::AppError, lang: Lang) -> Option<Vec<String>> {
-    let labels = &lang.messages()["field_labels"];
     match e {
-        jenjang_app::AppError::Invalid(details) => Some(
-            details
-                .iter()
-                .map(|d| {
-                    let label = path_label(lang, labels, &d.field);
-                    let text = match d.code.as_deref() {
-                        Some(code) => d.params.iter().fold(
-                            lang.text(&format!("problem_{code}")),
-                            |text, (name, value)| {
-                                // A parameter that names a stage is said by its name.
-                                let value = lang.messages()["stages"][value.as_str()]
-                                    .as_str()
-                                    .unwrap_or(value);
-                                text.replace(&format!("{{{name}}}"), value)
-                            },
-                        ),
-                        None => d.message.clone(),
-                    };
-                    format!("{label}: {text}")
-                })
-                .collect(),
-        ),
+        jenjang_app::AppError::Invalid(details) => Some(field_problems(details, lang)),
         jenjang_app::AppError::Conflict(_) => Some(vec![lang.text("plan_step_conflict")]),
         _ => None,
     }
+}
+
+/// Each bad field by its label with its problem in `lang` (from its code; the English message
+/// where the problem has none).
+pub(super) fn field_problems(details: &[jenjang_core::FieldError], lang: Lang) -> Vec<String> {
+    let labels = &lang.messages()["field_labels"];
+    details
+        .iter()
+        .map(|d| {
+            let label = path_label(lang, labels, &d.field);
+            let translated = d
+                .code
+                .as_deref()
+                .and_then(|code| lang.messages()[format!("problem_{code}").as_str()].as_str());
+            let text = match translated {
+                Some(pattern) => {
+                    d.params
+                        .iter()
+                        .fold(pattern.to_string(), |text, (name, value)| {
+                            // A parameter that names a stage is said by its name.
+                            let value = lang.messages()["stages"][value.as_str()]
+                                .as_str()
+                                .unwrap_or(value);
+                            text.replace(&format!("{{{name}}}"), value)
+                        })
+                }
+                None => d.message.clone(),
+            };
+            format!("{label}: {text}")
+        })
+        .collect()
 }
 
 /// A field's label from its path: `requirements[1].level` is "Persyaratan, baris 2: Level".
