@@ -28,6 +28,7 @@ mod m20261123_000007_campaigns;
 mod m20261123_000008_level_profiles;
 mod m20261123_000009_outbox_index;
 mod m20261130_000010_accounts;
+mod m20261130_000011_indicators;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_level_profiles::Migration),
             Box::new(m20261123_000009_outbox_index::Migration),
             Box::new(m20261130_000010_accounts::Migration),
+            Box::new(m20261130_000011_indicators::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod hardening;
 mod helpers;
 mod imports;
+mod indicators;
 mod ops;
 mod performance;
 mod plans;

@@ -15,6 +15,7 @@ pub mod evaluations;
 pub mod fields;
 pub mod ikm;
 pub mod imports;
+pub mod indicators;
 pub mod org_needs;
 pub mod passwords;
 pub mod plans;

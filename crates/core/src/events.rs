@@ -153,6 +153,39 @@ pub struct JpYearlyReview {
     pub workflow: String,
 }
 
+/// A unit indicator (IKU) was realised for a period: recorded, imported, or fed by the unit's
+/// IKM. About the unit's head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorRealised {
+    pub indicator: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub head_nip: Option<String>,
+    pub period: String,
+    pub target: f64,
+    pub realisation: f64,
+    /// Percent with one decimal; none where undefined (a zero target).
+    pub capaian: Option<f64>,
+    pub below_target: bool,
+    /// The period before fell short too (a gap two periods running).
+    pub previous_below_target: bool,
+}
+
+/// A unit's IKM was recorded for a period (entered, or computed from the public survey).
+/// About the unit's head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IkmRecorded {
+    pub unit: String,
+    pub unit_name: String,
+    pub head_nip: Option<String>,
+    pub period: String,
+    pub index: f64,
+    /// A, B, C or D.
+    pub category: String,
+    pub respondents: i64,
+}
+
 /// Every domain event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
@@ -163,6 +196,9 @@ pub enum DomainEvent {
     PlanItemCompleted(PlanItemCompleted),
     TaskCompleted(TaskCompleted),
     JpYearlyReview(JpYearlyReview),
+    IndicatorRecorded(IndicatorRealised),
+    IndicatorBelowTarget(IndicatorRealised),
+    IkmRecorded(IkmRecorded),
 }
 
 /// Each kind with what its payload (`event.…` in a workflow condition) holds.
@@ -187,6 +223,18 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         "task.completed",
         "task_id, instance_id, subject_nip, kind, outcome, notes, scores [{competency, level}]",
+    ),
+    (
+        "indicator.recorded",
+        "indicator, code, name, unit, head_nip, period, target, realisation, capaian (percent, null when undefined), below_target, previous_below_target (the unit's head is the subject)",
+    ),
+    (
+        "indicator.below_target",
+        "as indicator.recorded, emitted when the realisation falls short of the period's target",
+    ),
+    (
+        "ikm.recorded",
+        "unit, unit_name, head_nip, period, index, category (A..D), respondents (the unit's head is the subject)",
     ),
     (
         "jp.yearly_review",
@@ -216,6 +264,9 @@ impl DomainEvent {
             DomainEvent::PlanItemCompleted(_) => "plan_item.completed",
             DomainEvent::TaskCompleted(_) => "task.completed",
             DomainEvent::JpYearlyReview(_) => "jp.yearly_review",
+            DomainEvent::IndicatorRecorded(_) => "indicator.recorded",
+            DomainEvent::IndicatorBelowTarget(_) => "indicator.below_target",
+            DomainEvent::IkmRecorded(_) => "ikm.recorded",
         }
     }
 
@@ -229,6 +280,10 @@ impl DomainEvent {
             DomainEvent::PlanItemCompleted(e) => Some(&e.nip),
             DomainEvent::TaskCompleted(e) => e.subject_nip.as_deref(),
             DomainEvent::JpYearlyReview(e) => Some(&e.nip),
+            DomainEvent::IndicatorRecorded(e) | DomainEvent::IndicatorBelowTarget(e) => {
+                e.head_nip.as_deref()
+            }
+            DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
         }
     }
 
@@ -242,6 +297,10 @@ impl DomainEvent {
             DomainEvent::PlanItemCompleted(e) => serde_json::to_value(e),
             DomainEvent::TaskCompleted(e) => serde_json::to_value(e),
             DomainEvent::JpYearlyReview(e) => serde_json::to_value(e),
+            DomainEvent::IndicatorRecorded(e) | DomainEvent::IndicatorBelowTarget(e) => {
+                serde_json::to_value(e)
+            }
+            DomainEvent::IkmRecorded(e) => serde_json::to_value(e),
         };
         // Plain structs of strings, numbers and dates always serialise.
         value.unwrap_or(Value::Null)
@@ -266,6 +325,9 @@ impl DomainEvent {
             "plan_item.completed" => DomainEvent::PlanItemCompleted(read(kind, payload)?),
             "task.completed" => DomainEvent::TaskCompleted(read(kind, payload)?),
             "jp.yearly_review" => DomainEvent::JpYearlyReview(read(kind, payload)?),
+            "indicator.recorded" => DomainEvent::IndicatorRecorded(read(kind, payload)?),
+            "indicator.below_target" => DomainEvent::IndicatorBelowTarget(read(kind, payload)?),
+            "ikm.recorded" => DomainEvent::IkmRecorded(read(kind, payload)?),
             other => return Err(EventError::UnknownKind(other.to_string())),
         })
     }

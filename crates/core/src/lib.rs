@@ -17,6 +17,7 @@ pub mod gap;
 pub mod graph;
 pub mod idp;
 pub mod ikm;
+pub mod indicators;
 pub mod kinds;
 pub mod level;
 pub mod needs;

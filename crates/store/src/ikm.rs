@@ -58,7 +58,7 @@ impl Store {
         result: &Ikm,
         weighting: Weighting,
     ) -> Result<IkmSaved> {
-        self.get_unit(unit).await?;
+        let unit_row = self.get_unit(unit).await?;
         let txn = self.begin_write().await?;
         let existing = txn
             .query_one_raw(stmt(
@@ -117,6 +117,32 @@ impl Store {
             "ikm",
             &format!("{unit}/{period}"),
             serde_json::json!({"respondents": result.respondents, "index": result.index, "category": result.category.to_string()}), self.now(),
+        )
+        .await?;
+        // The unit's `ikm` indicators take the index as the period's realisation, and the
+        // engine hears of it.
+        if let Ok(p) = jenjang_core::period::Period::parse(period) {
+            crate::indicators::realise_ikm(&txn, actor, unit, &p, result.index, self.now()).await?;
+        }
+        let event = jenjang_core::events::IkmRecorded {
+            unit: unit.to_string(),
+            unit_name: unit_row.name.clone(),
+            head_nip: unit_row.head_nip.as_ref().map(|n| n.to_string()),
+            period: period.to_string(),
+            index: result.index,
+            category: result.category.to_string(),
+            respondents: result.respondents as i64,
+        };
+        crate::outbox::outbox(
+            &txn,
+            &[crate::outbox::Event {
+                dedup_key: format!(
+                    "ikm:{unit}:{period}:{}:{}",
+                    result.index, result.respondents
+                ),
+                event: jenjang_core::events::DomainEvent::IkmRecorded(event),
+            }],
+            self.now(),
         )
         .await?;
         txn.commit().await?;

@@ -15,6 +15,7 @@ pub mod entity;
 mod error;
 mod evaluations;
 mod ikm;
+pub mod indicators;
 mod org_needs;
 mod outbox;
 mod plans;

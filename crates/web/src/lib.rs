@@ -153,6 +153,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::analysis::router())
         .merge(routes::org_needs::router())
         .merge(routes::performance::router())
+        .merge(routes::indicators::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())

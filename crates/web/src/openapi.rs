@@ -1,8 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, employees, ops, org_needs, performance, plans, reference, settings,
-    users, workflows,
+    analysis, audit, campaigns, employees, indicators, ops, org_needs, performance, plans,
+    reference, settings, users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -45,6 +45,8 @@ must carry the X-CSRF-Token header."),
         campaigns::list_campaigns, campaigns::create_campaign, campaigns::get_campaign, campaigns::update_campaign,
         campaigns::record_stage, campaigns::import_stages, campaigns::list_activities, campaigns::add_activity,
         campaigns::add_survey, campaigns::dashboard,
+        indicators::list_indicators, indicators::create_indicator, indicators::get_indicator,
+        indicators::update_indicator, indicators::record_realisation,
     ),
     modifiers(&BearerAuth)
 )]

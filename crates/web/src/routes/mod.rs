@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod audit;
 pub mod campaigns;
 pub mod employees;
+pub mod indicators;
 pub mod ops;
 pub mod org_needs;
 pub mod performance;

@@ -1,0 +1,168 @@
+//! Unit indicators (IKU): defined and realised by hr, admin and the heads of the units' chain,
+//! read by whoever may analyse the unit. Capaian and the performance gap are core's
+//! (`jenjang_core::indicators`); an `ikm` indicator is realised by the unit's IKM only.
+
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use crate::fields::{Fields, finish};
+use jenjang_core::FieldError;
+use jenjang_core::indicators::{Direction, IndicatorKind, RealisationSource};
+use jenjang_core::period::Period;
+use jenjang_store::indicators::{IndicatorRecord, NewIndicator, NewRealisation, Realised};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// An indicator as a request states it, for `unit`.
+pub fn read_indicator(body: &Value, unit: &str) -> Result<NewIndicator, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(body, &mut errors);
+    let code = f.parse("code", jenjang_core::Code::parse);
+    let year = f.int("year", 2000, 2100);
+    let name = f.text("name");
+    let kind = f
+        .opt_parse("kind", |s| s.parse::<IndicatorKind>())
+        .map(|k| k.unwrap_or(IndicatorKind::Manual));
+    let unit_of_measure = f.text("unit_of_measure");
+    let direction = f.parse("direction", |s| s.parse::<Direction>());
+    let target = f.number("target", 0.0, 1e15);
+    let mut period_targets = BTreeMap::new();
+    match body.get("period_targets") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (period, value) in map {
+                let at = format!("period_targets.{period}");
+                match Period::parse(period) {
+                    Ok(p) if year.is_some_and(|y| p.year() != y as i32) => f.coded(
+                        &at,
+                        format!("{p} is not a period of the indicator's year"),
+                        "due_outside_year",
+                        &[("year", year.unwrap_or_default().to_string())],
+                    ),
+                    Ok(p) => match value.as_f64() {
+                        Some(v) if v >= 0.0 && v.is_finite() => {
+                            period_targets.insert(p.to_string(), v);
+                        }
+                        _ => f.coded(&at, "expected a number, 0 or more", "number", &[]),
+                    },
+                    Err(e) => f.coded(
+                        &at,
+                        e.to_string(),
+                        "invalid_value",
+                        &[("value", period.clone())],
+                    ),
+                }
+            }
+        }
+        Some(_) => f.coded(
+            "period_targets",
+            "expected an object of period: target",
+            "invalid_value",
+            &[("value", String::new())],
+        ),
+    }
+    let new = (|| {
+        Some(NewIndicator {
+            code: code?.to_string(),
+            year: year? as i32,
+            unit: unit.to_string(),
+            name: name?,
+            kind: kind?,
+            unit_of_measure: unit_of_measure?,
+            direction: direction?,
+            target: target?,
+            period_targets,
+        })
+    })();
+    finish(new, errors)
+}
+
+/// A realisation as a request states it: `{period, value, evidence_url?, note?}`.
+pub fn read_realisation(body: &Value, indicator: i64) -> Result<NewRealisation, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut f = Fields::root(body, &mut errors);
+    let period = f.parse("period", Period::parse);
+    let value = f.number("value", -1e15, 1e15);
+    let evidence_url = f.opt_text("evidence_url");
+    if let Some(url) = &evidence_url {
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            f.coded(
+                "evidence_url",
+                "a web address (http:// or https://)",
+                "web_address",
+                &[],
+            );
+        }
+    }
+    let note = f.opt_long_text("note");
+    let new = (|| {
+        Some(NewRealisation {
+            indicator,
+            period: period?,
+            value: value?,
+            source: RealisationSource::Manual,
+            evidence_url: evidence_url.clone(),
+            note,
+        })
+    })();
+    finish(new, errors)
+}
+
+/// A unit's indicators (of `year` when given) with their realisations.
+pub async fn list(
+    cx: &Context<'_>,
+    unit: &str,
+    year: Option<i32>,
+) -> AppResult<Vec<IndicatorRecord>> {
+    cx.require_unit(unit, false).await?;
+    Ok(cx.store.list_indicators(unit, year).await?)
+}
+
+/// One indicator, for whoever may analyse its unit.
+pub async fn get(cx: &Context<'_>, id: i64) -> AppResult<IndicatorRecord> {
+    let ind = cx.store.get_indicator(id).await?;
+    cx.require_unit(&ind.unit, false).await?;
+    Ok(ind)
+}
+
+/// Defines an indicator of `unit` (hr, admin, the heads of its chain).
+pub async fn create(
+    cx: &Context<'_>,
+    unit: &str,
+    new: Result<NewIndicator, Vec<FieldError>>,
+) -> AppResult<IndicatorRecord> {
+    cx.require_unit(unit, true).await?;
+    let new = new.map_err(AppError::Invalid)?;
+    Ok(cx.store.create_indicator(&cx.actor(), &new).await?)
+}
+
+/// Changes indicator `id` (its code, year and unit stay).
+pub async fn update(
+    cx: &Context<'_>,
+    id: i64,
+    new: impl FnOnce(&str) -> Result<NewIndicator, Vec<FieldError>>,
+) -> AppResult<IndicatorRecord> {
+    let ind = cx.store.get_indicator(id).await?;
+    cx.require_unit(&ind.unit, true).await?;
+    let new = new(&ind.unit).map_err(AppError::Invalid)?;
+    Ok(cx.store.update_indicator(&cx.actor(), id, &new).await?)
+}
+
+/// Records a realisation of indicator `id` entered by hand (an `ikm` indicator takes its
+/// realisations from the unit's IKM only).
+pub async fn realise(
+    cx: &Context<'_>,
+    id: i64,
+    new: Result<NewRealisation, Vec<FieldError>>,
+) -> AppResult<Realised> {
+    let ind = cx.store.get_indicator(id).await?;
+    cx.require_unit(&ind.unit, true).await?;
+    let new = new.map_err(AppError::Invalid)?;
+    if ind.kind == IndicatorKind::Ikm {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("value", "this indicator is realised by the unit's IKM")
+                .with_code("fed_by_ikm"),
+        ]));
+    }
+    Ok(cx.store.record_realisations(&cx.actor(), &[new]).await?)
+}

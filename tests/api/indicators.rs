@@ -1,0 +1,325 @@
+//! Unit indicators (IKU): targets per period, capaian both ways and never a division by zero,
+//! the performance gap as events, the IKM feeding its indicator, and bad input named.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn events(app: &TestApp, kind: &str, containing: &str) -> i64 {
+    app.store
+        .count_raw(&format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = '{kind}' AND payload LIKE '%{containing}%'"
+        ))
+        .await
+        .unwrap()
+}
+
+fn realisation<'a>(indicator: &'a Value, period: &str) -> &'a Value {
+    indicator["realisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == period)
+        .unwrap_or_else(|| panic!("no {period} in {indicator}"))
+}
+
+#[tokio::test]
+async fn an_iku_is_realised_per_period_with_capaian_and_its_gaps_become_events() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, iku) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPMPTSP/indicators",
+            &json!({"code": "IKU-IZIN-TEPAT", "year": 2026, "name": "Izin terbit tepat waktu",
+                    "unit_of_measure": "%", "direction": "higher_is_better", "target": 90,
+                    "period_targets": {"2026-Q1": 85}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{iku}");
+    assert_eq!(iku["kind"], "manual");
+    let id = iku["id"].as_i64().unwrap();
+    let path = format!("/api/v1/indicators/{id}/realisations");
+
+    // Q1 against its own target 85: 72.25 is 85.0 %, short of the target.
+    let (status, after) = app
+        .post(&hr, &path, &json!({"period": "2026-Q1", "value": 72.25, "evidence_url": "https://dpmptsp.example.go.id/laporan/q1"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{after}");
+    let q1 = realisation(&after, "2026-Q1");
+    assert_eq!(
+        (q1["target"].as_f64(), q1["capaian"].as_f64()),
+        (Some(85.0), Some(85.0))
+    );
+    assert_eq!(q1["below_target"], true);
+    assert_eq!(
+        events(&app, "indicator.below_target", "\"period\":\"2026-Q1\"").await,
+        1
+    );
+    assert_eq!(
+        events(&app, "indicator.recorded", "\"period\":\"2026-Q1\"").await,
+        1
+    );
+    // The same value again changes nothing and tells nobody twice.
+    let (status, _) = app
+        .post(&hr, &path, &json!({"period": "2026-Q1", "value": 72.25, "evidence_url": "https://dpmptsp.example.go.id/laporan/q1"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        events(&app, "indicator.recorded", "\"period\":\"2026-Q1\"").await,
+        1
+    );
+    // Q2 against the annual 90, short again: the gap runs two periods.
+    let (_, after) = app
+        .post(&hr, &path, &json!({"period": "2026-Q2", "value": 81}))
+        .await;
+    let q2 = realisation(&after, "2026-Q2");
+    assert_eq!(
+        (q2["target"].as_f64(), q2["capaian"].as_f64()),
+        (Some(90.0), Some(90.0))
+    );
+    assert_eq!(
+        events(
+            &app,
+            "indicator.below_target",
+            "\"previous_below_target\":true"
+        )
+        .await,
+        1
+    );
+    // Q3 meets it: recorded, no gap.
+    let (_, after) = app
+        .post(&hr, &path, &json!({"period": "2026-Q3", "value": 99}))
+        .await;
+    assert_eq!(
+        realisation(&after, "2026-Q3")["capaian"].as_f64(),
+        Some(110.0)
+    );
+    assert_eq!(
+        events(&app, "indicator.below_target", "\"period\":\"2026-Q3\"").await,
+        0
+    );
+
+    // Lower is better: 5 days planned, 4 taken is 125 %, 8 taken 62.5 %.
+    let (_, days) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPMPTSP/indicators",
+            &json!({"code": "IKU-HARI-IZIN", "year": 2026, "name": "Lama proses izin",
+                    "unit_of_measure": "hari", "direction": "lower_is_better", "target": 5}),
+        )
+        .await;
+    let days_path = format!("/api/v1/indicators/{}/realisations", days["id"]);
+    let (_, after) = app
+        .post(&hr, &days_path, &json!({"period": "2026-Q1", "value": 4}))
+        .await;
+    assert_eq!(
+        realisation(&after, "2026-Q1")["capaian"].as_f64(),
+        Some(125.0)
+    );
+    let (_, after) = app
+        .post(&hr, &days_path, &json!({"period": "2026-Q2", "value": 8}))
+        .await;
+    assert_eq!(
+        realisation(&after, "2026-Q2")["capaian"].as_f64(),
+        Some(62.5)
+    );
+    assert_eq!(realisation(&after, "2026-Q2")["below_target"], true);
+
+    // A zero target: no capaian (null), never a division.
+    let (_, zero) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPMPTSP/indicators",
+            &json!({"code": "IKU-ADUAN", "year": 2026, "name": "Aduan tidak tertangani",
+                    "unit_of_measure": "aduan", "direction": "higher_is_better", "target": 0}),
+        )
+        .await;
+    let (_, after) = app
+        .post(
+            &hr,
+            &format!("/api/v1/indicators/{}/realisations", zero["id"]),
+            &json!({"period": "2026-Q1", "value": 3}),
+        )
+        .await;
+    assert!(
+        realisation(&after, "2026-Q1")["capaian"].is_null(),
+        "{after}"
+    );
+
+    // The list answers them all, by code.
+    let (_, list) = app
+        .get(&hr, "/api/v1/units/DPMPTSP/indicators?year=2026")
+        .await;
+    let codes: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["IKU-ADUAN", "IKU-HARI-IZIN", "IKU-IZIN-TEPAT"]);
+}
+
+#[tokio::test]
+async fn bad_indicator_input_is_named_and_nothing_is_half_written() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let body = json!({"code": "IKU-APS", "year": 2026, "name": "Angka partisipasi sekolah",
+        "unit_of_measure": "%", "direction": "higher_is_better", "target": 95});
+    let (status, iku) = app
+        .post(&hr, "/api/v1/units/DISDIK/indicators", &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{iku}");
+    let path = format!("/api/v1/indicators/{}/realisations", iku["id"]);
+    // The same code in the same year.
+    let (status, _) = app
+        .post(&hr, "/api/v1/units/DISDIK/indicators", &body)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // A period outside the indicator's year, a value that is no number, an evidence link that
+    // is no web address.
+    let (status, e) = app
+        .post(&hr, &path, &json!({"period": "2027-Q1", "value": 90}))
+        .await;
+    assert_eq!(
+        (status, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["period".to_string()])
+    );
+    let (status, e) = app
+        .post(
+            &hr,
+            &path,
+            &json!({"period": "2026-Q1", "value": "sembilan puluh"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["value".to_string()])
+    );
+    let (status, e) = app
+        .post(
+            &hr,
+            &path,
+            &json!({"period": "2026-Q1", "value": 90, "evidence_url": "javascript:alert(1)"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&e)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["evidence_url".to_string()]
+        )
+    );
+    // A direction nobody knows, a period target of another year.
+    let (status, e) = app
+        .post(
+            &hr,
+            "/api/v1/units/DISDIK/indicators",
+            &json!({"code": "IKU-LULUS", "year": 2026, "name": "Angka kelulusan", "unit_of_measure": "%",
+                    "direction": "naik", "target": 98, "period_targets": {"2025-Q4": 97}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_fields(&e),
+        vec![
+            "direction".to_string(),
+            "period_targets.2025-Q4".to_string()
+        ]
+    );
+    // Nothing was written by any of them.
+    let (_, got) = app
+        .get(&hr, &format!("/api/v1/indicators/{}", iku["id"]))
+        .await;
+    assert!(got["realisations"].as_array().unwrap().is_empty());
+    let (_, list) = app.get(&hr, "/api/v1/units/DISDIK/indicators").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // The code, year and unit of an indicator stay.
+    let mut moved = body.clone();
+    moved["year"] = json!(2027);
+    let (status, e) = app
+        .put(&hr, &format!("/api/v1/indicators/{}", iku["id"]), &moved)
+        .await;
+    assert_eq!(
+        (status, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["year".to_string()])
+    );
+    // Unknown indicator; a head of another unit; staff.
+    let (status, _) = app
+        .post(
+            &hr,
+            "/api/v1/indicators/999999/realisations",
+            &json!({"period": "2026-Q1", "value": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other_head = app.token(&demo.head_of("DLH")).await;
+    let (status, _) = app
+        .post(
+            &other_head,
+            &path,
+            &json!({"period": "2026-Q1", "value": 90}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .get(&other_head, "/api/v1/units/DISDIK/indicators")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The unit's own head may.
+    let head = app.token(&demo.head_of("DISDIK")).await;
+    let (status, _) = app
+        .post(&head, &path, &json!({"period": "2026-Q1", "value": 93.5}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_ikm_realises_the_units_ikm_indicator_and_is_an_event() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, iku) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPMPTSP-YAN-1/indicators",
+            &json!({"code": "IKU-IKM-FO", "year": 2026, "name": "Indeks kepuasan masyarakat",
+                    "kind": "ikm", "unit_of_measure": "indeks", "direction": "higher_is_better", "target": 85}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{iku}");
+    // By hand it is refused: the IKM realises it.
+    let (status, e) = app
+        .post(
+            &hr,
+            &format!("/api/v1/indicators/{}/realisations", iku["id"]),
+            &json!({"period": "2026-Q3", "value": 80}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["value".to_string()])
+    );
+    let mut responses = vec![vec![4; 9]; 1];
+    responses.push(vec![3, 3, 3, 3, 3, 3, 3, 3, 4]);
+    let (status, ikm) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPMPTSP-YAN-1/ikm",
+            &json!({"period": "2026-Q3", "responses": responses}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ikm}");
+    let (_, got) = app
+        .get(&hr, &format!("/api/v1/indicators/{}", iku["id"]))
+        .await;
+    let q3 = realisation(&got, "2026-Q3");
+    assert_eq!(q3["value"].as_f64(), ikm["index"].as_f64());
+    assert_eq!(q3["source"], "ikm");
+    assert_eq!(q3["below_target"], false);
+    assert_eq!(
+        events(&app, "ikm.recorded", "\"unit\":\"DPMPTSP-YAN-1\"").await,
+        1
+    );
+    assert_eq!(events(&app, "indicator.recorded", "IKU-IKM-FO").await, 1);
+}
