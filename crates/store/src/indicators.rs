@@ -416,10 +416,10 @@ impl Store {
                     format!("[{i}].{f}")
                 }
             };
-            if !loaded.contains_key(&r.indicator) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = loaded.entry(r.indicator) {
                 match load(&txn, r.indicator).await? {
                     Some(ind) => {
-                        loaded.insert(r.indicator, ind);
+                        slot.insert(ind);
                     }
                     None => {
                         problems.push(
