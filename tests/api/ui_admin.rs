@@ -449,3 +449,89 @@ async fn a_unit_head_reads_their_units_page_and_hr_sets_its_predikat() {
     assert!(page.html.contains("≤ 60%"));
     assert!(page.html.contains("<strong>Baik</strong>"));
 }
+
+#[tokio::test]
+async fn a_unit_head_defines_and_realises_an_indicator_on_the_unit_page() {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let year = chrono::Utc::now().year();
+    let mut b = Browser::new(&app);
+    b.sign_in(&demo.head_of("DPMPTSP"), DEMO_PASSWORD).await;
+    let csrf = b.csrf();
+    let created = b
+        .post(
+            "/unit/DPMPTSP/indikator",
+            &[
+                ("csrf", csrf.as_str()),
+                ("code", "IKU-IZIN"),
+                ("name", "Izin terbit tepat waktu"),
+                ("unit_of_measure", "%"),
+                ("direction", "higher_is_better"),
+                ("target", "90"),
+                ("kind", "manual"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let (_, list) = app
+        .get(
+            &hr,
+            &format!("/api/v1/units/DPMPTSP/indicators?year={year}"),
+        )
+        .await;
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(list[0]["target"], 90.0);
+    // A value that is no number is refused beside its form, in Indonesian.
+    let action = format!("/unit/DPMPTSP/indikator/{id}/realisasi");
+    let q1 = format!("{year}-Q1");
+    let refused = b
+        .post(
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("period", q1.as_str()),
+                ("value", "banyak"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("Realisasi: harus angka"),
+        "{}",
+        refused.html
+    );
+    // Typed as an office writes it: 76,5 of 90 is 85 %, short of the target.
+    let saved = b
+        .post(
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("period", q1.as_str()),
+                ("value", "76,5"),
+                ("evidence_url", "https://dpmptsp.example.go.id/laporan"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (_, ind) = app.get(&hr, &format!("/api/v1/indicators/{id}")).await;
+    assert_eq!(ind["realisations"][0]["value"], 76.5);
+    assert_eq!(ind["realisations"][0]["capaian"], 85.0);
+    let page = b.get("/unit/DPMPTSP").await;
+    assert!(page.html.contains("Izin terbit tepat waktu"));
+    assert!(page.html.contains("85%"), "capaian shown");
+    assert!(page.html.contains("di bawah target"));
+    assert!(page.html.contains("<svg class=\"indicator\""));
+    assert!(
+        page.html
+            .contains("href=\"https://dpmptsp.example.go.id/laporan\"")
+    );
+    // A head of a unit below sees it but does not write it.
+    let mut below = Browser::new(&app);
+    below
+        .sign_in(&demo.head_of("DPMPTSP-YAN"), DEMO_PASSWORD)
+        .await;
+    let page = below.get("/unit/DPMPTSP").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}

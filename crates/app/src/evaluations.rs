@@ -156,6 +156,31 @@ pub struct WarningOut {
     pub message: String,
 }
 
+/// Employees per predikat in the subtree of `unit` for `period` (checked by the caller),
+/// kept at the data version: a province's root counts every evaluation of the period.
+async fn counts_at(
+    cx: &Context<'_>,
+    unit: &str,
+    period: &str,
+) -> AppResult<std::sync::Arc<Vec<(Predikat, u64)>>> {
+    let key = format!("predikat_counts:{unit}:{period}");
+    cx.analytics
+        .cached(cx.version, &key, || async {
+            Ok(cx.store.predikat_counts(unit, period).await?)
+        })
+        .await
+}
+
+/// Employees per predikat in the subtree of `unit` for `period`, for whoever may analyse it.
+pub async fn predikat_counts(
+    cx: &Context<'_>,
+    unit: &str,
+    period: &str,
+) -> AppResult<std::sync::Arc<Vec<(Predikat, u64)>>> {
+    cx.require_unit(unit, false).await?;
+    counts_at(cx, unit, period).await
+}
+
 /// Records the organisation predikat of `code` for `period` (hr, admin): it sets the hasil
 /// kerja of the unit's head and chooses the distribution pattern checked for the unit.
 pub async fn set_unit_predikat(
@@ -179,7 +204,7 @@ pub async fn distribution(cx: &Context<'_>, code: &str, period: &str) -> AppResu
     let period = Period::parse(period)
         .map_err(|e| AppError::invalid("period", e.to_string()))?
         .to_string();
-    let counts = cx.store.predikat_counts(code, &period).await?;
+    let counts = predikat_counts(cx, code, &period).await?;
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
     let organisation = cx.store.unit_predikat(code, &period).await?;
     let thresholds = cx.store.distribution_thresholds().await?;

@@ -384,7 +384,7 @@ pub(super) async fn training_plan_page(
             Ok(d) => d,
             Err(e) => return ui.error(e.into()),
         };
-        const SHOWN: usize = 20;
+        const SHOWN: usize = 10;
         let cohorts: Vec<CohortView> = plan
             .cohorts
             .iter()

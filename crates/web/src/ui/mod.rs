@@ -106,6 +106,11 @@ pub fn router() -> Router<AppState> {
         .route("/unit", get(my_unit))
         .route("/unit/{code}", get(unit_page))
         .route("/unit/{code}/predikat", post(unit_predikat_form))
+        .route("/unit/{code}/indikator", post(indicator_form))
+        .route(
+            "/unit/{code}/indikator/{id}/realisasi",
+            post(realisation_form),
+        )
         .route("/alur-kerja", get(workflows_page))
         .route(
             "/alur-kerja/definisi/{key}",
@@ -278,6 +283,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     });
     hb.register_helper("item_failure", Box::new(item_failure));
     hb.register_helper("rupiah", Box::new(rupiah));
+    // A measured number as the page's language writes it: `62,5` and `1.250` in Indonesian,
+    // `62.5` and `1,250` in English; at most two decimals, none when whole.
+    handlebars_helper!(num: |value: f64, lang: str| number_text(value, lang == "en"));
+    hb.register_helper("num", Box::new(num));
     for (name, source) in sources {
         hb.register_template_string(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -614,6 +623,30 @@ pub(crate) fn rupiah_text(amount: i64) -> String {
     format!("{sign}Rp\u{a0}{grouped}")
 }
 
+/// A number with at most two decimals (none when whole), grouped by thousands: Indonesian
+/// writes `1.250,5`, English `1,250.5`.
+pub(crate) fn number_text(value: f64, english: bool) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let negative = rounded < 0.0;
+    let whole = rounded.abs().trunc() as u64;
+    let cents = ((rounded.abs() - rounded.abs().trunc()) * 100.0).round() as u64;
+    let (group, decimal) = if english { (',', '.') } else { ('.', ',') };
+    let digits = whole.to_string();
+    let mut text = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(group);
+        }
+        text.push(d);
+    }
+    if cents > 0 {
+        let fraction = format!("{cents:02}");
+        text.push(decimal);
+        text.push_str(fraction.trim_end_matches('0'));
+    }
+    if negative { format!("-{text}") } else { text }
+}
+
 /// What an address nobody serves answers a browser: the not-found page in its language.
 pub(crate) async fn not_found_page(ui: Ui) -> Response {
     ui.render(
@@ -649,6 +682,16 @@ mod tests {
         assert_eq!(super::rupiah_text(1_500), "Rp\u{a0}1.500");
         assert_eq!(super::rupiah_text(-12_345_678), "-Rp\u{a0}12.345.678");
         assert_eq!(super::rupiah_text(0), "Rp\u{a0}0");
+    }
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        assert_eq!(super::number_text(85.0, false), "85");
+        assert_eq!(super::number_text(62.5, false), "62,5");
+        assert_eq!(super::number_text(1250.25, false), "1.250,25");
+        assert_eq!(super::number_text(1250.25, true), "1,250.25");
+        assert_eq!(super::number_text(88.888, false), "88,89");
+        assert_eq!(super::number_text(-3.1, true), "-3.1");
     }
 }
 

@@ -189,3 +189,53 @@ pub(super) fn funnel(
     svg.push_str("</svg>");
     svg
 }
+
+/// One period of an indicator's chart: its label, target, and realisation with whether it
+/// falls short.
+pub(super) type ChartPoint = (String, f64, Option<(f64, bool)>);
+
+/// One indicator's periods as columns: the target as a light bar, the realisation beside it
+/// (red where it falls short), the period under each pair (SVG, drawn here).
+pub(super) fn indicator_chart(points: &[ChartPoint], label: &str) -> String {
+    const W: f64 = 60.0;
+    const H: f64 = 120.0;
+    const FOOT: f64 = 18.0;
+    let top = points
+        .iter()
+        .flat_map(|(_, t, r)| [Some(*t), r.map(|(v, _)| v)])
+        .flatten()
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let width = W * points.len().max(1) as f64;
+    let mut svg = format!(
+        "<svg class=\"indicator\" viewBox=\"0 0 {width} {}\" width=\"100%\" style=\"max-width:{width}px\" role=\"img\" aria-label=\"{}\">",
+        H + FOOT,
+        xml(label)
+    );
+    for (i, (period, target, realised)) in points.iter().enumerate() {
+        let x = i as f64 * W;
+        let th = (target / top * (H - 4.0)).max(0.0);
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"20\" height=\"{th:.1}\" fill=\"#c9d6e0\"/>",
+            x + 8.0,
+            H - th
+        ));
+        if let Some((value, short)) = realised {
+            let rh = (value / top * (H - 4.0)).max(0.0);
+            let colour = if *short { "#b03a2e" } else { "#1f6fb2" };
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"20\" height=\"{rh:.1}\" fill=\"{colour}\"/>",
+                x + 30.0,
+                H - rh
+            ));
+        }
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            x + W / 2.0,
+            H + 13.0,
+            xml(period)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -121,7 +121,10 @@ async fn unit_view(
             None => {
                 let mut found = offered[0].clone();
                 for p in &offered {
-                    if !s.store.predikat_counts(code, p).await?.is_empty() {
+                    if !jenjang_app::evaluations::predikat_counts(&cx, code, p)
+                        .await?
+                        .is_empty()
+                    {
                         found = p.clone();
                         break;
                     }
@@ -194,6 +197,58 @@ async fn unit_view(
                 })
             })
             .collect();
+        // The unit's indicators of this year: target against realisation per period.
+        let may_plan = cx.require_unit(code, true).await.is_ok();
+        let indicators = jenjang_app::indicators::list(&cx, code, Some(today.year())).await?;
+        let indicators: Vec<Value> = indicators
+            .iter()
+            .map(|ind| {
+                let periods: Vec<String> = (1..=4).map(|q| format!("{}-Q{q}", ind.year)).collect();
+                let rows: Vec<Value> = periods
+                    .iter()
+                    .map(|p| {
+                        let target = jenjang_core::indicators::target_for(
+                            ind.target,
+                            &ind.period_targets,
+                            &Period::parse(p).unwrap_or(Period::Annual { year: ind.year }),
+                        );
+                        let r = ind.realisations.iter().find(|r| r.period == *p);
+                        json!({"period": p, "target": target, "realisation": r,
+                            "capaian_known": r.and_then(|r| r.capaian).is_some()})
+                    })
+                    .collect();
+                let points: Vec<ChartPoint> = rows
+                    .iter()
+                    .map(|row| {
+                        let p = row["period"].as_str().unwrap_or_default();
+                        let label = match p.split_once("-Q") {
+                            Some((_, q)) => format!("TW {q}"),
+                            None => p.to_string(),
+                        };
+                        let realised = row["realisation"]["value"].as_f64().map(|v| {
+                            (v, row["realisation"]["below_target"].as_bool().unwrap_or(false))
+                        });
+                        (label, row["target"].as_f64().unwrap_or(0.0), realised)
+                    })
+                    .collect();
+                let chart = indicator_chart(
+                    &points,
+                    &lang
+                        .text("indicator_chart_label")
+                        .replace("{name}", &ind.name),
+                );
+                json!({
+                    "id": ind.id, "code": ind.code, "name": ind.name, "kind": ind.kind,
+                    "unit_of_measure": ind.unit_of_measure, "direction": ind.direction,
+                    "target": ind.target, "rows": rows, "chart": chart,
+                    "manual": ind.kind == jenjang_core::indicators::IndicatorKind::Manual,
+                    "failed": failed
+                        .as_ref()
+                        .filter(|f| f.form == format!("realisation-{}", ind.id))
+                        .map(|f| json!({"messages": f.messages, "values": f.values})),
+                })
+            })
+            .collect();
         let is_hr = matches!(user.0.role, Role::Hr | Role::Admin);
         let may_record_ikm = cx.require_unit(code, true).await.is_ok();
         Ok::<_, ApiError>(json!({
@@ -221,7 +276,11 @@ async fn unit_view(
             "coaching_count": coaching.len(),
             "coaching": coaching,
             "may_record_ikm": may_record_ikm,
-            "failed": failed.as_ref().map(|f| json!({"messages": f.messages})),
+            "indicators": indicators,
+            "may_plan": may_plan,
+            "year": today.year(),
+            "quarters": (1..=4).map(|q| format!("{}-Q{q}", today.year())).collect::<Vec<_>>(),
+            "failed": failed.as_ref().map(|f| json!({"form": f.form, "messages": f.messages, "values": f.values})),
         }))
     }
     .await;
@@ -283,5 +342,182 @@ pub(super) async fn unit_predikat_form(
             "/unit/{code}?periode={period}&notice=unit_predikat_recorded"
         )),
         Err(e) => ui.error(e.into()),
+    }
+}
+
+/// A number as offices type it: `72,5` or `72.5`, `1.250` (thousands) or `1250`.
+fn typed_number(text: &str) -> Value {
+    let t = text.trim().replace(' ', "");
+    let normal = if t.contains(',') {
+        // Indonesian: dots group thousands, the comma is the decimal mark.
+        t.replace('.', "").replace(',', ".")
+    } else if t.matches('.').count() > 1
+        || (t.contains('.') && t.split('.').nth(1).is_some_and(|d| d.len() == 3))
+    {
+        t.replace('.', "")
+    } else {
+        t.clone()
+    };
+    match normal.parse::<f64>() {
+        Ok(v) if v.is_finite() => json!(v),
+        _ if t.is_empty() => Value::Null,
+        _ => json!(text.trim()),
+    }
+}
+
+/// Defines an indicator of the unit for this year from the unit page.
+pub(super) async fn indicator_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let today = match s.store.today().await {
+        Ok(t) => t,
+        Err(e) => return ui.error(e.into()),
+    };
+    let mut body = json!({"year": today.year()});
+    for key in ["code", "name", "unit_of_measure", "direction", "kind"] {
+        put_text(&mut body, key, &field(key));
+    }
+    let target = typed_number(&field("target"));
+    if !target.is_null() {
+        body["target"] = target;
+    }
+    let values = json!({"code": field("code"), "name": field("name"), "unit_of_measure": field("unit_of_measure"),
+        "direction": field("direction"), "kind": field("kind"), "target": field("target")});
+    let cx = s.context(&user);
+    let done = jenjang_app::indicators::create(
+        &cx,
+        &code,
+        jenjang_app::indicators::read_indicator(&body, &code),
+    )
+    .await;
+    after_indicator_form(
+        &s,
+        &ui,
+        &code,
+        "indicator",
+        values,
+        done.map(|_| ()),
+        "indicator_recorded",
+    )
+    .await
+}
+
+/// Records a period's realisation of an indicator from the unit page.
+pub(super) async fn realisation_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path((code, id)): Path<(String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let mut body = json!({});
+    for key in ["period", "evidence_url", "note"] {
+        put_text(&mut body, key, &field(key));
+    }
+    let value = typed_number(&field("value"));
+    if !value.is_null() {
+        body["value"] = value;
+    }
+    let values = json!({"period": field("period"), "value": field("value"),
+        "evidence_url": field("evidence_url"), "note": field("note")});
+    let cx = s.context(&user);
+    let done = match jenjang_app::indicators::get(&cx, id).await {
+        Ok(ind) if ind.unit != code => {
+            Err(jenjang_app::AppError::NotFound(format!("indicator {id}")))
+        }
+        Ok(_) => jenjang_app::indicators::realise(
+            &cx,
+            id,
+            jenjang_app::indicators::read_realisation(&body, id),
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after_indicator_form(
+        &s,
+        &ui,
+        &code,
+        &format!("realisation-{id}"),
+        values,
+        done,
+        "realisation_recorded",
+    )
+    .await
+}
+
+async fn after_indicator_form(
+    s: &AppState,
+    ui: &Ui,
+    code: &str,
+    form: &str,
+    values: Value,
+    done: Result<(), jenjang_app::AppError>,
+    notice: &str,
+) -> Response {
+    match done {
+        Ok(()) => ui.redirect(&format!("/unit/{code}?notice={notice}#indikator")),
+        Err(jenjang_app::AppError::Conflict(_)) => {
+            let failed = FailedForm {
+                form: form.to_string(),
+                messages: vec![format!(
+                    "{}: {}",
+                    ui.lang.text("code"),
+                    ui.lang.text("problem_code_taken")
+                )],
+                values,
+            };
+            unit_view(s, ui, code, None, Some(failed)).await
+        }
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: form.to_string(),
+                    messages,
+                    values,
+                };
+                unit_view(s, ui, code, None, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_number;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_are_read_as_offices_type_them() {
+        assert_eq!(typed_number("72,5"), json!(72.5));
+        assert_eq!(typed_number("72.5"), json!(72.5));
+        assert_eq!(typed_number("1.250"), json!(1250.0));
+        assert_eq!(typed_number("1.250.000,5"), json!(1250000.5));
+        assert_eq!(typed_number(" 90 "), json!(90.0));
+        assert_eq!(typed_number(""), serde_json::Value::Null);
+        assert_eq!(typed_number("sembilan"), json!("sembilan"));
     }
 }
