@@ -40,6 +40,11 @@ const DEMO: &[(&str, &str)] = &[
         include_str!("../seeds/demo/evaluations.csv"),
     ),
     ("campaign.json", include_str!("../seeds/demo/campaign.json")),
+    (
+        "indicators.json",
+        include_str!("../seeds/demo/indicators.json"),
+    ),
+    ("ikm.json", include_str!("../seeds/demo/ikm.json")),
 ];
 
 /// The password of every demo login (demo data only).
@@ -60,6 +65,29 @@ pub struct Dataset {
     pub campaign: Option<CampaignSeed>,
     /// Organisational needs (`org_needs.json`, each as `POST /org-needs` takes it).
     pub org_needs: Vec<OrgNeedSeed>,
+    /// Unit indicators with their realisations (`indicators.json`).
+    pub indicators: Vec<IndicatorSeed>,
+    /// Public-satisfaction surveys per unit and period (`ikm.json`), after the indicators
+    /// (an `ikm` indicator takes its realisations from them).
+    pub ikm: Vec<IkmSeed>,
+}
+
+/// A unit indicator of `indicators.json`: the API's body with its unit and realisations.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IndicatorSeed {
+    pub unit: String,
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub realisations: Vec<serde_json::Value>,
+}
+
+/// A survey of `ikm.json`: a unit, a period, each respondent's nine answers.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IkmSeed {
+    pub unit: String,
+    pub period: String,
+    pub responses: Vec<Vec<Option<i64>>>,
 }
 
 /// An organisational need of `org_needs.json`.
@@ -201,6 +229,8 @@ impl Dataset {
             d.campaign =
                 Some(serde_json::from_slice(&bytes).context("campaign.json is not valid")?);
         }
+        d.indicators = json("indicators.json", file("indicators.json").as_deref())?;
+        d.ikm = json("ikm.json", file("ikm.json").as_deref())?;
         if let Some(bytes) = file("assessments.csv") {
             let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
                 .context("assessments.csv")?;
@@ -385,6 +415,8 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     if let Some(c) = &data.campaign {
         load_campaign(store, &actor, c, &mut report).await?;
     }
+    load_indicators(store, &actor, &data.indicators, &mut report).await?;
+    load_ikm(store, &actor, &data.ikm, &mut report).await?;
     report.created.retain(|_, n| *n > 0);
     report.updated.retain(|_, n| *n > 0);
     // A seed is the organisation's history, not news: its events start no workflows.
@@ -490,6 +522,81 @@ async fn load_org_needs(
             .await
             .with_context(|| format!("org_needs.json: {} {}", n.unit, n.competency))?;
         report.count("org_need", Saved::Created);
+    }
+    Ok(())
+}
+
+/// Creates each indicator unless its code exists for its year, then records its realisations
+/// (a realisation recorded before, with the same value, changes nothing).
+async fn load_indicators(
+    store: &Store,
+    actor: &Actor,
+    indicators: &[IndicatorSeed],
+    report: &mut SeedReport,
+) -> Result<()> {
+    let existing = store.indicator_ids().await?;
+    for seed in indicators {
+        let body = serde_json::Value::Object(seed.body.clone());
+        let new = jenjang_app::indicators::read_indicator(&body, &seed.unit)
+            .map_err(|e| anyhow::anyhow!("indicators.json: {} {e:?}", seed.unit))?;
+        let id = match existing.get(&(new.code.clone(), new.year)) {
+            Some(id) => {
+                report.count("indicator", Saved::Unchanged);
+                *id
+            }
+            None => {
+                report.count("indicator", Saved::Created);
+                store
+                    .create_indicator(actor, &new)
+                    .await
+                    .with_context(|| format!("indicators.json: {} {}", new.code, new.year))?
+                    .id
+            }
+        };
+        let rows = seed
+            .realisations
+            .iter()
+            .map(|r| jenjang_app::indicators::read_realisation(r, id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("indicators.json: {} realisations {e:?}", new.code))?;
+        if !rows.is_empty() {
+            let done = store.record_realisations(actor, &rows).await?;
+            *report.created.entry("indicator_realisation").or_default() += done.created;
+            *report.unchanged.entry("indicator_realisation").or_default() += done.unchanged;
+        }
+    }
+    Ok(())
+}
+
+/// Records each survey with the index core computes (the same answers again change nothing).
+async fn load_ikm(
+    store: &Store,
+    actor: &Actor,
+    surveys: &[IkmSeed],
+    report: &mut SeedReport,
+) -> Result<()> {
+    for s in surveys {
+        let weighting = jenjang_core::ikm::Weighting::default();
+        let result = jenjang_core::ikm::compute(&s.responses, weighting)
+            .map_err(|e| anyhow::anyhow!("ikm.json: {} {}: {e:?}", s.unit, s.period))?;
+        let saved = store
+            .save_ikm(
+                actor,
+                &s.unit,
+                &s.period,
+                &serde_json::to_value(&s.responses)?,
+                &result,
+                weighting,
+            )
+            .await?;
+        report.count(
+            "ikm",
+            match saved {
+                jenjang_store::IkmSaved::Created => Saved::Created,
+                jenjang_store::IkmSaved::Replaced => Saved::Updated,
+                jenjang_store::IkmSaved::Unchanged => Saved::Unchanged,
+            },
+        );
     }
     Ok(())
 }

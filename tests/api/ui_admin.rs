@@ -264,9 +264,9 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
     let hr = app.token("hr").await;
     let mut b = Browser::new(&app);
     b.sign_in("hr", DEMO_PASSWORD).await;
-    let page = b.get("/ikm?unit=DPMPTSP-YAN-1").await;
+    let page = b.get("/ikm?unit=DPMPTSP-PM-1").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("Seksi Pelayanan Front Office"));
+    assert!(page.html.contains("Seksi Promosi Investasi"));
     let csrf = b.csrf();
     // A cell that is no number, then an answer outside 1..4: each said with its place.
     let not_a_number = b
@@ -274,7 +274,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
             "/ikm",
             &[
                 ("csrf", &csrf),
-                ("unit", "DPMPTSP-YAN-1"),
+                ("unit", "DPMPTSP-PM-1"),
                 ("period", "2026-Q3"),
                 ("weighting", "exact"),
                 ("answers", "4,3,x,4,3,4,4,3,4"),
@@ -294,7 +294,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
             "/ikm",
             &[
                 ("csrf", &csrf),
-                ("unit", "DPMPTSP-YAN-1"),
+                ("unit", "DPMPTSP-PM-1"),
                 ("period", "2026-Q3"),
                 ("weighting", "exact"),
                 ("answers", "4,4,4,4,4,4,4,4,4\n3;3;5;3;3;3;3;3;3"),
@@ -313,7 +313,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
         out_of_range.html.contains("3;3;5;3"),
         "what was pasted is kept"
     );
-    let (_, none) = app.get(&hr, "/api/v1/units/DPMPTSP-YAN-1/ikm").await;
+    let (_, none) = app.get(&hr, "/api/v1/units/DPMPTSP-PM-1/ikm").await;
     assert_eq!(none["total"], 0);
 
     // Pasted from a spreadsheet (tabs) with a blank line and an unanswered question.
@@ -323,7 +323,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
             "/ikm",
             &[
                 ("csrf", &csrf),
-                ("unit", "DPMPTSP-YAN-1"),
+                ("unit", "DPMPTSP-PM-1"),
                 ("period", "2026-Q3"),
                 ("weighting", "exact"),
                 ("answers", answers),
@@ -331,7 +331,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
-    let (_, list) = app.get(&hr, "/api/v1/units/DPMPTSP-YAN-1/ikm").await;
+    let (_, list) = app.get(&hr, "/api/v1/units/DPMPTSP-PM-1/ikm").await;
     assert_eq!(list["items"][0]["period"], "2026-Q3");
     assert_eq!(list["items"][0]["respondents"], 2);
     // Eight elements average 3.5, the ninth 4: (8 × 3.5 + 4) / 9 × 25 = 88.89 (A).
@@ -347,7 +347,7 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
     h.sign_in(&demo.head_of("DLH-PPKL"), DEMO_PASSWORD).await;
     let page = h.get("/ikm").await;
     assert!(page.html.contains("value=\"DLH-PPKL-1\""));
-    assert!(!page.html.contains("value=\"DPMPTSP-YAN-1\""));
+    assert!(!page.html.contains("value=\"DPMPTSP-PM-1\""));
     let mut st = Browser::new(&app);
     st.sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD).await;
     assert_eq!(st.get("/ikm").await.status, StatusCode::FORBIDDEN);
@@ -481,8 +481,14 @@ async fn a_unit_head_defines_and_realises_an_indicator_on_the_unit_page() {
             &format!("/api/v1/units/DPMPTSP/indicators?year={year}"),
         )
         .await;
-    let id = list[0]["id"].as_i64().unwrap();
-    assert_eq!(list[0]["target"], 90.0);
+    let created = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "IKU-IZIN")
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["target"], 90.0);
     // A value that is no number is refused beside its form, in Indonesian.
     let action = format!("/unit/DPMPTSP/indikator/{id}/realisasi");
     let q1 = format!("{year}-Q1");

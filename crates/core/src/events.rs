@@ -434,7 +434,34 @@ mod tests {
                 jp_target: 20,
                 workflow: "pemenuhan-20-jp".into(),
             }),
+            DomainEvent::IndicatorRecorded(realised(false)),
+            DomainEvent::IndicatorBelowTarget(realised(true)),
+            DomainEvent::IkmRecorded(IkmRecorded {
+                unit: "DPMPTSP-YAN-1".into(),
+                unit_name: "Seksi Pelayanan Front Office".into(),
+                head_nip: Some("197312142002061001".into()),
+                period: "2026-Q3".into(),
+                index: 88.89,
+                category: "A".into(),
+                respondents: 20,
+            }),
         ]
+    }
+
+    fn realised(below: bool) -> IndicatorRealised {
+        IndicatorRealised {
+            indicator: 4,
+            code: "IKU-IZIN".into(),
+            name: "Izin terbit tepat waktu".into(),
+            unit: "DPMPTSP".into(),
+            head_nip: None,
+            period: "2026-Q2".into(),
+            target: 90.0,
+            realisation: if below { 81.0 } else { 99.0 },
+            capaian: Some(if below { 90.0 } else { 110.0 }),
+            below_target: below,
+            previous_below_target: below,
+        }
     }
 
     #[test]

@@ -203,7 +203,10 @@ async fn unit_view(
         let indicators: Vec<Value> = indicators
             .iter()
             .map(|ind| {
-                let periods: Vec<String> = (1..=4).map(|q| format!("{}-Q{q}", ind.year)).collect();
+                let periods: Vec<String> = (1..=4)
+                    .map(|q| format!("{}-Q{q}", ind.year))
+                    .chain(std::iter::once(ind.year.to_string()))
+                    .collect();
                 let rows: Vec<Value> = periods
                     .iter()
                     .map(|p| {
@@ -279,7 +282,10 @@ async fn unit_view(
             "indicators": indicators,
             "may_plan": may_plan,
             "year": today.year(),
-            "quarters": (1..=4).map(|q| format!("{}-Q{q}", today.year())).collect::<Vec<_>>(),
+            "quarters": (1..=4)
+                .map(|q| format!("{}-Q{q}", today.year()))
+                .chain(std::iter::once(today.year().to_string()))
+                .collect::<Vec<_>>(),
             "failed": failed.as_ref().map(|f| json!({"form": f.form, "messages": f.messages, "values": f.values})),
         }))
     }
