@@ -370,3 +370,74 @@ async fn the_ikm_realises_the_units_ikm_indicator_and_is_an_event() {
     );
     assert_eq!(events(&app, "indicator.recorded", &["IKU-IKM-FO"]).await, 1);
 }
+
+/// The open review tasks about `nip`.
+async fn reviews(app: &TestApp, hr: &str, nip: &str) -> Vec<Value> {
+    let (_, t) = app
+        .get(
+            hr,
+            &format!("/api/v1/tasks?nip={nip}&kind=review&limit=100"),
+        )
+        .await;
+    t["items"].as_array().unwrap().clone()
+}
+
+/// The shipped workflows act on the performance gap: a unit IKU short two periods running
+/// gives the unit's head a review task; an IKM of category D a service-improvement task.
+#[tokio::test]
+async fn a_gap_two_periods_running_and_a_poor_ikm_become_tasks_for_the_unit_head() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let head = demo.head_of("DPUPR");
+    let (_, iku) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPUPR/indicators",
+            &json!({"code": "IKU-UJI-JALAN", "year": 2026, "name": "Jalan mantap",
+                    "unit_of_measure": "%", "direction": "higher_is_better", "target": 70}),
+        )
+        .await;
+    let path = format!("/api/v1/indicators/{}/realisations", iku["id"]);
+    // One period short: nothing yet.
+    app.post(&hr, &path, &json!({"period": "2026-Q1", "value": 66}))
+        .await;
+    app.run_engine().await;
+    assert!(
+        !reviews(&app, &hr, &head)
+            .await
+            .iter()
+            .any(|t| t["title"].as_str().unwrap().contains("IKU-UJI-JALAN"))
+    );
+    // The second: a review task for the head, naming the indicator and the numbers.
+    app.post(&hr, &path, &json!({"period": "2026-Q2", "value": 67.5}))
+        .await;
+    app.run_engine().await;
+    let all = reviews(&app, &hr, &head).await;
+    let review: Vec<&Value> = all
+        .iter()
+        .filter(|t| t["title"].as_str().unwrap().contains("IKU-UJI-JALAN"))
+        .collect();
+    assert_eq!(review.len(), 1, "{all:?}");
+    assert_eq!(review[0]["assignee"], head.as_str());
+    assert!(review[0]["title"].as_str().unwrap().contains("2026-Q2"));
+
+    // A survey where everybody answered 1: IKM 25, category D.
+    let (_, ikm) = app
+        .post(
+            &hr,
+            "/api/v1/units/DPUPR/ikm",
+            &json!({"period": "2026-Q2", "responses": [[1,1,1,1,1,1,1,1,1], [1,1,1,1,1,1,1,1,1]]}),
+        )
+        .await;
+    assert_eq!(ikm["category"], "D", "{ikm}");
+    app.run_engine().await;
+    let all = reviews(&app, &hr, &head).await;
+    assert!(
+        all.iter().any(|t| t["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rencana perbaikan layanan Dinas Pekerjaan Umum")),
+        "{all:?}"
+    );
+}

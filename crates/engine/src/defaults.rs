@@ -26,6 +26,14 @@ pub const DEFAULT_WORKFLOWS: &[(&str, &str)] = &[
         "jangkauan-perubahan.json",
         include_str!("../../../seeds/workflows/jangkauan-perubahan.json"),
     ),
+    (
+        "tindak-lanjut-indikator.json",
+        include_str!("../../../seeds/workflows/tindak-lanjut-indikator.json"),
+    ),
+    (
+        "perbaikan-layanan.json",
+        include_str!("../../../seeds/workflows/perbaikan-layanan.json"),
+    ),
 ];
 
 /// Installs the defaults that are missing; returns the keys installed.
