@@ -540,7 +540,7 @@ async fn load_indicators(
         let new = jenjang_app::indicators::read_indicator(&body, &seed.unit)
             .map_err(|e| anyhow::anyhow!("indicators.json: {} {e:?}", seed.unit))?;
         let id = match existing.get(&(new.code.clone(), new.year)) {
-            Some(id) => {
+            Some((id, _)) => {
                 report.count("indicator", Saved::Unchanged);
                 *id
             }

@@ -441,3 +441,95 @@ async fn a_gap_two_periods_running_and_a_poor_ikm_become_tasks_for_the_unit_head
         "{all:?}"
     );
 }
+
+/// A statistics office's file of realisations: each bad row named with its row and column,
+/// the good ones recorded, the same file again changes nothing.
+#[tokio::test]
+async fn realisations_are_imported_with_every_bad_row_named() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let csv = "kode_indikator;periode;realisasi;bukti;catatan\n\
+               IKU-IZIN-TEPAT;TW IV 2026;94,5;https://dpmptsp.example.go.id/tw4;\n\
+               IKU-JALAN-MANTAP;2026-Q4;71,25;;semester II\n\
+               IKU-TIDAK-ADA;2026-Q4;10;;\n\
+               IKU-IKM-PTSP;2026-Q4;90;;\n\
+               IKU-APS;2026;banyak;;\n\
+               IKU-IZIN-TEPAT;2024-Q1;80;;\n\
+               IKU-LULUS;2026;99,4;ftp://arsip/lulus;\n\
+               IKU-HARI-IZIN;2026-Q4;3,5;;\n\
+               IKU-HARI-IZIN;2026-Q4;3,6;;\n";
+    let send = |dry: bool| {
+        let app = &app;
+        let hr = hr.clone();
+        async move {
+            let url = app.url(&format!(
+                "/api/v1/imports/indicator-realisations{}",
+                if dry { "?dry_run=true" } else { "" }
+            ));
+            let r = app
+                .client
+                .post(url)
+                .bearer_auth(&hr)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            read(r).await
+        }
+    };
+    let (status, dry) = send(true).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["accepted"], 2);
+    let (status, report) = send(false).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let rejected: Vec<(u64, String, Option<String>)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["column"].as_str().unwrap().to_string(),
+                r["code"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let code = |s: &str| Some(s.to_string());
+    assert_eq!(
+        rejected,
+        vec![
+            (4, "kode_indikator".into(), code("unknown_indicator")),
+            (5, "realisasi".into(), code("fed_by_ikm")),
+            (6, "realisasi".into(), code("invalid")),
+            (7, "kode_indikator".into(), code("unknown_indicator")),
+            (8, "bukti".into(), code("invalid")),
+            (9, "kode_indikator".into(), code("duplicate_rows")),
+            (10, "kode_indikator".into(), code("duplicate_rows")),
+        ],
+        "{report}"
+    );
+    assert_eq!(
+        (report["accepted"].as_u64(), report["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let (_, list) = app
+        .get(&hr, "/api/v1/units/DPMPTSP/indicators?year=2026")
+        .await;
+    let izin = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "IKU-IZIN-TEPAT")
+        .unwrap();
+    let q4 = realisation(izin, "2026-Q4");
+    assert_eq!(q4["value"], 94.5);
+    assert_eq!(q4["source"], "import");
+    // The same file again: nothing changes.
+    let (_, again) = send(false).await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2)),
+        "{again}"
+    );
+}

@@ -8,7 +8,9 @@ use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use jenjang_core::FieldError;
 use jenjang_core::access::Action;
+use jenjang_core::indicators::{IndicatorKind, RealisationSource};
 use jenjang_import::{Limits, RowError, Table, TableError};
+use jenjang_store::indicators::NewRealisation;
 use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -19,6 +21,8 @@ pub enum ImportKind {
     Employees,
     Assessments,
     Evaluations,
+    /// Realisations of unit indicators (IKU).
+    IndicatorRealisations,
 }
 
 impl std::str::FromStr for ImportKind {
@@ -28,8 +32,9 @@ impl std::str::FromStr for ImportKind {
             "employees" => Ok(ImportKind::Employees),
             "assessments" => Ok(ImportKind::Assessments),
             "evaluations" => Ok(ImportKind::Evaluations),
+            "indicator-realisations" => Ok(ImportKind::IndicatorRealisations),
             other => Err(format!(
-                "'{other}' is not one of: employees, assessments, evaluations"
+                "'{other}' is not one of: employees, assessments, evaluations, indicator-realisations"
             )),
         }
     }
@@ -98,6 +103,9 @@ fn column_of(kind: ImportKind, field: &str) -> &'static str {
         (ImportKind::Employees, "unit") => "unit",
         (ImportKind::Assessments, _) => "kompetensi",
         (ImportKind::Evaluations, _) => "penilai_nip",
+        (ImportKind::IndicatorRealisations, "value") => "realisasi",
+        (ImportKind::IndicatorRealisations, "period") => "periode",
+        (ImportKind::IndicatorRealisations, _) => "kode_indikator",
         _ => "nip",
     }
 }
@@ -117,6 +125,7 @@ pub async fn run(
         ImportKind::Employees => jenjang_import::EMPLOYEE_COLUMNS,
         ImportKind::Assessments => jenjang_import::ASSESSMENT_COLUMNS,
         ImportKind::Evaluations => jenjang_import::EVALUATION_COLUMNS,
+        ImportKind::IndicatorRealisations => jenjang_import::INDICATOR_REALISATION_COLUMNS,
     };
     table.require(required)?;
     let mut report = ImportReport {
@@ -142,6 +151,53 @@ pub async fn run(
                     .await?;
                 report.accepted = recorded.recorded;
                 report.unchanged = recorded.unchanged;
+                (rows, rejected, errors)
+            }
+            ImportKind::IndicatorRealisations => {
+                let (ok, errors) = jenjang_import::parse_indicator_realisations(&table);
+                let known = store.indicator_ids().await?;
+                let mut rows = Vec::with_capacity(ok.len());
+                let mut items = Vec::with_capacity(ok.len());
+                let mut rejected = Vec::new();
+                for (row, (code, period, value, evidence_url, note)) in ok {
+                    let at = rows.len();
+                    rows.push(row);
+                    match known.get(&(code.clone(), period.year())) {
+                        None => rejected.push((
+                            at,
+                            FieldError::new(
+                                "kode_indikator",
+                                format!("no indicator {code} for {}", period.year()),
+                            )
+                            .with_code("unknown_indicator")
+                            .with_param("code", format!("{code} {}", period.year())),
+                        )),
+                        Some((_, IndicatorKind::Ikm)) => rejected.push((
+                            at,
+                            FieldError::new(
+                                "value",
+                                "this indicator is realised by the unit's IKM",
+                            )
+                            .with_code("fed_by_ikm"),
+                        )),
+                        Some((id, _)) => items.push(NewRealisation {
+                            indicator: *id,
+                            period,
+                            value,
+                            source: RealisationSource::Import,
+                            evidence_url,
+                            note,
+                        }),
+                    }
+                }
+                if dry_run {
+                    report.accepted = items.len() as u64;
+                } else if !items.is_empty() {
+                    let done = store.record_realisations(actor, &items).await?;
+                    report.accepted = done.created;
+                    report.updated = done.updated;
+                    report.unchanged = done.unchanged;
+                }
                 (rows, rejected, errors)
             }
             ImportKind::Evaluations => {
@@ -192,6 +248,7 @@ fn upkeep(
         ImportKind::Employees => &["employees"],
         ImportKind::Assessments => &["current_competency_levels"],
         ImportKind::Evaluations => &["evaluations"],
+        ImportKind::IndicatorRealisations => &["indicator_realisations"],
     })
 }
 

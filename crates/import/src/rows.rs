@@ -41,6 +41,31 @@ pub const ASSESSMENT_COLUMNS: (&[&str], &[&str]) =
     (&["nip", "kompetensi", "level", "tanggal"], &["sumber"]);
 /// Campaign stages: `nip, tahap` (an ADKAR element), optional `catatan` (required for a step back).
 pub const STAGE_COLUMNS: (&[&str], &[&str]) = (&["nip", "tahap"], &["catatan"]);
+/// Realisations of unit indicators (IKU).
+pub const INDICATOR_REALISATION_COLUMNS: (&[&str], &[&str]) = (
+    &["kode_indikator", "periode", "realisasi"],
+    &["bukti", "catatan"],
+);
+
+/// A realisation as a file states it: the indicator's code, the period, the value, evidence
+/// and note.
+pub type RealisationRow = (String, Period, f64, Option<String>, Option<String>);
+
+/// A measured number as offices type it: `72,5` or `72.5`, `1.250` or `1.250,5`.
+pub fn office_number(text: &str) -> Result<f64, String> {
+    let t = text.trim().replace([' ', '\u{a0}'], "");
+    let normal = if t.contains(',') {
+        t.replace('.', "").replace(',', ".")
+    } else if t.matches('.').count() > 1 || t.split_once('.').is_some_and(|(_, d)| d.len() == 3) {
+        t.replace('.', "")
+    } else {
+        t.clone()
+    };
+    match normal.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("expected a number; found '{}'", text.trim())),
+    }
+}
 pub const EVALUATION_COLUMNS: (&[&str], &[&str]) = (
     &["nip", "periode", "hasil_kerja", "perilaku_kerja"],
     &["catatan", "penilai_nip", "predikat"],
@@ -194,6 +219,7 @@ fn reject_duplicates<T>(
 fn key_name(column: &str) -> &'static str {
     match column {
         "periode" => "NIP and period",
+        "kode_indikator" => "indicator and period",
         "kompetensi" => "NIP, competency, date and source",
         _ => "NIP",
     }
@@ -449,6 +475,36 @@ mod tests {
 
 /// Parses a campaign `stages` file: `nip, tahap, catatan`. The stage is an ADKAR element
 /// (`awareness … reinforcement`, case and spaces ignored); one row per employee.
+/// Parses an `indicator-realisations` file: `kode_indikator, periode, realisasi`, optional
+/// `bukti` (a web address) and `catatan`. One row per indicator and period.
+pub fn parse_indicator_realisations(table: &Table) -> Parsed<RealisationRow> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
+        let code = c.required("kode_indikator", jenjang_core::Code::parse);
+        let period = c.required("periode", Period::parse);
+        let value = c.required("realisasi", office_number);
+        let evidence = c.optional("bukti", |s| {
+            let lower = s.trim().to_ascii_lowercase();
+            if lower.starts_with("https://") || lower.starts_with("http://") {
+                Ok(s.trim().to_string())
+            } else {
+                Err("a web address (http:// or https://)".to_string())
+            }
+        });
+        let note = Some(c.value("catatan").trim().to_string()).filter(|n| !n.is_empty());
+        if c.ok
+            && let (Some(code), Some(period), Some(value)) = (code, period, value)
+        {
+            let key = format!("{code}|{period}");
+            rows.push((*row, key, (code.to_string(), period, value, evidence, note)));
+        }
+    }
+    let ok = reject_duplicates(rows, "kode_indikator", &mut errors);
+    finish(errors, ok)
+}
+
 pub fn parse_stages(table: &Table) -> Parsed<(Nip, jenjang_core::adkar::Stage, Option<String>)> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();

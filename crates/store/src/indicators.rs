@@ -231,25 +231,30 @@ impl Store {
         with_realisations(&self.db, indicators).await
     }
 
-    /// The ids of indicators by `(code, year)`, for reading an import.
-    pub async fn indicator_ids(&self) -> Result<BTreeMap<(String, i32), i64>> {
+    /// The id and kind of every indicator by `(code, year)`, for reading an import.
+    pub async fn indicator_ids(&self) -> Result<BTreeMap<(String, i32), (i64, IndicatorKind)>> {
         let rows = self
             .db
             .query_all_raw(stmt(
                 self.backend(),
-                "SELECT id, code, year FROM indicators",
+                "SELECT id, code, year, kind FROM indicators",
                 vec![],
             ))
             .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    (
-                        r.try_get::<String>("", "code")?,
-                        r.try_get::<i32>("", "year")?,
-                    ),
-                    r.try_get::<i64>("", "id")?,
-                ))
+                let id = r.try_get::<i64>("", "id")?;
+                let kind: String = r.try_get("", "kind")?;
+                let kind = kind.parse().map_err(|_| StoreError::Corrupt {
+                    table: "indicators",
+                    key: id.to_string(),
+                    message: format!("unreadable kind {kind:?}"),
+                })?;
+                let key = (
+                    r.try_get::<String>("", "code")?,
+                    r.try_get::<i32>("", "year")?,
+                );
+                Ok((key, (id, kind)))
             })
             .collect()
     }

@@ -3,7 +3,12 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) const IMPORT_KINDS: [&str; 3] = ["employees", "assessments", "evaluations"];
+pub(super) const IMPORT_KINDS: [&str; 4] = [
+    "employees",
+    "assessments",
+    "evaluations",
+    "indicator-realisations",
+];
 
 /// How long a checked file is kept for "import now", and how many are kept at most.
 const STAGED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
@@ -71,10 +76,13 @@ impl StagedImports {
 
 /// The columns of each kind as the page explains them: (column, required, example).
 fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
-    use jenjang_import::{ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS};
+    use jenjang_import::{
+        ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, INDICATOR_REALISATION_COLUMNS,
+    };
     let (required, optional) = match kind {
         "employees" => EMPLOYEE_COLUMNS,
         "assessments" => ASSESSMENT_COLUMNS,
+        "indicator-realisations" => INDICATOR_REALISATION_COLUMNS,
         _ => EVALUATION_COLUMNS,
     };
     let example = |column: &str| match (kind, column) {
@@ -95,6 +103,11 @@ fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
         ("evaluations", "catatan") => "",
         ("evaluations", "penilai_nip") => "197503222002112001",
         ("evaluations", "predikat") => "Baik",
+        ("indicator-realisations", "kode_indikator") => "IKU-IZIN-TEPAT",
+        ("indicator-realisations", "periode") => "TW III 2026",
+        ("indicator-realisations", "realisasi") => "91,5",
+        ("indicator-realisations", "bukti") => "https://dpmptsp.bulungankab.go.id/laporan/tw3",
+        ("indicator-realisations", "catatan") => "",
         _ => "",
     };
     required
