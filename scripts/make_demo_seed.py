@@ -364,3 +364,55 @@ with open(os.path.join(OUT, "evaluations.csv"), "w", newline="") as f:
                 hk, pk = random.choices([(1, 1), (2, 1), (1, 2), (2, 2), (0, 1)], [72, 10, 8, 6, 4])[0]
             w.writerow([nip, period, EKSP[hk], EKSP[pk], "", supervisor])
 print(f"evaluations: {len(employees) * len(PERIODS)} rows, {PERIODS[0]}..{PERIODS[-1]}")
+
+# --- unit indicators (IKU) and the front office's public-satisfaction surveys -----------------
+# The kinds of indicator regional governments ask for first: permits on time and processing
+# days (DPMPTSP), the citizens' satisfaction at the front office (fed by its IKM), school
+# participation and graduation (Dinas Pendidikan), roads in good condition (Dinas PUPR).
+# A random generator of its own, so that these files do not move the ones above.
+ind_random = random.Random(7)
+
+
+def quarters(year, values):
+    return [{"period": f"{year}-Q{i + 1}", "value": v} for i, v in enumerate(values)]
+
+
+indicators = [
+    {"unit": "DPMPTSP", "code": "IKU-IZIN-TEPAT", "year": 2025, "name": "Persentase izin terbit tepat waktu", "unit_of_measure": "%", "direction": "higher_is_better", "target": 90,
+     "realisations": quarters(2025, [84.2, 88.0, 91.5, 93.1])},
+    {"unit": "DPMPTSP", "code": "IKU-IZIN-TEPAT", "year": 2026, "name": "Persentase izin terbit tepat waktu", "unit_of_measure": "%", "direction": "higher_is_better", "target": 92,
+     "realisations": quarters(2026, [86.4, 89.3, 94.0])},
+    {"unit": "DPMPTSP", "code": "IKU-HARI-IZIN", "year": 2025, "name": "Rata-rata lama proses perizinan", "unit_of_measure": "hari", "direction": "lower_is_better", "target": 5,
+     "realisations": quarters(2025, [6.2, 5.5, 4.8, 4.6])},
+    {"unit": "DPMPTSP", "code": "IKU-HARI-IZIN", "year": 2026, "name": "Rata-rata lama proses perizinan", "unit_of_measure": "hari", "direction": "lower_is_better", "target": 4,
+     "realisations": quarters(2026, [4.9, 4.4, 3.8])},
+    {"unit": "DPMPTSP-YAN-1", "code": "IKU-IKM-PTSP", "year": 2025, "name": "Indeks Kepuasan Masyarakat pelayanan perizinan", "kind": "ikm", "unit_of_measure": "indeks", "direction": "higher_is_better", "target": 85, "realisations": []},
+    {"unit": "DPMPTSP-YAN-1", "code": "IKU-IKM-PTSP", "year": 2026, "name": "Indeks Kepuasan Masyarakat pelayanan perizinan", "kind": "ikm", "unit_of_measure": "indeks", "direction": "higher_is_better", "target": 87, "realisations": []},
+    {"unit": "DISDIK", "code": "IKU-APS", "year": 2025, "name": "Angka Partisipasi Sekolah usia 7–15 tahun", "unit_of_measure": "%", "direction": "higher_is_better", "target": 97.5,
+     "realisations": [{"period": "2025", "value": 96.8, "note": "Data Pokok Pendidikan semester genap"}]},
+    {"unit": "DISDIK", "code": "IKU-APS", "year": 2026, "name": "Angka Partisipasi Sekolah usia 7–15 tahun", "unit_of_measure": "%", "direction": "higher_is_better", "target": 98, "realisations": []},
+    {"unit": "DISDIK", "code": "IKU-LULUS", "year": 2025, "name": "Angka kelulusan SD dan SMP", "unit_of_measure": "%", "direction": "higher_is_better", "target": 99,
+     "realisations": [{"period": "2025", "value": 99.3}]},
+    {"unit": "DISDIK", "code": "IKU-LULUS", "year": 2026, "name": "Angka kelulusan SD dan SMP", "unit_of_measure": "%", "direction": "higher_is_better", "target": 99.2, "realisations": []},
+    {"unit": "DPUPR", "code": "IKU-JALAN-MANTAP", "year": 2025, "name": "Persentase jalan kabupaten dalam kondisi mantap", "unit_of_measure": "%", "direction": "higher_is_better", "target": 68,
+     "realisations": quarters(2025, [64.0, 65.2, 66.5, 67.2])},
+    {"unit": "DPUPR", "code": "IKU-JALAN-MANTAP", "year": 2026, "name": "Persentase jalan kabupaten dalam kondisi mantap", "unit_of_measure": "%", "direction": "higher_is_better", "target": 72,
+     "period_targets": {"2026-Q1": 69, "2026-Q2": 70, "2026-Q3": 71}, "realisations": quarters(2026, [68.1, 69.5, 70.1])},
+]
+with open(os.path.join(OUT, "indicators.json"), "w") as f:
+    json.dump(indicators, f, ensure_ascii=False, indent=1)
+# Seven quarters of the front office's survey, answers improving over time.
+surveys = []
+for n, period in enumerate(PERIODS):
+    good = 0.55 + 0.04 * n
+    responses = []
+    for _ in range(18 + (n % 3)):
+        row = []
+        for _ in range(9):
+            x = ind_random.random()
+            row.append(4 if x < good else (3 if x < good + 0.35 else 2))
+        responses.append(row)
+    surveys.append({"unit": "DPMPTSP-YAN-1", "period": period, "responses": responses})
+with open(os.path.join(OUT, "ikm.json"), "w") as f:
+    f.write(json.dumps(surveys, separators=(",", ":")))
+print(f"indicators: {len(indicators)}; IKM surveys: {len(surveys)}")
