@@ -1111,3 +1111,95 @@ async fn choose_stage(b: &Browser, form: &str, nip: &str, stage: &str) {
         .await
         .unwrap();
 }
+
+/// HR keeps the reference data and enters a survey in the browser: a position's competency
+/// standard changed on its Data Induk form, a public-satisfaction survey pasted on the IKM page,
+/// a unit's indicator realised on its unit page; each checked through the API.
+#[tokio::test]
+async fn hr_keeps_reference_data_and_indicators_in_the_browser() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in("hr").await;
+    // Data Induk: from the list to the position, raise the first requirement's level.
+    b.goto("/data-induk?jenis=jabatan").await;
+    b.click("a[href=\"/data-induk/jabatan/PETUGAS-FO\"]").await;
+    b.arrived_at("/data-induk/jabatan/PETUGAS-FO").await;
+    let (_, before) = app.get(&hr, "/api/v1/positions/PETUGAS-FO").await;
+    let first = before["requirements"][0]["level"].as_u64().unwrap();
+    let raised = (first % 5 + 1).to_string();
+    b.css("form.ref-form select[name=requirements_level]")
+        .await
+        .select_by_value(&raised)
+        .await
+        .unwrap();
+    check_page(&b, Screen::Laptop).await;
+    b.click("form.ref-form button[type=submit]").await;
+    b.arrived_at("notice=reference_saved").await;
+    let (_, after) = app.get(&hr, "/api/v1/positions/PETUGAS-FO").await;
+    assert_eq!(
+        after["requirements"][0]["level"].as_u64(),
+        Some(raised.parse().unwrap())
+    );
+    assert_eq!(
+        after["requirements"].as_array().unwrap().len(),
+        before["requirements"].as_array().unwrap().len()
+    );
+
+    // IKM: two respondents pasted for a unit without surveys.
+    b.goto("/ikm?unit=DPMPTSP-PM-1").await;
+    b.css("form[method=post][action=\"/ikm\"] select[name=period]")
+        .await
+        .select_by_value("2026-Q3")
+        .await
+        .unwrap();
+    b.fill(
+        "form[method=post][action=\"/ikm\"]",
+        "answers",
+        "4,4,4,4,4,4,4,4,4\n3,3,3,3,3,3,3,3,4",
+    )
+    .await;
+    b.click("form[method=post][action=\"/ikm\"] button[type=submit]")
+        .await;
+    b.arrived_at("notice=ikm_recorded").await;
+    let (_, ikm) = app.get(&hr, "/api/v1/units/DPMPTSP-PM-1/ikm").await;
+    assert_eq!(ikm["items"][0]["respondents"], 2);
+    assert_eq!(ikm["items"][0]["index"], 88.89);
+
+    // The unit page: realise the demo's road indicator for the fourth quarter.
+    b.goto("/unit/DPUPR").await;
+    let (_, list) = app.get(&hr, "/api/v1/units/DPUPR/indicators").await;
+    let road = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "IKU-JALAN-MANTAP" && i["year"] == 2026)
+        .unwrap()
+        .clone();
+    let form = format!(
+        "form[action=\"/unit/DPUPR/indikator/{}/realisasi\"]",
+        road["id"]
+    );
+    b.click(&format!("#indikator-{} details summary", road["id"]))
+        .await;
+    b.css(&format!("{form} select[name=period]"))
+        .await
+        .select_by_value("2026-Q4")
+        .await
+        .unwrap();
+    b.fill(&form, "value", "71,8").await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.arrived_at("notice=realisation_recorded").await;
+    let (_, got) = app
+        .get(&hr, &format!("/api/v1/indicators/{}", road["id"]))
+        .await;
+    let q4 = got["realisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == "2026-Q4")
+        .unwrap()
+        .clone();
+    assert_eq!(q4["value"], 71.8);
+    b.close().await;
+}

@@ -407,6 +407,36 @@ async fn a_unit_head_reads_their_units_page_and_hr_sets_its_predikat() {
         "{}",
         page.html
     );
+    // The campaign reaching the unit, counted over its part: as the campaign's dashboard says.
+    let (_, dash) = app
+        .get(&hr, "/api/v1/campaigns/ADOPSI-EKINERJA/dashboard")
+        .await;
+    let (targets, adopted) = dash["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            let code = u["unit"].as_str().unwrap();
+            code == "DLH-PPKL" || code.starts_with("DLH-PPKL-")
+        })
+        .fold((0, 0), |(t, a), u| {
+            (
+                t + u["targets"].as_u64().unwrap(),
+                a + u["adopted"].as_u64().unwrap(),
+            )
+        });
+    assert!(targets > 0);
+    assert!(
+        page.html.contains(&format!(
+            "{adopted} dari {targets} pegawai sasaran telah mengadopsi"
+        )),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("href=\"/kampanye/ADOPSI-EKINERJA?units=mine\"")
+    );
     // The parent is named, not linked, for a head who may not open it; another unit is refused.
     assert!(!page.html.contains("href=\"/unit/DLH\""));
     assert_eq!(b.get("/unit/DINKES").await.status, StatusCode::FORBIDDEN);

@@ -252,6 +252,45 @@ async fn unit_view(
                 })
             })
             .collect();
+        // The campaigns reaching the unit: its part of each one's adoption.
+        let listings =
+            jenjang_app::campaigns::overview(&cx, Paging::new(Some(50), None)).await?;
+        let mut campaigns = Vec::new();
+        for l in listings.items.iter().filter(|l| l.followable) {
+            let reaches = l.campaign.units.iter().any(|c| {
+                org.units
+                    .index(c)
+                    .is_some_and(|c| org.units.within(c, index) || org.units.within(index, c))
+            });
+            if !reaches {
+                continue;
+            }
+            let d = jenjang_app::campaigns::dashboard(&cx, &l.campaign.code).await?;
+            let mine: Vec<&jenjang_app::campaigns::UnitAdoption> = d
+                .by_unit
+                .iter()
+                .filter(|u| {
+                    org.units
+                        .index(&u.unit)
+                        .is_some_and(|u| org.units.within(u, index))
+                })
+                .collect();
+            let targets: u64 = mine.iter().map(|u| u.targets).sum();
+            if targets == 0 {
+                continue;
+            }
+            let adopted: u64 = mine.iter().map(|u| u.adopted).sum();
+            let share = adopted as f64 / targets as f64;
+            campaigns.push(json!({
+                "code": l.campaign.code,
+                "title": l.campaign.title,
+                "targets": targets,
+                "adopted": adopted,
+                "share": share,
+                "behind": mine.iter().filter(|u| !u.on_track).count(),
+                "chart": bar(&[(share, "#1f6fb2")], Some(l.campaign.adoption_target), &format!("{:.0}%", share * 100.0)),
+            }));
+        }
         let is_hr = matches!(user.0.role, Role::Hr | Role::Admin);
         let may_record_ikm = cx.require_unit(code, true).await.is_ok();
         Ok::<_, ApiError>(json!({
@@ -276,6 +315,7 @@ async fn unit_view(
                 "short": short, "more": jp.below_target.len().saturating_sub(SHORT_LISTED),
                 "chart": bar(&[(share, "#1f6fb2")], Some(1.0), &format!("{:.0}%", share * 100.0)),
             },
+            "campaigns": campaigns,
             "coaching_count": coaching.len(),
             "coaching": coaching,
             "may_record_ikm": may_record_ikm,
