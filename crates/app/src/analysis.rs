@@ -397,16 +397,24 @@ pub async fn training_plan(
 ) -> AppResult<Arc<TrainingPlanResponse>> {
     let mut errors = Vec::new();
     if !(2000..=2100).contains(&input.year) {
-        errors.push(FieldError::new(
-            "year",
-            format!("a year from 2000 to 2100; found {}", input.year),
-        ));
+        errors.push(
+            FieldError::new(
+                "year",
+                format!("a year from 2000 to 2100; found {}", input.year),
+            )
+            .with_code("out_of_range")
+            .with_param("min", 2000)
+            .with_param("max", 2100),
+        );
     }
     if input.budget_idr < 1 {
-        errors.push(FieldError::new(
-            "budget_idr",
-            format!("a budget is more than 0 Rupiah; found {}", input.budget_idr),
-        ));
+        errors.push(
+            FieldError::new(
+                "budget_idr",
+                format!("a budget is more than 0 Rupiah; found {}", input.budget_idr),
+            )
+            .with_code("positive"),
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

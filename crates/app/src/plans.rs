@@ -98,6 +98,8 @@ pub async fn add_item(
                 format!("the plan is for {}; the due date must fall in it", y.year),
             )
             .with_code("due_outside_year")
+            .with_param("year", y.year)
+            .with_code("due_outside_year")
             .with_param("year", y.year),
         );
     }

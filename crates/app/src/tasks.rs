@@ -44,19 +44,26 @@ pub async fn complete(
     if let Some(outcome) = &completion.outcome
         && !task.outcomes.contains(outcome)
     {
-        problems.push(jenjang_core::FieldError::new(
-            "outcome",
-            format!(
-                "'{outcome}' is not an outcome of this task; expected one of: {}",
-                task.outcomes.join(", ")
-            ),
-        ));
+        problems.push(
+            jenjang_core::FieldError::new(
+                "outcome",
+                format!(
+                    "'{outcome}' is not an outcome of this task; expected one of: {}",
+                    task.outcomes.join(", ")
+                ),
+            )
+            .with_code("invalid_value")
+            .with_param("value", outcome),
+        );
     }
     if completion.scores.as_ref().is_some_and(|s| !s.is_empty()) && !task.scores {
-        problems.push(jenjang_core::FieldError::new(
-            "competency_scores",
-            "this task does not take competency scores (only coaching tasks do)",
-        ));
+        problems.push(
+            jenjang_core::FieldError::new(
+                "competency_scores",
+                "this task does not take competency scores (only coaching tasks do)",
+            )
+            .with_code("no_scores"),
+        );
     }
     let (Some(outcome), Some(scores), true) =
         (completion.outcome, completion.scores, problems.is_empty())

@@ -78,10 +78,10 @@ impl Store {
         for (i, e) in employees.iter().enumerate() {
             let Some(s) = &e.supervisor_nip else { continue };
             if s == &e.nip {
-                problems.entry(i).or_default().push(FieldError::new(
-                    "supervisor_nip",
-                    "an employee cannot supervise themselves",
-                ));
+                problems.entry(i).or_default().push(
+                    FieldError::new("supervisor_nip", "an employee cannot supervise themselves")
+                        .with_code("own_supervisor"),
+                );
                 continue;
             }
             if !batch.contains_key(s.as_str()) && !stored.contains_key(s.as_str()) {
@@ -96,13 +96,17 @@ impl Store {
             let mut cur = Some(s.to_string());
             while let Some(n) = cur {
                 if n == e.nip.as_str() {
-                    problems.entry(i).or_default().push(FieldError::new(
-                        "supervisor_nip",
-                        format!(
-                            "{s} reports (directly or not) to {}; that would make a cycle",
-                            e.nip
-                        ),
-                    ));
+                    problems.entry(i).or_default().push(
+                        FieldError::new(
+                            "supervisor_nip",
+                            format!(
+                                "{s} reports (directly or not) to {}; that would make a cycle",
+                                e.nip
+                            ),
+                        )
+                        .with_code("supervisor_cycle")
+                        .with_param("code", s),
+                    );
                     break;
                 }
                 if !seen.insert(n.clone()) {
@@ -128,10 +132,14 @@ impl Store {
                     && refused.contains(&j)
                     && !stored.contains_key(s.as_str())
                 {
-                    problems.entry(i).or_default().push(FieldError::new(
-                        "supervisor_nip",
-                        format!("the supervisor {s} is refused in this same batch"),
-                    ));
+                    problems.entry(i).or_default().push(
+                        FieldError::new(
+                            "supervisor_nip",
+                            format!("the supervisor {s} is refused in this same batch"),
+                        )
+                        .with_code("supervisor_refused")
+                        .with_param("code", s),
+                    );
                     more.push(i);
                 }
             }

@@ -71,7 +71,7 @@ impl Resource for Employee {
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            problems.push(FieldError::new("name", "must not be empty"));
+            problems.push(FieldError::new("name", "must not be empty").with_code("required"));
         }
         require_existing(
             txn,
@@ -95,22 +95,26 @@ impl Resource for Employee {
         }
         if let Some(s) = &self.supervisor_nip {
             if s == &self.nip {
-                problems.push(FieldError::new(
-                    "supervisor_nip",
-                    "an employee cannot supervise themselves",
-                ));
+                problems.push(
+                    FieldError::new("supervisor_nip", "an employee cannot supervise themselves")
+                        .with_code("own_supervisor"),
+                );
             } else {
                 let chain = chain_up(txn, "employees", "nip", "supervisor_nip", s.as_str()).await?;
                 if chain.is_empty() {
                     problems.push(FieldError::unknown("supervisor_nip", "employee", s));
                 } else if chain.iter().any(|n| n == self.nip.as_str()) {
-                    problems.push(FieldError::new(
-                        "supervisor_nip",
-                        format!(
-                            "{s} reports (directly or not) to {}; that would make a cycle",
-                            self.nip
-                        ),
-                    ));
+                    problems.push(
+                        FieldError::new(
+                            "supervisor_nip",
+                            format!(
+                                "{s} reports (directly or not) to {}; that would make a cycle",
+                                self.nip
+                            ),
+                        )
+                        .with_code("supervisor_cycle")
+                        .with_param("code", s),
+                    );
                 }
             }
         }

@@ -235,7 +235,9 @@ impl Store {
         }
         if action == ItemAction::Complete {
             let on = completed_on.ok_or_else(|| {
-                StoreError::Invalid(vec![FieldError::new("completed_on", "is required")])
+                StoreError::Invalid(vec![
+                    FieldError::new("completed_on", "is required").with_code("required"),
+                ])
             })?;
             // The levels the program develops, as new dated records (history is never overwritten).
             txn.execute_raw(stmt(

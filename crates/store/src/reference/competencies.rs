@@ -82,7 +82,7 @@ impl Resource for Competency {
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            problems.push(FieldError::new("name", "must not be empty"));
+            problems.push(FieldError::new("name", "must not be empty").with_code("required"));
         }
         let others: Vec<(String, &str)> = self
             .prerequisites
@@ -141,13 +141,16 @@ impl Resource for Competency {
             .collect();
         entries.sort_by_key(|(k, _)| *k);
         if let Some(cycle) = find_prerequisite_cycle(entries) {
-            problems.push(FieldError::new(
-                "prerequisites",
-                format!(
-                    "these prerequisites make a cycle: {}",
-                    describe_cycle(&cycle)
-                ),
-            ));
+            problems.push(
+                FieldError::new(
+                    "prerequisites",
+                    format!(
+                        "these prerequisites make a cycle: {}",
+                        describe_cycle(&cycle)
+                    ),
+                )
+                .with_code("prerequisite_cycle"),
+            );
         }
         Ok(problems)
     }

@@ -60,7 +60,7 @@ impl Resource for Position {
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            problems.push(FieldError::new("name", "must not be empty"));
+            problems.push(FieldError::new("name", "must not be empty").with_code("required"));
         }
         if let Some(unit) = &self.unit {
             require_existing(

@@ -51,7 +51,7 @@ impl Resource for Unit {
     async fn check(&self, txn: &DatabaseTransaction) -> Result<Vec<FieldError>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            problems.push(FieldError::new("name", "must not be empty"));
+            problems.push(FieldError::new("name", "must not be empty").with_code("required"));
         }
         if let Some(parent) = &self.parent {
             if parent == &self.code {

@@ -309,7 +309,12 @@ pub(super) async fn definition_form(
             saved.key
         )),
         Err(e) => match refusal(&e, lang) {
-            Some(messages) => definition_view(&s, &ui, &key, Some(refused(messages))).await,
+            // The workflow language's own problems are technical: said under an Indonesian
+            // heading with the part of the definition each concerns.
+            Some(mut messages) => {
+                messages.insert(0, lang.text("definition_refused"));
+                definition_view(&s, &ui, &key, Some(refused(messages))).await
+            }
             None => ui.error(e.into()),
         },
     }
