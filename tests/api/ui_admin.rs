@@ -337,9 +337,12 @@ async fn a_public_satisfaction_survey_is_pasted_on_the_ikm_page() {
     // Eight elements average 3.5, the ninth 4: (8 × 3.5 + 4) / 9 × 25 = 88.89 (A).
     assert_eq!(list["items"][0]["index"], 88.89);
     let shown_page = b.get(saved.location.as_deref().unwrap()).await;
-    assert!(shown_page.html.contains("88.89"));
+    assert!(shown_page.html.contains("88,89"));
     assert!(shown_page.html.contains("A · sangat baik"));
     assert!(shown_page.html.contains("Triwulan III 2026"));
+    // Per element: the first eight averaged 3.5 (87.50), the ninth 4 (100.00).
+    assert!(shown_page.html.contains("<td class=\"num\" data-label=\"Rata-rata (1–4)\">3,50</td><td class=\"num\" data-label=\"Nilai IKM\">87,50</td>"), "{}", shown_page.html);
+    assert!(shown_page.html.contains("<td class=\"num\" data-label=\"Rata-rata (1–4)\">4,00</td><td class=\"num\" data-label=\"Nilai IKM\">100,00</td>"));
 
     // A unit head chooses among the units they lead; staff do not enter surveys.
     let demo = Demo::new();

@@ -71,11 +71,31 @@ async fn ikm_view(
                 json!({
                     "period": r.period,
                     "respondents": r.respondents,
-                    "index": format!("{:.2}", r.index),
+                    "index": decimals(r.index, lang),
                     "category": r.category,
                     "category_label": lang.messages()["ikm_categories"][r.category.as_str()],
                     "recorded_at": r.recorded_at.date_naive().to_string(),
                     "recorded_by": r.recorded_by,
+                    "element_averages": r.element_averages,
+                })
+            })
+            .collect();
+        // The latest survey's nine elements: average answer (1..4) and its index (×25).
+        let elements: Vec<Value> = recorded
+            .first()
+            .and_then(|r| r["element_averages"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, avg)| {
+                let avg = avg.as_f64().unwrap_or(0.0);
+                json!({
+                    "element": jenjang_core::ikm::ELEMENTS.get(i).copied().unwrap_or(""),
+                    "number": i + 1,
+                    "average": decimals(avg, lang),
+                    "index": decimals(avg * 25.0, lang),
+                    "weak": avg < 3.0,
+                    "chart": bar(&[(avg / 4.0, if avg < 3.0 { "#b03a2e" } else { "#1f6fb2" })], None, &format!("{:.2}", avg)),
                 })
             })
             .collect();
@@ -107,9 +127,11 @@ async fn ikm_view(
             "units": units.iter().map(|(c, n)| json!({"code": c, "name": n, "selected": *c == unit})).collect::<Vec<_>>(),
             "unit": unit,
             "unit_name": unit_name,
+            "latest_period": recorded.first().map(|r| r["period"].clone()),
+            "elements": elements,
             "recorded": recorded,
             "periods": periods,
-            "elements": jenjang_core::ikm::ELEMENTS,
+            "element_names": jenjang_core::ikm::ELEMENTS,
             "failed": failed.as_ref().map(|f| json!({"messages": f.messages, "values": f.values})),
         }))
     }
@@ -122,6 +144,16 @@ async fn ikm_view(
     match data {
         Ok(data) => ui.render(status, "ikm", &ui.lang.text("nav_ikm"), data),
         Err(e) => ui.error(e),
+    }
+}
+
+/// A value with two decimals as the page's language writes it (`87,50`, `87.50`).
+fn decimals(value: f64, lang: Lang) -> String {
+    let text = format!("{value:.2}");
+    if lang == Lang::En {
+        text
+    } else {
+        text.replace('.', ",")
     }
 }
 
