@@ -533,3 +533,61 @@ async fn realisations_are_imported_with_every_bad_row_named() {
         "{again}"
     );
 }
+
+/// The demo's road indicator fell short in the second and third quarters of 2026: a performance
+/// gap of the regency and of Dinas PUPR, running two periods, shown beside the competency gaps.
+#[tokio::test]
+async fn performance_gaps_are_the_subtrees_indicators_short_of_target() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, gaps) = app
+        .get(&hr, "/api/v1/units/PEMKAB-BLG/performance-gaps?year=2026")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gaps}");
+    let road = gaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["code"] == "IKU-JALAN-MANTAP")
+        .unwrap_or_else(|| panic!("{gaps}"));
+    assert_eq!(road["period"], "2026-Q3");
+    assert_eq!(
+        (road["target"].as_f64(), road["realisation"].as_f64()),
+        (Some(71.0), Some(70.1))
+    );
+    assert_eq!(road["capaian"].as_f64(), Some(98.7));
+    assert_eq!(road["running"], true);
+    // Permits on time met the target in the third quarter: no gap.
+    assert!(
+        !gaps
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["code"] == "IKU-IZIN-TEPAT")
+    );
+    // Only within the subtree, only for whoever may analyse it.
+    let (_, dlh) = app
+        .get(&hr, "/api/v1/units/DLH/performance-gaps?year=2026")
+        .await;
+    assert!(
+        !dlh.as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["code"] == "IKU-JALAN-MANTAP")
+    );
+    let demo = Demo::new();
+    let other = app.token(&demo.head_of("DLH")).await;
+    let (status, _) = app
+        .get(&other, "/api/v1/units/DPUPR/performance-gaps?year=2026")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The analysis page of Dinas PUPR shows it beside the competency gaps.
+    let mut b = crate::ui::Browser::new(&app);
+    b.sign_in("hr", jenjang::seed::DEMO_PASSWORD).await;
+    let page = b.get("/analisis?unit=DPUPR").await;
+    assert!(
+        page.html
+            .contains("Persentase jalan kabupaten dalam kondisi mantap")
+    );
+    assert!(page.html.contains("dua periode berturut-turut"));
+}

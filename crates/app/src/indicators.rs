@@ -166,3 +166,78 @@ pub async fn realise(
     }
     Ok(cx.store.record_realisations(&cx.actor(), &[new]).await?)
 }
+
+/// A unit indicator whose latest realisation of the year falls short of its target: a
+/// performance gap (PP 11/2017 art. 206), beside the competency gaps.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PerformanceGap {
+    pub indicator: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub unit_of_measure: String,
+    pub period: String,
+    pub target: f64,
+    pub realisation: f64,
+    /// Percent, `null` where undefined.
+    pub capaian: Option<f64>,
+    /// The period before fell short too.
+    pub running: bool,
+}
+
+/// Where a period falls in its year: quarters in order, the whole year after them.
+fn period_rank(period: &str) -> (i32, u8) {
+    match Period::parse(period) {
+        Ok(Period::Quarter { year, quarter }) => (year, quarter),
+        Ok(Period::Annual { year }) => (year, 5),
+        Err(_) => (0, 0),
+    }
+}
+
+/// The performance gaps of the subtree of `unit` in `year`, worst capaian first.
+pub async fn gaps(cx: &Context<'_>, unit: &str, year: i32) -> AppResult<Vec<PerformanceGap>> {
+    cx.require_unit(unit, false).await?;
+    let org = cx.organisation().await?;
+    let Some(top) = org.units.index(unit) else {
+        return Err(AppError::NotFound(format!("unit {unit}")));
+    };
+    let mut out = Vec::new();
+    for ind in cx.store.indicators_of_year(year).await? {
+        let within = org
+            .units
+            .index(&ind.unit)
+            .is_some_and(|u| org.units.within(u, top));
+        if !within {
+            continue;
+        }
+        let mut realised: Vec<&jenjang_store::indicators::RealisationRecord> =
+            ind.realisations.iter().collect();
+        realised.sort_by_key(|r| period_rank(&r.period));
+        let Some(latest) = realised.last() else {
+            continue;
+        };
+        if !latest.below_target {
+            continue;
+        }
+        let running = realised.len() >= 2 && realised[realised.len() - 2].below_target;
+        out.push(PerformanceGap {
+            indicator: ind.id,
+            code: ind.code.clone(),
+            name: ind.name.clone(),
+            unit: ind.unit.clone(),
+            unit_of_measure: ind.unit_of_measure.clone(),
+            period: latest.period.clone(),
+            target: latest.target,
+            realisation: latest.value,
+            capaian: latest.capaian,
+            running,
+        });
+    }
+    out.sort_by(|a, b| {
+        a.capaian
+            .unwrap_or(0.0)
+            .total_cmp(&b.capaian.unwrap_or(0.0))
+            .then(a.code.cmp(&b.code))
+    });
+    Ok(out)
+}

@@ -231,6 +231,25 @@ impl Store {
         with_realisations(&self.db, indicators).await
     }
 
+    /// Every indicator of `year` with its realisations (the organisation's; few per unit).
+    pub async fn indicators_of_year(&self, year: i32) -> Result<Vec<IndicatorRecord>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {COLUMNS} FROM indicators WHERE year = $1 ORDER BY unit_code, code"
+                ),
+                vec![year.into()],
+            ))
+            .await?;
+        let indicators = rows
+            .iter()
+            .map(indicator_from)
+            .collect::<Result<Vec<_>>>()?;
+        with_realisations(&self.db, indicators).await
+    }
+
     /// The id and kind of every indicator by `(code, year)`, for reading an import.
     pub async fn indicator_ids(&self) -> Result<BTreeMap<(String, i32), (i64, IndicatorKind)>> {
         let rows = self

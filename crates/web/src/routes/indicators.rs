@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/indicators/{id}", put(update_indicator).get(get_indicator))
         .route("/indicators/{id}/realisations", post(record_realisation))
+        .route("/units/{code}/performance-gaps", get(performance_gaps))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -109,4 +110,31 @@ pub async fn record_realisation(
         StatusCode::CREATED
     };
     Ok((status, Json(indicators::get(&cx, id).await?)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapQuery {
+    /// The year (default: this year in the organisation's time zone).
+    pub year: Option<i32>,
+}
+
+/// The unit indicators of the unit's subtree whose latest realisation of the year falls short
+/// of the target (performance gaps), worst capaian first.
+#[utoipa::path(get, path = "/api/v1/units/{code}/performance-gaps", tag = "performance", params(("code" = String, Path), GapQuery),
+    responses((status = 200, body = [jenjang_app::indicators::PerformanceGap]), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn performance_gaps(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Params(q): Params<GapQuery>,
+) -> ApiResult<Json<Vec<jenjang_app::indicators::PerformanceGap>>> {
+    use chrono::Datelike;
+    let year = match q.year {
+        Some(y) => y,
+        None => s.store.today().await?.year(),
+    };
+    Ok(Json(
+        indicators::gaps(&s.context(&user), &code, year).await?,
+    ))
 }

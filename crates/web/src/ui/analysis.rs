@@ -117,7 +117,22 @@ pub(super) async fn needs_page(
         // Sub-units as links, at most a page of them (the rest through the map and downloads).
         let more_children = children.len().saturating_sub(HEAT_MAP_ROWS * 2);
         let children: Vec<String> = children.into_iter().take(HEAT_MAP_ROWS * 2).collect();
+        // Performance gaps beside the competency gaps: the subtree's IKU short of target.
+        let year = {
+            use chrono::Datelike;
+            s.store.today().await?.year()
+        };
+        let performance_gaps = jenjang_app::indicators::gaps(&cx, &unit, year).await?;
         let names = cx.unit_names().await?;
+        let performance_gaps: Vec<Value> = performance_gaps
+            .iter()
+            .map(|g| {
+                let mut v = json!(g);
+                v["unit_name"] = json!(names.get(&g.unit));
+                v["capaian_known"] = json!(g.capaian.is_some());
+                v
+            })
+            .collect();
         let named = |code: &str| json!({"code": code, "name": names.get(code).cloned().unwrap_or_else(|| code.to_string())});
         Ok::<_, ApiError>(json!({
             "unit": unit,
@@ -126,6 +141,8 @@ pub(super) async fn needs_page(
             "parent_name": parent.as_ref().and_then(|p| names.get(p)),
             "children": children.iter().map(|c| named(c)).collect::<Vec<_>>(),
             "analysis": analysis.as_ref(),
+            "performance_gaps": performance_gaps,
+            "gap_year": year,
             "heat_map": map,
             "heat_rows": {"shown": shown_rows, "all": all_rows, "partial": shown_rows < all_rows},
             "more_children": more_children,
