@@ -29,6 +29,7 @@ mod m20261123_000008_level_profiles;
 mod m20261123_000009_outbox_index;
 mod m20261130_000010_accounts;
 mod m20261130_000011_indicators;
+mod m20261130_000012_public_survey;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_outbox_index::Migration),
             Box::new(m20261130_000010_accounts::Migration),
             Box::new(m20261130_000011_indicators::Migration),
+            Box::new(m20261130_000012_public_survey::Migration),
         ]
     }
 }

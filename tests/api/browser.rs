@@ -546,6 +546,8 @@ async fn every_kind_of_page_fits_a_phone() {
                 "/kebutuhan-organisasi",
                 "/unit/PEMKAB-BLG",
                 "/ikm",
+                "/ikm?unit=DPMPTSP-YAN-1",
+                "/survei/DPMPTSP-YAN-1",
                 "/data-induk?jenis=program",
                 "/data-induk/program/LATSAR",
                 "/data-induk/kompetensi/M.1",

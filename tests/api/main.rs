@@ -18,6 +18,7 @@ mod reference;
 mod roles;
 mod seeding;
 mod sso;
+mod survey;
 mod ui;
 mod ui_admin;
 mod workflows;

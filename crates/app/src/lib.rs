@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod plans;
 pub mod reference;
 pub mod settings;
+pub mod survey;
 pub mod talent;
 pub mod tasks;
 pub mod workflows;

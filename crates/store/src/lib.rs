@@ -22,6 +22,7 @@ mod plans;
 mod reference;
 mod settings;
 mod stream;
+mod survey;
 mod unit_predikat;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;

@@ -64,6 +64,9 @@ pub struct AppState {
     /// Files checked on the import page and kept a while so that "import now" need not ask
     /// for them again.
     pub staged_imports: Arc<ui::StagedImports>,
+    /// Responses to the public survey per unit and client address (against floods; nothing
+    /// about the address is stored).
+    pub survey_limiter: Arc<ui::SurveyLimiter>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             public_url: None,
             oidc: None,
             staged_imports: Arc::default(),
+            survey_limiter: Arc::default(),
         }
     }
 }

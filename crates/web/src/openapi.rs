@@ -46,7 +46,7 @@ must carry the X-CSRF-Token header."),
         campaigns::record_stage, campaigns::import_stages, campaigns::list_activities, campaigns::add_activity,
         campaigns::add_survey, campaigns::dashboard,
         indicators::list_indicators, indicators::create_indicator, indicators::get_indicator,
-        indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps,
+        indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps, indicators::survey_link,
     ),
     modifiers(&BearerAuth)
 )]

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/indicators/{id}", put(update_indicator).get(get_indicator))
         .route("/indicators/{id}/realisations", post(record_realisation))
         .route("/units/{code}/performance-gaps", get(performance_gaps))
+        .route("/units/{code}/survey-link", get(survey_link))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -137,4 +138,25 @@ pub async fn performance_gaps(
     Ok(Json(
         indicators::gaps(&s.context(&user), &code, year).await?,
     ))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SurveyLink {
+    /// The public survey form of the unit.
+    pub url: String,
+    /// A QR code of `url`, SVG, to print for the counter.
+    pub qr_svg: String,
+}
+
+/// The link and QR code of the unit's public survey (hr, admin, the heads of its chain).
+#[utoipa::path(get, path = "/api/v1/units/{code}/survey-link", tag = "performance", params(("code" = String, Path)),
+    responses((status = 200, body = SurveyLink), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn survey_link(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<Json<SurveyLink>> {
+    let (url, qr_svg) = crate::ui::survey_link(&s, &user, &headers, &code).await?;
+    Ok(Json(SurveyLink { url, qr_svg }))
 }

@@ -39,14 +39,16 @@ async fn recordable_units(
 pub(super) async fn ikm_page(
     State(s): State<AppState>,
     ui: Ui,
+    headers: HeaderMap,
     Params(q): Params<IkmQuery>,
 ) -> Response {
-    ikm_view(&s, &ui, q.unit, None).await
+    ikm_view(&s, &ui, &headers, q.unit, None).await
 }
 
 async fn ikm_view(
     s: &AppState,
     ui: &Ui,
+    headers: &HeaderMap,
     unit: Option<String>,
     failed: Option<FailedForm>,
 ) -> Response {
@@ -99,6 +101,11 @@ async fn ikm_view(
                 })
             })
             .collect();
+        // The public survey's link and QR code, to print for the counter.
+        let survey = super::survey_link(s, &user, headers, &unit)
+            .await
+            .ok()
+            .map(|(url, svg)| json!({"url": url, "svg": svg}));
         let today = s.store.today().await?;
         let this_quarter = format!("{}-Q{}", today.year(), (today.month0() / 3) + 1);
         let mut periods = Vec::new();
@@ -127,6 +134,7 @@ async fn ikm_view(
             "units": units.iter().map(|(c, n)| json!({"code": c, "name": n, "selected": *c == unit})).collect::<Vec<_>>(),
             "unit": unit,
             "unit_name": unit_name,
+            "survey": survey,
             "latest_period": recorded.first().map(|r| r["period"].clone()),
             "elements": elements,
             "recorded": recorded,
@@ -197,6 +205,7 @@ fn read_answers(text: &str) -> Result<Vec<Answers>, Vec<BadCell>> {
 pub(super) async fn ikm_form(
     State(s): State<AppState>,
     ui: Ui,
+    headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let field = |name: &str| {
@@ -230,14 +239,14 @@ pub(super) async fn ikm_form(
                         .replace("{value}", text)
                 })
                 .collect();
-            return ikm_view(&s, &ui, Some(unit), Some(refused(messages))).await;
+            return ikm_view(&s, &ui, &headers, Some(unit), Some(refused(messages))).await;
         }
     };
     let period = match jenjang_core::period::Period::parse(field("period").trim()) {
         Ok(p) => p,
         Err(_) => {
             let message = format!("{}: {}", lang.text("period"), lang.text("problem_choose"));
-            return ikm_view(&s, &ui, Some(unit), Some(refused(vec![message]))).await;
+            return ikm_view(&s, &ui, &headers, Some(unit), Some(refused(vec![message]))).await;
         }
     };
     let weighting = if field("weighting") == "legacy" {
@@ -259,7 +268,9 @@ pub(super) async fn ikm_form(
     match done {
         Ok(_) => ui.redirect(&format!("/ikm?unit={unit}&notice=ikm_recorded")),
         Err(e) => match refusal(&e, lang) {
-            Some(messages) => ikm_view(&s, &ui, Some(unit), Some(refused(messages))).await,
+            Some(messages) => {
+                ikm_view(&s, &ui, &headers, Some(unit), Some(refused(messages))).await
+            }
             None => ui.error(e.into()),
         },
     }

@@ -40,6 +40,7 @@ mod my_work;
 mod reference;
 mod session;
 mod sso;
+mod survey;
 mod svg;
 mod unit;
 use accounts::*;
@@ -54,6 +55,8 @@ use my_work::*;
 use reference::*;
 use session::*;
 use sso::*;
+pub use survey::{SurveyLimiter, survey_link};
+use survey::{survey_page, survey_submit};
 use svg::*;
 use unit::*;
 
@@ -103,6 +106,7 @@ pub fn router() -> Router<AppState> {
             get(reference_edit).post(reference_update),
         )
         .route("/ikm", get(ikm_page).post(ikm_form))
+        .route("/survei/{unit}", get(survey_page).post(survey_submit))
         .route("/unit", get(my_unit))
         .route("/unit/{code}", get(unit_page))
         .route("/unit/{code}/predikat", post(unit_predikat_form))
@@ -194,6 +198,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ),
         ("akun", include_str!("../../../../templates/pages/akun.hbs")),
         ("ikm", include_str!("../../../../templates/pages/ikm.hbs")),
+        (
+            "survei",
+            include_str!("../../../../templates/pages/survei.hbs"),
+        ),
+        (
+            "survei_terima_kasih",
+            include_str!("../../../../templates/pages/survei_terima_kasih.hbs"),
+        ),
         ("unit", include_str!("../../../../templates/pages/unit.hbs")),
         (
             "alur_kerja",
