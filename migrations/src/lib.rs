@@ -30,6 +30,7 @@ mod m20261123_000009_outbox_index;
 mod m20261130_000010_accounts;
 mod m20261130_000011_indicators;
 mod m20261130_000012_public_survey;
+mod m20261130_000013_dialog;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_accounts::Migration),
             Box::new(m20261130_000011_indicators::Migration),
             Box::new(m20261130_000012_public_survey::Migration),
+            Box::new(m20261130_000013_dialog::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod campaigns;
 mod cli;
+mod dialog;
 mod hardening;
 mod helpers;
 mod imports;

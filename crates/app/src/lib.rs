@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod audit;
 pub mod campaigns;
 pub mod context;
+pub mod dialog;
 pub mod error;
 pub mod evaluations;
 pub mod fields;

@@ -74,6 +74,14 @@ pub enum Action {
     /// Record an employee's ADKAR stage: the employee, their supervisor, a leader of their
     /// subtree, or hr/admin.
     RecordAdoption(Relation),
+    /// Write in the employee's dialog kinerja (and acknowledge an entry): the employee and
+    /// their direct supervisor only — it is their conversation.
+    WriteDialog(Relation),
+    /// Give upward feedback about a supervisor: only their direct reports (the relation is the
+    /// caller's to the supervisor: the caller is the subject's direct report).
+    GiveUpwardFeedback { is_direct_report: bool },
+    /// Read the anonymous aggregate of a supervisor's upward feedback: the supervisor, hr/admin.
+    ReadUpwardFeedback(Relation),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +135,9 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
             org_wide || r.is_self || r.is_direct_supervisor || (role == Leader && r.in_led_subtree)
         }
         Action::EvaluateEmployee(r) => org_wide || r.is_direct_supervisor,
+        Action::WriteDialog(r) => r.is_self || r.is_direct_supervisor,
+        Action::GiveUpwardFeedback { is_direct_report } => is_direct_report,
+        Action::ReadUpwardFeedback(r) => org_wide || r.is_self,
         Action::EditPlan(r) => org_wide || r.is_self,
         // Nobody decides on their own plan, whatever their role.
         Action::DecidePlan(r) => !r.is_self && (org_wide || r.is_direct_supervisor),

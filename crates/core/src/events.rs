@@ -186,6 +186,17 @@ pub struct IkmRecorded {
     pub respondents: i64,
 }
 
+/// An entry was written in an employee's dialog kinerja. About the employee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialogRecorded {
+    pub id: i64,
+    pub nip: String,
+    pub year: i32,
+    pub kind: String,
+    pub author_nip: String,
+    pub value: Option<String>,
+}
+
 /// Every domain event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
@@ -199,6 +210,7 @@ pub enum DomainEvent {
     IndicatorRecorded(IndicatorRealised),
     IndicatorBelowTarget(IndicatorRealised),
     IkmRecorded(IkmRecorded),
+    DialogRecorded(DialogRecorded),
 }
 
 /// Each kind with what its payload (`event.…` in a workflow condition) holds.
@@ -237,6 +249,10 @@ pub const KINDS: &[(&str, &str)] = &[
         "unit, unit_name, head_nip, period, index, category (A..D), respondents (the unit's head is the subject)",
     ),
     (
+        "dialog.recorded",
+        "id, nip, year, kind (ekspektasi | umpan_balik | catatan | pertanyaan), author_nip, value (a BerAKHLAK value or null)",
+    ),
+    (
         "jp.yearly_review",
         "nip, year, jp_completed, jp_planned, jp_target, workflow (emitted for every employee on the trigger's `on` day)",
     ),
@@ -267,6 +283,7 @@ impl DomainEvent {
             DomainEvent::IndicatorRecorded(_) => "indicator.recorded",
             DomainEvent::IndicatorBelowTarget(_) => "indicator.below_target",
             DomainEvent::IkmRecorded(_) => "ikm.recorded",
+            DomainEvent::DialogRecorded(_) => "dialog.recorded",
         }
     }
 
@@ -284,6 +301,7 @@ impl DomainEvent {
                 e.head_nip.as_deref()
             }
             DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
+            DomainEvent::DialogRecorded(e) => Some(&e.nip),
         }
     }
 
@@ -301,6 +319,7 @@ impl DomainEvent {
                 serde_json::to_value(e)
             }
             DomainEvent::IkmRecorded(e) => serde_json::to_value(e),
+            DomainEvent::DialogRecorded(e) => serde_json::to_value(e),
         };
         // Plain structs of strings, numbers and dates always serialise.
         value.unwrap_or(Value::Null)
@@ -328,6 +347,7 @@ impl DomainEvent {
             "indicator.recorded" => DomainEvent::IndicatorRecorded(read(kind, payload)?),
             "indicator.below_target" => DomainEvent::IndicatorBelowTarget(read(kind, payload)?),
             "ikm.recorded" => DomainEvent::IkmRecorded(read(kind, payload)?),
+            "dialog.recorded" => DomainEvent::DialogRecorded(read(kind, payload)?),
             other => return Err(EventError::UnknownKind(other.to_string())),
         })
     }
@@ -444,6 +464,14 @@ mod tests {
                 index: 88.89,
                 category: "A".into(),
                 respondents: 20,
+            }),
+            DomainEvent::DialogRecorded(DialogRecorded {
+                id: 9,
+                nip: "199902162024092001".into(),
+                year: 2026,
+                kind: "umpan_balik".into(),
+                author_nip: "197503222002112001".into(),
+                value: Some("berorientasi_pelayanan".into()),
             }),
         ]
     }

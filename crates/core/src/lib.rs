@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod clock;
 pub mod code;
 pub mod dates;
+pub mod dialog;
 pub mod events;
 pub mod gap;
 pub mod graph;

@@ -10,6 +10,7 @@ mod audit;
 mod bulk;
 pub mod campaigns;
 mod db;
+pub mod dialog;
 mod employees;
 pub mod entity;
 mod error;

@@ -158,6 +158,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::org_needs::router())
         .merge(routes::performance::router())
         .merge(routes::indicators::router())
+        .merge(routes::dialog::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())

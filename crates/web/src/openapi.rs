@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, employees, indicators, ops, org_needs, performance, plans,
+    analysis, audit, campaigns, dialog, employees, indicators, ops, org_needs, performance, plans,
     reference, settings, users, workflows,
 };
 use serde_json::{Value, json};
@@ -47,6 +47,7 @@ must carry the X-CSRF-Token header."),
         campaigns::add_survey, campaigns::dashboard,
         indicators::list_indicators, indicators::create_indicator, indicators::get_indicator,
         indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps, indicators::survey_link,
+        dialog::list_dialog, dialog::write_dialog, dialog::acknowledge, dialog::give_upward, dialog::read_upward,
     ),
     modifiers(&BearerAuth)
 )]

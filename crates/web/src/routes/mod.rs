@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod campaigns;
+pub mod dialog;
 pub mod employees;
 pub mod indicators;
 pub mod ops;
