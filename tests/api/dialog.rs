@@ -198,3 +198,97 @@ async fn upward_feedback_is_shown_only_as_an_anonymous_aggregate_from_three() {
         )
     );
 }
+
+/// The same on the pages: the employee asks in Rencana Saya, the supervisor answers and
+/// acknowledges in Tim Saya; three reports' feedback appears there as an average.
+#[tokio::test]
+async fn dialog_and_upward_feedback_on_the_pages() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let mut staff = Browser::new(&app);
+    staff.sign_in(STAFF, DEMO_PASSWORD).await;
+    let page = staff.get("/rencana-saya").await;
+    assert!(page.html.contains("Dialog kinerja"), "{}", page.html);
+    let csrf = staff.csrf();
+    // Empty text is refused beside the form.
+    let refused = staff
+        .post(
+            &format!("/dialog/{STAFF}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "pertanyaan"),
+                ("text", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = staff
+        .post(
+            &format!("/dialog/{STAFF}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "pertanyaan"),
+                ("value", "kolaboratif"),
+                ("text", "Bolehkah saya ikut rapat koordinasi loket?"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let mut sup = Browser::new(&app);
+    sup.sign_in(SUPERVISOR, DEMO_PASSWORD).await;
+    let team = sup.get("/tim-saya").await;
+    assert!(
+        team.html
+            .contains("Bolehkah saya ikut rapat koordinasi loket?")
+    );
+    assert!(team.html.contains("Kolaboratif"));
+    let id = team
+        .html
+        .split("action=\"/dialog/entri/")
+        .nth(1)
+        .and_then(|t| t.split('/').next())
+        .unwrap()
+        .to_string();
+    let csrf = sup.csrf();
+    let ack = sup
+        .post(
+            &format!("/dialog/entri/{id}/baca"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(
+        ack.location.as_deref(),
+        Some("/tim-saya?notice=dialog_acknowledged")
+    );
+    // Feedback from three reports through the form; the supervisor sees the average only.
+    assert!(
+        sup.get("/tim-saya")
+            .await
+            .html
+            .contains("kurang dari tiga orang")
+    );
+    for nip in demo.reports_of(SUPERVISOR).iter().take(3) {
+        let mut r = Browser::new(&app);
+        r.sign_in(nip, DEMO_PASSWORD).await;
+        let csrf = r.csrf();
+        let done = r
+            .post(
+                "/umpan-balik-atasan",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("a1", "4"),
+                    ("a2", "4"),
+                    ("a3", "5"),
+                    ("a4", "3"),
+                    ("a5", "4"),
+                    ("comment", ""),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    }
+    let team = sup.get("/tim-saya").await;
+    assert!(team.html.contains("3 orang menjawab"), "{}", team.html);
+}

@@ -73,6 +73,9 @@ pub fn router() -> Router<AppState> {
         .route("/rencana-saya", get(my_plan).post(my_plan_form))
         .route("/rencana-saya/item/{id}", post(my_item_form))
         .route("/tim-saya", get(my_team))
+        .route("/dialog/{nip}", post(dialog_form))
+        .route("/dialog/entri/{id}/baca", post(dialog_ack_form))
+        .route("/umpan-balik-atasan", post(upward_form))
         .route("/tim-saya/evaluasi/{nip}", post(evaluation_form))
         .route("/tugas/{id}/selesai", post(complete_task_form))
         .route("/rencana/{nip}/keputusan", post(decide_plan_form))
@@ -147,6 +150,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "beranda",
             include_str!("../../../../templates/pages/beranda.hbs"),
+        ),
+        (
+            "dialog_thread",
+            include_str!("../../../../templates/partials/dialog_thread.hbs"),
         ),
         (
             "task_list",

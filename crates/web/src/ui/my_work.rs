@@ -182,7 +182,33 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
             })
             .collect();
         let plan = to_value(plan)?;
+        // Dialog kinerja of this year with my supervisor, and my upward feedback form.
+        let year = {
+            use chrono::Datelike;
+            s.store.today().await?.year()
+        };
+        let dialog = dialog_view(s, &cx, &nip, year, &nip, ui.lang).await?;
+        let supervisor = match &record.supervisor_nip {
+            Some(sup) => {
+                let directory = cx.directory().await?;
+                Some(json!({"nip": sup.as_str(), "name": directory.get(sup.as_str()).map(|(n, _)| n)}))
+            }
+            None => None,
+        };
         Ok::<_, ApiError>(json!({
+            "dialog": dialog,
+            "dialog_year": year,
+            "supervisor": supervisor,
+            "dialog_kinds": dialog_kinds(ui.lang),
+            "values": berakhlak_values(ui.lang),
+            "upward_questions": ui.lang.messages()["upward_questions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, q)| json!({"name": format!("a{}", i + 1), "text": q}))
+                .collect::<Vec<_>>(),
+            "scale": [1, 2, 3, 4, 5],
             "forms": forms,
             "evaluations": evaluations,
             "failed": failed.as_ref().map(|f| json!({
@@ -654,11 +680,22 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Respons
             task_views.push(view);
         }
         let periods = evaluation_periods(year, ui.lang);
+        let me = user.0.nip.as_ref().map(|n| n.to_string()).unwrap_or_default();
+        let mut dialogs = std::collections::HashMap::new();
+        for m in &team {
+            dialogs.insert(m.nip.clone(), dialog_view(s, &cx, &m.nip, year, &me, ui.lang).await?);
+        }
+        let upward = match jenjang_app::dialog::upward(&cx, &me, year).await {
+            Ok(u) => Some(json!({"aggregate": u, "questions": ui.lang.messages()["upward_questions"]})),
+            Err(_) => None,
+        };
         let team: Vec<Value> = team
             .iter()
             .map(|m| {
                 let failed = failed_for(&format!("evaluation-{}", m.nip));
                 json!({
+                    "dialog": dialogs.get(&m.nip),
+                    "dialog_failed": failed_for(&format!("dialog-{}", m.nip)).map(|f| json!({"messages": f.messages, "values": f.values})),
                     "nip": m.nip,
                     "name": m.name,
                     "position": m.position,
@@ -670,6 +707,10 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Respons
             })
             .collect();
         Ok::<_, ApiError>(json!({
+            "upward": upward,
+            "dialog_year": year,
+            "dialog_kinds": dialog_kinds(ui.lang),
+            "values": berakhlak_values(ui.lang),
             "team": team,
             "approvals": approvals,
             "tasks": task_views,
@@ -943,6 +984,200 @@ pub(super) async fn decide_plan_form(
                     values: json!({"comment": form.comment}),
                 };
                 team_view(&s, &ui, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+/// The dialog kinds as a form offers them.
+fn dialog_kinds(lang: Lang) -> Vec<Value> {
+    jenjang_core::dialog::DialogKind::ALL
+        .iter()
+        .map(|k| json!({"value": k.as_str(), "label": lang.messages()["dialog_kinds"][k.as_str()]}))
+        .collect()
+}
+
+/// The BerAKHLAK values as a form offers them.
+fn berakhlak_values(lang: Lang) -> Vec<Value> {
+    jenjang_core::dialog::Berakhlak::ALL
+        .iter()
+        .map(|k| json!({"value": k.as_str(), "label": lang.messages()["berakhlak"][k.as_str()]}))
+        .collect()
+}
+
+/// The thread of `nip` in `year` as `me` reads it: who wrote each entry (by name), in words,
+/// and whether `me` may acknowledge it.
+async fn dialog_view(
+    s: &AppState,
+    cx: &jenjang_app::context::Context<'_>,
+    nip: &str,
+    year: i32,
+    me: &str,
+    lang: Lang,
+) -> Result<Vec<Value>, ApiError> {
+    let entries = jenjang_app::dialog::thread(cx, nip, year).await?;
+    let directory = cx.directory().await?;
+    let _ = s;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "author": directory.get(&e.author_nip).map(|(n, _)| n.clone()).unwrap_or_else(|| e.author_nip.clone()),
+                "mine": e.author_nip == me,
+                "kind": lang.messages()["dialog_kinds"][e.kind.as_str()],
+                "value": e.value.as_ref().map(|v| lang.messages()["berakhlak"][v.as_str()].clone()),
+                "text": e.text,
+                "on": e.created_at.date_naive().to_string(),
+                "acknowledged": e.acknowledged_at.is_some(),
+                "may_ack": e.author_nip != me && e.acknowledged_at.is_none(),
+            })
+        })
+        .collect())
+}
+
+/// Writes an entry in the thread of `nip` from Rencana Saya (my own) or Tim Saya (a report's).
+pub(super) async fn dialog_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(nip): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let own = user.0.nip.as_ref().is_some_and(|n| n.as_str() == nip);
+    let mut body = json!({});
+    for key in ["kind", "text", "value"] {
+        put_text(&mut body, key, &field(key));
+    }
+    let year = match s.store.today().await {
+        Ok(t) => {
+            use chrono::Datelike;
+            t.year()
+        }
+        Err(e) => return ui.error(e.into()),
+    };
+    let done = jenjang_app::dialog::write(&s.context(&user), &nip, year, &body).await;
+    match done {
+        Ok(_) => {
+            s.engine_wake.notify_one();
+            ui.redirect(if own {
+                "/rencana-saya?notice=dialog_written#dialog"
+            } else {
+                "/tim-saya?notice=dialog_written"
+            })
+        }
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: if own {
+                        "dialog".into()
+                    } else {
+                        format!("dialog-{nip}")
+                    },
+                    messages,
+                    values: json!({"kind": field("kind"), "text": field("text"), "value": field("value")}),
+                };
+                if own {
+                    my_plan_view(&s, &ui, Some(failed)).await
+                } else {
+                    team_view(&s, &ui, Some(failed)).await
+                }
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AckForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Acknowledges an entry of the other party.
+pub(super) async fn dialog_ack_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<AckForm>,
+) -> Response {
+    let user = match ui.form_user(&form.csrf) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    match jenjang_app::dialog::acknowledge(&s.context(&user), id).await {
+        Ok(entry) => {
+            let own = user.0.nip.as_ref().is_some_and(|n| n.as_str() == entry.nip);
+            ui.redirect(if own {
+                "/rencana-saya?notice=dialog_acknowledged#dialog"
+            } else {
+                "/tim-saya?notice=dialog_acknowledged"
+            })
+        }
+        Err(e) => ui.error(e.into()),
+    }
+}
+
+/// My feedback about my supervisor: five answers 1..5 and a comment.
+pub(super) async fn upward_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let Some(nip) = user.0.nip.as_ref().map(|n| n.to_string()) else {
+        return ui.error(ApiError::Forbidden);
+    };
+    let supervisor = match s.store.get_employee(&nip).await {
+        Ok(e) => e.supervisor_nip.map(|n| n.to_string()),
+        Err(e) => return ui.error(e.into()),
+    };
+    let Some(supervisor) = supervisor else {
+        return ui.error(ApiError::Forbidden);
+    };
+    let answers: Vec<Value> = (1..=5)
+        .map(|i| match field(&format!("a{i}")).parse::<u64>() {
+            Ok(v) => json!(v),
+            Err(_) => Value::Null,
+        })
+        .collect();
+    let body = json!({"answers": answers, "comment": field("comment")});
+    let year = match s.store.today().await {
+        Ok(t) => {
+            use chrono::Datelike;
+            t.year()
+        }
+        Err(e) => return ui.error(e.into()),
+    };
+    match jenjang_app::dialog::give_upward(&s.context(&user), &supervisor, year, &body).await {
+        Ok(()) => ui.redirect("/rencana-saya?notice=upward_given#umpan-balik-atasan"),
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: "upward".into(),
+                    messages,
+                    values: json!({}),
+                };
+                my_plan_view(&s, &ui, Some(failed)).await
             }
             None => ui.error(e.into()),
         },
