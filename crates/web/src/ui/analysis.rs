@@ -548,12 +548,8 @@ pub(super) async fn org_need_form(
     ui: Ui,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     let user = match ui.form_user(&field("csrf")) {
         Ok(u) => u,
         Err(answer) => return *answer,

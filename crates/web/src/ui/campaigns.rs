@@ -157,12 +157,8 @@ pub(super) async fn activity_form(
     Path(code): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     let user = match ui.form_user(&field("csrf")) {
         Ok(u) => u,
         Err(answer) => return *answer,
@@ -183,11 +179,7 @@ pub(super) async fn activity_form(
     if unit.is_empty() {
         problems.push(jenjang_core::FieldError::new("unit", "choose one").with_code("choose"));
     }
-    let attendees: Vec<String> = form
-        .iter()
-        .filter(|(k, _)| k == "attendees")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let attendees: Vec<String> = posted.all("attendees");
     let values = json!({
         "kind": field("kind"), "held_on": field("held_on"), "unit": unit,
         "title": field("title"), "notes": field("notes"), "attendees": attendees,

@@ -208,12 +208,8 @@ pub(super) async fn ikm_form(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     let user = match ui.form_user(field("csrf").trim()) {
         Ok(u) => u,
         Err(answer) => return *answer,

@@ -685,6 +685,27 @@ pub(crate) fn wants_page(headers: &HeaderMap, path: &str) -> bool {
             .is_some_and(|a| a.contains("text/html"))
 }
 
+/// A posted form's fields: the first value of a name, and every value of a repeated one.
+pub(crate) struct Posted(pub(crate) Vec<(String, String)>);
+
+impl Posted {
+    pub(crate) fn one(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+}
+
 /// Sets `key` of a JSON body to a form field's text, unless it is blank.
 fn put_text(body: &mut Value, key: &str, text: &str) {
     if !text.trim().is_empty() {

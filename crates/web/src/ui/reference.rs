@@ -358,26 +358,14 @@ fn problems_status(data: &Result<(String, Value), ApiError>) -> bool {
     data.as_ref().is_ok_and(|(_, d)| !d["failed"].is_null())
 }
 
-/// A posted form's fields: the first value of a name, and every value of a repeated one.
-struct Posted(Vec<(String, String)>);
+/// What the reference forms read besides `Posted::one`/`all`.
+trait ReferenceFields {
+    fn text(&self, body: &mut Value, key: &str, name: &str);
+    fn number(&self, body: &mut Value, key: &str, name: &str);
+    fn rows(&self, list: &str, parts: &[&str], first: &str) -> Vec<Value>;
+}
 
-impl Posted {
-    fn one(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .collect()
-    }
-
+impl ReferenceFields for Posted {
     /// Sets `key` to the text of field `name` when it is not blank.
     fn text(&self, body: &mut Value, key: &str, name: &str) {
         put_text(body, key, &self.one(name));

@@ -84,12 +84,8 @@ pub(super) async fn survey_submit(
     Path(unit): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     if s.survey_limiter.0.check_key(&(unit.clone(), ip)).is_err() {
         return ui.render(
             StatusCode::TOO_MANY_REQUESTS,

@@ -418,12 +418,8 @@ pub(super) async fn indicator_form(
     Path(code): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     let user = match ui.form_user(&field("csrf")) {
         Ok(u) => u,
         Err(answer) => return *answer,
@@ -468,12 +464,8 @@ pub(super) async fn realisation_form(
     Path((code, id)): Path<(String, i64)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
     let user = match ui.form_user(&field("csrf")) {
         Ok(u) => u,
         Err(answer) => return *answer,
