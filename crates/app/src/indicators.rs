@@ -185,15 +185,6 @@ pub struct PerformanceGap {
     pub running: bool,
 }
 
-/// Where a period falls in its year: quarters in order, the whole year after them.
-fn period_rank(period: &str) -> (i32, u8) {
-    match Period::parse(period) {
-        Ok(Period::Quarter { year, quarter }) => (year, quarter),
-        Ok(Period::Annual { year }) => (year, 5),
-        Err(_) => (0, 0),
-    }
-}
-
 /// The performance gaps of the subtree of `unit` in `year`, worst capaian first.
 pub async fn gaps(cx: &Context<'_>, unit: &str, year: i32) -> AppResult<Vec<PerformanceGap>> {
     cx.require_unit(unit, false).await?;
@@ -212,7 +203,11 @@ pub async fn gaps(cx: &Context<'_>, unit: &str, year: i32) -> AppResult<Vec<Perf
         }
         let mut realised: Vec<&jenjang_store::indicators::RealisationRecord> =
             ind.realisations.iter().collect();
-        realised.sort_by_key(|r| period_rank(&r.period));
+        realised.sort_by_key(|r| {
+            Period::parse(&r.period)
+                .map(Period::sort_key)
+                .unwrap_or((0, 0))
+        });
         let Some(latest) = realised.last() else {
             continue;
         };

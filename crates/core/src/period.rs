@@ -69,6 +69,15 @@ impl Period {
         matches!(self, Period::Annual { .. })
     }
 
+    /// Where the period falls in time for ordering realisations: the quarters of a year in
+    /// order, the whole year after its fourth quarter (it is known only once the year ends).
+    pub fn sort_key(self) -> (i32, u8) {
+        match self {
+            Period::Quarter { year, quarter } => (year, quarter),
+            Period::Annual { year } => (year, 5),
+        }
+    }
+
     /// The period just before this one of the same cadence.
     pub fn previous(self) -> Period {
         match self {

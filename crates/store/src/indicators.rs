@@ -210,7 +210,7 @@ impl Store {
         year: Option<i32>,
     ) -> Result<Vec<IndicatorRecord>> {
         self.get_unit(unit).await?;
-        let (filter, mut values): (&str, Vec<Value>) = match year {
+        let (filter, values): (&str, Vec<Value>) = match year {
             Some(y) => (" AND year = $2", vec![unit.into(), y.into()]),
             None => ("", vec![unit.into()]),
         };
@@ -221,7 +221,7 @@ impl Store {
                 &format!(
                     "SELECT {COLUMNS} FROM indicators WHERE unit_code = $1{filter} ORDER BY year DESC, code"
                 ),
-                std::mem::take(&mut values),
+                values,
             ))
             .await?;
         let indicators = rows

@@ -23,7 +23,7 @@ pub(super) async fn dashboard_page(State(s): State<AppState>, ui: Ui) -> Respons
     let Some(user) = ui.user.clone() else {
         return ui.redirect("/masuk");
     };
-    if first_page(user.0.role) != "/beranda" {
+    if !sees_whole_organisation(&user.0) {
         return ui.redirect(first_page(user.0.role));
     }
     let data = async {

@@ -187,7 +187,7 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
             use chrono::Datelike;
             s.store.today().await?.year()
         };
-        let dialog = dialog_view(s, &cx, &nip, year, &nip, ui.lang).await?;
+        let dialog = dialog_view(&cx, &nip, year, &nip, ui.lang).await?;
         let supervisor = match &record.supervisor_nip {
             Some(sup) => {
                 let directory = cx.directory().await?;
@@ -683,11 +683,14 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Respons
         let me = user.0.nip.as_ref().map(|n| n.to_string()).unwrap_or_default();
         let mut dialogs = std::collections::HashMap::new();
         for m in &team {
-            dialogs.insert(m.nip.clone(), dialog_view(s, &cx, &m.nip, year, &me, ui.lang).await?);
+            dialogs.insert(m.nip.clone(), dialog_view(&cx, &m.nip, year, &me, ui.lang).await?);
         }
-        let upward = match jenjang_app::dialog::upward(&cx, &me, year).await {
-            Ok(u) => Some(json!({"aggregate": u, "questions": ui.lang.messages()["upward_questions"]})),
-            Err(_) => None,
+        // The feedback my reports gave me (a login without an employee has none).
+        let upward = if me.is_empty() || team.is_empty() {
+            None
+        } else {
+            let u = jenjang_app::dialog::upward(&cx, &me, year).await?;
+            Some(json!({"aggregate": u, "questions": ui.lang.messages()["upward_questions"]}))
         };
         let team: Vec<Value> = team
             .iter()
@@ -911,7 +914,7 @@ pub(super) async fn complete_task_form(
             let about_self = user.0.nip.as_ref().map(|n| n.to_string()) == done.subject_nip;
             ui.redirect(if about_self {
                 "/rencana-saya?notice=task_completed"
-            } else if super::dashboard::first_page(user.0.role) == "/beranda" {
+            } else if sees_whole_organisation(&user.0) {
                 "/beranda?notice=task_completed"
             } else {
                 "/tim-saya?notice=task_completed"
@@ -1009,7 +1012,6 @@ fn berakhlak_values(lang: Lang) -> Vec<Value> {
 /// The thread of `nip` in `year` as `me` reads it: who wrote each entry (by name), in words,
 /// and whether `me` may acknowledge it.
 async fn dialog_view(
-    s: &AppState,
     cx: &jenjang_app::context::Context<'_>,
     nip: &str,
     year: i32,
@@ -1018,7 +1020,6 @@ async fn dialog_view(
 ) -> Result<Vec<Value>, ApiError> {
     let entries = jenjang_app::dialog::thread(cx, nip, year).await?;
     let directory = cx.directory().await?;
-    let _ = s;
     Ok(entries
         .iter()
         .map(|e| {

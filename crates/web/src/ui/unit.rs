@@ -391,23 +391,13 @@ pub(super) async fn unit_predikat_form(
     }
 }
 
-/// A number as offices type it: `72,5` or `72.5`, `1.250` (thousands) or `1250`.
+/// A number as offices type it (`72,5`, `1.250`; `jenjang_import::office_number`), or the
+/// text itself for the use case to refuse; none when blank.
 fn typed_number(text: &str) -> Value {
-    let t = text.trim().replace(' ', "");
-    let normal = if t.contains(',') {
-        // Indonesian: dots group thousands, the comma is the decimal mark.
-        t.replace('.', "").replace(',', ".")
-    } else if t.matches('.').count() > 1
-        || (t.contains('.') && t.split('.').nth(1).is_some_and(|d| d.len() == 3))
-    {
-        t.replace('.', "")
-    } else {
-        t.clone()
-    };
-    match normal.parse::<f64>() {
-        Ok(v) if v.is_finite() => json!(v),
-        _ if t.is_empty() => Value::Null,
-        _ => json!(text.trim()),
+    match jenjang_import::office_number(text) {
+        Ok(v) => json!(v),
+        Err(_) if text.trim().is_empty() => Value::Null,
+        Err(_) => json!(text.trim()),
     }
 }
 
