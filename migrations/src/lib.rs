@@ -31,6 +31,7 @@ mod m20261130_000010_accounts;
 mod m20261130_000011_indicators;
 mod m20261130_000012_public_survey;
 mod m20261130_000013_dialog;
+mod m20261130_000014_skp;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_indicators::Migration),
             Box::new(m20261130_000012_public_survey::Migration),
             Box::new(m20261130_000013_dialog::Migration),
+            Box::new(m20261130_000014_skp::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ mod plans;
 mod reference;
 mod roles;
 mod seeding;
+mod skp;
 mod sso;
 mod survey;
 mod ui;

@@ -39,13 +39,17 @@ pub async fn write(cx: &Context<'_>, nip: &str, year: i32, body: &Value) -> AppR
     let kind = f.parse("kind", |s| s.parse::<DialogKind>());
     let text = f.long_text("text");
     let value = f.opt_parse("value", |s| s.parse::<Berakhlak>());
-    if body.get("rhk_id").is_some_and(|v| !v.is_null()) {
-        f.coded(
-            "rhk_id",
-            "no SKP with RHK is recorded for this employee yet",
-            "no_rhk",
-            &[],
-        );
+    let rhk_id = f.opt_int("rhk_id", 1, i64::MAX).flatten();
+    if let Some(id) = rhk_id {
+        let owners = cx.store.rhk_owners(&[id]).await?;
+        if owners.get(&id) != Some(&(nip.to_string(), year)) {
+            f.coded(
+                "rhk_id",
+                format!("RHK {id} is not of this employee's SKP for {year}"),
+                "no_rhk",
+                &[("id", id.to_string())],
+            );
+        }
     }
     let new = finish(
         (|| {
@@ -56,6 +60,7 @@ pub async fn write(cx: &Context<'_>, nip: &str, year: i32, body: &Value) -> AppR
                 kind: kind?.as_str().to_string(),
                 text: text?,
                 value: value?.map(|v| v.as_str().to_string()),
+                rhk_id,
             })
         })(),
         errors,

@@ -111,6 +111,8 @@ pub async fn record(
             problem.message.clone(),
         )]));
     }
+    // Beside the decision, what Jenjang proposed from the SKP's capaian.
+    crate::skp::keep_proposal(store, nip, &period, hasil_kerja).await?;
     let record = store
         .evaluation(nip, &period.to_string())
         .await?

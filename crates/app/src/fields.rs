@@ -85,6 +85,11 @@ impl<'a> Fields<'a> {
         );
     }
 
+    /// The value at `key` as sent (`None` when absent or null), for shapes read by the caller.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.get(key)
+    }
+
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.and_then(|m| m.get(key)).filter(|v| !v.is_null())
     }

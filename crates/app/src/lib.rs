@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod plans;
 pub mod reference;
 pub mod settings;
+pub mod skp;
 pub mod survey;
 pub mod talent;
 pub mod tasks;

@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use jenjang_core::access::Action;
 use jenjang_core::idp::{JpRules, utc_offset_hours};
+use jenjang_core::indicators::ProposalThresholds;
 use jenjang_core::kinds::ProgramForm;
 use jenjang_core::predikat::DistributionThresholds;
 use serde::Serialize;
@@ -26,6 +27,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "distribution_thresholds",
         "the SE MenPANRB 3/2023 pattern: {organisation predikat: {employee predikat: maximum share 0..1}}",
+    ),
+    (
+        "hasil_kerja_thresholds",
+        "the capaian (percent) every main IKI must reach for the proposed hasil kerja: {\"di_atas\": 110, \"sesuai\": 100}",
     ),
     (
         "siasn_jenis_diklat",
@@ -55,6 +60,14 @@ fn validate(key: &str, value: &Value) -> Result<String, String> {
                 .any(|s| !(0.0..=1.0).contains(s))
             {
                 return Err("every maximum share is between 0 and 1".into());
+            }
+            Ok(json!(t).to_string())
+        }
+        "hasil_kerja_thresholds" => {
+            let t: ProposalThresholds =
+                serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+            if !(t.sesuai > 0.0 && t.di_atas >= t.sesuai && t.di_atas <= 1000.0) {
+                return Err("0 < sesuai ≤ di_atas ≤ 1000 (percent)".into());
             }
             Ok(json!(t).to_string())
         }
@@ -121,5 +134,14 @@ pub async fn put(cx: &Context<'_>, key: &str, value: Option<&Value>) -> AppResul
         key: key.to_string(),
         value: as_json(stored),
         description: None,
+    })
+}
+
+/// The thresholds of the proposed hasil kerja (setting `hasil_kerja_thresholds`, else core's
+/// defaults).
+pub async fn proposal_thresholds(store: &jenjang_store::Store) -> AppResult<ProposalThresholds> {
+    Ok(match store.setting("hasil_kerja_thresholds").await? {
+        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        None => ProposalThresholds::default(),
     })
 }

@@ -82,6 +82,17 @@ pub enum Action {
     GiveUpwardFeedback { is_direct_report: bool },
     /// Read the anonymous aggregate of a supervisor's upward feedback: the supervisor, hr/admin.
     ReadUpwardFeedback(Relation),
+    /// Write the employee's SKP (RHK, IKI, the leader's expectations) and submit it: the
+    /// employee, their direct supervisor, hr/admin.
+    WriteSkp(Relation),
+    /// Approve or return the employee's submitted SKP: their direct supervisor or hr/admin,
+    /// never the employee.
+    DecideSkp(Relation),
+    /// Record the realisation of an IKI with its evidence: the employee, their direct
+    /// supervisor, hr/admin.
+    RealiseIki(Relation),
+    /// Give feedback on a realisation: the direct supervisor only.
+    GiveIkiFeedback(Relation),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +150,11 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::GiveUpwardFeedback { is_direct_report } => is_direct_report,
         Action::ReadUpwardFeedback(r) => org_wide || r.is_self,
         Action::EditPlan(r) => org_wide || r.is_self,
+        Action::WriteSkp(r) | Action::RealiseIki(r) => {
+            org_wide || r.is_self || r.is_direct_supervisor
+        }
+        Action::DecideSkp(r) => !r.is_self && (org_wide || r.is_direct_supervisor),
+        Action::GiveIkiFeedback(r) => !r.is_self && r.is_direct_supervisor,
         // Nobody decides on their own plan, whatever their role.
         Action::DecidePlan(r) => !r.is_self && (org_wide || r.is_direct_supervisor),
         Action::AnalyseUnit { in_led_subtree } | Action::PlanForUnit { in_led_subtree } => {

@@ -157,7 +157,17 @@ pub struct JpYearlyReview {
 /// IKM. About the unit's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorRealised {
-    pub indicator: i64,
+    /// `iku` for a unit indicator, `iki` for an indicator of an employee's SKP.
+    #[serde(default = "iku")]
+    pub scope: String,
+    /// The unit indicator (IKU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<i64>,
+    /// The IKI of an employee's SKP, with the employee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iki: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nip: Option<String>,
     pub code: String,
     pub name: String,
     pub unit: String,
@@ -170,6 +180,10 @@ pub struct IndicatorRealised {
     pub below_target: bool,
     /// The period before fell short too (a gap two periods running).
     pub previous_below_target: bool,
+}
+
+fn iku() -> String {
+    "iku".into()
 }
 
 /// A unit's IKM was recorded for a period (entered, or computed from the public survey).
@@ -238,7 +252,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ),
     (
         "indicator.recorded",
-        "indicator, code, name, unit, head_nip, period, target, realisation, capaian (percent, null when undefined), below_target, previous_below_target (the unit's head is the subject)",
+        "scope (iku | iki), indicator (an IKU) or iki and nip (an employee's IKI), code, name, unit, head_nip (the unit's head for an IKU, the supervisor for an IKI), period, target, realisation, capaian (percent, null when undefined), below_target, previous_below_target (the subject is the unit's head for an IKU, the employee for an IKI)",
     ),
     (
         "indicator.below_target",
@@ -298,7 +312,7 @@ impl DomainEvent {
             DomainEvent::TaskCompleted(e) => e.subject_nip.as_deref(),
             DomainEvent::JpYearlyReview(e) => Some(&e.nip),
             DomainEvent::IndicatorRecorded(e) | DomainEvent::IndicatorBelowTarget(e) => {
-                e.head_nip.as_deref()
+                e.nip.as_deref().or(e.head_nip.as_deref())
             }
             DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
             DomainEvent::DialogRecorded(e) => Some(&e.nip),
@@ -478,7 +492,10 @@ mod tests {
 
     fn realised(below: bool) -> IndicatorRealised {
         IndicatorRealised {
-            indicator: 4,
+            scope: "iku".into(),
+            indicator: Some(4),
+            iki: None,
+            nip: None,
             code: "IKU-IZIN".into(),
             name: "Izin terbit tepat waktu".into(),
             unit: "DPMPTSP".into(),

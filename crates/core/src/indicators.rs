@@ -60,7 +60,7 @@ pub fn target_for(annual: f64, period_targets: &BTreeMap<String, f64>, period: &
 
 /// The capaian thresholds of the proposed hasil kerja rating, in percent (settings
 /// `hasil_kerja_thresholds`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposalThresholds {
     /// Every main indicator at least this → di atas ekspektasi (default 110).
     pub di_atas: f64,

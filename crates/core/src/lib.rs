@@ -29,6 +29,7 @@ pub mod plan;
 pub mod predikat;
 pub mod recommend;
 pub mod reference;
+pub mod skp;
 pub mod talent;
 pub mod validation;
 pub mod workflow;

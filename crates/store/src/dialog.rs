@@ -24,11 +24,15 @@ pub struct DialogEntry {
     /// A BerAKHLAK value the entry is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The RHK of the employee's SKP the entry is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rhk_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, nip, year, author_nip, kind, text, value, created_at, acknowledged_at";
+const COLUMNS: &str =
+    "id, nip, year, author_nip, kind, text, value, rhk_id, created_at, acknowledged_at";
 
 fn entry_from(r: &QueryResult) -> Result<DialogEntry> {
     Ok(DialogEntry {
@@ -39,6 +43,7 @@ fn entry_from(r: &QueryResult) -> Result<DialogEntry> {
         kind: r.try_get("", "kind")?,
         text: r.try_get("", "text")?,
         value: r.try_get("", "value")?,
+        rhk_id: r.try_get("", "rhk_id")?,
         created_at: r.try_get("", "created_at")?,
         acknowledged_at: r.try_get("", "acknowledged_at")?,
     })
@@ -53,6 +58,7 @@ pub struct NewDialogEntry {
     pub kind: String,
     pub text: String,
     pub value: Option<String>,
+    pub rhk_id: Option<i64>,
 }
 
 impl Store {
@@ -97,8 +103,8 @@ impl Store {
         let row = txn
             .query_one_raw(stmt(
                 self.backend(),
-                "INSERT INTO dialog_entries (nip, year, author_nip, kind, text, value, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO dialog_entries (nip, year, author_nip, kind, text, value, rhk_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 vec![
                     new.nip.clone().into(),
                     new.year.into(),
@@ -106,6 +112,7 @@ impl Store {
                     new.kind.clone().into(),
                     new.text.clone().into(),
                     new.value.clone().into(),
+                    new.rhk_id.into(),
                     self.now().into(),
                 ],
             ))

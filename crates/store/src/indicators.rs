@@ -632,7 +632,10 @@ async fn realise_in(
         .transpose()?
         .flatten();
     let payload = IndicatorRealised {
-        indicator: ind.id,
+        scope: "iku".into(),
+        indicator: Some(ind.id),
+        iki: None,
+        nip: None,
         code: ind.code.clone(),
         name: ind.name.clone(),
         unit: ind.unit.clone(),

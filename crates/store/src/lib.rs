@@ -22,6 +22,7 @@ mod outbox;
 mod plans;
 mod reference;
 mod settings;
+pub mod skp;
 mod stream;
 mod survey;
 mod unit_predikat;

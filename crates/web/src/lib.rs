@@ -159,6 +159,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::performance::router())
         .merge(routes::indicators::router())
         .merge(routes::dialog::router())
+        .merge(routes::skp::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())

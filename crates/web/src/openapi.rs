@@ -2,7 +2,7 @@
 
 use crate::routes::{
     analysis, audit, campaigns, dialog, employees, indicators, ops, org_needs, performance, plans,
-    reference, settings, users, workflows,
+    reference, settings, skp, users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -48,6 +48,7 @@ must carry the X-CSRF-Token header."),
         indicators::list_indicators, indicators::create_indicator, indicators::get_indicator,
         indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps, indicators::survey_link,
         dialog::list_dialog, dialog::write_dialog, dialog::acknowledge, dialog::give_upward, dialog::read_upward,
+        skp::get_skp, skp::put_skp, skp::skp_step, skp::realise, skp::evidence, skp::performance,
     ),
     modifiers(&BearerAuth)
 )]

@@ -12,5 +12,6 @@ pub mod performance;
 pub mod plans;
 pub mod reference;
 pub mod settings;
+pub mod skp;
 pub mod users;
 pub mod workflows;
