@@ -542,3 +542,164 @@ async fn a_zero_target_has_no_capaian_and_evidence_files_are_checked_and_kept() 
         1
     );
 }
+
+#[tokio::test]
+async fn the_skp_is_written_approved_and_realised_on_its_page() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let kasi_token = app.token(KASI).await;
+    // The supervisor's approved SKP, to cascade from.
+    let hr = app.token("hr").await;
+    let kasi_skp = approved_skp(&app, &kasi_token, &hr, KASI, Value::Null).await;
+    let kasi_rhk = kasi_skp["rhk"][0]["id"].as_i64().unwrap();
+
+    let mut staff = Browser::new(&app);
+    staff.sign_in(STAFF, DEMO_PASSWORD).await;
+    let csrf = staff.csrf();
+    let page = staff.get(&format!("/skp?tahun={YEAR}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Belum ada SKP"), "{}", page.html);
+    assert!(
+        page.html.contains(&format!("value=\"rhk:{kasi_rhk}\"")),
+        "the supervisor's RHK is offered"
+    );
+    let action = format!("/skp/{STAFF}?tahun={YEAR}");
+    let supports = format!("rhk:{kasi_rhk}");
+    // A target that is no number is said by row and field, in Indonesian; what was typed stays.
+    let refused = staff
+        .post(
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("approach", "kuantitatif"),
+                ("rhk0_kind", "utama"),
+                ("rhk0_text", "Berkas izin diverifikasi tepat waktu"),
+                ("rhk0_supports", supports.as_str()),
+                ("rhk0_iki0_aspect", "kuantitas"),
+                ("rhk0_iki0_text", "Berkas diverifikasi"),
+                ("rhk0_iki0_target", "seratus"),
+                ("rhk0_iki0_unit", "berkas"),
+                ("rhk0_iki0_direction", "higher_is_better"),
+                ("behaviour_akuntabel", "Mencatat setiap berkas di register"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("RHK, baris 1: IKI, baris 1: Target"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("Mencatat setiap berkas di register"));
+    let saved = staff
+        .post(
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("approach", "kuantitatif"),
+                ("rhk0_kind", "utama"),
+                ("rhk0_text", "Berkas izin diverifikasi tepat waktu"),
+                ("rhk0_supports", supports.as_str()),
+                ("rhk0_iki0_aspect", "kuantitas"),
+                ("rhk0_iki0_text", "Berkas diverifikasi"),
+                ("rhk0_iki0_target", "120"),
+                ("rhk0_iki0_unit", "berkas"),
+                ("rhk0_iki0_direction", "higher_is_better"),
+                ("rhk1_kind", "utama"),
+                ("rhk1_text", ""),
+                ("rhk1_supports", ""),
+                ("rhk1_iki0_aspect", "kuantitas"),
+                ("rhk1_iki0_text", ""),
+                ("rhk1_iki0_target", ""),
+                ("rhk1_iki0_unit", ""),
+                ("rhk1_iki0_direction", "higher_is_better"),
+                ("behaviour_akuntabel", "Mencatat setiap berkas di register"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let submitted = staff
+        .post(
+            &format!("/skp/{STAFF}/langkah?tahun={YEAR}"),
+            &[("csrf", csrf.as_str()), ("step", "submit")],
+        )
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.html
+    );
+
+    // The supervisor reaches it from Tim Saya and approves it on the report's SKP page.
+    let mut kasi = Browser::new(&app);
+    kasi.sign_in(KASI, DEMO_PASSWORD).await;
+    let team = kasi.get("/tim-saya").await;
+    assert!(team.html.contains(&format!("href=\"/skp/{STAFF}\"")));
+    let waiting = kasi.get(&format!("/skp/{STAFF}?tahun={YEAR}")).await;
+    assert!(waiting.html.contains("Diajukan"), "{}", waiting.html);
+    assert!(waiting.html.contains("Setujui SKP"));
+    let kcsrf = kasi.csrf();
+    let approved = kasi
+        .post(
+            &format!("/skp/{STAFF}/langkah?tahun={YEAR}"),
+            &[("csrf", kcsrf.as_str()), ("step", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.html);
+
+    // The employee records Q1 with a PDF; 126 of 120 is 105 %, proposed "sesuai ekspektasi".
+    let (_, skp) = app
+        .get(
+            &kasi_token,
+            &format!("/api/v1/employees/{STAFF}/skp?year={YEAR}"),
+        )
+        .await;
+    let iki = skp["rhk"][0]["iki"][0]["id"].as_i64().unwrap();
+    assert_eq!(skp["behaviour"][0]["value"], "akuntabel");
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let q1 = format!("{YEAR}-Q1");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("period", q1.clone())
+        .text("value", "126")
+        .text("evidence_url", "")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf).file_name("register-q1.pdf"),
+        );
+    let recorded = staff.post_multipart(&format!("/skp/iki/{iki}"), form).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let page = staff.get(recorded.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("105 %"), "{}", page.html);
+    assert!(page.html.contains("register-q1.pdf"));
+    assert!(page.html.contains("Sesuai Ekspektasi"), "{}", page.html);
+    // The supervisor's feedback from the same form; the team list shows the proposal.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", kcsrf.clone())
+        .text("period", q1.clone())
+        .text("feedback", "Register rapi, pertahankan.");
+    let fed = kasi.post_multipart(&format!("/skp/iki/{iki}"), form).await;
+    assert_eq!(fed.status, StatusCode::SEE_OTHER, "{}", fed.html);
+    let page = kasi
+        .get(&format!("/skp/{STAFF}?tahun={YEAR}&periode={q1}"))
+        .await;
+    assert!(page.html.contains("Register rapi, pertahankan."));
+    // A file the page does not accept is refused beside its form.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("period", q1.clone())
+        .text("value", "126")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"<script>".to_vec()).file_name("x.pdf"),
+        );
+    let refused = staff.post_multipart(&format!("/skp/iki/{iki}"), form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("hanya berkas PDF, PNG atau JPEG"),
+        "{}",
+        refused.html
+    );
+}

@@ -101,6 +101,23 @@ impl Browser {
         self.keep(r).await
     }
 
+    /// Posts a `multipart/form-data` form, as a form with a file input sends it.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Page {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
     pub(crate) fn csrf(&self) -> String {
         self.cookies["jenjang_csrf"].clone()
     }

@@ -510,3 +510,81 @@ pub async fn gaps(
     cx.require_read(nip).await?;
     Ok(cx.store.iki_gaps(nip, year).await?)
 }
+
+/// A report's SKP as a supervisor's team list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamSkp {
+    pub version: Option<i32>,
+    pub status: Option<SkpStatus>,
+    /// The hasil kerja proposed per period realised (`null` where an IKI has no capaian).
+    pub proposals: std::collections::BTreeMap<String, Option<Ekspektasi>>,
+}
+
+/// The SKP status and the proposal per realised period of each of `nips` (the caller's team,
+/// read already), in two queries: the version judging a period is the newest approved one
+/// with a realisation in it, as for one employee.
+pub async fn team(
+    store: &jenjang_store::Store,
+    nips: &[String],
+    year: i32,
+) -> AppResult<std::collections::BTreeMap<String, TeamSkp>> {
+    use std::collections::BTreeMap;
+    let statuses = store.skp_statuses(nips, year).await?;
+    let rows = store.realised_iki(nips, year).await?;
+    let thresholds = crate::settings::proposal_thresholds(store).await?;
+    // Per employee: the IKI of each version, and each version's realisations by period.
+    type Versions<'a> = BTreeMap<i32, (Vec<&'a jenjang_store::skp::RealisedIki>, BTreeSet<String>)>;
+    let mut by_nip: BTreeMap<&str, Versions<'_>> = BTreeMap::new();
+    for r in &rows {
+        let v = by_nip
+            .entry(r.nip.as_str())
+            .or_default()
+            .entry(r.version)
+            .or_default();
+        v.0.push(r);
+        if let Some(p) = &r.period {
+            v.1.insert(p.clone());
+        }
+    }
+    let mut out = BTreeMap::new();
+    for nip in nips {
+        let status = statuses.get(nip);
+        let mut proposals = BTreeMap::new();
+        if let Some(versions) = by_nip.get(nip.as_str()) {
+            let periods: BTreeSet<&String> = versions.values().flat_map(|v| v.1.iter()).collect();
+            for period in periods {
+                let Some((_, (iki, _))) = versions.iter().rev().find(|(_, v)| v.1.contains(period))
+                else {
+                    continue;
+                };
+                let mut seen = BTreeSet::new();
+                let mut capaian = Vec::new();
+                for r in iki {
+                    if !seen.insert(r.iki) {
+                        continue;
+                    }
+                    let value = iki
+                        .iter()
+                        .find(|x| x.iki == r.iki && x.period.as_ref() == Some(period))
+                        .and_then(|x| x.value);
+                    capaian.push((
+                        r.rhk_kind,
+                        value.and_then(|v| {
+                            jenjang_core::indicators::capaian(r.target, v, r.direction)
+                        }),
+                    ));
+                }
+                proposals.insert(period.clone(), proposal(&capaian, thresholds));
+            }
+        }
+        out.insert(
+            nip.clone(),
+            TeamSkp {
+                version: status.map(|s| s.version),
+                status: status.map(|s| s.status),
+                proposals,
+            },
+        );
+    }
+    Ok(out)
+}

@@ -1074,3 +1074,96 @@ async fn realise_iki_in(
     }
     Ok(true)
 }
+
+/// One IKI realisation of an approved SKP version, for a team's proposals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealisedIki {
+    pub nip: String,
+    pub version: i32,
+    pub rhk_kind: RhkKind,
+    pub iki: i64,
+    pub target: f64,
+    pub direction: Direction,
+    /// `None`: the IKI has no realisation yet (it still counts for every period).
+    pub period: Option<String>,
+    pub value: Option<f64>,
+}
+
+impl Store {
+    /// The latest SKP version and status of each of `nips` for `year`. One query.
+    pub async fn skp_statuses(
+        &self,
+        nips: &[String],
+        year: i32,
+    ) -> Result<BTreeMap<String, VersionStatus>> {
+        if nips.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let marks: Vec<String> = (2..nips.len() + 2).map(|i| format!("${i}")).collect();
+        let mut values: Vec<Value> = vec![year.into()];
+        values.extend(nips.iter().map(|n| n.clone().into()));
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT id, nip, version, status FROM skps WHERE year = $1 AND nip IN ({}) ORDER BY nip, version",
+                    marks.join(", ")
+                ),
+                values,
+            ))
+            .await?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let id: i64 = r.try_get("", "id")?;
+            out.insert(
+                r.try_get::<String>("", "nip")?,
+                VersionStatus {
+                    version: r.try_get("", "version")?,
+                    status: parse(&r, "status", "skps", id)?,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every IKI of the approved SKP versions of `nips` in `year` with each realisation. One
+    /// query.
+    pub async fn realised_iki(&self, nips: &[String], year: i32) -> Result<Vec<RealisedIki>> {
+        if nips.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (2..nips.len() + 2).map(|i| format!("${i}")).collect();
+        let mut values: Vec<Value> = vec![year.into()];
+        values.extend(nips.iter().map(|n| n.clone().into()));
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT s.nip, s.version, r.kind AS rhk_kind, i.id, i.target, i.direction, z.period, z.value \
+                     FROM skps s JOIN skp_iki i ON i.skp_id = s.id JOIN skp_rhk r ON r.id = i.rhk_id \
+                     LEFT JOIN iki_realisations z ON z.iki_id = i.id \
+                     WHERE s.year = $1 AND s.status = 'approved' AND s.nip IN ({})",
+                    marks.join(", ")
+                ),
+                values,
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("", "id")?;
+                Ok(RealisedIki {
+                    nip: r.try_get("", "nip")?,
+                    version: r.try_get("", "version")?,
+                    rhk_kind: parse(r, "rhk_kind", "skp_rhk", id)?,
+                    iki: id,
+                    target: r.try_get("", "target")?,
+                    direction: parse(r, "direction", "skp_iki", id)?,
+                    period: r.try_get("", "period")?,
+                    value: r.try_get("", "value")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -39,6 +39,7 @@ mod imports;
 mod my_work;
 mod reference;
 mod session;
+mod skp;
 mod sso;
 mod survey;
 mod svg;
@@ -54,6 +55,7 @@ use imports::*;
 use my_work::*;
 use reference::*;
 use session::*;
+use skp::*;
 use sso::*;
 pub use survey::{SurveyLimiter, survey_link};
 use survey::{survey_page, survey_submit};
@@ -73,6 +75,16 @@ pub fn router() -> Router<AppState> {
         .route("/rencana-saya", get(my_plan).post(my_plan_form))
         .route("/rencana-saya/item/{id}", post(my_item_form))
         .route("/tim-saya", get(my_team))
+        .route("/skp", get(my_skp))
+        .route("/skp/{nip}", get(skp_page).post(skp_form))
+        .route("/skp/{nip}/langkah", post(skp_step_form))
+        .route(
+            "/skp/iki/{id}",
+            post(iki_form).layer(DefaultBodyLimit::max(
+                jenjang_core::skp::MAX_EVIDENCE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/skp/bukti/{id}", get(evidence_download))
         .route("/dialog/{nip}", post(dialog_form))
         .route("/dialog/entri/{id}/baca", post(dialog_ack_form))
         .route("/umpan-balik-atasan", post(upward_form))
@@ -250,6 +262,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             "kata_sandi",
             include_str!("../../../../templates/pages/kata_sandi.hbs"),
         ),
+        ("skp", include_str!("../../../../templates/pages/skp.hbs")),
         (
             "sso_done",
             include_str!("../../../../templates/pages/sso_done.hbs"),

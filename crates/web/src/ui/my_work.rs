@@ -195,7 +195,24 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
             }
             None => None,
         };
+        // Performance gaps (PP 11/2017 art. 206): IKI of the approved SKP below target.
+        let t = ui.lang.messages();
+        let performance_gaps: Vec<Value> = jenjang_app::skp::gaps(&cx, nip.as_str(), year)
+            .await?
+            .into_iter()
+            .map(|(period, i)| json!({
+                "period": period,
+                "text": i.text,
+                "rhk_kind": t["rhk_kinds"][i.rhk_kind.as_str()],
+                "target": i.target,
+                "realisation": i.realisation,
+                "unit": i.unit_of_measure,
+                "capaian": i.capaian,
+                "has_capaian": i.capaian.is_some(),
+            }))
+            .collect();
         Ok::<_, ApiError>(json!({
+            "performance_gaps": performance_gaps,
             "dialog": dialog,
             "dialog_year": year,
             "supervisor": supervisor,
@@ -381,7 +398,8 @@ fn path_label(lang: Lang, labels: &Value, path: &str) -> String {
     let tail = tail.trim_start_matches('.');
     if !tail.is_empty() && !tail.starts_with('[') {
         text.push_str(": ");
-        text.push_str(&label(tail));
+        // A list within the row (`rhk[0].iki[1].target`) is said the same way.
+        text.push_str(&path_label(lang, labels, tail));
     }
     text
 }
@@ -692,11 +710,23 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Respons
             let u = jenjang_app::dialog::upward(&cx, &me, year).await?;
             Some(json!({"aggregate": u, "questions": ui.lang.messages()["upward_questions"]}))
         };
+        // Each report's SKP and the hasil kerja proposed per realised period, for the team at
+        // once.
+        let nips: Vec<String> = team.iter().map(|m| m.nip.clone()).collect();
+        let skps = jenjang_app::skp::team(&s.store, &nips, year).await?;
+        let t = ui.lang.messages();
         let team: Vec<Value> = team
             .iter()
             .map(|m| {
                 let failed = failed_for(&format!("evaluation-{}", m.nip));
+                let skp = skps.get(&m.nip);
                 json!({
+                    "skp_status": skp.and_then(|k| k.status).map(|st| t["skp_statuses"][st.as_str()].clone()),
+                    "skp_submitted": skp.and_then(|k| k.status) == Some(jenjang_core::skp::SkpStatus::Submitted),
+                    "proposals": skp.map(|k| k.proposals.iter().map(|(p, e)| json!({
+                        "period": p,
+                        "label": e.map(|e| t["ekspektasi_labels"][e.as_str()].clone()),
+                    })).collect::<Vec<_>>()),
                     "dialog": dialogs.get(&m.nip),
                     "dialog_failed": failed_for(&format!("dialog-{}", m.nip)).map(|f| json!({"messages": f.messages, "values": f.values})),
                     "nip": m.nip,

@@ -393,7 +393,7 @@ pub(super) async fn unit_predikat_form(
 
 /// A number as offices type it (`72,5`, `1.250`; `jenjang_import::office_number`), or the
 /// text itself for the use case to refuse; none when blank.
-fn typed_number(text: &str) -> Value {
+pub(super) fn typed_number(text: &str) -> Value {
     match jenjang_import::office_number(text) {
         Ok(v) => json!(v),
         Err(_) if text.trim().is_empty() => Value::Null,
