@@ -335,7 +335,12 @@ async fn an_unfinished_coaching_task_reminds_then_escalates_on_the_clock() {
     // Escalation happens once.
     app.clock.advance(Duration::days(40));
     app.run_engine().await;
-    let inst = &instances(&app, &hr, &format!("nip={staff}")).await[0];
+    let inst = &instances(
+        &app,
+        &hr,
+        &format!("nip={staff}&workflow=pembinaan-kinerja"),
+    )
+    .await[0];
     assert_eq!(
         events(&inst["history"])
             .iter()
@@ -1352,4 +1357,96 @@ async fn hr_follows_and_retries_an_incident_and_saves_a_definition_on_the_pages(
     st.sign_in(&staff, DEMO_PASSWORD).await;
     assert_eq!(st.get("/alur-kerja").await.status, StatusCode::FORBIDDEN);
     assert_eq!(st.get("/audit").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_supervisor_without_a_dialog_entry_in_a_quarter_is_reminded_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (staff, kasi, _) = people(&demo);
+    let hr = app.token("hr").await;
+    let sup = app.token(&kasi).await;
+    // A dialog entry with one report this quarter.
+    let year = Utc::now().year();
+    let (status, _) = app
+        .post(
+            &sup,
+            &format!("/api/v1/employees/{staff}/dialog?year={year}"),
+            &json!({"kind": "umpan_balik", "text": "Laporan loket pekan ini rapi."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.run_engine().await;
+    assert!(
+        instances(&app, &hr, "workflow=dialog-berkala")
+            .await
+            .is_empty()
+    );
+    // The first days of next year's first quarter: on the 5th, about this year's Q4.
+    app.clock
+        .set(Utc.with_ymd_and_hms(year + 1, 1, 4, 12, 0, 0).unwrap());
+    app.run_engine().await;
+    assert!(
+        instances(&app, &hr, "workflow=dialog-berkala")
+            .await
+            .is_empty()
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(year + 1, 1, 5, 1, 0, 0).unwrap());
+    app.run_engine().await;
+    let with_supervisor: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.supervisor_nip.is_some())
+        .map(|e| e.nip.to_string())
+        .collect();
+    let (_, page) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=dialog-berkala&limit=1",
+        )
+        .await;
+    assert_eq!(
+        page["total"].as_u64().unwrap() as usize,
+        with_supervisor.len() - 1,
+        "everyone with a supervisor but the one who had a dialog"
+    );
+    let reminders = tasks(&app, &sup, "mine=true&kind=reminder").await;
+    let about: Vec<&str> = reminders
+        .iter()
+        .filter(|t| {
+            t["title"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&format!("{year}-Q4"))
+        })
+        .filter_map(|t| t["subject_nip"].as_str())
+        .collect();
+    assert!(!about.contains(&staff.as_str()), "{about:?}");
+    let others = demo.reports_of(&kasi).len() - 1;
+    assert_eq!(about.len(), others);
+    // Later rounds in the quarter fire nothing more; the next quarter fires again, for all.
+    app.clock.advance(Duration::days(3));
+    app.run_engine().await;
+    let (_, again) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=dialog-berkala&limit=1",
+        )
+        .await;
+    assert_eq!(again["total"], page["total"]);
+    app.clock
+        .set(Utc.with_ymd_and_hms(year + 1, 4, 5, 1, 0, 0).unwrap());
+    app.run_engine().await;
+    let (_, next) = app
+        .get(
+            &hr,
+            "/api/v1/workflow-instances?workflow=dialog-berkala&limit=1",
+        )
+        .await;
+    assert_eq!(
+        next["total"].as_u64().unwrap() as usize,
+        2 * with_supervisor.len() - 1
+    );
 }

@@ -153,6 +153,18 @@ pub struct JpYearlyReview {
     pub workflow: String,
 }
 
+/// A supervisor wrote nothing in a report's dialog kinerja during a quarter: emitted for each
+/// such report on the day a `dialog.quarterly_review` trigger fires, about the quarter before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialogQuarterlyReview {
+    pub nip: String,
+    pub supervisor_nip: String,
+    /// The quarter without an entry, e.g. `2026-Q3`.
+    pub period: String,
+    /// The workflow whose trigger produced it (only that workflow starts from it).
+    pub workflow: String,
+}
+
 /// A unit indicator (IKU) was realised for a period: recorded, imported, or fed by the unit's
 /// IKM. About the unit's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +237,7 @@ pub enum DomainEvent {
     IndicatorBelowTarget(IndicatorRealised),
     IkmRecorded(IkmRecorded),
     DialogRecorded(DialogRecorded),
+    DialogQuarterlyReview(DialogQuarterlyReview),
 }
 
 /// Each kind with what its payload (`event.…` in a workflow condition) holds.
@@ -267,13 +280,39 @@ pub const KINDS: &[(&str, &str)] = &[
         "id, nip, year, kind (ekspektasi | umpan_balik | catatan | pertanyaan), author_nip, value (a BerAKHLAK value or null)",
     ),
     (
+        "dialog.quarterly_review",
+        "nip, supervisor_nip, period (the quarter before, without a dialog entry), workflow (emitted for every report whose supervisor wrote nothing in that quarter, on the trigger's `on` day of each quarter)",
+    ),
+    (
         "jp.yearly_review",
         "nip, year, jp_completed, jp_planned, jp_target, workflow (emitted for every employee on the trigger's `on` day)",
     ),
 ];
 
 /// Kinds produced by the calendar rather than by a change: their trigger needs `on` (MM-DD).
-pub const CALENDAR_KINDS: &[&str] = &["jp.yearly_review"];
+pub const CALENDAR_KINDS: &[&str] = &["jp.yearly_review", "dialog.quarterly_review"];
+
+/// Calendar kinds produced every quarter: their `on` (MM-DD, month 01..03) is the day within
+/// the quarter's first three months (`01-05`: 5 January, April, July and October).
+pub const QUARTERLY_KINDS: &[&str] = &["dialog.quarterly_review"];
+
+/// The days of `year` on which a calendar trigger of `kind` with `on` (MM-DD) fires, each with
+/// the number that claims it once (the year; year × 10 + quarter for a quarterly kind).
+pub fn calendar_days(kind: &str, on: (u32, u32), year: i32) -> Vec<(chrono::NaiveDate, i32)> {
+    let (m, d) = on;
+    if QUARTERLY_KINDS.contains(&kind) {
+        (0..4u32)
+            .filter_map(|q| {
+                chrono::NaiveDate::from_ymd_opt(year, m + 3 * q, d)
+                    .map(|day| (day, year * 10 + q as i32 + 1))
+            })
+            .collect()
+    } else {
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+            .map(|day| vec![(day, year)])
+            .unwrap_or_default()
+    }
+}
 
 /// A stored event that cannot be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -298,6 +337,7 @@ impl DomainEvent {
             DomainEvent::IndicatorBelowTarget(_) => "indicator.below_target",
             DomainEvent::IkmRecorded(_) => "ikm.recorded",
             DomainEvent::DialogRecorded(_) => "dialog.recorded",
+            DomainEvent::DialogQuarterlyReview(_) => "dialog.quarterly_review",
         }
     }
 
@@ -316,6 +356,7 @@ impl DomainEvent {
             }
             DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
             DomainEvent::DialogRecorded(e) => Some(&e.nip),
+            DomainEvent::DialogQuarterlyReview(e) => Some(&e.nip),
         }
     }
 
@@ -334,6 +375,7 @@ impl DomainEvent {
             }
             DomainEvent::IkmRecorded(e) => serde_json::to_value(e),
             DomainEvent::DialogRecorded(e) => serde_json::to_value(e),
+            DomainEvent::DialogQuarterlyReview(e) => serde_json::to_value(e),
         };
         // Plain structs of strings, numbers and dates always serialise.
         value.unwrap_or(Value::Null)
@@ -362,6 +404,7 @@ impl DomainEvent {
             "indicator.below_target" => DomainEvent::IndicatorBelowTarget(read(kind, payload)?),
             "ikm.recorded" => DomainEvent::IkmRecorded(read(kind, payload)?),
             "dialog.recorded" => DomainEvent::DialogRecorded(read(kind, payload)?),
+            "dialog.quarterly_review" => DomainEvent::DialogQuarterlyReview(read(kind, payload)?),
             other => return Err(EventError::UnknownKind(other.to_string())),
         })
     }
@@ -370,6 +413,24 @@ impl DomainEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quarterly_trigger_fires_on_its_day_of_each_quarter() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2027, m, day).unwrap();
+        assert_eq!(
+            calendar_days("dialog.quarterly_review", (1, 5), 2027),
+            vec![
+                (d(1, 5), 20271),
+                (d(4, 5), 20272),
+                (d(7, 5), 20273),
+                (d(10, 5), 20274)
+            ]
+        );
+        assert_eq!(
+            calendar_days("jp.yearly_review", (10, 1), 2027),
+            vec![(d(10, 1), 2027)]
+        );
+    }
 
     #[test]
     fn an_assessment_event_keeps_only_positive_gaps_and_their_largest() {
@@ -486,6 +547,12 @@ mod tests {
                 kind: "umpan_balik".into(),
                 author_nip: "197503222002112001".into(),
                 value: Some("berorientasi_pelayanan".into()),
+            }),
+            DomainEvent::DialogQuarterlyReview(DialogQuarterlyReview {
+                nip: "199902162024092001".into(),
+                supervisor_nip: "197503222002112001".into(),
+                period: "2026-Q4".into(),
+                workflow: "dialog-berkala".into(),
             }),
         ]
     }

@@ -310,6 +310,12 @@ pub fn utc_offset_hours(zone: &str) -> Option<i32> {
 }
 
 /// Today's date in the organisation's time zone (Asia/Jakarta when the zone is unknown).
+/// The moment `date` begins in the organisation's time zone.
+pub fn start_of_day_in(zone: &str, date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    let hours = utc_offset_hours(zone).unwrap_or(7);
+    date.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(i64::from(hours))
+}
+
 pub fn today_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     let hours = utc_offset_hours(zone).unwrap_or(7);
     (now + chrono::Duration::hours(i64::from(hours))).date_naive()

@@ -78,6 +78,29 @@ impl Period {
         }
     }
 
+    /// The quarter `date` falls in.
+    pub fn quarter_of(date: chrono::NaiveDate) -> Period {
+        use chrono::Datelike;
+        Period::Quarter {
+            year: date.year(),
+            quarter: (date.month0() / 3 + 1) as u8,
+        }
+    }
+
+    /// The first day of the period and the first day after it.
+    pub fn days(self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let (year, first_month, months) = match self {
+            Period::Quarter { year, quarter } => (year, u32::from(quarter) * 3 - 2, 3),
+            Period::Annual { year } => (year, 1, 12),
+        };
+        let start =
+            chrono::NaiveDate::from_ymd_opt(year, first_month, 1).expect("a month's first day");
+        let end = start
+            .checked_add_months(chrono::Months::new(months))
+            .expect("a date within range");
+        (start, end)
+    }
+
     /// The period just before this one of the same cadence.
     pub fn previous(self) -> Period {
         match self {
@@ -91,6 +114,25 @@ impl Period {
                 quarter: quarter - 1,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod days_tests {
+    use super::*;
+
+    #[test]
+    fn a_quarter_spans_three_months() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(Period::quarter_of(d(2026, 8, 31)).to_string(), "2026-Q3");
+        assert_eq!(
+            Period::parse("2026-Q4").unwrap().days(),
+            (d(2026, 10, 1), d(2027, 1, 1))
+        );
+        assert_eq!(
+            Period::parse("2026").unwrap().days(),
+            (d(2026, 1, 1), d(2027, 1, 1))
+        );
     }
 }
 

@@ -34,6 +34,10 @@ pub const DEFAULT_WORKFLOWS: &[(&str, &str)] = &[
         "perbaikan-layanan.json",
         include_str!("../../../seeds/workflows/perbaikan-layanan.json"),
     ),
+    (
+        "dialog-berkala.json",
+        include_str!("../../../seeds/workflows/dialog-berkala.json"),
+    ),
 ];
 
 /// Installs the defaults that are missing; returns the keys installed.

@@ -511,6 +511,14 @@ mod tests {
         assert!(parse_definition(&ok, TEMPLATES).is_ok());
         ok["trigger"]["on"] = json!("02-30");
         assert!(parse_definition(&ok, TEMPLATES).is_err());
+        // A quarterly trigger's day lies in a quarter's first three months, up to the 28th.
+        let mut q = d.clone();
+        q["trigger"] = json!({"event": "dialog.quarterly_review", "on": "01-05"});
+        assert!(parse_definition(&q, TEMPLATES).is_ok());
+        q["trigger"]["on"] = json!("04-05");
+        assert!(parse_definition(&q, TEMPLATES).is_err());
+        q["trigger"]["on"] = json!("01-31");
+        assert!(parse_definition(&q, TEMPLATES).is_err());
     }
 
     #[test]

@@ -72,12 +72,24 @@ pub fn parse_definition(
                     )),
                     (Some(_), false) => errors.push(FieldError::new(
                         "trigger.on",
-                        "only calendar events (jp.yearly_review) take a day",
+                        "only calendar events (jp.yearly_review, dialog.quarterly_review) take a day",
                     )),
                     (Some(day), true) if month_day(day).is_none() => errors.push(FieldError::new(
                         "trigger.on",
                         format!("'{day}' is not a day of the year as MM-DD"),
                     )),
+                    (Some(day), true)
+                        if crate::events::QUARTERLY_KINDS.contains(&t.event.as_str())
+                            && month_day(day).is_some_and(|(m, d)| m > 3 || d > 28) =>
+                    {
+                        errors.push(FieldError::new(
+                            "trigger.on",
+                            format!(
+                                "{} fires every quarter: '{day}' must be a day of the quarter's first three months up to the 28th (01-05: 5 January, April, July and October)",
+                                t.event
+                            ),
+                        ))
+                    }
                     _ => {}
                 }
                 if let Some(c) = &t.condition {

@@ -21,7 +21,7 @@ use crate::Clock;
 use crate::templates::Templates;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use jenjang_core::events::{DomainEvent, JpYearlyReview, TaskCompleted};
+use jenjang_core::events::{DialogQuarterlyReview, DomainEvent, JpYearlyReview, TaskCompleted};
 use jenjang_core::idp::{programs_to_plan, today_in};
 use jenjang_core::org::Organisation;
 use jenjang_core::period::Period;

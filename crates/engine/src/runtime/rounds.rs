@@ -74,45 +74,76 @@ impl Engine {
         let year = b.today.year();
         let mut emitted = 0;
         for d in calendar {
-            let Some((m, day)) = d.trigger.on.as_deref().and_then(month_day) else {
-                continue;
-            };
-            let Some(on) = NaiveDate::from_ymd_opt(year, m, day) else {
+            let Some(on) = d.trigger.on.as_deref().and_then(month_day) else {
                 continue;
             };
             let installed = wf::first_saved_at(&txn, &d.key)
                 .await?
                 .map(|at| today_in(&b.zone, at))
                 .unwrap_or(b.today);
-            // Not before the day has come, nor for a day before the workflow existed.
-            if b.today < on
-                || on < installed
-                || !wf::claim_schedule_run(&txn, &d.key, year, now).await?
-            {
+            // The latest day that has come (a quarterly trigger fires for its latest quarter
+            // only), not one before the workflow existed, once.
+            let Some((day, claim)) =
+                jenjang_core::events::calendar_days(&d.trigger.event, on, year)
+                    .into_iter()
+                    .rfind(|(day, _)| *day <= b.today)
+            else {
+                continue;
+            };
+            if day < installed || !wf::claim_schedule_run(&txn, &d.key, claim, now).await? {
                 continue;
             }
-            let target = self.store.jp_target().await?;
-            let events = wf::jp_of_everyone(&txn, year)
-                .await?
-                .into_iter()
-                .map(|(nip, done, planned)| {
-                    let key = format!("jp.yearly_review:{}:{year}:{nip}", d.key);
-                    (
-                        DomainEvent::JpYearlyReview(JpYearlyReview {
-                            nip,
-                            year,
-                            jp_completed: i64::from(done),
-                            jp_planned: i64::from(planned),
-                            jp_target: target,
-                            workflow: d.key.clone(),
-                        }),
-                        key,
-                    )
-                })
-                .collect::<Vec<_>>();
+            let events = match d.trigger.event.as_str() {
+                "dialog.quarterly_review" => {
+                    // The quarter before the day.
+                    let period = Period::quarter_of(day).previous();
+                    let (from, to) = period.days();
+                    let (from, to) = (
+                        jenjang_core::idp::start_of_day_in(&b.zone, from),
+                        jenjang_core::idp::start_of_day_in(&b.zone, to),
+                    );
+                    wf::dialog_silent(&txn, from, to)
+                        .await?
+                        .into_iter()
+                        .map(|(nip, supervisor_nip)| {
+                            let key = format!("dialog.quarterly_review:{}:{period}:{nip}", d.key);
+                            (
+                                DomainEvent::DialogQuarterlyReview(DialogQuarterlyReview {
+                                    nip,
+                                    supervisor_nip,
+                                    period: period.to_string(),
+                                    workflow: d.key.clone(),
+                                }),
+                                key,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                }
+                _ => {
+                    let target = self.store.jp_target().await?;
+                    wf::jp_of_everyone(&txn, year)
+                        .await?
+                        .into_iter()
+                        .map(|(nip, done, planned)| {
+                            let key = format!("jp.yearly_review:{}:{year}:{nip}", d.key);
+                            (
+                                DomainEvent::JpYearlyReview(JpYearlyReview {
+                                    nip,
+                                    year,
+                                    jp_completed: i64::from(done),
+                                    jp_planned: i64::from(planned),
+                                    jp_target: target,
+                                    workflow: d.key.clone(),
+                                }),
+                                key,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                }
+            };
             emitted += events.len();
             wf::emit(&txn, events, now).await?;
-            tracing::info!(workflow = %d.key, year, events = emitted, "calendar trigger fired");
+            tracing::info!(workflow = %d.key, %day, events = emitted, "calendar trigger fired");
         }
         txn.commit().await?;
         Ok(emitted)
@@ -152,8 +183,11 @@ impl Engine {
             let mut ctx: Option<Context> = None;
             for (version, def) in &latest {
                 // A calendar event starts only the workflow whose trigger produced it.
-                let other_calendar =
-                    matches!(&ev.event, DomainEvent::JpYearlyReview(r) if r.workflow != def.key);
+                let other_calendar = match &ev.event {
+                    DomainEvent::JpYearlyReview(r) => r.workflow != def.key,
+                    DomainEvent::DialogQuarterlyReview(r) => r.workflow != def.key,
+                    _ => false,
+                };
                 if def.trigger.event != ev.event.kind() || other_calendar {
                     continue;
                 }

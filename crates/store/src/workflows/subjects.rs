@@ -165,6 +165,28 @@ pub async fn jp_of_everyone<C: ConnectionTrait>(
         .collect()
 }
 
+/// Every active employee with a supervisor who has no dialog entry written in `[from, to)`:
+/// (nip, supervisor_nip). One query.
+pub async fn dialog_silent<C: ConnectionTrait>(
+    conn: &C,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(String, String)>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT e.nip, e.supervisor_nip FROM employees e \
+             WHERE e.supervisor_nip IS NOT NULL AND e.status = 'aktif' AND NOT EXISTS ( \
+               SELECT 1 FROM dialog_entries d WHERE d.nip = e.nip \
+               AND d.created_at >= $1 AND d.created_at < $2) ORDER BY e.nip",
+            vec![from.into(), to.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "nip")?, r.try_get("", "supervisor_nip")?)))
+        .collect()
+}
+
 /// An employee's potential and evaluations (period, predikat), for their talent box.
 pub async fn talent_inputs<C: ConnectionTrait>(
     conn: &C,
