@@ -398,6 +398,12 @@ indicators = [
      "realisations": quarters(2025, [64.0, 65.2, 66.5, 67.2])},
     {"unit": "DPUPR", "code": "IKU-JALAN-MANTAP", "year": 2026, "name": "Persentase jalan kabupaten dalam kondisi mantap", "unit_of_measure": "%", "direction": "higher_is_better", "target": 72,
      "period_targets": {"2026-Q1": 69, "2026-Q2": 70, "2026-Q3": 71}, "realisations": quarters(2026, [68.1, 69.5, 70.1])},
+    # Visitor numbers, as a tourism office counts them: the region's promoted destinations,
+    # promoted by the investment-promotion section (promosi investasi dan pariwisata daerah).
+    {"unit": "DPMPTSP-PM", "code": "IKU-KUNJUNGAN-WISATA", "year": 2025, "name": "Jumlah kunjungan wisatawan ke destinasi promosi daerah", "unit_of_measure": "kunjungan", "direction": "higher_is_better", "target": 12000,
+     "period_targets": {"2025-Q1": 2500, "2025-Q2": 3000, "2025-Q3": 3500, "2025-Q4": 3000}, "realisations": quarters(2025, [2310, 3150, 3720, 2890])},
+    {"unit": "DPMPTSP-PM", "code": "IKU-KUNJUNGAN-WISATA", "year": 2026, "name": "Jumlah kunjungan wisatawan ke destinasi promosi daerah", "unit_of_measure": "kunjungan", "direction": "higher_is_better", "target": 13500,
+     "period_targets": {"2026-Q1": 2800, "2026-Q2": 3400, "2026-Q3": 3900, "2026-Q4": 3400}, "realisations": quarters(2026, [2650, 3080, 4120])},
 ]
 with open(os.path.join(OUT, "indicators.json"), "w") as f:
     json.dump(indicators, f, ensure_ascii=False, indent=1)
@@ -416,3 +422,93 @@ for n, period in enumerate(PERIODS):
 with open(os.path.join(OUT, "ikm.json"), "w") as f:
     f.write(json.dumps(surveys, separators=(",", ":")))
 print(f"indicators: {len(indicators)}; IKM surveys: {len(surveys)}")
+
+# --- SKPs, dialog kinerja and upward feedback of the front office chain ----------------------
+# The head of DPMPTSP, the head of the licensing division, the head of the front office and
+# three of her staff: SKPs for 2025 and 2026 cascading from the permit IKU, realised quarter by
+# quarter (one excels, one meets, one falls short); a 2026 SKP still waiting for approval; a
+# dialog history; upward feedback to the division head from his direct reports.
+skp_random = random.Random(11)
+KADIS, KABID, KASI = "197403232000122001", "197201062002052001", "197503222002112001"
+STAFF = [("197812122005051001", 1.16), ("198201032005081001", 1.02), ("198008152006091001", 0.9)]
+BEHAVIOUR = {
+    "berorientasi_pelayanan": "Melayani pemohon dengan ramah dan menjawab pertanyaan di loket paling lama lima menit",
+    "akuntabel": "Mencatat setiap berkas di register dan menyerahkan laporan triwulan tepat waktu",
+    "kompeten": "Menguasai persyaratan perizinan OSS RBA dan mengikuti minimal 20 JP pengembangan",
+    "harmonis": "Menghargai rekan kerja dan pemohon tanpa membedakan latar belakang",
+    "loyal": "Menjaga kerahasiaan data pemohon",
+    "adaptif": "Membantu pemohon beralih ke permohonan daring",
+    "kolaboratif": "Berbagi beban antrean saat loket ramai",
+}
+
+
+def quarter_values(year, target, factor, lower=False, quarters_done=4):
+    out = []
+    for q in range(1, quarters_done + 1):
+        f = factor + skp_random.uniform(-0.04, 0.04)
+        v = target / f if lower else target * f
+        out.append({"period": f"{year}-Q{q}", "value": round(v, 1) if lower else round(v)})
+    return out
+
+
+skps = []
+for year, done in ((2025, 4), (2026, 3)):
+    skps.append({"nip": KADIS, "year": year, "status": "approved",
+                 "rhk": [{"key": f"kadis{year}", "kind": "utama", "text": "Meningkatnya kualitas pelayanan perizinan dan penanaman modal",
+                          "supports": {"indicator": "IKU-IZIN-TEPAT"},
+                          "iki": [{"aspect": "kualitas", "text": "Persentase izin terbit tepat waktu", "target": 90 if year == 2025 else 92, "unit_of_measure": "%",
+                                   "realisations": [{"period": r["period"], "value": r["value"]} for r in next(i for i in indicators if i["code"] == "IKU-IZIN-TEPAT" and i["year"] == year)["realisations"]]}]}],
+                 "behaviour": []})
+    skps.append({"nip": KABID, "year": year, "status": "approved",
+                 "rhk": [{"key": f"kabid{year}", "kind": "utama", "text": "Terselenggaranya pelayanan perizinan sesuai standar waktu", "supports": {"rhk": f"kadis{year}"},
+                          "iki": [{"aspect": "kuantitas", "text": "Persentase berkas perizinan selesai sesuai SOP", "target": 92, "unit_of_measure": "%",
+                                   "realisations": quarter_values(year, 92, 1.01, quarters_done=done)},
+                                  {"aspect": "waktu", "text": "Rata-rata lama proses izin", "target": 5 if year == 2025 else 4, "unit_of_measure": "hari", "direction": "lower_is_better",
+                                   "realisations": quarter_values(year, 5 if year == 2025 else 4, 1.05, lower=True, quarters_done=done)}]}],
+                 "behaviour": [{"value": v, "expectation": t} for v, t in list(BEHAVIOUR.items())[:3]]})
+    skps.append({"nip": KASI, "year": year, "status": "approved",
+                 "rhk": [{"key": f"kasi{year}", "kind": "utama", "text": "Terlayaninya pemohon di front office sesuai standar pelayanan", "supports": {"rhk": f"kabid{year}"},
+                          "iki": [{"aspect": "kuantitas", "text": "Berkas permohonan diverifikasi per triwulan", "target": 900, "unit_of_measure": "berkas",
+                                   "realisations": quarter_values(year, 900, 1.04, quarters_done=done)},
+                                  {"aspect": "waktu", "text": "Waktu tunggu rata-rata di loket", "target": 15, "unit_of_measure": "menit", "direction": "lower_is_better",
+                                   "realisations": quarter_values(year, 15, 1.08, lower=True, quarters_done=done)}]}],
+                 "behaviour": [{"value": v, "expectation": t} for v, t in list(BEHAVIOUR.items())[:4]]})
+    for i, (nip, factor) in enumerate(STAFF):
+        waiting = year == 2026 and i == 1
+        skps.append({"nip": nip, "year": year, "status": "submitted" if waiting else "approved",
+                     "rhk": [{"kind": "utama", "text": "Berkas permohonan izin terverifikasi lengkap dan tepat waktu", "supports": {"rhk": f"kasi{year}"},
+                              "iki": [{"aspect": "kuantitas", "text": "Berkas diverifikasi per triwulan", "target": 300, "unit_of_measure": "berkas",
+                                       "realisations": [] if waiting else [dict(r, evidence_url=f"https://arsip-dpmptsp.example/register/{nip}/{r['period']}") for r in quarter_values(year, 300, factor, quarters_done=done)]},
+                                      {"aspect": "kualitas", "text": "Berkas dikembalikan karena salah verifikasi", "target": 6, "unit_of_measure": "berkas", "direction": "lower_is_better",
+                                       "realisations": [] if waiting else quarter_values(year, 6, factor, lower=True, quarters_done=done)}]},
+                             {"kind": "tambahan", "text": "Sosialisasi permohonan izin daring kepada pelaku usaha", "supports": None,
+                              "iki": [{"aspect": "kuantitas", "text": "Kegiatan sosialisasi", "target": 2, "unit_of_measure": "kegiatan",
+                                       "realisations": [] if waiting else [{"period": f"{year}-Q{q}", "value": skp_random.choice([1, 2, 2, 3])} for q in range(1, done + 1)]}]}],
+                     "behaviour": [{"value": v, "expectation": t} for v, t in BEHAVIOUR.items()]})
+with open(os.path.join(OUT, "skp.json"), "w") as f:
+    json.dump(skps, f, ensure_ascii=False, indent=1)
+
+DIALOG = [
+    ("198008152006091001", KASI, "ekspektasi", "Triwulan ini fokus pada ketelitian verifikasi: berkas yang dikembalikan paling banyak enam.", "akuntabel", "2026-01-12"),
+    ("198008152006091001", "198008152006091001", "pertanyaan", "Apakah berkas OSS yang belum lengkap dihitung sebagai dikembalikan?", None, "2026-01-14"),
+    ("198008152006091001", KASI, "umpan_balik", "Ya, dihitung. Gunakan daftar periksa persyaratan sebelum menerima berkas.", "kompeten", "2026-01-15"),
+    ("198008152006091001", KASI, "umpan_balik", "Jumlah berkas dikembalikan naik di triwulan II; mari kita bahas di pertemuan Senin.", None, "2026-07-08"),
+    ("197812122005051001", KASI, "umpan_balik", "Terima kasih sudah membantu loket perizinan saat antrean panjang.", "kolaboratif", "2026-03-20"),
+    ("197812122005051001", "197812122005051001", "catatan", "Mengusulkan jadwal sosialisasi daring di kecamatan Tanjung Palas.", "adaptif", "2026-05-04"),
+    ("197812122005051001", KASI, "umpan_balik", "Capaian verifikasi triwulan II di atas target; pertahankan.", None, "2026-07-10"),
+    (KASI, KABID, "ekspektasi", "Waktu tunggu loket di bawah 15 menit menjadi prioritas tahun ini.", "berorientasi_pelayanan", "2026-01-08"),
+    (KASI, KABID, "umpan_balik", "IKM front office naik dua triwulan berturut-turut, bagus.", None, "2026-08-03"),
+]
+dialog = [{"nip": n, "author_nip": a, "kind": k, "text": t, "value": v, "on": d} for n, a, k, t, v, d in DIALOG]
+# Upward feedback to the head of the licensing division from his direct reports (five 1..5
+# answers each), enough to show the anonymous aggregate.
+upward = []
+reports_of_kabid = [e[0] for e in employees if e[4] == KABID]
+for nip in reports_of_kabid[:5]:
+    upward.append({"supervisor_nip": KABID, "respondent_nip": nip, "year": 2026,
+                   "answers": [skp_random.choice([3, 4, 4, 5]) for _ in range(5)]})
+upward[0]["comment"] = "Arahan jelas, tetapi rapat koordinasi sering mendadak."
+upward[2]["comment"] = "Terbuka terhadap usulan perbaikan layanan."
+with open(os.path.join(OUT, "dialog.json"), "w") as f:
+    json.dump({"entries": dialog, "upward": upward}, f, ensure_ascii=False, indent=1)
+print(f"SKPs: {len(skps)}; dialog entries: {len(dialog)}; upward answers: {len(upward)}")

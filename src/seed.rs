@@ -11,7 +11,7 @@ use jenjang_core::reference::{Competency, CompetencyRecord, Employee, Position, 
 use jenjang_core::{Code, Nip};
 use jenjang_store::{Actor, NewUser, Resource, SaveMode, Saved, Store};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The demo dataset, compiled into the binary so `jenjang serve` works from any directory.
@@ -45,6 +45,8 @@ const DEMO: &[(&str, &str)] = &[
         include_str!("../seeds/demo/indicators.json"),
     ),
     ("ikm.json", include_str!("../seeds/demo/ikm.json")),
+    ("skp.json", include_str!("../seeds/demo/skp.json")),
+    ("dialog.json", include_str!("../seeds/demo/dialog.json")),
 ];
 
 /// The password of every demo login (demo data only).
@@ -70,6 +72,82 @@ pub struct Dataset {
     /// Public-satisfaction surveys per unit and period (`ikm.json`), after the indicators
     /// (an `ikm` indicator takes its realisations from them).
     pub ikm: Vec<IkmSeed>,
+    /// SKPs with their realisations (`skp.json`), leaders first: an RHK supports a leader's RHK
+    /// by its `key` or a unit IKU by its code.
+    pub skps: Vec<SkpSeed>,
+    /// A dialog history and upward feedback (`dialog.json`).
+    pub dialog: Option<DialogSeed>,
+}
+
+/// An SKP of `skp.json`: the API's body, with keys for the cascade and the realisations.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SkpSeed {
+    pub nip: String,
+    pub year: i32,
+    /// `draft`, `submitted` or `approved`.
+    pub status: String,
+    pub rhk: Vec<RhkSeed>,
+    #[serde(default)]
+    pub behaviour: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RhkSeed {
+    /// How the RHK of a report names this one in its `supports: {"rhk": key}`.
+    #[serde(default)]
+    pub key: Option<String>,
+    pub kind: String,
+    pub text: String,
+    /// `{"rhk": key}` or `{"indicator": IKU code}` (of the SKP's year).
+    #[serde(default)]
+    pub supports: Option<serde_json::Value>,
+    pub iki: Vec<IkiSeed>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IkiSeed {
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub realisations: Vec<IkiRealisationSeed>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IkiRealisationSeed {
+    pub period: String,
+    pub value: f64,
+    #[serde(default)]
+    pub evidence_url: Option<String>,
+}
+
+/// `dialog.json`: dated entries and upward feedback.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DialogSeed {
+    pub entries: Vec<DialogEntrySeed>,
+    #[serde(default)]
+    pub upward: Vec<UpwardSeed>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DialogEntrySeed {
+    pub nip: String,
+    pub author_nip: String,
+    pub kind: String,
+    pub text: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// The day it was written.
+    pub on: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct UpwardSeed {
+    pub supervisor_nip: String,
+    pub respondent_nip: String,
+    pub year: i32,
+    pub answers: Vec<u8>,
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// A unit indicator of `indicators.json`: the API's body with its unit and realisations.
@@ -231,6 +309,10 @@ impl Dataset {
         }
         d.indicators = json("indicators.json", file("indicators.json").as_deref())?;
         d.ikm = json("ikm.json", file("ikm.json").as_deref())?;
+        d.skps = json("skp.json", file("skp.json").as_deref())?;
+        if let Some(bytes) = file("dialog.json") {
+            d.dialog = Some(serde_json::from_slice(&bytes).context("dialog.json is not valid")?);
+        }
         if let Some(bytes) = file("assessments.csv") {
             let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
                 .context("assessments.csv")?;
@@ -417,6 +499,10 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     }
     load_indicators(store, &actor, &data.indicators, &mut report).await?;
     load_ikm(store, &actor, &data.ikm, &mut report).await?;
+    load_skps(store, &actor, &data.skps, &mut report).await?;
+    if let Some(d) = &data.dialog {
+        load_dialog(store, &actor, d, &mut report).await?;
+    }
     report.created.retain(|_, n| *n > 0);
     report.updated.retain(|_, n| *n > 0);
     // A seed is the organisation's history, not news: its events start no workflows.
@@ -564,6 +650,168 @@ async fn load_indicators(
             *report.created.entry("indicator_realisation").or_default() += done.created;
             *report.unchanged.entry("indicator_realisation").or_default() += done.unchanged;
         }
+    }
+    Ok(())
+}
+
+/// Creates each SKP unless the employee has one for its year, moves it to its status and
+/// records its realisations; an RHK's `key` resolves the cascade of the SKPs after it.
+async fn load_skps(
+    store: &Store,
+    actor: &Actor,
+    skps: &[SkpSeed],
+    report: &mut SeedReport,
+) -> Result<()> {
+    use jenjang_core::skp::SkpStatus;
+    let indicators = store.indicator_ids().await?;
+    let mut keys: HashMap<String, i64> = HashMap::new();
+    for seed in skps {
+        let at = || format!("skp.json: {} {}", seed.nip, seed.year);
+        let resolve = |supports: &Option<serde_json::Value>| -> Result<serde_json::Value> {
+            let Some(s) = supports.as_ref().filter(|s| !s.is_null()) else {
+                return Ok(serde_json::Value::Null);
+            };
+            if let Some(key) = s.get("rhk").and_then(|k| k.as_str()) {
+                let id = keys
+                    .get(key)
+                    .with_context(|| format!("{}: no RHK is keyed {key}", at()))?;
+                return Ok(serde_json::json!({"rhk": id}));
+            }
+            if let Some(code) = s.get("indicator").and_then(|k| k.as_str()) {
+                let (id, _) = indicators
+                    .get(&(code.to_string(), seed.year))
+                    .with_context(|| format!("{}: no IKU {code} for {}", at(), seed.year))?;
+                return Ok(serde_json::json!({"indicator": id}));
+            }
+            bail!(
+                "{}: supports is {{\"rhk\": key}} or {{\"indicator\": code}}",
+                at()
+            )
+        };
+        if let Some(existing) = store.skp(&seed.nip, seed.year, None).await? {
+            for (r, rhk) in seed.rhk.iter().zip(&existing.rhk) {
+                if let Some(k) = &r.key {
+                    keys.insert(k.clone(), rhk.id);
+                }
+            }
+            report.count("skp", Saved::Unchanged);
+            continue;
+        }
+        let mut rhk = Vec::new();
+        for r in &seed.rhk {
+            rhk.push(serde_json::json!({
+                "kind": r.kind, "text": r.text, "supports": resolve(&r.supports)?,
+                "iki": r.iki.iter().map(|i| serde_json::Value::Object(i.body.clone())).collect::<Vec<_>>(),
+            }));
+        }
+        let body = serde_json::json!({"rhk": rhk, "behaviour": seed.behaviour});
+        let new =
+            jenjang_app::skp::read_skp(&body).map_err(|e| anyhow::anyhow!("{}: {e:?}", at()))?;
+        let mut skp = store
+            .save_skp(actor, &seed.nip, seed.year, None, &new)
+            .await?;
+        for step in ["submitted", "approved"] {
+            if seed.status == "draft" || (seed.status == "submitted" && step == "approved") {
+                break;
+            }
+            let to: SkpStatus = step.parse().map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
+            skp = store.skp_status(actor, &skp, to, None).await?;
+        }
+        report.count("skp", Saved::Created);
+        for (r, rhk) in seed.rhk.iter().zip(&skp.rhk) {
+            if let Some(k) = &r.key {
+                keys.insert(k.clone(), rhk.id);
+            }
+        }
+        if skp.status != SkpStatus::Approved {
+            continue;
+        }
+        let supervisor = store
+            .get_employee(&seed.nip)
+            .await?
+            .supervisor_nip
+            .map(|n| n.to_string());
+        for (r, rhk) in seed.rhk.iter().zip(&skp.rhk) {
+            for (i, iki) in r.iki.iter().zip(&rhk.iki) {
+                let context = store.iki(iki.id).await?;
+                for z in &i.realisations {
+                    let period = jenjang_core::period::Period::parse(&z.period)
+                        .with_context(|| format!("{}: {}", at(), z.period))?;
+                    let change = jenjang_store::skp::IkiRealisationChange {
+                        value: Some(z.value),
+                        evidence_url: z.evidence_url.clone(),
+                        ..Default::default()
+                    };
+                    store
+                        .record_iki_realisation(
+                            actor,
+                            &context,
+                            &period,
+                            &change,
+                            supervisor.as_deref(),
+                        )
+                        .await?;
+                    *report.created.entry("iki_realisation").or_default() += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the dialog history of each thread that has none yet, dated as the dataset says, and
+/// the upward feedback (a repeat replaces it).
+async fn load_dialog(
+    store: &Store,
+    actor: &Actor,
+    seed: &DialogSeed,
+    report: &mut SeedReport,
+) -> Result<()> {
+    let mut started: HashMap<(String, i32), bool> = HashMap::new();
+    for e in &seed.entries {
+        let year = chrono::Datelike::year(&e.on);
+        let key = (e.nip.clone(), year);
+        let fresh = match started.get(&key) {
+            Some(f) => *f,
+            None => {
+                let f = store.dialog(&e.nip, year).await?.is_empty();
+                started.insert(key, f);
+                f
+            }
+        };
+        if !fresh {
+            report.count("dialog_entry", Saved::Unchanged);
+            continue;
+        }
+        let at = e.on.and_hms_opt(2, 0, 0).map(|t| t.and_utc());
+        store
+            .add_dialog_entry(
+                actor,
+                &jenjang_store::dialog::NewDialogEntry {
+                    nip: e.nip.clone(),
+                    year,
+                    author_nip: e.author_nip.clone(),
+                    kind: e.kind.clone(),
+                    text: e.text.clone(),
+                    value: e.value.clone(),
+                    rhk_id: None,
+                    at,
+                },
+            )
+            .await
+            .with_context(|| format!("dialog.json: {} {}", e.nip, e.on))?;
+        report.count("dialog_entry", Saved::Created);
+    }
+    for u in &seed.upward {
+        store
+            .save_upward_feedback(
+                &u.supervisor_nip,
+                &u.respondent_nip,
+                u.year,
+                &u.answers,
+                u.comment.as_deref(),
+            )
+            .await?;
     }
     Ok(())
 }

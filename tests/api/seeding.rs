@@ -33,6 +33,56 @@ async fn the_demo_has_a_believable_regency() {
         r.json::<serde_json::Value>().await.unwrap()["user"]["role"],
         "leader"
     );
+    // The front office chain has SKPs cascading from the permit IKU, realised each quarter:
+    // one employee above expectations, one below, one SKP waiting for approval.
+    let (_, excels) = app
+        .get(
+            &hr,
+            "/api/v1/employees/197812122005051001/performance?period=2026-Q2",
+        )
+        .await;
+    assert_eq!(
+        excels["proposed_hasil_kerja"], "di_atas_ekspektasi",
+        "{excels}"
+    );
+    let (_, short) = app
+        .get(
+            &hr,
+            "/api/v1/employees/198008152006091001/performance?period=2026-Q2",
+        )
+        .await;
+    assert_eq!(
+        short["proposed_hasil_kerja"], "di_bawah_ekspektasi",
+        "{short}"
+    );
+    let (_, waiting) = app
+        .get(&hr, "/api/v1/employees/198201032005081001/skp?year=2026")
+        .await;
+    assert_eq!(waiting["status"], "submitted");
+    let (_, kasi) = app
+        .get(&hr, "/api/v1/employees/197503222002112001/skp?year=2026")
+        .await;
+    let (_, staff) = app
+        .get(&hr, "/api/v1/employees/197812122005051001/skp?year=2026")
+        .await;
+    assert_eq!(staff["rhk"][0]["supports"]["rhk"], kasi["rhk"][0]["id"]);
+    // A dialog history, and upward feedback shown as an anonymous aggregate.
+    let (_, thread) = app
+        .get(&hr, "/api/v1/employees/198008152006091001/dialog?year=2026")
+        .await;
+    assert!(thread.as_array().unwrap().len() >= 3);
+    let (_, upward) = app
+        .get(
+            &hr,
+            "/api/v1/employees/197201062002052001/upward-feedback?year=2026",
+        )
+        .await;
+    assert!(upward["respondents"].as_u64().unwrap() >= 3, "{upward}");
+    // Visitor numbers, as a tourism office counts them.
+    let (_, iku) = app
+        .get(&hr, "/api/v1/units/DPMPTSP-PM/indicators?year=2026")
+        .await;
+    assert_eq!(iku[0]["unit_of_measure"], "kunjungan");
 }
 
 #[tokio::test]

@@ -61,6 +61,7 @@ pub async fn write(cx: &Context<'_>, nip: &str, year: i32, body: &Value) -> AppR
                 text: text?,
                 value: value?.map(|v| v.as_str().to_string()),
                 rhk_id,
+                at: None,
             })
         })(),
         errors,

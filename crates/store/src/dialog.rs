@@ -59,6 +59,8 @@ pub struct NewDialogEntry {
     pub text: String,
     pub value: Option<String>,
     pub rhk_id: Option<i64>,
+    /// When it was written; now unless a dataset's history says otherwise.
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -113,7 +115,7 @@ impl Store {
                     new.text.clone().into(),
                     new.value.clone().into(),
                     new.rhk_id.into(),
-                    self.now().into(),
+                    new.at.unwrap_or_else(|| self.now()).into(),
                 ],
             ))
             .await?
