@@ -703,3 +703,112 @@ async fn the_skp_is_written_approved_and_realised_on_its_page() {
         refused.html
     );
 }
+
+#[tokio::test]
+async fn iki_realisations_are_imported_with_every_bad_row_named_and_once() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let kasi = app.token(KASI).await;
+    let staff = app.token(STAFF).await;
+    let colleague = app.token(COLLEAGUE).await;
+    let mine = approved_skp(&app, &staff, &kasi, STAFF, Value::Null).await;
+    let theirs = approved_skp(&app, &colleague, &kasi, COLLEAGUE, Value::Null).await;
+    let iki = mine["rhk"][0]["iki"][0]["id"].as_i64().unwrap();
+    let other = theirs["rhk"][0]["iki"][0]["id"].as_i64().unwrap();
+    let csv = format!(
+        "nip;iki;periode;realisasi;bukti\n\
+         {STAFF};{iki};TW I {YEAR};81;https://arsip-dpmptsp.example/q1\n\
+         {STAFF};{iki};{YEAR}-Q2;94,5;\n\
+         {STAFF};999999;{YEAR}-Q1;90;\n\
+         {STAFF};{other};{YEAR}-Q1;90;\n\
+         {STAFF};{iki};2026-Q4;90;\n\
+         {STAFF};{iki};{YEAR}-Q3;banyak;\n\
+         {STAFF};{iki};{YEAR}-Q4;70;\n\
+         {STAFF};{iki};{YEAR}-Q4;71;\n"
+    );
+    let send = |csv: String| {
+        let app = &app;
+        let hr = hr.clone();
+        async move {
+            let r = app
+                .client
+                .post(app.url("/api/v1/imports/iki-realisations"))
+                .bearer_auth(&hr)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            read(r).await
+        }
+    };
+    let (status, report) = send(csv.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["accepted"], 2, "{report}");
+    let at: Vec<(u64, &str, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["column"].as_str().unwrap(),
+                r["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (4, "iki", "unknown_iki"),
+            (5, "iki", "iki_other_employee"),
+            (6, "periode", "due_outside_year"),
+            (7, "realisasi", "invalid"),
+            (8, "iki", "duplicate_rows"),
+            (9, "iki", "duplicate_rows"),
+        ],
+        "{report}"
+    );
+    let (_, p) = app
+        .get(
+            &kasi,
+            &format!("/api/v1/employees/{STAFF}/performance?period={YEAR}-Q2"),
+        )
+        .await;
+    assert_eq!(p["iki"][0]["realisation"], 94.5);
+    assert_eq!(p["iki"][0]["capaian"], 105.0);
+    // Q1 fell short (81 of 90), and so did nothing before it: one below-target event.
+    let events = |kind: &'static str| {
+        let app = &app;
+        async move {
+            app.store
+                .count_raw(&format!(
+                    "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = '{kind}' AND payload LIKE '%\"iki\":{iki},%'"
+                ))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(events("indicator.below_target").await, 1);
+    assert_eq!(events("indicator.recorded").await, 2);
+    // The same file again changes nothing and emits nothing.
+    let (_, again) = send(csv).await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(events("indicator.recorded").await, 2);
+    // Only hr and admin import.
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/iki-realisations"))
+        .bearer_auth(&staff)
+        .header("content-type", "text/csv")
+        .body(format!(
+            "nip;iki;periode;realisasi\n{STAFF};{iki};{YEAR}-Q3;90\n"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

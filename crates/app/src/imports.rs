@@ -11,6 +11,7 @@ use jenjang_core::access::Action;
 use jenjang_core::indicators::{IndicatorKind, RealisationSource};
 use jenjang_import::{Limits, RowError, Table, TableError};
 use jenjang_store::indicators::NewRealisation;
+use jenjang_store::skp::IkiImportRow;
 use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ pub enum ImportKind {
     Evaluations,
     /// Realisations of unit indicators (IKU).
     IndicatorRealisations,
+    /// Realisations of the IKI of employees' approved SKPs.
+    IkiRealisations,
 }
 
 impl std::str::FromStr for ImportKind {
@@ -33,8 +36,9 @@ impl std::str::FromStr for ImportKind {
             "assessments" => Ok(ImportKind::Assessments),
             "evaluations" => Ok(ImportKind::Evaluations),
             "indicator-realisations" => Ok(ImportKind::IndicatorRealisations),
+            "iki-realisations" => Ok(ImportKind::IkiRealisations),
             other => Err(format!(
-                "'{other}' is not one of: employees, assessments, evaluations, indicator-realisations"
+                "'{other}' is not one of: employees, assessments, evaluations, indicator-realisations, iki-realisations"
             )),
         }
     }
@@ -106,6 +110,8 @@ fn column_of(kind: ImportKind, field: &str) -> &'static str {
         (ImportKind::IndicatorRealisations, "value") => "realisasi",
         (ImportKind::IndicatorRealisations, "period") => "periode",
         (ImportKind::IndicatorRealisations, _) => "kode_indikator",
+        (ImportKind::IkiRealisations, "period") => "periode",
+        (ImportKind::IkiRealisations, _) => "iki",
         _ => "nip",
     }
 }
@@ -126,6 +132,7 @@ pub async fn run(
         ImportKind::Assessments => jenjang_import::ASSESSMENT_COLUMNS,
         ImportKind::Evaluations => jenjang_import::EVALUATION_COLUMNS,
         ImportKind::IndicatorRealisations => jenjang_import::INDICATOR_REALISATION_COLUMNS,
+        ImportKind::IkiRealisations => jenjang_import::IKI_REALISATION_COLUMNS,
     };
     table.require(required)?;
     let mut report = ImportReport {
@@ -200,6 +207,31 @@ pub async fn run(
                 }
                 (rows, rejected, errors)
             }
+            ImportKind::IkiRealisations => {
+                let (ok, errors) = jenjang_import::parse_iki_realisations(&table);
+                let (rows, items): (Vec<usize>, Vec<IkiImportRow>) = ok
+                    .into_iter()
+                    .map(|(row, (nip, iki, period, value, evidence_url))| {
+                        (
+                            row,
+                            IkiImportRow {
+                                nip: nip.to_string(),
+                                iki,
+                                period,
+                                value,
+                                evidence_url,
+                            },
+                        )
+                    })
+                    .unzip();
+                let (done, rejected) = store
+                    .bulk_record_iki_realisations(actor, &items, dry_run)
+                    .await?;
+                report.accepted = done.created;
+                report.updated = done.updated;
+                report.unchanged = done.unchanged;
+                (rows, rejected, errors)
+            }
             ImportKind::Evaluations => {
                 let (ok, errors) = jenjang_import::parse_evaluations(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
@@ -249,6 +281,7 @@ fn upkeep(
         ImportKind::Assessments => &["current_competency_levels"],
         ImportKind::Evaluations => &["evaluations"],
         ImportKind::IndicatorRealisations => &["indicator_realisations"],
+        ImportKind::IkiRealisations => &["iki_realisations"],
     })
 }
 

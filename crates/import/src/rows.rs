@@ -47,6 +47,11 @@ pub const INDICATOR_REALISATION_COLUMNS: (&[&str], &[&str]) = (
     &["bukti", "catatan"],
 );
 
+/// Columns of an `iki-realisations` file: the employee, the IKI's number (as the SKP page shows
+/// it), the period, the value; the evidence link is optional.
+pub const IKI_REALISATION_COLUMNS: (&[&str], &[&str]) =
+    (&["nip", "iki", "periode", "realisasi"], &["bukti"]);
+
 /// A realisation as a file states it: the indicator's code, the period, the value, evidence
 /// and note.
 pub type RealisationRow = (String, Period, f64, Option<String>, Option<String>);
@@ -502,6 +507,42 @@ pub fn parse_indicator_realisations(table: &Table) -> Parsed<RealisationRow> {
         }
     }
     let ok = reject_duplicates(rows, "kode_indikator", &mut errors);
+    finish(errors, ok)
+}
+
+/// Parses an `iki-realisations` file: `nip, iki, periode, realisasi`, optional `bukti` (a web
+/// address). One row per IKI and period.
+pub fn parse_iki_realisations(table: &Table) -> Parsed<(Nip, i64, Period, f64, Option<String>)> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
+        let nip = c.required("nip", Nip::parse);
+        let iki = c.required("iki", |s| {
+            s.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| "the IKI's number, a whole number".to_string())
+        });
+        let period = c.required("periode", Period::parse);
+        let value = c.required("realisasi", office_number);
+        let evidence = c.optional("bukti", |s| {
+            let lower = s.trim().to_ascii_lowercase();
+            if lower.starts_with("https://") || lower.starts_with("http://") {
+                Ok(s.trim().to_string())
+            } else {
+                Err("a web address (http:// or https://)".to_string())
+            }
+        });
+        if c.ok
+            && let (Some(nip), Some(iki), Some(period), Some(value)) = (nip, iki, period, value)
+        {
+            let key = format!("{iki}|{period}");
+            rows.push((*row, key, (nip, iki, period, value, evidence)));
+        }
+    }
+    let ok = reject_duplicates(rows, "iki", &mut errors);
     finish(errors, ok)
 }
 

@@ -1167,3 +1167,234 @@ impl Store {
             .collect()
     }
 }
+
+/// One row of an IKI realisation import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IkiImportRow {
+    /// The employee the file says the IKI is of (checked).
+    pub nip: String,
+    pub iki: i64,
+    pub period: Period,
+    pub value: f64,
+    /// `None` keeps the evidence stored.
+    pub evidence_url: Option<String>,
+}
+
+struct IkiFacts {
+    nip: String,
+    year: i32,
+    status: String,
+    text: String,
+    target: f64,
+    direction: Direction,
+    unit: String,
+    supervisor: Option<String>,
+}
+
+impl Store {
+    /// Records imported IKI realisations set-based: the IKI, their SKPs and their stored
+    /// realisations read with a few multi-row queries, each row checked (a known IKI of the
+    /// NIP's approved SKP, a period of its year), then the changed rows written with multi-row
+    /// upserts, audit entries and events in one transaction; the feedback stays. Refused rows
+    /// come back by their position in `rows`, nothing of them written; the same file again
+    /// changes nothing.
+    pub async fn bulk_record_iki_realisations(
+        &self,
+        actor: &Actor,
+        rows: &[IkiImportRow],
+        dry_run: bool,
+    ) -> Result<(crate::indicators::Realised, Vec<(usize, FieldError)>)> {
+        use crate::db::{insert_rows, rows_per_statement};
+        let txn = self.begin_bulk_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.iki).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut facts: BTreeMap<i64, IkiFacts> = BTreeMap::new();
+        let mut stored: BTreeMap<(i64, String), (f64, Option<String>)> = BTreeMap::new();
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let values: Vec<Value> = chunk.iter().map(|&i| i.into()).collect();
+            for r in txn
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT i.id, i.text, i.target, i.direction, s.nip, s.year, s.status, e.unit_code, e.supervisor_nip \
+                         FROM skp_iki i JOIN skps s ON s.id = i.skp_id JOIN employees e ON e.nip = s.nip \
+                         WHERE i.id IN ({})",
+                        marks.join(", ")
+                    ),
+                    values.clone(),
+                ))
+                .await?
+            {
+                let id: i64 = r.try_get("", "id")?;
+                facts.insert(
+                    id,
+                    IkiFacts {
+                        nip: r.try_get("", "nip")?,
+                        year: r.try_get("", "year")?,
+                        status: r.try_get("", "status")?,
+                        text: r.try_get("", "text")?,
+                        target: r.try_get("", "target")?,
+                        direction: parse(&r, "direction", "skp_iki", id)?,
+                        unit: r.try_get("", "unit_code")?,
+                        supervisor: r.try_get("", "supervisor_nip")?,
+                    },
+                );
+            }
+            for r in txn
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT iki_id, period, value, evidence_url FROM iki_realisations WHERE iki_id IN ({})",
+                        marks.join(", ")
+                    ),
+                    values,
+                ))
+                .await?
+            {
+                stored.insert(
+                    (r.try_get("", "iki_id")?, r.try_get("", "period")?),
+                    (r.try_get("", "value")?, r.try_get("", "evidence_url")?),
+                );
+            }
+        }
+        let mut rejected = Vec::new();
+        let mut done = crate::indicators::Realised::default();
+        let mut upserts: Vec<Value> = Vec::new();
+        let mut audits = Vec::new();
+        let mut events = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Some(f) = facts.get(&row.iki) else {
+                rejected.push((
+                    i,
+                    FieldError::new("iki", format!("no IKI has the number {}", row.iki))
+                        .with_code("unknown_iki")
+                        .with_param("id", row.iki),
+                ));
+                continue;
+            };
+            if f.nip != row.nip {
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "iki",
+                        format!("IKI {} is not of {}'s SKP", row.iki, row.nip),
+                    )
+                    .with_code("iki_other_employee")
+                    .with_param("id", row.iki)
+                    .with_param("nip", &row.nip),
+                ));
+                continue;
+            }
+            if f.status != SkpStatus::Approved.as_str() {
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "iki",
+                        "the SKP is not approved yet: its targets are not agreed",
+                    )
+                    .with_code("skp_not_approved"),
+                ));
+                continue;
+            }
+            if row.period.year() != f.year {
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "period",
+                        format!(
+                            "{} is not a period of {}, the SKP's year",
+                            row.period, f.year
+                        ),
+                    )
+                    .with_code("due_outside_year")
+                    .with_param("year", f.year),
+                ));
+                continue;
+            }
+            let p = row.period.to_string();
+            let before = stored.get(&(row.iki, p.clone()));
+            let evidence = row
+                .evidence_url
+                .clone()
+                .or(before.and_then(|b| b.1.clone()));
+            match before {
+                Some((v, e)) if *v == row.value && *e == evidence => {
+                    done.unchanged += 1;
+                    continue;
+                }
+                Some(_) => done.updated += 1,
+                None => done.created += 1,
+            }
+            upserts.extend([
+                row.iki.into(),
+                p.clone().into(),
+                row.value.into(),
+                evidence.clone().into(),
+                now.into(),
+                actor.0.clone().into(),
+            ]);
+            audits.push((
+                if before.is_some() { "update" } else { "create" }.to_string(),
+                "iki_realisation".to_string(),
+                format!("{}/{}/{p}", f.nip, row.iki),
+                serde_json::json!({"value": row.value, "evidence_url": evidence, "source": "import"}),
+            ));
+            if before.map(|b| b.0) != Some(row.value) {
+                let previous = stored
+                    .get(&(row.iki, row.period.previous().to_string()))
+                    .map(|b| b.0);
+                let payload = IndicatorRealised {
+                    scope: "iki".into(),
+                    indicator: None,
+                    iki: Some(row.iki),
+                    nip: Some(f.nip.clone()),
+                    code: format!("IKI-{}", row.iki),
+                    name: f.text.clone(),
+                    unit: f.unit.clone(),
+                    head_nip: f.supervisor.clone(),
+                    period: p.clone(),
+                    target: f.target,
+                    realisation: row.value,
+                    capaian: capaian(f.target, row.value, f.direction),
+                    below_target: below_target(f.target, row.value, f.direction),
+                    previous_below_target: previous
+                        .is_some_and(|v| below_target(f.target, v, f.direction)),
+                };
+                let key = format!("iki:{}:{p}:{}", row.iki, row.value);
+                if payload.below_target {
+                    events.push(Event {
+                        event: DomainEvent::IndicatorBelowTarget(payload.clone()),
+                        dedup_key: format!("{key}:below"),
+                    });
+                }
+                events.push(Event {
+                    event: DomainEvent::IndicatorRecorded(payload),
+                    dedup_key: format!("{key}:recorded"),
+                });
+            }
+            // A later row of the file about the next period sees this one as its previous.
+            stored.insert((row.iki, p), (row.value, evidence));
+        }
+        if dry_run {
+            return Ok((done, rejected));
+        }
+        insert_rows(
+            &txn,
+            "INSERT INTO iki_realisations (iki_id, period, value, evidence_url, recorded_at, recorded_by)",
+            "ON CONFLICT (iki_id, period) DO UPDATE SET value = excluded.value, \
+             evidence_url = excluded.evidence_url, recorded_at = excluded.recorded_at, \
+             recorded_by = excluded.recorded_by",
+            6,
+            upserts,
+        )
+        .await?;
+        crate::audit::audit_rows(&txn, actor, audits, now).await?;
+        outbox(&txn, &events, now).await?;
+        txn.commit().await?;
+        Ok((done, rejected))
+    }
+}

@@ -3,11 +3,12 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) const IMPORT_KINDS: [&str; 4] = [
+pub(super) const IMPORT_KINDS: [&str; 5] = [
     "employees",
     "assessments",
     "evaluations",
     "indicator-realisations",
+    "iki-realisations",
 ];
 
 /// How long a checked file is kept for "import now", and how many are kept at most.
@@ -77,12 +78,14 @@ impl StagedImports {
 /// The columns of each kind as the page explains them: (column, required, example).
 fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
     use jenjang_import::{
-        ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, INDICATOR_REALISATION_COLUMNS,
+        ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, IKI_REALISATION_COLUMNS,
+        INDICATOR_REALISATION_COLUMNS,
     };
     let (required, optional) = match kind {
         "employees" => EMPLOYEE_COLUMNS,
         "assessments" => ASSESSMENT_COLUMNS,
         "indicator-realisations" => INDICATOR_REALISATION_COLUMNS,
+        "iki-realisations" => IKI_REALISATION_COLUMNS,
         _ => EVALUATION_COLUMNS,
     };
     let example = |column: &str| match (kind, column) {
@@ -108,6 +111,10 @@ fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
         ("indicator-realisations", "realisasi") => "91,5",
         ("indicator-realisations", "bukti") => "https://dpmptsp.bulungankab.go.id/laporan/tw3",
         ("indicator-realisations", "catatan") => "",
+        ("iki-realisations", "iki") => "1204",
+        ("iki-realisations", "periode") => "TW III 2026",
+        ("iki-realisations", "realisasi") => "312",
+        ("iki-realisations", "bukti") => "https://arsip-dpmptsp.example/register/tw3",
         _ => "",
     };
     required

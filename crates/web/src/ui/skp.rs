@@ -242,6 +242,7 @@ fn skp_json(k: &SkpRecord, lang: Lang, supports: &dyn Fn(&Option<Supports>) -> V
             "text": r.text,
             "supports": supports(&r.supports),
             "iki": r.iki.iter().map(|i| json!({
+                "id": i.id,
                 "aspect": t["aspects"][i.aspect.as_str()],
                 "text": i.text,
                 "target": i.target,
