@@ -443,6 +443,116 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             }
         }
     }
+    if wants("indicators") {
+        // The employees' IKI realisations imported as HR receives them (one row per IKI and
+        // quarter, 100,000 rows at most), then the same file again; and one unit's IKU page.
+        let year = chrono::Datelike::year(&store.today().await?);
+        let iki = store
+            .generate_approved_skps(&Actor::system("bench"), year, employees.min(100_000))
+            .await?;
+        let mut csv = String::from("nip;iki;periode;realisasi;bukti\n");
+        for (n, (nip, id)) in iki.iter().enumerate().take(100_000) {
+            csv.push_str(&format!(
+                "{nip};{id};{year}-Q{};{};https://arsip.example/{id}\n",
+                n % 4 + 1,
+                80 + n % 41
+            ));
+        }
+        let rows = iki.len().min(100_000) as u64;
+        for scenario in ["import_iki_realisations", "import_iki_realisations_again"] {
+            let started = Instant::now();
+            let report = jenjang_app::imports::run(
+                &store,
+                &Actor::system("bench"),
+                jenjang_app::imports::ImportKind::IkiRealisations,
+                csv.as_bytes(),
+                &jenjang_import::Limits::trusted(),
+                false,
+                None,
+            )
+            .await?;
+            let report_kind = jenjang_app::imports::ImportKind::IkiRealisations;
+            jenjang_app::imports::after_import(&store, report_kind, &report).await?;
+            reporter.line(
+                scenario,
+                rows,
+                started.elapsed().as_secs_f64(),
+                json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len()}),
+            );
+        }
+        // Four IKU of the root unit realised every quarter, then its page cold and warm.
+        let existing = store.indicator_ids().await?;
+        for (code, target) in [
+            ("IKU-B-1", 90.0),
+            ("IKU-B-2", 75.0),
+            ("IKU-B-3", 5.0),
+            ("IKU-B-4", 85.0),
+        ] {
+            if existing.contains_key(&(code.to_string(), year)) {
+                continue;
+            }
+            let new = jenjang_store::indicators::NewIndicator {
+                code: code.into(),
+                year,
+                unit: root.clone(),
+                name: format!("Indikator {code}"),
+                kind: jenjang_core::indicators::IndicatorKind::Manual,
+                unit_of_measure: "%".into(),
+                direction: jenjang_core::indicators::Direction::HigherIsBetter,
+                target,
+                period_targets: Default::default(),
+            };
+            let ind = store
+                .create_indicator(&Actor::system("bench"), &new)
+                .await?;
+            let rows: Vec<_> = (1..=4)
+                .map(|q| jenjang_store::indicators::NewRealisation {
+                    indicator: ind.id,
+                    period: jenjang_core::period::Period::parse(&format!("{year}-Q{q}"))
+                        .expect("a quarter"),
+                    value: target * (0.9 + 0.05 * f64::from(q)),
+                    source: jenjang_core::indicators::RealisationSource::Manual,
+                    evidence_url: None,
+                    note: None,
+                })
+                .collect();
+            store
+                .record_realisations(&Actor::system("bench"), &rows)
+                .await?;
+        }
+        for (path, name) in [
+            (
+                format!("/api/v1/units/{root}/indicators?year={year}"),
+                "iku_list_http",
+            ),
+            (
+                format!("/api/v1/units/{root}/performance-gaps?year={year}"),
+                "performance_gaps_http",
+            ),
+            (format!("/unit/{root}"), "iku_unit_page"),
+        ] {
+            for warm in [false, true] {
+                let started = Instant::now();
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(&token)
+                    .header("cookie", format!("jenjang_token={token}"))
+                    .send()
+                    .await?;
+                let status = r.status();
+                let bytes = r.bytes().await?.len();
+                if !status.is_success() {
+                    bail!("{path} answered {status}");
+                }
+                reporter.line(
+                    &format!("{name}_{}", if warm { "warm" } else { "cold" }),
+                    employees,
+                    started.elapsed().as_secs_f64(),
+                    json!({"path": path, "bytes": bytes}),
+                );
+            }
+        }
+    }
     reporter.line("serve_memory_after_analyses", employees, 0.0, json!({}));
     if wants("recommendations_all") {
         for factor in [1usize, 10] {

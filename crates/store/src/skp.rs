@@ -1398,3 +1398,65 @@ impl Store {
         Ok((done, rejected))
     }
 }
+
+impl Store {
+    /// For the bench: an approved SKP for `year` with one main RHK and one IKI (target 100) for
+    /// each of the first `employees` employees by NIP who have none, in three set-based
+    /// statements. Returns every IKI of `year` as (nip, iki).
+    pub async fn generate_approved_skps(
+        &self,
+        actor: &Actor,
+        year: i32,
+        employees: u64,
+    ) -> Result<Vec<(String, i64)>> {
+        let txn = self.begin_bulk_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        txn.execute_raw(stmt(
+            backend,
+            "INSERT INTO skps (nip, year, version, approach, status, behaviour, updated_at, updated_by) \
+             SELECT e.nip, $1, 1, 'kuantitatif', 'approved', '[]', $2, $3 FROM employees e \
+             WHERE NOT EXISTS (SELECT 1 FROM skps s WHERE s.nip = e.nip AND s.year = $4) \
+             ORDER BY e.nip LIMIT $5",
+            vec![
+                year.into(),
+                now.into(),
+                actor.0.clone().into(),
+                year.into(),
+                (employees as i64).into(),
+            ],
+        ))
+        .await?;
+        txn.execute_raw(stmt(
+            backend,
+            "INSERT INTO skp_rhk (skp_id, position, kind, text) \
+             SELECT s.id, 0, 'utama', 'Layanan terselenggara sesuai standar' FROM skps s \
+             WHERE s.year = $1 AND NOT EXISTS (SELECT 1 FROM skp_rhk r WHERE r.skp_id = s.id)",
+            vec![year.into()],
+        ))
+        .await?;
+        txn.execute_raw(stmt(
+            backend,
+            "INSERT INTO skp_iki (skp_id, rhk_id, position, aspect, text, target, unit_of_measure, direction) \
+             SELECT r.skp_id, r.id, 0, 'kuantitas', 'Berkas diselesaikan', 100, 'berkas', 'higher_is_better' \
+             FROM skp_rhk r JOIN skps s ON s.id = r.skp_id \
+             WHERE s.year = $1 AND NOT EXISTS (SELECT 1 FROM skp_iki i WHERE i.rhk_id = r.id)",
+            vec![year.into()],
+        ))
+        .await?;
+        let rows = txn
+            .query_all_raw(stmt(
+                backend,
+                "SELECT s.nip, i.id FROM skp_iki i JOIN skps s ON s.id = i.skp_id WHERE s.year = $1 ORDER BY i.id",
+                vec![year.into()],
+            ))
+            .await?;
+        let out = rows
+            .iter()
+            .map(|r| Ok((r.try_get("", "nip")?, r.try_get("", "id")?)))
+            .collect::<Result<Vec<_>>>()?;
+        txn.commit().await?;
+        self.checkpoint(&["skps", "skp_rhk", "skp_iki"]).await?;
+        Ok(out)
+    }
+}
