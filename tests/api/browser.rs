@@ -563,7 +563,15 @@ async fn every_kind_of_page_fits_a_phone() {
             "197502142001091001",
             &["/unit/DLH-PPKL", "/kampanye", "/kebutuhan-organisasi"],
         ),
-        ("197503222002112001", &["/tim-saya", "/rencana-saya"]),
+        (
+            "197503222002112001",
+            &[
+                "/tim-saya",
+                "/rencana-saya",
+                "/skp",
+                "/skp/197812122005051001?tahun=2026&periode=2026-Q2",
+            ],
+        ),
     ];
     for (person, pages) in visits {
         b.sign_in(person).await;
@@ -1203,5 +1211,51 @@ async fn hr_keeps_reference_data_and_indicators_in_the_browser() {
         .unwrap()
         .clone();
     assert_eq!(q4["value"], 71.8);
+    b.close().await;
+}
+
+/// The supervisor approves a waiting SKP from Tim Saya, records a realisation with feedback on
+/// it; the employee reads it on their own SKP page.
+#[tokio::test]
+async fn an_skp_is_approved_and_realised_in_the_browser() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let kasi = "197503222002112001";
+    // The demo's SKP waiting for approval.
+    let staff = "198201032005081001";
+    let year = Datelike::year(&chrono::Utc::now());
+    let (_, waiting) = app
+        .get(&hr, &format!("/api/v1/employees/{staff}/skp?year={year}"))
+        .await;
+    assert_eq!(waiting["status"], "submitted", "{waiting}");
+    let b = Browser::open(&app, Screen::Laptop).await;
+    b.sign_in(kasi).await;
+    b.goto("/tim-saya").await;
+    b.click(&format!("a[href=\"/skp/{staff}\"]")).await;
+    b.arrived_at(&format!("/skp/{staff}")).await;
+    check_page(&b, Screen::Laptop).await;
+    b.click("form[action*=\"/langkah\"] input[value=approve] ~ button")
+        .await;
+    b.arrived_at("notice=skp_approve").await;
+    assert!(b.body().await.contains("Disetujui"));
+    // The first IKI of the second quarter: 330 berkas of 300, with feedback.
+    let iki = waiting["rhk"][0]["iki"][0]["id"].as_i64().unwrap();
+    let form = format!("form[action=\"/skp/iki/{iki}\"]");
+    b.goto(&format!("/skp/{staff}?tahun={year}&periode={year}-Q2"))
+        .await;
+    b.click(&format!("details:has({form}) > summary")).await;
+    b.fill(&form, "value", "330").await;
+    b.fill(&form, "feedback", "Verifikasi cepat dan rapi.")
+        .await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.arrived_at("notice=iki_recorded").await;
+    assert!(b.text(&format!("#iki-{iki}")).await.contains("110 %"));
+    b.sign_out().await;
+    // The employee reads the feedback on their own SKP page.
+    b.sign_in(staff).await;
+    b.goto(&format!("/skp?periode={year}-Q2")).await;
+    let row = b.text(&format!("#iki-{iki}")).await;
+    assert!(row.contains("Verifikasi cepat dan rapi."), "{row}");
+    check_page(&b, Screen::Laptop).await;
     b.close().await;
 }
