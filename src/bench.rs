@@ -422,22 +422,11 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         ];
         for path in pages {
             for warm in [false, true] {
-                let started = Instant::now();
-                let r = client
-                    .get(format!("{base}{path}"))
-                    .header("cookie", format!("jenjang_token={token}"))
-                    .header("accept", "text/html")
-                    .send()
-                    .await?;
-                let status = r.status();
-                let bytes = r.bytes().await?.len();
-                if !status.is_success() {
-                    bail!("{path} answered {status}");
-                }
+                let (seconds, bytes) = timed_get(&client, &base, &path, &token).await?;
                 reporter.line(
                     if warm { "ui_page_warm" } else { "ui_page_cold" },
                     employees,
-                    started.elapsed().as_secs_f64(),
+                    seconds,
                     json!({"path": path, "bytes": bytes}),
                 );
             }
@@ -532,22 +521,11 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             (format!("/unit/{root}"), "iku_unit_page"),
         ] {
             for warm in [false, true] {
-                let started = Instant::now();
-                let r = client
-                    .get(format!("{base}{path}"))
-                    .bearer_auth(&token)
-                    .header("cookie", format!("jenjang_token={token}"))
-                    .send()
-                    .await?;
-                let status = r.status();
-                let bytes = r.bytes().await?.len();
-                if !status.is_success() {
-                    bail!("{path} answered {status}");
-                }
+                let (seconds, bytes) = timed_get(&client, &base, &path, &token).await?;
                 reporter.line(
                     &format!("{name}_{}", if warm { "warm" } else { "cold" }),
                     employees,
-                    started.elapsed().as_secs_f64(),
+                    seconds,
                     json!({"path": path, "bytes": bytes}),
                 );
             }
@@ -591,6 +569,29 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     let _ = stop_tx.send(());
     let _ = server.await;
     Ok(())
+}
+
+/// One GET as a signed-in browser and API client would send it: (seconds, bytes of the body).
+async fn timed_get(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+) -> Result<(f64, usize)> {
+    let started = Instant::now();
+    let r = client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("cookie", format!("jenjang_token={token}"))
+        .header("accept", "text/html")
+        .send()
+        .await?;
+    let status = r.status();
+    let bytes = r.bytes().await?.len();
+    if !status.is_success() {
+        bail!("{path} answered {status}");
+    }
+    Ok((started.elapsed().as_secs_f64(), bytes))
 }
 
 /// The population repeated `factor` times (for the million-employee core scenario).

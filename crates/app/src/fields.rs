@@ -118,6 +118,23 @@ impl<'a> Fields<'a> {
     }
 
     /// A required text that may run over several lines.
+    /// An optional web address (http or https), such as a link to evidence.
+    pub fn opt_web_address(&mut self, key: &str) -> Option<String> {
+        let url = self.opt_text(key)?;
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            Some(url)
+        } else {
+            self.coded(
+                key,
+                "a web address (http:// or https://)",
+                "web_address",
+                &[],
+            );
+            None
+        }
+    }
+
     pub fn long_text(&mut self, key: &str) -> Option<String> {
         match self.get(key) {
             None => {

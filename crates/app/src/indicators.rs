@@ -82,18 +82,7 @@ pub fn read_realisation(body: &Value, indicator: i64) -> Result<NewRealisation, 
     let mut f = Fields::root(body, &mut errors);
     let period = f.parse("period", Period::parse);
     let value = f.number("value", -1e15, 1e15);
-    let evidence_url = f.opt_text("evidence_url");
-    if let Some(url) = &evidence_url {
-        let lower = url.to_ascii_lowercase();
-        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-            f.coded(
-                "evidence_url",
-                "a web address (http:// or https://)",
-                "web_address",
-                &[],
-            );
-        }
-    }
+    let evidence_url = f.opt_web_address("evidence_url");
     let note = f.opt_long_text("note");
     let new = (|| {
         Some(NewRealisation {

@@ -319,18 +319,7 @@ pub async fn realise(
         None | Some(Value::Null) => Some(None),
         Some(_) => f.number("value", -1e15, 1e15).map(Some),
     };
-    let evidence_url = f.opt_text("evidence_url");
-    if let Some(url) = &evidence_url {
-        let lower = url.to_ascii_lowercase();
-        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-            f.coded(
-                "evidence_url",
-                "a web address (http:// or https://)",
-                "web_address",
-                &[],
-            );
-        }
-    }
+    let evidence_url = f.opt_web_address("evidence_url");
     let feedback = f.opt_long_text("feedback");
     if iki.status != SkpStatus::Approved {
         let field = if feedback.is_some() {

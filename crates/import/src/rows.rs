@@ -490,14 +490,7 @@ pub fn parse_indicator_realisations(table: &Table) -> Parsed<RealisationRow> {
         let code = c.required("kode_indikator", jenjang_core::Code::parse);
         let period = c.required("periode", Period::parse);
         let value = c.required("realisasi", office_number);
-        let evidence = c.optional("bukti", |s| {
-            let lower = s.trim().to_ascii_lowercase();
-            if lower.starts_with("https://") || lower.starts_with("http://") {
-                Ok(s.trim().to_string())
-            } else {
-                Err("a web address (http:// or https://)".to_string())
-            }
-        });
+        let evidence = c.optional("bukti", web_address);
         let note = Some(c.value("catatan").trim().to_string()).filter(|n| !n.is_empty());
         if c.ok
             && let (Some(code), Some(period), Some(value)) = (code, period, value)
@@ -508,6 +501,16 @@ pub fn parse_indicator_realisations(table: &Table) -> Parsed<RealisationRow> {
     }
     let ok = reject_duplicates(rows, "kode_indikator", &mut errors);
     finish(errors, ok)
+}
+
+/// A link to evidence: a web address (http or https), trimmed.
+fn web_address(s: &str) -> Result<String, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        Ok(s.trim().to_string())
+    } else {
+        Err("a web address (http:// or https://)".to_string())
+    }
 }
 
 /// Parses an `iki-realisations` file: `nip, iki, periode, realisasi`, optional `bukti` (a web
@@ -527,14 +530,7 @@ pub fn parse_iki_realisations(table: &Table) -> Parsed<(Nip, i64, Period, f64, O
         });
         let period = c.required("periode", Period::parse);
         let value = c.required("realisasi", office_number);
-        let evidence = c.optional("bukti", |s| {
-            let lower = s.trim().to_ascii_lowercase();
-            if lower.starts_with("https://") || lower.starts_with("http://") {
-                Ok(s.trim().to_string())
-            } else {
-                Err("a web address (http:// or https://)".to_string())
-            }
-        });
+        let evidence = c.optional("bukti", web_address);
         if c.ok
             && let (Some(nip), Some(iki), Some(period), Some(value)) = (nip, iki, period, value)
         {

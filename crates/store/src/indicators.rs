@@ -648,16 +648,21 @@ async fn realise_in(
         previous_below_target,
     };
     let key = format!("indicator:{}:{period}:{}", ind.id, r.value);
+    outbox(txn, &realised_events(payload, &key), now).await?;
+    Ok(Some(existing.is_none()))
+}
+
+/// The events of a realisation (of an IKU or an IKI): `indicator.recorded`, and
+/// `indicator.below_target` when it falls short; `key` makes a replay write them once.
+pub(crate) fn realised_events(payload: IndicatorRealised, key: &str) -> Vec<Event> {
+    let below = payload.below_target.then(|| Event {
+        event: DomainEvent::IndicatorBelowTarget(payload.clone()),
+        dedup_key: format!("{key}:below"),
+    });
     let mut events = vec![Event {
-        event: DomainEvent::IndicatorRecorded(payload.clone()),
+        event: DomainEvent::IndicatorRecorded(payload),
         dedup_key: format!("{key}:recorded"),
     }];
-    if payload.below_target {
-        events.push(Event {
-            event: DomainEvent::IndicatorBelowTarget(payload),
-            dedup_key: format!("{key}:below"),
-        });
-    }
-    outbox(txn, &events, now).await?;
-    Ok(Some(existing.is_none()))
+    events.extend(below);
+    events
 }

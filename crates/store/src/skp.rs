@@ -6,11 +6,12 @@
 
 use crate::db::{Store, stmt};
 use crate::error::{Result, StoreError};
-use crate::outbox::{Event, outbox};
+use crate::indicators::realised_events;
+use crate::outbox::outbox;
 use crate::{Actor, audit};
 use chrono::{DateTime, Utc};
 use jenjang_core::FieldError;
-use jenjang_core::events::{DomainEvent, IndicatorRealised};
+use jenjang_core::events::IndicatorRealised;
 use jenjang_core::indicators::{Direction, below_target, capaian};
 use jenjang_core::period::Period;
 use jenjang_core::skp::{Approach, Aspect, Behaviour, RhkKind, SkpStatus};
@@ -1060,17 +1061,7 @@ async fn realise_iki_in(
             previous_below_target: before.is_some_and(|v| below_target(target, v, direction)),
         };
         let key = format!("iki:{}:{p}:{value}", iki.iki.id);
-        let mut events = vec![Event {
-            event: DomainEvent::IndicatorRecorded(payload.clone()),
-            dedup_key: format!("{key}:recorded"),
-        }];
-        if payload.below_target {
-            events.push(Event {
-                event: DomainEvent::IndicatorBelowTarget(payload),
-                dedup_key: format!("{key}:below"),
-            });
-        }
-        outbox(txn, &events, now).await?;
+        outbox(txn, &realised_events(payload, &key), now).await?;
     }
     Ok(true)
 }
@@ -1365,16 +1356,7 @@ impl Store {
                         .is_some_and(|v| below_target(f.target, v, f.direction)),
                 };
                 let key = format!("iki:{}:{p}:{}", row.iki, row.value);
-                if payload.below_target {
-                    events.push(Event {
-                        event: DomainEvent::IndicatorBelowTarget(payload.clone()),
-                        dedup_key: format!("{key}:below"),
-                    });
-                }
-                events.push(Event {
-                    event: DomainEvent::IndicatorRecorded(payload),
-                    dedup_key: format!("{key}:recorded"),
-                });
+                events.extend(realised_events(payload, &key));
             }
             // A later row of the file about the next period sees this one as its previous.
             stored.insert((row.iki, p), (row.value, evidence));

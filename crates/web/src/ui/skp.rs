@@ -360,6 +360,14 @@ fn edit_rows(
     })
 }
 
+/// The year a form is about: the one in the address, else this year.
+async fn year_asked(s: &AppState, tahun: Option<i32>) -> Result<i32, ApiError> {
+    Ok(match tahun {
+        Some(y) => y,
+        None => s.store.today().await?.year(),
+    })
+}
+
 fn skp_redirect(own: bool, nip: &str, year: i32, notice: &str, anchor: &str) -> String {
     let base = if own {
         "/skp".to_string()
@@ -384,12 +392,9 @@ pub(super) async fn skp_form(
         Ok(u) => u,
         Err(answer) => return *answer,
     };
-    let year = match q.tahun {
-        Some(y) => y,
-        None => match s.store.today().await {
-            Ok(t) => t.year(),
-            Err(e) => return ui.error(e.into()),
-        },
+    let year = match year_asked(&s, q.tahun).await {
+        Ok(y) => y,
+        Err(e) => return ui.error(e),
     };
     let mut rhk = Vec::new();
     let mut typed_rhk = Vec::new();
@@ -500,12 +505,9 @@ pub(super) async fn skp_step_form(
         Ok(u) => u,
         Err(answer) => return *answer,
     };
-    let year = match q.tahun {
-        Some(y) => y,
-        None => match s.store.today().await {
-            Ok(t) => t.year(),
-            Err(e) => return ui.error(e.into()),
-        },
+    let year = match year_asked(&s, q.tahun).await {
+        Ok(y) => y,
+        Err(e) => return ui.error(e),
     };
     let (step, notice) = match field("step").as_str() {
         "submit" => (Step::Submit, "skp_submit"),
