@@ -421,6 +421,42 @@ async fn a_gap_two_periods_running_and_a_poor_ikm_become_tasks_for_the_unit_head
     assert_eq!(review.len(), 1, "{all:?}");
     assert_eq!(review[0]["assignee"], head.as_str());
     assert!(review[0]["title"].as_str().unwrap().contains("2026-Q2"));
+    // It proposes the competencies most required by the positions of the unit's subtree,
+    // counted here by hand from the demo data.
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for e in demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.unit.as_str().starts_with("DPUPR"))
+    {
+        let position = demo
+            .data
+            .positions
+            .iter()
+            .find(|p| Some(&p.code) == e.position.as_ref())
+            .unwrap();
+        for r in &position.requirements {
+            *counts.entry(r.competency.to_string()).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(String, u64)> = counts.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (code, n) in top.iter().take(3) {
+        let name = &demo
+            .data
+            .competencies
+            .iter()
+            .find(|c| c.code.as_str() == code)
+            .unwrap()
+            .name;
+        let proposed = format!("{name} ({code}, {n} pegawai)");
+        assert!(
+            review[0]["title"].as_str().unwrap().contains(&proposed),
+            "{proposed} in {}",
+            review[0]["title"]
+        );
+    }
 
     // A survey where everybody answered 1: IKM 25, category D.
     let (_, ikm) = app

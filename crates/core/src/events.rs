@@ -192,6 +192,18 @@ pub struct IndicatorRealised {
     pub below_target: bool,
     /// The period before fell short too (a gap two periods running).
     pub previous_below_target: bool,
+    /// For a unit indicator short of its target: the competencies most often required by the
+    /// positions of the unit's subtree, the ones to propose for development.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub competencies: Vec<RequiredCompetency>,
+}
+
+/// A competency and how many employees' positions require it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredCompetency {
+    pub code: String,
+    pub name: String,
+    pub employees: u64,
 }
 
 fn iku() -> String {
@@ -265,7 +277,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ),
     (
         "indicator.recorded",
-        "scope (iku | iki), indicator (an IKU) or iki and nip (an employee's IKI), code, name, unit, head_nip (the unit's head for an IKU, the supervisor for an IKI), period, target, realisation, capaian (percent, null when undefined), below_target, previous_below_target (the subject is the unit's head for an IKU, the employee for an IKI)",
+        "scope (iku | iki), indicator (an IKU) or iki and nip (an employee's IKI), code, name, unit, head_nip (the unit's head for an IKU, the supervisor for an IKI), period, target, realisation, capaian (percent, null when undefined), below_target, previous_below_target, competencies [{code, name, employees}] (an IKU short of target: the competencies most often required by the positions of the unit's subtree) (the subject is the unit's head for an IKU, the employee for an IKI)",
     ),
     (
         "indicator.below_target",
@@ -573,6 +585,15 @@ mod tests {
             capaian: Some(if below { 90.0 } else { 110.0 }),
             below_target: below,
             previous_below_target: below,
+            competencies: if below {
+                vec![RequiredCompetency {
+                    code: "M.6".into(),
+                    name: "Pelayanan Publik".into(),
+                    employees: 14,
+                }]
+            } else {
+                Vec::new()
+            },
         }
     }
 

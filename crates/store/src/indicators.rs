@@ -646,6 +646,11 @@ async fn realise_in(
         capaian: capaian(target, r.value, ind.direction),
         below_target: below_target(target, r.value, ind.direction),
         previous_below_target,
+        competencies: if below_target(target, r.value, ind.direction) {
+            required_competencies(txn, &ind.unit, 3).await?
+        } else {
+            Vec::new()
+        },
     };
     let key = format!("indicator:{}:{period}:{}", ind.id, r.value);
     outbox(txn, &realised_events(payload, &key), now).await?;
@@ -665,4 +670,35 @@ pub(crate) fn realised_events(payload: IndicatorRealised, key: &str) -> Vec<Even
     }];
     events.extend(below);
     events
+}
+
+/// The `limit` competencies most often required by the positions of the employees of `unit`'s
+/// subtree (most employees first, then by code): what to develop when the unit falls short.
+async fn required_competencies(
+    txn: &DatabaseTransaction,
+    unit: &str,
+    limit: u32,
+) -> Result<Vec<jenjang_core::events::RequiredCompetency>> {
+    let rows = txn
+        .query_all_raw(stmt(
+            txn.get_database_backend(),
+            "WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = $1 \
+               UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code) \
+             SELECT r.competency_code, c.name, COUNT(*) AS n FROM employees e \
+             JOIN position_requirements r ON r.position_code = e.position_code \
+             JOIN competencies c ON c.code = r.competency_code \
+             WHERE e.unit_code IN (SELECT code FROM sub) AND e.status = 'aktif' \
+             GROUP BY r.competency_code, c.name ORDER BY n DESC, r.competency_code LIMIT $2",
+            vec![unit.into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(jenjang_core::events::RequiredCompetency {
+                code: r.try_get("", "competency_code")?,
+                name: r.try_get("", "name")?,
+                employees: r.try_get::<i64>("", "n")?.max(0) as u64,
+            })
+        })
+        .collect()
 }

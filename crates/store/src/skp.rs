@@ -1059,6 +1059,7 @@ async fn realise_iki_in(
             capaian: capaian(target, value, direction),
             below_target: below_target(target, value, direction),
             previous_below_target: before.is_some_and(|v| below_target(target, v, direction)),
+            competencies: Vec::new(),
         };
         let key = format!("iki:{}:{p}:{value}", iki.iki.id);
         outbox(txn, &realised_events(payload, &key), now).await?;
@@ -1354,6 +1355,7 @@ impl Store {
                     below_target: below_target(f.target, row.value, f.direction),
                     previous_below_target: previous
                         .is_some_and(|v| below_target(f.target, v, f.direction)),
+                    competencies: Vec::new(),
                 };
                 let key = format!("iki:{}:{p}:{}", row.iki, row.value);
                 events.extend(realised_events(payload, &key));
