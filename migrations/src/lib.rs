@@ -32,6 +32,7 @@ mod m20261130_000011_indicators;
 mod m20261130_000012_public_survey;
 mod m20261130_000013_dialog;
 mod m20261130_000014_skp;
+mod m20261130_000015_training_cycle;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_public_survey::Migration),
             Box::new(m20261130_000013_dialog::Migration),
             Box::new(m20261130_000014_skp::Migration),
+            Box::new(m20261130_000015_training_cycle::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ mod seeding;
 mod skp;
 mod sso;
 mod survey;
+mod training;
 mod ui;
 mod ui_admin;
 mod workflows;

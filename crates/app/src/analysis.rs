@@ -346,14 +346,14 @@ pub struct TrainingPlanInput {
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct CompetencyTarget {
     pub competency: String,
     pub to_level: u8,
 }
 
 /// A cohort with the seven fields of PP 11/2017 art. 207(3).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct CohortOut {
     pub program: String,
     pub title: String,
@@ -363,7 +363,7 @@ pub struct CohortOut {
     pub competencies: Vec<CompetencyTarget>,
     pub form: ProgramForm,
     /// `klasikal` or `nonklasikal` (PP 11/2017 art. 210-211).
-    pub route: &'static str,
+    pub route: String,
     pub provider: String,
     /// The suggested quarter, e.g. `2027-Q2` (later for programs that need others first).
     pub schedule: String,
@@ -375,7 +375,7 @@ pub struct CohortOut {
     pub gap_closed: u64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct TrainingPlanResponse {
     pub year: i32,
     pub budget_idr: i64,
@@ -476,7 +476,8 @@ async fn plan_for(
                     "klasikal"
                 } else {
                     "nonklasikal"
-                },
+                }
+                .to_string(),
                 provider: info.provider.clone(),
                 schedule: format!("{}-Q{}", input.year, c.quarter),
                 curriculum_fit: format!(

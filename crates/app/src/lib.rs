@@ -26,6 +26,7 @@ pub mod skp;
 pub mod survey;
 pub mod talent;
 pub mod tasks;
+pub mod training;
 pub mod workflows;
 
 pub use analytics::Analytics;

@@ -93,6 +93,8 @@ pub enum Action {
     RealiseIki(Relation),
     /// Give feedback on a realisation: the direct supervisor only.
     GiveIkiFeedback(Relation),
+    /// Adopt or withdraw a saved training plan, edit cohorts, record results: hr and admin.
+    RunTrainingCycle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -155,6 +157,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         }
         Action::DecideSkp(r) => !r.is_self && (org_wide || r.is_direct_supervisor),
         Action::GiveIkiFeedback(r) => !r.is_self && r.is_direct_supervisor,
+        Action::RunTrainingCycle => org_wide,
         // Nobody decides on their own plan, whatever their role.
         Action::DecidePlan(r) => !r.is_self && (org_wide || r.is_direct_supervisor),
         Action::AnalyseUnit { in_led_subtree } | Action::PlanForUnit { in_led_subtree } => {

@@ -31,6 +31,7 @@ pub mod recommend;
 pub mod reference;
 pub mod skp;
 pub mod talent;
+pub mod training;
 pub mod validation;
 pub mod workflow;
 

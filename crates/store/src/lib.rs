@@ -25,6 +25,7 @@ mod settings;
 pub mod skp;
 mod stream;
 mod survey;
+pub mod training;
 mod unit_predikat;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;

@@ -160,6 +160,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::indicators::router())
         .merge(routes::dialog::router())
         .merge(routes::skp::router())
+        .merge(routes::training::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())

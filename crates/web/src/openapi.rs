@@ -2,7 +2,7 @@
 
 use crate::routes::{
     analysis, audit, campaigns, dialog, employees, indicators, ops, org_needs, performance, plans,
-    reference, settings, skp, users, workflows,
+    reference, settings, skp, training, users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -49,6 +49,7 @@ must carry the X-CSRF-Token header."),
         indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps, indicators::survey_link,
         dialog::list_dialog, dialog::write_dialog, dialog::acknowledge, dialog::give_upward, dialog::read_upward,
         skp::get_skp, skp::put_skp, skp::skp_step, skp::realise, skp::evidence, skp::performance,
+        training::list_plans, training::get_plan, training::adopt, training::withdraw, training::list_cohorts, training::get_cohort,
     ),
     modifiers(&BearerAuth)
 )]

@@ -31,7 +31,18 @@ pub fn router() -> Router<AppState> {
             get(employee_recommendations),
         )
         .route("/units/{code}/needs-analysis", get(unit_needs_analysis))
-        .route("/training-plans", post(training_plan))
+        .route(
+            "/training-plans",
+            post(training_plan).get(super::training::list_plans),
+        )
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SaveQuery {
+    /// `true`: keep the plan as the next numbered draft of its year and unit scope (answers
+    /// 201 with `{id, version, status, ...}`).
+    pub save: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -232,12 +243,13 @@ pub struct TrainingPlanRequest {
 /// Chooses cohorts that close the most priority-weighted gap within the budget and program
 /// capacities (greedy by value per Rupiah, compared with the best single bundle; see
 /// `jenjang_core::plan`). Computed, not stored: the same request gives the same plan.
-#[utoipa::path(post, path = "/api/v1/training-plans", tag = "analysis", request_body = TrainingPlanRequest,
+#[utoipa::path(post, path = "/api/v1/training-plans", tag = "analysis", request_body = TrainingPlanRequest, params(SaveQuery),
     responses((status = 200, body = TrainingPlanResponse), (status = 403), (status = 404), (status = 422)),
     security(("bearer" = [])))]
 pub async fn training_plan(
     State(s): State<AppState>,
     user: CurrentUser,
+    Params(q): Params<SaveQuery>,
     Body(body): Body,
 ) -> ApiResult<axum::response::Response> {
     let mut errors = Vec::new();
@@ -251,6 +263,13 @@ pub async fn training_plan(
         budget_idr,
         unit: unit.map(|u| u.to_string()),
     };
+    if q.save.unwrap_or(false) {
+        let saved = jenjang_app::training::save(&s.context(&user), input).await?;
+        return Ok(axum::response::IntoResponse::into_response((
+            axum::http::StatusCode::CREATED,
+            Json(saved),
+        )));
+    }
     let plan = analysis::training_plan(&s.context(&user), input).await?;
     Ok(axum::response::IntoResponse::into_response(Json(
         plan.as_ref(),

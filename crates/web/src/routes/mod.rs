@@ -13,5 +13,6 @@ pub mod plans;
 pub mod reference;
 pub mod settings;
 pub mod skp;
+pub mod training;
 pub mod users;
 pub mod workflows;

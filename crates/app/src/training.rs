@@ -1,0 +1,212 @@
+//! The training cycle (PP 11/2017 art. 207–212): a computed training plan saved as a numbered
+//! draft, compared, adopted (hr, admin) — which creates its cohorts and enrols the participants
+//! into their development plans — or withdrawn with a reason. Adopting a plan whose inputs
+//! changed since it was saved shows the differences and needs confirmation. The rules are
+//! core's (`jenjang_core::training`).
+
+use crate::analysis::{TrainingPlanInput, TrainingPlanResponse, training_plan};
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use jenjang_core::FieldError;
+use jenjang_core::access::Action;
+use jenjang_core::training::{PlanDifferences, TrainingPlanStatus, differences, due_of};
+use jenjang_store::training::{
+    CohortRecord, Enrolled, NewCohort, NewTrainingPlan, ParticipantRecord, TrainingPlanRecord,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Computes the plan for `input` (as `POST /training-plans` answers it) and saves it as the
+/// next draft of its year and unit scope (whoever may plan for the unit).
+pub async fn save(cx: &Context<'_>, input: TrainingPlanInput) -> AppResult<TrainingPlanRecord> {
+    let year = input.year;
+    let plan = training_plan(cx, input).await?;
+    cx.require_unit(&plan.unit, true).await?;
+    let new = NewTrainingPlan {
+        year,
+        unit: plan.unit.clone(),
+        budget_idr: plan.budget_idr,
+        cost_idr: plan.cost_idr,
+        gap_closed: plan.gap_closed as i64,
+        gap_total: plan.gap_total as i64,
+        plan: serde_json::to_value(plan.as_ref())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
+    };
+    Ok(cx.store.save_training_plan(&cx.actor(), &new).await?)
+}
+
+/// The saved plans (of `year`), for whoever may analyse their unit.
+pub async fn list(cx: &Context<'_>, year: Option<i32>) -> AppResult<Vec<TrainingPlanRecord>> {
+    let mut out = Vec::new();
+    for p in cx.store.training_plans(year).await? {
+        if cx.require_unit(&p.unit, false).await.is_ok() {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// One saved plan with its cohorts as computed.
+pub async fn get(cx: &Context<'_>, id: i64) -> AppResult<TrainingPlanRecord> {
+    let p = cx.store.training_plan(id).await?;
+    cx.require_unit(&p.unit, false).await?;
+    Ok(p)
+}
+
+/// What adopting did, or why it waits for confirmation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Adoption {
+    Adopted {
+        plan: TrainingPlanRecord,
+        enrolled: Enrolled,
+    },
+    /// The plan computed now from the same inputs differs from the one saved: adopt again
+    /// with `confirm` to adopt the saved one anyway.
+    Changed { differences: PlanDifferences },
+}
+
+fn program_people(plan: &TrainingPlanResponse) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in &plan.cohorts {
+        out.entry(c.program.clone())
+            .or_default()
+            .extend(c.participants.iter().cloned());
+    }
+    out
+}
+
+/// Adopts saved draft `id` (hr, admin): when the plan computed now from its inputs differs,
+/// answers the differences unless `confirm`; otherwise creates its cohorts (each within its
+/// program's capacity) and enrols the participants.
+pub async fn adopt(cx: &Context<'_>, id: i64, confirm: bool) -> AppResult<Adoption> {
+    cx.require(Action::RunTrainingCycle)?;
+    let saved = cx.store.training_plan(id).await?;
+    if saved.status != TrainingPlanStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "only a draft can be adopted; version {} is {}",
+            saved.version,
+            saved.status.as_str()
+        )));
+    }
+    let stored: TrainingPlanResponse =
+        serde_json::from_value(saved.plan.clone().unwrap_or_default()).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("saved plan {id} is unreadable: {e}"))
+        })?;
+    if !confirm {
+        let now = training_plan(
+            cx,
+            TrainingPlanInput {
+                year: saved.year,
+                budget_idr: saved.budget_idr,
+                unit: Some(saved.unit.clone()),
+            },
+        )
+        .await?;
+        let d = differences(
+            &program_people(&stored),
+            &program_people(&now),
+            stored.cost_idr,
+            now.cost_idr,
+        );
+        if !d.is_empty() {
+            return Ok(Adoption::Changed { differences: d });
+        }
+    }
+    let org = cx.organisation().await?;
+    let mut cohorts = Vec::new();
+    for c in &stored.cohorts {
+        let capacity = org
+            .catalog
+            .program_by_code(&c.program)
+            .and_then(|p| org.catalog.program(p).capacity)
+            .map_or(c.participants.len().max(1), |cap| cap as usize)
+            .max(1);
+        let due = due_of(&c.schedule).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("unreadable schedule {}", c.schedule))
+        })?;
+        // A cohort holds at most the program's capacity: more participants, more cohorts.
+        let groups = c.participants.len().div_ceil(capacity).max(1);
+        for g in 0..groups {
+            let participants: Vec<String> = c
+                .participants
+                .iter()
+                .skip(g * capacity)
+                .take(capacity)
+                .cloned()
+                .collect();
+            let share = if c.participants.is_empty() {
+                0
+            } else {
+                c.cost_idr * participants.len() as i64 / c.participants.len() as i64
+            };
+            cohorts.push(NewCohort {
+                program: c.program.clone(),
+                provider: c.provider.clone(),
+                capacity: capacity as i32,
+                route: c.route.to_string(),
+                schedule: c.schedule.clone(),
+                planned_cost_idr: share,
+                jp: c.jp as i32,
+                due,
+                participants,
+            });
+        }
+    }
+    let (plan, enrolled) = cx
+        .store
+        .adopt_training_plan(&cx.actor(), id, &cohorts)
+        .await?;
+    Ok(Adoption::Adopted { plan, enrolled })
+}
+
+/// Withdraws plan `id` with a reason (hr, admin).
+pub async fn withdraw(
+    cx: &Context<'_>,
+    id: i64,
+    reason: Option<String>,
+) -> AppResult<TrainingPlanRecord> {
+    cx.require(Action::RunTrainingCycle)?;
+    let Some(reason) = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+    else {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("reason", "say why the plan is withdrawn").with_code("required"),
+        ]));
+    };
+    Ok(cx
+        .store
+        .withdraw_training_plan(&cx.actor(), id, &reason)
+        .await?)
+}
+
+/// Who reads cohorts: hr and admin, and unit heads (their people are in them).
+fn require_cohort_reader(cx: &Context<'_>) -> AppResult<()> {
+    if cx.require(Action::RunTrainingCycle).is_ok()
+        || cx.caller.role == jenjang_core::kinds::Role::Leader
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Cohorts of `year` (and `program`).
+pub async fn cohorts(
+    cx: &Context<'_>,
+    year: Option<i32>,
+    program: Option<&str>,
+) -> AppResult<Vec<CohortRecord>> {
+    require_cohort_reader(cx)?;
+    Ok(cx.store.cohorts(year, program).await?)
+}
+
+/// One cohort with its participants.
+pub async fn cohort(
+    cx: &Context<'_>,
+    code: &str,
+) -> AppResult<(CohortRecord, Vec<ParticipantRecord>)> {
+    require_cohort_reader(cx)?;
+    Ok(cx.store.cohort(code).await?)
+}

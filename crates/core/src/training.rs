@@ -1,0 +1,175 @@
+//! The training cycle (PP 11/2017 art. 207–212): a computed training plan saved as numbered
+//! versions per year and unit scope, one adopted at a time; adopting creates the cohorts
+//! (angkatan) and enrols their participants. What a saved plan and a fresh computation of the
+//! same inputs differ in decides whether adopting needs confirmation.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+crate::kinds::string_enum! {
+    /// Where a saved training plan stands.
+    TrainingPlanStatus { Draft = "draft", Adopted = "adopted", Withdrawn = "withdrawn" }
+}
+
+crate::kinds::string_enum! {
+    /// A participant of a cohort: enrolled, or the result recorded (or withdrawn).
+    ParticipantStatus {
+        Enrolled = "enrolled",
+        Lulus = "lulus",
+        TidakLulus = "tidak_lulus",
+        TidakHadir = "tidak_hadir",
+        Withdrawn = "withdrawn",
+    }
+}
+
+/// Why a step on a saved plan is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlanStepRefused {
+    #[error("only a draft can be adopted")]
+    NotDraft,
+    #[error("a withdrawn plan stays withdrawn")]
+    AlreadyWithdrawn,
+}
+
+/// The status after adopting.
+pub fn adopt(current: TrainingPlanStatus) -> Result<TrainingPlanStatus, PlanStepRefused> {
+    match current {
+        TrainingPlanStatus::Draft => Ok(TrainingPlanStatus::Adopted),
+        _ => Err(PlanStepRefused::NotDraft),
+    }
+}
+
+/// The status after withdrawing (a draft no longer wanted, or an adopted plan replaced).
+pub fn withdraw(current: TrainingPlanStatus) -> Result<TrainingPlanStatus, PlanStepRefused> {
+    match current {
+        TrainingPlanStatus::Withdrawn => Err(PlanStepRefused::AlreadyWithdrawn),
+        _ => Ok(TrainingPlanStatus::Withdrawn),
+    }
+}
+
+/// How a plan computed now differs from the one saved: programs only in one of them, and
+/// per program present in both the participants who came or went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlanDifferences {
+    pub programs_added: Vec<String>,
+    pub programs_removed: Vec<String>,
+    pub participants_added: BTreeMap<String, Vec<String>>,
+    pub participants_removed: BTreeMap<String, Vec<String>>,
+    pub cost_saved_idr: i64,
+    pub cost_now_idr: i64,
+}
+
+impl PlanDifferences {
+    pub fn is_empty(&self) -> bool {
+        self.programs_added.is_empty()
+            && self.programs_removed.is_empty()
+            && self.participants_added.is_empty()
+            && self.participants_removed.is_empty()
+            && self.cost_saved_idr == self.cost_now_idr
+    }
+}
+
+/// Compares two plans given as program → participants (several cohorts of one program merged)
+/// with their costs.
+pub fn differences(
+    saved: &BTreeMap<String, BTreeSet<String>>,
+    now: &BTreeMap<String, BTreeSet<String>>,
+    cost_saved_idr: i64,
+    cost_now_idr: i64,
+) -> PlanDifferences {
+    let mut d = PlanDifferences {
+        cost_saved_idr,
+        cost_now_idr,
+        ..Default::default()
+    };
+    for (program, people) in now {
+        match saved.get(program) {
+            None => d.programs_added.push(program.clone()),
+            Some(before) => {
+                let came: Vec<String> = people.difference(before).cloned().collect();
+                let went: Vec<String> = before.difference(people).cloned().collect();
+                if !came.is_empty() {
+                    d.participants_added.insert(program.clone(), came);
+                }
+                if !went.is_empty() {
+                    d.participants_removed.insert(program.clone(), went);
+                }
+            }
+        }
+    }
+    d.programs_removed = saved
+        .keys()
+        .filter(|p| !now.contains_key(*p))
+        .cloned()
+        .collect();
+    d
+}
+
+/// The code of the `n`-th cohort (from 1) of `program` in `year`: `2026-LATSAR-01`.
+pub fn cohort_code(year: i32, program: &str, n: usize) -> String {
+    format!("{year}-{program}-{n:02}")
+}
+
+/// The day a participant's plan item is due: the last day of the cohort's quarter
+/// (`2026-Q2` → 30 June 2026), or of its year.
+pub fn due_of(schedule: &str) -> Option<chrono::NaiveDate> {
+    let period = crate::period::Period::parse(schedule).ok()?;
+    let (_, end) = period.days();
+    end.pred_opt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(entries: &[(&str, &[&str])]) -> BTreeMap<String, BTreeSet<String>> {
+        entries
+            .iter()
+            .map(|(p, people)| {
+                (
+                    p.to_string(),
+                    people.iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_draft_is_adopted_once_and_anything_but_a_withdrawn_plan_is_withdrawn() {
+        use TrainingPlanStatus::*;
+        assert_eq!(adopt(Draft), Ok(Adopted));
+        assert_eq!(adopt(Adopted), Err(PlanStepRefused::NotDraft));
+        assert_eq!(adopt(Withdrawn), Err(PlanStepRefused::NotDraft));
+        assert_eq!(withdraw(Adopted), Ok(Withdrawn));
+        assert_eq!(withdraw(Draft), Ok(Withdrawn));
+        assert_eq!(withdraw(Withdrawn), Err(PlanStepRefused::AlreadyWithdrawn));
+    }
+
+    #[test]
+    fn differences_name_programs_and_people_that_came_or_went() {
+        let saved = plan(&[("LATSAR", &["a", "b"]), ("PKA", &["c"])]);
+        let now = plan(&[("LATSAR", &["b", "d"]), ("BIMTEK", &["e"])]);
+        let d = differences(&saved, &now, 100, 120);
+        assert_eq!(d.programs_added, ["BIMTEK"]);
+        assert_eq!(d.programs_removed, ["PKA"]);
+        assert_eq!(d.participants_added["LATSAR"], ["d"]);
+        assert_eq!(d.participants_removed["LATSAR"], ["a"]);
+        assert!(!d.is_empty());
+        assert!(differences(&saved, &saved, 100, 100).is_empty());
+        assert!(!differences(&saved, &saved, 100, 90).is_empty());
+    }
+
+    #[test]
+    fn cohorts_are_numbered_and_due_at_their_quarters_end() {
+        assert_eq!(cohort_code(2026, "LATSAR", 3), "2026-LATSAR-03");
+        assert_eq!(
+            due_of("2026-Q2"),
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 30)
+        );
+        assert_eq!(
+            due_of("2026"),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+        );
+        assert_eq!(due_of("sometime"), None);
+    }
+}

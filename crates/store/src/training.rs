@@ -1,0 +1,790 @@
+//! Saved training plans, the cohorts an adopted plan creates and their participants. Adopting
+//! writes the cohorts and enrols every participant into their development plan for the year in
+//! one transaction, set-based: plans created where missing, one item per program and year (an
+//! item already there is reused, never a second one), the supervisors of approved plans told.
+
+use crate::db::{Store, insert_rows, rows_per_statement, stmt};
+use crate::error::{Result, StoreError};
+use crate::{Actor, audit};
+use chrono::{DateTime, NaiveDate, Utc};
+use jenjang_core::training::{ParticipantStatus, TrainingPlanStatus};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A saved training plan.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TrainingPlanRecord {
+    pub id: i64,
+    pub year: i32,
+    pub unit: String,
+    pub version: i32,
+    pub status: TrainingPlanStatus,
+    pub budget_idr: i64,
+    pub cost_idr: i64,
+    pub gap_closed: i64,
+    pub gap_total: i64,
+    pub saved_at: DateTime<Utc>,
+    pub saved_by: String,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+    pub withdraw_reason: Option<String>,
+    /// The plan as computed when saved (cohorts with participants); left out of lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub plan: Option<serde_json::Value>,
+}
+
+/// What is saved of a computed plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrainingPlan {
+    pub year: i32,
+    pub unit: String,
+    pub budget_idr: i64,
+    pub cost_idr: i64,
+    pub gap_closed: i64,
+    pub gap_total: i64,
+    pub plan: serde_json::Value,
+}
+
+/// A cohort to create when a plan is adopted (its code is given by the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCohort {
+    pub program: String,
+    pub provider: String,
+    pub capacity: i32,
+    pub route: String,
+    /// The quarter it runs in, `2026-Q2`.
+    pub schedule: String,
+    pub planned_cost_idr: i64,
+    pub jp: i32,
+    /// When the participants' plan items are due.
+    pub due: NaiveDate,
+    pub participants: Vec<String>,
+}
+
+/// A cohort (angkatan).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CohortRecord {
+    pub code: String,
+    pub plan_id: i64,
+    pub year: i32,
+    pub program: String,
+    pub provider: String,
+    pub place: Option<String>,
+    pub starts: Option<NaiveDate>,
+    pub ends: Option<NaiveDate>,
+    pub capacity: i32,
+    pub route: String,
+    pub schedule: String,
+    pub planned_cost_idr: i64,
+    pub actual_cost_idr: Option<i64>,
+    /// Participants not withdrawn.
+    pub enrolled: i64,
+}
+
+/// A participant of a cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ParticipantRecord {
+    pub nip: String,
+    pub name: String,
+    pub status: ParticipantStatus,
+    pub plan_item: Option<i64>,
+    pub certificate_no: Option<String>,
+    pub completed_on: Option<NaiveDate>,
+    pub score: Option<f64>,
+    pub reason: Option<String>,
+}
+
+/// What adopting did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Enrolled {
+    pub cohorts: u64,
+    pub participants: u64,
+    /// Plan items added (the rest were in the participants' plans already).
+    pub items_added: u64,
+    /// Development plans created for the year.
+    pub plans_created: u64,
+}
+
+const PLAN_COLUMNS: &str = "id, year, unit_code, version, status, budget_idr, cost_idr, gap_closed, \
+    gap_total, saved_at, saved_by, decided_at, decided_by, withdraw_reason";
+
+fn plan_from(r: &QueryResult, with_plan: bool) -> Result<TrainingPlanRecord> {
+    let id: i64 = r.try_get("", "id")?;
+    let status: String = r.try_get("", "status")?;
+    Ok(TrainingPlanRecord {
+        id,
+        year: r.try_get("", "year")?,
+        unit: r.try_get("", "unit_code")?,
+        version: r.try_get("", "version")?,
+        status: status.parse().map_err(|_| StoreError::Corrupt {
+            table: "training_plans",
+            key: id.to_string(),
+            message: format!("unreadable status {status:?}"),
+        })?,
+        budget_idr: r.try_get("", "budget_idr")?,
+        cost_idr: r.try_get("", "cost_idr")?,
+        gap_closed: r.try_get("", "gap_closed")?,
+        gap_total: r.try_get("", "gap_total")?,
+        saved_at: r.try_get("", "saved_at")?,
+        saved_by: r.try_get("", "saved_by")?,
+        decided_at: r.try_get("", "decided_at")?,
+        decided_by: r.try_get("", "decided_by")?,
+        withdraw_reason: r.try_get("", "withdraw_reason")?,
+        plan: if with_plan {
+            Some(
+                serde_json::from_str(&r.try_get::<String>("", "plan")?).map_err(|_| {
+                    StoreError::Corrupt {
+                        table: "training_plans",
+                        key: id.to_string(),
+                        message: "unreadable plan".into(),
+                    }
+                })?,
+            )
+        } else {
+            None
+        },
+    })
+}
+
+async fn load_plan<C: ConnectionTrait>(conn: &C, id: i64) -> Result<TrainingPlanRecord> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            &format!("SELECT {PLAN_COLUMNS}, plan FROM training_plans WHERE id = $1"),
+            vec![id.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::not_found("training plan", id.to_string()))?;
+    plan_from(&row, true)
+}
+
+const COHORT_COLUMNS: &str = "c.code, c.plan_id, c.year, c.program_code, c.provider, c.place, \
+    c.starts, c.ends, c.capacity, c.route, c.schedule, c.planned_cost_idr, c.actual_cost_idr";
+
+fn cohort_from(r: &QueryResult) -> Result<CohortRecord> {
+    Ok(CohortRecord {
+        code: r.try_get("", "code")?,
+        plan_id: r.try_get("", "plan_id")?,
+        year: r.try_get("", "year")?,
+        program: r.try_get("", "program_code")?,
+        provider: r.try_get("", "provider")?,
+        place: r.try_get("", "place")?,
+        starts: r.try_get("", "starts")?,
+        ends: r.try_get("", "ends")?,
+        capacity: r.try_get("", "capacity")?,
+        route: r.try_get("", "route")?,
+        schedule: r.try_get("", "schedule")?,
+        planned_cost_idr: r.try_get("", "planned_cost_idr")?,
+        actual_cost_idr: r.try_get("", "actual_cost_idr")?,
+        enrolled: r.try_get("", "enrolled")?,
+    })
+}
+
+impl Store {
+    /// Saves a computed plan as the next version of its year and unit scope, a draft.
+    pub async fn save_training_plan(
+        &self,
+        actor: &Actor,
+        new: &NewTrainingPlan,
+    ) -> Result<TrainingPlanRecord> {
+        let txn = self.begin_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let version: i32 = txn
+            .query_one_raw(stmt(
+                backend,
+                "SELECT COALESCE(MAX(version), 0) AS v FROM training_plans WHERE year = $1 AND unit_code = $2",
+                vec![new.year.into(), new.unit.clone().into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<i32>("", "v"))
+            .transpose()?
+            .unwrap_or(0)
+            + 1;
+        let row = txn
+            .query_one_raw(stmt(
+                backend,
+                "INSERT INTO training_plans (year, unit_code, version, status, budget_idr, cost_idr, gap_closed, \
+                 gap_total, plan, saved_at, saved_by) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                vec![
+                    new.year.into(),
+                    new.unit.clone().into(),
+                    version.into(),
+                    new.budget_idr.into(),
+                    new.cost_idr.into(),
+                    new.gap_closed.into(),
+                    new.gap_total.into(),
+                    new.plan.to_string().into(),
+                    now.into(),
+                    actor.0.clone().into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                table: "training_plans",
+                key: new.unit.clone(),
+                message: "no id returned".into(),
+            })?;
+        let id: i64 = row.try_get("", "id")?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "training_plan",
+            &format!("{}/{}/v{version}", new.unit, new.year),
+            serde_json::json!({"budget_idr": new.budget_idr, "cost_idr": new.cost_idr}),
+            now,
+        )
+        .await?;
+        let saved = load_plan(&txn, id).await?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// The saved plans (of `year` when given), newest first, without their contents.
+    pub async fn training_plans(&self, year: Option<i32>) -> Result<Vec<TrainingPlanRecord>> {
+        let (filter, values): (&str, Vec<Value>) = match year {
+            Some(y) => (" WHERE year = $1", vec![y.into()]),
+            None => ("", vec![]),
+        };
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {PLAN_COLUMNS} FROM training_plans{filter} ORDER BY year DESC, unit_code, version DESC"
+                ),
+                values,
+            ))
+            .await?;
+        rows.iter().map(|r| plan_from(r, false)).collect()
+    }
+
+    pub async fn training_plan(&self, id: i64) -> Result<TrainingPlanRecord> {
+        load_plan(&self.db, id).await
+    }
+
+    /// Adopts draft `id`: its cohorts are created (numbered per program and year after those
+    /// that exist) and every participant enrolled. Another adopted plan for the same year and
+    /// unit scope is a `Conflict` (withdraw it first).
+    pub async fn adopt_training_plan(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cohorts: &[NewCohort],
+    ) -> Result<(TrainingPlanRecord, Enrolled)> {
+        let txn = self.begin_bulk_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let plan = load_plan(&txn, id).await?;
+        let other = txn
+            .query_one_raw(stmt(
+                backend,
+                "SELECT version FROM training_plans WHERE year = $1 AND unit_code = $2 AND status = 'adopted' AND id <> $3",
+                vec![plan.year.into(), plan.unit.clone().into(), id.into()],
+            ))
+            .await?;
+        if let Some(r) = other {
+            let v: i32 = r.try_get("", "version")?;
+            return Err(StoreError::Conflict(format!(
+                "version {v} is the adopted plan of {} for {}; withdraw it first, with a reason",
+                plan.unit, plan.year
+            )));
+        }
+        let done = txn
+            .execute_raw(stmt(
+                backend,
+                "UPDATE training_plans SET status = 'adopted', decided_at = $1, decided_by = $2 \
+                 WHERE id = $3 AND status = 'draft'",
+                vec![now.into(), actor.0.clone().into(), id.into()],
+            ))
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "only a draft can be adopted; version {} is {}",
+                plan.version,
+                plan.status.as_str()
+            )));
+        }
+        let enrolled = create_cohorts(&txn, actor, &plan, cohorts, now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "adopt",
+            "training_plan",
+            &format!("{}/{}/v{}", plan.unit, plan.year, plan.version),
+            serde_json::json!({"cohorts": enrolled.cohorts, "participants": enrolled.participants,
+                "items_added": enrolled.items_added}),
+            now,
+        )
+        .await?;
+        let adopted = load_plan(&txn, id).await?;
+        txn.commit().await?;
+        self.checkpoint(&["cohorts", "cohort_participants", "plan_items"])
+            .await?;
+        Ok((adopted, enrolled))
+    }
+
+    /// Withdraws plan `id` with a reason. An adopted plan's enrolments are withdrawn and the
+    /// plan items they added cancelled with the reason; refused (`Conflict`) once a result is
+    /// recorded in one of its cohorts.
+    pub async fn withdraw_training_plan(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> Result<TrainingPlanRecord> {
+        let txn = self.begin_bulk_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let plan = load_plan(&txn, id).await?;
+        if plan.status == TrainingPlanStatus::Withdrawn {
+            return Err(StoreError::Conflict("the plan is withdrawn already".into()));
+        }
+        let results = txn
+            .query_one_raw(stmt(
+                backend,
+                "SELECT COUNT(*) AS n FROM cohort_participants p JOIN cohorts c ON c.code = p.cohort_code \
+                 WHERE c.plan_id = $1 AND p.status NOT IN ('enrolled', 'withdrawn')",
+                vec![id.into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if results > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{results} result(s) are recorded in this plan's cohorts; it stays adopted"
+            )));
+        }
+        // The items the enrolments added and nothing else holds are cancelled.
+        txn.execute_raw(stmt(
+            backend,
+            "UPDATE plan_items SET status = 'cancelled', cancel_reason = $1, updated_at = $2 \
+             WHERE status = 'planned' AND id IN (SELECT p.plan_item_id FROM cohort_participants p \
+               JOIN cohorts c ON c.code = p.cohort_code WHERE c.plan_id = $3 AND p.status = 'enrolled')",
+            vec![reason.into(), now.into(), id.into()],
+        ))
+        .await?;
+        txn.execute_raw(stmt(
+            backend,
+            "UPDATE cohort_participants SET status = 'withdrawn', reason = $1, updated_at = $2 \
+             WHERE status = 'enrolled' AND cohort_code IN (SELECT code FROM cohorts WHERE plan_id = $3)",
+            vec![reason.into(), now.into(), id.into()],
+        ))
+        .await?;
+        txn.execute_raw(stmt(
+            backend,
+            "UPDATE training_plans SET status = 'withdrawn', withdraw_reason = $1, decided_at = $2, decided_by = $3 WHERE id = $4",
+            vec![reason.into(), now.into(), actor.0.clone().into(), id.into()],
+        ))
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "withdraw",
+            "training_plan",
+            &format!("{}/{}/v{}", plan.unit, plan.year, plan.version),
+            serde_json::json!({"reason": reason, "was": plan.status}),
+            now,
+        )
+        .await?;
+        let withdrawn = load_plan(&txn, id).await?;
+        txn.commit().await?;
+        Ok(withdrawn)
+    }
+
+    /// Cohorts of `year` (and `program`), by code, with how many are enrolled.
+    pub async fn cohorts(
+        &self,
+        year: Option<i32>,
+        program: Option<&str>,
+    ) -> Result<Vec<CohortRecord>> {
+        let mut filters = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(y) = year {
+            values.push(y.into());
+            filters.push(format!("c.year = ${}", values.len()));
+        }
+        if let Some(p) = program {
+            values.push(p.into());
+            filters.push(format!("c.program_code = ${}", values.len()));
+        }
+        let filter = if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", filters.join(" AND "))
+        };
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM cohort_participants p \
+                     WHERE p.cohort_code = c.code AND p.status <> 'withdrawn') AS enrolled \
+                     FROM cohorts c{filter} ORDER BY c.code"
+                ),
+                values,
+            ))
+            .await?;
+        rows.iter().map(cohort_from).collect()
+    }
+
+    /// One cohort with its participants by name.
+    pub async fn cohort(&self, code: &str) -> Result<(CohortRecord, Vec<ParticipantRecord>)> {
+        let row = self
+            .db
+            .query_one_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM cohort_participants p \
+                     WHERE p.cohort_code = c.code AND p.status <> 'withdrawn') AS enrolled \
+                     FROM cohorts c WHERE c.code = $1"
+                ),
+                vec![code.into()],
+            ))
+            .await?
+            .ok_or_else(|| StoreError::not_found("cohort", code))?;
+        let cohort = cohort_from(&row)?;
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT p.nip, e.name, p.status, p.plan_item_id, p.certificate_no, p.completed_on, p.score, p.reason \
+                 FROM cohort_participants p JOIN employees e ON e.nip = p.nip WHERE p.cohort_code = $1 ORDER BY e.name, p.nip",
+                vec![code.into()],
+            ))
+            .await?;
+        let people = rows
+            .iter()
+            .map(|r| {
+                let status: String = r.try_get("", "status")?;
+                Ok(ParticipantRecord {
+                    nip: r.try_get("", "nip")?,
+                    name: r.try_get("", "name")?,
+                    status: status.parse().map_err(|_| StoreError::Corrupt {
+                        table: "cohort_participants",
+                        key: code.to_string(),
+                        message: format!("unreadable status {status:?}"),
+                    })?,
+                    plan_item: r.try_get("", "plan_item_id")?,
+                    certificate_no: r.try_get("", "certificate_no")?,
+                    completed_on: r.try_get("", "completed_on")?,
+                    score: r.try_get("", "score")?,
+                    reason: r.try_get("", "reason")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((cohort, people))
+    }
+}
+
+/// Ids of rows matching `nips` chunk by chunk: `sql` has `{}` where the marks go after the
+/// leading values.
+async fn by_nips(
+    txn: &DatabaseTransaction,
+    sql: &str,
+    lead: Vec<Value>,
+    nips: &[String],
+) -> Result<Vec<QueryResult>> {
+    let mut out = Vec::new();
+    for chunk in nips.chunks(rows_per_statement(1).saturating_sub(lead.len()).max(1)) {
+        let marks: Vec<String> = (lead.len() + 1..=lead.len() + chunk.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let mut values = lead.clone();
+        values.extend(chunk.iter().map(|n| Value::from(n.clone())));
+        out.extend(
+            txn.query_all_raw(stmt(
+                txn.get_database_backend(),
+                &sql.replace("{}", &marks.join(", ")),
+                values,
+            ))
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Creates the cohorts of an adopted plan and enrols their participants (see the module).
+async fn create_cohorts(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    plan: &TrainingPlanRecord,
+    cohorts: &[NewCohort],
+    now: DateTime<Utc>,
+) -> Result<Enrolled> {
+    let backend = txn.get_database_backend();
+    let year = plan.year;
+    // Cohort codes follow those of the year that exist.
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for r in txn
+        .query_all_raw(stmt(
+            backend,
+            "SELECT program_code, COUNT(*) AS n FROM cohorts WHERE year = $1 GROUP BY program_code",
+            vec![year.into()],
+        ))
+        .await?
+    {
+        taken.insert(
+            r.try_get("", "program_code")?,
+            r.try_get::<i64>("", "n")?.max(0) as usize,
+        );
+    }
+    let mut cohort_rows: Vec<Value> = Vec::new();
+    let mut codes = Vec::with_capacity(cohorts.len());
+    for c in cohorts {
+        let n = taken.entry(c.program.clone()).or_default();
+        *n += 1;
+        let code = jenjang_core::training::cohort_code(year, &c.program, *n);
+        cohort_rows.extend([
+            code.clone().into(),
+            plan.id.into(),
+            year.into(),
+            c.program.clone().into(),
+            c.provider.clone().into(),
+            c.capacity.into(),
+            c.route.clone().into(),
+            c.schedule.clone().into(),
+            c.planned_cost_idr.into(),
+            now.into(),
+        ]);
+        codes.push(code);
+    }
+    insert_rows(
+        txn,
+        "INSERT INTO cohorts (code, plan_id, year, program_code, provider, capacity, route, schedule, planned_cost_idr, updated_at)",
+        "",
+        10,
+        cohort_rows,
+    )
+    .await?;
+    // Every participant's development plan for the year, created where missing.
+    let mut nips: Vec<String> = cohorts
+        .iter()
+        .flat_map(|c| c.participants.iter().cloned())
+        .collect();
+    nips.sort_unstable();
+    nips.dedup();
+    let plans_sql = "SELECT id, nip, status FROM development_plans WHERE year = $1 AND nip IN ({})";
+    let mut plans: HashMap<String, (i64, String)> = HashMap::new();
+    for r in by_nips(txn, plans_sql, vec![(year as i16).into()], &nips).await? {
+        plans.insert(
+            r.try_get("", "nip")?,
+            (r.try_get("", "id")?, r.try_get("", "status")?),
+        );
+    }
+    let missing: Vec<String> = nips
+        .iter()
+        .filter(|n| !plans.contains_key(*n))
+        .cloned()
+        .collect();
+    let mut values: Vec<Value> = Vec::new();
+    for nip in &missing {
+        values.extend([
+            nip.clone().into(),
+            (year as i16).into(),
+            "draft".into(),
+            1i32.into(),
+            1i32.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        txn,
+        "INSERT INTO development_plans (nip, year, status, revision, version, created_at, updated_at)",
+        "",
+        7,
+        values,
+    )
+    .await?;
+    for r in by_nips(txn, plans_sql, vec![(year as i16).into()], &missing).await? {
+        plans.insert(
+            r.try_get("", "nip")?,
+            (r.try_get("", "id")?, r.try_get("", "status")?),
+        );
+    }
+    // The items the plans hold already (not cancelled): reused, never a second one.
+    let plan_ids: Vec<String> = plans.values().map(|(id, _)| id.to_string()).collect();
+    let items_sql = "SELECT id, plan_id, program_code FROM plan_items WHERE status <> 'cancelled' \
+                     AND plan_id IN ({})";
+    let mut items: HashMap<(i64, String), i64> = HashMap::new();
+    for chunk in plan_ids.chunks(rows_per_statement(1)) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let values: Vec<Value> = chunk
+            .iter()
+            .map(|i| Value::from(i.parse::<i64>().unwrap_or_default()))
+            .collect();
+        for r in txn
+            .query_all_raw(stmt(
+                backend,
+                &items_sql.replace("{}", &marks.join(", ")),
+                values,
+            ))
+            .await?
+        {
+            items.insert(
+                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+                r.try_get("", "id")?,
+            );
+        }
+    }
+    let mut new_items: Vec<Value> = Vec::new();
+    let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
+    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in cohorts {
+        for nip in &c.participants {
+            let (plan_id, _) = plans[nip].clone();
+            let key = (plan_id, c.program.clone());
+            if items.contains_key(&key) || !wanted.insert(key) {
+                continue;
+            }
+            new_items.extend([
+                plan_id.into(),
+                c.program.clone().into(),
+                c.due.into(),
+                "planned".into(),
+                c.jp.into(),
+                0i32.into(),
+                now.into(),
+                now.into(),
+            ]);
+            touched
+                .entry(nip.clone())
+                .or_default()
+                .push(c.program.clone());
+        }
+    }
+    let items_added = wanted.len() as u64;
+    insert_rows(
+        txn,
+        "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at)",
+        "",
+        8,
+        new_items,
+    )
+    .await?;
+    let added_plans: Vec<String> = wanted.iter().map(|(p, _)| p.to_string()).collect();
+    for chunk in added_plans.chunks(rows_per_statement(1)) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let values: Vec<Value> = chunk
+            .iter()
+            .map(|i| Value::from(i.parse::<i64>().unwrap_or_default()))
+            .collect();
+        for r in txn
+            .query_all_raw(stmt(
+                backend,
+                &items_sql.replace("{}", &marks.join(", ")),
+                values,
+            ))
+            .await?
+        {
+            items.insert(
+                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+                r.try_get("", "id")?,
+            );
+        }
+    }
+    // The enrolments, each through its plan item.
+    let mut enrolments: Vec<Value> = Vec::new();
+    let mut participants = 0u64;
+    for (c, code) in cohorts.iter().zip(&codes) {
+        for nip in &c.participants {
+            let (plan_id, _) = &plans[nip];
+            let item = items.get(&(*plan_id, c.program.clone())).copied();
+            enrolments.extend([
+                code.clone().into(),
+                nip.clone().into(),
+                ParticipantStatus::Enrolled.as_str().into(),
+                item.into(),
+                now.into(),
+            ]);
+            participants += 1;
+        }
+    }
+    insert_rows(
+        txn,
+        "INSERT INTO cohort_participants (cohort_code, nip, status, plan_item_id, updated_at)",
+        "",
+        5,
+        enrolments,
+    )
+    .await?;
+    // The plans changed (their version moves, so an open form elsewhere reloads), audited
+    // per employee; the supervisors of approved plans are told.
+    let touched_plans: Vec<String> = touched.keys().map(|nip| plans[nip].0.to_string()).collect();
+    for chunk in touched_plans.chunks(rows_per_statement(1).saturating_sub(1)) {
+        let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+        let mut values: Vec<Value> = vec![now.into()];
+        values.extend(
+            chunk
+                .iter()
+                .map(|i| Value::from(i.parse::<i64>().unwrap_or_default())),
+        );
+        txn.execute_raw(stmt(
+            backend,
+            &format!(
+                "UPDATE development_plans SET version = version + 1, updated_at = $1 WHERE id IN ({})",
+                marks.join(", ")
+            ),
+            values,
+        ))
+        .await?;
+    }
+    let audits = touched
+        .iter()
+        .map(|(nip, programs)| {
+            (
+                "add_items".to_string(),
+                "plan".to_string(),
+                format!("{nip}/{year}"),
+                serde_json::json!({"programs": programs, "training_plan": plan.id}),
+            )
+        })
+        .collect();
+    audit::audit_rows(txn, actor, audits, now).await?;
+    let approved: Vec<String> = touched
+        .keys()
+        .filter(|nip| plans[*nip].1 == "approved")
+        .cloned()
+        .collect();
+    let supervisors_sql = "SELECT nip, name, supervisor_nip FROM employees WHERE supervisor_nip IS NOT NULL AND nip IN ({})";
+    let mut notices: Vec<Value> = Vec::new();
+    for r in by_nips(txn, supervisors_sql, vec![], &approved).await? {
+        let nip: String = r.try_get("", "nip")?;
+        let name: String = r.try_get("", "name")?;
+        let supervisor: String = r.try_get("", "supervisor_nip")?;
+        let programs = touched.get(&nip).map(|p| p.join(", ")).unwrap_or_default();
+        notices.extend([
+            supervisor.into(),
+            Value::from(None::<String>),
+            nip.clone().into(),
+            Value::from(None::<i64>),
+            "peserta-angkatan".into(),
+            format!("Rencana pengembangan {name} {year} bertambah: {programs}").into(),
+            format!(
+                "Rencana pelatihan {year} yang ditetapkan menempatkan {name} ({nip}) pada angkatan {programs}; \
+                 programnya ditambahkan ke rencana pengembangan yang sudah disetujui."
+            )
+            .into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        txn,
+        "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
+        "",
+        8,
+        notices,
+    )
+    .await?;
+    Ok(Enrolled {
+        cohorts: cohorts.len() as u64,
+        participants,
+        items_added,
+        plans_created: missing.len() as u64,
+    })
+}

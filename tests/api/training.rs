@@ -1,0 +1,191 @@
+//! The training cycle: a plan saved in numbered drafts, adopted once per year and unit scope,
+//! its cohorts within capacity, every participant enrolled once, withdrawal with a reason,
+//! and adopting a plan whose inputs changed only on confirmation.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const UNIT: &str = "DPMPTSP";
+
+async fn save(app: &TestApp, hr: &str, budget: i64) -> Value {
+    let (status, saved) = app
+        .post(
+            hr,
+            "/api/v1/training-plans?save=true",
+            &json!({"year": 2026, "budget_idr": budget, "unit": UNIT}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    saved
+}
+
+/// The items of `nip`'s 2026 plan for `program` that are not cancelled.
+async fn items_of(app: &TestApp, hr: &str, nip: &str, program: &str) -> Vec<Value> {
+    let (_, plan) = app
+        .get(
+            hr,
+            &format!("/api/v1/employees/{nip}/development-plan?year=2026"),
+        )
+        .await;
+    plan["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i["program"] == program && i["status"] != "cancelled")
+        .collect()
+}
+
+#[tokio::test]
+async fn an_adopted_plan_enrols_each_participant_once_within_capacity() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let v1 = save(&app, &hr, 400_000_000).await;
+    assert_eq!(
+        (v1["version"].as_i64(), v1["status"].as_str()),
+        (Some(1), Some("draft"))
+    );
+    let v2 = save(&app, &hr, 400_000_000).await;
+    assert_eq!(v2["version"], 2);
+    let (_, listed) = app.get(&hr, "/api/v1/training-plans?year=2026").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(listed[0]["plan"].is_null(), "lists leave the contents out");
+    let cohorts = v1["plan"]["cohorts"].as_array().unwrap().clone();
+    assert!(!cohorts.is_empty(), "{v1}");
+
+    // Only hr and admin adopt.
+    let head = app.token(&demo.head_of(UNIT)).await;
+    let adopt = |id: &Value| format!("/api/v1/training-plans/{id}/adopt");
+    assert_eq!(
+        app.post(&head, &adopt(&v1["id"]), &json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, adopted) = app.post(&hr, &adopt(&v1["id"]), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{adopted}");
+    assert_eq!(adopted["plan"]["status"], "adopted");
+    let participants: usize = cohorts
+        .iter()
+        .map(|c| c["participants"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(adopted["enrolled"]["participants"], participants as u64);
+
+    // Cohorts within each program's capacity, holding exactly the plan's participants.
+    let (_, made) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let mut enrolled: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in made.as_array().unwrap() {
+        let capacity = demo
+            .data
+            .programs
+            .iter()
+            .find(|p| p.code.as_str() == c["program"])
+            .and_then(|p| p.capacity);
+        if let Some(cap) = capacity {
+            assert!(c["enrolled"].as_u64().unwrap() <= u64::from(cap), "{c}");
+        }
+        let (_, one) = app
+            .get(
+                &hr,
+                &format!("/api/v1/cohorts/{}", c["code"].as_str().unwrap()),
+            )
+            .await;
+        for p in one["participants"].as_array().unwrap() {
+            assert_eq!(p["status"], "enrolled");
+            enrolled
+                .entry(c["program"].as_str().unwrap().to_string())
+                .or_default()
+                .push(p["nip"].as_str().unwrap().to_string());
+        }
+    }
+    for c in &cohorts {
+        let program = c["program"].as_str().unwrap();
+        for nip in c["participants"].as_array().unwrap() {
+            let nip = nip.as_str().unwrap();
+            assert!(
+                enrolled[program].iter().any(|n| n == nip),
+                "{nip} in {program}"
+            );
+            // Each participant's plan holds the program once.
+            assert_eq!(
+                items_of(&app, &hr, nip, program).await.len(),
+                1,
+                "{nip} {program}"
+            );
+        }
+    }
+
+    // One adopted plan per year and unit scope.
+    let (status, e) = app.post(&hr, &adopt(&v2["id"]), &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    // Withdrawing needs a reason; it withdraws the enrolments and cancels the items they added.
+    let withdraw = format!("/api/v1/training-plans/{}/withdraw", v1["id"]);
+    let (status, e) = app.post(&hr, &withdraw, &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&e), ["reason"]);
+    let (status, w) = app
+        .post(
+            &hr,
+            &withdraw,
+            &json!({"reason": "Anggaran dialihkan ke penanganan bencana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    assert_eq!(w["status"], "withdrawn");
+    let first = &cohorts[0];
+    let program = first["program"].as_str().unwrap();
+    let nip = first["participants"][0].as_str().unwrap();
+    assert!(items_of(&app, &hr, nip, program).await.is_empty());
+    // Now the second version is adopted, and nobody is enrolled twice.
+    let (status, _) = app.post(&hr, &adopt(&v2["id"]), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(items_of(&app, &hr, nip, program).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_plan_whose_inputs_changed_is_adopted_only_on_confirmation() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let saved = save(&app, &hr, 400_000_000).await;
+    // A participant's gaps close before adoption: the plan computed now differs.
+    let cohort = &saved["plan"]["cohorts"][0];
+    let nip = cohort["participants"][0].as_str().unwrap();
+    let records: Vec<Value> = cohort["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!({"competency": c["competency"], "level": 5, "source": "assessment", "assessed_on": "2026-11-02"}))
+        .collect();
+    let (status, r) = app
+        .put(
+            &hr,
+            &format!("/api/v1/employees/{nip}/competencies"),
+            &json!(records),
+        )
+        .await;
+    assert!(status.is_success(), "{r}");
+    let adopt = format!("/api/v1/training-plans/{}/adopt", saved["id"]);
+    let (status, answer) = app.post(&hr, &adopt, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["error"]["code"], "plan_changed");
+    let program = cohort["program"].as_str().unwrap();
+    let removed = &answer["differences"]["participants_removed"][program];
+    let dropped_program = answer["differences"]["programs_removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == program);
+    assert!(
+        dropped_program || removed.as_array().unwrap().iter().any(|n| n == nip),
+        "{answer}"
+    );
+    // Nothing was adopted; with confirmation the saved plan is.
+    let (_, still) = app
+        .get(&hr, &format!("/api/v1/training-plans/{}", saved["id"]))
+        .await;
+    assert_eq!(still["status"], "draft");
+    let (status, adopted) = app.post(&hr, &adopt, &json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::OK, "{adopted}");
+    assert_eq!(items_of(&app, &hr, nip, program).await.len(), 1);
+}
