@@ -189,3 +189,146 @@ async fn a_plan_whose_inputs_changed_is_adopted_only_on_confirmation() {
     assert_eq!(status, StatusCode::OK, "{adopted}");
     assert_eq!(items_of(&app, &hr, nip, program).await.len(), 1);
 }
+
+#[tokio::test]
+async fn results_complete_the_program_once_and_a_bad_row_refuses_the_list() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let saved = save(&app, &hr, 400_000_000).await;
+    let (status, _) = app
+        .post(
+            &hr,
+            &format!("/api/v1/training-plans/{}/adopt", saved["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let code = cohorts[0]["code"].as_str().unwrap().to_string();
+    let program = cohorts[0]["program"].as_str().unwrap().to_string();
+    let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let people: Vec<String> = cohort["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["nip"].as_str().unwrap().to_string())
+        .collect();
+    let passed = &people[0];
+    let path = format!("/api/v1/cohorts/{code}/results");
+    // A NIP listed twice is refused while reading; a NIP outside the cohort, a pass without
+    // its date, a date in the future: the whole list is refused, each problem by position.
+    let (status, e) = app
+        .post(
+            &hr,
+            &path,
+            &json!([
+                {"nip": passed, "status": "lulus", "completed_on": "2026-06-12"},
+                {"nip": passed, "status": "tidak_hadir"}
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(error_fields(&e), ["[1].nip"]);
+    let (status, e) = app
+        .post(
+            &hr,
+            &path,
+            &json!([
+                {"nip": passed, "status": "lulus"},
+                {"nip": people[1], "status": "lulus", "completed_on": "2099-01-01"},
+                {"nip": "196606171996111001", "status": "lulus", "completed_on": "2026-06-12"}
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        error_fields(&e),
+        ["[0].completed_on", "[1].completed_on", "[2].nip"]
+    );
+    let (_, still) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    assert!(
+        still["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "enrolled")
+    );
+    // A pass: the plan item completed with its JP, the levels the program develops recorded.
+    let mut results = vec![
+        json!({"nip": passed, "status": "lulus", "certificate_no": "SRT/2026/001",
+                                  "completed_on": "12/06/2026", "score": 88}),
+    ];
+    if people.len() > 1 {
+        results.push(json!({"nip": people[1], "status": "tidak_hadir"}));
+    }
+    let (status, done) = app.post(&hr, &path, &json!(results)).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["completed"], 1);
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{passed}/development-plan?year=2026"),
+        )
+        .await;
+    let item = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["program"] == program.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["status"], "completed", "{item}");
+    let jp = item["jp"].as_i64().unwrap();
+    assert!(jp > 0);
+    let (_, levels) = app
+        .get(&hr, &format!("/api/v1/employees/{passed}/competencies"))
+        .await;
+    assert!(
+        levels.to_string().contains(&format!("program:{program}")),
+        "{levels}"
+    );
+    // The same pass again credits nothing more; a pass is final.
+    let (_, again) = app.post(&hr, &path, &json!(results)).await;
+    assert_eq!(
+        (again["recorded"].as_u64(), again["completed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let (status, e) = app
+        .post(
+            &hr,
+            &path,
+            &json!([{"nip": passed, "status": "tidak_lulus"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["details"][0]["code"], "pass_is_final");
+    let completed = app
+        .store
+        .count_raw(&format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'training.completed' AND subject_nip = '{passed}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(completed, 1);
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{passed}/development-plan?year=2026"),
+        )
+        .await;
+    let total: i64 = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["program"] == program.as_str())
+        .filter(|i| i["status"] == "completed")
+        .map(|i| i["jp"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, jp, "no second credit");
+    // Only hr and admin record results.
+    let staff = app.token(passed).await;
+    assert_eq!(
+        app.post(&staff, &path, &json!(results)).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -11,7 +11,8 @@ use jenjang_core::FieldError;
 use jenjang_core::access::Action;
 use jenjang_core::training::{PlanDifferences, TrainingPlanStatus, differences, due_of};
 use jenjang_store::training::{
-    CohortRecord, Enrolled, NewCohort, NewTrainingPlan, ParticipantRecord, TrainingPlanRecord,
+    CohortRecord, Enrolled, NewCohort, NewTrainingPlan, ParticipantRecord, ResultRow,
+    ResultsRecorded, TrainingPlanRecord,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -209,4 +210,114 @@ pub async fn cohort(
 ) -> AppResult<(CohortRecord, Vec<ParticipantRecord>)> {
     require_cohort_reader(cx)?;
     Ok(cx.store.cohort(code).await?)
+}
+
+/// Records results (hr, admin): a pass completes the program once (JP credited by the
+/// year's rules), other results leave it open. With `all_or_nothing` (the API's list) any
+/// refused row writes nothing; an import keeps the valid rows.
+pub async fn record_results(
+    cx: &Context<'_>,
+    rows: &[ResultRow],
+    all_or_nothing: bool,
+    dry_run: bool,
+) -> AppResult<(ResultsRecorded, Vec<(usize, FieldError)>)> {
+    cx.require(Action::RunTrainingCycle)?;
+    let today = cx.store.today().await?;
+    let mut future = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.completed_on.is_some_and(|d| d > today) {
+            future.push((
+                i,
+                FieldError::new("completed_on", "a completion date cannot be in the future")
+                    .with_code("date_in_future"),
+            ));
+        }
+    }
+    if !future.is_empty() {
+        let bad: BTreeSet<usize> = future.iter().map(|(i, _)| *i).collect();
+        if all_or_nothing {
+            // Every problem at once: the store's checks too, writing nothing.
+            let (_, rejected) = cx
+                .store
+                .record_cohort_results(&cx.actor(), rows, true, true)
+                .await?;
+            let mut all = future;
+            all.extend(rejected.into_iter().filter(|(i, _)| !bad.contains(i)));
+            all.sort_by_key(|(i, _)| *i);
+            return Ok((ResultsRecorded::default(), all));
+        }
+        let kept: Vec<ResultRow> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(i))
+            .map(|(_, r)| r.clone())
+            .collect();
+        let positions: Vec<usize> = (0..rows.len()).filter(|i| !bad.contains(i)).collect();
+        let (done, rejected) = cx
+            .store
+            .record_cohort_results(&cx.actor(), &kept, false, dry_run)
+            .await?;
+        let mut all = future;
+        all.extend(rejected.into_iter().map(|(i, e)| (positions[i], e)));
+        all.sort_by_key(|(i, _)| *i);
+        return Ok((done, all));
+    }
+    Ok(cx
+        .store
+        .record_cohort_results(&cx.actor(), rows, all_or_nothing, dry_run)
+        .await?)
+}
+
+/// The results of one cohort as the API states them: `[{nip, status, certificate_no?,
+/// completed_on?, score?}]`.
+pub fn read_results(
+    body: &serde_json::Value,
+    cohort: &str,
+) -> Result<Vec<ResultRow>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let rows = crate::fields::read_list(body, "", &mut errors, |f| {
+        let nip = f.parse("nip", jenjang_core::Nip::parse);
+        let status = f.parse("status", |s| match s
+            .parse::<jenjang_core::training::ParticipantStatus>()
+        {
+            Ok(
+                st @ (jenjang_core::training::ParticipantStatus::Lulus
+                | jenjang_core::training::ParticipantStatus::TidakLulus
+                | jenjang_core::training::ParticipantStatus::TidakHadir),
+            ) => Ok(st),
+            _ => Err(format!(
+                "'{s}' is not one of: lulus, tidak_lulus, tidak_hadir"
+            )),
+        });
+        let certificate_no = f.opt_text("certificate_no");
+        let completed_on = f.opt_parse("completed_on", jenjang_core::dates::parse_date);
+        let score = match f.raw("score") {
+            None => Some(None),
+            Some(_) => f.number("score", 0.0, 100.0).map(Some),
+        };
+        Some(ResultRow {
+            cohort: cohort.to_string(),
+            nip: nip?.to_string(),
+            status: status?,
+            certificate_no,
+            completed_on: completed_on?,
+            score: score?,
+        })
+    });
+    if let Some(rows) = &rows {
+        let mut seen = std::collections::HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            if let Some(first) = seen.insert(r.nip.clone(), i) {
+                errors.push(
+                    FieldError::new(
+                        format!("[{i}].nip"),
+                        format!("{} is listed twice (also at {first})", r.nip),
+                    )
+                    .with_code("listed_twice")
+                    .with_param("code", &r.nip),
+                );
+            }
+        }
+    }
+    crate::fields::finish(rows, errors)
 }

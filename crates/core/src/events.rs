@@ -165,6 +165,31 @@ pub struct DialogQuarterlyReview {
     pub workflow: String,
 }
 
+/// A result was recorded for a participant of a cohort (angkatan).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortResultRecorded {
+    pub cohort: String,
+    pub nip: String,
+    pub program: String,
+    /// lulus | tidak_lulus | tidak_hadir
+    pub status: String,
+    pub certificate_no: Option<String>,
+    pub completed_on: Option<chrono::NaiveDate>,
+    pub score: Option<f64>,
+}
+
+/// A participant passed a cohort: the program is completed (JP credited, levels recorded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingCompleted {
+    pub cohort: String,
+    pub nip: String,
+    pub program: String,
+    pub jp: i64,
+    pub completed_on: chrono::NaiveDate,
+    /// The competencies the program develops (what the supervisor rates 90 days later).
+    pub competencies: Vec<String>,
+}
+
 /// A unit indicator (IKU) was realised for a period: recorded, imported, or fed by the unit's
 /// IKM. About the unit's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +275,8 @@ pub enum DomainEvent {
     IkmRecorded(IkmRecorded),
     DialogRecorded(DialogRecorded),
     DialogQuarterlyReview(DialogQuarterlyReview),
+    CohortResultRecorded(CohortResultRecorded),
+    TrainingCompleted(TrainingCompleted),
 }
 
 /// Each kind with what its payload (`event.…` in a workflow condition) holds.
@@ -294,6 +321,14 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         "dialog.quarterly_review",
         "nip, supervisor_nip, period (the quarter before, without a dialog entry), workflow (emitted for every report whose supervisor wrote nothing in that quarter, on the trigger's `on` day of each quarter)",
+    ),
+    (
+        "cohort.result_recorded",
+        "cohort, nip, program, status (lulus | tidak_lulus | tidak_hadir), certificate_no, completed_on, score",
+    ),
+    (
+        "training.completed",
+        "cohort, nip, program, jp (credited), completed_on, competencies (codes the program develops)",
     ),
     (
         "jp.yearly_review",
@@ -350,6 +385,8 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(_) => "ikm.recorded",
             DomainEvent::DialogRecorded(_) => "dialog.recorded",
             DomainEvent::DialogQuarterlyReview(_) => "dialog.quarterly_review",
+            DomainEvent::CohortResultRecorded(_) => "cohort.result_recorded",
+            DomainEvent::TrainingCompleted(_) => "training.completed",
         }
     }
 
@@ -369,6 +406,8 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
             DomainEvent::DialogRecorded(e) => Some(&e.nip),
             DomainEvent::DialogQuarterlyReview(e) => Some(&e.nip),
+            DomainEvent::CohortResultRecorded(e) => Some(&e.nip),
+            DomainEvent::TrainingCompleted(e) => Some(&e.nip),
         }
     }
 
@@ -388,6 +427,8 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(e) => serde_json::to_value(e),
             DomainEvent::DialogRecorded(e) => serde_json::to_value(e),
             DomainEvent::DialogQuarterlyReview(e) => serde_json::to_value(e),
+            DomainEvent::CohortResultRecorded(e) => serde_json::to_value(e),
+            DomainEvent::TrainingCompleted(e) => serde_json::to_value(e),
         };
         // Plain structs of strings, numbers and dates always serialise.
         value.unwrap_or(Value::Null)
@@ -417,6 +458,8 @@ impl DomainEvent {
             "ikm.recorded" => DomainEvent::IkmRecorded(read(kind, payload)?),
             "dialog.recorded" => DomainEvent::DialogRecorded(read(kind, payload)?),
             "dialog.quarterly_review" => DomainEvent::DialogQuarterlyReview(read(kind, payload)?),
+            "cohort.result_recorded" => DomainEvent::CohortResultRecorded(read(kind, payload)?),
+            "training.completed" => DomainEvent::TrainingCompleted(read(kind, payload)?),
             other => return Err(EventError::UnknownKind(other.to_string())),
         })
     }
@@ -565,6 +608,23 @@ mod tests {
                 supervisor_nip: "197503222002112001".into(),
                 period: "2026-Q4".into(),
                 workflow: "dialog-berkala".into(),
+            }),
+            DomainEvent::CohortResultRecorded(CohortResultRecorded {
+                cohort: "2026-LATSAR-01".into(),
+                nip: "199902162024092001".into(),
+                program: "LATSAR".into(),
+                status: "lulus".into(),
+                certificate_no: Some("LATSAR/2026/0117".into()),
+                completed_on: chrono::NaiveDate::from_ymd_opt(2026, 6, 12),
+                score: Some(84.5),
+            }),
+            DomainEvent::TrainingCompleted(TrainingCompleted {
+                cohort: "2026-LATSAR-01".into(),
+                nip: "199902162024092001".into(),
+                program: "LATSAR".into(),
+                jp: 40,
+                completed_on: chrono::NaiveDate::from_ymd_opt(2026, 6, 12).unwrap(),
+                competencies: vec!["M.1".into()],
             }),
         ]
     }

@@ -105,6 +105,35 @@ pub fn differences(
     d
 }
 
+/// Why a result is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ResultRefused {
+    #[error("the participant was withdrawn from the cohort")]
+    Withdrawn,
+    #[error("a pass is final: the program is completed and its JP credited")]
+    PassIsFinal,
+    #[error("a result is lulus, tidak_lulus or tidak_hadir")]
+    NotAResult,
+}
+
+/// What recording `new` for a participant now at `current` does: `Ok(true)` when it completes
+/// the program (a first pass), `Ok(false)` when it only records the result (a pass again changes
+/// no credit).
+pub fn record_result(
+    current: ParticipantStatus,
+    new: ParticipantStatus,
+) -> Result<bool, ResultRefused> {
+    use ParticipantStatus::*;
+    match (current, new) {
+        (_, Enrolled | Withdrawn) => Err(ResultRefused::NotAResult),
+        (Withdrawn, _) => Err(ResultRefused::Withdrawn),
+        (Lulus, Lulus) => Ok(false),
+        (Lulus, _) => Err(ResultRefused::PassIsFinal),
+        (_, Lulus) => Ok(true),
+        _ => Ok(false),
+    }
+}
+
 /// The code of the `n`-th cohort (from 1) of `program` in `year`: `2026-LATSAR-01`.
 pub fn cohort_code(year: i32, program: &str, n: usize) -> String {
     format!("{year}-{program}-{n:02}")
@@ -157,6 +186,27 @@ mod tests {
         assert!(!d.is_empty());
         assert!(differences(&saved, &saved, 100, 100).is_empty());
         assert!(!differences(&saved, &saved, 100, 90).is_empty());
+    }
+
+    #[test]
+    fn a_first_pass_completes_the_program_once_and_stays_final() {
+        use ParticipantStatus::*;
+        assert_eq!(record_result(Enrolled, Lulus), Ok(true));
+        assert_eq!(record_result(TidakHadir, Lulus), Ok(true));
+        assert_eq!(record_result(Lulus, Lulus), Ok(false));
+        assert_eq!(record_result(Enrolled, TidakLulus), Ok(false));
+        assert_eq!(
+            record_result(Lulus, TidakHadir),
+            Err(ResultRefused::PassIsFinal)
+        );
+        assert_eq!(
+            record_result(Withdrawn, Lulus),
+            Err(ResultRefused::Withdrawn)
+        );
+        assert_eq!(
+            record_result(Enrolled, Enrolled),
+            Err(ResultRefused::NotAResult)
+        );
     }
 
     #[test]

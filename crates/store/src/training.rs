@@ -788,3 +788,330 @@ async fn create_cohorts(
         plans_created: missing.len() as u64,
     })
 }
+
+/// One result to record for a participant of a cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub cohort: String,
+    pub nip: String,
+    pub status: ParticipantStatus,
+    pub certificate_no: Option<String>,
+    pub completed_on: Option<NaiveDate>,
+    pub score: Option<f64>,
+}
+
+/// What recording results did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ResultsRecorded {
+    pub recorded: u64,
+    pub unchanged: u64,
+    /// Programs completed by a first pass (JP credited once).
+    pub completed: u64,
+}
+
+struct Enrolment {
+    status: ParticipantStatus,
+    item: Option<i64>,
+    certificate_no: Option<String>,
+    completed_on: Option<NaiveDate>,
+    score: Option<f64>,
+    program: String,
+    form: String,
+    jp: i32,
+}
+
+impl Store {
+    /// Records results set-based. Each row must name a participant of the cohort; a pass is
+    /// final; `lulus` needs the completion date. A first pass completes the participant's plan
+    /// item (JP credited by the organisation's rules, once), records the levels the program
+    /// develops with source `program:<code>` and emits
+    /// `training.completed` and `plan_item.completed`; every changed result emits
+    /// `cohort.result_recorded`. Refused rows come back by position; with `all_or_nothing` any
+    /// refusal writes nothing. The same results again change nothing.
+    pub async fn record_cohort_results(
+        &self,
+        actor: &Actor,
+        rows: &[ResultRow],
+        all_or_nothing: bool,
+        dry_run: bool,
+    ) -> Result<(ResultsRecorded, Vec<(usize, jenjang_core::FieldError)>)> {
+        use crate::outbox::{Event, outbox};
+        use jenjang_core::FieldError;
+        use jenjang_core::events::{
+            CohortResultRecorded, DomainEvent, PlanItemCompleted, TrainingCompleted,
+        };
+        let rules = self.jp_rules().await?;
+        let txn = self.begin_bulk_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let mut develops: HashMap<String, Vec<(String, u8)>> = HashMap::new();
+        for r in txn
+            .query_all_raw(stmt(
+                backend,
+                "SELECT program_code, competency_code, to_level FROM program_develops ORDER BY program_code, competency_code",
+                vec![],
+            ))
+            .await?
+        {
+            develops
+                .entry(r.try_get("", "program_code")?)
+                .or_default()
+                .push((
+                    r.try_get("", "competency_code")?,
+                    r.try_get::<i16>("", "to_level")?.clamp(0, 5) as u8,
+                ));
+        }
+        let mut codes: Vec<String> = rows.iter().map(|r| r.cohort.clone()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut known: BTreeSet<String> = BTreeSet::new();
+        let mut enrolled: HashMap<(String, String), Enrolment> = HashMap::new();
+        for chunk in codes.chunks(rows_per_statement(1)) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.clone())).collect();
+            for r in txn
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT code FROM cohorts WHERE code IN ({})",
+                        marks.join(", ")
+                    ),
+                    values.clone(),
+                ))
+                .await?
+            {
+                known.insert(r.try_get("", "code")?);
+            }
+            for r in txn
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT p.cohort_code, p.nip, p.status, p.plan_item_id, p.certificate_no, p.completed_on, \
+                         p.score, c.program_code, g.form, g.jp FROM cohort_participants p \
+                         JOIN cohorts c ON c.code = p.cohort_code JOIN programs g ON g.code = c.program_code \
+                         WHERE p.cohort_code IN ({})",
+                        marks.join(", ")
+                    ),
+                    values,
+                ))
+                .await?
+            {
+                let status: String = r.try_get("", "status")?;
+                let code: String = r.try_get("", "cohort_code")?;
+                enrolled.insert(
+                    (code.clone(), r.try_get("", "nip")?),
+                    Enrolment {
+                        status: status.parse().map_err(|_| StoreError::Corrupt {
+                            table: "cohort_participants",
+                            key: code,
+                            message: format!("unreadable status {status:?}"),
+                        })?,
+                        item: r.try_get("", "plan_item_id")?,
+                        certificate_no: r.try_get("", "certificate_no")?,
+                        completed_on: r.try_get("", "completed_on")?,
+                        score: r.try_get("", "score")?,
+                        program: r.try_get("", "program_code")?,
+                        form: r.try_get("", "form")?,
+                        jp: r.try_get("", "jp")?,
+                    },
+                );
+            }
+        }
+        let mut rejected = Vec::new();
+        let mut done = ResultsRecorded::default();
+        let mut upserts: Vec<Value> = Vec::new();
+        let mut completions: Vec<(i64, i32, NaiveDate)> = Vec::new();
+        let mut levels: Vec<Value> = Vec::new();
+        let mut level_nips: Vec<String> = Vec::new();
+        let mut events = Vec::new();
+        let mut audits = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if !known.contains(&row.cohort) {
+                rejected.push((
+                    i,
+                    FieldError::new("cohort", format!("no cohort has the code {}", row.cohort))
+                        .with_code("unknown_cohort")
+                        .with_param("code", &row.cohort),
+                ));
+                continue;
+            }
+            let Some(e) = enrolled.get(&(row.cohort.clone(), row.nip.clone())) else {
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "nip",
+                        format!("{} is not a participant of {}", row.nip, row.cohort),
+                    )
+                    .with_code("not_in_cohort")
+                    .with_param("nip", &row.nip)
+                    .with_param("code", &row.cohort),
+                ));
+                continue;
+            };
+            let completes = match jenjang_core::training::record_result(e.status, row.status) {
+                Ok(c) => c,
+                Err(why) => {
+                    rejected.push((
+                        i,
+                        FieldError::new("status", why.to_string()).with_code(match why {
+                            jenjang_core::training::ResultRefused::Withdrawn => {
+                                "participant_withdrawn"
+                            }
+                            jenjang_core::training::ResultRefused::PassIsFinal => "pass_is_final",
+                            jenjang_core::training::ResultRefused::NotAResult => "invalid_value",
+                        }),
+                    ));
+                    continue;
+                }
+            };
+            if row.status == ParticipantStatus::Lulus && row.completed_on.is_none() {
+                rejected.push((
+                    i,
+                    FieldError::new("completed_on", "a pass needs its completion date")
+                        .with_code("required"),
+                ));
+                continue;
+            }
+            if e.status == row.status
+                && e.certificate_no == row.certificate_no
+                && e.completed_on == row.completed_on
+                && e.score == row.score
+            {
+                done.unchanged += 1;
+                continue;
+            }
+            done.recorded += 1;
+            upserts.extend([
+                row.cohort.clone().into(),
+                row.nip.clone().into(),
+                row.status.as_str().into(),
+                row.certificate_no.clone().into(),
+                row.completed_on.into(),
+                row.score.into(),
+                now.into(),
+            ]);
+            audits.push((
+                "record_result".to_string(),
+                "cohort".to_string(),
+                format!("{}/{}", row.cohort, row.nip),
+                serde_json::json!({"status": row.status, "certificate_no": row.certificate_no,
+                    "completed_on": row.completed_on, "score": row.score}),
+            ));
+            events.push(Event {
+                event: DomainEvent::CohortResultRecorded(CohortResultRecorded {
+                    cohort: row.cohort.clone(),
+                    nip: row.nip.clone(),
+                    program: e.program.clone(),
+                    status: row.status.as_str().into(),
+                    certificate_no: row.certificate_no.clone(),
+                    completed_on: row.completed_on,
+                    score: row.score,
+                }),
+                dedup_key: format!(
+                    "cohort_result:{}:{}:{}:{:?}:{:?}",
+                    row.cohort,
+                    row.nip,
+                    row.status.as_str(),
+                    row.certificate_no,
+                    row.completed_on
+                ),
+            });
+            if completes && let (Some(on), Some(item)) = (row.completed_on, e.item) {
+                let form = e
+                    .form
+                    .parse()
+                    .unwrap_or(jenjang_core::kinds::ProgramForm::Kursus);
+                let credited = rules.credit(form, e.jp.max(0) as u32) as i32;
+                completions.push((item, credited, on));
+                done.completed += 1;
+                let source = format!("program:{}", e.program);
+                let developed = develops.get(&e.program).cloned().unwrap_or_default();
+                for (competency, level) in &developed {
+                    levels.extend([
+                        row.nip.clone().into(),
+                        competency.clone().into(),
+                        i16::from(*level).into(),
+                        source.clone().into(),
+                        on.into(),
+                        now.into(),
+                        actor.0.clone().into(),
+                    ]);
+                }
+                level_nips.push(row.nip.clone());
+                events.push(Event {
+                    event: DomainEvent::TrainingCompleted(TrainingCompleted {
+                        cohort: row.cohort.clone(),
+                        nip: row.nip.clone(),
+                        program: e.program.clone(),
+                        jp: i64::from(credited),
+                        completed_on: on,
+                        competencies: developed.iter().map(|(c, _)| c.clone()).collect(),
+                    }),
+                    dedup_key: format!("training_completed:{}:{}", row.cohort, row.nip),
+                });
+                events.push(Event {
+                    event: DomainEvent::PlanItemCompleted(PlanItemCompleted {
+                        nip: row.nip.clone(),
+                        item,
+                        program: e.program.clone(),
+                        jp: i64::from(credited),
+                        completed_on: on,
+                    }),
+                    dedup_key: format!("plan_item:{item}:completed"),
+                });
+            }
+        }
+        if dry_run || (all_or_nothing && !rejected.is_empty()) {
+            return Ok((done, rejected));
+        }
+        insert_rows(
+            &txn,
+            "INSERT INTO cohort_participants (cohort_code, nip, status, certificate_no, completed_on, score, updated_at)",
+            "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
+             certificate_no = excluded.certificate_no, completed_on = excluded.completed_on, \
+             score = excluded.score, updated_at = excluded.updated_at",
+            7,
+            upserts,
+        )
+        .await?;
+        // Items completed in groups of the same credit and date (few: one per cohort).
+        let mut groups: BTreeMap<(i32, NaiveDate), Vec<i64>> = BTreeMap::new();
+        for (item, credited, on) in completions {
+            groups.entry((credited, on)).or_default().push(item);
+        }
+        for ((credited, on), items) in groups {
+            for chunk in items.chunks(rows_per_statement(1).saturating_sub(4)) {
+                let marks: Vec<String> = (4..chunk.len() + 4).map(|i| format!("${i}")).collect();
+                let mut values: Vec<Value> = vec![credited.into(), on.into(), now.into()];
+                values.extend(chunk.iter().map(|&i| Value::from(i)));
+                txn.execute_raw(stmt(
+                    backend,
+                    &format!(
+                        "UPDATE plan_items SET status = 'completed', jp_credited = $1, completed_on = $2, \
+                         started_on = COALESCE(started_on, $2), updated_at = $3 \
+                         WHERE status IN ('planned', 'in_progress', 'cancelled') AND id IN ({})",
+                        marks.join(", ")
+                    ),
+                    values,
+                ))
+                .await?;
+            }
+        }
+        insert_rows(
+            &txn,
+            "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)",
+            "ON CONFLICT (nip, competency_code, assessed_on, source, level) DO NOTHING",
+            7,
+            levels,
+        )
+        .await?;
+        level_nips.sort_unstable();
+        level_nips.dedup();
+        let refs: Vec<&str> = level_nips.iter().map(String::as_str).collect();
+        crate::employees::refresh_current_levels(&txn, &refs).await?;
+        audit::audit_rows(&txn, actor, audits, now).await?;
+        outbox(&txn, &events, now).await?;
+        txn.commit().await?;
+        Ok((done, rejected))
+    }
+}

@@ -5,14 +5,16 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{Params, Path};
-use crate::input::OptionalBody;
+use crate::input::{Body, OptionalBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_app::training::{self, Adoption};
-use jenjang_store::training::{CohortRecord, ParticipantRecord, TrainingPlanRecord};
+use jenjang_store::training::{
+    CohortRecord, ParticipantRecord, ResultsRecorded, TrainingPlanRecord,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/training-plans/{id}/withdraw", post(withdraw))
         .route("/cohorts", get(list_cohorts))
         .route("/cohorts/{code}", get(get_cohort))
+        .route("/cohorts/{code}/results", post(record_results))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -149,4 +152,37 @@ pub async fn get_cohort(
         cohort,
         participants,
     }))
+}
+
+/// Records results `[{nip, status (lulus | tidak_lulus | tidak_hadir), certificate_no?,
+/// completed_on?, score?}]` for the cohort (hr, admin). The whole request is refused (422,
+/// each problem at `[i].field`) when any row is invalid: a NIP not in the cohort, a pass
+/// without its date or after an earlier pass changed, a date in the future. A first pass
+/// completes the program (JP credited once, levels recorded); the same results again change
+/// nothing.
+#[utoipa::path(post, path = "/api/v1/cohorts/{code}/results", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 200, body = ResultsRecorded), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn record_results(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<ResultsRecorded>> {
+    let cx = s.context(&user);
+    training::cohort(&cx, &code).await?;
+    let rows = training::read_results(&body, &code).map_err(crate::error::ApiError::Validation)?;
+    let (done, rejected) = training::record_results(&cx, &rows, true, false).await?;
+    if !rejected.is_empty() {
+        return Err(crate::error::ApiError::Validation(
+            rejected
+                .into_iter()
+                .map(|(i, mut e)| {
+                    e.field = format!("[{i}].{}", e.field);
+                    e
+                })
+                .collect(),
+        ));
+    }
+    s.engine_wake.notify_one();
+    Ok(Json(done))
 }
