@@ -332,3 +332,87 @@ async fn results_complete_the_program_once_and_a_bad_row_refuses_the_list() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_providers_list_is_imported_with_every_bad_row_named() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let saved = save(&app, &hr, 400_000_000).await;
+    app.post(
+        &hr,
+        &format!("/api/v1/training-plans/{}/adopt", saved["id"]),
+        &json!({}),
+    )
+    .await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let code = cohorts[0]["code"].as_str().unwrap().to_string();
+    let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let nip = cohort["participants"][0]["nip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = format!(
+        "nip;kode_angkatan;status;nomor_sertifikat;tanggal_selesai;nilai\n\
+         {nip};{code};Lulus;SRT/2026/7;12/06/2026;84,5\n\
+         196606171996111001;{code};lulus;;12/06/2026;\n\
+         {nip};2026-TIDAK-ADA-01;lulus;;12/06/2026;\n\
+         {nip};{code};gagal;;;\n\
+         {nip};{code};lulus;;12/06/2026;101\n"
+    );
+    let send = |csv: String| {
+        let app = &app;
+        let hr = hr.clone();
+        async move {
+            let r = app
+                .client
+                .post(app.url("/api/v1/imports/cohort-results"))
+                .bearer_auth(&hr)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            read(r).await
+        }
+    };
+    let (status, report) = send(csv.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let at: Vec<(u64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (3, "nip"),
+            (4, "kode_angkatan"),
+            (5, "status"),
+            (6, "nilai")
+        ],
+        "{report}"
+    );
+    // The valid row is kept; the same row again changes nothing.
+    assert_eq!(report["accepted"], 1, "{report}");
+    let fixed = format!(
+        "nip;kode_angkatan;status;nomor_sertifikat;tanggal_selesai;nilai\n\
+         {nip};{code};Lulus;SRT/2026/7;12/06/2026;84,5\n"
+    );
+    let (_, again) = send(fixed).await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (_, one) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let me = one["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["nip"] == nip.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(me["status"], "lulus");
+    assert_eq!(me["certificate_no"], "SRT/2026/7");
+    assert_eq!(me["score"], 84.5);
+}

@@ -12,6 +12,7 @@ use jenjang_core::indicators::{IndicatorKind, RealisationSource};
 use jenjang_import::{Limits, RowError, Table, TableError};
 use jenjang_store::indicators::NewRealisation;
 use jenjang_store::skp::IkiImportRow;
+use jenjang_store::training::ResultRow;
 use jenjang_store::{Actor, BulkOutcome, Progress, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,6 +27,8 @@ pub enum ImportKind {
     IndicatorRealisations,
     /// Realisations of the IKI of employees' approved SKPs.
     IkiRealisations,
+    /// A provider's list of results per participant and cohort.
+    CohortResults,
 }
 
 impl std::str::FromStr for ImportKind {
@@ -37,8 +40,9 @@ impl std::str::FromStr for ImportKind {
             "evaluations" => Ok(ImportKind::Evaluations),
             "indicator-realisations" => Ok(ImportKind::IndicatorRealisations),
             "iki-realisations" => Ok(ImportKind::IkiRealisations),
+            "cohort-results" => Ok(ImportKind::CohortResults),
             other => Err(format!(
-                "'{other}' is not one of: employees, assessments, evaluations, indicator-realisations, iki-realisations"
+                "'{other}' is not one of: employees, assessments, evaluations, indicator-realisations, iki-realisations, cohort-results"
             )),
         }
     }
@@ -112,6 +116,9 @@ fn column_of(kind: ImportKind, field: &str) -> &'static str {
         (ImportKind::IndicatorRealisations, _) => "kode_indikator",
         (ImportKind::IkiRealisations, "period") => "periode",
         (ImportKind::IkiRealisations, _) => "iki",
+        (ImportKind::CohortResults, "cohort") => "kode_angkatan",
+        (ImportKind::CohortResults, "status") => "status",
+        (ImportKind::CohortResults, "completed_on") => "tanggal_selesai",
         _ => "nip",
     }
 }
@@ -133,6 +140,7 @@ pub async fn run(
         ImportKind::Evaluations => jenjang_import::EVALUATION_COLUMNS,
         ImportKind::IndicatorRealisations => jenjang_import::INDICATOR_REALISATION_COLUMNS,
         ImportKind::IkiRealisations => jenjang_import::IKI_REALISATION_COLUMNS,
+        ImportKind::CohortResults => jenjang_import::COHORT_RESULT_COLUMNS,
     };
     table.require(required)?;
     let mut report = ImportReport {
@@ -232,6 +240,30 @@ pub async fn run(
                 report.unchanged = done.unchanged;
                 (rows, rejected, errors)
             }
+            ImportKind::CohortResults => {
+                let (ok, errors) = jenjang_import::parse_cohort_results(&table);
+                let mut rows = Vec::with_capacity(ok.len());
+                let mut items = Vec::with_capacity(ok.len());
+                for (row, (nip, cohort, status, certificate_no, completed_on, score)) in ok {
+                    rows.push(row);
+                    items.push(ResultRow {
+                        cohort,
+                        nip: nip.to_string(),
+                        status: status.parse().map_err(|_| {
+                            StoreError::Invalid(vec![FieldError::new("status", "unreadable")])
+                        })?,
+                        certificate_no,
+                        completed_on,
+                        score,
+                    });
+                }
+                let (done, rejected) = store
+                    .record_cohort_results(actor, &items, false, dry_run)
+                    .await?;
+                report.accepted = done.recorded;
+                report.unchanged = done.unchanged;
+                (rows, rejected, errors)
+            }
             ImportKind::Evaluations => {
                 let (ok, errors) = jenjang_import::parse_evaluations(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
@@ -282,6 +314,7 @@ fn upkeep(
         ImportKind::Evaluations => &["evaluations"],
         ImportKind::IndicatorRealisations => &["indicator_realisations"],
         ImportKind::IkiRealisations => &["iki_realisations"],
+        ImportKind::CohortResults => &["cohort_participants", "plan_items"],
     })
 }
 

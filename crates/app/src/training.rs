@@ -222,46 +222,6 @@ pub async fn record_results(
     dry_run: bool,
 ) -> AppResult<(ResultsRecorded, Vec<(usize, FieldError)>)> {
     cx.require(Action::RunTrainingCycle)?;
-    let today = cx.store.today().await?;
-    let mut future = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        if r.completed_on.is_some_and(|d| d > today) {
-            future.push((
-                i,
-                FieldError::new("completed_on", "a completion date cannot be in the future")
-                    .with_code("date_in_future"),
-            ));
-        }
-    }
-    if !future.is_empty() {
-        let bad: BTreeSet<usize> = future.iter().map(|(i, _)| *i).collect();
-        if all_or_nothing {
-            // Every problem at once: the store's checks too, writing nothing.
-            let (_, rejected) = cx
-                .store
-                .record_cohort_results(&cx.actor(), rows, true, true)
-                .await?;
-            let mut all = future;
-            all.extend(rejected.into_iter().filter(|(i, _)| !bad.contains(i)));
-            all.sort_by_key(|(i, _)| *i);
-            return Ok((ResultsRecorded::default(), all));
-        }
-        let kept: Vec<ResultRow> = rows
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !bad.contains(i))
-            .map(|(_, r)| r.clone())
-            .collect();
-        let positions: Vec<usize> = (0..rows.len()).filter(|i| !bad.contains(i)).collect();
-        let (done, rejected) = cx
-            .store
-            .record_cohort_results(&cx.actor(), &kept, false, dry_run)
-            .await?;
-        let mut all = future;
-        all.extend(rejected.into_iter().map(|(i, e)| (positions[i], e)));
-        all.sort_by_key(|(i, _)| *i);
-        return Ok((done, all));
-    }
     Ok(cx
         .store
         .record_cohort_results(&cx.actor(), rows, all_or_nothing, dry_run)

@@ -11,10 +11,11 @@ mod rows;
 mod table;
 
 pub use rows::{
-    ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, IKI_REALISATION_COLUMNS,
-    INDICATOR_REALISATION_COLUMNS, RealisationRow, RowError, STAGE_COLUMNS, office_number,
-    parse_assessments, parse_employees, parse_evaluations, parse_iki_realisations,
-    parse_indicator_realisations, parse_stages,
+    ASSESSMENT_COLUMNS, COHORT_RESULT_COLUMNS, CohortResultRow, EMPLOYEE_COLUMNS,
+    EVALUATION_COLUMNS, IKI_REALISATION_COLUMNS, INDICATOR_REALISATION_COLUMNS, RealisationRow,
+    RowError, STAGE_COLUMNS, office_number, parse_assessments, parse_cohort_results,
+    parse_employees, parse_evaluations, parse_iki_realisations, parse_indicator_realisations,
+    parse_stages,
 };
 pub use table::{Limit, Limits, Table, TableError, read_csv, read_table, read_xlsx};
 

@@ -52,6 +52,12 @@ pub const INDICATOR_REALISATION_COLUMNS: (&[&str], &[&str]) = (
 pub const IKI_REALISATION_COLUMNS: (&[&str], &[&str]) =
     (&["nip", "iki", "periode", "realisasi"], &["bukti"]);
 
+/// Columns of a `cohort-results` file (the provider's list of who passed).
+pub const COHORT_RESULT_COLUMNS: (&[&str], &[&str]) = (
+    &["nip", "kode_angkatan", "status"],
+    &["nomor_sertifikat", "tanggal_selesai", "nilai"],
+);
+
 /// A realisation as a file states it: the indicator's code, the period, the value, evidence
 /// and note.
 pub type RealisationRow = (String, Period, f64, Option<String>, Option<String>);
@@ -500,6 +506,62 @@ pub fn parse_indicator_realisations(table: &Table) -> Parsed<RealisationRow> {
         }
     }
     let ok = reject_duplicates(rows, "kode_indikator", &mut errors);
+    finish(errors, ok)
+}
+
+/// A parsed result row: NIP, cohort code, status, certificate number, completion date, score.
+pub type CohortResultRow = (
+    Nip,
+    String,
+    String,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    Option<f64>,
+);
+
+/// Parses a `cohort-results` file: `nip, kode_angkatan, status (lulus | tidak_lulus |
+/// tidak_hadir)`, optional `nomor_sertifikat`, `tanggal_selesai` (required for `lulus`), `nilai`
+/// (0..100). One row per participant and cohort.
+pub fn parse_cohort_results(table: &Table) -> Parsed<CohortResultRow> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        let mut c = RowCheck::new(table, *row, cells, &mut errors);
+        let nip = c.required("nip", Nip::parse);
+        let cohort = c.required("kode_angkatan", |s| {
+            let s = s.trim();
+            if s.is_empty() || s.len() > 64 {
+                Err("a cohort's code".to_string())
+            } else {
+                Ok(s.to_string())
+            }
+        });
+        let status = c.required("status", |s| {
+            let s = s.trim().to_lowercase().replace(' ', "_");
+            match s.as_str() {
+                "lulus" | "tidak_lulus" | "tidak_hadir" => Ok(s),
+                _ => Err("lulus, tidak_lulus or tidak_hadir".to_string()),
+            }
+        });
+        let certificate =
+            Some(c.value("nomor_sertifikat").trim().to_string()).filter(|n| !n.is_empty());
+        let completed = c.optional("tanggal_selesai", date);
+        let score = c.optional("nilai", |s| match office_number(s) {
+            Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+            _ => Err("a score from 0 to 100".to_string()),
+        });
+        if c.ok
+            && let (Some(nip), Some(cohort), Some(status)) = (nip, cohort, status)
+        {
+            let key = format!("{nip}|{cohort}");
+            rows.push((
+                *row,
+                key,
+                (nip, cohort, status, certificate, completed, score),
+            ));
+        }
+    }
+    let ok = reject_duplicates(rows, "nip", &mut errors);
     finish(errors, ok)
 }
 

@@ -841,6 +841,7 @@ impl Store {
             CohortResultRecorded, DomainEvent, PlanItemCompleted, TrainingCompleted,
         };
         let rules = self.jp_rules().await?;
+        let today = self.today().await?;
         let txn = self.begin_bulk_write().await?;
         let backend = self.backend();
         let now = self.now();
@@ -964,6 +965,14 @@ impl Store {
                     continue;
                 }
             };
+            if row.completed_on.is_some_and(|d| d > today) {
+                rejected.push((
+                    i,
+                    FieldError::new("completed_on", "a completion date cannot be in the future")
+                        .with_code("date_in_future"),
+                ));
+                continue;
+            }
             if row.status == ParticipantStatus::Lulus && row.completed_on.is_none() {
                 rejected.push((
                     i,

@@ -3,12 +3,13 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) const IMPORT_KINDS: [&str; 5] = [
+pub(super) const IMPORT_KINDS: [&str; 6] = [
     "employees",
     "assessments",
     "evaluations",
     "indicator-realisations",
     "iki-realisations",
+    "cohort-results",
 ];
 
 /// How long a checked file is kept for "import now", and how many are kept at most.
@@ -78,14 +79,15 @@ impl StagedImports {
 /// The columns of each kind as the page explains them: (column, required, example).
 fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
     use jenjang_import::{
-        ASSESSMENT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS, IKI_REALISATION_COLUMNS,
-        INDICATOR_REALISATION_COLUMNS,
+        ASSESSMENT_COLUMNS, COHORT_RESULT_COLUMNS, EMPLOYEE_COLUMNS, EVALUATION_COLUMNS,
+        IKI_REALISATION_COLUMNS, INDICATOR_REALISATION_COLUMNS,
     };
     let (required, optional) = match kind {
         "employees" => EMPLOYEE_COLUMNS,
         "assessments" => ASSESSMENT_COLUMNS,
         "indicator-realisations" => INDICATOR_REALISATION_COLUMNS,
         "iki-realisations" => IKI_REALISATION_COLUMNS,
+        "cohort-results" => COHORT_RESULT_COLUMNS,
         _ => EVALUATION_COLUMNS,
     };
     let example = |column: &str| match (kind, column) {
@@ -115,6 +117,11 @@ fn columns(kind: &str) -> Vec<(&'static str, bool, &'static str)> {
         ("iki-realisations", "periode") => "TW III 2026",
         ("iki-realisations", "realisasi") => "312",
         ("iki-realisations", "bukti") => "https://arsip-dpmptsp.example/register/tw3",
+        ("cohort-results", "kode_angkatan") => "2026-LATSAR-01",
+        ("cohort-results", "status") => "lulus",
+        ("cohort-results", "nomor_sertifikat") => "LATSAR/2026/0117",
+        ("cohort-results", "tanggal_selesai") => "12/06/2026",
+        ("cohort-results", "nilai") => "84,5",
         _ => "",
     };
     required
