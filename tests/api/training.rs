@@ -416,3 +416,86 @@ async fn the_providers_list_is_imported_with_every_bad_row_named() {
     assert_eq!(me["certificate_no"], "SRT/2026/7");
     assert_eq!(me["score"], 84.5);
 }
+
+#[tokio::test]
+async fn cohorts_are_kept_within_their_capacity_and_the_budget_adds_up() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let saved = save(&app, &hr, 400_000_000).await;
+    app.post(
+        &hr,
+        &format!("/api/v1/training-plans/{}/adopt", saved["id"]),
+        &json!({}),
+    )
+    .await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let cohorts = cohorts.as_array().unwrap().clone();
+    let first = &cohorts[0];
+    let code = first["code"].as_str().unwrap();
+    let path = format!("/api/v1/cohorts/{code}");
+    let enrolled = first["enrolled"].as_i64().unwrap();
+    // Dates ending before they start, then a capacity below those enrolled: refused by field.
+    let (status, e) = app
+        .put(
+            &hr,
+            &path,
+            &json!({"provider": "BPSDM Provinsi", "place": "Tanjung Selor", "starts": "20/05/2026",
+                    "ends": "10/05/2026", "capacity": enrolled - 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(error_fields(&e), ["ends"]);
+    let (status, c) = app
+        .put(
+            &hr,
+            &path,
+            &json!({"provider": "BPSDM Provinsi", "place": "Tanjung Selor", "starts": "11/05/2026",
+                    "ends": "20/05/2026", "capacity": enrolled, "actual_cost_idr": 12_500_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["place"], "Tanjung Selor");
+    let (status, e) = app
+        .put(
+            &hr,
+            &path,
+            &json!({"provider": "X", "capacity": enrolled - 1}),
+        )
+        .await;
+    if enrolled > 1 {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["details"][0]["code"], "below_enrolled");
+    }
+    let staff = app.token("199902162024092001").await;
+    assert_eq!(
+        app.put(&staff, &path, &json!({"provider": "X", "capacity": 30}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // The budget: planned is the sum of the cohorts' planned cost, actual what was recorded.
+    let planned: i64 = cohorts
+        .iter()
+        .map(|c| c["planned_cost_idr"].as_i64().unwrap())
+        .sum();
+    let (status, budget) = app.get(&hr, "/api/v1/training-budget?year=2026").await;
+    assert_eq!(status, StatusCode::OK, "{budget}");
+    assert_eq!(budget["planned_idr"], planned);
+    assert_eq!(budget["actual_idr"], 12_500_000);
+    let program_line = budget["by_program"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == first["program"])
+        .unwrap()
+        .clone();
+    assert_eq!(program_line["actual_idr"], 12_500_000);
+    let by_program: i64 = budget["by_program"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["planned_idr"].as_i64().unwrap())
+        .sum();
+    assert_eq!(by_program, planned);
+    assert_eq!(budget["by_unit"][0]["key"], UNIT);
+}

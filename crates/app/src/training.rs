@@ -281,3 +281,64 @@ pub fn read_results(
     }
     crate::fields::finish(rows, errors)
 }
+
+/// Reads a cohort's details `{provider, place?, starts?, ends?, capacity, actual_cost_idr?}`:
+/// dates as offices write them, the end not before the start, amounts in Rupiah.
+pub fn read_cohort(
+    body: &serde_json::Value,
+) -> Result<jenjang_store::training::CohortChange, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut f = crate::fields::Fields::root(body, &mut errors);
+    let provider = f.text("provider");
+    let place = f.opt_text("place");
+    let starts = f.opt_parse("starts", jenjang_core::dates::parse_date);
+    let ends = f.opt_parse("ends", jenjang_core::dates::parse_date);
+    let capacity = f.int("capacity", 1, 100_000);
+    let actual = f.opt_int("actual_cost_idr", 0, i64::MAX);
+    if let (Some(Some(s)), Some(Some(e))) = (starts, ends)
+        && e < s
+    {
+        f.coded(
+            "ends",
+            format!("ends {e} before it starts {s}"),
+            "ends_before_start",
+            &[],
+        );
+    }
+    let change = (|| {
+        Some(jenjang_store::training::CohortChange {
+            provider: provider?,
+            place,
+            starts: starts?,
+            ends: ends?,
+            capacity: capacity? as i32,
+            actual_cost_idr: actual?,
+        })
+    })();
+    crate::fields::finish(change, errors)
+}
+
+/// Changes a cohort's details (hr, admin).
+pub async fn update_cohort(
+    cx: &Context<'_>,
+    code: &str,
+    change: Result<jenjang_store::training::CohortChange, Vec<FieldError>>,
+) -> AppResult<CohortRecord> {
+    cx.require(Action::RunTrainingCycle)?;
+    cx.store.cohort(code).await?;
+    let change = change.map_err(AppError::Invalid)?;
+    Ok(cx.store.update_cohort(&cx.actor(), code, &change).await?)
+}
+
+/// Planned against actual cost of the adopted plans' cohorts of `year` (of `unit`'s scope).
+pub async fn budget(
+    cx: &Context<'_>,
+    year: i32,
+    unit: Option<&str>,
+) -> AppResult<jenjang_store::training::Budget> {
+    match unit {
+        Some(u) => cx.require_unit(u, false).await?,
+        None => cx.require(Action::RunTrainingCycle)?,
+    }
+    Ok(cx.store.training_budget(year, unit).await?)
+}

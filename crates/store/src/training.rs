@@ -1124,3 +1124,145 @@ impl Store {
         Ok((done, rejected))
     }
 }
+
+/// What a cohort's details become.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortChange {
+    pub provider: String,
+    pub place: Option<String>,
+    pub starts: Option<NaiveDate>,
+    pub ends: Option<NaiveDate>,
+    pub capacity: i32,
+    pub actual_cost_idr: Option<i64>,
+}
+
+/// Planned against actual cost, for one unit or program.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BudgetLine {
+    pub key: String,
+    pub planned_idr: i64,
+    pub actual_idr: i64,
+}
+
+/// The training budget of a year: planned and actual cost of the cohorts of adopted plans.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Budget {
+    pub year: i32,
+    pub planned_idr: i64,
+    pub actual_idr: i64,
+    /// Per unit scope of the adopted plans.
+    pub by_unit: Vec<BudgetLine>,
+    pub by_program: Vec<BudgetLine>,
+}
+
+impl Store {
+    /// Changes a cohort's provider, place, dates, capacity and actual cost; the capacity may
+    /// not fall below those enrolled (`Invalid`).
+    pub async fn update_cohort(
+        &self,
+        actor: &Actor,
+        code: &str,
+        change: &CohortChange,
+    ) -> Result<CohortRecord> {
+        let (cohort, _) = self.cohort(code).await?;
+        if i64::from(change.capacity) < cohort.enrolled {
+            return Err(StoreError::Invalid(vec![
+                jenjang_core::FieldError::new(
+                    "capacity",
+                    format!(
+                        "{} are enrolled; the capacity cannot be lower",
+                        cohort.enrolled
+                    ),
+                )
+                .with_code("below_enrolled")
+                .with_param("enrolled", cohort.enrolled),
+            ]));
+        }
+        let txn = self.begin_write().await?;
+        let now = self.now();
+        txn.execute_raw(stmt(
+            self.backend(),
+            "UPDATE cohorts SET provider = $1, place = $2, starts = $3, ends = $4, capacity = $5, \
+             actual_cost_idr = $6, updated_at = $7 WHERE code = $8",
+            vec![
+                change.provider.clone().into(),
+                change.place.clone().into(),
+                change.starts.into(),
+                change.ends.into(),
+                change.capacity.into(),
+                change.actual_cost_idr.into(),
+                now.into(),
+                code.into(),
+            ],
+        ))
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "update",
+            "cohort",
+            code,
+            serde_json::json!({"provider": change.provider, "place": change.place, "starts": change.starts,
+                "ends": change.ends, "capacity": change.capacity, "actual_cost_idr": change.actual_cost_idr}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(self.cohort(code).await?.0)
+    }
+
+    /// Planned against actual cost of the cohorts of the adopted plans of `year` (of `unit`'s
+    /// scope when given), set-based; a cohort without its actual cost yet counts 0 actual.
+    pub async fn training_budget(&self, year: i32, unit: Option<&str>) -> Result<Budget> {
+        let (filter, values): (&str, Vec<Value>) = match unit {
+            Some(u) => (" AND t.unit_code = $2", vec![year.into(), u.into()]),
+            None => ("", vec![year.into()]),
+        };
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                &format!(
+                    "SELECT t.unit_code, c.program_code, CAST(SUM(c.planned_cost_idr) AS BIGINT) AS planned, \
+                     CAST(SUM(COALESCE(c.actual_cost_idr, 0)) AS BIGINT) AS actual FROM cohorts c \
+                     JOIN training_plans t ON t.id = c.plan_id \
+                     WHERE t.year = $1 AND t.status = 'adopted'{filter} \
+                     GROUP BY t.unit_code, c.program_code ORDER BY t.unit_code, c.program_code"
+                ),
+                values,
+            ))
+            .await?;
+        let mut by_unit: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let mut by_program: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for r in rows {
+            let planned: i64 = r.try_get::<Option<i64>>("", "planned")?.unwrap_or(0);
+            let actual: i64 = r.try_get::<Option<i64>>("", "actual")?.unwrap_or(0);
+            for (map, key) in [
+                (&mut by_unit, r.try_get::<String>("", "unit_code")?),
+                (&mut by_program, r.try_get::<String>("", "program_code")?),
+            ] {
+                let e = map.entry(key).or_default();
+                e.0 += planned;
+                e.1 += actual;
+            }
+        }
+        let lines = |m: BTreeMap<String, (i64, i64)>| -> Vec<BudgetLine> {
+            m.into_iter()
+                .map(|(key, (planned_idr, actual_idr))| BudgetLine {
+                    key,
+                    planned_idr,
+                    actual_idr,
+                })
+                .collect()
+        };
+        let planned_idr = by_unit.values().map(|v| v.0).sum();
+        let actual_idr = by_unit.values().map(|v| v.1).sum();
+        Ok(Budget {
+            year,
+            planned_idr,
+            actual_idr,
+            by_unit: lines(by_unit),
+            by_program: lines(by_program),
+        })
+    }
+}

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_app::training::{self, Adoption};
+use jenjang_store::training::Budget;
 use jenjang_store::training::{
     CohortRecord, ParticipantRecord, ResultsRecorded, TrainingPlanRecord,
 };
@@ -24,7 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/training-plans/{id}/adopt", post(adopt))
         .route("/training-plans/{id}/withdraw", post(withdraw))
         .route("/cohorts", get(list_cohorts))
-        .route("/cohorts/{code}", get(get_cohort))
+        .route("/cohorts/{code}", get(get_cohort).put(put_cohort))
+        .route("/training-budget", get(budget))
         .route("/cohorts/{code}/results", post(record_results))
 }
 
@@ -185,4 +187,41 @@ pub async fn record_results(
     }
     s.engine_wake.notify_one();
     Ok(Json(done))
+}
+
+/// Changes a cohort's details `{provider, place?, starts?, ends?, capacity, actual_cost_idr?}`
+/// (hr, admin): the end not before the start, the capacity not below those enrolled.
+#[utoipa::path(put, path = "/api/v1/cohorts/{code}", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 200, body = CohortRecord), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn put_cohort(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<CohortRecord>> {
+    Ok(Json(
+        training::update_cohort(&s.context(&user), &code, training::read_cohort(&body)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetQuery {
+    pub year: i32,
+    /// The unit scope of the adopted plans; all of them when left out (hr, admin).
+    pub unit: Option<String>,
+}
+
+/// Planned against actual cost of the cohorts of the adopted plans of a year, per unit scope
+/// and program.
+#[utoipa::path(get, path = "/api/v1/training-budget", tag = "analysis", params(BudgetQuery),
+    responses((status = 200, body = Budget), (status = 403)), security(("bearer" = [])))]
+pub async fn budget(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Params(q): Params<BudgetQuery>,
+) -> ApiResult<Json<Budget>> {
+    Ok(Json(
+        training::budget(&s.context(&user), q.year, q.unit.as_deref()).await?,
+    ))
 }
