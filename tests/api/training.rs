@@ -499,3 +499,114 @@ async fn cohorts_are_kept_within_their_capacity_and_the_budget_adds_up() {
     assert_eq!(by_program, planned);
     assert_eq!(budget["by_unit"][0]["key"], UNIT);
 }
+
+#[tokio::test]
+async fn hr_saves_adopts_and_records_results_on_the_pages() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let csrf = b.csrf();
+    let page = b
+        .get(&format!(
+            "/rencana-pelatihan?year=2026&budget_idr=400000000&unit={UNIT}"
+        ))
+        .await;
+    assert!(page.html.contains("Simpan sebagai draf"), "{}", page.html);
+    let saved = b
+        .post(
+            "/rencana-pelatihan/simpan",
+            &[
+                ("csrf", csrf.as_str()),
+                ("year", "2026"),
+                ("budget_idr", "400000000"),
+                ("unit", UNIT),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let page = b.get(saved.location.as_deref().unwrap()).await;
+    assert!(
+        page.html.contains("Rencana tersimpan 2026"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Draf"));
+    let (_, plans) = app.get(&hr, "/api/v1/training-plans?year=2026").await;
+    let id = plans[0]["id"].as_i64().unwrap();
+    let adopted = b
+        .post(
+            &format!("/rencana-pelatihan/{id}/tetapkan"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(adopted.status, StatusCode::SEE_OTHER, "{}", adopted.html);
+    let cohorts = b.get(adopted.location.as_deref().unwrap()).await;
+    assert!(
+        cohorts.html.contains("Rencana ditetapkan"),
+        "{}",
+        cohorts.html
+    );
+    let (_, list) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let code = list[0]["code"].as_str().unwrap().to_string();
+    assert!(cohorts.html.contains(&format!("href=\"/angkatan/{code}\"")));
+    let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let nip = cohort["participants"][0]["nip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A pass without its date is said beside the form, in Indonesian.
+    let status_field = format!("status_{nip}");
+    let completed_field = format!("completed_{nip}");
+    let refused = b
+        .post(
+            &format!("/angkatan/{code}/hasil"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("nip", nip.as_str()),
+                (status_field.as_str(), "lulus"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    let recorded = b
+        .post(
+            &format!("/angkatan/{code}/hasil"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("nip", nip.as_str()),
+                (status_field.as_str(), "lulus"),
+                (completed_field.as_str(), "12/06/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let page = b.get(&format!("/angkatan/{code}")).await;
+    assert!(page.html.contains("Lulus"), "{}", page.html);
+    // The details: an end before the start is refused by field.
+    let details = b
+        .post(
+            &format!("/angkatan/{code}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("provider", "BPSDM Provinsi Kalimantan Utara"),
+                ("starts", "20/05/2026"),
+                ("ends", "10/05/2026"),
+                ("capacity", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(details.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        details.html.contains("Selesai: selesai sebelum mulai"),
+        "{}",
+        details.html
+    );
+}

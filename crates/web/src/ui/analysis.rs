@@ -344,6 +344,11 @@ pub(super) async fn training_plan_page(
         },
     };
     let mut data = json!({"year": year, "budget_idr": q.budget_idr, "unit": unit});
+    // The saved versions of the year, side by side.
+    match saved_plans(&s.context(&user), year).await {
+        Ok(saved) => data["saved"] = json!(saved),
+        Err(e) => return ui.error(e),
+    }
     if let Some(budget_idr) = q.budget_idr {
         let input = TrainingPlanInput {
             year,

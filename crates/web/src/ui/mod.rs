@@ -43,6 +43,7 @@ mod skp;
 mod sso;
 mod survey;
 mod svg;
+mod training;
 mod unit;
 use accounts::*;
 use admin::*;
@@ -60,6 +61,7 @@ use sso::*;
 pub use survey::{SurveyLimiter, survey_link};
 use survey::{survey_page, survey_submit};
 use svg::*;
+use training::*;
 use unit::*;
 
 const LANG_COOKIE: &str = "jenjang_lang";
@@ -94,6 +96,12 @@ pub fn router() -> Router<AppState> {
         .route("/analisis", get(needs_page))
         .route("/talenta", get(talent_page))
         .route("/rencana-pelatihan", get(training_plan_page))
+        .route("/rencana-pelatihan/simpan", post(save_plan_form))
+        .route("/rencana-pelatihan/{id}/tetapkan", post(adopt_plan_form))
+        .route("/rencana-pelatihan/{id}/tarik", post(withdraw_plan_form))
+        .route("/angkatan", get(cohorts_page))
+        .route("/angkatan/{code}", get(cohort_page).post(cohort_form))
+        .route("/angkatan/{code}/hasil", post(results_form))
         .route(
             "/kebutuhan-organisasi",
             get(org_needs_page).post(org_need_form),
@@ -263,6 +271,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
             include_str!("../../../../templates/pages/kata_sandi.hbs"),
         ),
         ("skp", include_str!("../../../../templates/pages/skp.hbs")),
+        (
+            "angkatan",
+            include_str!("../../../../templates/pages/angkatan.hbs"),
+        ),
+        (
+            "angkatan_detail",
+            include_str!("../../../../templates/pages/angkatan_detail.hbs"),
+        ),
         (
             "sso_done",
             include_str!("../../../../templates/pages/sso_done.hbs"),
@@ -541,6 +557,7 @@ impl Ui {
                 "akun_tautan" => "akun".to_string(),
                 "data_induk_form" => "data-induk".to_string(),
                 "alur_kerja_definisi" | "alur_kerja_instans" => "alur-kerja".to_string(),
+                "angkatan_detail" => "angkatan".to_string(),
                 t => t.replace('_', "-"),
             },
             "title": title,
