@@ -610,3 +610,93 @@ async fn hr_saves_adopts_and_records_results_on_the_pages() {
         details.html
     );
 }
+
+#[tokio::test]
+async fn ninety_days_after_a_pass_the_supervisor_rates_what_the_program_develops() {
+    use chrono::Duration;
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let demo = Demo::new();
+    let saved = save(&app, &hr, 400_000_000).await;
+    app.post(
+        &hr,
+        &format!("/api/v1/training-plans/{}/adopt", saved["id"]),
+        &json!({}),
+    )
+    .await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let code = cohorts[0]["code"].as_str().unwrap().to_string();
+    let program = cohorts[0]["program"].as_str().unwrap().to_string();
+    let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let nip = cohort["participants"][0]["nip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (status, r) = app
+        .post(
+            &hr,
+            &format!("/api/v1/cohorts/{code}/results"),
+            &json!([{"nip": nip, "status": "lulus", "completed_on": today}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let supervisor = demo
+        .data
+        .employees
+        .iter()
+        .find(|e| e.nip.as_str() == nip)
+        .and_then(|e| e.supervisor_nip.clone())
+        .unwrap()
+        .to_string();
+    let sup = app.token(&supervisor).await;
+    app.run_engine().await;
+    assert!(
+        evaluation_tasks(&app, &sup).await.is_empty(),
+        "not before 90 days"
+    );
+    app.clock.advance(Duration::days(91));
+    app.run_engine().await;
+    let tasks = evaluation_tasks(&app, &sup).await;
+    let task = tasks
+        .iter()
+        .find(|t| t["subject_nip"] == nip.as_str())
+        .unwrap_or_else(|| panic!("{tasks:?}"))
+        .clone();
+    assert!(task["title"].as_str().unwrap().contains(&program), "{task}");
+    // The ratings become dated levels with their own source.
+    let program_row = demo
+        .data
+        .programs
+        .iter()
+        .find(|p| p.code.as_str() == program)
+        .unwrap();
+    let scores: Vec<Value> = program_row
+        .develops
+        .iter()
+        .map(|d| json!({"competency": d.competency.as_str(), "level": 3}))
+        .collect();
+    let (status, done) = app
+        .post(
+            &sup,
+            &format!("/api/v1/tasks/{}/complete", task["id"]),
+            &json!({"outcome": "selesai", "competency_scores": scores}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, levels) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+        .await;
+    assert!(
+        levels.to_string().contains("evaluasi_pasca_pelatihan"),
+        "{levels}"
+    );
+}
+
+/// The caller's open post-training evaluation tasks.
+async fn evaluation_tasks(app: &TestApp, token: &str) -> Vec<Value> {
+    let (_, t) = app
+        .get(token, "/api/v1/tasks?mine=true&kind=evaluation&limit=100")
+        .await;
+    t["items"].as_array().cloned().unwrap_or_default()
+}

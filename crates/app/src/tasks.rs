@@ -60,7 +60,7 @@ pub async fn complete(
         problems.push(
             jenjang_core::FieldError::new(
                 "competency_scores",
-                "this task does not take competency scores (only coaching tasks do)",
+                "this task does not take competency scores (only coaching and post-training evaluation tasks do)",
             )
             .with_code("no_scores"),
         );
@@ -79,7 +79,7 @@ pub async fn complete(
         .map(|(competency, level)| CompetencyRecord {
             competency,
             level,
-            source: "coaching".into(),
+            source: jenjang_core::workflow::TaskKind::score_source(&task.kind).into(),
             assessed_on: today,
         })
         .collect();

@@ -38,6 +38,10 @@ pub const DEFAULT_WORKFLOWS: &[(&str, &str)] = &[
         "dialog-berkala.json",
         include_str!("../../../seeds/workflows/dialog-berkala.json"),
     ),
+    (
+        "evaluasi-pasca-pelatihan.json",
+        include_str!("../../../seeds/workflows/evaluasi-pasca-pelatihan.json"),
+    ),
 ];
 
 /// Installs the defaults that are missing; returns the keys installed.

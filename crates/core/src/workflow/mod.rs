@@ -79,6 +79,9 @@ pub enum TaskKind {
     Reminder,
     /// Anything else to look at and decide.
     Review,
+    /// The supervisor's evaluation after training (Kirkpatrick level 3): the competencies the
+    /// program develops rated 1..5, recorded with source `evaluasi_pasca_pelatihan`.
+    Evaluation,
 }
 
 impl TaskKind {
@@ -91,6 +94,16 @@ impl TaskKind {
             TaskKind::Activity => "activity",
             TaskKind::Reminder => "reminder",
             TaskKind::Review => "review",
+            TaskKind::Evaluation => "evaluation",
+        }
+    }
+
+    /// The source of the competency scores completing a task of this kind.
+    pub fn score_source(kind: &str) -> &'static str {
+        if kind == TaskKind::Evaluation.as_str() {
+            "evaluasi_pasca_pelatihan"
+        } else {
+            "coaching"
         }
     }
 }
