@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/training-plans/{id}", get(get_plan))
+        .route("/training-plans/{id}", get(get_training_plan))
         .route("/training-plans/{id}/adopt", post(adopt))
         .route("/training-plans/{id}/withdraw", post(withdraw))
         .route("/cohorts", get(list_cohorts))
@@ -50,7 +50,7 @@ pub async fn list_plans(
 /// One saved plan with its cohorts as computed when saved.
 #[utoipa::path(get, path = "/api/v1/training-plans/{id}", tag = "analysis", params(("id" = i64, Path)),
     responses((status = 200, body = TrainingPlanRecord), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get_plan(
+pub async fn get_training_plan(
     State(s): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
