@@ -531,6 +531,96 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             }
         }
     }
+    if wants("training_cycle") {
+        // The whole organisation's plan for next year saved, adopted (thousands of cohorts,
+        // tens of thousands of enrolments), and 50,000 results imported from the providers.
+        let year = chrono::Datelike::year(&store.today().await?) + 1;
+        let started = Instant::now();
+        let saved: serde_json::Value = client
+            .post(format!("{base}/api/v1/training-plans?save=true"))
+            .bearer_auth(&token)
+            .json(&json!({"year": year, "budget_idr": 200_000_000_000i64, "unit": root}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = saved["id"].as_i64().context("a saved plan")?;
+        reporter.line(
+            "training_plan_save",
+            employees,
+            started.elapsed().as_secs_f64(),
+            json!({"cohorts": saved["plan"]["cohorts"].as_array().map_or(0, Vec::len)}),
+        );
+        let started = Instant::now();
+        let adopted: serde_json::Value = client
+            .post(format!("{base}/api/v1/training-plans/{id}/adopt"))
+            .bearer_auth(&token)
+            .json(&json!({"confirm": true}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        reporter.line(
+            "training_plan_adopt",
+            adopted["enrolled"]["participants"].as_u64().unwrap_or(0),
+            started.elapsed().as_secs_f64(),
+            json!({"cohorts": adopted["enrolled"]["cohorts"], "items_added": adopted["enrolled"]["items_added"],
+                   "plans_created": adopted["enrolled"]["plans_created"]}),
+        );
+        let mut csv =
+            String::from("nip;kode_angkatan;status;nomor_sertifikat;tanggal_selesai;nilai\n");
+        let mut rows = 0u64;
+        let today = store.today().await?;
+        for c in store.cohorts(Some(year), None).await? {
+            if rows >= 50_000 {
+                break;
+            }
+            let (_, people) = store.cohort(&c.code).await?;
+            for p in people {
+                if rows >= 50_000 {
+                    break;
+                }
+                rows += 1;
+                let status = if rows.is_multiple_of(10) {
+                    "tidak_hadir"
+                } else {
+                    "lulus"
+                };
+                csv.push_str(&format!(
+                    "{};{};{status};SRT/{}/{rows};{today};{}\n",
+                    p.nip,
+                    c.code,
+                    c.code,
+                    70 + rows % 30
+                ));
+            }
+        }
+        for scenario in ["import_cohort_results", "import_cohort_results_again"] {
+            let started = Instant::now();
+            let report = jenjang_app::imports::run(
+                &store,
+                &Actor::system("bench"),
+                jenjang_app::imports::ImportKind::CohortResults,
+                csv.as_bytes(),
+                &jenjang_import::Limits::trusted(),
+                false,
+                None,
+            )
+            .await?;
+            jenjang_app::imports::after_import(
+                &store,
+                jenjang_app::imports::ImportKind::CohortResults,
+                &report,
+            )
+            .await?;
+            reporter.line(
+                scenario,
+                rows,
+                started.elapsed().as_secs_f64(),
+                json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len()}),
+            );
+        }
+    }
     reporter.line("serve_memory_after_analyses", employees, 0.0, json!({}));
     if wants("recommendations_all") {
         for factor in [1usize, 10] {
