@@ -342,3 +342,107 @@ pub async fn budget(
     }
     Ok(cx.store.training_budget(year, unit).await?)
 }
+
+/// Makes `nips` (a JSON list of NIPs) the cohort's participants (hr, admin): each new one must
+/// be an employee who meets what the program requires (each refusal says who holds what);
+/// those left out are withdrawn with `reason` (required when someone is left out).
+pub async fn set_participants(
+    cx: &Context<'_>,
+    code: &str,
+    nips: &serde_json::Value,
+    reason: Option<String>,
+    capacity: Option<i32>,
+) -> AppResult<CohortRecord> {
+    cx.require(Action::RunTrainingCycle)?;
+    let (cohort, people) = cx.store.cohort(code).await?;
+    let mut problems = Vec::new();
+    let Some(list) = nips.as_array() else {
+        return Err(AppError::invalid("participants", "expected a list of NIPs"));
+    };
+    let org = cx.organisation().await?;
+    let program = org.catalog.program_by_code(&cohort.program);
+    let current: BTreeSet<&str> = people
+        .iter()
+        .filter(|p| p.status != jenjang_core::training::ParticipantStatus::Withdrawn)
+        .map(|p| p.nip.as_str())
+        .collect();
+    let mut wanted = Vec::with_capacity(list.len());
+    let mut seen = BTreeSet::new();
+    for (i, v) in list.iter().enumerate() {
+        let at = format!("participants[{i}]");
+        let Some(nip) = v.as_str().and_then(|s| jenjang_core::Nip::parse(s).ok()) else {
+            problems.push(
+                FieldError::new(&at, "expected an 18-digit NIP")
+                    .with_code("invalid_value")
+                    .with_param("value", v.to_string()),
+            );
+            continue;
+        };
+        let nip = nip.to_string();
+        if !seen.insert(nip.clone()) {
+            problems.push(
+                FieldError::new(&at, format!("{nip} is listed twice"))
+                    .with_code("listed_twice")
+                    .with_param("code", &nip),
+            );
+            continue;
+        }
+        if !current.contains(nip.as_str()) {
+            match cx.store.load_member(&org, &nip).await {
+                Err(jenjang_store::StoreError::NotFound { .. }) => {
+                    problems.push(FieldError::unknown(&at, "employee", &nip));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+                Ok((_, levels)) => {
+                    if let Some(p) = program {
+                        for (c, need) in &org.catalog.program(p).requires {
+                            let held = levels.get(*c as usize).copied().unwrap_or(0);
+                            if held < *need {
+                                let competency = org.catalog.competency_code(*c);
+                                problems.push(
+                                    FieldError::new(
+                                        &at,
+                                        format!(
+                                            "{nip} holds {competency} at level {held}; {} requires level {need}",
+                                            cohort.program
+                                        ),
+                                    )
+                                    .with_code("requires_not_met")
+                                    .with_param("nip", &nip)
+                                    .with_param("competency", org.catalog.competency_name(*c))
+                                    .with_param("held", held)
+                                    .with_param("required", *need),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        wanted.push(nip);
+    }
+    let leaves = current.iter().any(|n| !seen.contains(*n));
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if leaves && reason.is_none() {
+        problems.push(
+            FieldError::new("reason", "say why participants leave the cohort")
+                .with_code("required"),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(cx
+        .store
+        .set_cohort_participants(
+            &cx.actor(),
+            code,
+            &wanted,
+            reason.as_deref().unwrap_or(""),
+            capacity,
+        )
+        .await?)
+}

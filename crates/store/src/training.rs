@@ -561,6 +561,47 @@ async fn create_cohorts(
         cohort_rows,
     )
     .await?;
+    let enrolling: Vec<Enrolling<'_>> = cohorts
+        .iter()
+        .zip(&codes)
+        .map(|(c, code)| Enrolling {
+            code,
+            program: &c.program,
+            jp: c.jp,
+            due: c.due,
+            participants: &c.participants,
+        })
+        .collect();
+    let (participants, items_added, plans_created) =
+        enrol(txn, actor, year, plan.id, &enrolling, now).await?;
+    Ok(Enrolled {
+        cohorts: cohorts.len() as u64,
+        participants,
+        items_added,
+        plans_created,
+    })
+}
+
+/// Participants to enrol in one cohort.
+struct Enrolling<'a> {
+    code: &'a str,
+    program: &'a str,
+    jp: i32,
+    due: NaiveDate,
+    participants: &'a [String],
+}
+
+/// Enrols participants into their development plans for `year` (see the module): returns
+/// (participants, items added, plans created).
+async fn enrol(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    year: i32,
+    plan_id_of_training: i64,
+    cohorts: &[Enrolling<'_>],
+    now: DateTime<Utc>,
+) -> Result<(u64, u64, u64)> {
+    let backend = txn.get_database_backend();
     // Every participant's development plan for the year, created where missing.
     let mut nips: Vec<String> = cohorts
         .iter()
@@ -636,15 +677,15 @@ async fn create_cohorts(
     let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in cohorts {
-        for nip in &c.participants {
+        for nip in c.participants {
             let (plan_id, _) = plans[nip].clone();
-            let key = (plan_id, c.program.clone());
+            let key = (plan_id, c.program.to_string());
             if items.contains_key(&key) || !wanted.insert(key) {
                 continue;
             }
             new_items.extend([
                 plan_id.into(),
-                c.program.clone().into(),
+                c.program.to_string().into(),
                 c.due.into(),
                 "planned".into(),
                 c.jp.into(),
@@ -655,7 +696,7 @@ async fn create_cohorts(
             touched
                 .entry(nip.clone())
                 .or_default()
-                .push(c.program.clone());
+                .push(c.program.to_string());
         }
     }
     let items_added = wanted.len() as u64;
@@ -691,12 +732,12 @@ async fn create_cohorts(
     // The enrolments, each through its plan item.
     let mut enrolments: Vec<Value> = Vec::new();
     let mut participants = 0u64;
-    for (c, code) in cohorts.iter().zip(&codes) {
-        for nip in &c.participants {
+    for c in cohorts {
+        for nip in c.participants {
             let (plan_id, _) = &plans[nip];
-            let item = items.get(&(*plan_id, c.program.clone())).copied();
+            let item = items.get(&(*plan_id, c.program.to_string())).copied();
             enrolments.extend([
-                code.clone().into(),
+                c.code.to_string().into(),
                 nip.clone().into(),
                 ParticipantStatus::Enrolled.as_str().into(),
                 item.into(),
@@ -708,7 +749,8 @@ async fn create_cohorts(
     insert_rows(
         txn,
         "INSERT INTO cohort_participants (cohort_code, nip, status, plan_item_id, updated_at)",
-        "",
+        "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
+         plan_item_id = excluded.plan_item_id, reason = NULL, updated_at = excluded.updated_at",
         5,
         enrolments,
     )
@@ -741,7 +783,7 @@ async fn create_cohorts(
                 "add_items".to_string(),
                 "plan".to_string(),
                 format!("{nip}/{year}"),
-                serde_json::json!({"programs": programs, "training_plan": plan.id}),
+                serde_json::json!({"programs": programs, "training_plan": plan_id_of_training}),
             )
         })
         .collect();
@@ -781,12 +823,7 @@ async fn create_cohorts(
         notices,
     )
     .await?;
-    Ok(Enrolled {
-        cohorts: cohorts.len() as u64,
-        participants,
-        items_added,
-        plans_created: missing.len() as u64,
-    })
+    Ok((participants, items_added, missing.len() as u64))
 }
 
 /// One result to record for a participant of a cohort.
@@ -1264,5 +1301,135 @@ impl Store {
             by_unit: lines(by_unit),
             by_program: lines(by_program),
         })
+    }
+}
+
+impl Store {
+    /// Makes `nips` the cohort's participants: the new ones enrolled (into their development
+    /// plans as adoption does), those left out withdrawn with `reason` and the planned items
+    /// they were enrolled through cancelled. More than the capacity (`capacity` when the same
+    /// request changes it), or leaving out someone with a result, is refused (`Invalid`).
+    pub async fn set_cohort_participants(
+        &self,
+        actor: &Actor,
+        code: &str,
+        nips: &[String],
+        reason: &str,
+        capacity: Option<i32>,
+    ) -> Result<CohortRecord> {
+        use jenjang_core::FieldError;
+        let (mut cohort, people) = self.cohort(code).await?;
+        cohort.capacity = capacity.unwrap_or(cohort.capacity);
+        let mut problems = Vec::new();
+        if nips.len() > cohort.capacity.max(0) as usize {
+            problems.push(
+                FieldError::new(
+                    "participants",
+                    format!(
+                        "{} participants for a capacity of {}",
+                        nips.len(),
+                        cohort.capacity
+                    ),
+                )
+                .with_code("over_capacity")
+                .with_param("capacity", cohort.capacity),
+            );
+        }
+        let wanted: BTreeSet<&str> = nips.iter().map(String::as_str).collect();
+        let current: BTreeSet<&str> = people
+            .iter()
+            .filter(|p| p.status != ParticipantStatus::Withdrawn)
+            .map(|p| p.nip.as_str())
+            .collect();
+        let removed: Vec<&ParticipantRecord> = people
+            .iter()
+            .filter(|p| {
+                p.status != ParticipantStatus::Withdrawn && !wanted.contains(p.nip.as_str())
+            })
+            .collect();
+        for p in &removed {
+            if p.status != ParticipantStatus::Enrolled {
+                problems.push(
+                    FieldError::new(
+                        "participants",
+                        format!("{} has a result ({}) and stays", p.nip, p.status.as_str()),
+                    )
+                    .with_code("has_result")
+                    .with_param("nip", &p.nip),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let added: Vec<String> = nips
+            .iter()
+            .filter(|n| !current.contains(n.as_str()))
+            .cloned()
+            .collect();
+        let txn = self.begin_write().await?;
+        let backend = self.backend();
+        let now = self.now();
+        let removed_nips: Vec<String> = removed.iter().map(|p| p.nip.clone()).collect();
+        for chunk in removed_nips.chunks(rows_per_statement(1).saturating_sub(3)) {
+            let marks: Vec<String> = (4..chunk.len() + 4).map(|i| format!("${i}")).collect();
+            let mut values: Vec<Value> = vec![reason.into(), now.into(), code.into()];
+            values.extend(chunk.iter().map(|n| Value::from(n.clone())));
+            txn.execute_raw(stmt(
+                backend,
+                &format!(
+                    "UPDATE plan_items SET status = 'cancelled', cancel_reason = $1, updated_at = $2 \
+                     WHERE status = 'planned' AND id IN (SELECT plan_item_id FROM cohort_participants \
+                     WHERE cohort_code = $3 AND nip IN ({}))",
+                    marks.join(", ")
+                ),
+                values.clone(),
+            ))
+            .await?;
+            txn.execute_raw(stmt(
+                backend,
+                &format!(
+                    "UPDATE cohort_participants SET status = 'withdrawn', reason = $1, updated_at = $2 \
+                     WHERE cohort_code = $3 AND nip IN ({})",
+                    marks.join(", ")
+                ),
+                values,
+            ))
+            .await?;
+        }
+        if !added.is_empty() {
+            let jp: i32 = txn
+                .query_one_raw(stmt(
+                    backend,
+                    "SELECT jp FROM programs WHERE code = $1",
+                    vec![cohort.program.clone().into()],
+                ))
+                .await?
+                .map(|r| r.try_get("", "jp"))
+                .transpose()?
+                .unwrap_or(0);
+            let due = jenjang_core::training::due_of(&cohort.schedule)
+                .unwrap_or_else(|| now.date_naive());
+            let enrolling = [Enrolling {
+                code,
+                program: &cohort.program,
+                jp,
+                due,
+                participants: &added,
+            }];
+            enrol(&txn, actor, cohort.year, cohort.plan_id, &enrolling, now).await?;
+        }
+        audit::record(
+            &txn,
+            actor,
+            "participants",
+            "cohort",
+            code,
+            serde_json::json!({"added": added, "removed": removed_nips, "reason": reason}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(self.cohort(code).await?.0)
     }
 }

@@ -189,8 +189,11 @@ pub async fn record_results(
     Ok(Json(done))
 }
 
-/// Changes a cohort's details `{provider, place?, starts?, ends?, capacity, actual_cost_idr?}`
-/// (hr, admin): the end not before the start, the capacity not below those enrolled.
+/// Changes a cohort's details `{provider, place?, starts?, ends?, capacity, actual_cost_idr?,
+/// participants?: [nip], reason?}` (hr, admin): the end not before the start, the capacity not
+/// below those enrolled; `participants` makes the list the cohort's — each new one enrolled
+/// when they meet what the program requires (refused with who holds what otherwise), those
+/// left out withdrawn with `reason`.
 #[utoipa::path(put, path = "/api/v1/cohorts/{code}", tag = "analysis", params(("code" = String, Path)),
     responses((status = 200, body = CohortRecord), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
 pub async fn put_cohort(
@@ -199,8 +202,20 @@ pub async fn put_cohort(
     Path(code): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<CohortRecord>> {
+    let cx = s.context(&user);
+    // The details are checked first, then the participants against the new capacity, then
+    // the details written: a refusal of either writes nothing.
+    let details = training::read_cohort(&body).map_err(crate::error::ApiError::Validation)?;
+    if let Some(nips) = body.get("participants").filter(|v| !v.is_null()) {
+        let reason = body
+            .get("reason")
+            .and_then(|r| r.as_str())
+            .map(str::to_string);
+        training::set_participants(&cx, &code, nips, reason, Some(details.capacity)).await?;
+        s.engine_wake.notify_one();
+    }
     Ok(Json(
-        training::update_cohort(&s.context(&user), &code, training::read_cohort(&body)).await?,
+        training::update_cohort(&cx, &code, Ok(details)).await?,
     ))
 }
 
