@@ -582,6 +582,35 @@ async fn create_cohorts(
     })
 }
 
+/// The items (not cancelled) of `plans` by (plan, program).
+async fn items_of_plans(
+    txn: &DatabaseTransaction,
+    plans: &[i64],
+) -> Result<HashMap<(i64, String), i64>> {
+    let mut items = HashMap::new();
+    for chunk in plans.chunks(rows_per_statement(1)) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        for r in txn
+            .query_all_raw(stmt(
+                txn.get_database_backend(),
+                &format!(
+                    "SELECT id, plan_id, program_code FROM plan_items WHERE status <> 'cancelled' \
+                     AND plan_id IN ({})",
+                    marks.join(", ")
+                ),
+                chunk.iter().map(|&i| Value::from(i)).collect(),
+            ))
+            .await?
+        {
+            items.insert(
+                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+                r.try_get("", "id")?,
+            );
+        }
+    }
+    Ok(items)
+}
+
 /// Participants to enrol in one cohort.
 struct Enrolling<'a> {
     code: &'a str,
@@ -649,30 +678,8 @@ async fn enrol(
         );
     }
     // The items the plans hold already (not cancelled): reused, never a second one.
-    let plan_ids: Vec<String> = plans.values().map(|(id, _)| id.to_string()).collect();
-    let items_sql = "SELECT id, plan_id, program_code FROM plan_items WHERE status <> 'cancelled' \
-                     AND plan_id IN ({})";
-    let mut items: HashMap<(i64, String), i64> = HashMap::new();
-    for chunk in plan_ids.chunks(rows_per_statement(1)) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let values: Vec<Value> = chunk
-            .iter()
-            .map(|i| Value::from(i.parse::<i64>().unwrap_or_default()))
-            .collect();
-        for r in txn
-            .query_all_raw(stmt(
-                backend,
-                &items_sql.replace("{}", &marks.join(", ")),
-                values,
-            ))
-            .await?
-        {
-            items.insert(
-                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
-                r.try_get("", "id")?,
-            );
-        }
-    }
+    let plan_ids: Vec<i64> = plans.values().map(|(id, _)| *id).collect();
+    let mut items = items_of_plans(txn, &plan_ids).await?;
     let mut new_items: Vec<Value> = Vec::new();
     let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -708,27 +715,8 @@ async fn enrol(
         new_items,
     )
     .await?;
-    let added_plans: Vec<String> = wanted.iter().map(|(p, _)| p.to_string()).collect();
-    for chunk in added_plans.chunks(rows_per_statement(1)) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let values: Vec<Value> = chunk
-            .iter()
-            .map(|i| Value::from(i.parse::<i64>().unwrap_or_default()))
-            .collect();
-        for r in txn
-            .query_all_raw(stmt(
-                backend,
-                &items_sql.replace("{}", &marks.join(", ")),
-                values,
-            ))
-            .await?
-        {
-            items.insert(
-                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
-                r.try_get("", "id")?,
-            );
-        }
-    }
+    let added_plans: Vec<i64> = wanted.iter().map(|(p, _)| *p).collect();
+    items.extend(items_of_plans(txn, &added_plans).await?);
     // The enrolments, each through its plan item.
     let mut enrolments: Vec<Value> = Vec::new();
     let mut participants = 0u64;
@@ -757,15 +745,11 @@ async fn enrol(
     .await?;
     // The plans changed (their version moves, so an open form elsewhere reloads), audited
     // per employee; the supervisors of approved plans are told.
-    let touched_plans: Vec<String> = touched.keys().map(|nip| plans[nip].0.to_string()).collect();
+    let touched_plans: Vec<i64> = touched.keys().map(|nip| plans[nip].0).collect();
     for chunk in touched_plans.chunks(rows_per_statement(1).saturating_sub(1)) {
         let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
         let mut values: Vec<Value> = vec![now.into()];
-        values.extend(
-            chunk
-                .iter()
-                .map(|i| Value::from(i.parse::<i64>().unwrap_or_default())),
-        );
+        values.extend(chunk.iter().map(|&i| Value::from(i)));
         txn.execute_raw(stmt(
             backend,
             &format!(

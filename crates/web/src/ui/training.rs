@@ -135,10 +135,7 @@ pub(super) async fn adopt_plan_form(
                 }),
             )
         }
-        Err(e) => match refusal(&e, ui.lang) {
-            Some(_) => ui.error(e.into()),
-            None => ui.error(e.into()),
-        },
+        Err(e) => ui.error(e.into()),
     }
 }
 
