@@ -408,6 +408,23 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Inserts rows with [`row_statements`] whose `tail` says `RETURNING …`, answering the rows
+/// returned (so that fresh rows need no second read, which a planner without statistics for
+/// them would plan badly).
+pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
+    conn: &C,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: Vec<Value>,
+) -> Result<Vec<sea_orm::QueryResult>> {
+    let mut out = Vec::new();
+    for statement in row_statements(conn.get_database_backend(), head, tail, columns, values) {
+        out.extend(conn.query_all_raw(statement).await?);
+    }
+    Ok(out)
+}
+
 /// Rows per multi-row statement for `columns` bound values a row. About 4,000 values a statement
 /// measured fastest through sqlx on SQLite (binding slows down per value as statements grow) and
 /// stays far below both databases' limits (SQLite 32,766, PostgreSQL 65,535).

@@ -3,7 +3,7 @@
 //! one transaction, set-based: plans created where missing, one item per program and year (an
 //! item already there is reused, never a second one), the supervisors of approved plans told.
 
-use crate::db::{Store, insert_rows, rows_per_statement, stmt};
+use crate::db::{Store, insert_rows, insert_rows_returning, rows_per_statement, stmt};
 use crate::error::{Result, StoreError};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -663,23 +663,23 @@ async fn enrol(
             now.into(),
         ]);
     }
-    insert_rows(
+    // The items the plans held already (not cancelled): reused, never a second one.
+    let plan_ids: Vec<i64> = plans.values().map(|(id, _)| *id).collect();
+    let mut items = items_of_plans(txn, &plan_ids).await?;
+    for r in insert_rows_returning(
         txn,
         "INSERT INTO development_plans (nip, year, status, revision, version, created_at, updated_at)",
-        "",
+        "RETURNING id, nip, status",
         7,
         values,
     )
-    .await?;
-    for r in by_nips(txn, plans_sql, vec![(year as i16).into()], &missing).await? {
+    .await?
+    {
         plans.insert(
             r.try_get("", "nip")?,
             (r.try_get("", "id")?, r.try_get("", "status")?),
         );
     }
-    // The items the plans hold already (not cancelled): reused, never a second one.
-    let plan_ids: Vec<i64> = plans.values().map(|(id, _)| *id).collect();
-    let mut items = items_of_plans(txn, &plan_ids).await?;
     let mut new_items: Vec<Value> = Vec::new();
     let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -707,16 +707,20 @@ async fn enrol(
         }
     }
     let items_added = wanted.len() as u64;
-    insert_rows(
+    for r in insert_rows_returning(
         txn,
         "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at)",
-        "",
+        "RETURNING id, plan_id, program_code",
         8,
         new_items,
     )
-    .await?;
-    let added_plans: Vec<i64> = wanted.iter().map(|(p, _)| *p).collect();
-    items.extend(items_of_plans(txn, &added_plans).await?);
+    .await?
+    {
+        items.insert(
+            (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+            r.try_get("", "id")?,
+        );
+    }
     // The enrolments, each through its plan item.
     let mut enrolments: Vec<Value> = Vec::new();
     let mut participants = 0u64;
