@@ -116,6 +116,23 @@ async fn an_adopted_plan_enrols_each_participant_once_within_capacity() {
         }
     }
 
+    // A unit head sees the participants of the units they lead only.
+    let first_code = made[0]["code"].as_str().unwrap();
+    let (_, theirs) = app
+        .get(&head, &format!("/api/v1/cohorts/{first_code}"))
+        .await;
+    let (_, all) = app.get(&hr, &format!("/api/v1/cohorts/{first_code}")).await;
+    assert_eq!(
+        theirs["participants"], all["participants"],
+        "all of them are in DPMPTSP"
+    );
+    let other = app.token(&demo.head_of("DINKES")).await;
+    let (status, none) = app
+        .get(&other, &format!("/api/v1/cohorts/{first_code}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(none["participants"], json!([]), "{none}");
+
     // One adopted plan per year and unit scope.
     let (status, e) = app.post(&hr, &adopt(&v2["id"]), &json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{e}");

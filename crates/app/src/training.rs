@@ -203,13 +203,29 @@ pub async fn cohorts(
     Ok(cx.store.cohorts(year, program).await?)
 }
 
-/// One cohort with its participants.
+/// One cohort with its participants (for a unit head, those of the units they lead).
 pub async fn cohort(
     cx: &Context<'_>,
     code: &str,
 ) -> AppResult<(CohortRecord, Vec<ParticipantRecord>)> {
     require_cohort_reader(cx)?;
-    Ok(cx.store.cohort(code).await?)
+    let (cohort, mut people) = cx.store.cohort(code).await?;
+    // A unit head sees the participants of the units they lead, not everyone's.
+    if cx.require(Action::RunTrainingCycle).is_err() {
+        let org = cx.organisation().await?;
+        let led: Vec<u32> = cx
+            .led_units()
+            .await?
+            .iter()
+            .filter_map(|u| org.units.index(u))
+            .collect();
+        people.retain(|p| {
+            org.units
+                .index(&p.unit)
+                .is_some_and(|u| led.iter().any(|l| org.units.within(u, *l)))
+        });
+    }
+    Ok((cohort, people))
 }
 
 /// Records results (hr, admin): a pass completes the program once (JP credited by the

@@ -88,6 +88,7 @@ pub struct CohortRecord {
 pub struct ParticipantRecord {
     pub nip: String,
     pub name: String,
+    pub unit: String,
     pub status: ParticipantStatus,
     pub plan_item: Option<i64>,
     pub certificate_no: Option<String>,
@@ -452,7 +453,7 @@ impl Store {
             .db
             .query_all_raw(stmt(
                 self.backend(),
-                "SELECT p.nip, e.name, p.status, p.plan_item_id, p.certificate_no, p.completed_on, p.score, p.reason \
+                "SELECT p.nip, e.name, e.unit_code, p.status, p.plan_item_id, p.certificate_no, p.completed_on, p.score, p.reason \
                  FROM cohort_participants p JOIN employees e ON e.nip = p.nip WHERE p.cohort_code = $1 ORDER BY e.name, p.nip",
                 vec![code.into()],
             ))
@@ -464,6 +465,7 @@ impl Store {
                 Ok(ParticipantRecord {
                     nip: r.try_get("", "nip")?,
                     name: r.try_get("", "name")?,
+                    unit: r.try_get("", "unit_code")?,
                     status: status.parse().map_err(|_| StoreError::Corrupt {
                         table: "cohort_participants",
                         key: code.to_string(),
