@@ -543,6 +543,7 @@ async fn every_kind_of_page_fits_a_phone() {
                 "/talenta",
                 "/talenta?box=9",
                 "/rencana-pelatihan?budget_idr=500000000",
+                "/angkatan",
                 "/kebutuhan-organisasi",
                 "/unit/PEMKAB-BLG",
                 "/ikm",
