@@ -530,20 +530,12 @@ pub(super) async fn org_needs_view(
         Ok::<_, ApiError>(data)
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(
-            status,
-            "kebutuhan_organisasi",
-            &ui.lang.text("nav_org_needs"),
-            data,
-        ),
-        Err(e) => ui.error(e),
-    }
+    ui.view(
+        failed.is_some(),
+        "kebutuhan_organisasi",
+        &ui.lang.text("nav_org_needs"),
+        data,
+    )
 }
 
 /// Records an organisational need from its form: the share typed in percent, the date in any

@@ -144,15 +144,7 @@ async fn ikm_view(
         }))
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(status, "ikm", &ui.lang.text("nav_ikm"), data),
-        Err(e) => ui.error(e),
-    }
+    ui.view(failed.is_some(), "ikm", &ui.lang.text("nav_ikm"), data)
 }
 
 /// A value with two decimals as the page's language writes it (`87,50`, `87.50`).

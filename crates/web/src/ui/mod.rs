@@ -606,6 +606,26 @@ impl Ui {
         }
     }
 
+    /// A page from its computed view: 422 when it is shown again with a refused form, the
+    /// error page when the view could not be computed.
+    fn view(
+        &self,
+        refused: bool,
+        template: &str,
+        title: &str,
+        data: Result<Value, ApiError>,
+    ) -> Response {
+        let status = if refused {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        match data {
+            Ok(data) => self.render(status, template, title, data),
+            Err(e) => self.error(e),
+        }
+    }
+
     /// A 303 to `to` (after a form, or to the login page).
     fn redirect(&self, to: &str) -> Response {
         let mut response = StatusCode::SEE_OTHER.into_response();

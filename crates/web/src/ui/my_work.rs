@@ -247,15 +247,7 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
         }))
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(status, "rencana_saya", &title, data),
-        Err(e) => ui.error(e),
-    }
+    ui.view(failed.is_some(), "rencana_saya", &title, data)
 }
 
 /// What the plan's forms offer: the programs one may add (recommended first), the due dates
@@ -752,15 +744,7 @@ async fn team_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Respons
         }))
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(status, "tim_saya", &title, data),
-        Err(e) => ui.error(e),
-    }
+    ui.view(failed.is_some(), "tim_saya", &title, data)
 }
 
 /// The periods a supervisor evaluates in `year`: the four quarters and the year itself.

@@ -211,15 +211,7 @@ async fn skp_view(
         }))
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(status, "skp", &lang.text("nav_skp"), data),
-        Err(e) => ui.error(e),
-    }
+    ui.view(failed.is_some(), "skp", &lang.text("nav_skp"), data)
 }
 
 fn skp_json(k: &SkpRecord, lang: Lang, supports: &dyn Fn(&Option<Supports>) -> Value) -> Value {

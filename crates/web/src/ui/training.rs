@@ -258,20 +258,12 @@ async fn cohort_view(s: &AppState, ui: &Ui, code: &str, failed: Option<FailedFor
         }))
     }
     .await;
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    match data {
-        Ok(data) => ui.render(
-            status,
-            "angkatan_detail",
-            &ui.lang.text("nav_cohorts"),
-            data,
-        ),
-        Err(e) => ui.error(e),
-    }
+    ui.view(
+        failed.is_some(),
+        "angkatan_detail",
+        &ui.lang.text("nav_cohorts"),
+        data,
+    )
 }
 
 /// Saves a cohort's details.
