@@ -33,6 +33,7 @@ mod m20261130_000012_public_survey;
 mod m20261130_000013_dialog;
 mod m20261130_000014_skp;
 mod m20261130_000015_training_cycle;
+mod m20261201_000016_training_reactions;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_dialog::Migration),
             Box::new(m20261130_000014_skp::Migration),
             Box::new(m20261130_000015_training_cycle::Migration),
+            Box::new(m20261201_000016_training_reactions::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ mod skp;
 mod sso;
 mod survey;
 mod training;
+mod training_outcomes;
 mod ui;
 mod ui_admin;
 mod workflows;

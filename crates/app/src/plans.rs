@@ -335,31 +335,36 @@ pub async fn development_records(
         .development_records(unit, year)
         .await?
         .into_iter()
-        .map(
-            |(nip, name, _program, title, form, jp, started, completed, evidence, provider)| {
-                let nomor_sertipikat = evidence
-                    .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
-                    .and_then(|e| e["certificate_number"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let jenis_diklat_id = match mapping.get(&form) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                    None => String::new(),
-                };
-                DevelopmentRecord {
-                    nip_baru: nip,
-                    nama: name,
-                    jenis_diklat_id,
-                    nama_kursus: title,
-                    jumlah_jam: jp,
-                    tanggal_kursus: started.unwrap_or(completed).format("%d-%m-%Y").to_string(),
-                    tanggal_selesai_kursus: completed.format("%d-%m-%Y").to_string(),
-                    nomor_sertipikat,
-                    institusi_penyelenggara: provider,
-                    tahun_kursus: year,
-                }
-            },
-        )
+        .map(|r| {
+            let nomor_sertipikat = r
+                .evidence
+                .as_deref()
+                .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())
+                .and_then(|e| e["certificate_number"].as_str().map(str::to_string))
+                .or(r.certificate_no)
+                .unwrap_or_default();
+            let jenis_diklat_id = match mapping.get(&r.form) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            DevelopmentRecord {
+                nip_baru: r.nip,
+                nama: r.name,
+                jenis_diklat_id,
+                nama_kursus: r.title,
+                jumlah_jam: r.jp,
+                tanggal_kursus: r
+                    .started_on
+                    .unwrap_or(r.completed_on)
+                    .format("%d-%m-%Y")
+                    .to_string(),
+                tanggal_selesai_kursus: r.completed_on.format("%d-%m-%Y").to_string(),
+                nomor_sertipikat,
+                institusi_penyelenggara: r.provider,
+                tahun_kursus: year,
+            }
+        })
         .collect();
     Ok((year, rows))
 }

@@ -462,3 +462,110 @@ pub async fn set_participants(
         )
         .await?)
 }
+
+/// The signed-in participant's standing toward a cohort's reaction survey: the cohort, their own
+/// result and their answer when given.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MyReaction {
+    pub cohort: CohortRecord,
+    /// The questions, each rated 1–5.
+    pub questions: Vec<String>,
+    /// Whether the caller passed the cohort and may answer.
+    pub may_answer: bool,
+    pub answer: Option<jenjang_store::training_outcomes::ReactionRecord>,
+}
+
+/// The caller's place in `code`: the cohort, and whether they passed it (only those who passed
+/// answer its survey).
+async fn my_place(cx: &Context<'_>, code: &str) -> AppResult<(CohortRecord, String, bool)> {
+    let nip = cx
+        .caller
+        .nip
+        .as_ref()
+        .map(|n| n.to_string())
+        .ok_or(AppError::Forbidden)?;
+    let (cohort, people) = cx.store.cohort(code).await?;
+    let Some(me) = people.iter().find(|p| p.nip == nip) else {
+        // Not a participant: the cohort is none of their business.
+        return Err(AppError::Forbidden);
+    };
+    let passed = jenjang_core::training::may_answer_reaction(me.status);
+    Ok((cohort, nip, passed))
+}
+
+/// The reaction survey of `code` for the signed-in participant.
+pub async fn my_reaction(cx: &Context<'_>, code: &str) -> AppResult<MyReaction> {
+    let (cohort, nip, may_answer) = my_place(cx, code).await?;
+    let answer = cx.store.reaction(code, &nip).await?;
+    Ok(MyReaction {
+        cohort,
+        questions: jenjang_core::training::REACTION_QUESTIONS
+            .iter()
+            .map(|q| q.to_string())
+            .collect(),
+        may_answer,
+        answer,
+    })
+}
+
+/// Reads a reaction `{relevan, materi, fasilitator, penyelenggaraan, comment?}`: every question
+/// rated 1–5.
+pub fn read_reaction(
+    body: &serde_json::Value,
+) -> Result<(BTreeMap<String, u8>, Option<String>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut f = crate::fields::Fields::root(body, &mut errors);
+    let mut answers = BTreeMap::new();
+    let mut complete = true;
+    for q in jenjang_core::training::REACTION_QUESTIONS {
+        match f.int(q, 1, 5) {
+            Some(v) => {
+                answers.insert(q.to_string(), v as u8);
+            }
+            None => complete = false,
+        }
+    }
+    let comment = f.opt_long_text("comment");
+    crate::fields::finish(complete.then_some((answers, comment)), errors)
+}
+
+/// Records the signed-in participant's reaction to `code` (only after passing it; once — the
+/// same answer again changes nothing, another is a conflict). `Ok(true)` when recorded now.
+pub async fn answer_reaction(
+    cx: &Context<'_>,
+    code: &str,
+    body: &serde_json::Value,
+) -> AppResult<bool> {
+    let (_, nip, may_answer) = my_place(cx, code).await?;
+    let (answers, comment) = read_reaction(body).map_err(AppError::Invalid)?;
+    if !may_answer {
+        return Err(AppError::Conflict(format!(
+            "the reaction survey of {code} is for participants who passed it"
+        )));
+    }
+    Ok(cx
+        .store
+        .save_reaction(&cx.actor(), code, &nip, &answers, comment.as_deref())
+        .await?)
+}
+
+/// The reactions to a cohort (hr, admin, unit heads).
+pub async fn reaction_summary(
+    cx: &Context<'_>,
+    code: &str,
+) -> AppResult<jenjang_store::training_outcomes::ReactionSummary> {
+    require_cohort_reader(cx)?;
+    cx.store.cohort(code).await?;
+    Ok(cx.store.reaction_summary(Some(code), None).await?)
+}
+
+/// The evidence for a program (hr, admin, unit heads): how the competencies it develops moved
+/// for those who passed against colleagues in the same positions who did not, and the
+/// reactions.
+pub async fn program_effect(
+    cx: &Context<'_>,
+    program: &str,
+) -> AppResult<jenjang_store::training_outcomes::ProgramEffect> {
+    require_cohort_reader(cx)?;
+    Ok(cx.store.program_effect(program).await?)
+}

@@ -147,6 +147,25 @@ pub fn due_of(schedule: &str) -> Option<chrono::NaiveDate> {
     end.pred_opt()
 }
 
+/// The reaction survey offered to a participant who passed (Kirkpatrick level 1): each statement
+/// rated 1 (sangat tidak setuju) to 5 (sangat setuju) — the training was relevant to the work,
+/// the material was clear, the facilitators were competent, the organisation was good.
+pub const REACTION_QUESTIONS: [&str; 4] = ["relevan", "materi", "fasilitator", "penyelenggaraan"];
+
+/// Who may answer the reaction survey of a cohort: a participant who passed.
+pub fn may_answer_reaction(status: ParticipantStatus) -> bool {
+    status == ParticipantStatus::Lulus
+}
+
+/// How a competency level moved across `on` (a training's completion): the last level measured
+/// before that day against the last measured after it (`history` by date). `None` unless both
+/// exist — a change is only claimed where it was measured.
+pub fn level_change(history: &[(chrono::NaiveDate, u8)], on: chrono::NaiveDate) -> Option<i32> {
+    let before = history.iter().rev().find(|(d, _)| *d < on)?.1;
+    let after = history.iter().rev().find(|(d, _)| *d > on)?.1;
+    Some(i32::from(after) - i32::from(before))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +240,24 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
         );
         assert_eq!(due_of("sometime"), None);
+    }
+
+    #[test]
+    fn a_level_change_needs_a_measure_before_and_after() {
+        let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let history = [(d(1, 10), 2), (d(3, 1), 2), (d(6, 30), 3), (d(9, 30), 4)];
+        // The last before and the last after: 2 → 4.
+        assert_eq!(level_change(&history, d(5, 1)), Some(2));
+        // A measure on the day itself is neither.
+        assert_eq!(level_change(&history, d(6, 30)), Some(2));
+        assert_eq!(level_change(&history, d(1, 1)), None);
+        assert_eq!(level_change(&history, d(12, 1)), None);
+        assert_eq!(level_change(&[(d(9, 30), 1)], d(5, 1)), None);
+        assert_eq!(
+            level_change(&[(d(1, 30), 4), (d(9, 30), 3)], d(5, 1)),
+            Some(-1)
+        );
+        assert!(may_answer_reaction(ParticipantStatus::Lulus));
+        assert!(!may_answer_reaction(ParticipantStatus::TidakHadir));
     }
 }

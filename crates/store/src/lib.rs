@@ -26,6 +26,7 @@ pub mod skp;
 mod stream;
 mod survey;
 pub mod training;
+pub mod training_outcomes;
 mod unit_predikat;
 pub use reference::{Resource, SaveMode, Saved};
 mod users;

@@ -843,6 +843,7 @@ struct Enrolment {
     completed_on: Option<NaiveDate>,
     score: Option<f64>,
     program: String,
+    title: String,
     form: String,
     jp: i32,
 }
@@ -915,7 +916,7 @@ impl Store {
                     backend,
                     &format!(
                         "SELECT p.cohort_code, p.nip, p.status, p.plan_item_id, p.certificate_no, p.completed_on, \
-                         p.score, c.program_code, g.form, g.jp FROM cohort_participants p \
+                         p.score, c.program_code, g.title, g.form, g.jp FROM cohort_participants p \
                          JOIN cohorts c ON c.code = p.cohort_code JOIN programs g ON g.code = c.program_code \
                          WHERE p.cohort_code IN ({})",
                         marks.join(", ")
@@ -939,6 +940,7 @@ impl Store {
                         completed_on: r.try_get("", "completed_on")?,
                         score: r.try_get("", "score")?,
                         program: r.try_get("", "program_code")?,
+                        title: r.try_get("", "title")?,
                         form: r.try_get("", "form")?,
                         jp: r.try_get("", "jp")?,
                     },
@@ -953,6 +955,7 @@ impl Store {
         let mut level_nips: Vec<String> = Vec::new();
         let mut events = Vec::new();
         let mut audits = Vec::new();
+        let mut notices: Vec<Value> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if !known.contains(&row.cohort) {
                 rejected.push((
@@ -1074,6 +1077,22 @@ impl Store {
                     ]);
                 }
                 level_nips.push(row.nip.clone());
+                // The reaction survey (Kirkpatrick level 1) is offered at completion.
+                notices.extend([
+                    row.nip.clone().into(),
+                    Value::from(None::<String>),
+                    row.nip.clone().into(),
+                    Value::from(None::<i64>),
+                    "survei-reaksi".into(),
+                    format!("Bagaimana pelatihan {}?", e.title).into(),
+                    format!(
+                        "Anda lulus {} (angkatan {}). Isi survei reaksi singkat di /angkatan/{}/reaksi: \
+                         penilaian Anda menjadi dasar memilih program berikutnya.",
+                        e.title, row.cohort, row.cohort
+                    )
+                    .into(),
+                    now.into(),
+                ]);
                 events.push(Event {
                     event: DomainEvent::TrainingCompleted(TrainingCompleted {
                         cohort: row.cohort.clone(),
@@ -1145,6 +1164,14 @@ impl Store {
         level_nips.dedup();
         let refs: Vec<&str> = level_nips.iter().map(String::as_str).collect();
         crate::employees::refresh_current_levels(&txn, &refs).await?;
+        insert_rows(
+            &txn,
+            "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
+            "",
+            8,
+            notices,
+        )
+        .await?;
         audit::audit_rows(&txn, actor, audits, now).await?;
         outbox(&txn, &events, now).await?;
         txn.commit().await?;

@@ -19,34 +19,39 @@ pub(crate) fn jp_tally(row: &QueryResult) -> Result<JpTally> {
     })
 }
 
+/// A completed plan item as the SIASN export reads it.
+#[derive(Debug, Clone)]
+pub struct DevelopmentRow {
+    pub nip: String,
+    pub name: String,
+    pub program: String,
+    pub title: String,
+    pub form: String,
+    pub jp: i32,
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: NaiveDate,
+    /// The item's evidence (JSON) as recorded when completed by hand.
+    pub evidence: Option<String>,
+    /// The cohort's provider for an item completed through a cohort, else the program's.
+    pub provider: String,
+    /// The certificate number a cohort result carries.
+    pub certificate_no: Option<String>,
+}
+
 impl Store {
-    /// Completed development of a unit subtree in a year, for the SIASN export: (nip, name,
-    /// program, title, form, JP credited, started on, completed on, evidence, provider), by NIP
-    /// and completion date.
-    #[allow(clippy::type_complexity)]
-    pub async fn development_records(
-        &self,
-        unit: &str,
-        year: i32,
-    ) -> Result<
-        Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            i32,
-            Option<NaiveDate>,
-            NaiveDate,
-            Option<String>,
-            String,
-        )>,
-    > {
+    /// Completed development of a unit subtree in a year, for the SIASN export, by NIP and
+    /// completion date. An item completed through a cohort carries the cohort's provider, start
+    /// and certificate number.
+    pub async fn development_records(&self, unit: &str, year: i32) -> Result<Vec<DevelopmentRow>> {
         self.get_unit(unit).await?;
         let sql = format!(
-            "WITH RECURSIVE {} SELECT e.nip, e.name, i.program_code, g.title, g.form, i.jp_credited, i.started_on, \
-             i.completed_on, i.evidence, g.provider FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
+            "WITH RECURSIVE {} SELECT e.nip, e.name, i.program_code, g.title, g.form, i.jp_credited, \
+             COALESCE(i.started_on, c.starts) AS started_on, i.completed_on, i.evidence, \
+             COALESCE(c.provider, g.provider) AS provider, cp.certificate_no \
+             FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
              JOIN employees e ON e.nip = p.nip JOIN programs g ON g.code = i.program_code \
+             LEFT JOIN cohort_participants cp ON cp.plan_item_id = i.id AND cp.status = 'lulus' \
+             LEFT JOIN cohorts c ON c.code = cp.cohort_code \
              WHERE i.status = 'completed' AND p.year = $2 AND e.unit_code IN (SELECT code FROM sub) \
              ORDER BY e.nip, i.completed_on, i.id",
             crate::analytics::SUBTREE
@@ -61,24 +66,26 @@ impl Store {
             .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get("", "nip")?,
-                    r.try_get("", "name")?,
-                    r.try_get("", "program_code")?,
-                    r.try_get("", "title")?,
-                    r.try_get("", "form")?,
-                    r.try_get("", "jp_credited")?,
-                    r.try_get("", "started_on")?,
-                    r.try_get("", "completed_on")?,
-                    r.try_get("", "evidence")?,
-                    r.try_get("", "provider")?,
-                ))
+                Ok(DevelopmentRow {
+                    nip: r.try_get("", "nip")?,
+                    name: r.try_get("", "name")?,
+                    program: r.try_get("", "program_code")?,
+                    title: r.try_get("", "title")?,
+                    form: r.try_get("", "form")?,
+                    jp: r.try_get("", "jp_credited")?,
+                    started_on: r.try_get("", "started_on")?,
+                    completed_on: r.try_get("", "completed_on")?,
+                    evidence: r.try_get("", "evidence")?,
+                    provider: r.try_get("", "provider")?,
+                    certificate_no: r.try_get("", "certificate_no")?,
+                })
             })
             .collect()
     }
 
     /// Employees with approved, open plan items of programs that develop `competency` to `level`
-    /// or above, due by `due`.
+    /// or above, due by `due`, and those enrolled (no result yet) in a cohort of such a program
+    /// ending by `due` — HR's adopted plan commits them whether or not their own plan is approved.
     pub async fn planned_to_reach(
         &self,
         competency: &str,
@@ -89,10 +96,15 @@ impl Store {
             .db
             .query_all_raw(stmt(
                 self.backend(),
-                "SELECT DISTINCT p.nip FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
+                "SELECT p.nip FROM plan_items i JOIN development_plans p ON p.id = i.plan_id \
                  JOIN program_develops d ON d.program_code = i.program_code \
                  WHERE p.status = 'approved' AND i.status IN ('planned', 'in_progress') \
-                 AND d.competency_code = $1 AND d.to_level >= $2 AND i.due <= $3",
+                 AND d.competency_code = $1 AND d.to_level >= $2 AND i.due <= $3 \
+                 UNION SELECT cp.nip FROM cohort_participants cp JOIN cohorts c ON c.code = cp.cohort_code \
+                 JOIN program_develops d ON d.program_code = c.program_code \
+                 LEFT JOIN plan_items i ON i.id = cp.plan_item_id \
+                 WHERE cp.status = 'enrolled' AND d.competency_code = $1 AND d.to_level >= $2 \
+                 AND COALESCE(c.ends, i.due) <= $3",
                 vec![competency.into(), (level as i16).into(), due.into()],
             ))
             .await?;

@@ -4,18 +4,23 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{
+    Cell, Format, FormatQuery, Sheet, XLSX_MIME, download, format_of, sheet_download, xlsx,
+};
 use crate::extract::{Params, Path};
 use crate::input::{Body, OptionalBody};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jenjang_app::training::{self, Adoption};
-use jenjang_store::training::Budget;
+use jenjang_core::training::ParticipantStatus;
+use jenjang_store::training::{Budget, BudgetLine};
 use jenjang_store::training::{
     CohortRecord, ParticipantRecord, ResultsRecorded, TrainingPlanRecord,
 };
+use jenjang_store::training_outcomes::{ProgramEffect, ReactionSummary};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -28,6 +33,13 @@ pub fn router() -> Router<AppState> {
         .route("/cohorts/{code}", get(get_cohort).put(put_cohort))
         .route("/training-budget", get(budget))
         .route("/cohorts/{code}/results", post(record_results))
+        .route("/cohorts/{code}/participants", get(participants))
+        .route(
+            "/cohorts/{code}/reaction",
+            get(my_reaction).post(answer_reaction),
+        )
+        .route("/cohorts/{code}/reactions", get(reactions))
+        .route("/programs/{code}/effect", get(program_effect))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -225,18 +237,212 @@ pub struct BudgetQuery {
     pub year: i32,
     /// The unit scope of the adopted plans; all of them when left out (hr, admin).
     pub unit: Option<String>,
+    /// `json` (default), `csv` (the lines per unit and program) or `xlsx` (a sheet each).
+    pub format: Option<String>,
 }
 
+const BUDGET_COLUMNS: [&str; 5] = [
+    "jenis",
+    "kode",
+    "rencana_idr",
+    "realisasi_idr",
+    "selisih_idr",
+];
+
 /// Planned against actual cost of the cohorts of the adopted plans of a year, per unit scope
-/// and program.
+/// and program; as a spreadsheet with `?format=xlsx` (or `csv`).
 #[utoipa::path(get, path = "/api/v1/training-budget", tag = "analysis", params(BudgetQuery),
     responses((status = 200, body = Budget), (status = 403)), security(("bearer" = [])))]
 pub async fn budget(
     State(s): State<AppState>,
     user: CurrentUser,
+    headers: HeaderMap,
     Params(q): Params<BudgetQuery>,
-) -> ApiResult<Json<Budget>> {
+) -> ApiResult<Response> {
+    let format = format_of(
+        &FormatQuery {
+            format: q.format.clone(),
+        },
+        &headers,
+    )?;
+    let b = training::budget(&s.context(&user), q.year, q.unit.as_deref()).await?;
+    if format == Format::Json {
+        return Ok(Json(b).into_response());
+    }
+    let line = |kind: &str, l: &BudgetLine| -> Vec<Cell> {
+        vec![
+            kind.into(),
+            l.key.clone().into(),
+            l.planned_idr.into(),
+            l.actual_idr.into(),
+            (l.planned_idr - l.actual_idr).into(),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = b.by_unit.iter().map(|l| line("unit", l)).collect();
+    rows.extend(b.by_program.iter().map(|l| line("program", l)));
+    rows.push(vec![
+        "total".into(),
+        b.year.to_string().into(),
+        b.planned_idr.into(),
+        b.actual_idr.into(),
+        (b.planned_idr - b.actual_idr).into(),
+    ]);
+    let stem = format!("anggaran-pelatihan-{}", b.year);
+    if format == Format::Xlsx {
+        let by = |kind: &str, lines: &[BudgetLine]| lines.iter().map(|l| line(kind, l)).collect();
+        let body = xlsx(&[
+            Sheet {
+                name: "Per unit",
+                columns: &BUDGET_COLUMNS,
+                rows: by("unit", &b.by_unit),
+            },
+            Sheet {
+                name: "Per program",
+                columns: &BUDGET_COLUMNS,
+                rows: by("program", &b.by_program),
+            },
+            Sheet {
+                name: "Total",
+                columns: &BUDGET_COLUMNS,
+                rows: rows.split_off(rows.len() - 1),
+            },
+        ])?;
+        return Ok(download(&stem, "xlsx", XLSX_MIME, body));
+    }
+    sheet_download(
+        &stem,
+        format,
+        &Sheet {
+            name: "Anggaran",
+            columns: &BUDGET_COLUMNS,
+            rows,
+        },
+    )
+}
+
+/// The columns of a cohort's participant list: the provider's results file
+/// (`nip, kode_angkatan, status, nomor_sertifikat, tanggal_selesai, nilai`) with the names,
+/// so that the list filled in comes back as the `cohort-results` import.
+const PARTICIPANT_COLUMNS: [&str; 9] = [
+    "nip",
+    "nama",
+    "unit",
+    "kode_angkatan",
+    "program",
+    "status",
+    "nomor_sertifikat",
+    "tanggal_selesai",
+    "nilai",
+];
+
+/// A cohort's participants (withdrawn ones left out) for the provider, as JSON, CSV or XLSX
+/// (`?format=`): the results columns of the `cohort-results` import, empty until recorded.
+#[utoipa::path(get, path = "/api/v1/cohorts/{code}/participants", tag = "analysis", params(("code" = String, Path), FormatQuery),
+    responses((status = 200, body = [ParticipantRecord]), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn participants(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Params(q): Params<FormatQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(&q, &headers)?;
+    let cx = s.context(&user);
+    let (cohort, mut people) = training::cohort(&cx, &code).await?;
+    people.retain(|p| p.status != ParticipantStatus::Withdrawn);
+    if format == Format::Json {
+        return Ok(Json(people).into_response());
+    }
+    let units = cx.unit_names().await?;
+    let rows = people
+        .into_iter()
+        .map(|p| {
+            vec![
+                Cell::from(p.nip),
+                p.name.into(),
+                units.get(&p.unit).cloned().unwrap_or(p.unit).into(),
+                cohort.code.clone().into(),
+                cohort.program.clone().into(),
+                match p.status {
+                    ParticipantStatus::Enrolled => String::new(),
+                    other => other.as_str().to_string(),
+                }
+                .into(),
+                p.certificate_no.into(),
+                p.completed_on.map(|d| d.to_string()).into(),
+                p.score.map(|n| n.to_string()).into(),
+            ]
+        })
+        .collect();
+    sheet_download(
+        &format!("peserta-{code}"),
+        format,
+        &Sheet {
+            name: "Peserta",
+            columns: &PARTICIPANT_COLUMNS,
+            rows,
+        },
+    )
+}
+
+/// The reaction survey of a cohort for the signed-in participant: the questions (each rated
+/// 1–5), whether they may answer (only after passing) and their answer once given.
+#[utoipa::path(get, path = "/api/v1/cohorts/{code}/reaction", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 200, body = training::MyReaction), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn my_reaction(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<training::MyReaction>> {
+    Ok(Json(training::my_reaction(&s.context(&user), &code).await?))
+}
+
+/// Answers the reaction survey `{relevan, materi, fasilitator, penyelenggaraan, comment?}`
+/// (each 1–5) as a participant who passed: 201 when recorded, 200 when the same answer was
+/// given before, 409 for another answer after the first or before passing.
+#[utoipa::path(post, path = "/api/v1/cohorts/{code}/reaction", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 201), (status = 200), (status = 403), (status = 404), (status = 409), (status = 422)), security(("bearer" = [])))]
+pub async fn answer_reaction(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let recorded = training::answer_reaction(&s.context(&user), &code, &body).await?;
+    let status = if recorded {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "recorded": recorded }))).into_response())
+}
+
+/// The reactions to a cohort: how many answered, the mean rating per question, the comments
+/// (hr, admin, unit heads; anonymous).
+#[utoipa::path(get, path = "/api/v1/cohorts/{code}/reactions", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 200, body = ReactionSummary), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn reactions(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ReactionSummary>> {
     Ok(Json(
-        training::budget(&s.context(&user), q.year, q.unit.as_deref()).await?,
+        training::reaction_summary(&s.context(&user), &code).await?,
+    ))
+}
+
+/// The evidence for a program (hr, admin, unit heads): per competency it develops, the mean
+/// level change of those who passed it across their completion day against colleagues in the
+/// same positions who did not take it (across the same days), from measured levels only (not
+/// the levels the program itself credits); with the reactions to its cohorts.
+#[utoipa::path(get, path = "/api/v1/programs/{code}/effect", tag = "analysis", params(("code" = String, Path)),
+    responses((status = 200, body = ProgramEffect), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn program_effect(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ProgramEffect>> {
+    Ok(Json(
+        training::program_effect(&s.context(&user), &code).await?,
     ))
 }
