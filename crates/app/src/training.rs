@@ -508,11 +508,14 @@ pub async fn my_reaction(cx: &Context<'_>, code: &str) -> AppResult<MyReaction> 
     })
 }
 
+/// A reaction as read: question → rating, and the comment.
+pub type Reaction = (BTreeMap<String, u8>, Option<String>);
+
 /// Reads a reaction `{relevan, materi, fasilitator, penyelenggaraan, comment?}`: every question
 /// rated 1–5.
 pub fn read_reaction(
     body: &serde_json::Value,
-) -> Result<(BTreeMap<String, u8>, Option<String>), Vec<FieldError>> {
+) -> Result<Reaction, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut f = crate::fields::Fields::root(body, &mut errors);
     let mut answers = BTreeMap::new();
