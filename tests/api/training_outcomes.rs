@@ -465,3 +465,129 @@ async fn those_enrolled_count_toward_org_needs_until_withdrawn() {
     let (_, withdrawn) = app.get(&hr, &progress).await;
     assert_eq!(planned(&withdrawn), planned(&before), "{withdrawn}");
 }
+
+#[tokio::test]
+async fn participants_change_and_reactions_are_given_on_the_pages() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (code, program, people) = adopted_cohort(&app, &hr).await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let csrf = b.csrf();
+    let page = b.get(&format!("/angkatan/{code}")).await;
+    assert!(
+        page.html
+            .contains(&format!("/api/v1/cohorts/{code}/participants?format=xlsx")),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("Belum ada peserta yang mengisi survei reaksi")
+    );
+    // Leaving someone out needs a reason, said beside the form.
+    let kept: Vec<&str> = people[1..].iter().map(String::as_str).collect();
+    let list = kept.join("\n");
+    let path = format!("/angkatan/{code}/peserta");
+    let refused = b
+        .post(
+            &path,
+            &[("csrf", csrf.as_str()), ("participants", list.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("wajib diisi"), "{}", refused.html);
+    let saved = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("participants", list.as_str()),
+                ("reason", "mutasi ke instansi lain"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
+    let left = cohort["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["nip"] == people[0].as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(left["status"], "withdrawn", "{left}");
+    assert_eq!(left["reason"], "mutasi ke instansi lain");
+
+    // A pass; the participant finds the survey in their plan page and answers it there.
+    let passed = &people[1];
+    let (status, r) = app
+        .post(
+            &hr,
+            &format!("/api/v1/cohorts/{code}/results"),
+            &json!([{"nip": passed, "status": "lulus", "completed_on": Utc::now().date_naive().to_string()}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let mut p = Browser::new(&app);
+    p.sign_in(passed, DEMO_PASSWORD).await;
+    let pcsrf = p.csrf();
+    let mine = p.get("/rencana-saya").await;
+    assert!(
+        mine.html
+            .contains(&format!("href=\"/angkatan/{code}/reaksi\"")),
+        "{}",
+        mine.html
+    );
+    let survey = p.get(&format!("/angkatan/{code}/reaksi")).await;
+    assert_eq!(survey.status, StatusCode::OK);
+    assert!(
+        survey
+            .html
+            .contains("Pelatihan relevan dengan pekerjaan saya"),
+        "{}",
+        survey.html
+    );
+    let half = p
+        .post(
+            &format!("/angkatan/{code}/reaksi"),
+            &[("csrf", pcsrf.as_str()), ("relevan", "5")],
+        )
+        .await;
+    assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = p
+        .post(
+            &format!("/angkatan/{code}/reaksi"),
+            &[
+                ("csrf", pcsrf.as_str()),
+                ("relevan", "5"),
+                ("materi", "4"),
+                ("fasilitator", "3"),
+                ("penyelenggaraan", "4"),
+                ("comment", "Jadwal terlalu padat."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let thanks = p.get(sent.location.as_deref().unwrap()).await;
+    assert!(thanks.html.contains("sudah tercatat"), "{}", thanks.html);
+    let mine = p.get("/rencana-saya").await;
+    assert!(
+        !mine
+            .html
+            .contains(&format!("href=\"/angkatan/{code}/reaksi\""))
+    );
+    // HR reads it on the cohort and on the program page.
+    let page = b.get(&format!("/angkatan/{code}")).await;
+    assert!(page.html.contains("Jadwal terlalu padat."), "{}", page.html);
+    let program_page = b.get(&format!("/program/{program}")).await;
+    assert_eq!(program_page.status, StatusCode::OK);
+    assert!(
+        program_page.html.contains("Dampak program") && program_page.html.contains(&code),
+        "{}",
+        program_page.html
+    );
+    assert_eq!(b.get("/program/NOPE").await.status, StatusCode::NOT_FOUND);
+}

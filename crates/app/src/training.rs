@@ -513,9 +513,7 @@ pub type Reaction = (BTreeMap<String, u8>, Option<String>);
 
 /// Reads a reaction `{relevan, materi, fasilitator, penyelenggaraan, comment?}`: every question
 /// rated 1–5.
-pub fn read_reaction(
-    body: &serde_json::Value,
-) -> Result<Reaction, Vec<FieldError>> {
+pub fn read_reaction(body: &serde_json::Value) -> Result<Reaction, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut f = crate::fields::Fields::root(body, &mut errors);
     let mut answers = BTreeMap::new();

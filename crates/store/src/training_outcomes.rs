@@ -118,6 +118,31 @@ impl Store {
         Ok(true)
     }
 
+    /// The cohorts `nip` passed without answering their reaction survey yet: (cohort, program),
+    /// the latest first.
+    pub async fn pending_reactions(&self, nip: &str) -> Result<Vec<(String, String)>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT cp.cohort_code, c.program_code FROM cohort_participants cp \
+                 JOIN cohorts c ON c.code = cp.cohort_code \
+                 LEFT JOIN training_reactions r ON r.cohort_code = cp.cohort_code AND r.nip = cp.nip \
+                 WHERE cp.nip = $1 AND cp.status = 'lulus' AND r.nip IS NULL \
+                 ORDER BY cp.completed_on DESC, cp.cohort_code",
+                vec![nip.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("", "cohort_code")?,
+                    r.try_get("", "program_code")?,
+                ))
+            })
+            .collect()
+    }
+
     /// A participant's reaction to a cohort, if answered.
     pub async fn reaction(&self, cohort: &str, nip: &str) -> Result<Option<ReactionRecord>> {
         reaction_row(&self.db, self.backend(), cohort, nip).await

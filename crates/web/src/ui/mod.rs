@@ -102,6 +102,12 @@ pub fn router() -> Router<AppState> {
         .route("/angkatan", get(cohorts_page))
         .route("/angkatan/{code}", get(cohort_page).post(cohort_form))
         .route("/angkatan/{code}/hasil", post(results_form))
+        .route("/angkatan/{code}/peserta", post(participants_form))
+        .route(
+            "/angkatan/{code}/reaksi",
+            get(reaction_page).post(reaction_form),
+        )
+        .route("/program/{code}", get(program_page))
         .route(
             "/kebutuhan-organisasi",
             get(org_needs_page).post(org_need_form),
@@ -278,6 +284,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "angkatan_detail",
             include_str!("../../../../templates/pages/angkatan_detail.hbs"),
+        ),
+        (
+            "angkatan_reaksi",
+            include_str!("../../../../templates/pages/angkatan_reaksi.hbs"),
+        ),
+        (
+            "program",
+            include_str!("../../../../templates/pages/program.hbs"),
         ),
         (
             "sso_done",
@@ -557,7 +571,8 @@ impl Ui {
                 "akun_tautan" => "akun".to_string(),
                 "data_induk_form" => "data-induk".to_string(),
                 "alur_kerja_definisi" | "alur_kerja_instans" => "alur-kerja".to_string(),
-                "angkatan_detail" => "angkatan".to_string(),
+                "angkatan_detail" | "program" => "angkatan".to_string(),
+                "angkatan_reaksi" => "rencana-saya".to_string(),
                 t => t.replace('_', "-"),
             },
             "title": title,

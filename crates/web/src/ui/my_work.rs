@@ -211,7 +211,23 @@ async fn my_plan_view(s: &AppState, ui: &Ui, failed: Option<FailedForm>) -> Resp
                 "has_capaian": i.capaian.is_some(),
             }))
             .collect();
+        // Reaction surveys of trainings passed and not yet answered.
+        let pending_reactions: Vec<Value> = s
+            .store
+            .pending_reactions(nip.as_str())
+            .await?
+            .into_iter()
+            .map(|(cohort, program)| {
+                let title = org
+                    .catalog
+                    .program_by_code(&program)
+                    .map(|p| org.catalog.program(p).title.clone())
+                    .unwrap_or_default();
+                json!({"cohort": cohort, "program": program, "title": title})
+            })
+            .collect();
         Ok::<_, ApiError>(json!({
+            "pending_reactions": pending_reactions,
             "performance_gaps": performance_gaps,
             "dialog": dialog,
             "dialog_year": year,

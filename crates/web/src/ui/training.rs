@@ -249,10 +249,18 @@ async fn cohort_view(s: &AppState, ui: &Ui, code: &str, failed: Option<FailedFor
             .program_by_code(&c.program)
             .map(|p| org.catalog.program(p).title.clone())
             .unwrap_or_default();
+        let reaction = jenjang_app::training::reaction_summary(&cx, code).await?;
+        let listed: Vec<&str> = people
+            .iter()
+            .filter(|p| p.status != jenjang_core::training::ParticipantStatus::Withdrawn)
+            .map(|p| p.nip.as_str())
+            .collect();
         Ok::<_, ApiError>(json!({
             "cohort": c,
             "title": title,
             "people": people,
+            "participant_list": listed.join("\n"),
+            "reaction": reaction_view(&reaction, ui.lang),
             "keeper": sees_whole_organisation(&user.0),
             "failed": failed.as_ref().map(|f| json!({"form": f.form, "messages": f.messages, "values": f.values})),
         }))
@@ -390,4 +398,220 @@ pub(super) async fn results_form(
             None => ui.error(e.into()),
         },
     }
+}
+
+/// A reaction summary for the pages: each question with its label, mean and bar.
+fn reaction_view(r: &jenjang_store::training_outcomes::ReactionSummary, lang: Lang) -> Value {
+    let questions = &lang.messages()["reaction_questions"];
+    json!({
+        "responses": r.responses,
+        "questions": jenjang_core::training::REACTION_QUESTIONS.iter().map(|q| {
+            let mean = r.averages.get(*q).copied();
+            json!({
+                "label": questions[*q].as_str().unwrap_or(q),
+                "mean": mean.map(|m| format!("{m:.1}")),
+                "chart": mean.map(|m| bar(&[(m / 5.0, "#1f6fb2")], None, &format!("{m:.1} / 5"))),
+            })
+        }).collect::<Vec<_>>(),
+        "comments": r.comments,
+    })
+}
+
+/// Makes the NIPs typed one per line the cohort's participants; those left out leave with
+/// the reason given.
+pub(super) async fn participants_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let nips: Vec<Value> = field("participants")
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(|t| json!(t))
+        .collect();
+    let reason = Some(field("reason")).filter(|r| !r.trim().is_empty());
+    match jenjang_app::training::set_participants(
+        &s.context(&user),
+        &code,
+        &json!(nips),
+        reason,
+        None,
+    )
+    .await
+    {
+        Ok(_) => {
+            s.engine_wake.notify_one();
+            ui.redirect(&format!(
+                "/angkatan/{code}?notice=participants_saved#peserta"
+            ))
+        }
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let failed = FailedForm {
+                    form: "participants".into(),
+                    messages,
+                    values: json!({"participants": field("participants"), "reason": field("reason")}),
+                };
+                cohort_view(&s, &ui, &code, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+/// The reaction survey of a cohort for the signed-in participant.
+pub(super) async fn reaction_page(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+) -> Response {
+    reaction_view_page(&s, &ui, &code, None).await
+}
+
+async fn reaction_view_page(
+    s: &AppState,
+    ui: &Ui,
+    code: &str,
+    failed: Option<FailedForm>,
+) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let data = async {
+        let cx = s.context(&user);
+        let mine = jenjang_app::training::my_reaction(&cx, code).await?;
+        let org = cx.organisation().await?;
+        let title = org
+            .catalog
+            .program_by_code(&mine.cohort.program)
+            .map(|p| org.catalog.program(p).title.clone())
+            .unwrap_or_default();
+        let labels = &ui.lang.messages()["reaction_questions"];
+        let given = |q: &str| -> Option<u8> {
+            match &failed {
+                Some(f) => f.values[q].as_str().and_then(|v| v.parse().ok()),
+                None => mine.answer.as_ref().and_then(|a| a.answers.get(q).copied()),
+            }
+        };
+        Ok::<_, ApiError>(json!({
+            "cohort": mine.cohort,
+            "title": title,
+            "may_answer": mine.may_answer,
+            "answered": mine.answer.is_some(),
+            "comment": mine.answer.as_ref().and_then(|a| a.comment.clone())
+                .or_else(|| failed.as_ref().and_then(|f| f.values["comment"].as_str().map(str::to_string))),
+            "questions": mine.questions.iter().map(|q| json!({
+                "key": q,
+                "label": labels[q.as_str()].as_str().unwrap_or(q),
+                "options": (1..=5u8).map(|v| json!({"value": v, "checked": given(q) == Some(v)})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "failed": failed.as_ref().map(|f| json!({"form": f.form, "messages": f.messages})),
+        }))
+    }
+    .await;
+    ui.view(
+        failed.is_some(),
+        "angkatan_reaksi",
+        &ui.lang.text("reaction_title"),
+        data,
+    )
+}
+
+/// Records the participant's reaction.
+pub(super) async fn reaction_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted = Posted(form);
+    let field = |name: &str| posted.one(name);
+    let user = match ui.form_user(&field("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let mut body = json!({});
+    for q in jenjang_core::training::REACTION_QUESTIONS {
+        let v = field(q);
+        if !v.trim().is_empty() {
+            body[q] = v
+                .trim()
+                .parse::<i64>()
+                .map(|n| json!(n))
+                .unwrap_or(json!(v));
+        }
+    }
+    put_text(&mut body, "comment", &field("comment"));
+    match jenjang_app::training::answer_reaction(&s.context(&user), &code, &body).await {
+        Ok(_) => ui.redirect(&format!("/angkatan/{code}/reaksi?notice=reaction_saved")),
+        Err(e) => match refusal(&e, ui.lang) {
+            Some(messages) => {
+                let values: serde_json::Map<String, Value> = posted
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
+                let failed = FailedForm {
+                    form: "reaction".into(),
+                    messages,
+                    values: Value::Object(values),
+                };
+                reaction_view_page(&s, &ui, &code, Some(failed)).await
+            }
+            None => ui.error(e.into()),
+        },
+    }
+}
+
+/// A program with the evidence for it: what it develops and requires, its cohorts, the level
+/// change of those who passed against colleagues in the same positions, the reactions.
+pub(super) async fn program_page(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+) -> Response {
+    let Some(user) = ui.user.clone() else {
+        return ui.redirect("/masuk");
+    };
+    let data = async {
+        let cx = s.context(&user);
+        let effect = jenjang_app::training::program_effect(&cx, &code).await?;
+        let cohorts = jenjang_app::training::cohorts(&cx, None, Some(&code)).await?;
+        let org = cx.organisation().await?;
+        let program = org
+            .catalog
+            .program_by_code(&code)
+            .map(|p| org.catalog.program(p));
+        let change = |v: Option<f64>| v.map(|x| format!("{x:+.2}"));
+        Ok::<_, ApiError>(json!({
+            "code": code,
+            "title": program.map(|p| p.title.clone()).unwrap_or_default(),
+            "form": program.map(|p| p.form.as_str()),
+            "jp": program.map(|p| p.jp),
+            "passed": effect.passed,
+            "competencies": effect.competencies.iter().map(|c| {
+                let name = org.catalog.competency(&c.competency)
+                    .map(|i| org.catalog.competency_name(i).to_string())
+                    .unwrap_or_default();
+                json!({
+                    "code": c.competency, "name": name,
+                    "participants": c.participants, "participants_change": change(c.participants_change),
+                    "comparison": c.comparison, "comparison_change": change(c.comparison_change),
+                    "difference": change(c.difference),
+                    "better": c.difference.is_some_and(|d| d > 0.0),
+                })
+            }).collect::<Vec<_>>(),
+            "cohorts": cohorts,
+            "reaction": reaction_view(&effect.reaction, ui.lang),
+        }))
+    }
+    .await;
+    ui.view(false, "program", &ui.lang.text("program_evidence"), data)
 }
