@@ -571,7 +571,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             String::from("nip;kode_angkatan;status;nomor_sertifikat;tanggal_selesai;nilai\n");
         let mut rows = 0u64;
         let today = store.today().await?;
-        for c in store.cohorts(Some(year), None).await? {
+        for c in store.cohorts(Some(year), None, None).await? {
             if rows >= 50_000 {
                 break;
             }

@@ -26,6 +26,7 @@ const DEMO: &[(&str, &str)] = &[
         include_str!("../seeds/demo/positions.json"),
     ),
     ("programs.json", include_str!("../seeds/demo/programs.json")),
+    ("training.json", include_str!("../seeds/demo/training.json")),
     ("employees.csv", include_str!("../seeds/demo/employees.csv")),
     (
         "org_needs.json",
@@ -77,6 +78,9 @@ pub struct Dataset {
     pub skps: Vec<SkpSeed>,
     /// A dialog history and upward feedback (`dialog.json`).
     pub dialog: Option<DialogSeed>,
+    /// An adopted training plan with its cohorts' details, results and reactions
+    /// (`training.json`).
+    pub training: Option<TrainingSeed>,
 }
 
 /// An SKP of `skp.json`: the API's body, with keys for the cascade and the realisations.
@@ -313,6 +317,10 @@ impl Dataset {
         if let Some(bytes) = file("dialog.json") {
             d.dialog = Some(serde_json::from_slice(&bytes).context("dialog.json is not valid")?);
         }
+        if let Some(bytes) = file("training.json") {
+            d.training =
+                Some(serde_json::from_slice(&bytes).context("training.json is not valid")?);
+        }
         if let Some(bytes) = file("assessments.csv") {
             let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
                 .context("assessments.csv")?;
@@ -502,6 +510,9 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     load_skps(store, &actor, &data.skps, &mut report).await?;
     if let Some(d) = &data.dialog {
         load_dialog(store, &actor, d, &mut report).await?;
+    }
+    if let Some(t) = &data.training {
+        load_training(store, &actor, t, &data.employees, &mut report).await?;
     }
     report.created.retain(|_, n| *n > 0);
     report.updated.retain(|_, n| *n > 0);
@@ -900,5 +911,272 @@ async fn load_campaign(
         );
     }
     *report.created.entry("campaign_stage_move").or_default() += moves.len() as u64;
+    Ok(())
+}
+
+/// A year's training plan as HR ran it: computed for a unit's scope and budget, adopted, then
+/// the cohorts' details as arranged with the providers, the results they sent back (by rule:
+/// participants by NIP, the last ones absent or failed, the rest passed with numbered
+/// certificates), measured levels some months later and the participants' reactions.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TrainingSeed {
+    pub year: i32,
+    pub unit: String,
+    pub budget_idr: i64,
+    pub cohorts: Vec<CohortSeed>,
+    #[serde(default)]
+    pub reactions: Vec<ReactionSeed>,
+}
+
+/// The first cohort of a program in the adopted plan, as arranged.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CohortSeed {
+    pub program: String,
+    pub provider: Option<String>,
+    pub place: Option<String>,
+    pub starts: chrono::NaiveDate,
+    pub ends: chrono::NaiveDate,
+    pub actual_cost_idr: Option<i64>,
+    pub results: Option<ResultsSeed>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ResultsSeed {
+    pub certificate_prefix: String,
+    pub tidak_hadir: usize,
+    pub tidak_lulus: usize,
+    pub score_from: f64,
+    pub follow_up: Option<FollowUpSeed>,
+}
+
+/// Levels measured after the training (source `evaluasi_pasca_pelatihan`): each who passed at
+/// the level the program develops, except every `unchanged_every`-th, who stays where they were;
+/// colleagues in the same positions measured the same day, every third one level up.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FollowUpSeed {
+    pub assessed_on: chrono::NaiveDate,
+    pub unchanged_every: usize,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReactionSeed {
+    #[serde(flatten)]
+    pub answers: BTreeMap<String, u8>,
+    pub comment: Option<String>,
+}
+
+/// The last level measured (not credited by a program) of `competency` before `on`.
+fn measured_before(
+    history: &[CompetencyRecord],
+    competency: &str,
+    on: chrono::NaiveDate,
+) -> Option<u8> {
+    history
+        .iter()
+        .filter(|r| r.competency.as_str() == competency)
+        .filter(|r| r.assessed_on < on && !r.source.starts_with("program:"))
+        .max_by_key(|r| r.assessed_on)
+        .map(|r| r.level.get())
+}
+
+/// Adopts the seed's plan unless a plan of its year and unit was saved before (then the whole
+/// seed counts as unchanged), and records what followed.
+async fn load_training(
+    store: &Store,
+    actor: &Actor,
+    seed: &TrainingSeed,
+    employees: &[Employee],
+    report: &mut SeedReport,
+) -> Result<()> {
+    use jenjang_core::training::ParticipantStatus;
+    use jenjang_store::training::{CohortChange, ResultRow};
+    if store
+        .training_plans(Some(seed.year))
+        .await?
+        .iter()
+        .any(|p| p.unit == seed.unit)
+    {
+        report.count("training_plan", Saved::Unchanged);
+        return Ok(());
+    }
+    let analytics = jenjang_app::analytics::Analytics::default();
+    let principal = jenjang_core::access::Principal {
+        username: actor.0.clone(),
+        role: Role::Admin,
+        nip: None,
+    };
+    let cx = jenjang_app::context::Context::new(
+        store,
+        &analytics,
+        &principal,
+        store.data_version().await?,
+    );
+    let saved = jenjang_app::training::save(
+        &cx,
+        jenjang_app::analysis::TrainingPlanInput {
+            year: seed.year,
+            budget_idr: seed.budget_idr,
+            unit: Some(seed.unit.clone()),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("training.json: the plan cannot be computed: {e}"))?;
+    jenjang_app::training::adopt(&cx, saved.id, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("training.json: the plan cannot be adopted: {e}"))?;
+    report.count("training_plan", Saved::Created);
+    let cohorts = store
+        .cohorts(Some(seed.year), None, Some(&seed.unit))
+        .await?;
+    let mut reactions = seed.reactions.iter().cycle();
+    for c in &seed.cohorts {
+        let Some(cohort) = cohorts.iter().find(|k| k.program == c.program) else {
+            bail!(
+                "training.json: the adopted plan has no cohort of {}",
+                c.program
+            );
+        };
+        store
+            .update_cohort(
+                actor,
+                &cohort.code,
+                &CohortChange {
+                    provider: c.provider.clone().unwrap_or(cohort.provider.clone()),
+                    place: c.place.clone(),
+                    starts: Some(c.starts),
+                    ends: Some(c.ends),
+                    capacity: cohort.capacity,
+                    actual_cost_idr: c.actual_cost_idr,
+                },
+            )
+            .await?;
+        report.count("cohort", Saved::Updated);
+        let Some(r) = &c.results else { continue };
+        let (_, mut people) = store.cohort(&cohort.code).await?;
+        people.sort_by(|a, b| a.nip.cmp(&b.nip));
+        let n = people.len();
+        let rows: Vec<ResultRow> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let status = if i + r.tidak_hadir >= n {
+                    ParticipantStatus::TidakHadir
+                } else if i + r.tidak_hadir + r.tidak_lulus >= n {
+                    ParticipantStatus::TidakLulus
+                } else {
+                    ParticipantStatus::Lulus
+                };
+                let passed = status == ParticipantStatus::Lulus;
+                ResultRow {
+                    cohort: cohort.code.clone(),
+                    nip: p.nip.clone(),
+                    status,
+                    certificate_no: passed
+                        .then(|| format!("{}/{:03}", r.certificate_prefix, i + 1)),
+                    completed_on: passed.then_some(c.ends),
+                    score: (status != ParticipantStatus::TidakHadir)
+                        .then(|| r.score_from + ((i * 7) % 20) as f64),
+                }
+            })
+            .collect();
+        let (_, rejected) = store
+            .record_cohort_results(actor, &rows, true, false)
+            .await?;
+        if let Some((i, e)) = rejected.first() {
+            bail!(
+                "training.json: {} result {i} refused: {}: {}",
+                cohort.code,
+                e.field,
+                e.message
+            );
+        }
+        let passed: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.status == ParticipantStatus::Lulus)
+            .collect();
+        for row in passed.iter().take(seed.reactions.len()) {
+            let Some(answer) = reactions.next() else {
+                break;
+            };
+            store
+                .save_reaction(
+                    &Actor(row.nip.clone()),
+                    &cohort.code,
+                    &row.nip,
+                    &answer.answers,
+                    answer.comment.as_deref(),
+                )
+                .await?;
+            report.count("training_reaction", Saved::Created);
+        }
+        let Some(follow) = &r.follow_up else { continue };
+        let program = store.get_program(&c.program).await?;
+        for (i, row) in passed.iter().enumerate() {
+            let history = store.competency_profile(&row.nip).await?.history;
+            let records: Vec<CompetencyRecord> = program
+                .develops
+                .iter()
+                .filter_map(|d| {
+                    let before = measured_before(&history, d.competency.as_str(), c.ends)?;
+                    let level = if (i + 1) % follow.unchanged_every.max(1) == 0 {
+                        before
+                    } else {
+                        before.max(d.to_level.get())
+                    };
+                    Some(CompetencyRecord {
+                        competency: d.competency.clone(),
+                        level: jenjang_core::Level::new(i64::from(level)).ok()?,
+                        source: "evaluasi_pasca_pelatihan".to_string(),
+                        assessed_on: follow.assessed_on,
+                    })
+                })
+                .collect();
+            store.record_competencies(actor, &row.nip, &records).await?;
+        }
+        // Colleagues in the participants' positions who did not take it, measured the same
+        // day by their supervisors: the comparison the program's evidence is read against.
+        let position_of: HashMap<&str, &str> = employees
+            .iter()
+            .filter_map(|e| e.position.as_ref().map(|p| (e.nip.as_str(), p.as_str())))
+            .collect();
+        let positions: HashSet<&str> = passed
+            .iter()
+            .filter_map(|r| position_of.get(r.nip.as_str()).copied())
+            .collect();
+        let in_cohort: HashSet<&str> = people.iter().map(|p| p.nip.as_str()).collect();
+        let colleagues = employees
+            .iter()
+            .filter(|e| {
+                e.position
+                    .as_ref()
+                    .is_some_and(|p| positions.contains(p.as_str()))
+                    && !in_cohort.contains(e.nip.as_str())
+            })
+            .take(passed.len() * 2);
+        for (j, e) in colleagues.enumerate() {
+            let history = store.competency_profile(e.nip.as_str()).await?.history;
+            let records: Vec<CompetencyRecord> = program
+                .develops
+                .iter()
+                .filter_map(|d| {
+                    let before = measured_before(&history, d.competency.as_str(), c.ends)?;
+                    let level = if j % 3 == 0 {
+                        (before + 1).min(5)
+                    } else {
+                        before
+                    };
+                    Some(CompetencyRecord {
+                        competency: d.competency.clone(),
+                        level: jenjang_core::Level::new(i64::from(level)).ok()?,
+                        source: "penilaian_atasan".to_string(),
+                        assessed_on: follow.assessed_on,
+                    })
+                })
+                .collect();
+            store
+                .record_competencies(actor, e.nip.as_str(), &records)
+                .await?;
+        }
+    }
     Ok(())
 }

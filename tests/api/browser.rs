@@ -544,6 +544,8 @@ async fn every_kind_of_page_fits_a_phone() {
                 "/talenta?box=9",
                 "/rencana-pelatihan?budget_idr=500000000",
                 "/angkatan",
+                "/angkatan/2026-PLT-KURIKULUM-01",
+                "/program/PLT-KURIKULUM",
                 "/kebutuhan-organisasi",
                 "/unit/PEMKAB-BLG",
                 "/ikm",
@@ -582,6 +584,26 @@ async fn every_kind_of_page_fits_a_phone() {
         }
         b.sign_out().await;
     }
+    // A teacher who passed a training and has not yet said how it was: the reaction survey.
+    let hr = app.token("hr").await;
+    let (_, cohort) = app.get(&hr, "/api/v1/cohorts/2026-PLT-KURIKULUM-01").await;
+    let (_, answered) = app
+        .get(&hr, "/api/v1/cohorts/2026-PLT-KURIKULUM-01/reactions")
+        .await;
+    let mut passed: Vec<&str> = cohort["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "lulus")
+        .filter_map(|p| p["nip"].as_str())
+        .collect();
+    // The demo's answers are the first ones by NIP.
+    passed.sort_unstable();
+    let waiting = passed[answered["responses"].as_u64().unwrap() as usize];
+    b.sign_in(waiting).await;
+    b.goto("/angkatan/2026-PLT-KURIKULUM-01/reaksi").await;
+    check_page(&b, Screen::Phone).await;
+    b.sign_out().await;
     b.close().await;
 }
 

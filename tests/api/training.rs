@@ -51,7 +51,14 @@ async fn an_adopted_plan_enrols_each_participant_once_within_capacity() {
     let v2 = save(&app, &hr, 400_000_000).await;
     assert_eq!(v2["version"], 2);
     let (_, listed) = app.get(&hr, "/api/v1/training-plans?year=2026").await;
-    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let listed: Vec<Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["unit"] == UNIT)
+        .cloned()
+        .collect();
+    assert_eq!(listed.len(), 2);
     assert!(listed[0]["plan"].is_null(), "lists leave the contents out");
     let cohorts = v1["plan"]["cohorts"].as_array().unwrap().clone();
     assert!(!cohorts.is_empty(), "{v1}");
@@ -73,7 +80,7 @@ async fn an_adopted_plan_enrols_each_participant_once_within_capacity() {
     assert_eq!(adopted["enrolled"]["participants"], participants as u64);
 
     // Cohorts within each program's capacity, holding exactly the plan's participants.
-    let (_, made) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, made) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let mut enrolled: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in made.as_array().unwrap() {
         let capacity = demo
@@ -220,7 +227,7 @@ async fn results_complete_the_program_once_and_a_bad_row_refuses_the_list() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let code = cohorts[0]["code"].as_str().unwrap().to_string();
     let program = cohorts[0]["program"].as_str().unwrap().to_string();
     let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
@@ -361,7 +368,7 @@ async fn the_providers_list_is_imported_with_every_bad_row_named() {
         &json!({}),
     )
     .await;
-    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let code = cohorts[0]["code"].as_str().unwrap().to_string();
     let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
     let nip = cohort["participants"][0]["nip"]
@@ -445,7 +452,7 @@ async fn cohorts_are_kept_within_their_capacity_and_the_budget_adds_up() {
         &json!({}),
     )
     .await;
-    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let cohorts = cohorts.as_array().unwrap().clone();
     let first = &cohorts[0];
     let code = first["code"].as_str().unwrap();
@@ -495,7 +502,12 @@ async fn cohorts_are_kept_within_their_capacity_and_the_budget_adds_up() {
         .iter()
         .map(|c| c["planned_cost_idr"].as_i64().unwrap())
         .sum();
-    let (status, budget) = app.get(&hr, "/api/v1/training-budget?year=2026").await;
+    let (status, budget) = app
+        .get(
+            &hr,
+            &format!("/api/v1/training-budget?year=2026&unit={UNIT}"),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{budget}");
     assert_eq!(budget["planned_idr"], planned);
     assert_eq!(budget["actual_idr"], 12_500_000);
@@ -552,7 +564,13 @@ async fn hr_saves_adopts_and_records_results_on_the_pages() {
     );
     assert!(page.html.contains("Draf"));
     let (_, plans) = app.get(&hr, "/api/v1/training-plans?year=2026").await;
-    let id = plans[0]["id"].as_i64().unwrap();
+    let id = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["unit"] == UNIT)
+        .and_then(|p| p["id"].as_i64())
+        .unwrap();
     let adopted = b
         .post(
             &format!("/rencana-pelatihan/{id}/tetapkan"),
@@ -566,7 +584,7 @@ async fn hr_saves_adopts_and_records_results_on_the_pages() {
         "{}",
         cohorts.html
     );
-    let (_, list) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, list) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let code = list[0]["code"].as_str().unwrap().to_string();
     assert!(cohorts.html.contains(&format!("href=\"/angkatan/{code}\"")));
     let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
@@ -641,7 +659,7 @@ async fn ninety_days_after_a_pass_the_supervisor_rates_what_the_program_develops
         &json!({}),
     )
     .await;
-    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026").await;
+    let (_, cohorts) = app.get(&hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let code = cohorts[0]["code"].as_str().unwrap().to_string();
     let program = cohorts[0]["program"].as_str().unwrap().to_string();
     let (_, cohort) = app.get(&hr, &format!("/api/v1/cohorts/{code}")).await;
@@ -743,6 +761,7 @@ async fn participants_change_within_capacity_and_what_the_program_requires() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|c| c["plan_id"] == saved["id"])
         .find(|c| {
             demo.data
                 .programs

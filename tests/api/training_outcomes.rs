@@ -28,7 +28,7 @@ async fn adopted_cohort(app: &TestApp, hr: &str) -> (String, String, Vec<String>
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{adopted}");
-    let (_, cohorts) = app.get(hr, "/api/v1/cohorts?year=2026").await;
+    let (_, cohorts) = app.get(hr, "/api/v1/cohorts?year=2026&unit=DPMPTSP").await;
     let code = cohorts[0]["code"].as_str().unwrap().to_string();
     let program = cohorts[0]["program"].as_str().unwrap().to_string();
     let (_, cohort) = app.get(hr, &format!("/api/v1/cohorts/{code}")).await;
@@ -377,8 +377,18 @@ async fn the_budget_downloads_add_up() {
         .put(&hr, &format!("/api/v1/cohorts/{code}"), &change)
         .await;
     assert_eq!(status, StatusCode::OK, "{r}");
-    let (_, budget) = app.get(&hr, "/api/v1/training-budget?year=2026").await;
-    let (status, csv, _) = bytes(&app, &hr, "/api/v1/training-budget?year=2026&format=csv").await;
+    let (_, budget) = app
+        .get(
+            &hr,
+            &format!("/api/v1/training-budget?year=2026&unit={UNIT}"),
+        )
+        .await;
+    let (status, csv, _) = bytes(
+        &app,
+        &hr,
+        &format!("/api/v1/training-budget?year=2026&unit={UNIT}&format=csv"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let text = String::from_utf8(csv).unwrap();
     let total = text
@@ -401,8 +411,12 @@ async fn the_budget_downloads_add_up() {
         .find(|l| l.starts_with(&format!("program,{program},")))
         .unwrap();
     assert!(program_line.contains(",12345000,"), "{program_line}");
-    let (status, xlsx, mime) =
-        bytes(&app, &hr, "/api/v1/training-budget?year=2026&format=xlsx").await;
+    let (status, xlsx, mime) = bytes(
+        &app,
+        &hr,
+        "/api/v1/training-budget?year=2026&unit=DPMPTSP&format=xlsx",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(mime.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
 }
@@ -590,4 +604,55 @@ async fn participants_change_and_reactions_are_given_on_the_pages() {
         program_page.html
     );
     assert_eq!(b.get("/program/NOPE").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_demo_has_a_years_training_under_way() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (_, plans) = app.get(&hr, "/api/v1/training-plans?year=2026").await;
+    let adopted: Vec<&Value> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "adopted")
+        .collect();
+    assert_eq!(adopted.len(), 1, "{plans}");
+    assert_eq!(adopted[0]["unit"], "DISDIK");
+    // Partly spent: the cohorts held so far have their actual cost.
+    let (_, budget) = app
+        .get(&hr, "/api/v1/training-budget?year=2026&unit=DISDIK")
+        .await;
+    let (planned, actual) = (
+        budget["planned_idr"].as_i64().unwrap(),
+        budget["actual_idr"].as_i64().unwrap(),
+    );
+    assert_eq!(actual, 46_750_000 + 78_900_000 + 41_000_000, "{budget}");
+    assert!(planned > actual, "{budget}");
+    // Results of the first cohorts; the absent and failed at the end of the list.
+    let (_, cohort) = app.get(&hr, "/api/v1/cohorts/2026-PLT-KURIKULUM-01").await;
+    let people = cohort["participants"].as_array().unwrap();
+    let count = |s: &str| people.iter().filter(|p| p["status"] == s).count();
+    assert_eq!(count("tidak_hadir"), 1, "{cohort}");
+    assert_eq!(count("lulus"), people.len() - 1);
+    assert_eq!(cohort["place"], "BBPMP Kalimantan Timur, Samarinda");
+    let (_, reactions) = app
+        .get(&hr, "/api/v1/cohorts/2026-PLT-KURIKULUM-01/reactions")
+        .await;
+    assert_eq!(reactions["responses"], 6, "{reactions}");
+    // The evidence: measured after the training, participants moved more than colleagues.
+    let (_, effect) = app.get(&hr, "/api/v1/programs/PLT-KURIKULUM/effect").await;
+    let row = &effect["competencies"][0];
+    let (p, c) = (
+        row["participants_change"]
+            .as_f64()
+            .expect("measured participants"),
+        row["comparison_change"]
+            .as_f64()
+            .expect("measured colleagues"),
+    );
+    assert!(p > c, "{effect}");
+    // Seeding again changes nothing.
+    let report = jenjang::seed::load_demo(&app.store).await.unwrap();
+    assert!(!report.changed(), "{report:?}");
 }

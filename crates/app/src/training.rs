@@ -193,14 +193,15 @@ fn require_cohort_reader(cx: &Context<'_>) -> AppResult<()> {
     }
 }
 
-/// Cohorts of `year` (and `program`).
+/// Cohorts of `year` (and `program`, and of the plans of `unit`'s subtree).
 pub async fn cohorts(
     cx: &Context<'_>,
     year: Option<i32>,
     program: Option<&str>,
+    unit: Option<&str>,
 ) -> AppResult<Vec<CohortRecord>> {
     require_cohort_reader(cx)?;
-    Ok(cx.store.cohorts(year, program).await?)
+    Ok(cx.store.cohorts(year, program, unit).await?)
 }
 
 /// One cohort with its participants (for a unit head, those of the units they lead).

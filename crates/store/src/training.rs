@@ -397,14 +397,27 @@ impl Store {
         Ok(withdrawn)
     }
 
-    /// Cohorts of `year` (and `program`), by code, with how many are enrolled.
+    /// Cohorts of `year` (and `program`, and of the plans of `unit`'s scope or a unit below
+    /// it), by code, with how many are enrolled.
     pub async fn cohorts(
         &self,
         year: Option<i32>,
         program: Option<&str>,
+        unit: Option<&str>,
     ) -> Result<Vec<CohortRecord>> {
         let mut filters = Vec::new();
         let mut values: Vec<Value> = Vec::new();
+        let mut with = String::new();
+        if let Some(u) = unit {
+            self.get_unit(u).await?;
+            // The subtree's `$1`.
+            values.push(u.into());
+            with = format!("WITH RECURSIVE {} ", crate::analytics::SUBTREE);
+            filters.push(
+                "c.plan_id IN (SELECT id FROM training_plans WHERE unit_code IN (SELECT code FROM sub))"
+                    .to_string(),
+            );
+        }
         if let Some(y) = year {
             values.push(y.into());
             filters.push(format!("c.year = ${}", values.len()));
@@ -423,7 +436,7 @@ impl Store {
             .query_all_raw(stmt(
                 self.backend(),
                 &format!(
-                    "SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM cohort_participants p \
+                    "{with}SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM cohort_participants p \
                      WHERE p.cohort_code = c.code AND p.status <> 'withdrawn') AS enrolled \
                      FROM cohorts c{filter} ORDER BY c.code"
                 ),

@@ -131,6 +131,8 @@ pub async fn withdraw(
 pub struct CohortsQuery {
     pub year: Option<i32>,
     pub program: Option<String>,
+    /// The cohorts of the plans of this unit's scope or of a unit below it.
+    pub unit: Option<String>,
 }
 
 /// Cohorts by code with how many are enrolled (hr, admin, unit heads).
@@ -142,7 +144,13 @@ pub async fn list_cohorts(
     Params(q): Params<CohortsQuery>,
 ) -> ApiResult<Json<Vec<CohortRecord>>> {
     Ok(Json(
-        training::cohorts(&s.context(&user), q.year, q.program.as_deref()).await?,
+        training::cohorts(
+            &s.context(&user),
+            q.year,
+            q.program.as_deref(),
+            q.unit.as_deref(),
+        )
+        .await?,
     ))
 }
 

@@ -182,7 +182,7 @@ pub(super) async fn cohorts_page(
             Some(y) => y,
             None => s.store.today().await?.year(),
         };
-        let cohorts = jenjang_app::training::cohorts(&cx, Some(year), None).await?;
+        let cohorts = jenjang_app::training::cohorts(&cx, Some(year), None, None).await?;
         let org = cx.organisation().await?;
         let budget = jenjang_app::training::budget(&cx, year, None).await.ok();
         let title = |code: &str| {
@@ -583,7 +583,7 @@ pub(super) async fn program_page(
     let data = async {
         let cx = s.context(&user);
         let effect = jenjang_app::training::program_effect(&cx, &code).await?;
-        let cohorts = jenjang_app::training::cohorts(&cx, None, Some(&code)).await?;
+        let cohorts = jenjang_app::training::cohorts(&cx, None, Some(&code), None).await?;
         let org = cx.organisation().await?;
         let program = org
             .catalog
