@@ -310,8 +310,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn postgres_rows_travel_as_one_document_a_statement() {
+        let values: Vec<Value> = (0..20_001)
+            .flat_map(|i| [Value::from(i as i64), Value::from(None::<String>)])
+            .collect();
+        let statements = row_statements(
+            DatabaseBackend::Postgres,
+            "INSERT INTO t (a, b)",
+            "ON CONFLICT DO NOTHING",
+            2,
+            values,
+        );
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            statements[0].sql,
+            "INSERT INTO t (a, b) SELECT a, b FROM json_populate_recordset(NULL::t, $1::json) ON CONFLICT DO NOTHING"
+        );
+        let Some(values) = &statements[1].values else {
+            panic!("bound")
+        };
+        assert_eq!(
+            values.0,
+            vec![Value::from(r#"[{"a":20000,"b":null}]"#.to_string())]
+        );
+        // What the path cannot carry binds as usual.
+        let odd = row_statements(
+            DatabaseBackend::Postgres,
+            "INSERT INTO t (a)",
+            "",
+            1,
+            vec![Value::from(f64::NAN)],
+        );
+        assert!(odd[0].sql.ends_with("VALUES ($1)"), "{}", odd[0].sql);
+    }
+
+    #[test]
     fn rows_are_split_into_multi_row_statements() {
-        let values: Vec<Value> = (0..4_001).map(|i| Value::from(i as i64)).collect();
+        // Values the JSON path does not carry (f32) bind on PostgreSQL as on SQLite.
+        let values: Vec<Value> = (0..4_001).map(|i| Value::from(i as f32)).collect();
         let statements = row_statements(
             DatabaseBackend::Postgres,
             "INSERT INTO t (a)",
@@ -357,7 +393,10 @@ mod tests {
 }
 
 /// Multi-row statements `{head} VALUES ($1, …), (…) {tail}` for rows of `columns` values each,
-/// given row after row in `values`, [`rows_per_statement`] rows a statement.
+/// given row after row in `values`, [`rows_per_statement`] rows a statement. On PostgreSQL the
+/// rows travel as one JSON document a statement instead (`{head} SELECT … FROM
+/// json_populate_recordset(NULL::table, $1)`): the server parses a document far faster than it
+/// binds and plans thousands of placeholders.
 pub(crate) fn row_statements(
     backend: DatabaseBackend,
     head: &str,
@@ -366,6 +405,11 @@ pub(crate) fn row_statements(
     values: Vec<Value>,
 ) -> Vec<Statement> {
     debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
+    if backend == DatabaseBackend::Postgres
+        && let Some(statements) = json_row_statements(head, tail, columns, &values)
+    {
+        return statements;
+    }
     let per_statement = rows_per_statement(columns) * columns;
     let mut out = Vec::with_capacity(values.len().div_ceil(per_statement.max(1)));
     let mut values = values.into_iter().peekable();
@@ -392,6 +436,73 @@ pub(crate) fn row_statements(
         out.push(stmt(backend, &sql, chunk));
     }
     out
+}
+
+/// Rows a statement on the JSON path: a few megabytes of document each.
+const JSON_ROWS_PER_STATEMENT: usize = 20_000;
+
+/// The table and columns of `INSERT INTO table (a, b, …)`.
+fn insert_target(head: &str) -> Option<(&str, Vec<&str>)> {
+    let rest = head.trim().strip_prefix("INSERT INTO ")?;
+    let open = rest.find('(')?;
+    let table = rest[..open].trim();
+    let close = rest.rfind(')')?;
+    let columns: Vec<&str> = rest[open + 1..close].split(',').map(str::trim).collect();
+    let plain = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain(table) && columns.iter().all(|c| plain(c))).then_some((table, columns))
+}
+
+/// A bound value as JSON that `json_populate_recordset` reads back into the column's type; `None`
+/// for a kind this path does not carry (the statement then binds as usual).
+fn json_of(v: &Value) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match v {
+        Value::Bool(b) => b.map_or(J::Null, J::from),
+        Value::SmallInt(n) => n.map_or(J::Null, J::from),
+        Value::Int(n) => n.map_or(J::Null, J::from),
+        Value::BigInt(n) => n.map_or(J::Null, J::from),
+        Value::Double(n) => match n {
+            None => J::Null,
+            Some(x) if x.is_finite() => J::from(*x),
+            Some(_) => return None,
+        },
+        Value::String(s) => s.as_ref().map_or(J::Null, |s| J::from(s.as_str())),
+        Value::Json(j) => j.as_ref().map_or(J::Null, |j| (**j).clone()),
+        Value::ChronoDate(d) => d.map_or(J::Null, |d| J::from(d.to_string())),
+        Value::ChronoDateTimeUtc(t) => t.map_or(J::Null, |t| J::from(t.to_rfc3339())),
+        _ => return None,
+    })
+}
+
+fn json_row_statements(
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: &[Value],
+) -> Option<Vec<Statement>> {
+    let (table, names) = insert_target(head)?;
+    if names.len() != columns {
+        return None;
+    }
+    let list = names.join(", ");
+    let sql = format!(
+        "{head} SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
+        if tail.is_empty() { "" } else { " " }
+    );
+    let mut out = Vec::new();
+    for chunk in values.chunks(JSON_ROWS_PER_STATEMENT * columns) {
+        let mut rows = Vec::with_capacity(chunk.len() / columns);
+        for row in chunk.chunks(columns) {
+            let mut object = serde_json::Map::with_capacity(columns);
+            for (name, v) in names.iter().zip(row) {
+                object.insert((*name).to_string(), json_of(v)?);
+            }
+            rows.push(serde_json::Value::Object(object));
+        }
+        let document = serde_json::Value::Array(rows).to_string();
+        out.push(stmt(DatabaseBackend::Postgres, &sql, vec![document.into()]));
+    }
+    Some(out)
 }
 
 /// Inserts rows with [`row_statements`].
