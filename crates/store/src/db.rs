@@ -452,26 +452,63 @@ fn insert_target(head: &str) -> Option<(&str, Vec<&str>)> {
     (plain(table) && columns.iter().all(|c| plain(c))).then_some((table, columns))
 }
 
-/// A bound value as JSON that `json_populate_recordset` reads back into the column's type; `None`
-/// for a kind this path does not carry (the statement then binds as usual).
-fn json_of(v: &Value) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match v {
-        Value::Bool(b) => b.map_or(J::Null, J::from),
-        Value::SmallInt(n) => n.map_or(J::Null, J::from),
-        Value::Int(n) => n.map_or(J::Null, J::from),
-        Value::BigInt(n) => n.map_or(J::Null, J::from),
+/// Writes a bound value as JSON that `json_populate_recordset` reads back into the column's
+/// type; `false` for a kind this path does not carry (the statement then binds as usual).
+fn write_json(out: &mut String, v: &Value) -> bool {
+    use std::fmt::Write;
+    fn text(out: &mut String, s: &str) {
+        // serde_json's escaping of a string never fails.
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "null".into()));
+    }
+    match v {
+        Value::Bool(b) => out.push_str(match b {
+            None => "null",
+            Some(true) => "true",
+            Some(false) => "false",
+        }),
+        Value::SmallInt(n) => write_num(out, n.map(i64::from)),
+        Value::Int(n) => write_num(out, n.map(i64::from)),
+        Value::BigInt(n) => write_num(out, *n),
         Value::Double(n) => match n {
-            None => J::Null,
-            Some(x) if x.is_finite() => J::from(*x),
-            Some(_) => return None,
+            None => out.push_str("null"),
+            Some(x) if x.is_finite() => {
+                let _ = write!(out, "{x}");
+            }
+            Some(_) => return false,
         },
-        Value::String(s) => s.as_ref().map_or(J::Null, |s| J::from(s.as_str())),
-        Value::Json(j) => j.as_ref().map_or(J::Null, |j| (**j).clone()),
-        Value::ChronoDate(d) => d.map_or(J::Null, |d| J::from(d.to_string())),
-        Value::ChronoDateTimeUtc(t) => t.map_or(J::Null, |t| J::from(t.to_rfc3339())),
-        _ => return None,
-    })
+        Value::String(s) => match s {
+            None => out.push_str("null"),
+            Some(s) => text(out, s),
+        },
+        Value::Json(j) => match j {
+            None => out.push_str("null"),
+            Some(j) => out.push_str(&j.to_string()),
+        },
+        Value::ChronoDate(d) => match d {
+            None => out.push_str("null"),
+            Some(d) => {
+                let _ = write!(out, "\"{d}\"");
+            }
+        },
+        Value::ChronoDateTimeUtc(t) => match t {
+            None => out.push_str("null"),
+            Some(t) => {
+                let _ = write!(out, "\"{}\"", t.to_rfc3339());
+            }
+        },
+        _ => return false,
+    }
+    true
+}
+
+fn write_num(out: &mut String, n: Option<i64>) {
+    use std::fmt::Write;
+    match n {
+        None => out.push_str("null"),
+        Some(n) => {
+            let _ = write!(out, "{n}");
+        }
+    }
 }
 
 fn json_row_statements(
@@ -489,17 +526,26 @@ fn json_row_statements(
         "{head} SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
         if tail.is_empty() { "" } else { " " }
     );
+    // `"name":` of each column, written before its value.
+    let keys: Vec<String> = names.iter().map(|n| format!("\"{n}\":")).collect();
     let mut out = Vec::new();
     for chunk in values.chunks(JSON_ROWS_PER_STATEMENT * columns) {
-        let mut rows = Vec::with_capacity(chunk.len() / columns);
-        for row in chunk.chunks(columns) {
-            let mut object = serde_json::Map::with_capacity(columns);
-            for (name, v) in names.iter().zip(row) {
-                object.insert((*name).to_string(), json_of(v)?);
+        let mut document = String::with_capacity(chunk.len() * 24 + 2);
+        document.push('[');
+        for (r, row) in chunk.chunks(columns).enumerate() {
+            document.push_str(if r == 0 { "{" } else { ",{" });
+            for (c, (key, v)) in keys.iter().zip(row).enumerate() {
+                if c > 0 {
+                    document.push(',');
+                }
+                document.push_str(key);
+                if !write_json(&mut document, v) {
+                    return None;
+                }
             }
-            rows.push(serde_json::Value::Object(object));
+            document.push('}');
         }
-        let document = serde_json::Value::Array(rows).to_string();
+        document.push(']');
         out.push(stmt(DatabaseBackend::Postgres, &sql, vec![document.into()]));
     }
     Some(out)

@@ -224,35 +224,54 @@ pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
     conn: &C,
     nips: &[&str],
 ) -> Result<()> {
-    for chunk in nips.chunks(crate::db::rows_per_statement(1)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    let backend = conn.get_database_backend();
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+    // PostgreSQL takes the NIPs as one JSON list (20,000 a statement); SQLite binds them.
+    let per_statement = if postgres {
+        20_000
+    } else {
+        crate::db::rows_per_statement(1)
+    };
+    for chunk in nips.chunks(per_statement) {
+        let (list, values): (String, Vec<sea_orm::Value>) = if postgres {
+            (
+                "SELECT value FROM json_array_elements_text($1::json)".to_string(),
+                vec![serde_json::to_string(chunk).unwrap_or_default().into()],
+            )
+        } else {
+            (
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                chunk.iter().map(|n| (*n).into()).collect(),
+            )
+        };
+        // The latest record per competency, by one sort of the employees' records (a
+        // correlated lookup per record costs a hundred times more at a province's size).
         let sql = format!(
             "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
-             SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id FROM competency_records r \
-             WHERE r.nip IN ({}) AND r.id = (SELECT r2.id FROM competency_records r2 \
-                 WHERE r2.nip = r.nip AND r2.competency_code = r.competency_code \
-                 ORDER BY r2.assessed_on DESC, r2.id DESC LIMIT 1) \
+             SELECT nip, competency_code, level, assessed_on, id FROM ( \
+                 SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id, ROW_NUMBER() OVER ( \
+                     PARTITION BY r.nip, r.competency_code ORDER BY r.assessed_on DESC, r.id DESC) AS rn \
+                 FROM competency_records r WHERE r.nip IN ({list})) latest WHERE rn = 1 \
              ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
-                 assessed_on = excluded.assessed_on, record_id = excluded.record_id",
-            placeholders.join(", ")
+                 assessed_on = excluded.assessed_on, record_id = excluded.record_id"
         );
-        let values: Vec<sea_orm::Value> = chunk.iter().map(|n| (*n).into()).collect();
-        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values.clone()))
+        conn.execute_raw(stmt(backend, &sql, values.clone()))
             .await?;
         // The one-row profile the organisation-wide analyses read.
-        let concat = if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let concat = if postgres {
             "string_agg(competency_code || '=' || level, ',')"
         } else {
             "group_concat(competency_code || '=' || level, ',')"
         };
         let sql = format!(
             "INSERT INTO employee_level_profiles (nip, levels) \
-             SELECT nip, {concat} FROM current_competency_levels WHERE nip IN ({}) GROUP BY nip \
-             ON CONFLICT (nip) DO UPDATE SET levels = excluded.levels",
-            placeholders.join(", ")
+             SELECT nip, {concat} FROM current_competency_levels WHERE nip IN ({list}) GROUP BY nip \
+             ON CONFLICT (nip) DO UPDATE SET levels = excluded.levels"
         );
-        conn.execute_raw(stmt(conn.get_database_backend(), &sql, values))
-            .await?;
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
     }
     Ok(())
 }

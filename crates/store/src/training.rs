@@ -764,7 +764,13 @@ async fn enrol(
     .await?;
     // The plans changed (their version moves, so an open form elsewhere reloads), audited
     // per employee; the supervisors of approved plans are told.
-    let touched_plans: Vec<i64> = touched.keys().map(|nip| plans[nip].0).collect();
+    // Plans created by this adoption are at their first version already.
+    let created: std::collections::HashSet<&String> = missing.iter().collect();
+    let touched_plans: Vec<i64> = touched
+        .keys()
+        .filter(|nip| !created.contains(nip))
+        .map(|nip| plans[nip].0)
+        .collect();
     for chunk in touched_plans.chunks(rows_per_statement(1).saturating_sub(1)) {
         let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
         let mut values: Vec<Value> = vec![now.into()];
