@@ -225,51 +225,132 @@ pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
     nips: &[&str],
 ) -> Result<()> {
     let backend = conn.get_database_backend();
+    for chunk in nips.chunks(list_chunk(backend)) {
+        let (list, values) = listed(backend, chunk, 1);
+        conn.execute_raw(stmt(
+            backend,
+            &latest_levels_sql(&format!("r.nip IN ({list})")),
+            values,
+        ))
+        .await?;
+    }
+    refresh_profiles(conn, nips).await
+}
+
+/// Recomputes the current level of these (employee, competency) pairs only — what recording a
+/// few competencies of many employees needs — and the employees' profiles.
+pub(crate) async fn refresh_current_pairs<C: ConnectionTrait>(
+    conn: &C,
+    pairs: &[(&str, &str)],
+) -> Result<()> {
+    let backend = conn.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-    // PostgreSQL takes the NIPs as one JSON list (20,000 a statement); SQLite binds them.
     let per_statement = if postgres {
         20_000
     } else {
-        crate::db::rows_per_statement(1)
+        crate::db::rows_per_statement(2)
     };
-    for chunk in nips.chunks(per_statement) {
+    for chunk in pairs.chunks(per_statement) {
         let (list, values): (String, Vec<sea_orm::Value>) = if postgres {
+            let doc: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(n, c)| serde_json::json!({"n": n, "c": c}))
+                .collect();
             (
-                "SELECT value FROM json_array_elements_text($1::json)".to_string(),
-                vec![serde_json::to_string(chunk).unwrap_or_default().into()],
+                "SELECT x.n, x.c FROM json_to_recordset($1::json) AS x(n text, c text)".to_string(),
+                vec![serde_json::Value::Array(doc).to_string().into()],
             )
         } else {
             (
-                (1..=chunk.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                chunk.iter().map(|n| (*n).into()).collect(),
+                format!(
+                    "VALUES {}",
+                    (0..chunk.len())
+                        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                chunk
+                    .iter()
+                    .flat_map(|(n, c)| [(*n).into(), (*c).into()])
+                    .collect(),
             )
         };
-        // The latest record per competency, by one sort of the employees' records (a
-        // correlated lookup per record costs a hundred times more at a province's size).
-        let sql = format!(
-            "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
-             SELECT nip, competency_code, level, assessed_on, id FROM ( \
-                 SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id, ROW_NUMBER() OVER ( \
-                     PARTITION BY r.nip, r.competency_code ORDER BY r.assessed_on DESC, r.id DESC) AS rn \
-                 FROM competency_records r WHERE r.nip IN ({list})) latest WHERE rn = 1 \
-             ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
-                 assessed_on = excluded.assessed_on, record_id = excluded.record_id"
-        );
-        conn.execute_raw(stmt(backend, &sql, values.clone()))
-            .await?;
-        // The one-row profile the organisation-wide analyses read.
-        let concat = if postgres {
-            "string_agg(competency_code || '=' || level, ',')"
-        } else {
-            "group_concat(competency_code || '=' || level, ',')"
-        };
+        conn.execute_raw(stmt(
+            backend,
+            &latest_levels_sql(&format!("(r.nip, r.competency_code) IN ({list})")),
+            values,
+        ))
+        .await?;
+    }
+    let mut nips: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    nips.sort_unstable();
+    nips.dedup();
+    refresh_profiles(conn, &nips).await
+}
+
+/// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.
+fn list_chunk(backend: sea_orm::DatabaseBackend) -> usize {
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        20_000
+    } else {
+        crate::db::rows_per_statement(1)
+    }
+}
+
+/// The subquery listing `chunk` and its values, placeholders from `$first`.
+fn listed(
+    backend: sea_orm::DatabaseBackend,
+    chunk: &[&str],
+    first: usize,
+) -> (String, Vec<sea_orm::Value>) {
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        (
+            format!("SELECT value FROM json_array_elements_text(${first}::json)"),
+            vec![serde_json::to_string(chunk).unwrap_or_default().into()],
+        )
+    } else {
+        (
+            (first..first + chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            chunk.iter().map(|n| (*n).into()).collect(),
+        )
+    }
+}
+
+/// The upsert of the latest record per (employee, competency) among the records `filter`
+/// selects, by one sort (a correlated lookup per record costs far more at a province's size);
+/// rows that did not change are not written again.
+fn latest_levels_sql(filter: &str) -> String {
+    format!(
+        "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
+         SELECT nip, competency_code, level, assessed_on, id FROM ( \
+             SELECT r.nip, r.competency_code, r.level, r.assessed_on, r.id, ROW_NUMBER() OVER ( \
+                 PARTITION BY r.nip, r.competency_code ORDER BY r.assessed_on DESC, r.id DESC) AS rn \
+             FROM competency_records r WHERE {filter}) latest WHERE rn = 1 \
+         ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
+             assessed_on = excluded.assessed_on, record_id = excluded.record_id \
+         WHERE current_competency_levels.record_id IS NULL \
+             OR current_competency_levels.record_id <> excluded.record_id"
+    )
+}
+
+/// The one-row level profiles the organisation-wide analyses read, of these employees.
+async fn refresh_profiles<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
+    let backend = conn.get_database_backend();
+    let concat = if backend == sea_orm::DatabaseBackend::Postgres {
+        "string_agg(competency_code || '=' || level, ',' ORDER BY competency_code)"
+    } else {
+        "group_concat(competency_code || '=' || level, ',')"
+    };
+    for chunk in nips.chunks(list_chunk(backend)) {
+        let (list, values) = listed(backend, chunk, 1);
         let sql = format!(
             "INSERT INTO employee_level_profiles (nip, levels) \
              SELECT nip, {concat} FROM current_competency_levels WHERE nip IN ({list}) GROUP BY nip \
-             ON CONFLICT (nip) DO UPDATE SET levels = excluded.levels"
+             ON CONFLICT (nip) DO UPDATE SET levels = excluded.levels \
+             WHERE employee_level_profiles.levels <> excluded.levels"
         );
         conn.execute_raw(stmt(backend, &sql, values)).await?;
     }

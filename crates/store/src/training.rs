@@ -972,6 +972,7 @@ impl Store {
         let mut completions: Vec<(i64, i32, NaiveDate)> = Vec::new();
         let mut levels: Vec<Value> = Vec::new();
         let mut level_nips: Vec<String> = Vec::new();
+        let mut level_programs: Vec<String> = Vec::new();
         let mut events = Vec::new();
         let mut audits = Vec::new();
         let mut notices: Vec<Value> = Vec::new();
@@ -1096,6 +1097,7 @@ impl Store {
                     ]);
                 }
                 level_nips.push(row.nip.clone());
+                level_programs.push(e.program.clone());
                 // The reaction survey (Kirkpatrick level 1) is offered at completion.
                 notices.extend([
                     row.nip.clone().into(),
@@ -1179,10 +1181,19 @@ impl Store {
             levels,
         )
         .await?;
-        level_nips.sort_unstable();
-        level_nips.dedup();
-        let refs: Vec<&str> = level_nips.iter().map(String::as_str).collect();
-        crate::employees::refresh_current_levels(&txn, &refs).await?;
+        // Only the competencies the programs develop moved.
+        let pairs: Vec<(&str, &str)> = level_nips
+            .iter()
+            .zip(&level_programs)
+            .flat_map(|(nip, program)| {
+                develops
+                    .get(program)
+                    .into_iter()
+                    .flatten()
+                    .map(move |(c, _)| (nip.as_str(), c.as_str()))
+            })
+            .collect();
+        crate::employees::refresh_current_pairs(&txn, &pairs).await?;
         insert_rows(
             &txn,
             "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
