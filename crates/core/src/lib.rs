@@ -14,6 +14,7 @@ pub mod code;
 pub mod dates;
 pub mod dialog;
 pub mod events;
+pub mod fit;
 pub mod gap;
 pub mod graph;
 pub mod idp;
