@@ -34,6 +34,7 @@ mod m20261130_000013_dialog;
 mod m20261130_000014_skp;
 mod m20261130_000015_training_cycle;
 mod m20261201_000016_training_reactions;
+mod m20261201_000017_position_fit;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_skp::Migration),
             Box::new(m20261130_000015_training_cycle::Migration),
             Box::new(m20261201_000016_training_reactions::Migration),
+            Box::new(m20261201_000017_position_fit::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod browser;
 mod campaigns;
 mod cli;
 mod dialog;
+mod fit;
 mod hardening;
 mod helpers;
 mod imports;

@@ -191,7 +191,7 @@ async fn a_program_and_a_position_round_trip() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["jp"]);
     let position = json!({"code": "ANALIS-SKM", "name": "Analis Kepuasan Masyarakat", "kind": "fungsional", "unit": "DPMPTSP",
-        "requirements": [{"competency": "M.5", "level": 3}, {"competency": "TK.PENGADUAN", "level": 3}]});
+        "min_golongan": "III/b", "requirements": [{"competency": "M.5", "level": 3}, {"competency": "TK.PENGADUAN", "level": 3}]});
     let (status, _) = app.post(&hr, "/api/v1/positions", &position).await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, got) = app.get(&hr, "/api/v1/positions/ANALIS-SKM").await;

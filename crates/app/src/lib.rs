@@ -14,6 +14,7 @@ pub mod dialog;
 pub mod error;
 pub mod evaluations;
 pub mod fields;
+pub mod fit;
 pub mod ikm;
 pub mod imports;
 pub mod indicators;

@@ -36,6 +36,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "siasn_jenis_diklat",
         "the SIASN jenisDiklatId of each development form: {form: id}",
     ),
+    (
+        "jpm_thresholds",
+        "the JPM (percent) of each category: {\"optimal\": 90, \"cukup_optimal\": 78}",
+    ),
 ];
 
 fn validate(key: &str, value: &Value) -> Result<String, String> {
@@ -82,6 +86,14 @@ fn validate(key: &str, value: &Value) -> Result<String, String> {
                 }
             }
             Ok(value.to_string())
+        }
+        "jpm_thresholds" => {
+            let t: jenjang_core::fit::JpmThresholds =
+                serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+            if !(t.cukup_optimal > 0.0 && t.optimal >= t.cukup_optimal && t.optimal <= 100.0) {
+                return Err("0 < cukup_optimal ≤ optimal ≤ 100 (percent)".into());
+            }
+            Ok(json!(t).to_string())
         }
         _ => Err("unknown setting".into()),
     }

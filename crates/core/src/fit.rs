@@ -335,8 +335,14 @@ mod tests {
         let t = JpmThresholds::default();
         assert_eq!(readiness(92.0, &t, false, 0, 20), Readiness::SiapSekarang);
         assert_eq!(readiness(80.0, &t, true, 20, 20), Readiness::Siap12Tahun);
-        assert_eq!(readiness(80.0, &t, true, 21, 20), Readiness::PerluPengembangan);
-        assert_eq!(readiness(80.0, &t, false, 5, 20), Readiness::PerluPengembangan);
+        assert_eq!(
+            readiness(80.0, &t, true, 21, 20),
+            Readiness::PerluPengembangan
+        );
+        assert_eq!(
+            readiness(80.0, &t, false, 5, 20),
+            Readiness::PerluPengembangan
+        );
         assert!(at_risk(1));
         assert!(!at_risk(2));
     }

@@ -109,6 +109,10 @@ pub struct Position {
     pub unit: Option<Code>,
     #[serde(default)]
     pub requirements: Vec<LevelRequirement>,
+    /// The lowest rank a holder may have (`III/d`), when the position sets one.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "III/d")]
+    pub min_golongan: Option<crate::fit::Golongan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -126,6 +130,10 @@ pub struct Employee {
     pub supervisor_nip: Option<Nip>,
     #[serde(default)]
     pub potential: Option<Potential>,
+    /// The civil-service rank (`III/a`, or a PPPK grade `IX`), when known.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "III/c")]
+    pub golongan: Option<crate::fit::Golongan>,
     /// `aktif`, or `keluar` for someone who left (their account is disabled).
     #[serde(default)]
     pub status: crate::accounts::EmployeeStatus,

@@ -255,6 +255,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
         let supervisor = c.optional("atasan_nip", Nip::parse);
         let potential = c.optional("potensial", |s| s.to_lowercase().parse::<Potential>());
         let status = c.optional("status", |s| s.to_lowercase().parse::<EmployeeStatus>());
+        let golongan = c.optional("golongan", jenjang_core::fit::Golongan::parse);
         if c.ok
             && let (Some(nip), Some(name), Some(unit)) = (nip, name, unit)
         {
@@ -269,6 +270,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
                     unit,
                     supervisor_nip: supervisor,
                     potential,
+                    golongan,
                     status: status.unwrap_or_default(),
                 },
             ));

@@ -214,6 +214,7 @@ impl Store {
                 unit_code: Set(e.unit.to_string()),
                 supervisor_nip: Set(e.supervisor_nip.as_ref().map(|n| n.to_string())),
                 potential: Set(e.potential.map(|p| p.as_str().to_string())),
+                golongan: Set(e.golongan.map(|g| g.to_string())),
                 status: Set(e.status.as_str().to_string()),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -24,6 +24,11 @@ pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
             .potential
             .map(|p| crate::error::stored("employees", &m.nip, &p))
             .transpose()?,
+        golongan: m
+            .golongan
+            .as_deref()
+            .map(|g| read_golongan(&m.nip, g))
+            .transpose()?,
         nip: Nip::from_stored(m.nip),
         name: m.name,
         position: m.position_code.map(Code::from_stored),
@@ -32,11 +37,25 @@ pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
     })
 }
 
+/// A stored rank; an unreadable one is `Corrupt`, naming the employee.
+pub(crate) fn read_golongan(nip: &str, g: &str) -> Result<jenjang_core::fit::Golongan> {
+    jenjang_core::fit::Golongan::parse(g).map_err(|e| StoreError::Corrupt {
+        table: "employees",
+        key: nip.to_string(),
+        message: e.to_string(),
+    })
+}
+
 fn employee_from_row(r: &QueryResult) -> Result<Employee> {
     let nip: String = r.try_get("", "nip")?;
     let potential: Option<String> = r.try_get("", "potential")?;
     let status: String = r.try_get("", "status")?;
+    let golongan: Option<String> = r.try_get("", "golongan")?;
     Ok(Employee {
+        golongan: golongan
+            .as_deref()
+            .map(|g| read_golongan(&nip, g))
+            .transpose()?,
         status: crate::error::stored("employees", &nip, &status)?,
         potential: potential
             .map(|p| crate::error::stored("employees", &nip, &p))
@@ -133,6 +152,7 @@ impl Resource for Employee {
             unit_code: Set(self.unit.to_string()),
             supervisor_nip: Set(self.supervisor_nip.as_ref().map(|n| n.to_string())),
             potential: Set(self.potential.map(|p| p.as_str().to_string())),
+            golongan: Set(self.golongan.map(|g| g.to_string())),
             status: Set(self.status.as_str().to_string()),
             updated_at: Set(now),
             ..Default::default()
@@ -594,7 +614,7 @@ impl Store {
             .transpose()?
             .unwrap_or(0);
         let list_sql = format!(
-            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential, e.status \
+            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential, e.golongan, e.status \
              FROM employees e {filter_sql} ORDER BY e.nip LIMIT {} OFFSET {}",
             paging.limit, paging.offset
         );

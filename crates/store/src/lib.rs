@@ -15,6 +15,7 @@ mod employees;
 pub mod entity;
 mod error;
 mod evaluations;
+pub mod fit;
 mod ikm;
 pub mod indicators;
 mod org_needs;

@@ -161,6 +161,7 @@ fn routes() -> Router<AppState> {
         .merge(routes::dialog::router())
         .merge(routes::skp::router())
         .merge(routes::training::router())
+        .merge(routes::fit::router())
         .merge(routes::plans::router())
         .merge(routes::settings::router())
         .merge(routes::workflows::router())

@@ -1,8 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, dialog, employees, indicators, ops, org_needs, performance, plans,
-    reference, settings, skp, training, users, workflows,
+    analysis, audit, campaigns, dialog, employees, fit, indicators, ops, org_needs, performance,
+    plans, reference, settings, skp, training, users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -49,7 +49,7 @@ must carry the X-CSRF-Token header."),
         indicators::update_indicator, indicators::record_realisation, indicators::performance_gaps, indicators::survey_link,
         dialog::list_dialog, dialog::write_dialog, dialog::acknowledge, dialog::give_upward, dialog::read_upward,
         skp::get_skp, skp::put_skp, skp::skp_step, skp::realise, skp::evidence, skp::performance,
-        training::list_plans, training::get_training_plan, training::adopt, training::withdraw, training::list_cohorts, training::get_cohort, training::record_results, training::put_cohort, training::budget, training::participants, training::my_reaction, training::answer_reaction, training::reactions, training::program_effect,
+        training::list_plans, training::get_training_plan, training::adopt, training::withdraw, training::list_cohorts, training::get_cohort, training::record_results, training::put_cohort, training::budget, training::participants, training::my_reaction, training::answer_reaction, training::reactions, training::program_effect, fit::candidates, fit::employee_fit, fit::set_succession, fit::succession,
     ),
     modifiers(&BearerAuth)
 )]

@@ -12,6 +12,7 @@ pub struct Model {
     pub unit_code: String,
     pub supervisor_nip: Option<String>,
     pub potential: Option<String>,
+    pub golongan: Option<String>,
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub unit_code: Option<String>,
+    pub min_golongan: Option<String>,
+    pub critical: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,11 @@ pub(crate) async fn load_positions<C: ConnectionTrait>(
                 .kind
                 .parse()
                 .unwrap_or(jenjang_core::kinds::PositionKind::Pelaksana),
+            // Written only after being read as a rank.
+            min_golongan: m
+                .min_golongan
+                .as_deref()
+                .and_then(|g| jenjang_core::fit::Golongan::parse(g).ok()),
             code: code(m.code),
             name: m.name,
             unit: m.unit_code.map(code),
@@ -102,6 +107,7 @@ impl Resource for Position {
             name: Set(self.name.clone()),
             kind: Set(self.kind.as_str().to_string()),
             unit_code: Set(self.unit.as_ref().map(|u| u.to_string())),
+            min_golongan: Set(self.min_golongan.map(|g| g.to_string())),
             updated_at: Set(now),
             ..Default::default()
         };

@@ -60,6 +60,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
     let supervisor_nip = f.opt_parse("supervisor_nip", Nip::parse);
     let potential = f.opt_parse("potential", |s| s.parse::<Potential>());
     let status = f.opt_parse("status", |s| s.parse::<EmployeeStatus>());
+    let golongan = f.opt_parse("golongan", jenjang_core::fit::Golongan::parse);
     let employee = (|| {
         Some(Employee {
             nip: nip?,
@@ -68,6 +69,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
             unit: unit?,
             supervisor_nip: supervisor_nip?,
             potential: potential?,
+            golongan: golongan?,
             status: status?.unwrap_or_default(),
         })
     })();

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod dialog;
 pub mod employees;
+pub mod fit;
 pub mod indicators;
 pub mod ops;
 pub mod org_needs;

@@ -186,6 +186,7 @@ pub(crate) fn read_position(body: &Value, path: Option<&str>) -> Reading<Positio
     let kind = f.parse("kind", |s| s.parse::<PositionKind>());
     let unit = f.opt_parse("unit", Code::parse);
     let requirements = f.list("requirements", requirement);
+    let min_golongan = f.opt_parse("min_golongan", jenjang_core::fit::Golongan::parse);
     let position = (|| {
         Some(Position {
             code: code?,
@@ -193,6 +194,7 @@ pub(crate) fn read_position(body: &Value, path: Option<&str>) -> Reading<Positio
             kind: kind?,
             unit: unit?,
             requirements: requirements?,
+            min_golongan: min_golongan?,
         })
     })();
     if let Some(p) = &position {

@@ -436,6 +436,7 @@ fn body_of(kind: RefKind, f: &Posted) -> Value {
             f.text(&mut body, "name", "name");
             f.text(&mut body, "kind", "kind");
             f.text(&mut body, "unit", "unit");
+            f.text(&mut body, "min_golongan", "min_golongan");
             body["requirements"] =
                 json!(f.rows("requirements", &["competency", "level"], "competency"));
         }
