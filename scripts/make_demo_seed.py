@@ -123,9 +123,14 @@ MAN = ["M.1", "M.2", "M.3", "M.4", "M.5", "M.6", "M.7", "M.8", "SK.1"]
 def man_req(levels):
     return [{"competency": c, "level": l} for c, l in zip(MAN, levels)]
 positions = []
+# The lowest rank a holder of a structural position may have.
+MIN_GOLONGAN = {"jpt_pratama": "IV/a", "administrator": "III/d", "pengawas": "III/c"}
 def position(code, name, kind, unit, man, tech):
-    positions.append({"code": code, "name": name, "kind": kind, "unit": unit,
-                      "requirements": man_req(man) + [{"competency": c, "level": l} for c, l in tech]})
+    p = {"code": code, "name": name, "kind": kind, "unit": unit,
+         "requirements": man_req(man) + [{"competency": c, "level": l} for c, l in tech]}
+    if kind in MIN_GOLONGAN:
+        p["min_golongan"] = "IV/c" if code == "SEKDA" else MIN_GOLONGAN[kind]
+    positions.append(p)
 position("SEKDA", "Sekretaris Daerah", "jpt_pratama", ROOT, [5, 4, 4, 4, 4, 4, 4, 4, 4], [("TK.RENC", 4), ("TK.HUKUM", 3)])
 JPT = [4, 4, 4, 4, 4, 3, 4, 4, 4]; ADM = [3, 3, 3, 3, 3, 3, 3, 3, 3]; PGW = [3, 3, 3, 3, 3, 2, 2, 3, 3]; PLK = [2, 2, 2, 2, 2, 2, 2, 2, 2]
 TECH_BY_DINAS = {
@@ -261,11 +266,23 @@ for code, name, bidangs in DINAS:
             in_seksi = i % 3 != 0
             pos = "BENDAHARA" if (i == 0 and bcode == bidangs[0][0]) else random.choice(staff_positions)
             employee(pos, s if in_seksi else b, kasi if in_seksi else kabid, (1978, 2001))
+# Ranks follow the position's kind and the years since appointment (NIP digits 9–12): a step
+# (ruang) every four years from the kind's entry rank, capped by its ceiling. No random draw here,
+# so the rest of the dataset stays as it was.
+RUANG = ["II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b", "IV/c", "IV/d", "IV/e"]
+KIND_OF = {p["code"]: p["kind"] for p in positions}
+RANK_BAND = {"jpt_pratama": ("IV/b", "IV/d"), "administrator": ("III/d", "IV/b"), "pengawas": ("III/b", "III/d"),
+             "fungsional": ("III/a", "IV/a"), "pelaksana": ("II/a", "III/b")}
+def golongan(nip, pos):
+    lo, hi = RANK_BAND[KIND_OF[pos]]
+    service = 2026 - int(nip[8:12])
+    i = min(RUANG.index(lo) + service // 4, RUANG.index(hi))
+    return RUANG[i]
 with open(os.path.join(OUT, "employees.csv"), "w", newline="") as f:
     w = csv.writer(f)
-    w.writerow(["nip", "nama", "jabatan", "unit", "atasan_nip", "potensial"])
+    w.writerow(["nip", "nama", "jabatan", "unit", "atasan_nip", "potensial", "golongan"])
     for e in employees:
-        w.writerow(e)
+        w.writerow(list(e) + [golongan(e[0], e[2])])
 with open(os.path.join(OUT, "units.csv"), "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["code", "name", "parent", "head_nip"])

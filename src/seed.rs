@@ -27,6 +27,10 @@ const DEMO: &[(&str, &str)] = &[
     ),
     ("programs.json", include_str!("../seeds/demo/programs.json")),
     ("training.json", include_str!("../seeds/demo/training.json")),
+    (
+        "succession.json",
+        include_str!("../seeds/demo/succession.json"),
+    ),
     ("employees.csv", include_str!("../seeds/demo/employees.csv")),
     (
         "org_needs.json",
@@ -81,6 +85,8 @@ pub struct Dataset {
     /// An adopted training plan with its cohorts' details, results and reactions
     /// (`training.json`).
     pub training: Option<TrainingSeed>,
+    /// Critical positions, which get succession pools (`succession.json`: `{"critical": [code]}`).
+    pub critical_positions: Vec<String>,
 }
 
 /// An SKP of `skp.json`: the API's body, with keys for the cascade and the realisations.
@@ -317,6 +323,15 @@ impl Dataset {
         if let Some(bytes) = file("dialog.json") {
             d.dialog = Some(serde_json::from_slice(&bytes).context("dialog.json is not valid")?);
         }
+        if let Some(bytes) = file("succession.json") {
+            #[derive(serde::Deserialize)]
+            struct Succession {
+                critical: Vec<String>,
+            }
+            let s: Succession =
+                serde_json::from_slice(&bytes).context("succession.json is not valid")?;
+            d.critical_positions = s.critical;
+        }
         if let Some(bytes) = file("training.json") {
             d.training =
                 Some(serde_json::from_slice(&bytes).context("training.json is not valid")?);
@@ -510,6 +525,20 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     load_skps(store, &actor, &data.skps, &mut report).await?;
     if let Some(d) = &data.dialog {
         load_dialog(store, &actor, d, &mut report).await?;
+    }
+    for code in &data.critical_positions {
+        let changed = store
+            .set_critical(&actor, code, true)
+            .await
+            .with_context(|| format!("succession.json: {code}"))?;
+        report.count(
+            "critical_position",
+            if changed {
+                Saved::Updated
+            } else {
+                Saved::Unchanged
+            },
+        );
     }
     if let Some(t) = &data.training {
         load_training(store, &actor, t, &data.employees, &mut report).await?;

@@ -282,7 +282,7 @@ async fn a_critical_positions_pool_says_who_is_ready() {
     assert_eq!(nips, [A, B]);
     assert_eq!(successors[0]["readiness"], "siap_sekarang");
     // B is ready in one to two years when the programs toward the position close every gap
-    // within a year's JP (20 unless set).
+    // within a year's JP (setting succession_jp_per_year, 120 unless set).
     let (_, fit) = app
         .get(
             &hr,
@@ -295,7 +295,7 @@ async fn a_critical_positions_pool_says_who_is_ready() {
         .iter()
         .map(|p| p["jp"].as_u64().unwrap())
         .sum();
-    let closable = fit["uncovered"].as_array().unwrap().is_empty() && jp <= 20;
+    let closable = fit["uncovered"].as_array().unwrap().is_empty() && jp <= 120;
     assert_eq!(
         successors[1]["readiness"],
         if closable {
@@ -320,5 +320,33 @@ async fn a_critical_positions_pool_says_who_is_ready() {
         .await
         .0,
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_demo_has_critical_positions_with_believable_pools() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let (status, pools) = app.get(&hr, "/api/v1/succession").await;
+    assert_eq!(status, StatusCode::OK, "{pools}");
+    let pools = pools.as_array().unwrap();
+    assert_eq!(pools.len(), 6);
+    assert!(pools.iter().any(|p| p["at_risk"] == true), "one at risk");
+    assert!(pools.iter().any(|p| p["at_risk"] == false), "one safe");
+    // At risk first.
+    let first_safe = pools.iter().position(|p| p["at_risk"] == false).unwrap();
+    assert!(pools[first_safe..].iter().all(|p| p["at_risk"] == false));
+    // Ranks are there: the eligibility of the best candidates for a head of agency is said
+    // from them, not unknown.
+    let (_, c) = app
+        .get(&hr, "/api/v1/positions/KADIS-DPMPTSP/candidates?limit=5")
+        .await;
+    assert!(
+        c["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i["ineligible"].to_string().contains("golongan_unknown")),
+        "{c}"
     );
 }

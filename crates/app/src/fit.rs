@@ -368,9 +368,14 @@ type PoolMember = (String, u8, Vec<u8>);
 /// The successors a pool lists: the best by JPM among boxes 7, 8, 9.
 const POOL_SIZE: usize = 10;
 
+/// The JP of development a successor can complete in a year, unless the setting
+/// `succession_jp_per_year` says otherwise: the 20 JP every employee is owed is a floor, not the
+/// pace of someone being prepared for a post (a leadership course alone runs to hundreds).
+pub const DEFAULT_SUCCESSION_JP: u32 = 120;
+
 /// The succession pools of the critical positions (of the scope's units, or without a unit),
 /// positions at risk first. Successors come from boxes 7–9 of the scope; readiness per
-/// `core::fit::readiness` with a year's JP (setting `jp_target`).
+/// `core::fit::readiness` with a year's JP (setting `succession_jp_per_year`, default 120).
 pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<Pool>> {
     cx.require(Action::AnalyseUnit {
         in_led_subtree: true,
@@ -378,7 +383,14 @@ pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<P
     let scopes = scope(cx, unit).await?;
     let org = cx.organisation().await?;
     let t = thresholds(cx).await?;
-    let year_jp = cx.store.jp_target().await?;
+    let year_jp = match cx.store.setting("succession_jp_per_year").await? {
+        Some(v) => v.trim().parse::<u32>().map_err(|e| {
+            AppError::Internal(anyhow::anyhow!(
+                "setting succession_jp_per_year is unreadable: {e}"
+            ))
+        })?,
+        None => DEFAULT_SUCCESSION_JP,
+    };
     let width = org.catalog.competency_count();
     let critical = cx.store.critical_positions().await?;
     let directory = cx.directory().await?;

@@ -37,6 +37,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "the SIASN jenisDiklatId of each development form: {form: id}",
     ),
     (
+        "succession_jp_per_year",
+        "the JP of development a successor can complete in a year (readiness siap_1_2_tahun), 120 unless set",
+    ),
+    (
         "jpm_thresholds",
         "the JPM (percent) of each category: {\"optimal\": 90, \"cukup_optimal\": 78}",
     ),
@@ -87,6 +91,10 @@ fn validate(key: &str, value: &Value) -> Result<String, String> {
             }
             Ok(value.to_string())
         }
+        "succession_jp_per_year" => match value.as_u64() {
+            Some(n) if (1..=2000).contains(&n) => Ok(n.to_string()),
+            _ => Err("a whole number of JP from 1 to 2000".into()),
+        },
         "jpm_thresholds" => {
             let t: jenjang_core::fit::JpmThresholds =
                 serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
