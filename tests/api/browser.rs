@@ -546,6 +546,8 @@ async fn every_kind_of_page_fits_a_phone() {
                 "/angkatan",
                 "/angkatan/2026-PLT-KURIKULUM-01",
                 "/program/PLT-KURIKULUM",
+                "/suksesi",
+                "/jabatan/KADIS-DPMPTSP",
                 "/kebutuhan-organisasi",
                 "/unit/PEMKAB-BLG",
                 "/ikm",

@@ -350,3 +350,44 @@ async fn the_demo_has_critical_positions_with_believable_pools() {
         "{c}"
     );
 }
+
+#[tokio::test]
+async fn the_board_and_the_position_page_show_each_their_scope() {
+    use crate::ui::Browser;
+    use jenjang::seed::DEMO_PASSWORD;
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    b.sign_in("hr", DEMO_PASSWORD).await;
+    let board = b.get("/suksesi").await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.html.contains("Berisiko"), "{}", board.html);
+    assert!(board.html.contains("href=\"/jabatan/SEKDA\""));
+    let talent = b.get("/talenta").await;
+    assert!(talent.html.contains("href=\"/suksesi\""));
+    let page = b.get("/jabatan/KADIS-DPMPTSP").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Kandidat menurut kesesuaian"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("JPM"));
+    assert_eq!(b.get("/jabatan/NOPE").await.status, StatusCode::NOT_FOUND);
+    // A unit head reads the pools of the positions of their units only.
+    let demo = Demo::new();
+    let mut head = Browser::new(&app);
+    head.sign_in(&demo.head_of("DINKES"), DEMO_PASSWORD).await;
+    let theirs = head.get("/suksesi").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(
+        theirs.html.contains("href=\"/jabatan/KADIS-DINKES\""),
+        "{}",
+        theirs.html
+    );
+    assert!(!theirs.html.contains("href=\"/jabatan/SEKDA\""));
+    let mut staff = Browser::new(&app);
+    staff
+        .sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD)
+        .await;
+    assert_eq!(staff.get("/suksesi").await.status, StatusCode::FORBIDDEN);
+}

@@ -67,6 +67,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Who holds position `code` now, by NIP.
+    pub async fn holders_of(&self, code: &str) -> Result<Vec<String>> {
+        let rows = self
+            .db
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT nip FROM employees WHERE position_code = $1 AND status = 'aktif' ORDER BY nip",
+                vec![code.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "nip").map_err(StoreError::from))
+            .collect()
+    }
+
     /// The critical positions: (code, name, unit), by code.
     pub async fn critical_positions(&self) -> Result<Vec<(String, String, Option<String>)>> {
         let rows = self

@@ -34,6 +34,7 @@ mod admin;
 mod analysis;
 mod campaigns;
 mod dashboard;
+mod fit;
 mod ikm;
 mod imports;
 mod my_work;
@@ -50,6 +51,7 @@ use admin::*;
 use analysis::*;
 use campaigns::*;
 use dashboard::*;
+use fit::*;
 use ikm::*;
 pub use imports::StagedImports;
 use imports::*;
@@ -108,6 +110,8 @@ pub fn router() -> Router<AppState> {
             get(reaction_page).post(reaction_form),
         )
         .route("/program/{code}", get(program_page))
+        .route("/jabatan/{code}", get(position_page))
+        .route("/suksesi", get(succession_page))
         .route(
             "/kebutuhan-organisasi",
             get(org_needs_page).post(org_need_form),
@@ -292,6 +296,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "program",
             include_str!("../../../../templates/pages/program.hbs"),
+        ),
+        (
+            "jabatan",
+            include_str!("../../../../templates/pages/jabatan.hbs"),
+        ),
+        (
+            "suksesi",
+            include_str!("../../../../templates/pages/suksesi.hbs"),
         ),
         (
             "sso_done",
@@ -572,6 +584,7 @@ impl Ui {
                 "data_induk_form" => "data-induk".to_string(),
                 "alur_kerja_definisi" | "alur_kerja_instans" => "alur-kerja".to_string(),
                 "angkatan_detail" | "program" => "angkatan".to_string(),
+                "jabatan" => "suksesi".to_string(),
                 "angkatan_reaksi" => "rencana-saya".to_string(),
                 t => t.replace('_', "-"),
             },
