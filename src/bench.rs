@@ -432,6 +432,81 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             }
         }
     }
+    if wants("position_fit") {
+        // Candidates for one administrator position across the organisation, cold (the first
+        // call after a change: population, talent grids) then warm; the succession board of up
+        // to 1,000 critical positions, cold then warm.
+        let positions = store
+            .list_positions(jenjang_store::Paging::new(Some(1000), None), None)
+            .await?;
+        let target = positions
+            .items
+            .iter()
+            .find(|p| {
+                p.kind == jenjang_core::kinds::PositionKind::Administrator
+                    && !p.requirements.is_empty()
+            })
+            .context("an administrator position with requirements")?
+            .code
+            .to_string();
+        store
+            .set_critical(&Actor::system("bench"), &target, false)
+            .await?;
+        for warm in [false, true, true] {
+            let (seconds, bytes) = timed_get(
+                &client,
+                &base,
+                &format!("/api/v1/positions/{target}/candidates?limit=20"),
+                &token,
+            )
+            .await?;
+            reporter.line(
+                if warm {
+                    "position_candidates_warm"
+                } else {
+                    "position_candidates_cold"
+                },
+                employees,
+                seconds,
+                json!({"position": target, "bytes": bytes}),
+            );
+        }
+        let mut critical = 0u64;
+        let mut page = 0;
+        while critical < 1000 {
+            let batch = store
+                .list_positions(
+                    jenjang_store::Paging::new(Some(1000), Some(page * 1000)),
+                    None,
+                )
+                .await?;
+            if batch.items.is_empty() {
+                break;
+            }
+            for p in &batch.items {
+                if critical < 1000 && !p.requirements.is_empty() {
+                    store
+                        .set_critical(&Actor::system("bench"), p.code.as_str(), true)
+                        .await?;
+                    critical += 1;
+                }
+            }
+            page += 1;
+        }
+        for warm in [false, true] {
+            let (seconds, bytes) = timed_get(&client, &base, "/api/v1/succession", &token).await?;
+            reporter.line(
+                if warm {
+                    "succession_board_warm"
+                } else {
+                    "succession_board_cold"
+                },
+                critical,
+                seconds,
+                json!({"bytes": bytes}),
+            );
+        }
+    }
     if wants("indicators") {
         // The employees' IKI realisations imported as HR receives them (one row per IKI and
         // quarter, 100,000 rows at most), then the same file again; and one unit's IKU page.
