@@ -219,9 +219,13 @@ async fn population(
 /// Each employee's talent box of the latest year with a rating (this year, else last year).
 async fn boxes(cx: &Context<'_>, unit: Option<&str>) -> AppResult<HashMap<String, u8>> {
     let year = chrono::Datelike::year(&cx.store.today().await?);
+    // Both years at once (each is computed once per data version and kept).
+    let (last, this) = tokio::try_join!(
+        crate::talent::grid(cx, unit, Some(year - 1)),
+        crate::talent::grid(cx, unit, Some(year)),
+    )?;
     let mut out = HashMap::new();
-    for y in [year - 1, year] {
-        let grid = crate::talent::grid(cx, unit, Some(y)).await?;
+    for grid in [last, this] {
         for b in &grid.boxes {
             for nip in &b.employees {
                 out.insert(nip.clone(), b.box_number);
@@ -252,8 +256,12 @@ pub async fn candidates(
     let mut pops = Vec::with_capacity(scopes.len());
     let mut talent: HashMap<String, u8> = HashMap::new();
     for s in &scopes {
-        pops.push(population(cx, &org, s.as_deref()).await?);
-        talent.extend(boxes(cx, s.as_deref()).await?);
+        let (pop, boxes) = tokio::try_join!(
+            population(cx, &org, s.as_deref()),
+            boxes(cx, s.as_deref())
+        )?;
+        pops.push(pop);
+        talent.extend(boxes);
     }
     for (k, pop) in pops.iter().enumerate() {
         for (i, m) in pop.members.iter().enumerate() {
@@ -399,8 +407,10 @@ pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<P
     let mut incumbents: HashMap<u32, Vec<String>> = HashMap::new();
     let mut in_scope_units: Vec<u32> = Vec::new();
     for s in &scopes {
-        let pop = population(cx, &org, s.as_deref()).await?;
-        let talent = boxes(cx, s.as_deref()).await?;
+        let (pop, talent) = tokio::try_join!(
+            population(cx, &org, s.as_deref()),
+            boxes(cx, s.as_deref())
+        )?;
         for (i, m) in pop.members.iter().enumerate() {
             in_scope_units.push(m.unit);
             if let Some(p) = m.position {
@@ -430,13 +440,22 @@ pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<P
         };
         let reqs = &org.positions[p as usize].requirements;
         let holders = incumbents.get(&p).cloned().unwrap_or_default();
+        let holding: std::collections::HashSet<&str> =
+            holders.iter().map(String::as_str).collect();
         let mut scored: Vec<(f64, &PoolMember)> = pool
             .iter()
-            .filter(|c| !holders.contains(&c.0))
+            .filter(|c| !holding.contains(c.0.as_str()))
             .map(|c| (jpm_of(reqs, &c.2), c))
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.0.cmp(&b.1.0)));
-        scored.truncate(POOL_SIZE);
+        // The best ten without sorting the whole pool.
+        let best = |a: &(f64, &PoolMember), b: &(f64, &PoolMember)| {
+            b.0.total_cmp(&a.0).then(a.1.0.cmp(&b.1.0))
+        };
+        if scored.len() > POOL_SIZE {
+            scored.select_nth_unstable_by(POOL_SIZE - 1, best);
+            scored.truncate(POOL_SIZE);
+        }
+        scored.sort_by(best);
         let successors: Vec<Successor> = scored
             .iter()
             .map(|(jpm, (nip, b, levels))| {
