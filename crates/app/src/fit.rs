@@ -256,10 +256,8 @@ pub async fn candidates(
     let mut pops = Vec::with_capacity(scopes.len());
     let mut talent: HashMap<String, u8> = HashMap::new();
     for s in &scopes {
-        let (pop, boxes) = tokio::try_join!(
-            population(cx, &org, s.as_deref()),
-            boxes(cx, s.as_deref())
-        )?;
+        let (pop, boxes) =
+            tokio::try_join!(population(cx, &org, s.as_deref()), boxes(cx, s.as_deref()))?;
         pops.push(pop);
         talent.extend(boxes);
     }
@@ -407,10 +405,8 @@ pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<P
     let mut incumbents: HashMap<u32, Vec<String>> = HashMap::new();
     let mut in_scope_units: Vec<u32> = Vec::new();
     for s in &scopes {
-        let (pop, talent) = tokio::try_join!(
-            population(cx, &org, s.as_deref()),
-            boxes(cx, s.as_deref())
-        )?;
+        let (pop, talent) =
+            tokio::try_join!(population(cx, &org, s.as_deref()), boxes(cx, s.as_deref()))?;
         for (i, m) in pop.members.iter().enumerate() {
             in_scope_units.push(m.unit);
             if let Some(p) = m.position {
@@ -440,8 +436,7 @@ pub async fn succession(cx: &Context<'_>, unit: Option<&str>) -> AppResult<Vec<P
         };
         let reqs = &org.positions[p as usize].requirements;
         let holders = incumbents.get(&p).cloned().unwrap_or_default();
-        let holding: std::collections::HashSet<&str> =
-            holders.iter().map(String::as_str).collect();
+        let holding: std::collections::HashSet<&str> = holders.iter().map(String::as_str).collect();
         let mut scored: Vec<(f64, &PoolMember)> = pool
             .iter()
             .filter(|c| !holding.contains(c.0.as_str()))

@@ -782,6 +782,21 @@ impl Posted {
             .map(|(_, v)| v.trim().to_string())
             .collect()
     }
+
+    /// Every field as posted, to fill a refused form again.
+    pub(crate) fn values(&self) -> Value {
+        Value::Object(self.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+    }
+}
+
+/// Sets `key` of a JSON body to a form field's amount (`1.000.000` or `1 000 000` as offices
+/// write it), or its text when it is not one (the reader then names the field); blank sets nothing.
+fn put_amount(body: &mut Value, key: &str, text: &str) {
+    let text = text.replace(['.', ' '], "");
+    let text = text.trim();
+    if !text.is_empty() {
+        body[key] = text.parse::<i64>().map(|n| json!(n)).unwrap_or(json!(text));
+    }
 }
 
 /// Sets `key` of a JSON body to a form field's text, unless it is blank.

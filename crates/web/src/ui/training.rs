@@ -292,29 +292,17 @@ pub(super) async fn cohort_form(
         put_text(&mut body, key, &field(key));
     }
     for key in ["capacity", "actual_cost_idr"] {
-        let text = field(key).replace(['.', ' '], "");
-        if !text.trim().is_empty() {
-            body[key] = text
-                .trim()
-                .parse::<i64>()
-                .map(|n| json!(n))
-                .unwrap_or(json!(text));
-        }
+        put_amount(&mut body, key, &field(key));
     }
     let change = jenjang_app::training::read_cohort(&body);
     match jenjang_app::training::update_cohort(&s.context(&user), &code, change).await {
         Ok(_) => ui.redirect(&format!("/angkatan/{code}?notice=cohort_saved")),
         Err(e) => match refusal(&e, ui.lang) {
             Some(messages) => {
-                let values: serde_json::Map<String, Value> = posted
-                    .0
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect();
                 let failed = FailedForm {
                     form: "details".into(),
                     messages,
-                    values: Value::Object(values),
+                    values: posted.values(),
                 };
                 cohort_view(&s, &ui, &code, Some(failed)).await
             }
@@ -539,13 +527,13 @@ pub(super) async fn reaction_form(
     };
     let mut body = json!({});
     for q in jenjang_core::training::REACTION_QUESTIONS {
-        let v = field(q);
-        if !v.trim().is_empty() {
-            body[q] = v
-                .trim()
-                .parse::<i64>()
-                .map(|n| json!(n))
-                .unwrap_or(json!(v));
+        let text = field(q);
+        let rating = text
+            .parse::<i64>()
+            .map(|n| json!(n))
+            .unwrap_or_else(|_| super::unit::typed_number(&text));
+        if !rating.is_null() {
+            body[q] = rating;
         }
     }
     put_text(&mut body, "comment", &field("comment"));
@@ -553,15 +541,10 @@ pub(super) async fn reaction_form(
         Ok(_) => ui.redirect(&format!("/angkatan/{code}/reaksi?notice=reaction_saved")),
         Err(e) => match refusal(&e, ui.lang) {
             Some(messages) => {
-                let values: serde_json::Map<String, Value> = posted
-                    .0
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect();
                 let failed = FailedForm {
                     form: "reaction".into(),
                     messages,
-                    values: Value::Object(values),
+                    values: posted.values(),
                 };
                 reaction_view_page(&s, &ui, &code, Some(failed)).await
             }
