@@ -391,3 +391,124 @@ async fn the_board_and_the_position_page_show_each_their_scope() {
         .await;
     assert_eq!(staff.get("/suksesi").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn each_quarter_hr_is_asked_to_develop_the_successors_of_positions_at_risk() {
+    use chrono::TimeZone;
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    app.run_engine().await;
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+    // 10 January, 09:00 in Bulungan.
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(year + 1, 1, 10, 1, 0, 0)
+            .unwrap(),
+    );
+    let (_, pools) = app.get(&hr, "/api/v1/succession").await;
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for p in pools
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["at_risk"] == true)
+    {
+        for s in p["successors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["readiness"] != "siap_sekarang")
+            .take(3)
+        {
+            expected.push((
+                p["name"].as_str().unwrap().to_string(),
+                s["nip"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(!expected.is_empty(), "{pools}");
+    app.run_engine().await;
+    app.run_engine().await;
+    let (_, tasks) = app
+        .get(&hr, "/api/v1/tasks?kind=nomination&status=open&limit=200")
+        .await;
+    let tasks: Vec<Value> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["title"].as_str().unwrap_or("").starts_with("Suksesi "))
+        .cloned()
+        .collect();
+    let mut got: Vec<(String, String)> = tasks
+        .iter()
+        .map(|t| {
+            let title = t["title"].as_str().unwrap();
+            let name = title
+                .trim_start_matches("Suksesi ")
+                .split(": usulkan")
+                .next()
+                .unwrap()
+                .to_string();
+            (name, t["subject_nip"].as_str().unwrap().to_string())
+        })
+        .collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "one task per successor, the engine run twice"
+    );
+    // HR proposes one: the programs toward the position go into the successor's draft plan.
+    let task = &tasks[0];
+    let nip = task["subject_nip"].as_str().unwrap();
+    let (_, pool) = app.get(&hr, "/api/v1/succession").await;
+    let position = pool
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            task["title"]
+                .as_str()
+                .unwrap()
+                .contains(p["name"].as_str().unwrap())
+        })
+        .unwrap()["position"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, fit) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{nip}/fit?position={position}"),
+        )
+        .await;
+    let (status, done) = app
+        .post(
+            &hr,
+            &format!("/api/v1/tasks/{}/complete", task["id"]),
+            &json!({"outcome": "usulkan"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    app.run_engine().await;
+    let (_, plan) = app
+        .get(
+            &hr,
+            &format!("/api/v1/employees/{nip}/development-plan?year={}", year + 1),
+        )
+        .await;
+    let planned: Vec<&str> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["program"].as_str().unwrap())
+        .collect();
+    assert!(!fit["programs"].as_array().unwrap().is_empty(), "{fit}");
+    for p in fit["programs"].as_array().unwrap() {
+        assert!(
+            planned.contains(&p["program"].as_str().unwrap()),
+            "{} in {planned:?}",
+            p["program"]
+        );
+    }
+}

@@ -123,6 +123,7 @@ pub async fn generate(cx: &Context<'_>, nip: &str, year: Option<i32>) -> AppResu
         &member,
         &levels,
         &ProgramChoice::Recommended,
+        None,
         y.year,
         today,
     );

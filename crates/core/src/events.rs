@@ -165,6 +165,23 @@ pub struct DialogQuarterlyReview {
     pub workflow: String,
 }
 
+/// A critical position has fewer than two ready successors: emitted on the day a
+/// `succession.quarterly_review` trigger fires, for each of its best successors not yet ready
+/// now (at most three), who is the subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuccessionQuarterlyReview {
+    pub nip: String,
+    pub position: String,
+    pub position_name: String,
+    pub jpm: f64,
+    /// siap_1_2_tahun | perlu_pengembangan
+    pub readiness: String,
+    /// The quarter of the review, e.g. `2026-Q4`.
+    pub period: String,
+    /// The workflow whose trigger produced it (only that workflow starts from it).
+    pub workflow: String,
+}
+
 /// A result was recorded for a participant of a cohort (angkatan).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CohortResultRecorded {
@@ -275,6 +292,7 @@ pub enum DomainEvent {
     IkmRecorded(IkmRecorded),
     DialogRecorded(DialogRecorded),
     DialogQuarterlyReview(DialogQuarterlyReview),
+    SuccessionQuarterlyReview(SuccessionQuarterlyReview),
     CohortResultRecorded(CohortResultRecorded),
     TrainingCompleted(TrainingCompleted),
 }
@@ -323,6 +341,10 @@ pub const KINDS: &[(&str, &str)] = &[
         "nip, supervisor_nip, period (the quarter before, without a dialog entry), workflow (emitted for every report whose supervisor wrote nothing in that quarter, on the trigger's `on` day of each quarter)",
     ),
     (
+        "succession.quarterly_review",
+        "nip (a successor), position, position_name, jpm, readiness (siap_1_2_tahun | perlu_pengembangan), period, workflow (emitted on the trigger's `on` day of each quarter for the best successors not ready now of every critical position at risk)",
+    ),
+    (
         "cohort.result_recorded",
         "cohort, nip, program, status (lulus | tidak_lulus | tidak_hadir), certificate_no, completed_on, score",
     ),
@@ -337,11 +359,15 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 /// Kinds produced by the calendar rather than by a change: their trigger needs `on` (MM-DD).
-pub const CALENDAR_KINDS: &[&str] = &["jp.yearly_review", "dialog.quarterly_review"];
+pub const CALENDAR_KINDS: &[&str] = &[
+    "jp.yearly_review",
+    "dialog.quarterly_review",
+    "succession.quarterly_review",
+];
 
 /// Calendar kinds produced every quarter: their `on` (MM-DD, month 01..03) is the day within
 /// the quarter's first three months (`01-05`: 5 January, April, July and October).
-pub const QUARTERLY_KINDS: &[&str] = &["dialog.quarterly_review"];
+pub const QUARTERLY_KINDS: &[&str] = &["dialog.quarterly_review", "succession.quarterly_review"];
 
 /// The days of `year` on which a calendar trigger of `kind` with `on` (MM-DD) fires, each with
 /// the number that claims it once (the year; year × 10 + quarter for a quarterly kind).
@@ -385,6 +411,7 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(_) => "ikm.recorded",
             DomainEvent::DialogRecorded(_) => "dialog.recorded",
             DomainEvent::DialogQuarterlyReview(_) => "dialog.quarterly_review",
+            DomainEvent::SuccessionQuarterlyReview(_) => "succession.quarterly_review",
             DomainEvent::CohortResultRecorded(_) => "cohort.result_recorded",
             DomainEvent::TrainingCompleted(_) => "training.completed",
         }
@@ -406,6 +433,7 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(e) => e.head_nip.as_deref(),
             DomainEvent::DialogRecorded(e) => Some(&e.nip),
             DomainEvent::DialogQuarterlyReview(e) => Some(&e.nip),
+            DomainEvent::SuccessionQuarterlyReview(e) => Some(&e.nip),
             DomainEvent::CohortResultRecorded(e) => Some(&e.nip),
             DomainEvent::TrainingCompleted(e) => Some(&e.nip),
         }
@@ -427,6 +455,7 @@ impl DomainEvent {
             DomainEvent::IkmRecorded(e) => serde_json::to_value(e),
             DomainEvent::DialogRecorded(e) => serde_json::to_value(e),
             DomainEvent::DialogQuarterlyReview(e) => serde_json::to_value(e),
+            DomainEvent::SuccessionQuarterlyReview(e) => serde_json::to_value(e),
             DomainEvent::CohortResultRecorded(e) => serde_json::to_value(e),
             DomainEvent::TrainingCompleted(e) => serde_json::to_value(e),
         };
@@ -458,6 +487,9 @@ impl DomainEvent {
             "ikm.recorded" => DomainEvent::IkmRecorded(read(kind, payload)?),
             "dialog.recorded" => DomainEvent::DialogRecorded(read(kind, payload)?),
             "dialog.quarterly_review" => DomainEvent::DialogQuarterlyReview(read(kind, payload)?),
+            "succession.quarterly_review" => {
+                DomainEvent::SuccessionQuarterlyReview(read(kind, payload)?)
+            }
             "cohort.result_recorded" => DomainEvent::CohortResultRecorded(read(kind, payload)?),
             "training.completed" => DomainEvent::TrainingCompleted(read(kind, payload)?),
             other => return Err(EventError::UnknownKind(other.to_string())),
@@ -608,6 +640,15 @@ mod tests {
                 supervisor_nip: "197503222002112001".into(),
                 period: "2026-Q4".into(),
                 workflow: "dialog-berkala".into(),
+            }),
+            DomainEvent::SuccessionQuarterlyReview(SuccessionQuarterlyReview {
+                nip: "199902162024092001".into(),
+                position: "KASI-DPMPTSP".into(),
+                position_name: "Kepala Seksi".into(),
+                jpm: 72.5,
+                readiness: "perlu_pengembangan".into(),
+                period: "2026-Q4".into(),
+                workflow: "suksesi-jabatan-kritis".into(),
             }),
             DomainEvent::CohortResultRecorded(CohortResultRecorded {
                 cohort: "2026-LATSAR-01".into(),

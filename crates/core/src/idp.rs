@@ -104,17 +104,25 @@ pub fn programs_to_plan(
     member: &crate::org::Member,
     levels: &[u8],
     choice: &crate::workflow::ProgramChoice,
+    target: Option<u32>,
     year: i32,
     today: chrono::NaiveDate,
 ) -> Vec<(String, chrono::NaiveDate)> {
     use crate::workflow::ProgramChoice;
     let programs: Vec<String> = match choice {
         ProgramChoice::Program(code) => vec![code.clone()],
+        // Toward a position nobody named: nothing to plan.
+        ProgramChoice::TriggerPosition if target.is_none() => Vec::new(),
         _ => {
-            let mut g = crate::gap::gaps(
-                levels,
-                &org.requirements(member.unit, member.position, None),
-            );
+            let requirements = match choice {
+                ProgramChoice::TriggerPosition => org
+                    .requirements(member.unit, None, target)
+                    .into_iter()
+                    .filter(|r| matches!(r.source, crate::gap::Source::TargetPosition(_)))
+                    .collect(),
+                _ => org.requirements(member.unit, member.position, None),
+            };
+            let mut g = crate::gap::gaps(levels, &requirements);
             match choice {
                 ProgramChoice::LargestGap => {
                     g.sort_by_key(|x| std::cmp::Reverse(x.size()));

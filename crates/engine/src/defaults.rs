@@ -42,6 +42,10 @@ pub const DEFAULT_WORKFLOWS: &[(&str, &str)] = &[
         "evaluasi-pasca-pelatihan.json",
         include_str!("../../../seeds/workflows/evaluasi-pasca-pelatihan.json"),
     ),
+    (
+        "suksesi-jabatan-kritis.json",
+        include_str!("../../../seeds/workflows/suksesi-jabatan-kritis.json"),
+    ),
 ];
 
 /// Installs the defaults that are missing; returns the keys installed.

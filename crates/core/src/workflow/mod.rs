@@ -117,6 +117,9 @@ pub enum ProgramChoice {
     Recommended,
     /// The recommended program for the gap in this competency.
     ForCompetency(String),
+    /// Every program recommended toward the position the triggering event names (`position`):
+    /// a successor's development for a critical post.
+    TriggerPosition,
     /// This program.
     Program(String),
 }
@@ -127,6 +130,7 @@ impl<'de> Deserialize<'de> for ProgramChoice {
         Ok(match raw.as_str() {
             "largest_gap" => ProgramChoice::LargestGap,
             "recommended" => ProgramChoice::Recommended,
+            "trigger_position" => ProgramChoice::TriggerPosition,
             _ => match raw.strip_prefix("competency:") {
                 Some(c) => ProgramChoice::ForCompetency(c.to_string()),
                 None => ProgramChoice::Program(raw),
@@ -140,6 +144,7 @@ impl Serialize for ProgramChoice {
         match self {
             ProgramChoice::LargestGap => s.serialize_str("largest_gap"),
             ProgramChoice::Recommended => s.serialize_str("recommended"),
+            ProgramChoice::TriggerPosition => s.serialize_str("trigger_position"),
             ProgramChoice::ForCompetency(c) => s.serialize_str(&format!("competency:{c}")),
             ProgramChoice::Program(p) => s.serialize_str(p),
         }

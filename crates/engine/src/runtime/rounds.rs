@@ -119,6 +119,55 @@ impl Engine {
                         })
                         .collect::<Vec<_>>()
                 }
+                "succession.quarterly_review" => {
+                    // The critical positions at risk, as the succession board reads them, and
+                    // their best successors not ready now.
+                    let period = Period::quarter_of(day);
+                    let analytics = jenjang_app::analytics::Analytics::default();
+                    let engine = jenjang_core::access::Principal {
+                        username: "engine".into(),
+                        role: jenjang_core::kinds::Role::Admin,
+                        nip: None,
+                    };
+                    let cx = jenjang_app::context::Context::new(
+                        &self.store,
+                        &analytics,
+                        &engine,
+                        self.store.data_version().await?,
+                    );
+                    let pools = jenjang_app::fit::succession(&cx, None)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("succession pools: {e}"))?;
+                    let mut events = Vec::new();
+                    for pool in pools.iter().filter(|p| p.at_risk) {
+                        for s in pool
+                            .successors
+                            .iter()
+                            .filter(|s| s.readiness != jenjang_core::fit::Readiness::SiapSekarang)
+                            .take(3)
+                        {
+                            let key = format!(
+                                "succession.quarterly_review:{}:{period}:{}:{}",
+                                d.key, pool.position, s.nip
+                            );
+                            events.push((
+                                DomainEvent::SuccessionQuarterlyReview(
+                                    jenjang_core::events::SuccessionQuarterlyReview {
+                                        nip: s.nip.clone(),
+                                        position: pool.position.clone(),
+                                        position_name: pool.name.clone(),
+                                        jpm: s.jpm,
+                                        readiness: s.readiness.as_str().to_string(),
+                                        period: period.to_string(),
+                                        workflow: d.key.clone(),
+                                    },
+                                ),
+                                key,
+                            ));
+                        }
+                    }
+                    events
+                }
                 _ => {
                     let target = self.store.jp_target().await?;
                     wf::jp_of_everyone(&txn, year)
@@ -186,6 +235,7 @@ impl Engine {
                 let other_calendar = match &ev.event {
                     DomainEvent::JpYearlyReview(r) => r.workflow != def.key,
                     DomainEvent::DialogQuarterlyReview(r) => r.workflow != def.key,
+                    DomainEvent::SuccessionQuarterlyReview(r) => r.workflow != def.key,
                     _ => false,
                 };
                 if def.trigger.event != ev.event.kind() || other_calendar {

@@ -260,7 +260,12 @@ impl Engine {
                     let subject = subject.ok_or_else(|| anyhow!("the instance has no employee"))?;
                     // Plan items are written at once, inside a savepoint: a failure undoes them.
                     let savepoint = txn.begin().await?;
-                    let detail = match self.plan_item(&savepoint, program, subject, b).await {
+                    // Toward the position the triggering event names, for a successor.
+                    let target = live.ctx.trigger["position"].as_str().map(str::to_string);
+                    let detail = match self
+                        .plan_item(&savepoint, program, target.as_deref(), subject, b)
+                        .await
+                    {
                         Ok(d) => {
                             savepoint.commit().await?;
                             d
@@ -492,6 +497,7 @@ impl Engine {
         &self,
         txn: &DatabaseTransaction,
         choice: &ProgramChoice,
+        target: Option<&str>,
         subject: &Subject,
         b: &mut Batch,
     ) -> anyhow::Result<String> {
@@ -505,7 +511,8 @@ impl Engine {
         };
         let year = b.today.year();
         let (member, levels) = self.store.load_member(&org, &subject.nip).await?;
-        let items = programs_to_plan(&org, &member, &levels, choice, year, b.today);
+        let target = target.and_then(|t| org.position(t));
+        let items = programs_to_plan(&org, &member, &levels, choice, target, year, b.today);
         if items.is_empty() {
             return Ok("no program to add: no gap a program closes".into());
         }
