@@ -373,6 +373,33 @@ async fn the_board_and_the_position_page_show_each_their_scope() {
     );
     assert!(page.html.contains("JPM"));
     assert_eq!(b.get("/jabatan/NOPE").await.status, StatusCode::NOT_FOUND);
+    // HR marks a position critical from its page (reached from the reference data).
+    let list = b.get("/data-induk?jenis=jabatan").await;
+    assert!(
+        list.html.contains("href=\"/jabatan/KASI-DLH\""),
+        "{}",
+        list.html
+    );
+    let page = b.get("/jabatan/KASI-DLH").await;
+    assert!(
+        page.html.contains("Tandai sebagai jabatan kritis"),
+        "{}",
+        page.html
+    );
+    let csrf = b.csrf();
+    let marked = b
+        .post(
+            "/jabatan/KASI-DLH/kritis",
+            &[("csrf", csrf.as_str()), ("critical", "1")],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.html);
+    assert!(
+        b.get("/suksesi")
+            .await
+            .html
+            .contains("href=\"/jabatan/KASI-DLH\"")
+    );
     // A unit head reads the pools of the positions of their units only.
     let demo = Demo::new();
     let mut head = Browser::new(&app);
@@ -385,6 +412,14 @@ async fn the_board_and_the_position_page_show_each_their_scope() {
         theirs.html
     );
     assert!(!theirs.html.contains("href=\"/jabatan/SEKDA\""));
+    let hcsrf = head.csrf();
+    let refused = head
+        .post(
+            "/jabatan/KASI-DLH/kritis",
+            &[("csrf", hcsrf.as_str()), ("critical", "0")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let mut staff = Browser::new(&app);
     staff
         .sign_in(&demo.staff_in("DLH-PSL-1"), DEMO_PASSWORD)

@@ -50,8 +50,15 @@ pub(super) async fn position_page(
             .into_iter()
             .map(|nip| json!({"name": directory.get(&nip).map(|d| d.0.clone()), "nip": nip}))
             .collect();
+        let critical = s
+            .store
+            .critical_positions()
+            .await?
+            .iter()
+            .any(|(c, _, _)| *c == code);
         Ok::<_, ApiError>(json!({
             "code": code,
+            "critical": critical,
             "name": position.name,
             "kind": t["position_kinds"][position.kind.as_str()],
             "min_golongan": position.min_golongan.map(|g| g.to_string()),
@@ -115,4 +122,23 @@ pub(super) async fn succession_page(
     }
     .await;
     ui.view(false, "suksesi", &ui.lang.text("nav_succession"), data)
+}
+
+/// Marks the position critical or not (hr, admin): `critical` = `1` or `0`.
+pub(super) async fn critical_form(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted = Posted(form);
+    let user = match ui.form_user(&posted.one("csrf")) {
+        Ok(u) => u,
+        Err(answer) => return *answer,
+    };
+    let critical = posted.one("critical") == "1";
+    match jenjang_app::fit::set_critical(&s.context(&user), &code, critical).await {
+        Ok(_) => ui.redirect(&format!("/jabatan/{code}?notice=critical_saved")),
+        Err(e) => ui.error(e.into()),
+    }
 }

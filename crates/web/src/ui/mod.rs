@@ -111,6 +111,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/program/{code}", get(program_page))
         .route("/jabatan/{code}", get(position_page))
+        .route("/jabatan/{code}/kritis", post(critical_form))
         .route("/suksesi", get(succession_page))
         .route(
             "/kebutuhan-organisasi",
@@ -188,6 +189,10 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "task_list",
             include_str!("../../../../templates/partials/task_list.hbs"),
+        ),
+        (
+            "reactions",
+            include_str!("../../../../templates/partials/reactions.hbs"),
         ),
         (
             "login",
