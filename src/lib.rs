@@ -39,6 +39,9 @@ pub struct ServerSettings {
     pub public_url: Option<String>,
     /// Single sign-on through an OpenID Connect provider (`JENJANG_OIDC_*`), when set.
     pub oidc: Option<jenjang_web::oidc::OidcSettings>,
+    /// Mail through an SMTP server (`JENJANG_SMTP_*`), when set; otherwise notifications stay
+    /// in the app.
+    pub smtp: Option<jenjang_engine::mail::SmtpSettings>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -59,6 +62,7 @@ impl std::fmt::Debug for ServerSettings {
             .field("body_limit", &self.body_limit)
             .field("import_limit", &self.import_limit)
             .field("import_limits", &self.import_limits)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }
@@ -77,6 +81,7 @@ impl Default for ServerSettings {
             import_limits: jenjang_import::Limits::default(),
             public_url: None,
             oidc: None,
+            smtp: None,
         }
     }
 }
@@ -177,7 +182,10 @@ pub fn app_state(store: Store, database_url: &str, settings: &ServerSettings) ->
         settings.login_attempts_per_minute,
         settings.login_failures_per_address_per_minute,
     );
+    // Notifications are queued for mail only where a mail worker will send them.
+    store.set_mail_delivery(settings.smtp.is_some());
     let mut state = AppState::new(store, auth);
+    state.feed_key = std::sync::Arc::from(secret.as_slice());
     state.body_limit = settings.body_limit;
     state.import_limit = settings.import_limit;
     state.import_limits = settings.import_limits;

@@ -117,6 +117,8 @@ enum Command {
         public_url: Option<String>,
         #[command(flatten)]
         oidc: OidcArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
         /// The largest request body accepted, in bytes (larger ones answer 413).
         #[arg(long, env = "JENJANG_BODY_LIMIT_BYTES", default_value_t = jenjang_web::DEFAULT_BODY_LIMIT)]
         body_limit_bytes: usize,
@@ -253,6 +255,70 @@ impl OidcArgs {
     }
 }
 
+/// Mail through the organisation's SMTP server (all optional; set the host to turn it on).
+#[derive(clap::Args)]
+struct SmtpArgs {
+    /// The SMTP server, e.g. mail.bulungankab.go.id.
+    #[arg(long = "smtp-host", env = "JENJANG_SMTP_HOST")]
+    host: Option<String>,
+    /// Its port (default 25 for none, 587 for starttls, 465 for tls).
+    #[arg(long = "smtp-port", env = "JENJANG_SMTP_PORT")]
+    port: Option<u16>,
+    /// none, starttls or tls.
+    #[arg(
+        long = "smtp-tls",
+        env = "JENJANG_SMTP_TLS",
+        default_value = "starttls"
+    )]
+    tls: String,
+    #[arg(long = "smtp-user", env = "JENJANG_SMTP_USER")]
+    user: Option<String>,
+    #[arg(
+        long = "smtp-password",
+        env = "JENJANG_SMTP_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// The sender, e.g. "Jenjang BKPSDM <jenjang@bulungankab.go.id>".
+    #[arg(long = "smtp-from", env = "JENJANG_SMTP_FROM")]
+    from: Option<String>,
+    /// A PEM file of a certificate authority to trust besides the system's (a server whose
+    /// certificate a private CA signed).
+    #[arg(long = "smtp-ca-file", env = "JENJANG_SMTP_CA_FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+impl SmtpArgs {
+    fn settings(self) -> Result<Option<jenjang_engine::mail::SmtpSettings>> {
+        let Some(host) = self.host.filter(|h| !h.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let Some(from) = self.from.filter(|f| !f.trim().is_empty()) else {
+            bail!("JENJANG_SMTP_HOST is set: also set JENJANG_SMTP_FROM, the sender address");
+        };
+        let tls = self
+            .tls
+            .parse()
+            .map_err(|e| anyhow::anyhow!("JENJANG_SMTP_TLS: {e}"))?;
+        let ca_pem = match self.ca_file {
+            Some(path) => Some(
+                std::fs::read(&path)
+                    .with_context(|| format!("JENJANG_SMTP_CA_FILE {}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(Some(jenjang_engine::mail::SmtpSettings {
+            host: host.trim().to_string(),
+            port: self.port,
+            tls,
+            user: self.user,
+            password: self.password,
+            from,
+            ca_pem,
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create a login; the password is read from standard input.
@@ -354,7 +420,29 @@ async fn serve(
         jenjang_engine::Engine::new(store.clone(), store.clock()).with_batch(engine_batch),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped));
+    let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped.clone()));
+    let mailer = match &settings.smtp {
+        Some(smtp) => {
+            let public_url = settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local}"));
+            let mailer = jenjang_engine::mail::Mailer::new(store.clone(), smtp, &public_url)
+                .context("setting up mail")?;
+            eprintln!(
+                "Mail: notifications are also sent by e-mail through {}:{} (links to {public_url})",
+                smtp.host,
+                smtp.port()
+            );
+            Some(tokio::spawn(std::sync::Arc::new(mailer).work(stopped)))
+        }
+        None => {
+            eprintln!(
+                "Mail: no SMTP server configured (JENJANG_SMTP_HOST); notifications are delivered in the app only"
+            );
+            None
+        }
+    };
     // On SIGTERM/Ctrl-C: stop accepting, let requests in flight finish and the engine end its
     // batch, each for at most `grace`; what is still running then is dropped, and an open
     // transaction rolls back.
@@ -379,6 +467,11 @@ async fn serve(
     };
     let _ = stop.send(true);
     let engine_ended = tokio::time::timeout(grace, worker).await.is_ok();
+    if let Some(mailer) = mailer
+        && tokio::time::timeout(grace, mailer).await.is_err()
+    {
+        tracing::warn!("the mail worker did not end in time");
+    }
     if !engine_ended {
         tracing::warn!("the workflow engine did not end its batch in time; it is rolled back");
     }
@@ -412,6 +505,7 @@ async fn run(cli: Cli) -> Result<()> {
             import_bounds,
             public_url,
             oidc,
+            smtp,
         } => {
             let settings = ServerSettings {
                 jwt_secret,
@@ -425,6 +519,7 @@ async fn run(cli: Cli) -> Result<()> {
                 import_limits: import_bounds.into(),
                 public_url,
                 oidc: oidc.settings()?,
+                smtp: smtp.settings()?,
             };
             serve(
                 addr,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use jenjang_core::kinds::Role;
 use jenjang_core::reference::{Competency, CompetencyRecord, Employee, Position, Program, Unit};
 use jenjang_core::{Code, Nip};
-use jenjang_store::{Actor, NewUser, Resource, SaveMode, Saved, Store};
+use jenjang_store::{Actor, EmployeeColumns, NewUser, Resource, SaveMode, Saved, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -461,7 +461,7 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     .await?;
     save_all(store, &actor, &mut report, "program", &data.programs, &none).await?;
     let employees = store
-        .bulk_save_employees(&actor, &data.employees, false, None)
+        .bulk_save_employees(&actor, &data.employees, EmployeeColumns::ALL, false, None)
         .await?;
     if let Some((i, problem)) = employees.rejected.first() {
         bail!(

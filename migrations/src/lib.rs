@@ -35,6 +35,7 @@ mod m20261130_000014_skp;
 mod m20261130_000015_training_cycle;
 mod m20261201_000016_training_reactions;
 mod m20261201_000017_position_fit;
+mod m20261201_000018_notifications;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_training_cycle::Migration),
             Box::new(m20261201_000016_training_reactions::Migration),
             Box::new(m20261201_000017_position_fit::Migration),
+            Box::new(m20261201_000018_notifications::Migration),
         ]
     }
 }

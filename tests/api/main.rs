@@ -13,6 +13,7 @@ mod hardening;
 mod helpers;
 mod imports;
 mod indicators;
+mod mail;
 mod ops;
 mod performance;
 mod plans;

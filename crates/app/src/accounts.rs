@@ -105,6 +105,9 @@ pub struct Link {
     /// The page that sets the password; give it only to the account's owner.
     pub url: String,
     pub expires_at: DateTime<Utc>,
+    /// Where the link was mailed (when mail is on and the account or its employee has an
+    /// address); otherwise give the link to its owner yourself.
+    pub emailed_to: Option<String>,
 }
 
 fn hash_token(token: &str) -> String {
@@ -166,13 +169,23 @@ async fn issue_link_as(
             expires_at,
         )
         .await?;
+    let url = format!(
+        "{}/aktivasi?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    let emailed_to = crate::mail::queue_account_link(
+        store,
+        &account.username,
+        &url,
+        purpose == "activation",
+        expires_at,
+    )
+    .await?;
     Ok(Link {
         username: account.username.clone(),
-        url: format!(
-            "{}/aktivasi?token={token}",
-            public_url.trim_end_matches('/')
-        ),
+        url,
         expires_at,
+        emailed_to,
     })
 }
 

@@ -152,8 +152,12 @@ pub async fn run(
             ImportKind::Employees => {
                 let (ok, errors) = jenjang_import::parse_employees(&table);
                 let (rows, items): (Vec<usize>, Vec<_>) = ok.into_iter().unzip();
+                let columns = jenjang_store::EmployeeColumns {
+                    golongan: table.has("golongan"),
+                    email: table.has("email"),
+                };
                 let outcome = store
-                    .bulk_save_employees(actor, &items, dry_run, progress)
+                    .bulk_save_employees(actor, &items, columns, dry_run, progress)
                     .await?;
                 count(&mut report, &outcome);
                 (rows, outcome.rejected, errors)

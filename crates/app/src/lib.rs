@@ -18,6 +18,8 @@ pub mod fit;
 pub mod ikm;
 pub mod imports;
 pub mod indicators;
+pub mod mail;
+pub mod notifications;
 pub mod org_needs;
 pub mod passwords;
 pub mod plans;

@@ -44,6 +44,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "jpm_thresholds",
         "the JPM (percent) of each category: {\"optimal\": 90, \"cukup_optimal\": 78}",
     ),
+    (
+        "digest_hour",
+        "the hour (0–23, in the organisation's time zone) at which daily digests are mailed, 7 unless set",
+    ),
 ];
 
 fn validate(key: &str, value: &Value) -> Result<String, String> {
@@ -103,6 +107,10 @@ fn validate(key: &str, value: &Value) -> Result<String, String> {
             }
             Ok(json!(t).to_string())
         }
+        "digest_hour" => match value.as_u64() {
+            Some(n) if n <= 23 => Ok(n.to_string()),
+            _ => Err("a whole hour from 0 to 23".into()),
+        },
         _ => Err("unknown setting".into()),
     }
 }

@@ -56,6 +56,8 @@ pub enum Action {
     ManageUsers,
     /// List and search accounts (hr, admin).
     ListAccounts,
+    /// See the mail deliveries and their status (hr, admin).
+    ReadDeliveries,
     /// Issue an activation/reset link, disable or re-enable the account of someone whose role
     /// is `target`: admin any; hr those of staff, supervisors and leaders, never hr or admin.
     ManageAccount { target: Role },
@@ -131,7 +133,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::ReadReference => true,
         Action::WriteReference | Action::Import | Action::ReadAudit => org_wide,
         Action::ManageUsers => role == Admin,
-        Action::ListAccounts => org_wide,
+        Action::ListAccounts | Action::ReadDeliveries => org_wide,
         Action::ManageAccount { target } => {
             role == Admin || (role == Hr && !crate::accounts::is_granted_role(target))
         }
@@ -254,6 +256,8 @@ mod tests {
             (Hr, Action::Import, true),
             (Hr, Action::ReadAudit, true),
             (Leader, Action::ReadAudit, false),
+            (Hr, Action::ReadDeliveries, true),
+            (Staff, Action::ReadDeliveries, false),
             (Hr, Action::ManageUsers, false),
             (Admin, Action::ManageUsers, true),
             (

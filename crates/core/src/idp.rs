@@ -325,6 +325,11 @@ pub fn start_of_day_in(zone: &str, date: chrono::NaiveDate) -> chrono::DateTime<
 }
 
 pub fn today_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    local_time_in(zone, now).date()
+}
+
+/// The wall-clock time in `zone` at `now` (WIB for an unknown zone).
+pub fn local_time_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     let hours = utc_offset_hours(zone).unwrap_or(7);
-    (now + chrono::Duration::hours(i64::from(hours))).date_naive()
+    (now + chrono::Duration::hours(i64::from(hours))).naive_utc()
 }

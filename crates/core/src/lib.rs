@@ -24,6 +24,7 @@ pub mod kinds;
 pub mod level;
 pub mod needs;
 pub mod nip;
+pub mod notify;
 pub mod org;
 pub mod period;
 pub mod plan;

@@ -134,6 +134,10 @@ pub struct Employee {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "III/c")]
     pub golongan: Option<crate::fit::Golongan>,
+    /// Where notifications are mailed, when known.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "nama@bulungankab.go.id")]
+    pub email: Option<crate::notify::Email>,
     /// `aktif`, or `keluar` for someone who left (their account is disabled).
     #[serde(default)]
     pub status: crate::accounts::EmployeeStatus,

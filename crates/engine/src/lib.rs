@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod defaults;
+pub mod mail;
 pub mod runtime;
 pub mod templates;
 

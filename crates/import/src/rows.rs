@@ -242,7 +242,7 @@ fn finish<T>(mut errors: Vec<RowError>, ok: Vec<(usize, T)>) -> (Vec<(usize, T)>
 }
 
 /// Parses an `employees` file: `nip, nama, jabatan, unit, atasan_nip, potensial`, optional
-/// `status` (`aktif | keluar`).
+/// `golongan`, `email` and `status` (`aktif | keluar`).
 pub fn parse_employees(table: &Table) -> Parsed<Employee> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -256,6 +256,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
         let potential = c.optional("potensial", |s| s.to_lowercase().parse::<Potential>());
         let status = c.optional("status", |s| s.to_lowercase().parse::<EmployeeStatus>());
         let golongan = c.optional("golongan", jenjang_core::fit::Golongan::parse);
+        let email = c.optional("email", jenjang_core::notify::Email::parse);
         if c.ok
             && let (Some(nip), Some(name), Some(unit)) = (nip, name, unit)
         {
@@ -271,6 +272,7 @@ pub fn parse_employees(table: &Table) -> Parsed<Employee> {
                     supervisor_nip: supervisor,
                     potential,
                     golongan,
+                    email,
                     status: status.unwrap_or_default(),
                 },
             ));

@@ -28,6 +28,21 @@ pub struct BulkOutcome {
     pub rejected: Vec<(usize, FieldError)>,
 }
 
+/// Which optional columns an employees file has; one it lacks keeps the stored values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmployeeColumns {
+    pub golongan: bool,
+    pub email: bool,
+}
+
+impl EmployeeColumns {
+    /// Every column given (seeding from the API's shapes, tests).
+    pub const ALL: EmployeeColumns = EmployeeColumns {
+        golongan: true,
+        email: true,
+    };
+}
+
 impl Store {
     /// Creates or updates many employees. Records with a problem (unknown unit, position or
     /// supervisor, a supervisor cycle) are refused and reported; the others are written. With
@@ -36,6 +51,7 @@ impl Store {
         &self,
         actor: &Actor,
         employees: &[Employee],
+        columns: EmployeeColumns,
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
@@ -48,6 +64,28 @@ impl Store {
             .into_iter()
             .map(|m| Ok((m.nip.clone(), employee_from(m)?)))
             .collect::<Result<_>>()?;
+        // A column the file does not have keeps what is stored.
+        let merged: Vec<Employee>;
+        let employees = if columns.golongan && columns.email {
+            employees
+        } else {
+            merged = employees
+                .iter()
+                .map(|e| {
+                    let mut e = e.clone();
+                    if let Some(s) = stored.get(e.nip.as_str()) {
+                        if !columns.golongan {
+                            e.golongan = s.golongan;
+                        }
+                        if !columns.email {
+                            e.email = s.email.clone();
+                        }
+                    }
+                    e
+                })
+                .collect();
+            &merged
+        };
         let mut outcome = BulkOutcome::default();
         let mut problems: HashMap<usize, Vec<FieldError>> = HashMap::new();
         for (i, e) in employees.iter().enumerate() {
@@ -206,7 +244,7 @@ impl Store {
         }
         let total = changed.len() as u64;
         let mut written = 0u64;
-        for chunk in changed.chunks(rows_per_statement(8)) {
+        for chunk in changed.chunks(rows_per_statement(11)) {
             employee::Entity::insert_many(chunk.iter().map(|e| employee::ActiveModel {
                 nip: Set(e.nip.to_string()),
                 name: Set(e.name.clone()),
@@ -215,6 +253,7 @@ impl Store {
                 supervisor_nip: Set(e.supervisor_nip.as_ref().map(|n| n.to_string())),
                 potential: Set(e.potential.map(|p| p.as_str().to_string())),
                 golongan: Set(e.golongan.map(|g| g.to_string())),
+                email: Set(e.email.as_ref().map(|m| m.to_string())),
                 status: Set(e.status.as_str().to_string()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -227,6 +266,8 @@ impl Store {
                         employee::Column::UnitCode,
                         employee::Column::SupervisorNip,
                         employee::Column::Potential,
+                        employee::Column::Golongan,
+                        employee::Column::Email,
                         employee::Column::Status,
                         employee::Column::UpdatedAt,
                     ])

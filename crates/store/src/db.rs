@@ -22,6 +22,8 @@ pub struct Store {
     bulk: Option<DatabaseConnection>,
     /// What "now" is for every timestamp the store writes.
     clock: std::sync::Arc<dyn Clock>,
+    /// Notifications written through this store are also queued for mail (SMTP configured).
+    mail: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A page of a list, the shape of every list in API.md.
@@ -83,6 +85,7 @@ impl Store {
             db,
             bulk,
             clock: std::sync::Arc::new(SystemClock),
+            mail: Default::default(),
         })
     }
 
@@ -90,6 +93,16 @@ impl Store {
     pub fn with_clock(mut self, clock: std::sync::Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Queue notifications for mail from now on (`serve` with SMTP configured), or not.
+    pub fn set_mail_delivery(&self, on: bool) {
+        self.mail.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether notifications written now are queued for mail.
+    pub fn mail_delivery(&self) -> bool {
+        self.mail.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The clock this store writes timestamps with; the use cases and the engine read it too.

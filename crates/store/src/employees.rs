@@ -29,6 +29,7 @@ pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
             .as_deref()
             .map(|g| read_golongan(&m.nip, g))
             .transpose()?,
+        email: m.email.map(jenjang_core::notify::Email::from_stored),
         nip: Nip::from_stored(m.nip),
         name: m.name,
         position: m.position_code.map(Code::from_stored),
@@ -51,7 +52,9 @@ fn employee_from_row(r: &QueryResult) -> Result<Employee> {
     let potential: Option<String> = r.try_get("", "potential")?;
     let status: String = r.try_get("", "status")?;
     let golongan: Option<String> = r.try_get("", "golongan")?;
+    let email: Option<String> = r.try_get("", "email")?;
     Ok(Employee {
+        email: email.map(jenjang_core::notify::Email::from_stored),
         golongan: golongan
             .as_deref()
             .map(|g| read_golongan(&nip, g))
@@ -153,6 +156,7 @@ impl Resource for Employee {
             supervisor_nip: Set(self.supervisor_nip.as_ref().map(|n| n.to_string())),
             potential: Set(self.potential.map(|p| p.as_str().to_string())),
             golongan: Set(self.golongan.map(|g| g.to_string())),
+            email: Set(self.email.as_ref().map(|m| m.to_string())),
             status: Set(self.status.as_str().to_string()),
             updated_at: Set(now),
             ..Default::default()
@@ -614,7 +618,7 @@ impl Store {
             .transpose()?
             .unwrap_or(0);
         let list_sql = format!(
-            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential, e.golongan, e.status \
+            "{with}SELECT e.nip, e.name, e.position_code, e.unit_code, e.supervisor_nip, e.potential, e.golongan, e.email, e.status \
              FROM employees e {filter_sql} ORDER BY e.nip LIMIT {} OFFSET {}",
             paging.limit, paging.offset
         );

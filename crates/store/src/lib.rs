@@ -10,6 +10,7 @@ mod audit;
 mod bulk;
 pub mod campaigns;
 mod db;
+pub mod deliveries;
 pub mod dialog;
 mod employees;
 pub mod entity;
@@ -34,7 +35,7 @@ mod users;
 pub mod workflows;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use bulk::BulkOutcome;
+pub use bulk::{BulkOutcome, EmployeeColumns};
 pub use db::{Page, Paging, Progress, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded, TeamMember};
 pub use error::StoreError;

@@ -309,7 +309,8 @@ impl Store {
                 plan.status.as_str()
             )));
         }
-        let enrolled = create_cohorts(&txn, actor, &plan, cohorts, now).await?;
+        let enrolled =
+            create_cohorts(&txn, actor, &plan, cohorts, now, self.mail_delivery()).await?;
         audit::record(
             &txn,
             actor,
@@ -530,6 +531,7 @@ async fn create_cohorts(
     plan: &TrainingPlanRecord,
     cohorts: &[NewCohort],
     now: DateTime<Utc>,
+    mail: bool,
 ) -> Result<Enrolled> {
     let backend = txn.get_database_backend();
     let year = plan.year;
@@ -588,7 +590,7 @@ async fn create_cohorts(
         })
         .collect();
     let (participants, items_added, plans_created) =
-        enrol(txn, actor, year, plan.id, &enrolling, now).await?;
+        enrol(txn, actor, year, plan.id, &enrolling, now, mail).await?;
     Ok(Enrolled {
         cohorts: cohorts.len() as u64,
         participants,
@@ -644,6 +646,7 @@ async fn enrol(
     plan_id_of_training: i64,
     cohorts: &[Enrolling<'_>],
     now: DateTime<Utc>,
+    mail: bool,
 ) -> Result<(u64, u64, u64)> {
     let backend = txn.get_database_backend();
     // Every participant's development plan for the year, created where missing.
@@ -824,14 +827,7 @@ async fn enrol(
             now.into(),
         ]);
     }
-    insert_rows(
-        txn,
-        "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
-        "",
-        8,
-        notices,
-    )
-    .await?;
+    crate::deliveries::write_notifications(txn, notices, now, mail).await?;
     Ok((participants, items_added, missing.len() as u64))
 }
 
@@ -1194,14 +1190,7 @@ impl Store {
             })
             .collect();
         crate::employees::refresh_current_pairs(&txn, &pairs).await?;
-        insert_rows(
-            &txn,
-            "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
-            "",
-            8,
-            notices,
-        )
-        .await?;
+        crate::deliveries::write_notifications(&txn, notices, now, self.mail_delivery()).await?;
         audit::audit_rows(&txn, actor, audits, now).await?;
         outbox(&txn, &events, now).await?;
         txn.commit().await?;
@@ -1464,7 +1453,16 @@ impl Store {
                 due,
                 participants: &added,
             }];
-            enrol(&txn, actor, cohort.year, cohort.plan_id, &enrolling, now).await?;
+            enrol(
+                &txn,
+                actor,
+                cohort.year,
+                cohort.plan_id,
+                &enrolling,
+                now,
+                self.mail_delivery(),
+            )
+            .await?;
         }
         audit::record(
             &txn,

@@ -29,6 +29,10 @@ pub struct User {
     pub role_granted: bool,
     /// The employee's name, for logins of employees (read with the login where it is shown).
     pub name: Option<String>,
+    /// The pages' language the person chose (`id`, `en`).
+    pub language: Option<String>,
+    /// Raised to give the calendar feed a new secret address.
+    pub calendar_version: i32,
 }
 
 impl User {
@@ -58,6 +62,8 @@ pub(crate) fn user_from(m: user::Model) -> Result<User> {
         last_login_at: m.last_login_at,
         role_granted: m.role_granted,
         name: None,
+        language: m.language,
+        calendar_version: m.calendar_version,
     })
 }
 
@@ -90,7 +96,8 @@ impl Store {
     ) -> Result<(Option<User>, i64, bool)> {
         let sql = "SELECT v.version, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $2) AS revoked, \
                    u.id, u.username, u.password_hash, u.role, u.nip, u.active, u.created_at, \
-                   u.token_version, u.last_login_at, u.role_granted, e.name AS employee_name \
+                   u.token_version, u.last_login_at, u.role_granted, u.email, u.email_digest, u.language, \
+                   u.calendar_version, e.name AS employee_name \
                    FROM (SELECT COALESCE(MAX(id), 0) AS version FROM audit_log) v \
                    LEFT JOIN users u ON u.username = $1 LEFT JOIN employees e ON e.nip = u.nip";
         let row = self
@@ -120,6 +127,10 @@ impl Store {
                     token_version: row.try_get("", "token_version")?,
                     last_login_at: row.try_get("", "last_login_at")?,
                     role_granted: row.try_get("", "role_granted")?,
+                    email: row.try_get("", "email")?,
+                    email_digest: row.try_get("", "email_digest")?,
+                    language: row.try_get("", "language")?,
+                    calendar_version: row.try_get("", "calendar_version")?,
                 })?
             }),
         };

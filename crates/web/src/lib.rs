@@ -67,6 +67,8 @@ pub struct AppState {
     /// Responses to the public survey per unit and client address (against floods; nothing
     /// about the address is stored).
     pub survey_limiter: Arc<ui::SurveyLimiter>,
+    /// The key that signs the secret addresses of calendar feeds.
+    pub feed_key: Arc<[u8]>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             transport: security::TransportSettings::default(),
             engine_wake: Arc::default(),
             public_url: None,
+            feed_key: Arc::from(uuid::Uuid::new_v4().as_bytes().as_slice()),
             oidc: None,
             staged_imports: Arc::default(),
             survey_limiter: Arc::default(),
@@ -166,10 +169,12 @@ fn routes() -> Router<AppState> {
         .merge(routes::settings::router())
         .merge(routes::workflows::router())
         .merge(routes::campaigns::router())
+        .merge(routes::notifications::router())
         .merge(routes::users::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::ops::router())
+        .merge(routes::notifications::feed_router())
         .merge(docs::router())
         .merge(ui::router())
         .fallback(not_found)

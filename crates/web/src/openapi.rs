@@ -1,8 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use crate::routes::{
-    analysis, audit, campaigns, dialog, employees, fit, indicators, ops, org_needs, performance,
-    plans, reference, settings, skp, training, users, workflows,
+    analysis, audit, campaigns, dialog, employees, fit, indicators, notifications, ops, org_needs,
+    performance, plans, reference, settings, skp, training, users, workflows,
 };
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -50,6 +50,8 @@ must carry the X-CSRF-Token header."),
         dialog::list_dialog, dialog::write_dialog, dialog::acknowledge, dialog::give_upward, dialog::read_upward,
         skp::get_skp, skp::put_skp, skp::skp_step, skp::realise, skp::evidence, skp::performance,
         training::list_plans, training::get_training_plan, training::adopt, training::withdraw, training::list_cohorts, training::get_cohort, training::record_results, training::put_cohort, training::budget, training::participants, training::my_reaction, training::answer_reaction, training::reactions, training::program_effect, fit::candidates, fit::employee_fit, fit::set_succession, fit::succession,
+        notifications::deliveries, notifications::get_preferences, notifications::put_preferences,
+        notifications::get_calendar_url, notifications::rotate_calendar_url,
     ),
     modifiers(&BearerAuth)
 )]

@@ -108,7 +108,7 @@ impl Engine {
                 Some(n)
             })
             .collect();
-        wf::insert_notifications(txn, &notes, now).await?;
+        wf::insert_notifications(txn, &notes, now, self.store.mail_delivery()).await?;
         for (nip, title, inst) in std::mem::take(&mut b.recognitions) {
             if let Some(inst) = map(inst) {
                 wf::insert_recognition(txn, &nip, &title, inst, now).await?;

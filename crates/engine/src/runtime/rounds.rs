@@ -626,7 +626,7 @@ impl Engine {
                 ));
             }
         }
-        wf::insert_notifications(&txn, &notes, now).await?;
+        wf::insert_notifications(&txn, &notes, now, self.store.mail_delivery()).await?;
         wf::append_history(&txn, &history, now).await?;
         txn.commit().await?;
         Ok(due.len())

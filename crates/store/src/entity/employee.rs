@@ -13,6 +13,7 @@ pub struct Model {
     pub supervisor_nip: Option<String>,
     pub potential: Option<String>,
     pub golongan: Option<String>,
+    pub email: Option<String>,
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

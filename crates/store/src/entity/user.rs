@@ -16,6 +16,10 @@ pub struct Model {
     pub token_version: i32,
     pub last_login_at: Option<DateTimeUtc>,
     pub role_granted: bool,
+    pub email: Option<String>,
+    pub email_digest: String,
+    pub language: Option<String>,
+    pub calendar_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,10 +4,13 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Writes notifications, and queues their mail when `mail` is on (the store's
+/// [`Store::mail_delivery`]).
 pub async fn insert_notifications<C: ConnectionTrait>(
     conn: &C,
     notes: &[NewNotification],
     now: DateTime<Utc>,
+    mail: bool,
 ) -> Result<()> {
     let mut values: Vec<Value> = Vec::with_capacity(notes.len() * 8);
     for n in notes {
@@ -22,14 +25,7 @@ pub async fn insert_notifications<C: ConnectionTrait>(
             now.into(),
         ]);
     }
-    insert_rows(
-        conn,
-        "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)",
-        "",
-        8,
-        values,
-    )
-    .await
+    crate::deliveries::write_notifications(conn, values, now, mail).await
 }
 
 pub async fn insert_recognition<C: ConnectionTrait>(

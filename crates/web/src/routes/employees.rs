@@ -61,6 +61,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
     let potential = f.opt_parse("potential", |s| s.parse::<Potential>());
     let status = f.opt_parse("status", |s| s.parse::<EmployeeStatus>());
     let golongan = f.opt_parse("golongan", jenjang_core::fit::Golongan::parse);
+    let email = f.opt_parse("email", jenjang_core::notify::Email::parse);
     let employee = (|| {
         Some(Employee {
             nip: nip?,
@@ -70,6 +71,7 @@ fn read_employee(body: &Value, path: Option<&str>) -> Reading<Employee> {
             supervisor_nip: supervisor_nip?,
             potential: potential?,
             golongan: golongan?,
+            email: email?,
             status: status?.unwrap_or_default(),
         })
     })();

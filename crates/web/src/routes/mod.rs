@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod employees;
 pub mod fit;
 pub mod indicators;
+pub mod notifications;
 pub mod ops;
 pub mod org_needs;
 pub mod performance;
