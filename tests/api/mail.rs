@@ -6,6 +6,7 @@
 
 use crate::helpers::*;
 use jenjang::ServerSettings;
+use jenjang::seed::DEMO_PASSWORD;
 use jenjang_engine::mail::{Mailer, SmtpSettings, SmtpTls};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -766,4 +767,87 @@ async fn the_calendar_feed_is_valid_icalendar_behind_a_rotatable_secret() {
     };
     let r = app.client.get(app.url(&forged)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn preferences_and_deliveries_in_the_pages() {
+    use crate::ui::Browser;
+    let sink = SmtpSink::start(&["ditolak.bulungankab.go.id"]);
+    let (app, mailer) = mail_app(&sink).await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (staff, sup) = staff_and_supervisor(&demo, 0);
+    import_emails(&app, &hr, &[(&sup, "atasan@ditolak.bulungankab.go.id")]).await;
+
+    // The supervisor chooses the digest and an address of their own from the page; a bad
+    // address is refused with what was typed kept.
+    let mut b = Browser::new(&app);
+    b.sign_in(&sup, DEMO_PASSWORD).await;
+    let page = b.get("/preferensi").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("/ical/"),
+        "the calendar address is shown"
+    );
+    let csrf = b.csrf();
+    let page = b
+        .post(
+            "/preferensi",
+            &[
+                ("csrf", &csrf),
+                ("email_digest", "daily"),
+                ("email", "bukan alamat"),
+                ("language", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("bukan alamat"));
+    assert!(page.html.contains("Alamat surel"), "{}", page.html);
+    b.post(
+        "/preferensi",
+        &[
+            ("csrf", &csrf),
+            ("email_digest", "daily"),
+            ("email", "atasan.pribadi@bulungankab.go.id"),
+            ("language", "id"),
+        ],
+    )
+    .await;
+    let token = app.token(&sup).await;
+    let (_, prefs) = app.get(&token, "/api/v1/me/preferences").await;
+    assert_eq!(prefs["email_digest"], "daily", "{prefs}");
+    assert_eq!(prefs["email"], "atasan.pribadi@bulungankab.go.id");
+    assert_eq!(prefs["account_email"], "atasan.pribadi@bulungankab.go.id");
+    let (_, before) = app.get(&token, "/api/v1/me/calendar-url").await;
+    b.post("/preferensi/kalender", &[("csrf", &csrf)]).await;
+    let (_, after) = app.get(&token, "/api/v1/me/calendar-url").await;
+    assert_ne!(before["url"], after["url"]);
+
+    // Back to one mail per notification, to the refused domain's address: HR sees it failed.
+    b.post(
+        "/preferensi",
+        &[
+            ("csrf", &csrf),
+            ("email_digest", "none"),
+            ("email", ""),
+            ("language", ""),
+        ],
+    )
+    .await;
+    low_evaluation(&app, &hr, &staff, "2027-Q2").await;
+    mailer.drain().await.unwrap();
+    let mut h = Browser::new(&app);
+    h.sign_in("hr", DEMO_PASSWORD).await;
+    let page = h.get("/pengiriman?status=failed").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("atasan@ditolak.bulungankab.go.id"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Gagal"));
+    let mut s = Browser::new(&app);
+    s.sign_in(&staff, DEMO_PASSWORD).await;
+    assert_eq!(s.get("/pengiriman").await.status, StatusCode::FORBIDDEN);
 }

@@ -106,7 +106,7 @@ impl MailTemplates {
             "body": n.body,
             "paragraphs": n.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
             "link": format!("{}/{page}", base(public_url)),
-            "preferences_link": format!("{}/rencana-saya#preferensi", base(public_url)),
+            "preferences_link": format!("{}/preferensi", base(public_url)),
         });
         self.render("notification", &format!("[Jenjang] {}", n.title), &data)
     }
@@ -224,7 +224,7 @@ async fn compose_digests(
             "reminder_count": own_reminders.len(),
             "tasks": own_tasks, "approvals": own_approvals, "reminders": own_reminders,
             "link": format!("{}/rencana-saya", base(public_url)),
-            "preferences_link": format!("{}/rencana-saya#preferensi", base(public_url)),
+            "preferences_link": format!("{}/preferensi", base(public_url)),
         });
         let c = templates().digest(day, &data)?;
         mails.push(NewMail {

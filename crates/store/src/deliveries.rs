@@ -210,6 +210,8 @@ pub struct Preferences {
     pub language: Option<String>,
     /// Where mail goes: the account's address, else the employee's.
     pub email: Option<String>,
+    /// The account's own address, when one was given (else the employee's is used).
+    pub account_email: Option<String>,
 }
 
 /// Who gets a digest today: enabled accounts that chose it and have an address.
@@ -532,7 +534,7 @@ impl Store {
             .db
             .query_one_raw(stmt(
                 self.backend(),
-                "SELECT u.email_digest, u.language, COALESCE(u.email, e.email) AS email FROM users u \
+                "SELECT u.email_digest, u.language, COALESCE(u.email, e.email) AS email, u.email AS account_email FROM users u \
                  LEFT JOIN employees e ON e.nip = u.nip WHERE u.username = $1",
                 vec![username.into()],
             ))
@@ -546,6 +548,7 @@ impl Store {
             email_digest: stored("users", username, &digest)?,
             language: row.try_get("", "language")?,
             email: row.try_get("", "email")?,
+            account_email: row.try_get("", "account_email")?,
         })
     }
 

@@ -38,6 +38,7 @@ mod fit;
 mod ikm;
 mod imports;
 mod my_work;
+mod notify;
 mod reference;
 mod session;
 mod skp;
@@ -157,6 +158,12 @@ pub fn router() -> Router<AppState> {
         .route("/alur-kerja/instans/{id}", get(instance_page))
         .route("/alur-kerja/instans/{id}/ulang", post(instance_retry_form))
         .route("/audit", get(audit_page))
+        .route("/pengiriman", get(notify::deliveries_page))
+        .route(
+            "/preferensi",
+            get(notify::preferences_page).post(notify::preferences_form),
+        )
+        .route("/preferensi/kalender", post(notify::rotate_calendar_form))
         .route("/akun", get(accounts_page))
         .route("/akun/siapkan", post(provision_form))
         .route("/akun/{username}", post(account_action))
@@ -284,6 +291,14 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         (
             "kata_sandi",
             include_str!("../../../../templates/pages/kata_sandi.hbs"),
+        ),
+        (
+            "preferensi",
+            include_str!("../../../../templates/pages/preferensi.hbs"),
+        ),
+        (
+            "pengiriman",
+            include_str!("../../../../templates/pages/pengiriman.hbs"),
         ),
         ("skp", include_str!("../../../../templates/pages/skp.hbs")),
         (
