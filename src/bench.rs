@@ -716,6 +716,9 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             );
         }
     }
+    if opts.only.iter().any(|o| o == "mail_outbox") {
+        mail_outbox(&store, &reporter).await?;
+    }
     if wants("provision_accounts") {
         // Every employee without an account gets one (pending), in one call; again: nothing.
         for scenario in ["provision_accounts", "provision_accounts_again"] {
@@ -733,6 +736,73 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     }
     let _ = stop_tx.send(());
     let _ = server.await;
+    Ok(())
+}
+
+/// 10,000 notifications queued for mail, drained to a local SMTP server (aiosmtpd's sink,
+/// started here unless `JENJANG_BENCH_SMTP=host:port` names one) by one mail worker.
+async fn mail_outbox(store: &jenjang_store::Store, reporter: &Reporter) -> Result<()> {
+    let n = 10_000u64;
+    let (host, port, mut child) = match std::env::var("JENJANG_BENCH_SMTP") {
+        Ok(at) => {
+            let (h, p) = at
+                .rsplit_once(':')
+                .ok_or_else(|| anyhow::anyhow!("JENJANG_BENCH_SMTP is host:port"))?;
+            (h.to_string(), p.parse::<u16>()?, None)
+        }
+        Err(_) => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            let child = std::process::Command::new("python3")
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["-c", "aiosmtpd.handlers.Sink"])
+                .spawn()
+                .map_err(|e| anyhow::anyhow!("python3 -m aiosmtpd (pip install aiosmtpd): {e}"))?;
+            let deadline = Instant::now() + std::time::Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if Instant::now() > deadline {
+                    bail!("the aiosmtpd sink did not start");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            ("127.0.0.1".to_string(), port, Some(child))
+        }
+    };
+    store.set_mail_delivery(true);
+    let started = Instant::now();
+    let queued = store
+        .bench_queue_notification_mail(n, "bench.bulungankab.go.id")
+        .await?;
+    reporter.line(
+        "mail_outbox_queue",
+        queued,
+        started.elapsed().as_secs_f64(),
+        json!({}),
+    );
+    let smtp = jenjang_engine::mail::SmtpSettings {
+        host,
+        port: Some(port),
+        tls: jenjang_engine::mail::SmtpTls::None,
+        user: None,
+        password: None,
+        from: "Jenjang <jenjang@bench.bulungankab.go.id>".into(),
+        ca_pem: None,
+    };
+    let mailer = jenjang_engine::mail::Mailer::new(store.clone(), &smtp, "http://127.0.0.1")?;
+    let started = Instant::now();
+    let drained = mailer.drain().await?;
+    reporter.line(
+        "mail_outbox_drain",
+        drained.sent,
+        started.elapsed().as_secs_f64(),
+        json!({"retried": drained.retried, "failed": drained.failed}),
+    );
+    if let Some(c) = child.as_mut() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
     Ok(())
 }
 

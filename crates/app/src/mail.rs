@@ -166,6 +166,9 @@ pub async fn queue_digests(store: &Store, public_url: &str) -> AppResult<Option<
     Ok(store.queue_digests(day, &mails).await?)
 }
 
+/// How many tasks a digest lists (the rest are counted).
+const DIGEST_LIST: usize = 25;
+
 async fn compose_digests(
     store: &Store,
     public_url: &str,
@@ -218,9 +221,13 @@ async fn compose_digests(
         if own_tasks.is_empty() && own_approvals.is_empty() && own_reminders.is_empty() {
             continue;
         }
+        // A long queue (the HR queue) is listed up to a point and counted whole.
+        let task_count = own_tasks.len();
+        let own_tasks: Vec<Value> = own_tasks.into_iter().take(DIGEST_LIST).collect();
         let data = json!({
             "name": r.name, "day": day.format("%d-%m-%Y").to_string(),
-            "task_count": own_tasks.len(), "approval_count": own_approvals.len(),
+            "more_tasks": task_count.saturating_sub(DIGEST_LIST),
+            "task_count": task_count, "approval_count": own_approvals.len(),
             "reminder_count": own_reminders.len(),
             "tasks": own_tasks, "approvals": own_approvals, "reminders": own_reminders,
             "link": format!("{}/rencana-saya", base(public_url)),

@@ -909,3 +909,48 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// For the bench: gives the first `n` employees (by NIP) an address at `domain` and writes
+    /// one notification to each, queued for mail as the engine's notifications are.
+    pub async fn bench_queue_notification_mail(&self, n: u64, domain: &str) -> Result<u64> {
+        let txn = self.begin_write().await?;
+        let backend = txn.get_database_backend();
+        let nips: Vec<String> = txn
+            .query_all_raw(stmt(
+                backend,
+                &format!("SELECT nip FROM employees WHERE status = 'aktif' ORDER BY nip LIMIT {n}"),
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get("", "nip"))
+            .collect::<std::result::Result<_, _>>()?;
+        txn.execute_raw(stmt(
+            backend,
+            &format!(
+                "UPDATE employees SET email = 'pegawai.' || nip || '@' || $1 WHERE nip IN \
+                 (SELECT nip FROM employees WHERE status = 'aktif' ORDER BY nip LIMIT {n})"
+            ),
+            vec![domain.into()],
+        ))
+        .await?;
+        let now = self.now();
+        let mut values: Vec<Value> = Vec::with_capacity(nips.len() * 8);
+        for nip in &nips {
+            values.extend([
+                nip.clone().into(),
+                Value::from(None::<String>),
+                nip.clone().into(),
+                Value::from(None::<i64>),
+                "tugas-baru".into(),
+                "Tugas baru: Bimbingan kinerja".into(),
+                "Anda mendapat tugas bimbingan kinerja, paling lambat 14 hari lagi.\nBuka Jenjang, menu Tugas, untuk menyelesaikannya.".into(),
+                now.into(),
+            ]);
+        }
+        write_notifications(&txn, values, now, true).await?;
+        txn.commit().await?;
+        Ok(nips.len() as u64)
+    }
+}
