@@ -277,7 +277,7 @@ pub struct CalendarEntries {
 fn delivery_from(r: &QueryResult) -> Result<Delivery> {
     let id: i64 = r.try_get("", "id")?;
     let status: String = r.try_get("", "status")?;
-    let status = stored("notification_deliveries", &id.to_string(), &status)?;
+    let status = stored("notification_deliveries", id.to_string(), &status)?;
     Ok(Delivery {
         id,
         notification_id: r.try_get("", "notification_id")?,
