@@ -266,6 +266,14 @@ impl Store {
     }
 }
 
+/// `$from, $from+1, …` for `n` values (an `IN (…)` list).
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A raw statement written with PostgreSQL placeholders (`$1`, `$2`, …), rewritten for SQLite's
 /// numbered `?1` form, so each hand-written query is spelled once for both databases.
 ///

@@ -5,7 +5,7 @@
 //! then marked sent, retried later or failed; the days whose digests were queued; a person's
 //! preferences and calendar-feed version.
 
-use crate::db::{Page, Paging, Store, insert_rows, stmt};
+use crate::db::{Page, Paging, Store, insert_rows, placeholders, stmt};
 use crate::error::{Result, StoreError, stored};
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -297,13 +297,6 @@ fn delivery_from(r: &QueryResult) -> Result<Delivery> {
         sent_at: r.try_get("", "sent_at")?,
         created_at: r.try_get("", "created_at")?,
     })
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

@@ -294,12 +294,7 @@ pub struct DueTask {
     pub remind_every_days: Option<i32>,
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use crate::db::placeholders;
 
 impl Store {
     /// Runs a `SELECT COUNT(*) AS n …` (operational checks and tests).
