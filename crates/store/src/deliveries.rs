@@ -7,10 +7,11 @@
 
 use crate::db::{Page, Paging, Store, insert_rows, placeholders, stmt};
 use crate::error::{Result, StoreError, stored};
+use crate::workflows::lock_clause;
 use crate::{Actor, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use jenjang_core::notify::{DeliveryStatus, DigestPreference, Email};
-use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 use serde::Serialize;
 
 const NOTIFICATION_COLUMNS: &str = "INSERT INTO notifications (recipient_nip, recipient_role, subject_nip, instance_id, template, title, body, created_at)";
@@ -162,14 +163,6 @@ pub struct OutgoingNotice {
     pub subject_name: Option<String>,
     /// The role queue it was for (`hr`), when not for a person.
     pub recipient_role: Option<String>,
-}
-
-fn lock_clause(backend: DatabaseBackend) -> &'static str {
-    if backend == DatabaseBackend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    }
 }
 
 /// One delivery as HR sees it.

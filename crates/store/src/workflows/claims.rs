@@ -4,7 +4,9 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) fn lock_clause(backend: DatabaseBackend) -> &'static str {
+/// The row lock that lets two workers skip each other's claimed rows (PostgreSQL; SQLite has
+/// one writer).
+pub(crate) fn lock_clause(backend: DatabaseBackend) -> &'static str {
     if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
