@@ -789,6 +789,7 @@ async fn mail_outbox(store: &jenjang_store::Store, reporter: &Reporter) -> Resul
         password: None,
         from: "Jenjang <jenjang@bench.bulungankab.go.id>".into(),
         ca_pem: None,
+        timeout: jenjang_engine::mail::DEFAULT_SMTP_TIMEOUT,
     };
     let mailer = jenjang_engine::mail::Mailer::new(store.clone(), &smtp, "http://127.0.0.1")?;
     let started = Instant::now();

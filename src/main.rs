@@ -286,6 +286,13 @@ struct SmtpArgs {
     /// certificate a private CA signed).
     #[arg(long = "smtp-ca-file", env = "JENJANG_SMTP_CA_FILE")]
     ca_file: Option<PathBuf>,
+    /// Seconds one mail may take before the server counts as not answering (tried later).
+    #[arg(
+        long = "smtp-timeout",
+        env = "JENJANG_SMTP_TIMEOUT",
+        default_value_t = 60
+    )]
+    timeout: u64,
 }
 
 impl SmtpArgs {
@@ -315,6 +322,7 @@ impl SmtpArgs {
             password: self.password,
             from,
             ca_pem,
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
         }))
     }
 }

@@ -1,8 +1,8 @@
 //! The mail worker: claims queued deliveries (a lease per row, so a second `serve` never takes
 //! the same one), composes each mail from the templates of `jenjang_app::mail`, sends it over
 //! SMTP with lettre (pooled connections, several mails in flight), and marks it sent, to be
-//! tried again after a backoff (a passing problem: the server down, a 4xx answer), or failed (a
-//! 5xx refusal, or tried too often). It also queues the daily digests when their hour comes.
+//! tried again after a backoff (a passing problem: the server down, a 4xx answer, a refused
+//! login), or failed (the server refused the mail itself, 55x, or it was tried too often). It also queues the daily digests when their hour comes.
 
 use jenjang_app::mail::{Composed, templates};
 use jenjang_core::notify::{MAX_ATTEMPTS, header_text, retry_after};
@@ -52,7 +52,13 @@ pub struct SmtpSettings {
     pub from: String,
     /// A PEM certificate to trust besides the system's (a server with a private CA).
     pub ca_pem: Option<Vec<u8>>,
+    /// The longest one mail may take, from connecting to the server's last answer; a server
+    /// that stops answering is then treated as down (tried again later).
+    pub timeout: Duration,
 }
+
+/// [`SmtpSettings::timeout`] unless set.
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for SmtpSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,6 +69,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
             .field("from", &self.from)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -87,6 +94,17 @@ pub struct Drained {
     pub failed: u64,
 }
 
+/// Whether the server refused this mail for good (a 55x reply: no such mailbox, not accepted
+/// here, too large, refused by policy), so trying again cannot help. Other refusals, such as a
+/// rejected login (53x) or a command the server did not expect (50x), say that the server or
+/// the settings are wrong, not the mail: they are retried with backoff, like an outage.
+fn refuses_the_mail(e: &lettre::transport::smtp::Error) -> bool {
+    use lettre::transport::smtp::response::Category;
+    e.is_permanent()
+        && e.status()
+            .is_some_and(|c| c.category == Category::MailSystem)
+}
+
 /// The mail worker of one process.
 pub struct Mailer {
     store: Store,
@@ -95,6 +113,7 @@ pub struct Mailer {
     public_url: String,
     batch: u64,
     in_flight: usize,
+    timeout: Duration,
 }
 
 /// How long a claimed delivery is kept from other workers.
@@ -109,7 +128,7 @@ impl Mailer {
         let in_flight = 8;
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
             .port(smtp.port())
-            .timeout(Some(Duration::from_secs(30)))
+            .timeout(Some(smtp.timeout))
             .pool_config(PoolConfig::new().max_size(in_flight as u32));
         if smtp.tls != SmtpTls::None {
             let mut params = TlsParameters::builder(smtp.host.clone());
@@ -135,6 +154,7 @@ impl Mailer {
             public_url: public_url.trim_end_matches('/').to_string(),
             batch: 200,
             in_flight,
+            timeout: smtp.timeout,
         })
     }
 
@@ -171,12 +191,19 @@ impl Mailer {
                 let Some(o) = queue.next() else { break };
                 let message = self.message(&o);
                 let transport = self.transport.clone();
+                let timeout = self.timeout;
                 pending.spawn(async move {
+                    // lettre bounds connecting, not waiting for an answer: the whole send is.
                     let result = match message {
-                        Ok(m) => transport.send(m).await.map(|_| ()).map_err(|e| {
-                            let permanent = e.is_permanent();
-                            (e.to_string(), permanent)
-                        }),
+                        Ok(m) => match tokio::time::timeout(timeout, transport.send(m)).await {
+                            Ok(sent) => sent
+                                .map(|_| ())
+                                .map_err(|e| (e.to_string(), refuses_the_mail(&e))),
+                            Err(_) => Err((
+                                format!("no answer from the server within {} s", timeout.as_secs()),
+                                false,
+                            )),
+                        },
                         Err(e) => Err((e, true)),
                     };
                     (o.id, o.attempt, result)
