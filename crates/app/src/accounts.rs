@@ -12,6 +12,7 @@ use jenjang_core::accounts::{
     AccountStatus, LINK_HOURS, LinkProblem, WeakPassword, check_new_password,
 };
 use jenjang_core::kinds::Role;
+use jenjang_core::notify::Email;
 use jenjang_core::{FieldError, Nip};
 use jenjang_store::accounts::{Account, AccountFilter, Provisioned};
 use jenjang_store::{Actor, NewUser, Page, Paging, Store};
@@ -29,13 +30,14 @@ pub async fn list(
     Ok(cx.store.list_accounts(&filter, paging).await?)
 }
 
-/// Creates an account (admin). An employee's username is their NIP; the account is pending
-/// until a password is set through an activation link.
+/// Creates an account (admin), with its own e-mail address if given. An employee's username is
+/// their NIP; the account is pending until a password is set through an activation link.
 pub async fn create(
     cx: &Context<'_>,
     username: String,
     role: Role,
     nip: Option<Nip>,
+    email: Option<Email>,
 ) -> AppResult<Account> {
     cx.require(Action::ManageUsers)?;
     if let Some(n) = &nip
@@ -57,17 +59,32 @@ pub async fn create(
             },
         )
         .await?;
+    if let Some(email) = email {
+        cx.store
+            .set_preferences(&cx.actor(), &username, None, None, Some(Some(email)))
+            .await?;
+    }
     Ok(cx.store.account(&username).await?)
 }
 
-/// Changes an account's role (admin only) and/or status (`active` or `disabled`: admin, or hr
-/// for accounts of staff, supervisors and leaders). Either ends the account's sessions.
-pub async fn update(
-    cx: &Context<'_>,
-    username: &str,
-    role: Option<Role>,
-    status: Option<AccountStatus>,
-) -> AppResult<Account> {
+/// What an account update changes; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub role: Option<Role>,
+    pub status: Option<AccountStatus>,
+    /// The account's own address; `Some(None)` clears it (the employee's address is used).
+    pub email: Option<Option<Email>>,
+}
+
+/// Changes an account's role (admin only), status (`active` or `disabled`: admin, or hr for
+/// accounts of staff, supervisors and leaders; either ends the account's sessions) and/or its
+/// own e-mail address (as its status).
+pub async fn update(cx: &Context<'_>, username: &str, change: AccountChange) -> AppResult<Account> {
+    let AccountChange {
+        role,
+        status,
+        email,
+    } = change;
     let current = cx.store.account(username).await?;
     if role.is_some_and(|r| r != current.role) {
         cx.require(Action::ManageUsers)?;
@@ -86,6 +103,11 @@ pub async fn update(
             ));
         }
     };
+    if let Some(email) = email {
+        cx.store
+            .set_preferences(&cx.actor(), username, None, None, Some(email))
+            .await?;
+    }
     Ok(cx
         .store
         .update_account(&cx.actor(), username, role, enabled)

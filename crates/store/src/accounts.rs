@@ -27,6 +27,10 @@ pub struct Account {
     /// The role was granted by an admin (else it follows the unit tree).
     pub role_granted: bool,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// The account's own e-mail address (else the employee's is used).
+    pub email: Option<String>,
+    /// Where the account's mail goes: its own address, else the employee's; none without either.
+    pub mail_to: Option<String>,
 }
 
 /// Filters of the accounts list.
@@ -55,7 +59,8 @@ pub struct Followed {
 }
 
 const ACCOUNT_SELECT: &str = "SELECT u.username, u.nip, e.name, u.role, u.active, u.password_hash <> '' AS has_password, \
-     u.role_granted, u.last_login_at FROM users u LEFT JOIN employees e ON e.nip = u.nip";
+     u.role_granted, u.last_login_at, u.email, COALESCE(u.email, e.email) AS mail_to \
+     FROM users u LEFT JOIN employees e ON e.nip = u.nip";
 
 fn account_from(r: &sea_orm::QueryResult) -> Result<Account> {
     let username: String = r.try_get("", "username")?;
@@ -67,6 +72,8 @@ fn account_from(r: &sea_orm::QueryResult) -> Result<Account> {
         name: r.try_get("", "name")?,
         role_granted: r.try_get("", "role_granted")?,
         last_login_at: r.try_get("", "last_login_at")?,
+        email: r.try_get("", "email")?,
+        mail_to: r.try_get("", "mail_to")?,
         username,
     })
 }

@@ -10,9 +10,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use jenjang_app::accounts::{self, Link};
+use jenjang_app::accounts::{self, AccountChange, Link};
 use jenjang_core::accounts::AccountStatus;
 use jenjang_core::kinds::Role;
+use jenjang_core::notify::Email;
 use jenjang_core::{FieldError, Nip};
 use jenjang_store::accounts::{Account, AccountFilter, Provisioned};
 use jenjang_store::{Page, Paging};
@@ -84,7 +85,7 @@ pub async fn list_users(
     ))
 }
 
-/// Creates an account (admin): `{username, role, nip?}`; pending until activated.
+/// Creates an account (admin): `{username, role, nip?, email?}`; pending until activated.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = serde_json::Value,
     responses((status = 201, body = Account), (status = 403), (status = 409, description = "the username or the employee's account exists"), (status = 422)),
     security(("bearer" = [])))]
@@ -98,13 +99,15 @@ pub async fn create_user(
     let username = f.text("username");
     let role = f.parse("role", |r| r.parse::<Role>());
     let nip = f.opt_parse("nip", Nip::parse);
-    let (username, (role, nip)) = finish(username.zip(role.zip(nip)), errors)?;
-    let account = accounts::create(&s.context(&user), username, role, nip).await?;
+    let email = f.opt_parse("email", Email::parse);
+    let (username, (role, (nip, email))) = finish(username.zip(role.zip(nip.zip(email))), errors)?;
+    let account = accounts::create(&s.context(&user), username, role, nip, email).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// Changes an account's role (admin) and/or status `active | disabled` (admin; hr for staff,
-/// supervisors and leaders). Either ends the account's sessions.
+/// Changes an account's role (admin), status `active | disabled` (admin; hr for staff,
+/// supervisors and leaders; either ends the account's sessions) and/or its own `email` (as the
+/// status; `null` clears it, the employee's address is then used).
 #[utoipa::path(put, path = "/api/v1/users/{username}", tag = "accounts", params(("username" = String, Path)),
     request_body = serde_json::Value,
     responses((status = 200, body = Account), (status = 403), (status = 404), (status = 409, description = "the last enabled admin"), (status = 422)),
@@ -119,9 +122,19 @@ pub async fn update_user(
     let mut f = Fields::root(&body, &mut errors);
     let role = f.opt_parse("role", |r| r.parse::<Role>());
     let status = f.opt_parse("status", |r| r.parse::<AccountStatus>());
-    let (role, status) = finish(role.zip(status), errors)?;
+    let email = f.opt_parse("email", Email::parse);
+    let email = match body.get("email") {
+        None => Some(None),
+        Some(_) => email.map(Some),
+    };
+    let (role, (status, email)) = finish(role.zip(status.zip(email)), errors)?;
+    let change = AccountChange {
+        role,
+        status,
+        email,
+    };
     Ok(Json(
-        accounts::update(&s.context(&user), &username, role, status).await?,
+        accounts::update(&s.context(&user), &username, change).await?,
     ))
 }
 

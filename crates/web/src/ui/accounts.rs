@@ -1,12 +1,15 @@
-//! Accounts: the list for hr and admin (search, role, status, last sign-in; disable/enable, a
-//! one-time link, provisioning every employee's account), the public activation page that sets
-//! a first password (or a new one) from a link, and changing one's own password.
+//! Accounts: the list for hr and admin (search, role, status, last sign-in, where mail goes;
+//! disable/enable, the account's own address, a one-time link, provisioning every employee's
+//! account), the public activation page that sets a first password (or a new one) from a link,
+//! and changing one's own password.
 
 #[allow(unused_imports)]
 use super::*;
-use jenjang_app::accounts;
+use jenjang_app::accounts::{self, AccountChange};
+use jenjang_core::FieldError;
 use jenjang_core::accounts::{AccountStatus, LinkProblem, WeakPassword};
 use jenjang_core::kinds::Role;
+use jenjang_core::notify::Email;
 use jenjang_store::Paging;
 use jenjang_store::accounts::AccountFilter;
 
@@ -86,6 +89,8 @@ pub(super) struct AccountForm {
     csrf: String,
     #[serde(default)]
     action: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// Disable, enable or issue a link for one account.
@@ -101,19 +106,45 @@ pub(super) async fn account_action(
         Err(answer) => return *answer,
     };
     let cx = s.context(&user);
-    let status = match form.action.as_str() {
-        "disable" => Some(AccountStatus::Disabled),
-        "enable" => Some(AccountStatus::Active),
+    let change = match form.action.as_str() {
+        "disable" => Some(AccountChange {
+            status: Some(AccountStatus::Disabled),
+            ..AccountChange::default()
+        }),
+        "enable" => Some(AccountChange {
+            status: Some(AccountStatus::Active),
+            ..AccountChange::default()
+        }),
+        // A blank address clears the account's own (the employee's is used again).
+        "email" => {
+            let email = match form.email.trim() {
+                "" => None,
+                given => match Email::parse(given) {
+                    Ok(e) => Some(e),
+                    Err(problem) => {
+                        return ui.error(ApiError::Validation(vec![
+                            FieldError::new("email", problem.to_string())
+                                .with_code("invalid_value")
+                                .with_param("value", given),
+                        ]));
+                    }
+                },
+            };
+            Some(AccountChange {
+                email: Some(email),
+                ..AccountChange::default()
+            })
+        }
         "link" => None,
         other => {
             return ui.error(ApiError::invalid(
                 "action",
-                format!("'{other}' is not an action; expected disable, enable or link"),
+                format!("'{other}' is not an action; expected disable, enable, email or link"),
             ));
         }
     };
-    if let Some(status) = status {
-        return match accounts::update(&cx, &username, None, Some(status)).await {
+    if let Some(change) = change {
+        return match accounts::update(&cx, &username, change).await {
             Ok(_) => ui.redirect("/akun?notice=account_updated"),
             Err(e) => ui.error(e.into()),
         };
