@@ -209,10 +209,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The authenticated caller of a request, and the data version read with their login (see
-/// `Analytics`), so a request needs no second round trip to learn it.
+/// The authenticated caller of a request, the data version read with their login (see
+/// `Analytics`, so a request needs no second round trip to learn it), their name, and the
+/// pages' language they chose.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub Principal, pub i64, pub Option<String>);
+pub struct CurrentUser(
+    pub Principal,
+    pub i64,
+    pub Option<String>,
+    pub Option<String>,
+);
 
 impl CurrentUser {
     /// The caller signed in as `user`, at data version `version`.
@@ -225,6 +231,7 @@ impl CurrentUser {
             },
             version,
             user.name,
+            user.language,
         )
     }
 

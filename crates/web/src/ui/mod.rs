@@ -478,6 +478,9 @@ impl FromRequestParts<AppState> for Ui {
             .as_ref()
             .and_then(|q| q.lang.as_deref())
             .and_then(Lang::parse);
+        let user = CurrentUser::resolve(parts, state).await.ok();
+        // Chosen here (and remembered), else remembered, else the signed-in person's preference,
+        // else what the browser prefers.
         let lang = match chosen {
             Some(l) => {
                 set_cookies.push(format!(
@@ -488,6 +491,11 @@ impl FromRequestParts<AppState> for Ui {
             }
             None => cookie(&parts.headers, LANG_COOKIE)
                 .and_then(|c| Lang::parse(&c))
+                .or_else(|| {
+                    user.as_ref()
+                        .and_then(|u| u.3.as_deref())
+                        .and_then(Lang::parse)
+                })
                 .or_else(|| accept_language(&parts.headers))
                 .unwrap_or(Lang::Id),
         };
@@ -501,7 +509,6 @@ impl FromRequestParts<AppState> for Ui {
                 token
             }
         };
-        let user = CurrentUser::resolve(parts, state).await.ok();
         let analyst = match &user {
             Some(CurrentUser(p, ..)) => {
                 let leads = match &p.nip {
@@ -681,6 +688,23 @@ impl Ui {
             response.headers_mut().insert(LOCATION, v);
         }
         self.add_cookies(response.headers_mut());
+        response
+    }
+
+    /// A 303 to `to` that also remembers `lang` as this browser's language, or forgets the
+    /// remembered one (so the person's saved preference, or the browser's, applies).
+    fn redirect_remembering(&self, to: &str, lang: Option<Lang>) -> Response {
+        let mut response = self.redirect(to);
+        let value = match lang {
+            Some(l) => format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                l.code()
+            ),
+            None => format!("{LANG_COOKIE}=; Path=/; SameSite=Lax; Max-Age=0"),
+        };
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(SET_COOKIE, v);
+        }
         response
     }
 

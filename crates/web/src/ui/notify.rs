@@ -94,8 +94,14 @@ pub(super) async fn preferences_form(
             return preferences_view(&s, &ui, &headers, Some((messages, values)), None).await;
         }
     };
+    let language = change.language.clone().flatten();
     match notifications::set_preferences(&s.context(&user), change).await {
-        Ok(_) => ui.redirect("/preferensi?notice=preferences_saved"),
+        // The saved language is the pages' from now on (a choice remembered earlier in this
+        // browser would otherwise win over it).
+        Ok(_) => ui.redirect_remembering(
+            "/preferensi?notice=preferences_saved",
+            language.as_deref().and_then(Lang::parse),
+        ),
         Err(jenjang_app::AppError::Invalid(details)) => {
             let messages = my_work::field_problems(&details, ui.lang);
             preferences_view(&s, &ui, &headers, Some((messages, values)), None).await
