@@ -22,8 +22,13 @@ struct SmtpSink {
     port: u16,
     out: PathBuf,
     refuse: Vec<String>,
+    /// How clients must speak to it: plain, STARTTLS or TLS, with the certificate it shows.
+    tls: SmtpTls,
+    ca_pem: Option<Vec<u8>>,
+    /// `user:password` a client must sign in with (over TLS), if any.
+    login: Option<(String, String)>,
     child: Option<Child>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn ensure_aiosmtpd() {
@@ -50,8 +55,53 @@ impl SmtpSink {
             port: free_port(),
             out: dir.path().join("mails.jsonl"),
             refuse: refuse.iter().map(|s| s.to_string()).collect(),
+            tls: SmtpTls::None,
+            ca_pem: None,
+            login: None,
             child: None,
-            _dir: dir,
+            dir,
+        };
+        sink.resume();
+        sink
+    }
+
+    /// A server that speaks only `tls` (STARTTLS required, or TLS from the first byte) with a
+    /// self-signed certificate made here by openssl for 127.0.0.1, and only to a client signed
+    /// in as `user` with `password`.
+    fn start_secure(tls: SmtpTls, user: &str, password: &str) -> SmtpSink {
+        ensure_aiosmtpd();
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .args(["-addext", "extendedKeyUsage=serverAuth"])
+            .arg("-keyout")
+            .arg(dir.path().join("key.pem"))
+            .arg("-out")
+            .arg(dir.path().join("cert.pem"))
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl makes the test server's certificate");
+        assert!(status.success(), "openssl req failed");
+        let ca_pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
+        let mut sink = SmtpSink {
+            port: free_port(),
+            out: dir.path().join("mails.jsonl"),
+            refuse: Vec::new(),
+            tls,
+            ca_pem: Some(ca_pem),
+            login: Some((user.to_string(), password.to_string())),
+            child: None,
+            dir,
         };
         sink.resume();
         sink
@@ -67,6 +117,21 @@ impl SmtpSink {
             .arg(&self.out);
         for r in &self.refuse {
             cmd.args(["--refuse", r]);
+        }
+        if self.tls != SmtpTls::None {
+            let mode = if self.tls == SmtpTls::Starttls {
+                "starttls"
+            } else {
+                "tls"
+            };
+            cmd.args(["--tls", mode])
+                .arg("--cert")
+                .arg(self.dir.path().join("cert.pem"))
+                .arg("--key")
+                .arg(self.dir.path().join("key.pem"));
+        }
+        if let Some((user, password)) = &self.login {
+            cmd.args(["--login", &format!("{user}:{password}")]);
         }
         let mut child = cmd.stdout(Stdio::piped()).spawn().expect("python3 runs");
         let mut line = String::new();
@@ -110,11 +175,12 @@ impl SmtpSink {
         SmtpSettings {
             host: "127.0.0.1".into(),
             port: Some(self.port),
-            tls: SmtpTls::None,
-            user: None,
-            password: None,
+            tls: self.tls,
+            user: self.login.as_ref().map(|(u, _)| u.clone()),
+            password: self.login.as_ref().map(|(_, p)| p.clone()),
             from: "Jenjang BKPSDM <jenjang@bulungankab.go.id>".into(),
-            ca_pem: None,
+            ca_pem: self.ca_pem.clone(),
+            timeout: jenjang_engine::mail::DEFAULT_SMTP_TIMEOUT,
         }
     }
 }
@@ -326,6 +392,123 @@ async fn notification_mail_arrives_once_with_its_link_and_survives_an_outage() {
         .get(&hr, "/api/v1/notifications/deliveries?status=lost")
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[tokio::test]
+async fn mail_goes_encrypted_and_signed_in_and_never_to_an_untrusted_server() {
+    for tls in [SmtpTls::Starttls, SmtpTls::Tls] {
+        let sink = SmtpSink::start_secure(tls, "jenjang", "rahasia-smtp");
+        let (app, mailer) = mail_app(&sink).await;
+        let demo = Demo::new();
+        let hr = app.token("hr").await;
+        let (staff, sup) = staff_and_supervisor(&demo, 0);
+        let address = "atasan.tls@bulungankab.go.id";
+        let report = import_emails(&app, &hr, &[(&sup, address)]).await;
+        assert_eq!(report["rejected"], json!([]), "{report}");
+        low_evaluation(&app, &hr, &staff, "2027-Q2").await;
+
+        // The server's certificate is not trusted without its CA: nothing is sent in the clear
+        // or to an impostor; the mail waits with the reason.
+        let untrusted = SmtpSettings {
+            ca_pem: None,
+            ..sink.settings()
+        };
+        let d = Mailer::new(app.store.clone(), &untrusted, PUBLIC_URL)
+            .unwrap()
+            .drain()
+            .await
+            .unwrap();
+        assert_eq!((d.sent, d.retried, d.failed), (0, 1, 0), "{tls:?}: {d:?}");
+        assert!(sink.mails().is_empty(), "{tls:?}");
+        let queued = deliveries(&app, &hr, "status=queued").await;
+        let error = queued["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(error.contains("certificate"), "{tls:?}: {queued}");
+
+        // A wrong password is the settings' fault, not the mail's: retried, not failed.
+        app.clock.advance(chrono::Duration::minutes(2));
+        let wrong = SmtpSettings {
+            password: Some("salah".into()),
+            ..sink.settings()
+        };
+        let d = Mailer::new(app.store.clone(), &wrong, PUBLIC_URL)
+            .unwrap()
+            .drain()
+            .await
+            .unwrap();
+        assert_eq!((d.sent, d.retried, d.failed), (0, 1, 0), "{tls:?}: {d:?}");
+        assert!(sink.mails().is_empty(), "{tls:?}");
+        let queued = deliveries(&app, &hr, "status=queued").await;
+        assert_eq!(queued["items"][0]["attempts"], 2, "{tls:?}: {queued}");
+
+        // With the CA and the right login it arrives, once, encrypted and signed in.
+        app.clock.advance(chrono::Duration::minutes(5));
+        let d = mailer.drain().await.unwrap();
+        assert_eq!((d.sent, d.retried, d.failed), (1, 0, 0), "{tls:?}: {d:?}");
+        let mails = sink.mails_to(address);
+        assert_eq!(mails.len(), 1, "{tls:?}: {mails:?}");
+        assert_eq!(mails[0]["encrypted"], true, "{tls:?}");
+        assert_eq!(mails[0]["login"], "jenjang", "{tls:?}");
+        assert!(
+            mails[0]["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("[Jenjang] Tugas baru"),
+            "{tls:?}: {mails:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_does_not_hold_the_worker() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // Greets, answers EHLO, then never says another word (holding the connection open).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write
+                .write_all(b"220 mute.example ESMTP\r\n")
+                .await
+                .unwrap();
+            if let Ok(Some(_ehlo)) = lines.next_line().await {
+                write.write_all(b"250 mute.example\r\n").await.unwrap();
+            }
+            held.push((lines, write));
+        }
+    });
+    let sink = SmtpSink::start(&[]);
+    let (app, _) = mail_app(&sink).await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let (staff, sup) = staff_and_supervisor(&demo, 0);
+    import_emails(&app, &hr, &[(&sup, "atasan.diam@bulungankab.go.id")]).await;
+    low_evaluation(&app, &hr, &staff, "2027-Q2").await;
+    let mute = SmtpSettings {
+        port: Some(port),
+        timeout: std::time::Duration::from_secs(2),
+        ..sink.settings()
+    };
+    let mailer = Mailer::new(app.store.clone(), &mute, PUBLIC_URL).unwrap();
+    let d = tokio::time::timeout(std::time::Duration::from_secs(30), mailer.drain())
+        .await
+        .expect("the worker gives up on a mute server instead of waiting for ever")
+        .unwrap();
+    assert_eq!((d.sent, d.retried, d.failed), (0, 1, 0), "{d:?}");
+    let queued = deliveries(&app, &hr, "status=queued").await;
+    assert_eq!(queued["items"][0]["attempts"], 1, "{queued}");
+    assert!(
+        queued["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no answer"),
+        "{queued}"
+    );
 }
 
 #[tokio::test]
@@ -850,4 +1033,182 @@ async fn preferences_and_deliveries_in_the_pages() {
     let mut s = Browser::new(&app);
     s.sign_in(&staff, DEMO_PASSWORD).await;
     assert_eq!(s.get("/pengiriman").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn accounts_get_addresses_from_who_manages_them_and_pages_speak_the_saved_language() {
+    use crate::ui::Browser;
+    let sink = SmtpSink::start(&[]);
+    let (app, mailer) = mail_app(&sink).await;
+    let demo = Demo::new();
+    let admin = app.token("admin").await;
+    let hr = app.token("hr").await;
+    let (staff, sup) = staff_and_supervisor(&demo, 0);
+    import_emails(&app, &hr, &[(&sup, "atasan.dinas@bulungankab.go.id")]).await;
+
+    // The administrator's account is no employee: an admin gives it an address, and a link
+    // issued for it is mailed there.
+    let (status, body) = app
+        .put(
+            &admin,
+            "/api/v1/users/admin",
+            &json!({"email": "Admin.Jenjang@bulungankab.go.id"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["email"], "Admin.Jenjang@bulungankab.go.id", "{body}");
+    assert_eq!(body["mail_to"], "Admin.Jenjang@bulungankab.go.id", "{body}");
+    assert_eq!(
+        body["status"], "active",
+        "setting an address changes nothing else"
+    );
+    let (status, body) = app
+        .put(
+            &admin,
+            "/api/v1/users/admin",
+            &json!({"email": "bukan surel"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), vec!["email"], "{body}");
+    // hr manages staff, supervisor and leader accounts, not an admin's.
+    let (status, _) = app
+        .put(
+            &hr,
+            "/api/v1/users/admin",
+            &json!({"email": "lain@bulungankab.go.id"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An employee's account: its own address wins over the employee's; cleared, the
+    // employee's is used again. Setting it leaves the person signed in.
+    let sup_token = app.token(&sup).await;
+    let (status, body) = app
+        .put(
+            &hr,
+            &format!("/api/v1/users/{sup}"),
+            &json!({"email": "atasan.akun@bulungankab.go.id"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mail_to"], "atasan.akun@bulungankab.go.id", "{body}");
+    let (status, _) = app.get(&sup_token, "/api/v1/me/preferences").await;
+    assert_eq!(status, StatusCode::OK, "the session was not ended");
+    let (_, body) = app
+        .put(
+            &hr,
+            &format!("/api/v1/users/{sup}"),
+            &json!({"email": null}),
+        )
+        .await;
+    assert_eq!(body["email"], Value::Null, "{body}");
+    assert_eq!(body["mail_to"], "atasan.dinas@bulungankab.go.id", "{body}");
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/v1/users",
+            &json!({"username": "operator", "role": "hr", "email": "operator@bulungankab.go.id"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["mail_to"], "operator@bulungankab.go.id", "{body}");
+    let (status, body) = app
+        .post(&admin, "/api/v1/users/operator/activation", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["emailed_to"], "operator@bulungankab.go.id", "{body}");
+    mailer.drain().await.unwrap();
+    assert_eq!(sink.mails_to("operator@bulungankab.go.id").len(), 1);
+
+    // The accounts page: hr sets an address; a bad one is refused, saying which field.
+    let mut h = Browser::new(&app);
+    h.sign_in("hr", DEMO_PASSWORD).await;
+    let page = h.get(&format!("/akun?q={staff}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = h.csrf();
+    let path = format!("/akun/{staff}");
+    let page = h
+        .post(
+            &path,
+            &[("csrf", &csrf), ("action", "email"), ("email", "salah@")],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("salah@"), "{}", page.html);
+    let page = h
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "email"),
+                ("email", "staf@bulungankab.go.id"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    let page = h.get(&format!("/akun?q={staff}")).await;
+    assert!(
+        page.html.contains("staf@bulungankab.go.id"),
+        "{}",
+        page.html
+    );
+    let (_, listed) = app.get(&hr, &format!("/api/v1/users?q={staff}")).await;
+    assert_eq!(
+        listed["items"][0]["email"], "staf@bulungankab.go.id",
+        "{listed}"
+    );
+
+    // The pages speak the language the person saved, in any browser, until another is chosen.
+    let mut b = Browser::new(&app);
+    b.sign_in(&sup, DEMO_PASSWORD).await;
+    assert!(b.get("/preferensi").await.html.contains("Bahasa halaman"));
+    let csrf = b.csrf();
+    let saved = b
+        .post(
+            "/preferensi",
+            &[
+                ("csrf", &csrf),
+                ("email_digest", "none"),
+                ("email", ""),
+                ("language", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(b.get("/preferensi").await.html.contains("Page language"));
+    let mut elsewhere = Browser::new(&app);
+    elsewhere.sign_in(&sup, DEMO_PASSWORD).await;
+    let page = elsewhere.get("/preferensi").await;
+    assert!(page.html.contains("Page language"), "{}", page.html);
+    assert!(page.html.contains("lang=\"en\""), "{}", page.html);
+    // A choice made on the page wins (and is remembered in that browser).
+    let page = elsewhere.get("/preferensi?lang=id").await;
+    assert!(page.html.contains("Bahasa halaman"));
+    assert!(
+        elsewhere
+            .get("/preferensi")
+            .await
+            .html
+            .contains("Bahasa halaman")
+    );
+    // Back to the browser's language: the one remembered here is forgotten too.
+    let csrf = b.csrf();
+    b.get("/preferensi?lang=en").await;
+    b.post(
+        "/preferensi",
+        &[
+            ("csrf", &csrf),
+            ("email_digest", "none"),
+            ("email", ""),
+            ("language", ""),
+        ],
+    )
+    .await;
+    assert!(b.get("/preferensi").await.html.contains("Bahasa halaman"));
 }
