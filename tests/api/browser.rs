@@ -1284,3 +1284,81 @@ async fn an_skp_is_approved_and_realised_in_the_browser() {
     check_page(&b, Screen::Laptop).await;
     b.close().await;
 }
+
+/// A person chooses the daily digest, an address of their own (a bad one refused with what was
+/// typed kept) and English from Rencana Saya, and makes a new calendar address; HR gives an
+/// account an address on the accounts page and reads the deliveries page. On a phone.
+#[tokio::test]
+async fn mail_language_and_calendar_are_set_in_the_browser() {
+    let app = spawn_app().await;
+    let staff = "199902162024092001";
+    let b = Browser::open(&app, Screen::Phone).await;
+    b.sign_in(staff).await;
+    b.goto("/rencana-saya").await;
+    b.click("#preferensi a[href=\"/preferensi\"]").await;
+    b.arrived_at("/preferensi").await;
+    check_page(&b, Screen::Phone).await;
+    let calendar = "#kalender input[readonly]";
+    let before = b.css(calendar).await.prop("value").await.unwrap().unwrap();
+    assert!(before.contains("/ical/"), "{before}");
+
+    let form = "form[action=\"/preferensi\"]";
+    b.without_browser_checks().await;
+    b.click(&format!("{form} input[value=daily]")).await;
+    b.fill(form, "email", "bukan-alamat").await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    let alert = b.text(".error[role=alert]").await;
+    assert!(alert.contains("bukan-alamat"), "{alert}");
+    let kept = b
+        .css(&format!("{form} [name=email]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("bukan-alamat"));
+    check_page(&b, Screen::Phone).await;
+    b.fill(form, "email", "staf.pribadi@bulungankab.go.id")
+        .await;
+    b.css(&format!("{form} select[name=language]"))
+        .await
+        .select_by_value("en")
+        .await
+        .unwrap();
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.arrived_at("notice=preferences_saved").await;
+    assert!(b.body().await.contains("Page language"));
+    check_page(&b, Screen::Phone).await;
+    b.click("form[action=\"/preferensi/kalender\"] button")
+        .await;
+    b.arrived_at("notice=calendar_rotated").await;
+    let after = b.css(calendar).await.prop("value").await.unwrap().unwrap();
+    assert_ne!(before, after, "a new calendar address");
+    let token = app.token(staff).await;
+    let (_, prefs) = app.get(&token, "/api/v1/me/preferences").await;
+    assert_eq!(prefs["email_digest"], "daily", "{prefs}");
+    assert_eq!(prefs["email"], "staf.pribadi@bulungankab.go.id", "{prefs}");
+    assert_eq!(prefs["language"], "en", "{prefs}");
+    let feed = format!("/ical/{}", after.split_once("/ical/").unwrap().1);
+    let r = app.client.get(app.url(&feed)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().starts_with("BEGIN:VCALENDAR"));
+    b.sign_out().await;
+
+    b.sign_in("hr").await;
+    b.goto(&format!("/akun?q={staff}")).await;
+    check_page(&b, Screen::Phone).await;
+    let account = format!("form[action=\"/akun/{staff}\"]:has([name=email])");
+    b.fill(&account, "email", "staf.dinas@bulungankab.go.id")
+        .await;
+    b.click(&format!("{account} button[type=submit]")).await;
+    b.arrived_at("notice=account_updated").await;
+    let hr = app.token("hr").await;
+    let (_, listed) = app.get(&hr, &format!("/api/v1/users?q={staff}")).await;
+    assert_eq!(
+        listed["items"][0]["email"], "staf.dinas@bulungankab.go.id",
+        "{listed}"
+    );
+    b.goto("/pengiriman").await;
+    check_page(&b, Screen::Phone).await;
+    b.close().await;
+}

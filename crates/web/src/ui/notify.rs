@@ -24,11 +24,23 @@ async fn preferences_view(
         let cx = s.context(&user);
         let prefs = notifications::preferences(&cx).await?;
         let url = notifications::calendar_url(&cx, &s.feed_key, &s.public_url(headers)).await?;
+        // A refused form is shown with what was chosen in it, not what is stored.
+        let chosen = |key: &str| {
+            failed
+                .as_ref()
+                .and_then(|(_, v)| v[key].as_str().map(str::to_string))
+        };
+        let digest = chosen("email_digest").unwrap_or(prefs.email_digest.as_str().to_string());
+        let language = match chosen("language") {
+            Some(l) => Some(l),
+            None if failed.is_some() => None,
+            None => prefs.language.clone(),
+        };
         Ok::<_, ApiError>(json!({
             "prefs": prefs,
-            "daily": prefs.email_digest == DigestPreference::Daily,
-            "english": prefs.language.as_deref() == Some("en"),
-            "indonesian": prefs.language.as_deref() == Some("id"),
+            "daily": digest == DigestPreference::Daily.as_str(),
+            "english": language.as_deref() == Some("en"),
+            "indonesian": language.as_deref() == Some("id"),
             "calendar_url": url,
             "mail_enabled": s.store.mail_delivery(),
             "failed": failed.as_ref().map(|(m, v)| json!({"messages": m, "values": v})),
@@ -79,7 +91,11 @@ pub(super) async fn preferences_form(
         Ok(u) => u,
         Err(answer) => return *answer,
     };
-    let values = json!({"email": form.email});
+    let values = json!({
+        "email": form.email,
+        "email_digest": form.email_digest,
+        "language": form.language,
+    });
     // The form is the API's body: the same reading, the same coded problems.
     let blank = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
     let body = json!({
