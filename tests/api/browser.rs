@@ -10,6 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use jenjang::seed::DEMO_PASSWORD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -30,7 +31,11 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Killing chromedriver takes its Chromium with it.
+        // chromedriver and the Chromium it started share a process group of their own: end them
+        // all, also when a failed test never closed its session.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -53,6 +58,7 @@ impl Browser {
         let turn = BROWSERS.acquire().await.unwrap();
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
