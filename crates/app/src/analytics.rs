@@ -65,7 +65,14 @@ impl Analytics {
                 AppError::Internal(anyhow::anyhow!("cached result {key} has another type"))
             });
         }
+        let started = std::time::Instant::now();
         let value = Arc::new(compute().await?);
+        tracing::debug!(
+            key,
+            version,
+            ms = started.elapsed().as_millis() as u64,
+            "computed"
+        );
         let mut cache = self.results.lock().unwrap_or_else(|e| e.into_inner());
         if cache.0 != version {
             *cache = (version, HashMap::new());

@@ -425,37 +425,41 @@ impl Store {
         &self,
         unit: Option<&str>,
     ) -> Result<Vec<(String, Option<jenjang_core::kinds::Potential>)>> {
+        let agg = self.text_agg();
         let (sql, values): (String, Vec<Value>) = match unit {
             Some(u) => {
                 self.get_unit(u).await?;
                 (
                     format!(
-                        "WITH RECURSIVE {} SELECT e.nip, e.potential FROM employees e \
-                         WHERE e.unit_code IN (SELECT code FROM sub) ORDER BY e.nip",
+                        "WITH RECURSIVE {} SELECT {agg}(e.nip || '|' || COALESCE(e.potential, ''), ';') AS v \
+                         FROM employees e WHERE e.unit_code IN (SELECT code FROM sub)",
                         crate::analytics::SUBTREE
                     ),
                     vec![u.into()],
                 )
             }
             None => (
-                "SELECT e.nip, e.potential FROM employees e ORDER BY e.nip".to_string(),
+                format!(
+                    "SELECT {agg}(e.nip || '|' || COALESCE(e.potential, ''), ';') AS v FROM employees e"
+                ),
                 vec![],
             ),
         };
-        let rows = self
-            .db
-            .query_all_raw(stmt(self.backend(), &sql, values))
-            .await?;
-        rows.iter()
+        let text = self.aggregated_text(&sql, values).await?;
+        let mut out = text
+            .split(';')
+            .filter(|r| !r.is_empty())
             .map(|r| {
-                let nip: String = r.try_get("", "nip")?;
-                let potential: Option<String> = r.try_get("", "potential")?;
-                let potential = potential
-                    .map(|p| crate::error::stored("employees", &nip, &p))
+                let (nip, potential) = r.split_once('|').unwrap_or((r, ""));
+                let potential = (!potential.is_empty())
+                    .then(|| crate::error::stored("employees", nip, potential))
                     .transpose()?;
-                Ok((nip, potential))
+                Ok((nip.to_string(), potential))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // NIP order, sorted here (in SQL it walks the index and looks every row up).
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// Whether `unit` lies within a unit subtree that `nip` heads; not-found for an unknown unit.
@@ -482,23 +486,25 @@ impl Store {
     /// Every employee's (NIP, name, unit): the directory pages use to name people in lists
     /// computed elsewhere (one query).
     pub async fn employee_directory(&self) -> Result<Vec<(String, String, String)>> {
-        let rows = self
-            .db
-            .query_all_raw(stmt(
-                self.backend(),
-                "SELECT nip, name, unit_code FROM employees",
-                vec![],
-            ))
-            .await?;
-        rows.iter()
+        // Folded into one text with the ASCII unit and record separators, which no NIP, name
+        // or unit code holds (see `aggregated_text`).
+        let ch = if self.is_postgres() { "chr" } else { "char" };
+        let sql = format!(
+            "SELECT {agg}(nip || {ch}(31) || name || {ch}(31) || unit_code, {ch}(30)) AS v FROM employees",
+            agg = self.text_agg()
+        );
+        let text = self.aggregated_text(&sql, vec![]).await?;
+        Ok(text
+            .split('\u{1e}')
+            .filter(|r| !r.is_empty())
             .map(|r| {
-                Ok((
-                    r.try_get("", "nip")?,
-                    r.try_get("", "name")?,
-                    r.try_get("", "unit_code")?,
-                ))
+                let mut fields = r.splitn(3, '\u{1f}');
+                let nip = fields.next().unwrap_or("").to_string();
+                let name = fields.next().unwrap_or("").to_string();
+                let unit = fields.next().unwrap_or("").to_string();
+                (nip, name, unit)
             })
-            .collect()
+            .collect())
     }
 
     /// Every unit's name by code (one query).

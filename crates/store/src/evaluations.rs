@@ -331,21 +331,26 @@ impl Store {
         };
         values.push((year as i16).into());
         let n = values.len();
+        let agg = self.text_agg();
         let sql = format!(
-            "{with}SELECT v.nip, v.period, v.predikat FROM evaluations v WHERE v.year = ${n} {filter}"
+            "{with}SELECT {agg}(v.nip || '|' || v.period || '|' || v.predikat, ';') AS v \
+             FROM evaluations v WHERE v.year = ${n} {filter}"
         );
-        let rows = self
-            .db
-            .query_all_raw(stmt(self.backend(), &sql, values))
-            .await?;
-        rows.iter()
+        let text = self.aggregated_text(&sql, values).await?;
+        text.split(';')
+            .filter(|r| !r.is_empty())
             .map(|r| {
-                let nip: String = r.try_get("", "nip")?;
-                let key = format!("{nip}/{}", r.try_get::<String>("", "period")?);
+                let mut fields = r.splitn(3, '|');
+                let (nip, period, predikat) = (
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                );
+                let key = || format!("{nip}/{period}");
                 Ok((
-                    nip,
-                    stored("evaluations", &key, &r.try_get::<String>("", "period")?)?,
-                    stored("evaluations", &key, &r.try_get::<String>("", "predikat")?)?,
+                    nip.to_string(),
+                    stored("evaluations", &key(), period)?,
+                    stored("evaluations", &key(), predikat)?,
                 ))
             })
             .collect()
