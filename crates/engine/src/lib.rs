@@ -7,6 +7,7 @@
 pub mod defaults;
 pub mod mail;
 pub mod runtime;
+pub mod smtp;
 pub mod templates;
 
 pub use runtime::Engine;

@@ -1,18 +1,17 @@
 //! The mail worker: claims queued deliveries (a lease per row, so a second `serve` never takes
 //! the same one), composes each mail from the templates of `jenjang_app::mail`, sends it over
-//! SMTP with lettre (pooled connections, several mails in flight), and marks it sent, to be
-//! tried again after a backoff (a passing problem: the server down, a 4xx answer, a refused
-//! login), or failed (the server refused the mail itself, 55x, or it was tried too often). It also queues the daily digests when their hour comes.
+//! SMTP (lettre's client on kept connections of `crate::smtp`, several mails in flight), and
+//! marks it sent, to be tried again after a backoff (a passing problem: the server down, a 4xx
+//! answer, a refused login), or failed (the server refused the mail itself, 55x, or it was
+//! tried too often). It also queues the daily digests when their hour comes.
 
+use crate::smtp::{Connections, SendError};
 use jenjang_app::mail::{Composed, templates};
 use jenjang_core::notify::{MAX_ATTEMPTS, header_text, retry_after};
 use jenjang_store::Store;
 use jenjang_store::deliveries::Outgoing;
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,17 +97,22 @@ pub struct Drained {
 /// here, too large, refused by policy), so trying again cannot help. Other refusals, such as a
 /// rejected login (53x) or a command the server did not expect (50x), say that the server or
 /// the settings are wrong, not the mail: they are retried with backoff, like an outage.
-fn refuses_the_mail(e: &lettre::transport::smtp::Error) -> bool {
+fn refuses_the_mail(e: &SendError) -> bool {
     use lettre::transport::smtp::response::Category;
-    e.is_permanent()
-        && e.status()
-            .is_some_and(|c| c.category == Category::MailSystem)
+    match e {
+        SendError::Smtp(e) => {
+            e.is_permanent()
+                && e.status()
+                    .is_some_and(|c| c.category == Category::MailSystem)
+        }
+        SendError::Connect(_) => false,
+    }
 }
 
 /// The mail worker of one process.
 pub struct Mailer {
     store: Store,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connections: Arc<Connections>,
     from: Mailbox,
     public_url: String,
     batch: u64,
@@ -126,30 +130,10 @@ impl Mailer {
             .parse()
             .map_err(|e| anyhow::anyhow!("JENJANG_SMTP_FROM '{}': {e}", smtp.from))?;
         let in_flight = 8;
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-            .port(smtp.port())
-            .timeout(Some(smtp.timeout))
-            .pool_config(PoolConfig::new().max_size(in_flight as u32));
-        if smtp.tls != SmtpTls::None {
-            let mut params = TlsParameters::builder(smtp.host.clone());
-            if let Some(pem) = &smtp.ca_pem {
-                params = params.add_root_certificate(Certificate::from_pem(pem)?);
-            }
-            let params = params.build_rustls()?;
-            builder = builder.tls(match smtp.tls {
-                SmtpTls::Starttls => Tls::Required(params),
-                _ => Tls::Wrapper(params),
-            });
-        }
-        if let Some(user) = &smtp.user {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                smtp.password.clone().unwrap_or_default(),
-            ));
-        }
+        let connections = Connections::new(smtp, in_flight)?;
         Ok(Mailer {
             store,
-            transport: builder.build(),
+            connections: Arc::new(connections),
             from,
             public_url: public_url.trim_end_matches('/').to_string(),
             batch: 200,
@@ -190,12 +174,17 @@ impl Mailer {
             while pending.len() < self.in_flight {
                 let Some(o) = queue.next() else { break };
                 let message = self.message(&o);
-                let transport = self.transport.clone();
+                let connections = self.connections.clone();
                 let timeout = self.timeout;
                 pending.spawn(async move {
-                    // lettre bounds connecting, not waiting for an answer: the whole send is.
+                    // lettre bounds nothing: the whole send is.
                     let result = match message {
-                        Ok(m) => match tokio::time::timeout(timeout, transport.send(m)).await {
+                        Ok(m) => match tokio::time::timeout(
+                            timeout,
+                            connections.send(m.envelope(), &m.formatted()),
+                        )
+                        .await
+                        {
                             Ok(sent) => sent
                                 .map(|_| ())
                                 .map_err(|e| (e.to_string(), refuses_the_mail(&e))),
