@@ -349,8 +349,8 @@ impl Store {
                 let key = || format!("{nip}/{period}");
                 Ok((
                     nip.to_string(),
-                    stored("evaluations", &key(), period)?,
-                    stored("evaluations", &key(), predikat)?,
+                    stored("evaluations", key(), period)?,
+                    stored("evaluations", key(), predikat)?,
                 ))
             })
             .collect()
