@@ -287,6 +287,26 @@ async fn deliveries(app: &TestApp, hr: &str, query: &str) -> Value {
     body
 }
 
+/// Saves the preferences form of the page Notifikasi & Kalender as the signed-in person.
+async fn save_preferences(
+    b: &mut crate::ui::Browser,
+    digest: &str,
+    email: &str,
+    language: &str,
+) -> crate::ui::Page {
+    let csrf = b.csrf();
+    b.post(
+        "/preferensi",
+        &[
+            ("csrf", &csrf),
+            ("email_digest", digest),
+            ("email", email),
+            ("language", language),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn notification_mail_arrives_once_with_its_link_and_survives_an_outage() {
     let mut sink = SmtpSink::start(&[]);
@@ -973,30 +993,11 @@ async fn preferences_and_deliveries_in_the_pages() {
         "the calendar address is shown"
     );
     let csrf = b.csrf();
-    let page = b
-        .post(
-            "/preferensi",
-            &[
-                ("csrf", &csrf),
-                ("email_digest", "daily"),
-                ("email", "bukan alamat"),
-                ("language", ""),
-            ],
-        )
-        .await;
+    let page = save_preferences(&mut b, "daily", "bukan alamat", "").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("bukan alamat"));
     assert!(page.html.contains("Alamat surel"), "{}", page.html);
-    b.post(
-        "/preferensi",
-        &[
-            ("csrf", &csrf),
-            ("email_digest", "daily"),
-            ("email", "atasan.pribadi@bulungankab.go.id"),
-            ("language", "id"),
-        ],
-    )
-    .await;
+    save_preferences(&mut b, "daily", "atasan.pribadi@bulungankab.go.id", "id").await;
     let token = app.token(&sup).await;
     let (_, prefs) = app.get(&token, "/api/v1/me/preferences").await;
     assert_eq!(prefs["email_digest"], "daily", "{prefs}");
@@ -1008,16 +1009,7 @@ async fn preferences_and_deliveries_in_the_pages() {
     assert_ne!(before["url"], after["url"]);
 
     // Back to one mail per notification, to the refused domain's address: HR sees it failed.
-    b.post(
-        "/preferensi",
-        &[
-            ("csrf", &csrf),
-            ("email_digest", "none"),
-            ("email", ""),
-            ("language", ""),
-        ],
-    )
-    .await;
+    save_preferences(&mut b, "none", "", "").await;
     low_evaluation(&app, &hr, &staff, "2027-Q2").await;
     mailer.drain().await.unwrap();
     let mut h = Browser::new(&app);
@@ -1168,18 +1160,7 @@ async fn accounts_get_addresses_from_who_manages_them_and_pages_speak_the_saved_
     let mut b = Browser::new(&app);
     b.sign_in(&sup, DEMO_PASSWORD).await;
     assert!(b.get("/preferensi").await.html.contains("Bahasa halaman"));
-    let csrf = b.csrf();
-    let saved = b
-        .post(
-            "/preferensi",
-            &[
-                ("csrf", &csrf),
-                ("email_digest", "none"),
-                ("email", ""),
-                ("language", "en"),
-            ],
-        )
-        .await;
+    let saved = save_preferences(&mut b, "none", "", "en").await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert!(b.get("/preferensi").await.html.contains("Page language"));
     let mut elsewhere = Browser::new(&app);
@@ -1198,17 +1179,7 @@ async fn accounts_get_addresses_from_who_manages_them_and_pages_speak_the_saved_
             .contains("Bahasa halaman")
     );
     // Back to the browser's language: the one remembered here is forgotten too.
-    let csrf = b.csrf();
     b.get("/preferensi?lang=en").await;
-    b.post(
-        "/preferensi",
-        &[
-            ("csrf", &csrf),
-            ("email_digest", "none"),
-            ("email", ""),
-            ("language", ""),
-        ],
-    )
-    .await;
+    save_preferences(&mut b, "none", "", "").await;
     assert!(b.get("/preferensi").await.html.contains("Bahasa halaman"));
 }
