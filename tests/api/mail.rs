@@ -287,6 +287,15 @@ async fn deliveries(app: &TestApp, hr: &str, query: &str) -> Value {
     body
 }
 
+/// One drain of the outbox by a worker with other settings than the server's.
+async fn drain_with(app: &TestApp, smtp: &SmtpSettings) -> jenjang_engine::mail::Drained {
+    Mailer::new(app.store.clone(), smtp, PUBLIC_URL)
+        .unwrap()
+        .drain()
+        .await
+        .unwrap()
+}
+
 /// Saves the preferences form of the page Notifikasi & Kalender as the signed-in person.
 async fn save_preferences(
     b: &mut crate::ui::Browser,
@@ -433,11 +442,7 @@ async fn mail_goes_encrypted_and_signed_in_and_never_to_an_untrusted_server() {
             ca_pem: None,
             ..sink.settings()
         };
-        let d = Mailer::new(app.store.clone(), &untrusted, PUBLIC_URL)
-            .unwrap()
-            .drain()
-            .await
-            .unwrap();
+        let d = drain_with(&app, &untrusted).await;
         assert_eq!((d.sent, d.retried, d.failed), (0, 1, 0), "{tls:?}: {d:?}");
         assert!(sink.mails().is_empty(), "{tls:?}");
         let queued = deliveries(&app, &hr, "status=queued").await;
@@ -453,11 +458,7 @@ async fn mail_goes_encrypted_and_signed_in_and_never_to_an_untrusted_server() {
             password: Some("salah".into()),
             ..sink.settings()
         };
-        let d = Mailer::new(app.store.clone(), &wrong, PUBLIC_URL)
-            .unwrap()
-            .drain()
-            .await
-            .unwrap();
+        let d = drain_with(&app, &wrong).await;
         assert_eq!((d.sent, d.retried, d.failed), (0, 1, 0), "{tls:?}: {d:?}");
         assert!(sink.mails().is_empty(), "{tls:?}");
         let queued = deliveries(&app, &hr, "status=queued").await;
