@@ -326,6 +326,19 @@ fn axe_source() -> &'static str {
 /// and, on a phone, nothing wider than the screen.
 async fn check_page(b: &Browser, screen: Screen) {
     let path = b.path().await;
+    // For a reviewer's eyes: every checked page as a PNG in JENJANG_SCREENSHOT_DIR.
+    if let Some(dir) = std::env::var_os("JENJANG_SCREENSHOT_DIR") {
+        let name: String = path
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let png = b.client.screenshot().await.unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}-{screen:?}.png")),
+            png,
+        )
+        .unwrap();
+    }
     let violations = b.accessibility_violations().await;
     assert!(violations.is_empty(), "{path}: {violations:#?}");
     if screen == Screen::Phone {

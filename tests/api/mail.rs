@@ -1179,6 +1179,28 @@ async fn accounts_get_addresses_from_who_manages_them_and_pages_speak_the_saved_
             .html
             .contains("Bahasa halaman")
     );
+    // Signing in applies the saved language over what the browser remembered, and signing out
+    // forgets it: the next person at this browser gets their own.
+    let mut shared = Browser::new(&app);
+    shared.get("/masuk?lang=id").await;
+    shared.sign_in(&sup, DEMO_PASSWORD).await;
+    assert!(
+        shared
+            .get("/preferensi")
+            .await
+            .html
+            .contains("Page language")
+    );
+    let csrf = shared.csrf();
+    shared.post("/keluar", &[("csrf", &csrf)]).await;
+    shared.sign_in("hr", DEMO_PASSWORD).await;
+    assert!(
+        shared
+            .get("/preferensi")
+            .await
+            .html
+            .contains("Bahasa halaman")
+    );
     // Back to the browser's language: the one remembered here is forgotten too.
     b.get("/preferensi?lang=en").await;
     save_preferences(&mut b, "none", "", "").await;

@@ -361,6 +361,10 @@ pub struct LoginUser {
     pub username: String,
     pub role: Role,
     pub nip: Option<String>,
+    /// The pages' language the person saved, for the UI's sign-in; not part of the answer
+    /// (`GET /api/v1/me/preferences` tells it).
+    #[serde(skip)]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -456,6 +460,7 @@ pub(crate) async fn authenticate(
             username: user.username,
             role: user.role,
             nip,
+            language: user.language,
         },
     })
 }
@@ -503,6 +508,7 @@ pub async fn me(user: CurrentUser) -> Json<LoginUser> {
         username: p.username,
         role: p.role,
         nip: p.nip.map(|n| n.to_string()),
+        language: user.3,
     })
 }
 
@@ -563,6 +569,7 @@ pub async fn change_password(
             username: fresh.username,
             role: fresh.role,
             nip,
+            language: fresh.language,
         },
     })
     .into_response();

@@ -581,6 +581,17 @@ impl FromRequestParts<AppState> for Ui {
     }
 }
 
+/// The cookie that remembers `lang` as this browser's language, or forgets the remembered one.
+fn language_cookie(lang: Option<Lang>) -> String {
+    match lang {
+        Some(l) => format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            l.code()
+        ),
+        None => format!("{LANG_COOKIE}=; Path=/; SameSite=Lax; Max-Age=0"),
+    }
+}
+
 /// English when the browser prefers it over Indonesian; otherwise none (Indonesian is the default).
 fn accept_language(headers: &HeaderMap) -> Option<Lang> {
     let value = headers.get("accept-language")?.to_str().ok()?;
@@ -695,14 +706,7 @@ impl Ui {
     /// remembered one (so the person's saved preference, or the browser's, applies).
     fn redirect_remembering(&self, to: &str, lang: Option<Lang>) -> Response {
         let mut response = self.redirect(to);
-        let value = match lang {
-            Some(l) => format!(
-                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-                l.code()
-            ),
-            None => format!("{LANG_COOKIE}=; Path=/; SameSite=Lax; Max-Age=0"),
-        };
-        if let Ok(v) = HeaderValue::from_str(&value) {
+        if let Ok(v) = HeaderValue::from_str(&language_cookie(lang)) {
             response.headers_mut().append(SET_COOKIE, v);
         }
         response

@@ -54,7 +54,12 @@ pub(super) async fn login_submit(
     }
     match authenticate(&s, ip, form.username.trim(), form.password.clone()).await {
         Ok(login) => {
-            let mut response = ui.redirect(first_page(login.user.role));
+            // A saved language is the pages' from signing in, whatever this browser remembered.
+            let saved = login.user.language.as_deref().and_then(Lang::parse);
+            let mut response = match saved {
+                Some(lang) => ui.redirect_remembering(first_page(login.user.role), Some(lang)),
+                None => ui.redirect(first_page(login.user.role)),
+            };
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&s, &login.token)) {
                 response.headers_mut().append(SET_COOKIE, v);
             }
@@ -84,7 +89,8 @@ pub(super) async fn logout(
     if let Err(e) = crate::auth::end_session(&s, &headers).await {
         return ui.error(e);
     }
-    let mut response = ui.redirect("/masuk");
+    // The next person at this browser does not inherit the language either.
+    let mut response = ui.redirect_remembering("/masuk", None);
     response
         .headers_mut()
         .append(SET_COOKIE, HeaderValue::from_static(CLEARED_COOKIE));

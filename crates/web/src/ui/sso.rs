@@ -164,10 +164,15 @@ pub(super) async fn sso_callback(
         &ui.lang.text("sign_in"),
         json!({"next": first_page(user.role)}),
     );
-    for c in [
+    let mut cookies = vec![
         session_cookie(&s, &token),
         format!("{FLOW_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0"),
-    ] {
+    ];
+    // A saved language is the pages' from signing in, whatever this browser remembered.
+    if let Some(lang) = user.language.as_deref().and_then(Lang::parse) {
+        cookies.push(language_cookie(Some(lang)));
+    }
+    for c in cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
             response.headers_mut().append(SET_COOKIE, v);
         }
