@@ -909,7 +909,6 @@ impl Store {
         codes.sort_unstable();
         codes.dedup();
         let mut known: BTreeSet<String> = BTreeSet::new();
-        let mut enrolled: HashMap<(String, String), Enrolment> = HashMap::new();
         for chunk in codes.chunks(rows_per_statement(1)) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.clone())).collect();
@@ -920,12 +919,55 @@ impl Store {
                         "SELECT code FROM cohorts WHERE code IN ({})",
                         marks.join(", ")
                     ),
-                    values.clone(),
+                    values,
                 ))
                 .await?
             {
                 known.insert(r.try_get("", "code")?);
             }
+        }
+        // Only the participants the rows name: a cohort of an e-learning program may hold
+        // tens of thousands, most of them not in this file.
+        let mut named: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| known.contains(&r.cohort))
+            .map(|r| (r.cohort.as_str(), r.nip.as_str()))
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+        let per_statement = if postgres {
+            20_000
+        } else {
+            rows_per_statement(2)
+        };
+        let mut enrolled: HashMap<(String, String), Enrolment> = HashMap::new();
+        for chunk in named.chunks(per_statement) {
+            let (list, values): (String, Vec<Value>) = if postgres {
+                let doc: Vec<serde_json::Value> = chunk
+                    .iter()
+                    .map(|(c, n)| serde_json::json!({"c": c, "n": n}))
+                    .collect();
+                (
+                    "SELECT x.c, x.n FROM json_to_recordset($1::json) AS x(c text, n text)"
+                        .to_string(),
+                    vec![serde_json::Value::Array(doc).to_string().into()],
+                )
+            } else {
+                (
+                    format!(
+                        "VALUES {}",
+                        (0..chunk.len())
+                            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    chunk
+                        .iter()
+                        .flat_map(|(c, n)| [Value::from(*c), Value::from(*n)])
+                        .collect(),
+                )
+            };
             for r in txn
                 .query_all_raw(stmt(
                     backend,
@@ -933,8 +975,7 @@ impl Store {
                         "SELECT p.cohort_code, p.nip, p.status, p.plan_item_id, p.certificate_no, p.completed_on, \
                          p.score, c.program_code, g.title, g.form, g.jp FROM cohort_participants p \
                          JOIN cohorts c ON c.code = p.cohort_code JOIN programs g ON g.code = c.program_code \
-                         WHERE p.cohort_code IN ({})",
-                        marks.join(", ")
+                         WHERE (p.cohort_code, p.nip) IN ({list})"
                     ),
                     values,
                 ))
