@@ -483,10 +483,7 @@ impl FromRequestParts<AppState> for Ui {
         // else what the browser prefers.
         let lang = match chosen {
             Some(l) => {
-                set_cookies.push(format!(
-                    "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-                    l.code()
-                ));
+                set_cookies.push(language_cookie(Some(l)));
                 l
             }
             None => cookie(&parts.headers, LANG_COOKIE)

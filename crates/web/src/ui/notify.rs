@@ -31,9 +31,8 @@ async fn preferences_view(
                 .and_then(|(_, v)| v[key].as_str().map(str::to_string))
         };
         let digest = chosen("email_digest").unwrap_or(prefs.email_digest.as_str().to_string());
-        let language = match chosen("language") {
-            Some(l) => Some(l),
-            None if failed.is_some() => None,
+        let language = match failed {
+            Some(_) => chosen("language"),
             None => prefs.language.clone(),
         };
         Ok::<_, ApiError>(json!({
