@@ -441,6 +441,8 @@ async fn staff_and_supervisor_plan_journey_in_the_browser() {
     // Submitted to the supervisor.
     b.click("form[action=\"/rencana-saya\"] button[value=submit]")
         .await;
+    // The click returns before the next page is there.
+    b.arrived_at("notice=plan_submit").await;
     assert!(b.body().await.contains("menunggu keputusan atasan"));
     let plan = plan_of(&app, &app.token(staff).await, staff).await;
     assert_eq!(plan["status"], "submitted");
