@@ -966,6 +966,8 @@ async fn hr_checks_then_imports_a_file_without_choosing_it_again() {
         .unwrap()
         .unwrap();
     b.click("form[action=\"/impor/sekarang\"] button").await;
+    // The check page also shows an accepted count: wait for the import's own page.
+    b.arrived_at("/impor/sekarang").await;
     assert_eq!(b.text("dd.accepted").await, "1");
     assert!(!b.body().await.contains("Pemeriksaan saja"));
     let after = app
