@@ -268,37 +268,8 @@ pub(crate) async fn refresh_current_pairs<C: ConnectionTrait>(
     pairs: &[(&str, &str)],
 ) -> Result<()> {
     let backend = conn.get_database_backend();
-    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-    let per_statement = if postgres {
-        20_000
-    } else {
-        crate::db::rows_per_statement(2)
-    };
-    for chunk in pairs.chunks(per_statement) {
-        let (list, values): (String, Vec<sea_orm::Value>) = if postgres {
-            let doc: Vec<serde_json::Value> = chunk
-                .iter()
-                .map(|(n, c)| serde_json::json!({"n": n, "c": c}))
-                .collect();
-            (
-                "SELECT x.n, x.c FROM json_to_recordset($1::json) AS x(n text, c text)".to_string(),
-                vec![serde_json::Value::Array(doc).to_string().into()],
-            )
-        } else {
-            (
-                format!(
-                    "VALUES {}",
-                    (0..chunk.len())
-                        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                chunk
-                    .iter()
-                    .flat_map(|(n, c)| [(*n).into(), (*c).into()])
-                    .collect(),
-            )
-        };
+    for chunk in pairs.chunks(crate::db::pairs_per_statement(backend)) {
+        let (list, values) = crate::db::pair_list(backend, chunk);
         conn.execute_raw(stmt(
             backend,
             &latest_levels_sql(&format!("(r.nip, r.competency_code) IN ({list})")),

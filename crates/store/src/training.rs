@@ -935,39 +935,9 @@ impl Store {
             .collect();
         named.sort_unstable();
         named.dedup();
-        let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-        let per_statement = if postgres {
-            20_000
-        } else {
-            rows_per_statement(2)
-        };
         let mut enrolled: HashMap<(String, String), Enrolment> = HashMap::new();
-        for chunk in named.chunks(per_statement) {
-            let (list, values): (String, Vec<Value>) = if postgres {
-                let doc: Vec<serde_json::Value> = chunk
-                    .iter()
-                    .map(|(c, n)| serde_json::json!({"c": c, "n": n}))
-                    .collect();
-                (
-                    "SELECT x.c, x.n FROM json_to_recordset($1::json) AS x(c text, n text)"
-                        .to_string(),
-                    vec![serde_json::Value::Array(doc).to_string().into()],
-                )
-            } else {
-                (
-                    format!(
-                        "VALUES {}",
-                        (0..chunk.len())
-                            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    chunk
-                        .iter()
-                        .flat_map(|(c, n)| [Value::from(*c), Value::from(*n)])
-                        .collect(),
-                )
-            };
+        for chunk in named.chunks(crate::db::pairs_per_statement(backend)) {
+            let (list, values) = crate::db::pair_list(backend, chunk);
             for r in txn
                 .query_all_raw(stmt(
                     backend,
