@@ -103,15 +103,20 @@ pub async fn update(cx: &Context<'_>, username: &str, change: AccountChange) -> 
             ));
         }
     };
-    if let Some(email) = email {
-        cx.store
-            .set_preferences(&cx.actor(), username, None, None, Some(email))
-            .await?;
-    }
-    Ok(cx
+    // The role and status first: they may be refused (the last admin), the address cannot be.
+    let account = cx
         .store
         .update_account(&cx.actor(), username, role, enabled)
-        .await?)
+        .await?;
+    match email {
+        Some(email) => {
+            cx.store
+                .set_preferences(&cx.actor(), username, None, None, Some(email))
+                .await?;
+            Ok(cx.store.account(username).await?)
+        }
+        None => Ok(account),
+    }
 }
 
 /// Creates the missing accounts for the employees of `unit`'s subtree, or everyone (admin).
