@@ -335,6 +335,20 @@ impl TestApp {
     pub async fn put(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::PUT, token, path, body).await
     }
+
+    /// Posts `csv` to the import of `kind` (`employees`, `evaluations`, ...) as HR would.
+    pub async fn import_csv(&self, token: &str, kind: &str, csv: String) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/imports/{kind}")))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        read(r).await
+    }
 }
 
 pub async fn read(r: Response) -> (StatusCode, Value) {

@@ -231,16 +231,7 @@ async fn import_emails(app: &TestApp, hr: &str, rows: &[(&str, &str)]) -> Value 
             email
         ));
     }
-    let r = app
-        .client
-        .post(app.url("/api/v1/imports/employees"))
-        .bearer_auth(hr)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    read(r).await.1
+    app.import_csv(hr, "employees", csv).await.1
 }
 
 /// A staff member with a supervisor, and that supervisor.
@@ -265,16 +256,7 @@ async fn low_evaluation(app: &TestApp, hr: &str, staff: &str, period: &str) {
     let csv = format!(
         "nip,periode,hasil_kerja,perilaku_kerja\n{staff},{period},di_bawah_ekspektasi,sesuai_ekspektasi\n"
     );
-    let r = app
-        .client
-        .post(app.url("/api/v1/imports/evaluations"))
-        .bearer_auth(hr)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = read(r).await;
+    let (status, body) = app.import_csv(hr, "evaluations", csv).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     app.run_engine().await;
 }
@@ -823,16 +805,10 @@ async fn addresses_are_checked_at_import_and_account_links_are_mailed() {
         sup,
         demo_row.potential.map(|p| p.as_str()).unwrap_or_default()
     );
-    let r = app
-        .client
-        .post(app.url("/api/v1/imports/employees"))
-        .bearer_auth(&hr)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read(r).await.0, StatusCode::OK);
+    assert_eq!(
+        app.import_csv(&hr, "employees", csv).await.0,
+        StatusCode::OK
+    );
     let (_, employee) = app.get(&hr, &format!("/api/v1/employees/{staff}")).await;
     assert_eq!(employee["email"], "pegawai@bulungankab.go.id", "{employee}");
 
@@ -1064,6 +1040,23 @@ async fn accounts_get_addresses_from_who_manages_them_and_pages_speak_the_saved_
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_fields(&body), vec!["email"], "{body}");
+    // Refused as a whole: the last admin cannot be disabled, and the address stays as it was.
+    let (status, body) = app
+        .put(
+            &admin,
+            "/api/v1/users/admin",
+            &json!({"status": "disabled", "email": "lain@bulungankab.go.id"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, listed) = app.get(&admin, "/api/v1/users?role=admin").await;
+    let kept = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "admin")
+        .unwrap();
+    assert_eq!(kept["email"], "Admin.Jenjang@bulungankab.go.id", "{listed}");
     // hr manages staff, supervisor and leader accounts, not an admin's.
     let (status, _) = app
         .put(

@@ -729,18 +729,7 @@ async fn iki_realisations_are_imported_with_every_bad_row_named_and_once() {
     let send = |csv: String| {
         let app = &app;
         let hr = hr.clone();
-        async move {
-            let r = app
-                .client
-                .post(app.url("/api/v1/imports/iki-realisations"))
-                .bearer_auth(&hr)
-                .header("content-type", "text/csv")
-                .body(csv)
-                .send()
-                .await
-                .unwrap();
-            read(r).await
-        }
+        async move { app.import_csv(&hr, "iki-realisations", csv).await }
     };
     let (status, report) = send(csv.clone()).await;
     assert_eq!(status, StatusCode::OK, "{report}");

@@ -386,18 +386,7 @@ async fn the_providers_list_is_imported_with_every_bad_row_named() {
     let send = |csv: String| {
         let app = &app;
         let hr = hr.clone();
-        async move {
-            let r = app
-                .client
-                .post(app.url("/api/v1/imports/cohort-results"))
-                .bearer_auth(&hr)
-                .header("content-type", "text/csv")
-                .body(csv)
-                .send()
-                .await
-                .unwrap();
-            read(r).await
-        }
+        async move { app.import_csv(&hr, "cohort-results", csv).await }
     };
     let (status, report) = send(csv.clone()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
