@@ -36,6 +36,7 @@ mod m20261130_000015_training_cycle;
 mod m20261201_000016_training_reactions;
 mod m20261201_000017_position_fit;
 mod m20261201_000018_notifications;
+mod m20261201_000019_analysis_changes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_training_reactions::Migration),
             Box::new(m20261201_000017_position_fit::Migration),
             Box::new(m20261201_000018_notifications::Migration),
+            Box::new(m20261201_000019_analysis_changes::Migration),
         ]
     }
 }

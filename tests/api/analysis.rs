@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// The demo employee's current levels and position requirements, from the seed files.
@@ -799,5 +799,214 @@ async fn a_unit_head_follows_a_need_over_the_part_they_lead() {
             .await
             .0,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// A small deterministic generator (xorshift), so that a failing sequence can be replayed from
+/// its seed.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// The needs analyses a server answers for these units, by unit.
+async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for unit in units {
+        let r = app
+            .client
+            .get(format!("{base}/api/v1/units/{unit}/needs-analysis"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{unit}: {body}");
+        out.push(body);
+    }
+    out
+}
+
+/// The analyses are kept current by applying each change (the employees it touched, or
+/// everything after a change to the reference data). After random sequences of writes — levels
+/// recorded one by one and by import, employees moved to other units and positions, position
+/// standards changed, organisational needs added, writes that touch none of it — the server
+/// that applied them, a second server that caught up from the shared change feed, and a third
+/// started afresh (computing everything from scratch) answer the same.
+#[tokio::test]
+async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (hr, admin) = (app.token("hr").await, app.token("admin").await);
+    let units: Vec<&str> = demo.data.units.iter().map(|u| u.code.as_str()).collect();
+    let positions: Vec<&str> = demo
+        .data
+        .positions
+        .iter()
+        .map(|p| p.code.as_str())
+        .collect();
+    let competencies: Vec<&str> = demo
+        .data
+        .competencies
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    let nips: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .map(|e| e.nip.to_string())
+        .collect();
+    // Checked: the root, every unit's analysis changes somewhere among these.
+    let checked: Vec<&str> = units.iter().copied().step_by(3).collect();
+    let other = app.second_server().await;
+    // Both servers warm before the first write.
+    let start = analyses(&app, &app.base, &hr, &checked).await;
+    assert_eq!(analyses(&app, &other, &hr, &checked).await, start);
+
+    for seed in 1..=3u64 {
+        let mut random = Random(0x2545_F491_4F6C_DD1D ^ seed);
+        for step in 0..8 {
+            let what = random.below(6);
+            match what {
+                // A level recorded for one employee.
+                0 | 1 => {
+                    let nip = random.pick(&nips);
+                    let body = json!([{
+                        "competency": random.pick(&competencies),
+                        "level": 1 + random.below(5),
+                        "source": format!("uji-{seed}-{step}"),
+                        "assessed_on": format!("2026-10-{:02}", 1 + random.below(28)),
+                    }]);
+                    let (status, b) = app
+                        .put(&hr, &format!("/api/v1/employees/{nip}/competencies"), &body)
+                        .await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // Levels of several employees by import.
+                2 => {
+                    let mut csv = String::from("nip,kompetensi,level,sumber,tanggal\n");
+                    for _ in 0..5 {
+                        csv.push_str(&format!(
+                            "{},{},{},impor-{seed}-{step},2026-11-{:02}\n",
+                            random.pick(&nips),
+                            random.pick(&competencies),
+                            1 + random.below(5),
+                            1 + random.below(28)
+                        ));
+                    }
+                    let (status, b) = app.import_csv(&hr, "assessments", csv).await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // An employee moved to another unit and position.
+                3 => {
+                    let nip = random.pick(&nips);
+                    let (_, mut employee) = app.get(&hr, &format!("/api/v1/employees/{nip}")).await;
+                    employee["unit"] = json!(random.pick(&units));
+                    employee["position"] = json!(random.pick(&positions));
+                    let (status, b) = app
+                        .put(&hr, &format!("/api/v1/employees/{nip}"), &employee)
+                        .await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // A position's standard raised or lowered.
+                4 => {
+                    let code = random.pick(&positions);
+                    let (_, mut position) =
+                        app.get(&hr, &format!("/api/v1/positions/{code}")).await;
+                    if let Some(first) = position["requirements"]
+                        .as_array_mut()
+                        .and_then(|r| r.first_mut())
+                    {
+                        first["level"] = json!(1 + random.below(5));
+                    }
+                    let (status, b) = app
+                        .put(&hr, &format!("/api/v1/positions/{code}"), &position)
+                        .await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // An organisational need for a unit subtree.
+                _ => {
+                    let body = json!({
+                        "unit": random.pick(&units),
+                        "competency": random.pick(&competencies),
+                        "level": 1 + random.below(5),
+                        "target_share": 0.5,
+                        "due": "2027-12-31",
+                    });
+                    let (status, b) = app.post(&hr, "/api/v1/org-needs", &body).await;
+                    assert_eq!(status, StatusCode::CREATED, "{b}");
+                }
+            }
+            // A write that touches no level, unit, position or standard.
+            let (status, b) = app
+                .post(
+                    &admin,
+                    "/api/v1/users",
+                    &json!({"username": format!("operator-{seed}-{step}"), "role": "hr"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{b}");
+            let applied = analyses(&app, &app.base, &hr, &checked).await;
+            let caught_up = analyses(&app, &other, &hr, &checked).await;
+            let fresh = app.second_server().await;
+            let recomputed = analyses(&app, &fresh, &hr, &checked).await;
+            for (i, unit) in checked.iter().enumerate() {
+                let context = format!("seed {seed}, step {step} (write {what}), unit {unit}");
+                assert_eq!(
+                    applied[i], recomputed[i],
+                    "the server that wrote: {context}"
+                );
+                assert_eq!(caught_up[i], recomputed[i], "the other server: {context}");
+            }
+        }
+    }
+}
+
+/// Writes that touch no level, unit, position or reference record leave the analyses' change
+/// feed where it was; a level recorded moves it by one row naming the employee.
+#[tokio::test]
+async fn only_writes_that_change_what_analyses_count_reach_the_change_feed() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let (hr, admin) = (app.token("hr").await, app.token("admin").await);
+    let before = app.store.analysis_version().await.unwrap();
+    let (status, _) = app
+        .post(
+            &admin,
+            "/api/v1/users",
+            &json!({"username": "operator", "role": "hr"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let nip = demo.staff_in("DLH-PSL-1");
+    let csv = format!(
+        "nip,periode,hasil_kerja,perilaku_kerja\n{nip},2026,sesuai_ekspektasi,sesuai_ekspektasi\n"
+    );
+    let (status, b) = app.import_csv(&hr, "evaluations", csv).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    app.run_engine().await;
+    assert_eq!(app.store.analysis_version().await.unwrap(), before);
+    let (status, _) = app
+        .put(
+            &hr,
+            &format!("/api/v1/employees/{nip}/competencies"),
+            &json!([{"competency": "TK.SAMPAH", "level": 4, "source": "uji", "assessed_on": "2026-11-02"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.store.analysis_changes(before, 100).await.unwrap(),
+        jenjang_store::Changes::Members(before + 1, vec![nip.clone()])
     );
 }

@@ -7,7 +7,6 @@ use crate::error::{AppError, AppResult};
 use jenjang_core::FieldError;
 use jenjang_core::gap::{Gap, gaps};
 use jenjang_core::kinds::ProgramForm;
-use jenjang_core::needs::{gaps_by_group, needs_analysis};
 use jenjang_core::org::Organisation;
 use jenjang_core::plan::optimise;
 use jenjang_core::recommend::{describe, recommend};
@@ -230,18 +229,18 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 /// The training-needs analysis of `unit`'s subtree: gaps per competency and the programs that
-/// close them, with participants and cost.
+/// close them, with participants and cost. Summed from the needs index (see
+/// [`crate::analytics::Analytics::with_needs`]), current with every write.
 pub async fn unit_needs(cx: &Context<'_>, unit: &str) -> AppResult<Arc<NeedsAnalysisResponse>> {
     cx.require_unit(unit, false).await?;
-    let org = cx.organisation().await?;
-    let key = format!("needs:{unit}");
-    cx.analytics
-        .cached(cx.version, &key, || async {
-            let population = cx.store.load_population(&org, Some(unit)).await?;
-            let org2 = org.clone();
-            let analysis = blocking(move || needs_analysis(&org2, &population)).await?;
+    let answer = cx
+        .analytics
+        .with_needs(cx.store, |org, index| {
+            let u = org.units.index(unit)?;
+            let mask = (org.units.sole_root() != Some(u)).then(|| org.units.subtree_mask(u));
+            let analysis = index.analysis(mask.as_deref());
             let catalog = &org.catalog;
-            Ok(NeedsAnalysisResponse {
+            Some(NeedsAnalysisResponse {
                 unit: unit.to_string(),
                 employees: analysis.employees,
                 competencies: analysis
@@ -273,7 +272,10 @@ pub async fn unit_needs(cx: &Context<'_>, unit: &str) -> AppResult<Arc<NeedsAnal
                     .collect(),
             })
         })
-        .await
+        .await?;
+    answer
+        .map(Arc::new)
+        .ok_or_else(|| AppError::NotFound(format!("unit {unit} was not found")))
 }
 
 /// One row of the heat map: a unit directly below the analysed one.
@@ -295,45 +297,40 @@ impl HeatRow {
     }
 }
 
-/// The heat map's rows for the units directly below `unit`: one population read and one pass
-/// over it, cached per data version like the analyses.
+/// The heat map's rows for the units directly below `unit`, summed from the needs index like
+/// the analysis.
 pub async fn heat_map(cx: &Context<'_>, unit: &str) -> AppResult<Arc<Vec<HeatRow>>> {
     cx.require_unit(unit, false).await?;
-    let org = cx.organisation().await?;
-    let Some(index) = org.units.index(unit) else {
-        return Err(AppError::NotFound(format!("unit {unit} was not found")));
-    };
-    let key = format!("heat:{unit}");
-    cx.analytics
-        .cached(cx.version, &key, || async {
-            let child_units = org.units.children(index);
-            if child_units.is_empty() {
-                return Ok(Vec::new());
-            }
-            let population = cx.store.load_population(&org, Some(unit)).await?;
+    let rows = cx
+        .analytics
+        .with_needs(cx.store, |org, index| {
+            let index_of_unit = org.units.index(unit)?;
+            let child_units = org.units.children(index_of_unit);
             let group_of_unit: Vec<Option<usize>> = (0..org.units.len() as u32)
                 .map(|u| child_units.iter().position(|&c| org.units.within(u, c)))
                 .collect();
-            let (org2, groups) = (org.clone(), child_units.len());
-            let counted =
-                blocking(move || gaps_by_group(&org2, &population, &group_of_unit, groups)).await?;
-            Ok(child_units
-                .iter()
-                .zip(counted)
-                .map(|(&u, g)| HeatRow {
-                    unit: org.units.code(u).to_string(),
-                    employees: g.employees,
-                    with_gap: g
-                        .with_gap
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, n)| **n > 0)
-                        .map(|(c, n)| (org.catalog.competency_code(c as u32).to_string(), *n))
-                        .collect(),
-                })
-                .collect())
+            let counted = index.by_group(&group_of_unit, child_units.len());
+            Some(
+                child_units
+                    .iter()
+                    .zip(counted)
+                    .map(|(&u, g)| HeatRow {
+                        unit: org.units.code(u).to_string(),
+                        employees: g.employees,
+                        with_gap: g
+                            .with_gap
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(c, n)| (org.catalog.competency_code(c as u32).to_string(), *n))
+                            .collect(),
+                    })
+                    .collect(),
+            )
         })
-        .await
+        .await?;
+    rows.map(Arc::new)
+        .ok_or_else(|| AppError::NotFound(format!("unit {unit} was not found")))
 }
 
 /// What HR asks a training plan for.

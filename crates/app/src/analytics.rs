@@ -3,10 +3,16 @@
 //! Every change writes an audit entry, so the newest audit id (`Store::data_version`) tells any
 //! server process whether its cached copy is current; one cheap indexed read per request keeps
 //! two processes sharing one PostgreSQL database consistent after a write on either.
+//!
+//! The training-needs analysis and its heat map are kept differently: a [`NeedsIndex`] of every
+//! employee's part, brought up to date before each use from the store's change feed
+//! (`Store::analysis_changes`): only the employees changed since are recomputed, a change to the
+//! reference data rebuilds it, and writes that touch neither leave it as it is.
 
 use crate::error::{AppError, AppResult};
+use jenjang_core::needs::NeedsIndex;
 use jenjang_core::org::Organisation;
-use jenjang_store::Store;
+use jenjang_store::{Changes, Store};
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,6 +25,14 @@ type Results = (i64, HashMap<String, Arc<dyn Any + Send + Sync>>);
 pub struct Analytics {
     organisation: Mutex<Option<(i64, Arc<Organisation>)>>,
     results: std::sync::Mutex<Results>,
+    needs: Mutex<Option<NeedsState>>,
+}
+
+/// The needs index, the organisation it was built with, and the last feed id applied.
+struct NeedsState {
+    version: i64,
+    org: Arc<Organisation>,
+    index: NeedsIndex,
 }
 
 impl std::fmt::Debug for Analytics {
@@ -79,6 +93,70 @@ impl Analytics {
         }
         cache.1.insert(key.to_string(), value.clone());
         Ok(value)
+    }
+
+    /// Answers `read` from the needs index brought up to date first: the employees named in
+    /// the change feed since it was last current are recomputed (a handful after a typical
+    /// write), or the whole index is rebuilt after a change to the reference data or when so
+    /// many changed that rebuilding is cheaper.
+    pub async fn with_needs<T>(
+        &self,
+        store: &Store,
+        read: impl FnOnce(&Organisation, &NeedsIndex) -> T,
+    ) -> AppResult<T> {
+        let mut state = self.needs.lock().await;
+        let rebuild = match state.as_mut() {
+            None => true,
+            Some(s) => {
+                let limit = (s.index.employees() as u64 / 8).max(1_000);
+                match store.analysis_changes(s.version, limit).await? {
+                    Changes::None => false,
+                    Changes::Everything(_) => true,
+                    Changes::Members(version, nips) => {
+                        let started = std::time::Instant::now();
+                        for (nip, now) in store.load_members(&s.org, &nips).await? {
+                            let now = now.as_ref().map(|(m, levels)| (m, levels.as_slice()));
+                            s.index.apply(&s.org, &nip, now);
+                        }
+                        s.version = version;
+                        tracing::debug!(
+                            employees = nips.len(),
+                            version,
+                            ms = started.elapsed().as_millis() as u64,
+                            "needs index caught up"
+                        );
+                        false
+                    }
+                }
+            }
+        };
+        if rebuild {
+            let started = std::time::Instant::now();
+            // The version first: a change committed while the data is read is applied again on
+            // the next call, which recomputes an employee from their stored state either way.
+            let version = store.analysis_version().await?;
+            let org = Arc::new(store.load_organisation().await?);
+            let population = store.load_population(&org, None).await?;
+            let org2 = org.clone();
+            let index = tokio::task::spawn_blocking(move || NeedsIndex::build(&org2, &population))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            tracing::debug!(
+                employees = index.employees(),
+                version,
+                ms = started.elapsed().as_millis() as u64,
+                "needs index built"
+            );
+            *state = Some(NeedsState {
+                version,
+                org,
+                index,
+            });
+        }
+        let s = state
+            .as_ref()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
+        Ok(read(&s.org, &s.index))
     }
 
     fn lookup(&self, version: i64, key: &str) -> Option<Arc<dyn Any + Send + Sync>> {

@@ -2,8 +2,9 @@
 //! art. 206 and PermenPANRB 38/2017): per competency, how many employees fall short and by how
 //! much; per program, how many employees it is recommended for and what that costs.
 
-use crate::gap::gaps;
-use crate::org::{Organisation, Population};
+use crate::gap::Gap;
+use crate::org::{Member, Organisation, Population};
+use crate::recommend::Recommendation;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,69 +31,201 @@ pub struct NeedsAnalysis {
     pub programs: Vec<ProgramNeed>,
 }
 
-struct Acc {
-    with_gap: Vec<u64>,
-    total: Vec<u64>,
-    programs: HashMap<u32, u64>,
+/// One member's part in the analyses: the unit they count in, their gap per competency and the
+/// programs recommended to them.
+#[derive(Debug, Clone)]
+struct Part {
+    unit: u32,
+    gaps: Box<[(u32, u8)]>,
+    programs: Box<[u32]>,
 }
 
-pub fn needs_analysis(org: &Organisation, population: &Population) -> NeedsAnalysis {
-    let width = org.catalog.competency_count();
-    let parts = org.fold_population(
-        population,
-        || Acc {
+impl Part {
+    fn of(unit: u32, gaps: &[Gap], rec: &Recommendation) -> Part {
+        Part {
+            unit,
+            gaps: gaps.iter().map(|g| (g.competency, g.size())).collect(),
+            programs: rec.programs.iter().map(|p| p.program).collect(),
+        }
+    }
+}
+
+/// The sums of the parts of one unit's own members (not those of the units below it).
+#[derive(Debug, Clone)]
+struct UnitTotals {
+    employees: u64,
+    with_gap: Vec<u64>,
+    total: Vec<u64>,
+    /// By program index.
+    programs: Vec<u64>,
+}
+
+/// The training-needs analysis kept current employee by employee: each member's part (gaps and
+/// recommended programs) and their sums per unit. A change to a few employees is applied by
+/// taking their old parts out and putting their new ones in ([`NeedsIndex::apply`]); any
+/// subtree's analysis ([`NeedsIndex::analysis`]) or heat map ([`NeedsIndex::by_group`]) is then
+/// a sum over units, not over employees. Unit, position and program indices are those of the
+/// organisation the index was built with: a change to the organisation itself needs a new
+/// index.
+#[derive(Debug, Clone)]
+pub struct NeedsIndex {
+    width: usize,
+    parts: HashMap<String, Part>,
+    units: Vec<UnitTotals>,
+}
+
+impl NeedsIndex {
+    /// Analyses every member of `population`, on all cores.
+    pub fn build(org: &Organisation, population: &Population) -> NeedsIndex {
+        let width = org.catalog.competency_count();
+        let totals = UnitTotals {
+            employees: 0,
             with_gap: vec![0; width],
             total: vec![0; width],
-            programs: HashMap::new(),
-        },
-        |acc, _, gaps, rec| {
-            for g in gaps {
-                acc.with_gap[g.competency as usize] += 1;
-                acc.total[g.competency as usize] += u64::from(g.size());
-            }
-            for p in &rec.programs {
-                *acc.programs.entry(p.program).or_default() += 1;
-            }
-        },
-    );
-    let mut with_gap = vec![0u64; width];
-    let mut total = vec![0u64; width];
-    let mut programs: HashMap<u32, u64> = HashMap::new();
-    for part in parts {
-        for c in 0..width {
-            with_gap[c] += part.with_gap[c];
-            total[c] += part.total[c];
+            programs: vec![0; org.catalog.programs().len()],
+        };
+        let mut index = NeedsIndex {
+            width,
+            parts: HashMap::with_capacity(population.members.len()),
+            units: vec![totals; org.units.len().max(1)],
+        };
+        let chunks = org.fold_population(population, Vec::new, |acc, i, gaps, rec| {
+            acc.push((i, Part::of(population.members[i].unit, gaps, rec)));
+        });
+        for (i, part) in chunks.into_iter().flatten() {
+            index.insert(population.members[i].nip.clone(), part);
         }
-        for (p, n) in part.programs {
-            *programs.entry(p).or_default() += n;
+        index
+    }
+
+    /// Employees counted.
+    pub fn employees(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Replaces the part of `nip` with that of `now` (the member and their levels), or takes
+    /// it out when the employee no longer exists.
+    pub fn apply(&mut self, org: &Organisation, nip: &str, now: Option<(&Member, &[u8])>) {
+        if let Some(old) = self.parts.remove(nip) {
+            self.count(&old, false);
+        }
+        if let Some((member, levels)) = now {
+            let (gaps, rec) = org.analyse(member, levels);
+            self.insert(nip.to_string(), Part::of(member.unit, &gaps, &rec));
         }
     }
-    let competencies = (0..width)
-        .filter(|&c| with_gap[c] > 0)
-        .map(|c| CompetencyNeed {
-            competency: c as u32,
-            employees_with_gap: with_gap[c],
-            total_gap: total[c],
-            avg_gap: (total[c] as f64 / with_gap[c] as f64 * 100.0).round() / 100.0,
-        })
-        .collect();
-    let mut programs: Vec<ProgramNeed> = programs
-        .into_iter()
-        .map(|(program, participants)| ProgramNeed {
-            program,
-            participants,
-        })
-        .collect();
-    programs.sort_by(|a, b| {
-        b.participants
-            .cmp(&a.participants)
-            .then(a.program.cmp(&b.program))
-    });
-    NeedsAnalysis {
-        employees: population.members.len() as u64,
-        competencies,
-        programs,
+
+    fn insert(&mut self, nip: String, part: Part) {
+        self.count(&part, true);
+        if let Some(old) = self.parts.insert(nip, part) {
+            self.count(&old, false);
+        }
     }
+
+    /// Adds a part to its unit's totals, or takes it away.
+    fn count(&mut self, part: &Part, add: bool) {
+        let Some(t) = self.units.get_mut(part.unit as usize) else {
+            return;
+        };
+        let step = |n: &mut u64, by: u64| {
+            *n = if add { *n + by } else { n.saturating_sub(by) };
+        };
+        step(&mut t.employees, 1);
+        for &(c, size) in part.gaps.iter() {
+            step(&mut t.with_gap[c as usize], 1);
+            step(&mut t.total[c as usize], u64::from(size));
+        }
+        for &p in part.programs.iter() {
+            step(&mut t.programs[p as usize], 1);
+        }
+    }
+
+    /// The units `within` selects (all when `None`), by index.
+    fn selected<'a>(&'a self, within: Option<&'a [bool]>) -> impl Iterator<Item = &'a UnitTotals> {
+        self.units
+            .iter()
+            .enumerate()
+            .filter(move |(u, _)| within.is_none_or(|m| m.get(*u).copied().unwrap_or(false)))
+            .map(|(_, t)| t)
+    }
+
+    /// The analysis of the members of the units `within` selects (a unit subtree's mask, see
+    /// `UnitTree::subtree_mask`; everyone when `None`).
+    pub fn analysis(&self, within: Option<&[bool]>) -> NeedsAnalysis {
+        let programs_len = self.units.first().map_or(0, |t| t.programs.len());
+        let (mut employees, mut with_gap, mut total, mut programs) = (
+            0u64,
+            vec![0u64; self.width],
+            vec![0u64; self.width],
+            vec![0u64; programs_len],
+        );
+        for t in self.selected(within) {
+            employees += t.employees;
+            for c in 0..self.width {
+                with_gap[c] += t.with_gap[c];
+                total[c] += t.total[c];
+            }
+            for (p, n) in t.programs.iter().enumerate() {
+                programs[p] += n;
+            }
+        }
+        let competencies = (0..self.width)
+            .filter(|&c| with_gap[c] > 0)
+            .map(|c| CompetencyNeed {
+                competency: c as u32,
+                employees_with_gap: with_gap[c],
+                total_gap: total[c],
+                avg_gap: (total[c] as f64 / with_gap[c] as f64 * 100.0).round() / 100.0,
+            })
+            .collect();
+        let mut programs: Vec<ProgramNeed> = programs
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0)
+            .map(|(p, participants)| ProgramNeed {
+                program: p as u32,
+                participants,
+            })
+            .collect();
+        programs.sort_by(|a, b| {
+            b.participants
+                .cmp(&a.participants)
+                .then(a.program.cmp(&b.program))
+        });
+        NeedsAnalysis {
+            employees,
+            competencies,
+            programs,
+        }
+    }
+
+    /// The gap heat map: each unit's members counted in the group `group_of_unit[unit]` (none
+    /// for units outside every group).
+    pub fn by_group(&self, group_of_unit: &[Option<usize>], groups: usize) -> Vec<GroupGaps> {
+        let mut out = vec![
+            GroupGaps {
+                employees: 0,
+                with_gap: vec![0; self.width],
+            };
+            groups
+        ];
+        for (u, t) in self.units.iter().enumerate() {
+            let Some(&Some(g)) = group_of_unit.get(u) else {
+                continue;
+            };
+            let group = &mut out[g];
+            group.employees += t.employees;
+            for c in 0..self.width {
+                group.with_gap[c] += t.with_gap[c];
+            }
+        }
+        out
+    }
+}
+
+/// The needs analysis of a whole population, computed from scratch.
+pub fn needs_analysis(org: &Organisation, population: &Population) -> NeedsAnalysis {
+    NeedsIndex::build(org, population).analysis(None)
 }
 
 /// One group of a population (e.g. the members within one of the units below a unit): how
@@ -104,74 +237,85 @@ pub struct GroupGaps {
     pub with_gap: Vec<u64>,
 }
 
-/// The gap heat map of a needs analysis: each member counted in the group of their unit
-/// (`group_of_unit[unit]`, none for members outside every group). Gaps only, in one pass; no
-/// recommendations are needed for it.
-pub fn gaps_by_group(
-    org: &Organisation,
-    population: &Population,
-    group_of_unit: &[Option<usize>],
-    groups: usize,
-) -> Vec<GroupGaps> {
-    let width = org.catalog.competency_count();
-    let mut out = vec![
-        GroupGaps {
-            employees: 0,
-            with_gap: vec![0; width],
-        };
-        groups
-    ];
-    for (i, m) in population.members.iter().enumerate() {
-        let Some(&Some(g)) = group_of_unit.get(m.unit as usize) else {
-            continue;
-        };
-        let group = &mut out[g];
-        group.employees += 1;
-        let requirements = org.requirements(m.unit, m.position, None);
-        for gap in gaps(population.levels_of(i, width), &requirements) {
-            group.with_gap[gap.competency as usize] += 1;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::kinds::{CompetencyKind, PositionKind};
+    use crate::kinds::{CompetencyKind, PositionKind, ProgramForm};
+    use crate::level::Level;
     use crate::org::{Member, PositionStandard, UnitTree};
-    use crate::reference::Competency;
+    use crate::reference::{Competency, Development, Program};
 
-    #[test]
-    fn the_heat_map_counts_each_member_in_the_group_of_their_unit() {
-        let competency = |code: &str| Competency {
+    fn competency(code: &str) -> Competency {
+        Competency {
             code: crate::Code::parse(code).unwrap(),
             name: code.into(),
             kind: CompetencyKind::Teknis,
             description: None,
             levels: vec![],
             prerequisites: vec![],
-        };
-        let catalog = Catalog::new(&[competency("A"), competency("B")], &[]);
+        }
+    }
+
+    fn program(code: &str, develops: &[(&str, u8)]) -> Program {
+        Program {
+            code: crate::Code::parse(code).unwrap(),
+            title: code.into(),
+            form: ProgramForm::PelatihanTeknis,
+            jp: 10,
+            cost_idr: 1_000,
+            provider: "p".into(),
+            capacity: None,
+            duration_days: None,
+            develops: develops
+                .iter()
+                .map(|&(c, l)| Development {
+                    competency: crate::Code::parse(c).unwrap(),
+                    to_level: Level::new(l.into()).unwrap(),
+                })
+                .collect(),
+            requires: vec![],
+        }
+    }
+
+    /// ROOT with X (and X1 below it) and Y; one position requiring A at 2 and B at 1.
+    fn organisation() -> Organisation {
+        let catalog = Catalog::new(
+            &[competency("A"), competency("B"), competency("C")],
+            &[program("PA", &[("A", 3)]), program("PB", &[("B", 2)])],
+        );
         let units = UnitTree::new(&[
             ("ROOT".into(), None),
             ("X".into(), Some("ROOT".into())),
             ("X1".into(), Some("X".into())),
             ("Y".into(), Some("ROOT".into())),
         ]);
-        // Requires A at 2 and B at 1.
-        let positions = vec![PositionStandard {
-            code: "P".into(),
-            kind: PositionKind::Pelaksana,
-            requirements: vec![(0, 2), (1, 1)],
-        }];
-        let org = Organisation::new(catalog, units, positions, vec![]);
-        let member = |nip: &str, unit: u32| Member {
+        let positions = vec![
+            PositionStandard {
+                code: "P".into(),
+                kind: PositionKind::Pelaksana,
+                requirements: vec![(0, 2), (1, 1)],
+            },
+            PositionStandard {
+                code: "Q".into(),
+                kind: PositionKind::Fungsional,
+                requirements: vec![(1, 2), (2, 1)],
+            },
+        ];
+        Organisation::new(catalog, units, positions, vec![])
+    }
+
+    fn member(nip: &str, unit: u32) -> Member {
+        Member {
             nip: nip.into(),
             unit,
             position: Some(0),
-        };
+        }
+    }
+
+    #[test]
+    fn the_heat_map_counts_each_member_in_the_group_of_their_unit() {
+        let org = organisation();
         let population = Population {
             members: vec![
                 member("1", 1),
@@ -179,23 +323,96 @@ mod tests {
                 member("3", 3),
                 member("4", 0),
             ],
-            // (A, B) per member: gap in A and B; none; gap in A; outside every group.
-            levels: vec![1, 0, 2, 1, 0, 1, 0, 0],
+            // (A, B, C) per member: gap in A and B; none; gap in A; outside every group.
+            levels: vec![1, 0, 0, 2, 1, 0, 0, 1, 0, 0, 0, 0],
         };
         // Groups: X (with X1 below it) and Y; ROOT's own members belong to neither.
-        let groups = gaps_by_group(&org, &population, &[None, Some(0), Some(0), Some(1)], 2);
+        let groups =
+            NeedsIndex::build(&org, &population).by_group(&[None, Some(0), Some(0), Some(1)], 2);
         assert_eq!(
             groups,
             vec![
                 GroupGaps {
                     employees: 2,
-                    with_gap: vec![1, 1]
+                    with_gap: vec![1, 1, 0]
                 },
                 GroupGaps {
                     employees: 1,
-                    with_gap: vec![1, 0]
+                    with_gap: vec![1, 0, 0]
                 },
             ]
         );
+    }
+
+    /// A small deterministic generator (xorshift), so that a failing sequence can be replayed.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    #[test]
+    fn changes_applied_one_by_one_equal_the_analysis_from_scratch() {
+        let org = organisation();
+        let width = org.catalog.competency_count();
+        for seed in 1..=20u64 {
+            let mut random = Random(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut population = Population::default();
+            for i in 0..30 {
+                population
+                    .members
+                    .push(member(&format!("{i:02}"), (i % 4) as u32));
+                population
+                    .levels
+                    .extend((0..width).map(|_| random.below(4) as u8));
+            }
+            let mut index = NeedsIndex::build(&org, &population);
+            for _ in 0..60 {
+                let i = random.below(population.members.len() as u64) as usize;
+                match random.below(4) {
+                    // New levels.
+                    0 | 1 => {
+                        for c in 0..width {
+                            population.levels[i * width + c] = random.below(4) as u8;
+                        }
+                    }
+                    // Another unit and position.
+                    2 => {
+                        population.members[i].unit = random.below(4) as u32;
+                        population.members[i].position = match random.below(3) {
+                            0 => None,
+                            p => Some(p as u32 - 1),
+                        };
+                    }
+                    // Gone.
+                    _ => {
+                        let nip = population.members.remove(i).nip;
+                        population.levels.drain(i * width..(i + 1) * width);
+                        index.apply(&org, &nip, None);
+                        continue;
+                    }
+                }
+                let m = population.members[i].clone();
+                index.apply(&org, &m.nip, Some((&m, population.levels_of(i, width))));
+            }
+            let fresh = NeedsIndex::build(&org, &population);
+            for unit in 0..org.units.len() as u32 {
+                let mask = org.units.subtree_mask(unit);
+                assert_eq!(
+                    index.analysis(Some(&mask)),
+                    fresh.analysis(Some(&mask)),
+                    "seed {seed}, unit {unit}"
+                );
+            }
+            assert_eq!(index.analysis(None), needs_analysis(&org, &population));
+            assert_eq!(index.employees(), population.members.len());
+            let groups = [None, Some(0), Some(0), Some(1)];
+            assert_eq!(index.by_group(&groups, 2), fresh.by_group(&groups, 2));
+        }
     }
 }

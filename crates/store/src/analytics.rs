@@ -10,6 +10,17 @@ use jenjang_core::catalog::Catalog;
 use jenjang_core::org::{Member, OrgNeed, Organisation, Population, PositionStandard, UnitTree};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Value};
 
+/// Reads a stored level profile (`code=level,…`) into one member's row of levels.
+pub(crate) fn read_profile(org: &Organisation, pairs: &str, row: &mut [u8]) {
+    for pair in pairs.split(',') {
+        if let Some((code, level)) = pair.split_once('=')
+            && let (Some(c), Ok(level)) = (org.catalog.competency(code), level.parse::<u8>())
+        {
+            row[c as usize] = level.min(5);
+        }
+    }
+}
+
 /// The recursive CTE `sub(code)`: the unit `$1` and everything below it.
 pub(crate) const SUBTREE: &str = "sub(code) AS (SELECT code FROM units WHERE code = $1 \
     UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code)";
@@ -173,15 +184,7 @@ impl Store {
             let Ok(i) = members.binary_search_by(|m| m.nip.as_str().cmp(nip)) else {
                 continue;
             };
-            let row = &mut dense[i * width..(i + 1) * width];
-            for pair in pairs.split(',') {
-                if let Some((code, level)) = pair.split_once('=')
-                    && let (Some(c), Ok(level)) =
-                        (org.catalog.competency(code), level.parse::<u8>())
-                {
-                    row[c as usize] = level.min(5);
-                }
-            }
+            read_profile(org, pairs, &mut dense[i * width..(i + 1) * width]);
         }
         Ok(Population {
             members,

@@ -212,6 +212,8 @@ impl Store {
         order.sort_unstable();
         let now = self.now();
         let mut changed = Vec::new();
+        // New employees and those in another unit or position: what the analyses count.
+        let mut moved: Vec<&str> = Vec::new();
         let mut audits = Vec::new();
         for (_, i) in order {
             let e = &employees[i];
@@ -219,6 +221,9 @@ impl Store {
                 Some(before) if before == e => outcome.unchanged += 1,
                 Some(before) => {
                     outcome.updated += 1;
+                    if before.unit != e.unit || before.position != e.position {
+                        moved.push(e.nip.as_str());
+                    }
                     audits.push((
                         "update".into(),
                         "employee".into(),
@@ -229,6 +234,7 @@ impl Store {
                 }
                 None => {
                     outcome.created += 1;
+                    moved.push(e.nip.as_str());
                     audits.push((
                         "create".into(),
                         "employee".into(),
@@ -281,6 +287,7 @@ impl Store {
             }
         }
         crate::audit::audit_rows(&txn, actor, audits, self.now()).await?;
+        crate::changes::members_changed(&txn, &moved).await?;
         txn.commit().await?;
         Ok(outcome)
     }

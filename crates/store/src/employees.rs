@@ -169,7 +169,7 @@ impl Resource for Employee {
                 .exec_without_returning(txn)
                 .await?;
         }
-        Ok(())
+        crate::changes::members_changed(txn, &[self.nip.as_str()]).await
     }
 }
 
@@ -284,7 +284,7 @@ pub(crate) async fn refresh_current_pairs<C: ConnectionTrait>(
 }
 
 /// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.
-fn list_chunk(backend: sea_orm::DatabaseBackend) -> usize {
+pub(crate) fn list_chunk(backend: sea_orm::DatabaseBackend) -> usize {
     if backend == sea_orm::DatabaseBackend::Postgres {
         20_000
     } else {
@@ -293,7 +293,7 @@ fn list_chunk(backend: sea_orm::DatabaseBackend) -> usize {
 }
 
 /// The subquery listing `chunk` and its values, placeholders from `$first`.
-fn listed(
+pub(crate) fn listed(
     backend: sea_orm::DatabaseBackend,
     chunk: &[&str],
     first: usize,
@@ -349,7 +349,7 @@ async fn refresh_profiles<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result
         );
         conn.execute_raw(stmt(backend, &sql, values)).await?;
     }
-    Ok(())
+    crate::changes::members_changed(conn, nips).await
 }
 
 impl Store {

@@ -9,6 +9,7 @@ mod analytics;
 mod audit;
 mod bulk;
 pub mod campaigns;
+mod changes;
 mod db;
 pub mod deliveries;
 pub mod dialog;
@@ -36,6 +37,7 @@ pub mod workflows;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use bulk::{BulkOutcome, EmployeeColumns};
+pub use changes::Changes;
 pub use db::{Page, Paging, Progress, Store};
 pub use employees::{CompetencyProfile, EmployeeFilter, Recorded, TeamMember};
 pub use error::StoreError;

@@ -104,6 +104,7 @@ impl Store {
             self.now(),
         )
         .await?;
+        crate::changes::reference_changed(&txn).await?;
         txn.commit().await?;
         Ok(from_model(m))
     }

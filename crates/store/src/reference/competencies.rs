@@ -208,7 +208,8 @@ impl Resource for Competency {
                 .collect(),
         )
         .await?;
-        Ok(())
+        // Every analysis rests on the reference data.
+        crate::changes::reference_changed(txn).await
     }
 }
 

@@ -134,7 +134,8 @@ impl Resource for Position {
                 .collect(),
         )
         .await?;
-        Ok(())
+        // Every analysis rests on the reference data.
+        crate::changes::reference_changed(txn).await
     }
 }
 

@@ -161,7 +161,8 @@ impl Resource for Program {
                 .collect(),
         )
         .await?;
-        Ok(())
+        // Every analysis rests on the reference data.
+        crate::changes::reference_changed(txn).await
     }
 }
 

@@ -120,7 +120,8 @@ impl Resource for Unit {
             m.created_at = Set(now);
             unit::Entity::insert(m).exec_without_returning(txn).await?;
         }
-        Ok(())
+        // Every analysis rests on the reference data.
+        crate::changes::reference_changed(txn).await
     }
 }
 
