@@ -215,6 +215,32 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             r.bytes().await?;
             reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
         }
+        // A write that touches no level, unit or position (an account): nothing to recompute.
+        let r = client
+            .post(format!("{base}/api/v1/users"))
+            .bearer_auth(&token)
+            .json(&json!({"username": format!("bench-operator-{secs}"), "role": "hr"}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("creating an account answered {}", r.status());
+        }
+        for (label, server) in [
+            ("needs_analysis_after_other_write_other_process", &second),
+            ("needs_analysis_after_other_write_same_process", &base),
+        ] {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{server}/api/v1/units/{root}/needs-analysis"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("needs analysis answered {}", r.status());
+            }
+            r.bytes().await?;
+            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+        }
     }
 
     let started = Instant::now();

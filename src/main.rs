@@ -427,6 +427,16 @@ async fn serve(
     let engine = std::sync::Arc::new(
         jenjang_engine::Engine::new(store.clone(), store.clock()).with_batch(engine_batch),
     );
+    // The organisation-wide needs index, built once in the background so the first analysis
+    // asked for is already warm; later writes only update it.
+    tokio::spawn({
+        let (analytics, store) = (state.analytics.clone(), store.clone());
+        async move {
+            if let Err(e) = analytics.with_needs(&store, |_, _| ()).await {
+                tracing::warn!(error = %e, "warming the needs analyses");
+            }
+        }
+    });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(engine.work(state.engine_wake.clone(), stopped.clone()));
     let mailer = match &settings.smtp {
