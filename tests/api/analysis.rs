@@ -959,7 +959,7 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
             assert_eq!(status, StatusCode::CREATED, "{b}");
             let applied = analyses(&app, &app.base, &hr, &checked).await;
             let caught_up = analyses(&app, &other, &hr, &checked).await;
-            let fresh = app.second_server().await;
+            let fresh = app.fresh_server().await;
             let recomputed = analyses(&app, &fresh, &hr, &checked).await;
             for (i, unit) in checked.iter().enumerate() {
                 let context = format!("seed {seed}, step {step} (write {what}), unit {unit}");

@@ -255,6 +255,16 @@ impl TestApp {
     /// serving on another port: returns its base URL. It stops with the test's runtime.
     pub async fn second_server(&self) -> String {
         let store = open_store(&self.database_url).await.unwrap();
+        self.serve_another(store).await
+    }
+
+    /// A server with caches of its own but this app's connection pool: what a process started
+    /// afresh would answer, without opening connections for it.
+    pub async fn fresh_server(&self) -> String {
+        self.serve_another(self.store.clone()).await
+    }
+
+    async fn serve_another(&self, store: Store) -> String {
         let state = app_state(
             store,
             &self.database_url,
