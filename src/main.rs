@@ -432,7 +432,7 @@ async fn serve(
     tokio::spawn({
         let (analytics, store) = (state.analytics.clone(), store.clone());
         async move {
-            if let Err(e) = analytics.with_needs(&store, |_, _| ()).await {
+            if let Err(e) = analytics.needs_answer(&store, "warm", |_, _| Ok(())).await {
                 tracing::warn!(error = %e, "warming the needs analyses");
             }
         }

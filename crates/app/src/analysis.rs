@@ -233,14 +233,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// [`crate::analytics::Analytics::with_needs`]), current with every write.
 pub async fn unit_needs(cx: &Context<'_>, unit: &str) -> AppResult<Arc<NeedsAnalysisResponse>> {
     cx.require_unit(unit, false).await?;
-    let answer = cx
-        .analytics
-        .with_needs(cx.store, |org, index| {
-            let u = org.units.index(unit)?;
+    let not_found = || AppError::NotFound(format!("unit {unit} was not found"));
+    cx.analytics
+        .needs_answer(cx.store, &format!("needs:{unit}"), |org, index| {
+            let u = org.units.index(unit).ok_or_else(not_found)?;
             let mask = (org.units.sole_root() != Some(u)).then(|| org.units.subtree_mask(u));
             let analysis = index.analysis(mask.as_deref());
             let catalog = &org.catalog;
-            Some(NeedsAnalysisResponse {
+            Ok(NeedsAnalysisResponse {
                 unit: unit.to_string(),
                 employees: analysis.employees,
                 competencies: analysis
@@ -272,10 +272,7 @@ pub async fn unit_needs(cx: &Context<'_>, unit: &str) -> AppResult<Arc<NeedsAnal
                     .collect(),
             })
         })
-        .await?;
-    answer
-        .map(Arc::new)
-        .ok_or_else(|| AppError::NotFound(format!("unit {unit} was not found")))
+        .await
 }
 
 /// One row of the heat map: a unit directly below the analysed one.
@@ -301,36 +298,32 @@ impl HeatRow {
 /// the analysis.
 pub async fn heat_map(cx: &Context<'_>, unit: &str) -> AppResult<Arc<Vec<HeatRow>>> {
     cx.require_unit(unit, false).await?;
-    let rows = cx
-        .analytics
-        .with_needs(cx.store, |org, index| {
-            let index_of_unit = org.units.index(unit)?;
+    let not_found = || AppError::NotFound(format!("unit {unit} was not found"));
+    cx.analytics
+        .needs_answer(cx.store, &format!("heat:{unit}"), |org, index| {
+            let index_of_unit = org.units.index(unit).ok_or_else(not_found)?;
             let child_units = org.units.children(index_of_unit);
             let group_of_unit: Vec<Option<usize>> = (0..org.units.len() as u32)
                 .map(|u| child_units.iter().position(|&c| org.units.within(u, c)))
                 .collect();
             let counted = index.by_group(&group_of_unit, child_units.len());
-            Some(
-                child_units
-                    .iter()
-                    .zip(counted)
-                    .map(|(&u, g)| HeatRow {
-                        unit: org.units.code(u).to_string(),
-                        employees: g.employees,
-                        with_gap: g
-                            .with_gap
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, n)| **n > 0)
-                            .map(|(c, n)| (org.catalog.competency_code(c as u32).to_string(), *n))
-                            .collect(),
-                    })
-                    .collect(),
-            )
+            Ok(child_units
+                .iter()
+                .zip(counted)
+                .map(|(&u, g)| HeatRow {
+                    unit: org.units.code(u).to_string(),
+                    employees: g.employees,
+                    with_gap: g
+                        .with_gap
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(c, n)| (org.catalog.competency_code(c as u32).to_string(), *n))
+                        .collect(),
+                })
+                .collect())
         })
-        .await?;
-    rows.map(Arc::new)
-        .ok_or_else(|| AppError::NotFound(format!("unit {unit} was not found")))
+        .await
 }
 
 /// What HR asks a training plan for.

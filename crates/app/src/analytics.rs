@@ -28,11 +28,13 @@ pub struct Analytics {
     needs: Mutex<Option<NeedsState>>,
 }
 
-/// The needs index, the organisation it was built with, and the last feed id applied.
+/// The needs index, the organisation it was built with, the last feed id applied, and the
+/// answers read from it since it last changed.
 struct NeedsState {
     version: i64,
     org: Arc<Organisation>,
     index: NeedsIndex,
+    answers: HashMap<String, Arc<dyn Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Analytics {
@@ -95,15 +97,17 @@ impl Analytics {
         Ok(value)
     }
 
-    /// Answers `read` from the needs index brought up to date first: the employees named in
-    /// the change feed since it was last current are recomputed (a handful after a typical
-    /// write), or the whole index is rebuilt after a change to the reference data or when so
-    /// many changed that rebuilding is cheaper.
-    pub async fn with_needs<T>(
+    /// The answer under `key` computed by `compute` from the needs index brought up to date
+    /// first, kept until the index changes: the employees named in the change feed since it was
+    /// last current are recomputed (a handful after a typical write), or the whole index is
+    /// rebuilt after a change to the reference data or when so many changed that rebuilding is
+    /// cheaper. An error is not kept.
+    pub async fn needs_answer<T: Send + Sync + 'static>(
         &self,
         store: &Store,
-        read: impl FnOnce(&Organisation, &NeedsIndex) -> T,
-    ) -> AppResult<T> {
+        key: &str,
+        compute: impl FnOnce(&Organisation, &NeedsIndex) -> AppResult<T>,
+    ) -> AppResult<Arc<T>> {
         let mut state = self.needs.lock().await;
         let rebuild = match state.as_mut() {
             None => true,
@@ -119,6 +123,7 @@ impl Analytics {
                             s.index.apply(&s.org, &nip, now);
                         }
                         s.version = version;
+                        s.answers.clear();
                         tracing::debug!(
                             employees = nips.len(),
                             version,
@@ -136,7 +141,9 @@ impl Analytics {
             // the next call, which recomputes an employee from their stored state either way.
             let version = store.analysis_version().await?;
             let org = Arc::new(store.load_organisation().await?);
+            let org_ms = started.elapsed().as_millis() as u64;
             let population = store.load_population(&org, None).await?;
+            let population_ms = started.elapsed().as_millis() as u64 - org_ms;
             let org2 = org.clone();
             let index = tokio::task::spawn_blocking(move || NeedsIndex::build(&org2, &population))
                 .await
@@ -144,6 +151,8 @@ impl Analytics {
             tracing::debug!(
                 employees = index.employees(),
                 version,
+                org_ms,
+                population_ms,
                 ms = started.elapsed().as_millis() as u64,
                 "needs index built"
             );
@@ -151,12 +160,20 @@ impl Analytics {
                 version,
                 org,
                 index,
+                answers: HashMap::new(),
             });
         }
         let s = state
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
-        Ok(read(&s.org, &s.index))
+        if let Some(hit) = s.answers.get(key) {
+            return hit.clone().downcast::<T>().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("needs answer {key} has another type"))
+            });
+        }
+        let answer = Arc::new(compute(&s.org, &s.index)?);
+        s.answers.insert(key.to_string(), answer.clone());
+        Ok(answer)
     }
 
     fn lookup(&self, version: i64, key: &str) -> Option<Arc<dyn Any + Send + Sync>> {
