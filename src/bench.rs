@@ -447,6 +447,95 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             json!({"connections": opts.connections, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors.load(Ordering::Relaxed)}),
         );
     }
+    if wants("recommendations_during_import") {
+        // `jenjang import` in another process (as an operator would run it beside `serve`): one
+        // new assessment for every employee, while eight connections ask for recommendations;
+        // the latencies are of the requests made while the import ran.
+        let width = org.catalog.competency_count().max(1);
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let today = chrono::Utc::now().date_naive();
+        let mut csv = String::from("nip,kompetensi,level,sumber,tanggal\n");
+        for (i, m) in population.members.iter().enumerate() {
+            csv.push_str(&format!(
+                "{},{},{},bench-{secs},{today}\n",
+                m.nip,
+                org.catalog.competency_code((i % width) as u32),
+                1 + i % 5
+            ));
+        }
+        let dir = tempfile_dir()?;
+        let file = dir.join("assessments.csv");
+        std::fs::write(&file, csv)?;
+        let nips: Arc<Vec<String>> =
+            Arc::new(population.members.iter().map(|m| m.nip.clone()).collect());
+        let done = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for t in 0..8usize {
+            let (client, base, token, nips, done) = (
+                client.clone(),
+                base.clone(),
+                token.clone(),
+                nips.clone(),
+                done.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), 0u64);
+                let mut i = t * 7919;
+                while !done.load(Ordering::Relaxed) {
+                    let nip = &nips[i % nips.len()];
+                    i += 1;
+                    let at = Instant::now();
+                    match client
+                        .get(format!("{base}/api/v1/employees/{nip}/recommendations"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            latencies.push(at.elapsed().as_micros() as u32);
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (latencies, errors)
+            }));
+        }
+        let started = Instant::now();
+        let mut import = std::process::Command::new(std::env::current_exe()?);
+        import
+            .args(["import", "assessments"])
+            .arg(&file)
+            .args(["--database-url", &opts.database_url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let status = tokio::task::spawn_blocking(move || import.status()).await??;
+        let seconds = started.elapsed().as_secs_f64();
+        done.store(true, Ordering::Relaxed);
+        let (mut all, mut errors) = (Vec::new(), 0u64);
+        for t in tasks {
+            let (l, e) = t.await?;
+            all.extend(l);
+            errors += e;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        if !status.success() {
+            bail!("jenjang import assessments ended with {status}");
+        }
+        all.sort_unstable();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .map_or(0.0, |us| *us as f64 / 1000.0)
+        };
+        reporter.line(
+            "recommendations_during_import",
+            all.len() as u64,
+            seconds,
+            json!({"imported_rows": population.members.len(), "connections": 8, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors}),
+        );
+    }
     if wants("ui_pages") {
         // The heaviest pages as hr sees them (the whole organisation), each twice: the first
         // view may compute, the second must be served warm. Size in bytes of HTML sent.

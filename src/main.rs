@@ -180,7 +180,9 @@ enum Command {
         seed: u64,
         /// Comma-separated scenarios (bare_select, needs_analysis, recommendations_all,
         /// training_plan, import_evaluations, workflow_instances (with import_evaluations),
-        /// recommendations_http, provision_accounts, ui_pages); all when left out.
+        /// recommendations_http, recommendations_during_import, provision_accounts, ui_pages,
+        /// indicators, training_cycle, position_fit; mail_outbox only when named); all when left
+        /// out.
         #[arg(long, env = "JENJANG_BENCH_ONLY", value_delimiter = ',')]
         only: Vec<String>,
         #[arg(long, env = "JENJANG_BENCH_LOAD_SECONDS", default_value_t = 10)]
