@@ -144,18 +144,10 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         );
     }
     if wants("needs_analysis") {
+        let needs = format!("/api/v1/units/{root}/needs-analysis");
         for label in ["needs_analysis_cold", "needs_analysis_warm"] {
-            let started = Instant::now();
-            let r = client
-                .get(format!("{base}/api/v1/units/{root}/needs-analysis"))
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            if !r.status().is_success() {
-                bail!("needs analysis answered {}", r.status());
-            }
-            r.bytes().await?;
-            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+            let (seconds, _) = timed_get(&client, &base, &needs, &token).await?;
+            reporter.line(label, employees, seconds, json!({}));
         }
         // A second server on the same database (its own pool and caches), as a second `serve`
         // process would be: warmed, then after a write through the first each catches up from
@@ -172,20 +164,11 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             second_state,
             std::future::pending::<()>(),
         ));
-        let started = Instant::now();
-        let r = client
-            .get(format!("{second}/api/v1/units/{root}/needs-analysis"))
-            .bearer_auth(&token)
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("needs analysis answered {}", r.status());
-        }
-        r.bytes().await?;
+        let (seconds, _) = timed_get(&client, &second, &needs, &token).await?;
         reporter.line(
             "needs_analysis_cold_other_process",
             employees,
-            started.elapsed().as_secs_f64(),
+            seconds,
             json!({}),
         );
         let a_nip = store
@@ -219,17 +202,8 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             ("needs_analysis_after_write_same_process", &base),
             ("needs_analysis_warm_same_process", &base),
         ] {
-            let started = Instant::now();
-            let r = client
-                .get(format!("{server}/api/v1/units/{root}/needs-analysis"))
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            if !r.status().is_success() {
-                bail!("needs analysis answered {}", r.status());
-            }
-            r.bytes().await?;
-            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+            let (seconds, _) = timed_get(&client, server, &needs, &token).await?;
+            reporter.line(label, employees, seconds, json!({}));
         }
         // A write that touches no level, unit or position (an account): nothing to recompute.
         let r = client
@@ -245,17 +219,8 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             ("needs_analysis_after_other_write_other_process", &second),
             ("needs_analysis_after_other_write_same_process", &base),
         ] {
-            let started = Instant::now();
-            let r = client
-                .get(format!("{server}/api/v1/units/{root}/needs-analysis"))
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            if !r.status().is_success() {
-                bail!("needs analysis answered {}", r.status());
-            }
-            r.bytes().await?;
-            reporter.line(label, employees, started.elapsed().as_secs_f64(), json!({}));
+            let (seconds, _) = timed_get(&client, server, &needs, &token).await?;
+            reporter.line(label, employees, seconds, json!({}));
         }
     }
 
@@ -436,10 +401,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         let elapsed = started.elapsed().as_secs_f64();
         let mut l = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
         l.sort_unstable();
-        let pct = |p: f64| {
-            l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
-                .map_or(0.0, |us| *us as f64 / 1000.0)
-        };
+        let pct = |p: f64| percentile_ms(&l, p);
         reporter.line(
             "recommendations_http",
             count.load(Ordering::Relaxed),
@@ -525,10 +487,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             bail!("jenjang import assessments ended with {status}");
         }
         all.sort_unstable();
-        let pct = |p: f64| {
-            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-                .map_or(0.0, |us| *us as f64 / 1000.0)
-        };
+        let pct = |p: f64| percentile_ms(&all, p);
         reporter.line(
             "recommendations_during_import",
             all.len() as u64,
@@ -989,6 +948,13 @@ async fn root_unit(store: &Store) -> Result<String> {
         .sole_root()
         .map(|u| org.units.code(u).to_string())
         .context("the organisation has no single root unit")
+}
+
+/// The `p` quantile of sorted latencies in microseconds, in milliseconds.
+fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .map_or(0.0, |us| *us as f64 / 1000.0)
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

@@ -29,11 +29,16 @@ impl Store {
     /// A number that changes whenever any data changes: every change writes an audit entry in
     /// its transaction, so the newest audit id is a version shared by all server processes.
     pub async fn data_version(&self) -> Result<i64> {
+        self.max_id("audit_log").await
+    }
+
+    /// The largest `id` of `table` (0 when empty): one step down its primary key.
+    pub(crate) async fn max_id(&self, table: &str) -> Result<i64> {
         let row = self
             .db
             .query_one_raw(stmt(
                 self.backend(),
-                "SELECT COALESCE(MAX(id), 0) AS v FROM audit_log",
+                &format!("SELECT COALESCE(MAX(id), 0) AS v FROM {table}"),
                 vec![],
             ))
             .await?;

@@ -67,18 +67,7 @@ pub enum Changes {
 impl Store {
     /// The newest id of the feed (0 when empty).
     pub async fn analysis_version(&self) -> Result<i64> {
-        let row = self
-            .db
-            .query_one_raw(stmt(
-                self.backend(),
-                "SELECT COALESCE(MAX(id), 0) AS v FROM analysis_changes",
-                vec![],
-            ))
-            .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64>("", "v"))
-            .transpose()?
-            .unwrap_or(0))
+        self.max_id("analysis_changes").await
     }
 
     /// The changes after feed id `after`: the employees named, or [`Changes::Everything`] when
