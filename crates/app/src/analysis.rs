@@ -237,8 +237,7 @@ pub async fn unit_needs(cx: &Context<'_>, unit: &str) -> AppResult<Arc<NeedsAnal
     cx.analytics
         .needs_answer(cx.store, &format!("needs:{unit}"), |org, index| {
             let u = org.units.index(unit).ok_or_else(not_found)?;
-            let mask = (org.units.sole_root() != Some(u)).then(|| org.units.subtree_mask(u));
-            let analysis = index.analysis(mask.as_deref());
+            let analysis = index.analysis(Some(u));
             let catalog = &org.catalog;
             Ok(NeedsAnalysisResponse {
                 unit: unit.to_string(),
@@ -303,10 +302,7 @@ pub async fn heat_map(cx: &Context<'_>, unit: &str) -> AppResult<Arc<Vec<HeatRow
         .needs_answer(cx.store, &format!("heat:{unit}"), |org, index| {
             let index_of_unit = org.units.index(unit).ok_or_else(not_found)?;
             let child_units = org.units.children(index_of_unit);
-            let group_of_unit: Vec<Option<usize>> = (0..org.units.len() as u32)
-                .map(|u| child_units.iter().position(|&c| org.units.within(u, c)))
-                .collect();
-            let counted = index.by_group(&group_of_unit, child_units.len());
+            let counted = index.by_group(&child_units);
             Ok(child_units
                 .iter()
                 .zip(counted)

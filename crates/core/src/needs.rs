@@ -50,9 +50,9 @@ impl Part {
     }
 }
 
-/// The sums of the parts of one unit's own members (not those of the units below it).
+/// The sums of the parts of a set of members.
 #[derive(Debug, Clone)]
-struct UnitTotals {
+struct Totals {
     employees: u64,
     with_gap: Vec<u64>,
     total: Vec<u64>,
@@ -60,25 +60,47 @@ struct UnitTotals {
     programs: Vec<u64>,
 }
 
+impl Totals {
+    /// Adds a part, or takes it away.
+    fn count(&mut self, part: &Part, add: bool) {
+        let step = |n: &mut u64, by: u64| {
+            *n = if add { *n + by } else { n.saturating_sub(by) };
+        };
+        step(&mut self.employees, 1);
+        for &(c, size) in part.gaps.iter() {
+            step(&mut self.with_gap[c as usize], 1);
+            step(&mut self.total[c as usize], u64::from(size));
+        }
+        for &p in part.programs.iter() {
+            step(&mut self.programs[p as usize], 1);
+        }
+    }
+}
+
 /// The training-needs analysis kept current employee by employee: each member's part (gaps and
-/// recommended programs) and their sums per unit. A change to a few employees is applied by
-/// taking their old parts out and putting their new ones in ([`NeedsIndex::apply`]); any
-/// subtree's analysis ([`NeedsIndex::analysis`]) or heat map ([`NeedsIndex::by_group`]) is then
-/// a sum over units, not over employees. Unit, position and program indices are those of the
-/// organisation the index was built with: a change to the organisation itself needs a new
+/// recommended programs), and the sums of the parts of every unit's subtree and of everyone. A
+/// change to a few employees is applied by taking their old parts out and putting their new ones
+/// in ([`NeedsIndex::apply`]: a part is counted in its unit and each unit above it); a subtree's
+/// analysis ([`NeedsIndex::analysis`]) or heat map ([`NeedsIndex::by_group`]) is then read from
+/// its sums, whatever the number of employees. Unit, position and program indices are those of
+/// the organisation the index was built with: a change to the organisation itself needs a new
 /// index.
 #[derive(Debug, Clone)]
 pub struct NeedsIndex {
     width: usize,
     parts: HashMap<String, Part>,
-    units: Vec<UnitTotals>,
+    /// The unit above each unit.
+    parent: Vec<Option<u32>>,
+    /// By unit: the sums over its subtree.
+    subtree: Vec<Totals>,
+    everyone: Totals,
 }
 
 impl NeedsIndex {
     /// Analyses every member of `population`, on all cores.
     pub fn build(org: &Organisation, population: &Population) -> NeedsIndex {
         let width = org.catalog.competency_count();
-        let totals = UnitTotals {
+        let totals = Totals {
             employees: 0,
             with_gap: vec![0; width],
             total: vec![0; width],
@@ -87,7 +109,11 @@ impl NeedsIndex {
         let mut index = NeedsIndex {
             width,
             parts: HashMap::with_capacity(population.members.len()),
-            units: vec![totals; org.units.len().max(1)],
+            parent: (0..org.units.len() as u32)
+                .map(|u| org.units.parent(u))
+                .collect(),
+            subtree: vec![totals.clone(); org.units.len()],
+            everyone: totals,
         };
         let chunks = org.fold_population(population, Vec::new, |acc, i, gaps, rec| {
             acc.push((i, Part::of(population.members[i].unit, gaps, rec)));
@@ -122,67 +148,40 @@ impl NeedsIndex {
         }
     }
 
-    /// Adds a part to its unit's totals, or takes it away.
+    /// Counts a part in everyone's sums and in those of its unit and every unit above it.
     fn count(&mut self, part: &Part, add: bool) {
-        let Some(t) = self.units.get_mut(part.unit as usize) else {
-            return;
-        };
-        let step = |n: &mut u64, by: u64| {
-            *n = if add { *n + by } else { n.saturating_sub(by) };
-        };
-        step(&mut t.employees, 1);
-        for &(c, size) in part.gaps.iter() {
-            step(&mut t.with_gap[c as usize], 1);
-            step(&mut t.total[c as usize], u64::from(size));
-        }
-        for &p in part.programs.iter() {
-            step(&mut t.programs[p as usize], 1);
+        self.everyone.count(part, add);
+        let mut unit = Some(part.unit);
+        // At most once per unit, should the tree hold a cycle.
+        for _ in 0..self.subtree.len() {
+            let Some(u) = unit.filter(|&u| (u as usize) < self.subtree.len()) else {
+                break;
+            };
+            self.subtree[u as usize].count(part, add);
+            unit = self.parent[u as usize];
         }
     }
 
-    /// The units `within` selects (all when `None`), by index.
-    fn selected<'a>(&'a self, within: Option<&'a [bool]>) -> impl Iterator<Item = &'a UnitTotals> {
-        self.units
-            .iter()
-            .enumerate()
-            .filter(move |(u, _)| within.is_none_or(|m| m.get(*u).copied().unwrap_or(false)))
-            .map(|(_, t)| t)
-    }
-
-    /// The analysis of the members of the units `within` selects (a unit subtree's mask, see
-    /// `UnitTree::subtree_mask`; everyone when `None`).
-    pub fn analysis(&self, within: Option<&[bool]>) -> NeedsAnalysis {
-        let programs_len = self.units.first().map_or(0, |t| t.programs.len());
-        let (mut employees, mut with_gap, mut total, mut programs) = (
-            0u64,
-            vec![0u64; self.width],
-            vec![0u64; self.width],
-            vec![0u64; programs_len],
-        );
-        for t in self.selected(within) {
-            employees += t.employees;
-            for c in 0..self.width {
-                with_gap[c] += t.with_gap[c];
-                total[c] += t.total[c];
-            }
-            for (p, n) in t.programs.iter().enumerate() {
-                programs[p] += n;
-            }
-        }
+    /// The analysis of the members of `unit`'s subtree (everyone when `None`).
+    pub fn analysis(&self, unit: Option<u32>) -> NeedsAnalysis {
+        let t = unit
+            .and_then(|u| self.subtree.get(u as usize))
+            .unwrap_or(&self.everyone);
         let competencies = (0..self.width)
-            .filter(|&c| with_gap[c] > 0)
+            .filter(|&c| t.with_gap[c] > 0)
             .map(|c| CompetencyNeed {
                 competency: c as u32,
-                employees_with_gap: with_gap[c],
-                total_gap: total[c],
-                avg_gap: (total[c] as f64 / with_gap[c] as f64 * 100.0).round() / 100.0,
+                employees_with_gap: t.with_gap[c],
+                total_gap: t.total[c],
+                avg_gap: (t.total[c] as f64 / t.with_gap[c] as f64 * 100.0).round() / 100.0,
             })
             .collect();
-        let mut programs: Vec<ProgramNeed> = programs
-            .into_iter()
+        let mut programs: Vec<ProgramNeed> = t
+            .programs
+            .iter()
             .enumerate()
-            .filter(|(_, n)| *n > 0)
-            .map(|(p, participants)| ProgramNeed {
+            .filter(|(_, n)| **n > 0)
+            .map(|(p, &participants)| ProgramNeed {
                 program: p as u32,
                 participants,
             })
@@ -193,33 +192,28 @@ impl NeedsIndex {
                 .then(a.program.cmp(&b.program))
         });
         NeedsAnalysis {
-            employees,
+            employees: t.employees,
             competencies,
             programs,
         }
     }
 
-    /// The gap heat map: each unit's members counted in the group `group_of_unit[unit]` (none
-    /// for units outside every group).
-    pub fn by_group(&self, group_of_unit: &[Option<usize>], groups: usize) -> Vec<GroupGaps> {
-        let mut out = vec![
-            GroupGaps {
-                employees: 0,
-                with_gap: vec![0; self.width],
-            };
-            groups
-        ];
-        for (u, t) in self.units.iter().enumerate() {
-            let Some(&Some(g)) = group_of_unit.get(u) else {
-                continue;
-            };
-            let group = &mut out[g];
-            group.employees += t.employees;
-            for c in 0..self.width {
-                group.with_gap[c] += t.with_gap[c];
-            }
-        }
-        out
+    /// The gap heat map: for each of `units`, its subtree's members and per competency how many
+    /// of them have a gap in it.
+    pub fn by_group(&self, units: &[u32]) -> Vec<GroupGaps> {
+        units
+            .iter()
+            .map(|&u| match self.subtree.get(u as usize) {
+                Some(t) => GroupGaps {
+                    employees: t.employees,
+                    with_gap: t.with_gap.clone(),
+                },
+                None => GroupGaps {
+                    employees: 0,
+                    with_gap: vec![0; self.width],
+                },
+            })
+            .collect()
     }
 }
 
@@ -327,8 +321,7 @@ mod tests {
             levels: vec![1, 0, 0, 2, 1, 0, 0, 1, 0, 0, 0, 0],
         };
         // Groups: X (with X1 below it) and Y; ROOT's own members belong to neither.
-        let groups =
-            NeedsIndex::build(&org, &population).by_group(&[None, Some(0), Some(0), Some(1)], 2);
+        let groups = NeedsIndex::build(&org, &population).by_group(&[1, 3]);
         assert_eq!(
             groups,
             vec![
@@ -402,17 +395,25 @@ mod tests {
             }
             let fresh = NeedsIndex::build(&org, &population);
             for unit in 0..org.units.len() as u32 {
-                let mask = org.units.subtree_mask(unit);
+                // The subtree's analysis from scratch: only its members.
+                let mut within = Population::default();
+                for (i, m) in population.members.iter().enumerate() {
+                    if org.units.within(m.unit, unit) {
+                        within.members.push(m.clone());
+                        within
+                            .levels
+                            .extend_from_slice(population.levels_of(i, width));
+                    }
+                }
                 assert_eq!(
-                    index.analysis(Some(&mask)),
-                    fresh.analysis(Some(&mask)),
+                    index.analysis(Some(unit)),
+                    needs_analysis(&org, &within),
                     "seed {seed}, unit {unit}"
                 );
             }
             assert_eq!(index.analysis(None), needs_analysis(&org, &population));
             assert_eq!(index.employees(), population.members.len());
-            let groups = [None, Some(0), Some(0), Some(1)];
-            assert_eq!(index.by_group(&groups, 2), fresh.by_group(&groups, 2));
+            assert_eq!(index.by_group(&[1, 3]), fresh.by_group(&[1, 3]));
         }
     }
 }
