@@ -394,6 +394,9 @@ pub(crate) async fn write_competency_records(
 ) -> Result<u64> {
     let mut recorded = 0u64;
     let mut touched: Vec<&str> = Vec::new();
+    // The (employee, competency) pairs whose current level may have changed: recomputing those
+    // reads their few records, where recomputing the employees would read all their history.
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     let total = valid.len() as u64;
     let mut written = 0u64;
     for chunk in valid.chunks(rows_per_statement(8)) {
@@ -425,6 +428,11 @@ pub(crate) async fn write_competency_records(
         recorded += n;
         if n > 0 {
             touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
+            pairs.extend(
+                chunk
+                    .iter()
+                    .map(|(nip, r)| (nip.as_str(), r.competency.as_str())),
+            );
         }
         written += chunk.len() as u64;
         if let Some(report) = progress {
@@ -434,7 +442,9 @@ pub(crate) async fn write_competency_records(
     if recorded > 0 {
         touched.sort_unstable();
         touched.dedup();
-        crate::employees::refresh_current_levels(txn, &touched).await?;
+        pairs.sort_unstable();
+        pairs.dedup();
+        crate::employees::refresh_current_pairs(txn, &pairs).await?;
         let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
         for (nip, r) in valid {
             by_nip.entry(nip.as_str()).or_default().push(r);
