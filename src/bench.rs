@@ -11,7 +11,7 @@ use jenjang_store::{Actor, NewUser, Paging, Store};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct BenchOptions {
@@ -350,63 +350,18 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         let nips: Arc<Vec<String>> =
             Arc::new(population.members.iter().map(|m| m.nip.clone()).collect());
         let done = Arc::new(AtomicBool::new(false));
-        let count = Arc::new(AtomicU64::new(0));
-        let errors = Arc::new(AtomicU64::new(0));
-        let latencies = Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
         let started = Instant::now();
-        let mut tasks = Vec::new();
-        for t in 0..opts.connections {
-            let (client, base, token, nips) =
-                (client.clone(), base.clone(), token.clone(), nips.clone());
-            let (done, count, errors, latencies) = (
-                done.clone(),
-                count.clone(),
-                errors.clone(),
-                latencies.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                let mut local = Vec::new();
-                let mut i = t * 7919;
-                while !done.load(Ordering::Relaxed) {
-                    let nip = &nips[i % nips.len()];
-                    i += 1;
-                    let at = Instant::now();
-                    match client
-                        .get(format!("{base}/api/v1/employees/{nip}/recommendations"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                    {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            count.fetch_add(1, Ordering::Relaxed);
-                            local.push(at.elapsed().as_micros() as u32);
-                        }
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-                latencies
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(local);
-            }));
-        }
+        let load = ask_recommendations(&client, &base, &token, &nips, opts.connections, &done);
         tokio::time::sleep(Duration::from_secs(opts.load_seconds)).await;
         done.store(true, Ordering::Relaxed);
-        for t in tasks {
-            let _ = t.await;
-        }
+        let (l, errors) = load.await?;
         let elapsed = started.elapsed().as_secs_f64();
-        let mut l = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        l.sort_unstable();
         let pct = |p: f64| percentile_ms(&l, p);
         reporter.line(
             "recommendations_http",
-            count.load(Ordering::Relaxed),
+            l.len() as u64,
             elapsed,
-            json!({"connections": opts.connections, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors.load(Ordering::Relaxed)}),
+            json!({"connections": opts.connections, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "errors": errors}),
         );
     }
     if wants("recommendations_during_import") {
@@ -433,38 +388,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         let nips: Arc<Vec<String>> =
             Arc::new(population.members.iter().map(|m| m.nip.clone()).collect());
         let done = Arc::new(AtomicBool::new(false));
-        let mut tasks = Vec::new();
-        for t in 0..8usize {
-            let (client, base, token, nips, done) = (
-                client.clone(),
-                base.clone(),
-                token.clone(),
-                nips.clone(),
-                done.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                let (mut latencies, mut errors) = (Vec::new(), 0u64);
-                let mut i = t * 7919;
-                while !done.load(Ordering::Relaxed) {
-                    let nip = &nips[i % nips.len()];
-                    i += 1;
-                    let at = Instant::now();
-                    match client
-                        .get(format!("{base}/api/v1/employees/{nip}/recommendations"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                    {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            latencies.push(at.elapsed().as_micros() as u32);
-                        }
-                        _ => errors += 1,
-                    }
-                }
-                (latencies, errors)
-            }));
-        }
+        let load = ask_recommendations(&client, &base, &token, &nips, 8, &done);
         let started = Instant::now();
         let mut import = std::process::Command::new(std::env::current_exe()?);
         import
@@ -476,17 +400,11 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         let status = tokio::task::spawn_blocking(move || import.status()).await??;
         let seconds = started.elapsed().as_secs_f64();
         done.store(true, Ordering::Relaxed);
-        let (mut all, mut errors) = (Vec::new(), 0u64);
-        for t in tasks {
-            let (l, e) = t.await?;
-            all.extend(l);
-            errors += e;
-        }
+        let (all, errors) = load.await?;
         let _ = std::fs::remove_dir_all(&dir);
         if !status.success() {
             bail!("jenjang import assessments ended with {status}");
         }
-        all.sort_unstable();
         let pct = |p: f64| percentile_ms(&all, p);
         reporter.line(
             "recommendations_during_import",
@@ -948,6 +866,56 @@ async fn root_unit(store: &Store) -> Result<String> {
         .sole_root()
         .map(|u| org.units.code(u).to_string())
         .context("the organisation has no single root unit")
+}
+
+/// `connections` clients asking for the recommendations of one employee after another until
+/// `done`; answers every answered request's latency (microseconds, sorted) and the errors.
+fn ask_recommendations(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    nips: &Arc<Vec<String>>,
+    connections: usize,
+    done: &Arc<AtomicBool>,
+) -> impl std::future::Future<Output = Result<(Vec<u32>, u64)>> + use<> {
+    let tasks: Vec<_> = (0..connections)
+        .map(|t| {
+            let (client, base, token) = (client.clone(), base.to_string(), token.to_string());
+            let (nips, done) = (nips.clone(), done.clone());
+            tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), 0u64);
+                let mut i = t * 7919;
+                while !done.load(Ordering::Relaxed) {
+                    let nip = &nips[i % nips.len()];
+                    i += 1;
+                    let at = Instant::now();
+                    match client
+                        .get(format!("{base}/api/v1/employees/{nip}/recommendations"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            latencies.push(at.elapsed().as_micros() as u32);
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    async move {
+        let (mut all, mut errors) = (Vec::new(), 0u64);
+        for t in tasks {
+            let (l, e) = t.await?;
+            all.extend(l);
+            errors += e;
+        }
+        all.sort_unstable();
+        Ok((all, errors))
+    }
 }
 
 /// The `p` quantile of sorted latencies in microseconds, in milliseconds.
