@@ -235,48 +235,36 @@ pub struct GroupGaps {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::kinds::{CompetencyKind, PositionKind, ProgramForm};
-    use crate::level::Level;
+    use crate::kinds::{PositionKind, ProgramForm};
     use crate::org::{Member, PositionStandard, UnitTree};
-    use crate::reference::{Competency, Development, Program};
-
-    fn competency(code: &str) -> Competency {
-        Competency {
-            code: crate::Code::parse(code).unwrap(),
-            name: code.into(),
-            kind: CompetencyKind::Teknis,
-            description: None,
-            levels: vec![],
-            prerequisites: vec![],
-        }
-    }
-
-    fn program(code: &str, develops: &[(&str, u8)]) -> Program {
-        Program {
-            code: crate::Code::parse(code).unwrap(),
-            title: code.into(),
-            form: ProgramForm::PelatihanTeknis,
-            jp: 10,
-            cost_idr: 1_000,
-            provider: "p".into(),
-            capacity: None,
-            duration_days: None,
-            develops: develops
-                .iter()
-                .map(|&(c, l)| Development {
-                    competency: crate::Code::parse(c).unwrap(),
-                    to_level: Level::new(l.into()).unwrap(),
-                })
-                .collect(),
-            requires: vec![],
-        }
-    }
+    use crate::recommend::tests::{competency, program};
 
     /// ROOT with X (and X1 below it) and Y; one position requiring A at 2 and B at 1.
     fn organisation() -> Organisation {
         let catalog = Catalog::new(
-            &[competency("A"), competency("B"), competency("C")],
-            &[program("PA", &[("A", 3)]), program("PB", &[("B", 2)])],
+            &[
+                competency("A", &[]),
+                competency("B", &[]),
+                competency("C", &[]),
+            ],
+            &[
+                program(
+                    "PA",
+                    ProgramForm::PelatihanTeknis,
+                    10,
+                    1_000,
+                    &[("A", 3)],
+                    &[],
+                ),
+                program(
+                    "PB",
+                    ProgramForm::PelatihanTeknis,
+                    10,
+                    1_000,
+                    &[("B", 2)],
+                    &[],
+                ),
+            ],
         );
         let units = UnitTree::new(&[
             ("ROOT".into(), None),

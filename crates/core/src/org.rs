@@ -92,13 +92,6 @@ impl UnitTree {
             _ => None,
         }
     }
-
-    /// For each unit, whether it lies within `ancestor` (one pass, for filtering populations).
-    pub fn subtree_mask(&self, ancestor: u32) -> Vec<bool> {
-        (0..self.codes.len() as u32)
-            .map(|u| self.within(u, ancestor))
-            .collect()
-    }
 }
 
 /// A position's competency standard.
@@ -350,7 +343,6 @@ mod tests {
         ]);
         let (root, a, a1, b) = (0, 1, 2, 3);
         assert!(units.within(a1, a) && units.within(a1, root) && !units.within(a1, b));
-        assert_eq!(units.subtree_mask(a), [false, true, true, false]);
         assert_eq!(units.sole_root(), Some(root));
         assert_eq!(
             (units.children(root), units.children(a1)),

@@ -389,14 +389,14 @@ pub fn describe(catalog: &Catalog, gaps: &[Gap], r: &Recommended) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::gap::{Requirement, gaps};
     use crate::kinds::{CompetencyKind, ProgramForm};
     use crate::reference::{Competency, Development, LevelRequirement, PrerequisiteDef, Program};
     use crate::{Code, Level};
 
-    fn competency(code: &str, prereqs: &[(u8, &str, u8)]) -> Competency {
+    pub(crate) fn competency(code: &str, prereqs: &[(u8, &str, u8)]) -> Competency {
         Competency {
             code: Code::parse(code).unwrap(),
             name: code.into(),
@@ -414,7 +414,7 @@ mod tests {
         }
     }
 
-    fn program(
+    pub(crate) fn program(
         code: &str,
         form: ProgramForm,
         jp: u32,
