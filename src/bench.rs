@@ -304,6 +304,71 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             );
         }
     }
+    if wants("import_assessments") {
+        // A province's assessment round: a new dated level for each competency the employees
+        // hold, 1.35 million rows (fewer on a smaller database), imported as `jenjang import`
+        // does, then the same file again (all unchanged). The floor is the database's own bulk
+        // load of the same file into a table with the same indexes (`sqlite3 .import`,
+        // PostgreSQL `COPY`), when its command-line client is on the PATH.
+        const ROWS: usize = 1_350_000;
+        let width = org.catalog.competency_count();
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let today = chrono::Utc::now().date_naive();
+        let mut csv = String::from("nip,kompetensi,level,sumber,tanggal\n");
+        let mut rows = 0usize;
+        'members: for (i, m) in population.members.iter().enumerate() {
+            for (c, level) in population.levels_of(i, width).iter().enumerate() {
+                if *level == 0 {
+                    continue;
+                }
+                if rows == ROWS {
+                    break 'members;
+                }
+                csv.push_str(&format!(
+                    "{},{},{},bench-import-{secs},{today}\n",
+                    m.nip,
+                    org.catalog.competency_code(c as u32),
+                    1 + (i + c) % 5
+                ));
+                rows += 1;
+            }
+        }
+        let bytes = csv.into_bytes();
+        let actor = Actor::system("bench");
+        for label in ["import_assessments", "import_assessments_replay"] {
+            let started = Instant::now();
+            let report = jenjang_app::imports::run(
+                &store,
+                &actor,
+                jenjang_app::imports::ImportKind::Assessments,
+                &bytes,
+                &jenjang_import::Limits::trusted(),
+                false,
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            reporter.line(
+                label,
+                rows as u64,
+                started.elapsed().as_secs_f64(),
+                json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len(), "bytes": bytes.len()}),
+            );
+        }
+        let dir = tempfile_dir()?;
+        let file = dir.join("assessments.csv");
+        std::fs::write(&file, &bytes)?;
+        match bulk_load_floor(&opts.database_url, store.is_postgres(), &file) {
+            Ok(Some(seconds)) => {
+                reporter.line("import_assessments_floor", rows as u64, seconds, json!({}))
+            }
+            Ok(None) => eprintln!("import_assessments_floor: no sqlite3/psql client on the PATH"),
+            Err(e) => eprintln!("import_assessments_floor: {e:#}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if wants("import_evaluations") && wants("workflow_instances") {
         // The default workflows started from the imported quarter, first step committed.
         jenjang_engine::defaults::install_defaults(&store).await?;
@@ -923,6 +988,65 @@ fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     sorted
         .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
         .map_or(0.0, |us| *us as f64 / 1000.0)
+}
+
+/// Seconds the database's own bulk loader takes to load an assessments CSV into a scratch table
+/// shaped and indexed as `competency_records`; `None` when its client is not installed.
+fn bulk_load_floor(url: &str, postgres: bool, file: &std::path::Path) -> Result<Option<f64>> {
+    use std::process::Command;
+    let file = file.display().to_string();
+    let (program, script) = if postgres {
+        (
+            "psql",
+            format!(
+                "DROP TABLE IF EXISTS bench_floor_records; \
+                 CREATE TABLE bench_floor_records (LIKE competency_records INCLUDING ALL); \
+                 \\copy bench_floor_records (nip, competency_code, level, source, assessed_on) FROM '{file}' WITH (FORMAT csv, HEADER true)\n\
+                 DROP TABLE bench_floor_records;"
+            ),
+        )
+    } else {
+        (
+            "sqlite3",
+            format!(
+                "DROP TABLE IF EXISTS bench_floor_records;\n\
+                 CREATE TABLE bench_floor_records (nip TEXT NOT NULL, competency_code TEXT NOT NULL, level INTEGER NOT NULL, source TEXT NOT NULL, assessed_on TEXT NOT NULL);\n\
+                 CREATE UNIQUE INDEX bench_floor_unique ON bench_floor_records (nip, competency_code, assessed_on, source, level);\n\
+                 CREATE INDEX bench_floor_nip ON bench_floor_records (nip);\n\
+                 .mode csv\n.import --skip 1 '{file}' bench_floor_records\n\
+                 DROP TABLE bench_floor_records;\n"
+            ),
+        )
+    };
+    if Command::new(program).arg("--version").output().is_err() {
+        return Ok(None);
+    }
+    let target = if postgres {
+        url.to_string()
+    } else {
+        url.trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let script_file = file.clone() + ".floor.sql";
+    std::fs::write(&script_file, script)?;
+    let started = Instant::now();
+    let out = if postgres {
+        Command::new(program)
+            .args([&target, "-q", "-v", "ON_ERROR_STOP=1", "-f", &script_file])
+            .output()?
+    } else {
+        Command::new(program)
+            .args(["-bail", &target, &format!(".read {script_file}")])
+            .output()?
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("{program}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(Some(seconds))
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

@@ -392,6 +392,7 @@ pub(crate) async fn write_competency_records(
     progress: Progress<'_>,
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    let started = std::time::Instant::now();
     let mut recorded = 0u64;
     let mut touched: Vec<&str> = Vec::new();
     // The (employee, competency) pairs whose current level may have changed: recomputing those
@@ -439,12 +440,14 @@ pub(crate) async fn write_competency_records(
             report(written, total);
         }
     }
+    let records_ms = started.elapsed().as_millis();
     if recorded > 0 {
         touched.sort_unstable();
         touched.dedup();
         pairs.sort_unstable();
         pairs.dedup();
         crate::employees::refresh_current_pairs(txn, &pairs).await?;
+        let levels_ms = started.elapsed().as_millis() - records_ms;
         let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
         for (nip, r) in valid {
             by_nip.entry(nip.as_str()).or_default().push(r);
@@ -462,7 +465,18 @@ pub(crate) async fn write_competency_records(
             })
             .collect();
         crate::audit::audit_rows(txn, actor, audits, now).await?;
+        let audit_ms = started.elapsed().as_millis() - records_ms - levels_ms;
         assessment_events(txn, valid, &touched, now).await?;
+        tracing::debug!(
+            records = valid.len(),
+            recorded,
+            employees = touched.len(),
+            records_ms,
+            levels_ms,
+            audit_ms,
+            events_ms = started.elapsed().as_millis() - records_ms - levels_ms - audit_ms,
+            "competency records written"
+        );
     }
     Ok(recorded)
 }
