@@ -3,8 +3,11 @@
 //! multi-row statements and one audit entry per changed record.
 
 use crate::db::{Progress, Store, rows_per_statement, stmt};
-use crate::employees::employee_from;
-use crate::entity::{competency_record, employee};
+use crate::employees::{
+    NewRecord, RECORD_COLUMNS, advance_current_levels, employee_from, insert_records, list_chunk,
+    listed,
+};
+use crate::entity::employee;
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
@@ -14,7 +17,7 @@ use jenjang_core::reference::{CompetencyRecord, Employee};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -350,6 +353,10 @@ impl Store {
     }
 }
 
+/// Records a statement round: the progress report's step (the statements themselves are as large
+/// as the database's path allows, see [`crate::db::row_statements`]).
+const RECORDS_PER_WRITE: usize = 20_000;
+
 /// How many of these records are not stored yet.
 async fn count_new(txn: &DatabaseTransaction, chunk: &[(&Nip, &CompetencyRecord)]) -> Result<u64> {
     let mut values = Vec::new();
@@ -381,10 +388,9 @@ async fn count_new(txn: &DatabaseTransaction, chunk: &[(&Nip, &CompetencyRecord)
     Ok(chunk.len() as u64 - stored as u64)
 }
 
-/// Writes validated competency records (a record stored already is skipped), refreshes the
-/// current levels of the employees touched, audits, and emits one `assessment.recorded` event
-/// per employee with the gaps the new records leave against the position. Returns how many
-/// records were new.
+/// Writes validated competency records (a record stored already is skipped), brings the current
+/// levels up to date, audits, and emits one `assessment.recorded` event per employee with the
+/// gaps the new records leave against the position. Returns how many records were new.
 pub(crate) async fn write_competency_records(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -393,135 +399,115 @@ pub(crate) async fn write_competency_records(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let started = std::time::Instant::now();
-    let mut recorded = 0u64;
-    let mut touched: Vec<&str> = Vec::new();
-    // The (employee, competency) pairs whose current level may have changed: recomputing those
-    // reads their few records, where recomputing the employees would read all their history.
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
     let total = valid.len() as u64;
     let mut written = 0u64;
-    for chunk in valid.chunks(rows_per_statement(8)) {
-        let n = competency_record::Entity::insert_many(chunk.iter().map(|(nip, r)| {
-            competency_record::ActiveModel {
-                nip: Set(nip.to_string()),
-                competency_code: Set(r.competency.to_string()),
-                level: Set(r.level.get() as i16),
-                source: Set(r.source.clone()),
-                assessed_on: Set(r.assessed_on),
-                recorded_at: Set(now),
-                recorded_by: Set(Some(actor.0.clone())),
-                ..Default::default()
-            }
-        }))
-        .on_conflict(
-            OnConflict::columns([
-                competency_record::Column::Nip,
-                competency_record::Column::CompetencyCode,
-                competency_record::Column::AssessedOn,
-                competency_record::Column::Source,
-                competency_record::Column::Level,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-        recorded += n;
-        if n > 0 {
-            touched.extend(chunk.iter().map(|(nip, _)| nip.as_str()));
-            pairs.extend(
-                chunk
-                    .iter()
-                    .map(|(nip, r)| (nip.as_str(), r.competency.as_str())),
-            );
+    let mut new = Vec::new();
+    for chunk in valid.chunks(RECORDS_PER_WRITE) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * RECORD_COLUMNS);
+        for (nip, r) in chunk {
+            values.extend([
+                nip.to_string().into(),
+                r.competency.to_string().into(),
+                (r.level.get() as i16).into(),
+                r.source.clone().into(),
+                r.assessed_on.into(),
+                now.into(),
+                actor.0.clone().into(),
+            ]);
         }
+        new.extend(insert_records(txn, values).await?);
         written += chunk.len() as u64;
         if let Some(report) = progress {
             report(written, total);
         }
     }
     let records_ms = started.elapsed().as_millis();
-    if recorded > 0 {
-        touched.sort_unstable();
-        touched.dedup();
-        pairs.sort_unstable();
-        pairs.dedup();
-        crate::employees::refresh_current_pairs(txn, &pairs).await?;
-        let levels_ms = started.elapsed().as_millis() - records_ms;
-        let mut by_nip: HashMap<&str, Vec<&CompetencyRecord>> = HashMap::new();
-        for (nip, r) in valid {
-            by_nip.entry(nip.as_str()).or_default().push(r);
-        }
-        let audits = touched
-            .iter()
-            .map(|nip| {
-                let records = by_nip.get(nip).cloned().unwrap_or_default();
-                (
-                    "record".to_string(),
-                    "competency_levels".to_string(),
-                    nip.to_string(),
-                    serde_json::json!({ "records": records }),
-                )
-            })
-            .collect();
-        crate::audit::audit_rows(txn, actor, audits, now).await?;
-        let audit_ms = started.elapsed().as_millis() - records_ms - levels_ms;
-        assessment_events(txn, valid, &touched, now).await?;
-        tracing::debug!(
-            records = valid.len(),
-            recorded,
-            employees = touched.len(),
-            records_ms,
-            levels_ms,
-            audit_ms,
-            events_ms = started.elapsed().as_millis() - records_ms - levels_ms - audit_ms,
-            "competency records written"
-        );
+    if new.is_empty() {
+        return Ok(0);
     }
-    Ok(recorded)
+    advance_current_levels(txn, &new).await?;
+    let levels_ms = started.elapsed().as_millis() - records_ms;
+    // Per employee, the records that are new (in input order: ids are taken in it).
+    new.sort_by(|a, b| a.nip.cmp(&b.nip).then(a.id.cmp(&b.id)));
+    let by_nip: Vec<&[NewRecord]> = new.chunk_by(|a, b| a.nip == b.nip).collect();
+    let audits = by_nip
+        .iter()
+        .map(|records| {
+            let nip = records[0].nip.clone();
+            let records: Vec<serde_json::Value> = records
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "competency": r.competency,
+                        "level": r.level,
+                        "source": r.source,
+                        "assessed_on": r.assessed_on,
+                    })
+                })
+                .collect();
+            (
+                "record".to_string(),
+                "competency_levels".to_string(),
+                nip,
+                serde_json::json!({ "records": records }),
+            )
+        })
+        .collect();
+    crate::audit::audit_rows(txn, actor, audits, now).await?;
+    let audit_ms = started.elapsed().as_millis() - records_ms - levels_ms;
+    assessment_events(txn, &by_nip, now).await?;
+    tracing::debug!(
+        records = valid.len(),
+        recorded = new.len(),
+        employees = by_nip.len(),
+        records_ms,
+        levels_ms,
+        audit_ms,
+        events_ms = started.elapsed().as_millis() - records_ms - levels_ms - audit_ms,
+        "competency records written"
+    );
+    Ok(new.len() as u64)
 }
 
-/// The `assessment.recorded` events of the employees whose records changed: per employee, the
-/// competencies assessed and their gaps against the position's required levels.
+/// The `assessment.recorded` events of the employees whose records changed (their new records,
+/// one slice per employee): per employee, the competencies assessed and their gaps against the
+/// position's required levels.
 async fn assessment_events(
     txn: &DatabaseTransaction,
-    records: &[(&Nip, &CompetencyRecord)],
-    touched: &[&str],
+    by_nip: &[&[NewRecord]],
     now: DateTime<Utc>,
 ) -> Result<()> {
     let backend = txn.get_database_backend();
-    let mut assessed: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut sources: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (nip, r) in records {
-        assessed
-            .entry(nip.as_str())
-            .or_default()
-            .push(r.competency.as_str());
-        sources
-            .entry(nip.as_str())
-            .or_default()
-            .push(r.source.as_str());
-    }
+    let touched: Vec<&str> = by_nip.iter().map(|r| r[0].nip.as_str()).collect();
+    let assessed: HashMap<&str, Vec<&str>> = by_nip
+        .iter()
+        .map(|r| {
+            (
+                r[0].nip.as_str(),
+                r.iter().map(|r| r.competency.as_str()).collect(),
+            )
+        })
+        .collect();
+    let sources: HashMap<&str, Vec<&str>> = by_nip
+        .iter()
+        .map(|r| {
+            (
+                r[0].nip.as_str(),
+                r.iter().map(|r| r.source.as_str()).collect(),
+            )
+        })
+        .collect();
     let mut levels: HashMap<String, Vec<(String, u8, u8)>> = HashMap::new();
     let mut last_record: HashMap<String, i64> = HashMap::new();
-    for chunk in touched.chunks(rows_per_statement(1)) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    for chunk in touched.chunks(list_chunk(backend)) {
+        let (list, values) = listed(backend, chunk, 1);
         let sql = format!(
             "SELECT c.nip, c.competency_code, c.level AS current, COALESCE(r.level, 0) AS required, c.record_id \
              FROM current_competency_levels c JOIN employees e ON e.nip = c.nip \
              LEFT JOIN position_requirements r ON r.position_code = e.position_code AND r.competency_code = c.competency_code \
              WHERE c.nip IN ({list})"
         );
-        let rows = txn
-            .query_all_raw(stmt(
-                backend,
-                &sql,
-                chunk.iter().map(|n| (*n).into()).collect(),
-            ))
-            .await?;
+        let rows = txn.query_all_raw(stmt(backend, &sql, values)).await?;
         for r in &rows {
             let nip: String = r.try_get("", "nip")?;
             let competency: String = r.try_get("", "competency_code")?;

@@ -261,26 +261,99 @@ pub(crate) async fn refresh_current_levels<C: ConnectionTrait>(
     refresh_profiles(conn, nips).await
 }
 
-/// Recomputes the current level of these (employee, competency) pairs only — what recording a
-/// few competencies of many employees needs — and the employees' profiles.
-pub(crate) async fn refresh_current_pairs<C: ConnectionTrait>(
+/// A competency record the database did not hold before a write.
+#[derive(Debug, Clone)]
+pub(crate) struct NewRecord {
+    pub id: i64,
+    pub nip: String,
+    pub competency: String,
+    pub level: i16,
+    pub source: String,
+    pub assessed_on: chrono::NaiveDate,
+}
+
+/// Values a competency record: nip, competency_code, level, source, assessed_on, recorded_at,
+/// recorded_by.
+pub(crate) const RECORD_COLUMNS: usize = 7;
+
+/// Appends dated competency records given row after row as [`RECORD_COLUMNS`] values; an exact
+/// repeat of a stored record is skipped. Answers the records that are new, for
+/// [`advance_current_levels`].
+pub(crate) async fn insert_records<C: ConnectionTrait>(
     conn: &C,
-    pairs: &[(&str, &str)],
-) -> Result<()> {
-    let backend = conn.get_database_backend();
-    for chunk in pairs.chunks(crate::db::pairs_per_statement(backend)) {
-        let (list, values) = crate::db::pair_list(backend, chunk);
-        conn.execute_raw(stmt(
-            backend,
-            &latest_levels_sql(&format!("(r.nip, r.competency_code) IN ({list})")),
-            values,
-        ))
-        .await?;
+    values: Vec<Value>,
+) -> Result<Vec<NewRecord>> {
+    let rows = crate::db::insert_rows_returning(
+        conn,
+        "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)",
+        "ON CONFLICT (nip, competency_code, assessed_on, source, level) DO NOTHING \
+         RETURNING id, nip, competency_code, level, source, assessed_on",
+        RECORD_COLUMNS,
+        values,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(NewRecord {
+                id: r.try_get("", "id")?,
+                nip: r.try_get("", "nip")?,
+                competency: r.try_get("", "competency_code")?,
+                level: r.try_get("", "level")?,
+                source: r.try_get("", "source")?,
+                assessed_on: r.try_get("", "assessed_on")?,
+            })
+        })
+        .collect()
+}
+
+/// Brings current levels up to date with records just appended: the current level of a pair is
+/// its latest record (by date, then by id), so a new record replaces it when it is later, with no
+/// read of the history. Then the level profiles of the employees whose levels moved. Answers
+/// those employees' NIPs.
+pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
+    conn: &C,
+    new: &[NewRecord],
+) -> Result<Vec<String>> {
+    let mut latest: Vec<&NewRecord> = new.iter().collect();
+    latest.sort_unstable_by(|a, b| {
+        (&a.nip, &a.competency)
+            .cmp(&(&b.nip, &b.competency))
+            .then(b.assessed_on.cmp(&a.assessed_on))
+            .then(b.id.cmp(&a.id))
+    });
+    latest.dedup_by(|later, first| later.nip == first.nip && later.competency == first.competency);
+    let mut values: Vec<Value> = Vec::with_capacity(latest.len() * 5);
+    for r in latest {
+        values.extend([
+            r.nip.clone().into(),
+            r.competency.clone().into(),
+            r.level.into(),
+            r.assessed_on.into(),
+            r.id.into(),
+        ]);
     }
-    let mut nips: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    let moved = crate::db::insert_rows_returning(
+        conn,
+        "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id)",
+        "ON CONFLICT (nip, competency_code) DO UPDATE SET level = excluded.level, \
+             assessed_on = excluded.assessed_on, record_id = excluded.record_id \
+         WHERE current_competency_levels.assessed_on < excluded.assessed_on \
+             OR (current_competency_levels.assessed_on = excluded.assessed_on \
+                 AND current_competency_levels.record_id < excluded.record_id) \
+         RETURNING nip",
+        5,
+        values,
+    )
+    .await?;
+    let mut nips = moved
+        .iter()
+        .map(|r| r.try_get::<String>("", "nip"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     nips.sort_unstable();
     nips.dedup();
-    refresh_profiles(conn, &nips).await
+    let refs: Vec<&str> = nips.iter().map(String::as_str).collect();
+    refresh_profiles(conn, &refs).await?;
+    Ok(nips)
 }
 
 /// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.

@@ -978,8 +978,6 @@ impl Store {
         let mut upserts: Vec<Value> = Vec::new();
         let mut completions: Vec<(i64, i32, NaiveDate)> = Vec::new();
         let mut levels: Vec<Value> = Vec::new();
-        let mut level_nips: Vec<String> = Vec::new();
-        let mut level_programs: Vec<String> = Vec::new();
         let mut events = Vec::new();
         let mut audits = Vec::new();
         let mut notices: Vec<Value> = Vec::new();
@@ -1103,8 +1101,6 @@ impl Store {
                         actor.0.clone().into(),
                     ]);
                 }
-                level_nips.push(row.nip.clone());
-                level_programs.push(e.program.clone());
                 // The reaction survey (Kirkpatrick level 1) is offered at completion.
                 notices.extend([
                     row.nip.clone().into(),
@@ -1180,27 +1176,8 @@ impl Store {
                 .await?;
             }
         }
-        insert_rows(
-            &txn,
-            "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)",
-            "ON CONFLICT (nip, competency_code, assessed_on, source, level) DO NOTHING",
-            7,
-            levels,
-        )
-        .await?;
-        // Only the competencies the programs develop moved.
-        let pairs: Vec<(&str, &str)> = level_nips
-            .iter()
-            .zip(&level_programs)
-            .flat_map(|(nip, program)| {
-                develops
-                    .get(program)
-                    .into_iter()
-                    .flatten()
-                    .map(move |(c, _)| (nip.as_str(), c.as_str()))
-            })
-            .collect();
-        crate::employees::refresh_current_pairs(&txn, &pairs).await?;
+        let new = crate::employees::insert_records(&txn, levels).await?;
+        crate::employees::advance_current_levels(&txn, &new).await?;
         crate::deliveries::write_notifications(&txn, notices, now, self.mail_delivery()).await?;
         audit::audit_rows(&txn, actor, audits, now).await?;
         outbox(&txn, &events, now).await?;
