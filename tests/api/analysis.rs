@@ -896,6 +896,7 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
                 // Levels of several employees by import.
                 2 => {
                     let mut csv = String::from("nip,kompetensi,level,sumber,tanggal\n");
+                    let (nip, competency) = (random.pick(&nips), random.pick(&competencies));
                     for _ in 0..5 {
                         csv.push_str(&format!(
                             "{},{},{},impor-{seed}-{step},2026-11-{:02}\n",
@@ -903,6 +904,13 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
                             random.pick(&competencies),
                             1 + random.below(5),
                             1 + random.below(28)
+                        ));
+                    }
+                    // One pair twice in the file, on two dates: the later one is current.
+                    for day in [1 + random.below(28), 1 + random.below(28)] {
+                        csv.push_str(&format!(
+                            "{nip},{competency},{},impor-{seed}-{step},2026-09-{day:02}\n",
+                            1 + random.below(5),
                         ));
                     }
                     let (status, b) = app.import_csv(&hr, "assessments", csv).await;
@@ -969,8 +977,40 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
                 );
                 assert_eq!(caught_up[i], recomputed[i], "the other server: {context}");
             }
+            assert_eq!(
+                current_levels_off_history(&app).await,
+                0,
+                "current levels against the history: seed {seed}, step {step} (write {what})"
+            );
         }
     }
+}
+
+/// Current levels that are not the latest record of their (employee, competency) in the history
+/// (by date, then by id), plus current levels of pairs without records: 0 when the kept table is
+/// what the history says.
+async fn current_levels_off_history(app: &TestApp) -> i64 {
+    let unmatched = app
+        .store
+        .count_raw(
+            "SELECT COUNT(*) AS n FROM (SELECT nip, competency_code, level, assessed_on, id, \
+                 ROW_NUMBER() OVER (PARTITION BY nip, competency_code ORDER BY assessed_on DESC, id DESC) AS rn \
+                 FROM competency_records) l \
+             LEFT JOIN current_competency_levels c ON c.nip = l.nip AND c.competency_code = l.competency_code \
+                 AND c.record_id = l.id AND c.level = l.level AND c.assessed_on = l.assessed_on \
+             WHERE l.rn = 1 AND c.nip IS NULL",
+        )
+        .await
+        .unwrap();
+    let extra = app
+        .store
+        .count_raw(
+            "SELECT (SELECT COUNT(*) FROM current_competency_levels) \
+                 - (SELECT COUNT(*) FROM (SELECT DISTINCT nip, competency_code FROM competency_records) p) AS n",
+        )
+        .await
+        .unwrap();
+    unmatched + extra
 }
 
 /// Writes that touch no level, unit, position or reference record leave the analyses' change
