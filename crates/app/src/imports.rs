@@ -133,7 +133,9 @@ pub async fn run(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
+    let started = std::time::Instant::now();
     let table = jenjang_import::read_table(bytes, limits)?;
+    let read_ms = started.elapsed().as_millis();
     let (required, _) = match kind {
         ImportKind::Employees => jenjang_import::EMPLOYEE_COLUMNS,
         ImportKind::Assessments => jenjang_import::ASSESSMENT_COLUMNS,
@@ -297,6 +299,13 @@ pub async fn run(
     }
     rejected.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
     report.rejected = rejected;
+    tracing::debug!(
+        ?kind,
+        rows = table.rows.len(),
+        read_ms,
+        total_ms = started.elapsed().as_millis(),
+        "import done"
+    );
     Ok(report)
 }
 
@@ -334,8 +343,6 @@ pub async fn after_import(
     }
 }
 
-/// Runs the upkeep after an import on a background task (a server: the import answers once it
-/// is committed).
 /// Imports one file on behalf of the caller (hr, admin): the API's import and the UI's upload
 /// form. An empty file, or one that cannot be read as a table, is a problem of the field `file`.
 pub async fn import_file(
@@ -365,6 +372,8 @@ pub async fn import_file(
     Ok(report)
 }
 
+/// Runs the upkeep after an import on a background task (a server: the import answers once it
+/// is committed).
 pub fn after_import_in_background(store: &Store, kind: ImportKind, report: &ImportReport) {
     if let Some(tables) = upkeep(store, kind, report) {
         let store = store.clone();

@@ -456,7 +456,9 @@ mod tests {
 /// given row after row in `values`, [`rows_per_statement`] rows a statement. On PostgreSQL the
 /// rows travel as one JSON document a statement instead (`{head} SELECT … FROM
 /// json_populate_recordset(NULL::table, $1)`): the server parses a document far faster than it
-/// binds and plans thousands of placeholders.
+/// binds and plans thousands of placeholders. SQLite takes the same rows as one JSON array of
+/// arrays read with `json_each` (one bound text instead of thousands of bound values, which
+/// sqlx hands over one by one).
 pub(crate) fn row_statements(
     backend: DatabaseBackend,
     head: &str,
@@ -465,9 +467,7 @@ pub(crate) fn row_statements(
     values: Vec<Value>,
 ) -> Vec<Statement> {
     debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
-    if backend == DatabaseBackend::Postgres
-        && let Some(statements) = json_row_statements(head, tail, columns, &values)
-    {
+    if let Some(statements) = json_row_statements(backend, head, tail, columns, &values) {
         return statements;
     }
     let per_statement = rows_per_statement(columns) * columns;
@@ -572,6 +572,7 @@ fn write_num(out: &mut String, n: Option<i64>) {
 }
 
 fn json_row_statements(
+    backend: DatabaseBackend,
     head: &str,
     tail: &str,
     columns: usize,
@@ -581,32 +582,54 @@ fn json_row_statements(
     if names.len() != columns {
         return None;
     }
-    let list = names.join(", ");
-    let sql = format!(
-        "{head} SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
-        if tail.is_empty() { "" } else { " " }
-    );
-    // `"name":` of each column, written before its value.
+    let postgres = backend == DatabaseBackend::Postgres;
+    let sql = if postgres {
+        format!(
+            "{head} SELECT {} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
+            names.join(", "),
+            if tail.is_empty() { "" } else { " " }
+        )
+    } else {
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a bare `SELECT … FROM` as a join's.
+        format!(
+            "{head} SELECT {} FROM json_each($1) WHERE true{}{tail}",
+            (0..columns)
+                .map(|i| format!("value ->> {i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if tail.is_empty() { "" } else { " " }
+        )
+    };
+    // PostgreSQL reads objects (`"name":` before each value), SQLite arrays.
     let keys: Vec<String> = names.iter().map(|n| format!("\"{n}\":")).collect();
+    let (open, close) = if postgres { ('{', '}') } else { ('[', ']') };
     let mut out = Vec::new();
     for chunk in values.chunks(JSON_ROWS_PER_STATEMENT * columns) {
         let mut document = String::with_capacity(chunk.len() * 24 + 2);
         document.push('[');
         for (r, row) in chunk.chunks(columns).enumerate() {
-            document.push_str(if r == 0 { "{" } else { ",{" });
+            if r > 0 {
+                document.push(',');
+            }
+            document.push(open);
             for (c, (key, v)) in keys.iter().zip(row).enumerate() {
                 if c > 0 {
                     document.push(',');
                 }
-                document.push_str(key);
+                if postgres {
+                    document.push_str(key);
+                } else if matches!(v, Value::Json(_) | Value::Double(_)) {
+                    // SQLite would store its own rendering of these, not the bound one.
+                    return None;
+                }
                 if !write_json(&mut document, v) {
                     return None;
                 }
             }
-            document.push('}');
+            document.push(close);
         }
         document.push(']');
-        out.push(stmt(DatabaseBackend::Postgres, &sql, vec![document.into()]));
+        out.push(stmt(backend, &sql, vec![document.into()]));
     }
     Some(out)
 }

@@ -132,6 +132,7 @@ impl Store {
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
+        let started = std::time::Instant::now();
         let txn = self.begin_bulk_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
         let mut outcome = BulkOutcome::default();
@@ -191,6 +192,7 @@ impl Store {
         if dry_run {
             return Ok(outcome);
         }
+        let read_ms = started.elapsed().as_millis();
         let now = self.now();
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
@@ -232,6 +234,7 @@ impl Store {
                 report(written, total);
             }
         }
+        let write_ms = started.elapsed().as_millis() - read_ms;
         // Versions for the event keys: how often each changed evaluation has been replaced.
         let mut versions: HashMap<i64, i64> = HashMap::new();
         let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
@@ -308,9 +311,30 @@ impl Store {
                 previous_of(nip, e),
             ));
         }
+        let events_built_ms = started.elapsed().as_millis() - read_ms - write_ms;
         audit_rows(&txn, actor, audits, self.now()).await?;
+        let audit_ms = started.elapsed().as_millis() - read_ms - write_ms - events_built_ms;
         outbox(&txn, &events, self.now()).await?;
+        let outbox_ms =
+            started.elapsed().as_millis() - read_ms - write_ms - events_built_ms - audit_ms;
         txn.commit().await?;
+        tracing::debug!(
+            rows = rows.len(),
+            created = outcome.created,
+            updated = outcome.updated,
+            read_ms,
+            write_ms,
+            events_built_ms,
+            audit_ms,
+            outbox_ms,
+            commit_ms = started.elapsed().as_millis()
+                - read_ms
+                - write_ms
+                - events_built_ms
+                - audit_ms
+                - outbox_ms,
+            "evaluations saved"
+        );
         Ok(outcome)
     }
 
