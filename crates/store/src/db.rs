@@ -67,7 +67,13 @@ impl Store {
                         .foreign_keys(true)
                         .busy_timeout(Duration::from_secs(30));
                     if bulk {
+                        // A bulk write touches index pages all over a province's tables in one
+                        // transaction: with SQLite's default 2 MB page cache it re-reads them
+                        // through system calls and spills dirty ones to the log mid-transaction.
+                        // Up to 512 MB, taken only as pages are used, given back by
+                        // [`Store::checkpoint`].
                         o.pragma("wal_autocheckpoint", "0")
+                            .pragma("cache_size", "-524288")
                     } else {
                         o
                     }
@@ -171,11 +177,6 @@ impl Store {
         }
     }
 
-    /// After a large write: on SQLite, folds the write-ahead log back into the database file and
-    /// empties it (reads through a log of hundreds of megabytes are markedly slower); on
-    /// PostgreSQL, refreshes the planner's statistics, which autovacuum updates only later (with
-    /// stale ones the planner hashes whole tables where an index lookup is right).
-    /// `tables` are the ones written (all when empty).
     /// Writes a consistent copy of a SQLite database to `path` while others keep reading and
     /// writing (`VACUUM INTO`: one read transaction, so the copy is the database as it was
     /// committed when the backup began). PostgreSQL is backed up with its own tools.
@@ -237,11 +238,19 @@ impl Store {
             .collect()
     }
 
+    /// After a large write: on SQLite, folds the write-ahead log back into the database file and
+    /// empties it (reads through a log of hundreds of megabytes are markedly slower) and gives
+    /// back the bulk connection's page cache; on PostgreSQL, refreshes the planner's statistics, which autovacuum updates only later (with
+    /// stale ones the planner hashes whole tables where an index lookup is right).
+    /// `tables` are the ones written (all when empty).
     pub async fn checkpoint(&self, tables: &[&str]) -> Result<()> {
         if self.backend() == DatabaseBackend::Sqlite {
             self.db
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
                 .await?;
+            if let Some(bulk) = &self.bulk {
+                bulk.execute_unprepared("PRAGMA shrink_memory").await?;
+            }
         } else {
             self.db
                 .execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
@@ -456,9 +465,8 @@ mod tests {
 /// given row after row in `values`, [`rows_per_statement`] rows a statement. On PostgreSQL the
 /// rows travel as one JSON document a statement instead (`{head} SELECT … FROM
 /// json_populate_recordset(NULL::table, $1)`): the server parses a document far faster than it
-/// binds and plans thousands of placeholders. SQLite takes the same rows as one JSON array of
-/// arrays read with `json_each` (one bound text instead of thousands of bound values, which
-/// sqlx hands over one by one).
+/// binds and plans thousands of placeholders. (On SQLite the same document read with `json_each`
+/// measured twice as slow as bound values.)
 pub(crate) fn row_statements(
     backend: DatabaseBackend,
     head: &str,
@@ -467,7 +475,9 @@ pub(crate) fn row_statements(
     values: Vec<Value>,
 ) -> Vec<Statement> {
     debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
-    if let Some(statements) = json_row_statements(backend, head, tail, columns, &values) {
+    if backend == DatabaseBackend::Postgres
+        && let Some(statements) = json_row_statements(head, tail, columns, &values)
+    {
         return statements;
     }
     let per_statement = rows_per_statement(columns) * columns;
@@ -572,7 +582,6 @@ fn write_num(out: &mut String, n: Option<i64>) {
 }
 
 fn json_row_statements(
-    backend: DatabaseBackend,
     head: &str,
     tail: &str,
     columns: usize,
@@ -582,54 +591,32 @@ fn json_row_statements(
     if names.len() != columns {
         return None;
     }
-    let postgres = backend == DatabaseBackend::Postgres;
-    let sql = if postgres {
-        format!(
-            "{head} SELECT {} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
-            names.join(", "),
-            if tail.is_empty() { "" } else { " " }
-        )
-    } else {
-        // `WHERE true`: SQLite reads `ON CONFLICT` after a bare `SELECT … FROM` as a join's.
-        format!(
-            "{head} SELECT {} FROM json_each($1) WHERE true{}{tail}",
-            (0..columns)
-                .map(|i| format!("value ->> {i}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if tail.is_empty() { "" } else { " " }
-        )
-    };
-    // PostgreSQL reads objects (`"name":` before each value), SQLite arrays.
+    let list = names.join(", ");
+    let sql = format!(
+        "{head} SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json){}{tail}",
+        if tail.is_empty() { "" } else { " " }
+    );
+    // `"name":` of each column, written before its value.
     let keys: Vec<String> = names.iter().map(|n| format!("\"{n}\":")).collect();
-    let (open, close) = if postgres { ('{', '}') } else { ('[', ']') };
     let mut out = Vec::new();
     for chunk in values.chunks(JSON_ROWS_PER_STATEMENT * columns) {
         let mut document = String::with_capacity(chunk.len() * 24 + 2);
         document.push('[');
         for (r, row) in chunk.chunks(columns).enumerate() {
-            if r > 0 {
-                document.push(',');
-            }
-            document.push(open);
+            document.push_str(if r == 0 { "{" } else { ",{" });
             for (c, (key, v)) in keys.iter().zip(row).enumerate() {
                 if c > 0 {
                     document.push(',');
                 }
-                if postgres {
-                    document.push_str(key);
-                } else if matches!(v, Value::Json(_) | Value::Double(_)) {
-                    // SQLite would store its own rendering of these, not the bound one.
-                    return None;
-                }
+                document.push_str(key);
                 if !write_json(&mut document, v) {
                     return None;
                 }
             }
-            document.push(close);
+            document.push('}');
         }
         document.push(']');
-        out.push(stmt(backend, &sql, vec![document.into()]));
+        out.push(stmt(DatabaseBackend::Postgres, &sql, vec![document.into()]));
     }
     Some(out)
 }
