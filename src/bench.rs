@@ -1001,6 +1001,7 @@ fn bulk_load_floor(url: &str, postgres: bool, file: &std::path::Path) -> Result<
             format!(
                 "DROP TABLE IF EXISTS bench_floor_records; \
                  CREATE TABLE bench_floor_records (LIKE competency_records INCLUDING ALL); \
+                 ALTER TABLE bench_floor_records ALTER COLUMN recorded_at SET DEFAULT now(); \
                  \\copy bench_floor_records (nip, competency_code, level, source, assessed_on) FROM '{file}' WITH (FORMAT csv, HEADER true)\n\
                  DROP TABLE bench_floor_records;"
             ),
@@ -1012,7 +1013,7 @@ fn bulk_load_floor(url: &str, postgres: bool, file: &std::path::Path) -> Result<
                 "DROP TABLE IF EXISTS bench_floor_records;\n\
                  CREATE TABLE bench_floor_records (nip TEXT NOT NULL, competency_code TEXT NOT NULL, level INTEGER NOT NULL, source TEXT NOT NULL, assessed_on TEXT NOT NULL);\n\
                  CREATE UNIQUE INDEX bench_floor_unique ON bench_floor_records (nip, competency_code, assessed_on, source, level);\n\
-                 CREATE INDEX bench_floor_nip ON bench_floor_records (nip);\n\
+                 CREATE INDEX bench_floor_competency ON bench_floor_records (competency_code);\n\
                  .mode csv\n.import --skip 1 '{file}' bench_floor_records\n\
                  DROP TABLE bench_floor_records;\n"
             ),

@@ -476,3 +476,106 @@ async fn an_import_that_fails_mid_transaction_leaves_the_database_as_before() {
     let (_, audit_after) = app.get(&hr, "/api/v1/audit?limit=1").await;
     assert_eq!(audit_before["total"], audit_after["total"]);
 }
+
+/// The `assessment.recorded` event of an import states each assessed competency against the
+/// position as the kept levels stand afterwards: a newer record's level where it became current,
+/// the current level where the imported record is older than it.
+#[tokio::test]
+async fn the_assessment_event_states_the_levels_as_they_stand_after_the_import() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    // An employee whose position requires at least two competencies they hold.
+    let (employee, position) = demo
+        .data
+        .employees
+        .iter()
+        .find_map(|e| {
+            let p = demo
+                .data
+                .positions
+                .iter()
+                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let held = demo
+                .data
+                .assessments
+                .iter()
+                .filter(|(n, _)| n == &e.nip)
+                .count();
+            (p.requirements.len() >= 2 && held > 0).then_some((e, p))
+        })
+        .expect("the demo has an assessed employee in a position with standards");
+    let nip = employee.nip.to_string();
+    let (_, before) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+        .await;
+    let current_of = |profile: &Value, code: &str| {
+        profile["current"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["competency"] == code)
+            .map(|r| r["level"].as_i64().unwrap())
+    };
+    // `newer` gets a level below the standard dated after every demo record; `older` a level
+    // dated long before the one it holds, which stays current.
+    let newer = &position.requirements[0];
+    let older = position
+        .requirements
+        .iter()
+        .skip(1)
+        .find(|r| current_of(&before, r.competency.as_str()).is_some())
+        .expect("the employee holds a second required competency");
+    let kept = current_of(&before, older.competency.as_str()).unwrap();
+    let stale = if kept == 5 { 4 } else { 5 };
+    let csv = format!(
+        "nip,kompetensi,level,sumber,tanggal\n\
+         {nip},{},1,uji-baru,2026-11-29\n\
+         {nip},{},{stale},uji-lama,2001-01-01\n",
+        newer.competency, older.competency
+    );
+    let announced = format!(
+        "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'assessment.recorded' AND subject_nip = '{nip}'"
+    );
+    let seeded = app.store.count_raw(&announced).await.unwrap();
+    let (status, body) = app.import_csv(&hr, "assessments", csv.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 2, "{body}");
+    let (_, after) = app
+        .get(&hr, &format!("/api/v1/employees/{nip}/competencies"))
+        .await;
+    assert_eq!(current_of(&after, newer.competency.as_str()), Some(1));
+    assert_eq!(current_of(&after, older.competency.as_str()), Some(kept));
+    let mut levels = vec![
+        (newer.competency.to_string(), newer.level.get(), 1u8),
+        (older.competency.to_string(), older.level.get(), kept as u8),
+    ];
+    levels.sort();
+    let mut competencies = vec![newer.competency.to_string(), older.competency.to_string()];
+    competencies.sort();
+    let expected = jenjang_core::events::AssessmentRecorded::new(
+        nip.clone(),
+        competencies,
+        vec!["uji-baru".into(), "uji-lama".into()],
+        levels,
+    );
+    let payload = jenjang_core::events::DomainEvent::AssessmentRecorded(expected)
+        .payload()
+        .to_string();
+    let events = |payload: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'assessment.recorded' \
+             AND subject_nip = '{nip}' AND payload = '{payload}'"
+        )
+    };
+    assert_eq!(
+        app.store.count_raw(&events(&payload)).await.unwrap(),
+        1,
+        "{payload}"
+    );
+    // The same file again records nothing and announces nothing.
+    let (status, body) = app.import_csv(&hr, "assessments", csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["unchanged"], 2, "{body}");
+    assert_eq!(app.store.count_raw(&announced).await.unwrap(), seeded + 1);
+}

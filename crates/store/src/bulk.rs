@@ -425,7 +425,7 @@ pub(crate) async fn write_competency_records(
     if new.is_empty() {
         return Ok(0);
     }
-    advance_current_levels(txn, &new).await?;
+    let moved = advance_current_levels(txn, &new).await?;
     let levels_ms = started.elapsed().as_millis() - records_ms;
     // Per employee, the records that are new (in input order: ids are taken in it).
     new.sort_by(|a, b| a.nip.cmp(&b.nip).then(a.id.cmp(&b.id)));
@@ -455,7 +455,7 @@ pub(crate) async fn write_competency_records(
         .collect();
     crate::audit::audit_rows(txn, actor, audits, now).await?;
     let audit_ms = started.elapsed().as_millis() - records_ms - levels_ms;
-    assessment_events(txn, &by_nip, now).await?;
+    assessment_events(txn, &by_nip, moved, now).await?;
     tracing::debug!(
         records = valid.len(),
         recorded = new.len(),
@@ -471,95 +471,128 @@ pub(crate) async fn write_competency_records(
 
 /// The `assessment.recorded` events of the employees whose records changed (their new records,
 /// one slice per employee): per employee, the competencies assessed and their gaps against the
-/// position's required levels.
+/// position's required levels. `moved` are the pairs whose current level the write changed;
+/// only the assessed pairs it did not change (a record older than the current one) are read.
 async fn assessment_events(
     txn: &DatabaseTransaction,
     by_nip: &[&[NewRecord]],
+    moved: Vec<(String, String, i16)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let backend = txn.get_database_backend();
-    let touched: Vec<&str> = by_nip.iter().map(|r| r[0].nip.as_str()).collect();
-    let assessed: HashMap<&str, Vec<&str>> = by_nip
+    let moved: HashMap<(&str, &str), i16> = moved
         .iter()
-        .map(|r| {
-            (
-                r[0].nip.as_str(),
-                r.iter().map(|r| r.competency.as_str()).collect(),
-            )
-        })
+        .map(|(nip, competency, level)| ((nip.as_str(), competency.as_str()), *level))
         .collect();
-    let sources: HashMap<&str, Vec<&str>> = by_nip
+    let mut unmoved: Vec<(&str, &str)> = by_nip
         .iter()
-        .map(|r| {
-            (
-                r[0].nip.as_str(),
-                r.iter().map(|r| r.source.as_str()).collect(),
-            )
-        })
+        .flat_map(|records| records.iter())
+        .map(|r| (r.nip.as_str(), r.competency.as_str()))
+        .filter(|pair| !moved.contains_key(pair))
         .collect();
-    let mut levels: HashMap<String, Vec<(String, u8, u8)>> = HashMap::new();
-    let mut last_record: HashMap<String, i64> = HashMap::new();
-    for chunk in touched.chunks(list_chunk(backend)) {
-        let (list, values) = listed(backend, chunk, 1);
-        let sql = format!(
-            "SELECT c.nip, c.competency_code, c.level AS current, COALESCE(r.level, 0) AS required, c.record_id \
-             FROM current_competency_levels c JOIN employees e ON e.nip = c.nip \
-             LEFT JOIN position_requirements r ON r.position_code = e.position_code AND r.competency_code = c.competency_code \
-             WHERE c.nip IN ({list})"
-        );
-        let rows = txn.query_all_raw(stmt(backend, &sql, values)).await?;
+    unmoved.sort_unstable();
+    unmoved.dedup();
+    let mut kept: HashMap<(String, String), i16> = HashMap::new();
+    for chunk in unmoved.chunks(crate::db::pairs_per_statement(backend)) {
+        let (list, values) = crate::db::pair_list(backend, chunk);
+        let rows = txn
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT nip, competency_code, level FROM current_competency_levels \
+                     WHERE (nip, competency_code) IN ({list})"
+                ),
+                values,
+            ))
+            .await?;
         for r in &rows {
-            let nip: String = r.try_get("", "nip")?;
-            let competency: String = r.try_get("", "competency_code")?;
-            let current: i16 = r.try_get("", "current")?;
-            let required: i16 = r
-                .try_get::<i16>("", "required")
-                .or_else(|_| r.try_get::<i32>("", "required").map(|v| v as i16))?;
-            let level = |v: i16, what: &str| {
-                u8::try_from(v).map_err(|_| crate::StoreError::Corrupt {
-                    table: "competency_records",
-                    key: format!("{nip}/{competency}"),
-                    message: format!("{what} level {v} is not a level"),
-                })
-            };
-            let (current, required) = (level(current, "current")?, level(required, "required")?);
-            let record: i64 = r.try_get("", "record_id")?;
-            let last = last_record.entry(nip.clone()).or_insert(0);
-            *last = (*last).max(record);
-            if assessed
-                .get(nip.as_str())
-                .is_some_and(|c| c.contains(&competency.as_str()))
-            {
-                levels
-                    .entry(nip)
-                    .or_default()
-                    .push((competency, required, current));
-            }
+            kept.insert(
+                (r.try_get("", "nip")?, r.try_get("", "competency_code")?),
+                r.try_get("", "level")?,
+            );
         }
     }
-    let events = touched
-        .iter()
-        .map(|nip| {
-            let own = levels.remove(*nip).unwrap_or_default();
-            let mut competencies = assessed.get(nip).cloned().unwrap_or_default();
-            competencies.sort_unstable();
-            competencies.dedup();
-            let mut src = sources.get(nip).cloned().unwrap_or_default();
-            src.sort_unstable();
-            src.dedup();
-            crate::outbox::Event {
-                event: DomainEvent::AssessmentRecorded(AssessmentRecorded::new(
-                    nip.to_string(),
-                    competencies.iter().map(|c| c.to_string()).collect(),
-                    src.iter().map(|s| s.to_string()).collect(),
-                    own,
-                )),
-                dedup_key: format!(
-                    "assessment:{nip}:{}",
-                    last_record.get(*nip).copied().unwrap_or(0)
+    // Required levels: the positions of these employees and the (few) positions' standards.
+    let nips: Vec<&str> = by_nip.iter().map(|r| r[0].nip.as_str()).collect();
+    let mut position_of: HashMap<String, String> = HashMap::new();
+    for chunk in nips.chunks(list_chunk(backend)) {
+        let (list, values) = listed(backend, chunk, 1);
+        let rows = txn
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT nip, position_code FROM employees \
+                     WHERE position_code IS NOT NULL AND nip IN ({list})"
                 ),
-            }
+                values,
+            ))
+            .await?;
+        for r in &rows {
+            position_of.insert(r.try_get("", "nip")?, r.try_get("", "position_code")?);
+        }
+    }
+    let mut required: HashMap<String, HashMap<String, i16>> = HashMap::new();
+    for r in txn
+        .query_all_raw(stmt(
+            backend,
+            "SELECT position_code, competency_code, level FROM position_requirements",
+            vec![],
+        ))
+        .await?
+    {
+        required
+            .entry(r.try_get("", "position_code")?)
+            .or_default()
+            .insert(r.try_get("", "competency_code")?, r.try_get("", "level")?);
+    }
+    let level = |nip: &str, competency: &str, v: i16, what: &str| {
+        u8::try_from(v).map_err(|_| crate::StoreError::Corrupt {
+            table: "competency_records",
+            key: format!("{nip}/{competency}"),
+            message: format!("{what} level {v} is not a level"),
         })
-        .collect::<Vec<_>>();
+    };
+    let mut events = Vec::with_capacity(by_nip.len());
+    for records in by_nip {
+        let nip = records[0].nip.as_str();
+        let mut competencies: Vec<&str> = records.iter().map(|r| r.competency.as_str()).collect();
+        competencies.sort_unstable();
+        competencies.dedup();
+        let mut sources: Vec<&str> = records.iter().map(|r| r.source.as_str()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let position = position_of.get(nip);
+        let mut own = Vec::with_capacity(competencies.len());
+        for c in &competencies {
+            let now_level = match moved.get(&(nip, *c)) {
+                Some(l) => *l,
+                None => match kept.get(&(nip.to_string(), c.to_string())) {
+                    Some(l) => *l,
+                    None => continue,
+                },
+            };
+            let needed = position
+                .and_then(|p| required.get(p))
+                .and_then(|r| r.get(*c))
+                .copied()
+                .unwrap_or(0);
+            own.push((
+                c.to_string(),
+                level(nip, c, needed, "required")?,
+                level(nip, c, now_level, "current")?,
+            ));
+        }
+        // The newest record of the write names it: a replay writes no record, so no event.
+        let last = records.iter().map(|r| r.id).max().unwrap_or(0);
+        events.push(crate::outbox::Event {
+            event: DomainEvent::AssessmentRecorded(AssessmentRecorded::new(
+                nip.to_string(),
+                competencies.iter().map(|c| c.to_string()).collect(),
+                sources.iter().map(|s| s.to_string()).collect(),
+                own,
+            )),
+            dedup_key: format!("assessment:{nip}:{last}"),
+        });
+    }
     crate::outbox::outbox(txn, &events, now).await
 }

@@ -309,11 +309,11 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
 /// Brings current levels up to date with records just appended: the current level of a pair is
 /// its latest record (by date, then by id), so a new record replaces it when it is later, with no
 /// read of the history. Then the level profiles of the employees whose levels moved. Answers
-/// those employees' NIPs.
+/// the pairs that moved, as (nip, competency, level now current).
 pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
     conn: &C,
     new: &[NewRecord],
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, String, i16)>> {
     let mut latest: Vec<&NewRecord> = new.iter().collect();
     latest.sort_unstable_by(|a, b| {
         (&a.nip, &a.competency)
@@ -340,20 +340,26 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
          WHERE current_competency_levels.assessed_on < excluded.assessed_on \
              OR (current_competency_levels.assessed_on = excluded.assessed_on \
                  AND current_competency_levels.record_id < excluded.record_id) \
-         RETURNING nip",
+         RETURNING nip, competency_code, level",
         5,
         values,
     )
     .await?;
-    let mut nips = moved
+    let moved = moved
         .iter()
-        .map(|r| r.try_get::<String>("", "nip"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "nip")?,
+                r.try_get::<String>("", "competency_code")?,
+                r.try_get::<i16>("", "level")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut nips: Vec<&str> = moved.iter().map(|(n, _, _)| n.as_str()).collect();
     nips.sort_unstable();
     nips.dedup();
-    let refs: Vec<&str> = nips.iter().map(String::as_str).collect();
-    refresh_profiles(conn, &refs).await?;
-    Ok(nips)
+    refresh_profiles(conn, &nips).await?;
+    Ok(moved)
 }
 
 /// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.
