@@ -50,11 +50,22 @@ fn record_from(r: &QueryResult) -> Result<EvaluationRecord> {
 
 const COLUMNS: &str = "id, nip, period, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, recorded_at, recorded_by";
 
-fn same(stored: &EvaluationRecord, e: &Evaluation) -> bool {
-    stored.hasil_kerja == e.hasil_kerja
-        && stored.perilaku_kerja == e.perilaku_kerja
-        && stored.notes == e.notes
-        && stored.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
+/// The stored columns that decide whether an imported evaluation changes anything.
+struct Kept {
+    id: i64,
+    hasil_kerja: String,
+    perilaku_kerja: String,
+    notes: Option<String>,
+    evaluator_nip: Option<String>,
+}
+
+impl Kept {
+    fn same(&self, e: &Evaluation) -> bool {
+        self.hasil_kerja == e.hasil_kerja.as_str()
+            && self.perilaku_kerja == e.perilaku_kerja.as_str()
+            && self.notes == e.notes
+            && self.evaluator_nip.as_deref() == e.evaluator_nip.as_ref().map(Nip::as_str)
+    }
 }
 
 impl Store {
@@ -157,36 +168,65 @@ impl Store {
                 valid.push(i);
             }
         }
-        // The stored evaluations of the periods in the batch, one query per period.
+        // What decides whether a row changes anything, of the stored evaluations of the
+        // batch's periods (one query per period); whole records only of the ones that change.
         let mut periods: Vec<Period> = valid.iter().map(|&i| rows[i].1.period).collect();
         periods.sort();
         periods.dedup();
-        let mut stored: HashMap<(String, String), (i64, EvaluationRecord)> = HashMap::new();
+        let mut stored: HashMap<(String, Period), Kept> = HashMap::new();
         for p in &periods {
             let found = txn
                 .query_all_raw(stmt(
                     self.backend(),
                     // `year` first: it is indexed, `period` alone is not.
-                    &format!("SELECT {COLUMNS} FROM evaluations WHERE year = $1 AND period = $2"),
+                    "SELECT id, nip, hasil_kerja, perilaku_kerja, notes, evaluator_nip \
+                     FROM evaluations WHERE year = $1 AND period = $2",
                     vec![(p.year() as i16).into(), p.to_string().into()],
                 ))
                 .await?;
             for r in &found {
-                let id: i64 = r.try_get("", "id")?;
-                let rec = record_from(r)?;
-                stored.insert((rec.nip.clone(), rec.period.clone()), (id, rec));
+                stored.insert(
+                    (r.try_get("", "nip")?, *p),
+                    Kept {
+                        id: r.try_get("", "id")?,
+                        hasil_kerja: r.try_get("", "hasil_kerja")?,
+                        perilaku_kerja: r.try_get("", "perilaku_kerja")?,
+                        notes: r.try_get("", "notes")?,
+                        evaluator_nip: r.try_get("", "evaluator_nip")?,
+                    },
+                );
             }
         }
         let mut created = Vec::new();
-        let mut updated = Vec::new();
+        let mut changed_ids = Vec::new();
         for &i in &valid {
             let (nip, e) = &rows[i];
-            match stored.get(&(nip.to_string(), e.period.to_string())) {
-                Some((_, s)) if same(s, e) => outcome.unchanged += 1,
-                Some((id, s)) => updated.push((i, *id, s.clone())),
+            match stored.get(&(nip.to_string(), e.period)) {
+                Some(k) if k.same(e) => outcome.unchanged += 1,
+                Some(k) => changed_ids.push((i, k.id)),
                 None => created.push(i),
             }
         }
+        let mut before: HashMap<i64, EvaluationRecord> = HashMap::new();
+        for chunk in changed_ids.chunks(rows_per_statement(1)) {
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    &format!(
+                        "SELECT {COLUMNS} FROM evaluations WHERE id IN ({})",
+                        crate::db::placeholders(1, chunk.len())
+                    ),
+                    chunk.iter().map(|(_, id)| Value::from(*id)).collect(),
+                ))
+                .await?;
+            for r in &found {
+                before.insert(r.try_get("", "id")?, record_from(r)?);
+            }
+        }
+        let updated: Vec<(usize, i64, EvaluationRecord)> = changed_ids
+            .into_iter()
+            .filter_map(|(i, id)| before.remove(&id).map(|s| (i, id, s)))
+            .collect();
         outcome.created = created.len() as u64;
         outcome.updated = updated.len() as u64;
         if dry_run {
