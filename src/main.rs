@@ -20,6 +20,11 @@ use std::time::Duration;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Rows of the analyses' change feed kept when `serve` prunes it (hourly). A process further
+/// behind rebuilds its needs index, which it would do anyway once more than an eighth of the
+/// organisation changed (a province's assessment round writes ~90,000 rows).
+const FEED_ROWS_KEPT: u64 = 200_000;
+
 #[derive(Parser)]
 #[command(
     name = "jenjang",
@@ -436,6 +441,21 @@ async fn serve(
         async move {
             if let Err(e) = analytics.needs_answer(&store, "warm", |_, _| Ok(())).await {
                 tracing::warn!(error = %e, "warming the needs analyses");
+            }
+        }
+    });
+    // The analyses' change feed keeps its newest rows; a process further behind rebuilds.
+    tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match store.prune_analysis_changes(FEED_ROWS_KEPT).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "change feed pruned"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the change feed"),
+                }
             }
         }
     });

@@ -986,6 +986,70 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
     }
 }
 
+/// Pruning the change feed: a server that had not read as far as the pruned rows (it would miss
+/// employees whose rows are gone) rebuilds and answers as a server started afresh; the newest
+/// rows stay, and pruning again removes nothing more.
+#[tokio::test]
+async fn a_server_behind_a_pruned_change_feed_rebuilds() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let root = demo
+        .data
+        .units
+        .iter()
+        .find(|u| u.parent.is_none())
+        .unwrap()
+        .code
+        .to_string();
+    let units = [root.as_str()];
+    let other = app.second_server().await;
+    let before = analyses(&app, &other, &hr, &units).await;
+    // Three employees in positions with standards drop to level 1 in a required competency,
+    // one write (one feed row) each; the other server reads none of them before the pruning.
+    let lowered: Vec<(String, String)> = demo
+        .data
+        .employees
+        .iter()
+        .filter_map(|e| {
+            let p = demo
+                .data
+                .positions
+                .iter()
+                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let r = p.requirements.iter().find(|r| r.level.get() >= 3)?;
+            Some((e.nip.to_string(), r.competency.to_string()))
+        })
+        .take(3)
+        .collect();
+    assert_eq!(lowered.len(), 3);
+    for (nip, competency) in &lowered {
+        let (status, b) = app
+            .put(
+                &hr,
+                &format!("/api/v1/employees/{nip}/competencies"),
+                &json!([{"competency": competency, "level": 1, "source": "uji-pangkas", "assessed_on": "2026-11-30"}]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+    }
+    let newest = app.store.analysis_version().await.unwrap();
+    // All but the newest row go; the second write's row, the newest removed, marks the cut.
+    let removed = app.store.prune_analysis_changes(1).await.unwrap();
+    assert!(removed > 0, "older rows are removed");
+    assert_eq!(app.store.analysis_version().await.unwrap(), newest);
+    assert_eq!(app.store.prune_analysis_changes(1).await.unwrap(), 0);
+    let fresh = app.fresh_server().await;
+    let recomputed = analyses(&app, &fresh, &hr, &units).await;
+    assert_ne!(
+        recomputed, before,
+        "the three writes change the organisation's analysis"
+    );
+    assert_eq!(analyses(&app, &other, &hr, &units).await, recomputed);
+    // The server that wrote had applied everything and answers the same.
+    assert_eq!(analyses(&app, &app.base, &hr, &units).await, recomputed);
+}
+
 /// Current levels that are not the latest record of their (employee, competency) in the history
 /// (by date, then by id), plus current levels of pairs without records: 0 when the kept table is
 /// what the history says.

@@ -6,6 +6,10 @@
 //! touch none of this (tasks, notifications, the engine's bookkeeping) cost it nothing, and a
 //! second process sharing the database catches up from the same rows.
 //!
+//! The feed is pruned from the oldest end (`Store::prune_analysis_changes`): the newest pruned
+//! position becomes a reference row, so a process that had not read that far rebuilds instead of
+//! missing the rows that were removed.
+//!
 //! The rows must become visible in id order, or a reader could pass an id whose transaction
 //! commits later. SQLite has one writer at a time; on PostgreSQL each writer takes a
 //! transaction-scoped advisory lock before taking ids, held until it commits.
@@ -98,6 +102,51 @@ impl Store {
         nips.sort_unstable();
         nips.dedup();
         Ok(Changes::Members(last, nips))
+    }
+
+    /// Removes all but the newest `keep` rows of the feed. The newest row removed is kept as a
+    /// reference row instead: a process that had not applied it may have missed employees whose
+    /// rows are gone, and rebuilds when it reads it; one that had is not affected. Answers how
+    /// many rows were removed.
+    pub async fn prune_analysis_changes(&self, keep: u64) -> Result<u64> {
+        let txn = self.begin_write().await?;
+        let backend = self.backend();
+        let row = txn
+            .query_one_raw(stmt(
+                backend,
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes",
+                vec![],
+            ))
+            .await?;
+        let newest: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        let through = newest - i64::try_from(keep).unwrap_or(i64::MAX);
+        let row = txn
+            .query_one_raw(stmt(
+                backend,
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes WHERE id <= $1",
+                vec![through.into()],
+            ))
+            .await?;
+        let marker: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        if marker == 0 {
+            return Ok(0);
+        }
+        txn.execute_raw(stmt(
+            backend,
+            "UPDATE analysis_changes SET nip = NULL WHERE id = $1",
+            vec![marker.into()],
+        ))
+        .await?;
+        let removed = txn
+            .execute_raw(stmt(
+                backend,
+                "DELETE FROM analysis_changes WHERE id < $1",
+                vec![marker.into()],
+            ))
+            .await?
+            .rows_affected();
+        txn.commit().await?;
+        Ok(removed)
     }
 
     /// These employees as population members with their current levels, by NIP; `None` for a
