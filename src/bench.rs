@@ -274,32 +274,19 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             ));
         }
         let bytes = csv.into_bytes();
-        let actor = Actor::system("bench");
         // Only this import's events are the engine's work below.
         store.skip_pending_events().await?;
         for label in ["import_evaluations", "import_evaluations_replay"] {
-            let started = Instant::now();
-            let report = jenjang_app::imports::run(
+            let (report, seconds) = timed_import(
                 &store,
-                &actor,
                 jenjang_app::imports::ImportKind::Evaluations,
                 &bytes,
-                &jenjang_import::Limits::trusted(),
-                false,
-                None,
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            // As the server does: the answer, then the upkeep in the background.
-            jenjang_app::imports::after_import_in_background(
-                &store,
-                jenjang_app::imports::ImportKind::Evaluations,
-                &report,
-            );
+            .await?;
             reporter.line(
                 label,
                 population.members.len() as u64,
-                started.elapsed().as_secs_f64(),
+                seconds,
                 json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len(), "bytes": bytes.len()}),
             );
         }
@@ -336,24 +323,17 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             }
         }
         let bytes = csv.into_bytes();
-        let actor = Actor::system("bench");
         for label in ["import_assessments", "import_assessments_replay"] {
-            let started = Instant::now();
-            let report = jenjang_app::imports::run(
+            let (report, seconds) = timed_import(
                 &store,
-                &actor,
                 jenjang_app::imports::ImportKind::Assessments,
                 &bytes,
-                &jenjang_import::Limits::trusted(),
-                false,
-                None,
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .await?;
             reporter.line(
                 label,
                 rows as u64,
-                started.elapsed().as_secs_f64(),
+                seconds,
                 json!({"accepted": report.accepted, "unchanged": report.unchanged, "rejected": report.rejected.len(), "bytes": bytes.len()}),
             );
         }
@@ -988,6 +968,30 @@ fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     sorted
         .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
         .map_or(0.0, |us| *us as f64 / 1000.0)
+}
+
+/// A file imported as the server imports it (the answer once committed, the upkeep then on a
+/// background task), with the seconds until the answer.
+async fn timed_import(
+    store: &Store,
+    kind: jenjang_app::imports::ImportKind,
+    bytes: &[u8],
+) -> Result<(jenjang_app::imports::ImportReport, f64)> {
+    let started = Instant::now();
+    let report = jenjang_app::imports::run(
+        store,
+        &Actor::system("bench"),
+        kind,
+        bytes,
+        &jenjang_import::Limits::trusted(),
+        false,
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    jenjang_app::imports::after_import_in_background(store, kind, &report);
+    Ok((report, seconds))
 }
 
 /// Seconds the database's own bulk loader takes to load an assessments CSV into a scratch table

@@ -114,17 +114,9 @@ impl Store {
         let row = txn
             .query_one_raw(stmt(
                 backend,
-                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes",
-                vec![],
-            ))
-            .await?;
-        let newest: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-        let through = newest - i64::try_from(keep).unwrap_or(i64::MAX);
-        let row = txn
-            .query_one_raw(stmt(
-                backend,
-                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes WHERE id <= $1",
-                vec![through.into()],
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes \
+                 WHERE id <= (SELECT MAX(id) FROM analysis_changes) - $1",
+                vec![i64::try_from(keep).unwrap_or(i64::MAX).into()],
             ))
             .await?;
         let marker: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
