@@ -13,12 +13,7 @@ fn expected_gaps(demo: &Demo, nip: &str) -> Vec<(String, u8, u8)> {
         .iter()
         .find(|e| e.nip.as_str() == nip)
         .unwrap();
-    let position = demo
-        .data
-        .positions
-        .iter()
-        .find(|p| Some(&p.code) == e.position.as_ref())
-        .unwrap();
+    let position = demo.position_of(e).unwrap();
     let mut latest: HashMap<String, (chrono::NaiveDate, u8)> = HashMap::new();
     for (n, r) in &demo.data.assessments {
         if n.as_str() == nip {
@@ -1012,11 +1007,7 @@ async fn a_server_behind_a_pruned_change_feed_rebuilds() {
         .employees
         .iter()
         .filter_map(|e| {
-            let p = demo
-                .data
-                .positions
-                .iter()
-                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let p = demo.position_of(e)?;
             let r = p.requirements.iter().find(|r| r.level.get() >= 3)?;
             Some((e.nip.to_string(), r.competency.to_string()))
         })

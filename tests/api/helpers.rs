@@ -195,6 +195,17 @@ impl Demo {
         }
     }
 
+    /// The demo position an employee holds, if any.
+    pub fn position_of(
+        &self,
+        e: &jenjang_core::reference::Employee,
+    ) -> Option<&jenjang_core::reference::Position> {
+        self.data
+            .positions
+            .iter()
+            .find(|p| Some(&p.code) == e.position.as_ref())
+    }
+
     pub fn head_of(&self, unit: &str) -> String {
         self.data
             .units

@@ -491,11 +491,7 @@ async fn the_assessment_event_states_the_levels_as_they_stand_after_the_import()
         .employees
         .iter()
         .find_map(|e| {
-            let p = demo
-                .data
-                .positions
-                .iter()
-                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let p = demo.position_of(e)?;
             let held = demo
                 .data
                 .assessments

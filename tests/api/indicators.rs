@@ -430,12 +430,7 @@ async fn a_gap_two_periods_running_and_a_poor_ikm_become_tasks_for_the_unit_head
         .iter()
         .filter(|e| e.unit.as_str().starts_with("DPUPR"))
     {
-        let position = demo
-            .data
-            .positions
-            .iter()
-            .find(|p| Some(&p.code) == e.position.as_ref())
-            .unwrap();
+        let position = demo.position_of(e).unwrap();
         for r in &position.requirements {
             *counts.entry(r.competency.to_string()).or_default() += 1;
         }

@@ -483,11 +483,7 @@ async fn an_assessment_with_a_gap_of_two_levels_proposes_programs() {
         .iter()
         .filter(|e| e.supervisor_nip.is_some())
         .find_map(|e| {
-            let p = demo
-                .data
-                .positions
-                .iter()
-                .find(|p| Some(&p.code) == e.position.as_ref())?;
+            let p = demo.position_of(e)?;
             let r = p.requirements.iter().find(|r| r.level.get() >= 3)?;
             Some((e, r))
         })
