@@ -448,7 +448,7 @@ async fn serve(
     tokio::spawn({
         let store = store.clone();
         async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 every.tick().await;
                 match store.prune_analysis_changes(FEED_ROWS_KEPT).await {

@@ -398,7 +398,7 @@ pub(crate) async fn write_competency_records(
     progress: Progress<'_>,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let started = std::time::Instant::now();
+    let mut lap = crate::db::Lap::start();
     let total = valid.len() as u64;
     let mut written = 0u64;
     let mut new = Vec::new();
@@ -421,12 +421,12 @@ pub(crate) async fn write_competency_records(
             report(written, total);
         }
     }
-    let records_ms = started.elapsed().as_millis();
+    let records_ms = lap.ms();
     if new.is_empty() {
         return Ok(0);
     }
     let moved = advance_current_levels(txn, &new).await?;
-    let levels_ms = started.elapsed().as_millis() - records_ms;
+    let levels_ms = lap.ms();
     // Per employee, the records that are new (in input order: ids are taken in it).
     new.sort_by(|a, b| a.nip.cmp(&b.nip).then(a.id.cmp(&b.id)));
     let by_nip: Vec<&[NewRecord]> = new.chunk_by(|a, b| a.nip == b.nip).collect();
@@ -454,7 +454,7 @@ pub(crate) async fn write_competency_records(
         })
         .collect();
     crate::audit::audit_rows(txn, actor, audits, now).await?;
-    let audit_ms = started.elapsed().as_millis() - records_ms - levels_ms;
+    let audit_ms = lap.ms();
     assessment_events(txn, &by_nip, moved, now).await?;
     tracing::debug!(
         records = valid.len(),
@@ -463,7 +463,7 @@ pub(crate) async fn write_competency_records(
         records_ms,
         levels_ms,
         audit_ms,
-        events_ms = started.elapsed().as_millis() - records_ms - levels_ms - audit_ms,
+        events_ms = lap.ms(),
         "competency records written"
     );
     Ok(new.len() as u64)

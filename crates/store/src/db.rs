@@ -240,8 +240,9 @@ impl Store {
 
     /// After a large write: on SQLite, folds the write-ahead log back into the database file and
     /// empties it (reads through a log of hundreds of megabytes are markedly slower) and gives
-    /// back the bulk connection's page cache; on PostgreSQL, refreshes the planner's statistics, which autovacuum updates only later (with
-    /// stale ones the planner hashes whole tables where an index lookup is right).
+    /// back the bulk connection's page cache; on PostgreSQL, refreshes the planner's statistics,
+    /// which autovacuum updates only later (with stale ones the planner hashes whole tables
+    /// where an index lookup is right).
     /// `tables` are the ones written (all when empty).
     pub async fn checkpoint(&self, tables: &[&str]) -> Result<()> {
         if self.backend() == DatabaseBackend::Sqlite {
@@ -657,6 +658,22 @@ pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
 /// stays far below both databases' limits (SQLite 32,766, PostgreSQL 65,535).
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
     (4_000 / columns.max(1)).max(1)
+}
+
+/// Milliseconds of the phases of a bulk write, for its debug log: each `ms()` is the time since
+/// the previous one (or since the start).
+pub(crate) struct Lap(std::time::Instant);
+
+impl Lap {
+    pub(crate) fn start() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    pub(crate) fn ms(&mut self) -> u128 {
+        let ms = self.0.elapsed().as_millis();
+        self.0 = std::time::Instant::now();
+        ms
+    }
 }
 
 /// Reports how far a bulk write is: (rows written, rows to write).

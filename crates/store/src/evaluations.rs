@@ -4,7 +4,7 @@
 
 use crate::audit::audit_rows;
 use crate::bulk::BulkOutcome;
-use crate::db::{Progress, Store, insert_rows, rows_per_statement, stmt};
+use crate::db::{Lap, Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::error::{Result, StoreError, stored};
 use crate::outbox::{Event, outbox};
 use crate::reference::existing_all;
@@ -143,7 +143,7 @@ impl Store {
         dry_run: bool,
         progress: Progress<'_>,
     ) -> Result<BulkOutcome> {
-        let started = std::time::Instant::now();
+        let mut lap = Lap::start();
         let txn = self.begin_bulk_write().await?;
         let nips = existing_all(&txn, "employees", "nip").await?;
         let mut outcome = BulkOutcome::default();
@@ -258,7 +258,7 @@ impl Store {
         if dry_run {
             return Ok(outcome);
         }
-        let read_ms = started.elapsed().as_millis();
+        let read_ms = lap.ms();
         let now = self.now();
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
@@ -300,7 +300,7 @@ impl Store {
                 report(written, total);
             }
         }
-        let write_ms = started.elapsed().as_millis() - read_ms;
+        let write_ms = lap.ms();
         // Versions for the event keys: how often each changed evaluation has been replaced.
         let mut versions: HashMap<i64, i64> = HashMap::new();
         let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
@@ -377,12 +377,11 @@ impl Store {
                 previous_of(nip, e),
             ));
         }
-        let events_built_ms = started.elapsed().as_millis() - read_ms - write_ms;
+        let events_built_ms = lap.ms();
         audit_rows(&txn, actor, audits, self.now()).await?;
-        let audit_ms = started.elapsed().as_millis() - read_ms - write_ms - events_built_ms;
+        let audit_ms = lap.ms();
         outbox(&txn, &events, self.now()).await?;
-        let outbox_ms =
-            started.elapsed().as_millis() - read_ms - write_ms - events_built_ms - audit_ms;
+        let outbox_ms = lap.ms();
         txn.commit().await?;
         tracing::debug!(
             rows = rows.len(),
@@ -393,12 +392,7 @@ impl Store {
             events_built_ms,
             audit_ms,
             outbox_ms,
-            commit_ms = started.elapsed().as_millis()
-                - read_ms
-                - write_ms
-                - events_built_ms
-                - audit_ms
-                - outbox_ms,
+            commit_ms = lap.ms(),
             "evaluations saved"
         );
         Ok(outcome)
