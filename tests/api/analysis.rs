@@ -829,6 +829,28 @@ async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec
         assert_eq!(status, StatusCode::OK, "{unit}: {body}");
         out.push(body);
     }
+    // And the progress of every organisational need.
+    let r = app
+        .client
+        .get(format!("{base}/api/v1/org-needs?limit=200"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let (status, needs) = read(r).await;
+    assert_eq!(status, StatusCode::OK, "{needs}");
+    for need in needs["items"].as_array().unwrap() {
+        let r = app
+            .client
+            .get(format!("{base}/api/v1/org-needs/{}/progress", need["id"]))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        out.push(body);
+    }
     out
 }
 
@@ -837,7 +859,8 @@ async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec
 /// recorded one by one and by import, employees moved to other units and positions, position
 /// standards changed, organisational needs added, writes that touch none of it — the server
 /// that applied them, a second server that caught up from the shared change feed, and a third
-/// started afresh (computing everything from scratch) answer the same.
+/// started afresh (computing everything from scratch) answer the same, for the needs analyses
+/// and for every organisational need's progress.
 #[tokio::test]
 async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
     let app = spawn_app().await;
@@ -964,8 +987,15 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
             let caught_up = analyses(&app, &other, &hr, &checked).await;
             let fresh = app.fresh_server().await;
             let recomputed = analyses(&app, &fresh, &hr, &checked).await;
-            for (i, unit) in checked.iter().enumerate() {
-                let context = format!("seed {seed}, step {step} (write {what}), unit {unit}");
+            assert_eq!(applied.len(), recomputed.len());
+            for i in 0..recomputed.len() {
+                let context = format!(
+                    "seed {seed}, step {step} (write {what}), {}",
+                    checked.get(i).map_or_else(
+                        || format!("need {}", recomputed[i]["id"]),
+                        |u| format!("unit {u}")
+                    )
+                );
                 assert_eq!(
                     applied[i], recomputed[i],
                     "the server that wrote: {context}"

@@ -98,16 +98,49 @@ impl Analytics {
     }
 
     /// The answer under `key` computed by `compute` from the needs index brought up to date
-    /// first, kept until the index changes: the employees named in the change feed since it was
-    /// last current are recomputed (a handful after a typical write), or the whole index is
-    /// rebuilt after a change to the reference data or when so many changed that rebuilding is
-    /// cheaper. An error is not kept.
+    /// first ([`Analytics::current_needs`]), kept until the index changes. An error is not kept.
     pub async fn needs_answer<T: Send + Sync + 'static>(
         &self,
         store: &Store,
         key: &str,
         compute: impl FnOnce(&Organisation, &NeedsIndex) -> AppResult<T>,
     ) -> AppResult<Arc<T>> {
+        let mut state = self.current_needs(store).await?;
+        let s = state
+            .as_mut()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
+        if let Some(hit) = s.answers.get(key) {
+            return hit.clone().downcast::<T>().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("needs answer {key} has another type"))
+            });
+        }
+        let answer = Arc::new(compute(&s.org, &s.index)?);
+        s.answers.insert(key.to_string(), answer.clone());
+        Ok(answer)
+    }
+
+    /// `read` of the needs index brought up to date first, not kept: for answers that also
+    /// rest on data outside the change feed (the plans an organisational need's progress counts).
+    pub async fn with_needs<T>(
+        &self,
+        store: &Store,
+        read: impl FnOnce(&Organisation, &NeedsIndex) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let state = self.current_needs(store).await?;
+        let s = state
+            .as_ref()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
+        read(&s.org, &s.index)
+    }
+
+    /// The needs index brought up to date: the employees named in the change feed since it was
+    /// last current are recomputed (a handful after a typical write), or the whole index is
+    /// rebuilt after a change to the reference data or when so many changed that rebuilding is
+    /// cheaper. The guard holds `Some`.
+    async fn current_needs(
+        &self,
+        store: &Store,
+    ) -> AppResult<tokio::sync::MutexGuard<'_, Option<NeedsState>>> {
         let mut state = self.needs.lock().await;
         let rebuild = match state.as_mut() {
             None => true,
@@ -163,17 +196,7 @@ impl Analytics {
                 answers: HashMap::new(),
             });
         }
-        let s = state
-            .as_mut()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
-        if let Some(hit) = s.answers.get(key) {
-            return hit.clone().downcast::<T>().map_err(|_| {
-                AppError::Internal(anyhow::anyhow!("needs answer {key} has another type"))
-            });
-        }
-        let answer = Arc::new(compute(&s.org, &s.index)?);
-        s.answers.insert(key.to_string(), answer.clone());
-        Ok(answer)
+        Ok(state)
     }
 
     fn lookup(&self, version: i64, key: &str) -> Option<Arc<dyn Any + Send + Sync>> {

@@ -1,5 +1,5 @@
 //! How far an organisational need is: eligible employees, meeting it now, planned to meet it,
-//! on track. The rule is `Organisation::need_progress` in core.
+//! on track. The rule is `NeedProgress::of` in core, counted by the needs index.
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
@@ -106,27 +106,35 @@ fn round4(x: f64) -> f64 {
 }
 
 /// The progress of need `id`, as of the organisation's today. Who may analyse the need's unit
-/// may see it.
+/// may see it. Counted from the needs index kept current from the change feed (its subtree sums
+/// hold every need's eligible and meeting counts), so only the planned list is read per call.
 pub async fn progress(cx: &Context<'_>, id: &str) -> AppResult<OrgNeedProgress> {
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("org need {id} was not found")))?;
     let need = cx.store.get_org_need(id).await?;
-    let org = cx.organisation().await?;
     let led = cx.led_units().await?;
-    let scope = scope_of(cx, &org, &led, &need.unit).ok_or(AppError::Forbidden)?;
-    let population = cx.store.load_population(&org, Some(&scope)).await?;
     let planned = cx
         .store
         .planned_to_reach(&need.competency, need.level, need.due)
         .await?;
     let today = cx.store.today().await?;
-    let progress = org
-        .needs
-        .iter()
-        .find(|n| n.id == id)
-        .map(|def| org.need_progress(def, &population, &planned, today))
-        .unwrap_or_default();
+    let (scope, progress) = cx
+        .analytics
+        .with_needs(cx.store, |org, index| {
+            let scope = scope_of(cx, org, &led, &need.unit).ok_or(AppError::Forbidden)?;
+            let unit = org.units.index(&scope).ok_or_else(|| {
+                AppError::NotFound(format!("unit {scope} of org need {id} was not found"))
+            })?;
+            let progress = org
+                .needs
+                .iter()
+                .position(|n| n.id == id)
+                .map(|n| index.need_progress(org, n, Some(unit), &planned, today))
+                .unwrap_or_default();
+            Ok((scope, progress))
+        })
+        .await?;
     Ok(OrgNeedProgress {
         id,
         scope,

@@ -199,6 +199,35 @@ pub fn spread_due_dates(year: i32, n: usize, today: chrono::NaiveDate) -> Vec<ch
         .collect()
 }
 
+
+/// The UTC offset of an Indonesian time zone (no daylight saving): WIB `Asia/Jakarta` and
+/// `Asia/Pontianak` +7, WITA `Asia/Makassar` +8, WIT `Asia/Jayapura` +9.
+pub fn utc_offset_hours(zone: &str) -> Option<i32> {
+    match zone {
+        "Asia/Jakarta" | "Asia/Pontianak" | "WIB" => Some(7),
+        "Asia/Makassar" | "WITA" => Some(8),
+        "Asia/Jayapura" | "WIT" => Some(9),
+        _ => None,
+    }
+}
+
+/// Today's date in the organisation's time zone (Asia/Jakarta when the zone is unknown).
+/// The moment `date` begins in the organisation's time zone.
+pub fn start_of_day_in(zone: &str, date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    let hours = utc_offset_hours(zone).unwrap_or(7);
+    date.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(i64::from(hours))
+}
+
+pub fn today_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    local_time_in(zone, now).date()
+}
+
+/// The wall-clock time in `zone` at `now` (WIB for an unknown zone).
+pub fn local_time_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    let hours = utc_offset_hours(zone).unwrap_or(7);
+    (now + chrono::Duration::hours(i64::from(hours))).naive_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,32 +333,4 @@ mod tests {
         assert_eq!(rules.credit(ProgramForm::Seminar, 16), 8);
         assert_eq!(rules.credit(ProgramForm::Kursus, 16), 16);
     }
-}
-
-/// The UTC offset of an Indonesian time zone (no daylight saving): WIB `Asia/Jakarta` and
-/// `Asia/Pontianak` +7, WITA `Asia/Makassar` +8, WIT `Asia/Jayapura` +9.
-pub fn utc_offset_hours(zone: &str) -> Option<i32> {
-    match zone {
-        "Asia/Jakarta" | "Asia/Pontianak" | "WIB" => Some(7),
-        "Asia/Makassar" | "WITA" => Some(8),
-        "Asia/Jayapura" | "WIT" => Some(9),
-        _ => None,
-    }
-}
-
-/// Today's date in the organisation's time zone (Asia/Jakarta when the zone is unknown).
-/// The moment `date` begins in the organisation's time zone.
-pub fn start_of_day_in(zone: &str, date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    let hours = utc_offset_hours(zone).unwrap_or(7);
-    date.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(i64::from(hours))
-}
-
-pub fn today_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-    local_time_in(zone, now).date()
-}
-
-/// The wall-clock time in `zone` at `now` (WIB for an unknown zone).
-pub fn local_time_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
-    let hours = utc_offset_hours(zone).unwrap_or(7);
-    (now + chrono::Duration::hours(i64::from(hours))).naive_utc()
 }

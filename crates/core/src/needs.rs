@@ -3,9 +3,10 @@
 //! much; per program, how many employees it is recommended for and what that costs.
 
 use crate::gap::Gap;
-use crate::org::{Member, Organisation, Population};
+use crate::org::{Member, NeedProgress, Organisation, Population};
 use crate::recommend::Recommendation;
-use std::collections::HashMap;
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompetencyNeed {
@@ -31,22 +32,48 @@ pub struct NeedsAnalysis {
     pub programs: Vec<ProgramNeed>,
 }
 
-/// One member's part in the analyses: the unit they count in, their gap per competency and the
-/// programs recommended to them.
+/// One member's part in the analyses: the unit they count in, their gap per competency, the
+/// programs recommended to them, and the organisational needs that apply to them.
 #[derive(Debug, Clone)]
 struct Part {
     unit: u32,
     gaps: Box<[(u32, u8)]>,
     programs: Box<[u32]>,
+    /// By index in `Organisation::needs`: the needs that apply, and whether the member holds
+    /// the level now.
+    needs: Box<[(u32, bool)]>,
 }
 
 impl Part {
-    fn of(unit: u32, gaps: &[Gap], rec: &Recommendation) -> Part {
+    fn of(
+        org: &Organisation,
+        member: &Member,
+        levels: &[u8],
+        gaps: &[Gap],
+        rec: &Recommendation,
+    ) -> Part {
         Part {
-            unit,
+            unit: member.unit,
             gaps: gaps.iter().map(|g| (g.competency, g.size())).collect(),
             programs: rec.programs.iter().map(|p| p.program).collect(),
+            needs: org
+                .needs
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| org.need_applies(n, member.unit, member.position))
+                .map(|(i, n)| {
+                    let level = levels.get(n.competency as usize).copied().unwrap_or(0);
+                    (i as u32, level >= n.level)
+                })
+                .collect(),
         }
+    }
+
+    /// Whether `need` applies to the member and they do not hold its level yet.
+    fn short_of(&self, need: usize) -> bool {
+        self.needs
+            .iter()
+            .any(|&(n, meeting)| n as usize == need && !meeting)
     }
 }
 
@@ -58,6 +85,8 @@ struct Totals {
     total: Vec<u64>,
     /// By program index.
     programs: Vec<u64>,
+    /// By index in `Organisation::needs`: the members it applies to, and those holding its level.
+    needs: Vec<(u64, u64)>,
 }
 
 impl Totals {
@@ -73,6 +102,11 @@ impl Totals {
         }
         for &p in part.programs.iter() {
             step(&mut self.programs[p as usize], 1);
+        }
+        for &(n, meeting) in part.needs.iter() {
+            let (eligible, holding) = &mut self.needs[n as usize];
+            step(eligible, 1);
+            step(holding, u64::from(meeting));
         }
     }
 }
@@ -105,6 +139,7 @@ impl NeedsIndex {
             with_gap: vec![0; width],
             total: vec![0; width],
             programs: vec![0; org.catalog.programs().len()],
+            needs: vec![(0, 0); org.needs.len()],
         };
         let mut index = NeedsIndex {
             width,
@@ -116,7 +151,8 @@ impl NeedsIndex {
             everyone: totals,
         };
         let chunks = org.fold_population(population, Vec::new, |acc, i, gaps, rec| {
-            acc.push((i, Part::of(population.members[i].unit, gaps, rec)));
+            let (member, levels) = (&population.members[i], population.levels_of(i, width));
+            acc.push((i, Part::of(org, member, levels, gaps, rec)));
         });
         for (i, part) in chunks.into_iter().flatten() {
             index.insert(population.members[i].nip.clone(), part);
@@ -137,7 +173,7 @@ impl NeedsIndex {
         }
         if let Some((member, levels)) = now {
             let (gaps, rec) = org.analyse(member, levels);
-            self.insert(nip.to_string(), Part::of(member.unit, &gaps, &rec));
+            self.insert(nip.to_string(), Part::of(org, member, levels, &gaps, &rec));
         }
     }
 
@@ -217,6 +253,50 @@ impl NeedsIndex {
     }
 }
 
+impl NeedsIndex {
+    /// How far organisational need `need` (its index in `org.needs`, the organisation the index
+    /// was built with) is among the members of `unit`'s subtree (everyone when `None`): the
+    /// counts come from the subtree's sums; of `planned` (the NIPs whose approved plans will
+    /// bring them to the level) only those counted there and still short of it are counted, so
+    /// the cost is that of the planned list, whatever the number of employees. The rule is
+    /// [`Organisation::need_progress`]'s.
+    pub fn need_progress(
+        &self,
+        org: &Organisation,
+        need: usize,
+        unit: Option<u32>,
+        planned: &HashSet<String>,
+        today: NaiveDate,
+    ) -> NeedProgress {
+        let Some(def) = org.needs.get(need) else {
+            return NeedProgress::default();
+        };
+        let totals = unit
+            .and_then(|u| self.subtree.get(u as usize))
+            .unwrap_or(&self.everyone);
+        let (eligible, meeting) = totals.needs.get(need).copied().unwrap_or_default();
+        let planned = planned
+            .iter()
+            .filter_map(|nip| self.parts.get(nip))
+            .filter(|part| unit.is_none_or(|u| self.within(part.unit, u)) && part.short_of(need))
+            .count() as u64;
+        NeedProgress::of(def, eligible, meeting, planned, today)
+    }
+
+    /// Whether `unit` is `ancestor` or below it.
+    fn within(&self, unit: u32, ancestor: u32) -> bool {
+        let mut at = Some(unit);
+        for _ in 0..=self.parent.len() {
+            match at {
+                Some(u) if u == ancestor => return true,
+                Some(u) => at = self.parent.get(u as usize).copied().flatten(),
+                None => return false,
+            }
+        }
+        false
+    }
+}
+
 /// The needs analysis of a whole population, computed from scratch.
 pub fn needs_analysis(org: &Organisation, population: &Population) -> NeedsAnalysis {
     NeedsIndex::build(org, population).analysis(None)
@@ -236,7 +316,7 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::kinds::{PositionKind, ProgramForm};
-    use crate::org::{Member, PositionStandard, UnitTree};
+    use crate::org::{Member, OrgNeed, PositionStandard, UnitTree};
     use crate::recommend::tests::{competency, program};
 
     /// ROOT with X (and X1 below it) and Y; one position requiring A at 2 and B at 1.
@@ -337,9 +417,29 @@ mod tests {
         }
     }
 
+    /// Two organisational needs: A at 3 in X's subtree, and C at 1 for the fungsional staff
+    /// of everyone.
+    fn with_needs(mut org: Organisation) -> Organisation {
+        let need = |id, unit, competency, level, position_kind| OrgNeed {
+            id,
+            unit,
+            competency,
+            level,
+            target_share: 0.5,
+            position_kind,
+            due: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+            priority: 2,
+        };
+        org.needs = vec![
+            need(1, 1, 0, 3, None),
+            need(2, 0, 2, 1, Some(PositionKind::Fungsional)),
+        ];
+        org
+    }
+
     #[test]
     fn changes_applied_one_by_one_equal_the_analysis_from_scratch() {
-        let org = organisation();
+        let org = with_needs(organisation());
         let width = org.catalog.competency_count();
         for seed in 1..=20u64 {
             let mut random = Random(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -400,6 +500,30 @@ mod tests {
                 );
             }
             assert_eq!(index.analysis(None), needs_analysis(&org, &population));
+            // The needs' progress from the sums against the rule over the subtree's members;
+            // every third NIP planned, some of them meeting the level already.
+            let planned: HashSet<String> = (0..30).step_by(3).map(|i| format!("{i:02}")).collect();
+            for today in [(2027, 1, 1), (2027, 7, 1)] {
+                let today = NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap();
+                for (n, need) in org.needs.iter().enumerate() {
+                    for unit in 0..org.units.len() as u32 {
+                        let mut within = Population::default();
+                        for (i, m) in population.members.iter().enumerate() {
+                            if org.units.within(m.unit, unit) {
+                                within.members.push(m.clone());
+                                within
+                                    .levels
+                                    .extend_from_slice(population.levels_of(i, width));
+                            }
+                        }
+                        assert_eq!(
+                            index.need_progress(&org, n, Some(unit), &planned, today),
+                            org.need_progress(need, &within, &planned, today),
+                            "seed {seed}, need {n}, unit {unit}"
+                        );
+                    }
+                }
+            }
             assert_eq!(index.employees(), population.members.len());
             assert_eq!(index.by_group(&[1, 3]), fresh.by_group(&[1, 3]));
         }

@@ -128,6 +128,35 @@ pub struct NeedProgress {
     pub on_track: bool,
 }
 
+impl NeedProgress {
+    /// The shares and the verdict from the counts: on track when the projected share reaches
+    /// the target before the due date; after it, only the share itself counts.
+    pub fn of(need: &OrgNeed, eligible: u64, meeting: u64, planned: u64, today: NaiveDate) -> Self {
+        let of_eligible = |n: u64| {
+            if eligible == 0 {
+                0.0
+            } else {
+                n as f64 / eligible as f64
+            }
+        };
+        let share = of_eligible(meeting);
+        let projected_share = of_eligible(meeting + planned);
+        let on_track = if today > need.due {
+            share >= need.target_share
+        } else {
+            projected_share >= need.target_share
+        };
+        NeedProgress {
+            eligible,
+            meeting,
+            planned,
+            share,
+            projected_share,
+            on_track,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Organisation {
     pub catalog: Catalog,
@@ -214,28 +243,7 @@ impl Organisation {
                 }
             }
         }
-        let of_eligible = |n: u64| {
-            if eligible == 0 {
-                0.0
-            } else {
-                n as f64 / eligible as f64
-            }
-        };
-        let share = of_eligible(meeting);
-        let projected_share = of_eligible(meeting + planned_count);
-        let on_track = if today > need.due {
-            share >= need.target_share
-        } else {
-            projected_share >= need.target_share
-        };
-        NeedProgress {
-            eligible,
-            meeting,
-            planned: planned_count,
-            share,
-            projected_share,
-            on_track,
-        }
+        NeedProgress::of(need, eligible, meeting, planned_count, today)
     }
 
     /// Everything required of an employee: the position standard (weight 1), a target
