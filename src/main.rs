@@ -20,9 +20,10 @@ use std::time::Duration;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Rows of the analyses' change feed kept when `serve` prunes it (hourly). A process further
-/// behind rebuilds its needs index, which it would do anyway once more than an eighth of the
-/// organisation changed (a province's assessment round writes ~90,000 rows).
+/// Rows of each change feed (the analyses', the talent grid's) kept when `serve` prunes them
+/// (hourly). A process further behind rebuilds its index, which it would do anyway once more
+/// than an eighth of the organisation changed (a province's assessment round writes ~90,000
+/// rows).
 const FEED_ROWS_KEPT: u64 = 200_000;
 
 #[derive(Parser)]
@@ -451,10 +452,10 @@ async fn serve(
             let mut every = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 every.tick().await;
-                match store.prune_analysis_changes(FEED_ROWS_KEPT).await {
+                match store.prune_change_feeds(FEED_ROWS_KEPT).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(removed = n, "change feed pruned"),
-                    Err(e) => tracing::warn!(error = %e, "pruning the change feed"),
+                    Ok(n) => tracing::info!(removed = n, "change feeds pruned"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the change feeds"),
                 }
             }
         }

@@ -37,6 +37,7 @@ mod m20261201_000016_training_reactions;
 mod m20261201_000017_position_fit;
 mod m20261201_000018_notifications;
 mod m20261201_000019_analysis_changes;
+mod m20261201_000020_talent_changes;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_position_fit::Migration),
             Box::new(m20261201_000018_notifications::Migration),
             Box::new(m20261201_000019_analysis_changes::Migration),
+            Box::new(m20261201_000020_talent_changes::Migration),
         ]
     }
 }

@@ -814,7 +814,15 @@ impl Random {
     }
 }
 
-/// The needs analyses a server answers for these units, by unit.
+const RATINGS: [&str; 3] = [
+    "di_bawah_ekspektasi",
+    "sesuai_ekspektasi",
+    "di_atas_ekspektasi",
+];
+const POTENTIALS: [&str; 3] = ["rendah", "menengah", "tinggi"];
+
+/// The needs analyses a server answers for these units, by unit; then every organisational
+/// need's progress and the talent grids of 2026.
 async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec<Value> {
     let mut out = Vec::new();
     for unit in units {
@@ -851,6 +859,20 @@ async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec
         assert_eq!(status, StatusCode::OK, "{body}");
         out.push(body);
     }
+    // And the talent grids of 2026, of everyone and of each unit.
+    let grids = std::iter::once(String::new()).chain(units.iter().map(|u| format!("&unit={u}")));
+    for unit in grids {
+        let r = app
+            .client
+            .get(format!("{base}/api/v1/talent/grid?year=2026{unit}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{unit}: {body}");
+        out.push(body);
+    }
     out
 }
 
@@ -859,8 +881,9 @@ async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec
 /// recorded one by one and by import, employees moved to other units and positions, position
 /// standards changed, organisational needs added, writes that touch none of it — the server
 /// that applied them, a second server that caught up from the shared change feed, and a third
-/// started afresh (computing everything from scratch) answer the same, for the needs analyses
-/// and for every organisational need's progress.
+/// started afresh (computing everything from scratch) answer the same, for the needs analyses,
+/// every organisational need's progress and the talent grids (evaluations recorded one by one
+/// and by import, potentials changed alone).
 #[tokio::test]
 async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
     let app = spawn_app().await;
@@ -895,7 +918,7 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
     for seed in 1..=3u64 {
         let mut random = Random(0x2545_F491_4F6C_DD1D ^ seed);
         for step in 0..8 {
-            let what = random.below(6);
+            let what = random.below(9);
             match what {
                 // A level recorded for one employee.
                 0 | 1 => {
@@ -934,12 +957,13 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
                     let (status, b) = app.import_csv(&hr, "assessments", csv).await;
                     assert_eq!(status, StatusCode::OK, "{b}");
                 }
-                // An employee moved to another unit and position.
+                // An employee moved to another unit and position, with another potential.
                 3 => {
                     let nip = random.pick(&nips);
                     let (_, mut employee) = app.get(&hr, &format!("/api/v1/employees/{nip}")).await;
                     employee["unit"] = json!(random.pick(&units));
                     employee["position"] = json!(random.pick(&positions));
+                    employee["potential"] = json!(random.pick(&POTENTIALS));
                     let (status, b) = app
                         .put(&hr, &format!("/api/v1/employees/{nip}"), &employee)
                         .await;
@@ -960,6 +984,51 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
                         .put(&hr, &format!("/api/v1/positions/{code}"), &position)
                         .await;
                     assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // An evaluation recorded for one employee.
+                6 => {
+                    let nip = random.pick(&nips);
+                    let body = json!({
+                        "period": random.pick(&["2026", "2026-Q2", "2026-Q3", "2025"]),
+                        "hasil_kerja": random.pick(&RATINGS),
+                        "perilaku_kerja": random.pick(&RATINGS),
+                    });
+                    let (status, b) = app
+                        .post(&hr, &format!("/api/v1/employees/{nip}/evaluations"), &body)
+                        .await;
+                    assert!(status.is_success(), "{b}");
+                }
+                // Evaluations of several employees by import.
+                7 => {
+                    let mut csv = String::from("nip,periode,hasil_kerja,perilaku_kerja\n");
+                    for _ in 0..5 {
+                        csv.push_str(&format!(
+                            "{},{},{},{}\n",
+                            random.pick(&nips),
+                            random.pick(&["2026", "2026-Q4"]),
+                            random.pick(&RATINGS),
+                            random.pick(&RATINGS),
+                        ));
+                    }
+                    let (status, b) = app.import_csv(&hr, "evaluations", csv).await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                }
+                // An employee's potential alone changed, by import.
+                8 => {
+                    let nip = random.pick(&nips);
+                    let (_, e) = app.get(&hr, &format!("/api/v1/employees/{nip}")).await;
+                    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+                    let csv = format!(
+                        "nip,nama,jabatan,unit,atasan_nip,potensial\n{nip},\"{}\",{},{},{},{}\n",
+                        text(&e["name"]),
+                        text(&e["position"]),
+                        text(&e["unit"]),
+                        text(&e["supervisor_nip"]),
+                        random.pick(&POTENTIALS),
+                    );
+                    let (status, b) = app.import_csv(&hr, "employees", csv).await;
+                    assert_eq!(status, StatusCode::OK, "{b}");
+                    assert_eq!(b["rejected"], json!([]), "{b}");
                 }
                 // An organisational need for a unit subtree.
                 _ => {
@@ -991,10 +1060,11 @@ async fn incremental_analyses_equal_a_full_recompute_after_random_writes() {
             for i in 0..recomputed.len() {
                 let context = format!(
                     "seed {seed}, step {step} (write {what}), {}",
-                    checked.get(i).map_or_else(
-                        || format!("need {}", recomputed[i]["id"]),
-                        |u| format!("unit {u}")
-                    )
+                    match (checked.get(i), recomputed[i].get("boxes")) {
+                        (Some(u), _) => format!("unit {u}"),
+                        (None, None) => format!("need {}", recomputed[i]["id"]),
+                        (None, Some(_)) => format!("talent grid of {}", recomputed[i]["unit"]),
+                    }
                 );
                 assert_eq!(
                     applied[i], recomputed[i],
@@ -1056,10 +1126,10 @@ async fn a_server_behind_a_pruned_change_feed_rebuilds() {
     }
     let newest = app.store.analysis_version().await.unwrap();
     // All but the newest row go; the second write's row, the newest removed, marks the cut.
-    let removed = app.store.prune_analysis_changes(1).await.unwrap();
+    let removed = app.store.prune_change_feeds(1).await.unwrap();
     assert!(removed > 0, "older rows are removed");
     assert_eq!(app.store.analysis_version().await.unwrap(), newest);
-    assert_eq!(app.store.prune_analysis_changes(1).await.unwrap(), 0);
+    assert_eq!(app.store.prune_change_feeds(1).await.unwrap(), 0);
     let fresh = app.fresh_server().await;
     let recomputed = analyses(&app, &fresh, &hr, &units).await;
     assert_ne!(

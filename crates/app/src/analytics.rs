@@ -7,12 +7,20 @@
 //! The training-needs analysis and its heat map are kept differently: a [`NeedsIndex`] of every
 //! employee's part, brought up to date before each use from the store's change feed
 //! (`Store::analysis_changes`): only the employees changed since are recomputed, a change to the
-//! reference data rebuilds it, and writes that touch neither leave it as it is.
+//! reference data rebuilds it, and writes that touch neither leave it as it is. Organisational
+//! needs' progress is counted from the same index.
+//!
+//! The talent grid is kept the same way, one [`TalentIndex`] per year asked for (a few years at
+//! most): every employee's unit and box, brought up to date from the talent feed (evaluations,
+//! potentials) and the analyses' feed (employees moved, come or gone; units changed).
 
 use crate::error::{AppError, AppResult};
 use jenjang_core::needs::NeedsIndex;
 use jenjang_core::org::Organisation;
-use jenjang_store::{Changes, Store};
+use jenjang_core::period::Period;
+use jenjang_core::predikat::Predikat;
+use jenjang_core::talent::{KinerjaRule, TalentIndex, placement};
+use jenjang_store::{Changes, Store, TalentInputs};
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,6 +34,21 @@ pub struct Analytics {
     organisation: Mutex<Option<(i64, Arc<Organisation>)>>,
     results: std::sync::Mutex<Results>,
     needs: Mutex<Option<NeedsState>>,
+    talent: Mutex<HashMap<i32, TalentState>>,
+}
+
+/// Talent grids of at most this many years are kept (the least recently asked is dropped).
+const TALENT_YEARS_KEPT: usize = 4;
+
+/// The talent index of a year, the organisation whose unit indices it holds, the last ids of
+/// the two feeds applied, and the answers read from it since it last changed.
+struct TalentState {
+    analysis_version: i64,
+    talent_version: i64,
+    org: Arc<Organisation>,
+    index: TalentIndex,
+    answers: HashMap<String, Arc<dyn Any + Send + Sync>>,
+    used: std::time::Instant,
 }
 
 /// The needs index, the organisation it was built with, the last feed id applied, and the
@@ -199,10 +222,137 @@ impl Analytics {
         Ok(state)
     }
 
+    /// The answer under `key` computed by `compute` from the talent index of `year` brought up
+    /// to date first, kept until the index changes: the employees named in the talent feed or
+    /// the analyses' feed since it was last current are placed again, or the whole index is
+    /// rebuilt after a change to the reference data or when so many changed that rebuilding is
+    /// cheaper. An error is not kept.
+    pub async fn talent_answer<T: Send + Sync + 'static>(
+        &self,
+        store: &Store,
+        year: i32,
+        key: &str,
+        compute: impl FnOnce(&Organisation, &TalentIndex) -> AppResult<T>,
+    ) -> AppResult<Arc<T>> {
+        let mut years = self.talent.lock().await;
+        let rebuild = match years.get_mut(&year) {
+            None => true,
+            Some(s) => {
+                let limit = (s.index.employees() as u64 / 8).max(1_000);
+                let moved = store.analysis_changes(s.analysis_version, limit).await?;
+                let rated = store.talent_changes(s.talent_version, limit).await?;
+                match (moved, rated) {
+                    (Changes::Everything(_), _) | (_, Changes::Everything(_)) => true,
+                    (moved, rated) => {
+                        let started = std::time::Instant::now();
+                        let mut nips = Vec::new();
+                        let (mut analysis_version, mut talent_version) =
+                            (s.analysis_version, s.talent_version);
+                        if let Changes::Members(v, n) = moved {
+                            analysis_version = v;
+                            nips.extend(n);
+                        }
+                        if let Changes::Members(v, n) = rated {
+                            talent_version = v;
+                            nips.extend(n);
+                        }
+                        if !nips.is_empty() {
+                            nips.sort_unstable();
+                            nips.dedup();
+                            let rule = KinerjaRule::default();
+                            for (nip, now) in store.talent_members(&nips, year).await? {
+                                let now = now.map(|inputs| place(&rule, &s.org, inputs, year));
+                                s.index.set(&nip, now);
+                            }
+                            s.answers.clear();
+                            tracing::debug!(
+                                employees = nips.len(),
+                                year,
+                                ms = started.elapsed().as_millis() as u64,
+                                "talent index caught up"
+                            );
+                        }
+                        (s.analysis_version, s.talent_version) = (analysis_version, talent_version);
+                        false
+                    }
+                }
+            }
+        };
+        if rebuild {
+            let started = std::time::Instant::now();
+            // The versions first, as for the needs index.
+            let analysis_version = store.analysis_version().await?;
+            let talent_version = store.talent_version().await?;
+            let org = Arc::new(store.load_organisation().await?);
+            let population = store.talent_population().await?;
+            let mut evaluations: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
+            for (nip, period, predikat) in store.evaluations_of_year(year).await? {
+                evaluations.entry(nip).or_default().push((period, predikat));
+            }
+            let rule = KinerjaRule::default();
+            let mut index = TalentIndex::default();
+            for (nip, unit, potential) in population {
+                let rated = evaluations.remove(&nip).unwrap_or_default();
+                index.set(
+                    &nip,
+                    Some(place(&rule, &org, (unit, potential, rated), year)),
+                );
+            }
+            tracing::debug!(
+                employees = index.employees(),
+                year,
+                ms = started.elapsed().as_millis() as u64,
+                "talent index built"
+            );
+            if !years.contains_key(&year) && years.len() >= TALENT_YEARS_KEPT {
+                let oldest = years.iter().min_by_key(|(_, s)| s.used).map(|(y, _)| *y);
+                if let Some(y) = oldest {
+                    years.remove(&y);
+                }
+            }
+            years.insert(
+                year,
+                TalentState {
+                    analysis_version,
+                    talent_version,
+                    org,
+                    index,
+                    answers: HashMap::new(),
+                    used: started,
+                },
+            );
+        }
+        let s = years
+            .get_mut(&year)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("talent index missing")))?;
+        s.used = std::time::Instant::now();
+        if let Some(hit) = s.answers.get(key) {
+            return hit.clone().downcast::<T>().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("talent answer {key} has another type"))
+            });
+        }
+        let answer = Arc::new(compute(&s.org, &s.index)?);
+        s.answers.insert(key.to_string(), answer.clone());
+        Ok(answer)
+    }
+
     fn lookup(&self, version: i64, key: &str) -> Option<Arc<dyn Any + Send + Sync>> {
         let cache = self.results.lock().unwrap_or_else(|e| e.into_inner());
         (cache.0 == version)
             .then(|| cache.1.get(key).cloned())
             .flatten()
     }
+}
+
+/// Where an employee stands in `year`: their unit's index and their box, if they can be placed.
+fn place(
+    rule: &KinerjaRule,
+    org: &Organisation,
+    (unit, potential, evaluations): TalentInputs,
+    year: i32,
+) -> (u32, Option<u8>) {
+    (
+        org.units.index(&unit).unwrap_or(0),
+        placement(rule, &evaluations, potential, year),
+    )
 }

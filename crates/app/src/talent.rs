@@ -4,12 +4,9 @@ use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use jenjang_core::access::Action;
 use jenjang_core::kinds::Potential;
-use jenjang_core::period::Period;
-use jenjang_core::predikat::Predikat;
-use jenjang_core::talent::{self, Kinerja, KinerjaRule, placement};
+use jenjang_core::talent::{self, Kinerja};
 use jenjang_store::{Page, Paging};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
@@ -37,8 +34,9 @@ pub struct TalentGrid {
 }
 
 /// The grid of `unit`'s subtree (the organisation when none) in `year` (default: this year in
-/// the organisation's time zone). HR and admin see any unit; a unit head their subtree. Computed
-/// once per data version and kept (a province's grid takes a second to place).
+/// the organisation's time zone). HR and admin see any unit; a unit head their subtree. Read from
+/// the year's talent index, kept current from the change feeds (`Analytics::talent_answer`), and
+/// kept until it changes.
 pub async fn grid(
     cx: &Context<'_>,
     unit: Option<&str>,
@@ -59,9 +57,41 @@ pub async fn grid(
         None => false,
     };
     cx.require(Action::AnalyseUnit { in_led_subtree })?;
-    let key = format!("talent:{}:{year}", unit.unwrap_or(""));
     cx.analytics
-        .cached(cx.version, &key, || compute(cx, unit, year))
+        .talent_answer(cx.store, year, unit.unwrap_or(""), |org, index| {
+            let top = match unit {
+                Some(code) => Some(
+                    org.units
+                        .index(code)
+                        .ok_or_else(|| AppError::NotFound(format!("unit {code} was not found")))?,
+                ),
+                None => None,
+            };
+            let placed = index.grid(&org.units, top);
+            let boxes = placed
+                .boxes
+                .into_iter()
+                .zip(1u8..)
+                .map(|(employees, b)| {
+                    let (kinerja, potensial) = talent::axes(b);
+                    TalentBox {
+                        box_number: b,
+                        label: talent::label(b),
+                        kinerja,
+                        potensial,
+                        follow_ups: talent::follow_ups(b).to_vec(),
+                        count: employees.len(),
+                        employees,
+                    }
+                })
+                .collect();
+            Ok(TalentGrid {
+                unit: unit.map(str::to_string),
+                year,
+                boxes,
+                unrated: placed.unrated,
+            })
+        })
         .await
 }
 
@@ -121,46 +151,5 @@ pub async fn box_members(
         total,
         limit,
         offset,
-    })
-}
-
-async fn compute(cx: &Context<'_>, unit: Option<&str>, year: i32) -> AppResult<TalentGrid> {
-    let store = cx.store;
-    let employees = store.potentials(unit).await?;
-    let mut by_nip: HashMap<String, Vec<(Period, Predikat)>> = HashMap::new();
-    for (nip, period, predikat) in store.evaluations_of_year(unit, year).await? {
-        by_nip.entry(nip).or_default().push((period, predikat));
-    }
-    let rule = KinerjaRule::default();
-    let mut boxes: Vec<TalentBox> = (1..=9)
-        .map(|b| {
-            let (kinerja, potensial) = talent::axes(b);
-            TalentBox {
-                box_number: b,
-                label: talent::label(b),
-                kinerja,
-                potensial,
-                follow_ups: talent::follow_ups(b).to_vec(),
-                count: 0,
-                employees: vec![],
-            }
-        })
-        .collect();
-    let mut unrated = Vec::new();
-    for (nip, potential) in employees {
-        let evaluations = by_nip.get(&nip).map(Vec::as_slice).unwrap_or_default();
-        match placement(&rule, evaluations, potential, year) {
-            Some(b) => boxes[usize::from(b) - 1].employees.push(nip),
-            None => unrated.push(nip),
-        }
-    }
-    for b in &mut boxes {
-        b.count = b.employees.len();
-    }
-    Ok(TalentGrid {
-        unit: unit.map(str::to_string),
-        year,
-        boxes,
-        unrated,
     })
 }

@@ -199,7 +199,6 @@ pub fn spread_due_dates(year: i32, n: usize, today: chrono::NaiveDate) -> Vec<ch
         .collect()
 }
 
-
 /// The UTC offset of an Indonesian time zone (no daylight saving): WIB `Asia/Jakarta` and
 /// `Asia/Pontianak` +7, WITA `Asia/Makassar` +8, WIT `Asia/Jayapura` +9.
 pub fn utc_offset_hours(zone: &str) -> Option<i32> {

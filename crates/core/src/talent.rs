@@ -2,9 +2,11 @@
 //! potensial (potential from assessment), nine boxes, each with its follow-ups.
 
 use crate::kinds::{Potential, string_enum};
+use crate::org::UnitTree;
 use crate::period::Period;
 use crate::predikat::Predikat;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 string_enum! {
     /// The performance axis of the talent grid.
@@ -134,11 +136,102 @@ pub fn follow_ups(b: u8) -> &'static [&'static str] {
     }
 }
 
+/// The talent grid kept current employee by employee: each employee's unit and box (`None`:
+/// not placed), in NIP order. A change to a few employees is applied by setting their entries
+/// ([`TalentIndex::set`]); a unit's grid is read by walking the entries. Unit indices are those of
+/// the unit tree the index was built with: a change to the tree needs a new index.
+#[derive(Debug, Clone, Default)]
+pub struct TalentIndex {
+    members: BTreeMap<String, (u32, Option<u8>)>,
+}
+
+/// A grid as the index answers it: the employees of each box (1..=9 at 0..=8) and those not
+/// placed, each in NIP order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub boxes: [Vec<String>; 9],
+    pub unrated: Vec<String>,
+}
+
+impl TalentIndex {
+    /// Sets where `nip` stands (their unit and box), or takes them out when `None` (the
+    /// employee no longer exists).
+    pub fn set(&mut self, nip: &str, now: Option<(u32, Option<u8>)>) {
+        match now {
+            Some(entry) => match self.members.get_mut(nip) {
+                Some(e) => *e = entry,
+                None => {
+                    self.members.insert(nip.to_string(), entry);
+                }
+            },
+            None => {
+                self.members.remove(nip);
+            }
+        }
+    }
+
+    /// Employees held.
+    pub fn employees(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The grid of the members of `unit`'s subtree of `units` (everyone when `None`).
+    pub fn grid(&self, units: &UnitTree, unit: Option<u32>) -> Placed {
+        let mut placed = Placed::default();
+        for (nip, &(u, b)) in &self.members {
+            if unit.is_some_and(|top| !units.within(u, top)) {
+                continue;
+            }
+            match b.filter(|b| (1..=9).contains(b)) {
+                Some(b) => placed.boxes[usize::from(b) - 1].push(nip.clone()),
+                None => placed.unrated.push(nip.clone()),
+            }
+        }
+        placed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Kinerja::*;
     use Potential::*;
+
+    #[test]
+    fn the_index_places_each_member_once_in_the_subtrees_above_them() {
+        let units = UnitTree::new(&[
+            ("ROOT".into(), None),
+            ("X".into(), Some("ROOT".into())),
+            ("X1".into(), Some("X".into())),
+            ("Y".into(), Some("ROOT".into())),
+        ]);
+        let mut index = TalentIndex::default();
+        index.set("3", Some((2, Some(9))));
+        index.set("1", Some((1, Some(5))));
+        index.set("2", Some((3, None)));
+        index.set("4", Some((2, Some(5))));
+        // Moved and re-placed; then gone.
+        index.set("4", Some((3, Some(1))));
+        index.set("5", Some((0, Some(9))));
+        index.set("5", None);
+        let everyone = index.grid(&units, None);
+        assert_eq!(everyone.boxes[8], ["3"]);
+        assert_eq!(everyone.boxes[4], ["1"]);
+        assert_eq!(everyone.boxes[0], ["4"]);
+        assert_eq!(everyone.unrated, ["2"]);
+        let x = index.grid(&units, Some(1));
+        assert_eq!(
+            (x.boxes[8].clone(), x.boxes[4].clone()),
+            (vec!["3".to_string()], vec!["1".to_string()])
+        );
+        assert!(x.unrated.is_empty() && x.boxes[0].is_empty());
+        let y = index.grid(&units, Some(3));
+        assert_eq!(
+            (y.boxes[0].clone(), y.unrated.clone()),
+            (vec!["4".to_string()], vec!["2".to_string()])
+        );
+        assert_eq!(index.employees(), 4);
+    }
 
     #[test]
     fn all_nine_boxes() {

@@ -217,6 +217,9 @@ impl Store {
         let mut changed = Vec::new();
         // New employees and those in another unit or position: what the analyses count.
         let mut moved: Vec<&str> = Vec::new();
+        // Those whose potential alone changed: what the talent grid places by (it reads the
+        // analyses' feed as well, so the moved are not named twice).
+        let mut potential_changed: Vec<&str> = Vec::new();
         let mut audits = Vec::new();
         for (_, i) in order {
             let e = &employees[i];
@@ -226,6 +229,8 @@ impl Store {
                     outcome.updated += 1;
                     if before.unit != e.unit || before.position != e.position {
                         moved.push(e.nip.as_str());
+                    } else if before.potential != e.potential {
+                        potential_changed.push(e.nip.as_str());
                     }
                     audits.push((
                         "update".into(),
@@ -291,6 +296,7 @@ impl Store {
         }
         crate::audit::audit_rows(&txn, actor, audits, self.now()).await?;
         crate::changes::members_changed(&txn, &moved).await?;
+        crate::changes::talent_changed(&txn, &potential_changed).await?;
         txn.commit().await?;
         Ok(outcome)
     }

@@ -6,7 +6,12 @@
 //! touch none of this (tasks, notifications, the engine's bookkeeping) cost it nothing, and a
 //! second process sharing the database catches up from the same rows.
 //!
-//! The feed is pruned from the oldest end (`Store::prune_analysis_changes`): the newest pruned
+//! The talent grid has a feed of its own (`talent_changes`): one row per employee whose
+//! evaluations or potential changed; it reads the analyses' feed as well, for units and
+//! employees coming and going. Writes of levels do not reach it, evaluations do not reach the
+//! analyses.
+//!
+//! Both feeds are pruned from the oldest end (`Store::prune_change_feeds`): the newest pruned
 //! position becomes a reference row, so a process that had not read that far rebuilds instead of
 //! missing the rows that were removed.
 //!
@@ -44,6 +49,19 @@ pub(crate) async fn members_changed<C: ConnectionTrait>(conn: &C, nips: &[&str])
     insert_rows(conn, "INSERT INTO analysis_changes (nip)", "", 1, values).await
 }
 
+/// Notes that these employees' evaluations or potential changed (the talent grid's feed).
+pub(crate) async fn talent_changed<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
+    if nips.is_empty() {
+        return Ok(());
+    }
+    lock(conn).await?;
+    let values: Vec<Value> = nips.iter().map(|n| Value::from(n.to_string())).collect();
+    insert_rows(conn, "INSERT INTO talent_changes (nip)", "", 1, values).await
+}
+
+/// The two feeds, by table.
+const FEEDS: [&str; 2] = ["analysis_changes", "talent_changes"];
+
 /// Notes that reference data every analysis rests on changed.
 pub(crate) async fn reference_changed<C: ConnectionTrait>(conn: &C) -> Result<()> {
     lock(conn).await?;
@@ -69,19 +87,35 @@ pub enum Changes {
 }
 
 impl Store {
-    /// The newest id of the feed (0 when empty).
+    /// The newest id of the analyses' feed (0 when empty).
     pub async fn analysis_version(&self) -> Result<i64> {
         self.max_id("analysis_changes").await
     }
 
-    /// The changes after feed id `after`: the employees named, or [`Changes::Everything`] when
-    /// the reference data changed or more than `limit` rows were written since.
+    /// The changes after id `after` of the analyses' feed: the employees named, or
+    /// [`Changes::Everything`] when the reference data changed or more than `limit` rows were
+    /// written since.
     pub async fn analysis_changes(&self, after: i64, limit: u64) -> Result<Changes> {
+        self.feed_changes("analysis_changes", after, limit).await
+    }
+
+    /// The newest id of the talent grid's feed (0 when empty).
+    pub async fn talent_version(&self) -> Result<i64> {
+        self.max_id("talent_changes").await
+    }
+
+    /// The changes after id `after` of the talent grid's feed (employees whose evaluations or
+    /// potential changed), as [`Store::analysis_changes`] answers its own.
+    pub async fn talent_changes(&self, after: i64, limit: u64) -> Result<Changes> {
+        self.feed_changes("talent_changes", after, limit).await
+    }
+
+    async fn feed_changes(&self, table: &'static str, after: i64, limit: u64) -> Result<Changes> {
         let rows = self
             .db
             .query_all_raw(stmt(
                 self.backend(),
-                "SELECT id, nip FROM analysis_changes WHERE id > $1 ORDER BY id LIMIT $2",
+                &format!("SELECT id, nip FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"),
                 vec![after.into(), (limit as i64 + 1).into()],
             ))
             .await?;
@@ -90,7 +124,7 @@ impl Store {
         };
         let last: i64 = last.try_get("", "id")?;
         if rows.len() as u64 > limit {
-            return Ok(Changes::Everything(self.analysis_version().await?));
+            return Ok(Changes::Everything(self.max_id(table).await?));
         }
         let mut nips = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -104,39 +138,44 @@ impl Store {
         Ok(Changes::Members(last, nips))
     }
 
-    /// Removes all but the newest `keep` rows of the feed. The newest row removed is kept as a
+    /// Removes all but the newest `keep` rows of each feed. The newest row removed is kept as a
     /// reference row instead: a process that had not applied it may have missed employees whose
     /// rows are gone, and rebuilds when it reads it; one that had is not affected. Answers how
     /// many rows were removed.
-    pub async fn prune_analysis_changes(&self, keep: u64) -> Result<u64> {
+    pub async fn prune_change_feeds(&self, keep: u64) -> Result<u64> {
         let txn = self.begin_write().await?;
         let backend = self.backend();
-        let row = txn
-            .query_one_raw(stmt(
+        let mut removed = 0;
+        for table in FEEDS {
+            let row = txn
+                .query_one_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM {table} \
+                         WHERE id <= (SELECT MAX(id) FROM {table}) - $1"
+                    ),
+                    vec![i64::try_from(keep).unwrap_or(i64::MAX).into()],
+                ))
+                .await?;
+            let marker: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+            if marker == 0 {
+                continue;
+            }
+            txn.execute_raw(stmt(
                 backend,
-                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM analysis_changes \
-                 WHERE id <= (SELECT MAX(id) FROM analysis_changes) - $1",
-                vec![i64::try_from(keep).unwrap_or(i64::MAX).into()],
-            ))
-            .await?;
-        let marker: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-        if marker == 0 {
-            return Ok(0);
-        }
-        txn.execute_raw(stmt(
-            backend,
-            "UPDATE analysis_changes SET nip = NULL WHERE id = $1",
-            vec![marker.into()],
-        ))
-        .await?;
-        let removed = txn
-            .execute_raw(stmt(
-                backend,
-                "DELETE FROM analysis_changes WHERE id < $1",
+                &format!("UPDATE {table} SET nip = NULL WHERE id = $1"),
                 vec![marker.into()],
             ))
-            .await?
-            .rows_affected();
+            .await?;
+            removed += txn
+                .execute_raw(stmt(
+                    backend,
+                    &format!("DELETE FROM {table} WHERE id < $1"),
+                    vec![marker.into()],
+                ))
+                .await?
+                .rows_affected();
+        }
         txn.commit().await?;
         Ok(removed)
     }

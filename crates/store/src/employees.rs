@@ -15,6 +15,7 @@ use sea_orm::{
     QueryResult, Value,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub(crate) fn employee_from(m: employee::Model) -> Result<Employee> {
     let status = crate::error::stored("employees", &m.nip, &m.status)?;
@@ -363,6 +364,16 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
 }
 
 /// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.
+/// An employee's unit, potential and evaluations of a year: where the talent grid places them.
+pub type TalentInputs = (
+    String,
+    Option<jenjang_core::kinds::Potential>,
+    Vec<(
+        jenjang_core::period::Period,
+        jenjang_core::predikat::Predikat,
+    )>,
+);
+
 pub(crate) fn list_chunk(backend: sea_orm::DatabaseBackend) -> usize {
     if backend == sea_orm::DatabaseBackend::Postgres {
         20_000
@@ -469,47 +480,101 @@ impl Store {
         })
     }
 
-    /// Every employee of a unit subtree (or the organisation) with their potential, by NIP, in
-    /// one query.
-    pub async fn potentials(
+    /// Every employee with their unit and potential, by NIP, in one query: whom the talent grid
+    /// places.
+    pub async fn talent_population(
         &self,
-        unit: Option<&str>,
-    ) -> Result<Vec<(String, Option<jenjang_core::kinds::Potential>)>> {
-        let agg = self.text_agg();
-        let (sql, values): (String, Vec<Value>) = match unit {
-            Some(u) => {
-                self.get_unit(u).await?;
-                (
-                    format!(
-                        "WITH RECURSIVE {} SELECT {agg}(e.nip || '|' || COALESCE(e.potential, ''), ';') AS v \
-                         FROM employees e WHERE e.unit_code IN (SELECT code FROM sub)",
-                        crate::analytics::SUBTREE
-                    ),
-                    vec![u.into()],
-                )
-            }
-            None => (
-                format!(
-                    "SELECT {agg}(e.nip || '|' || COALESCE(e.potential, ''), ';') AS v FROM employees e"
-                ),
-                vec![],
-            ),
-        };
-        let text = self.aggregated_text(&sql, values).await?;
+    ) -> Result<Vec<(String, String, Option<jenjang_core::kinds::Potential>)>> {
+        let sql = format!(
+            "SELECT {}(e.nip || '|' || e.unit_code || '|' || COALESCE(e.potential, ''), ';') AS v \
+             FROM employees e",
+            self.text_agg()
+        );
+        let text = self.aggregated_text(&sql, vec![]).await?;
         let mut out = text
             .split(';')
             .filter(|r| !r.is_empty())
             .map(|r| {
-                let (nip, potential) = r.split_once('|').unwrap_or((r, ""));
+                let mut fields = r.splitn(3, '|');
+                let (nip, unit, potential) = (
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                    fields.next().unwrap_or(""),
+                );
                 let potential = (!potential.is_empty())
                     .then(|| crate::error::stored("employees", nip, potential))
                     .transpose()?;
-                Ok((nip.to_string(), potential))
+                Ok((nip.to_string(), unit.to_string(), potential))
             })
             .collect::<Result<Vec<_>>>()?;
         // NIP order, sorted here (in SQL it walks the index and looks every row up).
         out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    /// These employees' unit, potential and evaluations of `year` (period, predikat), by NIP;
+    /// `None` for a NIP no employee has (any more). Two reads per 20,000 NIPs (PostgreSQL) or a
+    /// few hundred (SQLite): what the talent grid re-reads of the employees named in its feeds.
+    pub async fn talent_members(
+        &self,
+        nips: &[String],
+        year: i32,
+    ) -> Result<Vec<(String, Option<TalentInputs>)>> {
+        let backend = self.backend();
+        let mut found: HashMap<String, TalentInputs> = HashMap::with_capacity(nips.len());
+        let refs: Vec<&str> = nips.iter().map(String::as_str).collect();
+        for chunk in refs.chunks(list_chunk(backend)) {
+            let (list, values) = listed(backend, chunk, 1);
+            let rows = self
+                .db
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT nip, unit_code, potential FROM employees WHERE nip IN ({list})"
+                    ),
+                    values,
+                ))
+                .await?;
+            for r in rows {
+                let nip: String = r.try_get("", "nip")?;
+                let potential = r
+                    .try_get::<Option<String>>("", "potential")?
+                    .map(|p| crate::error::stored("employees", &nip, &p))
+                    .transpose()?;
+                let unit = r.try_get("", "unit_code")?;
+                found.insert(nip, (unit, potential, Vec::new()));
+            }
+            let (list, mut values) = listed(backend, chunk, 2);
+            values.insert(0, (year as i16).into());
+            let rows = self
+                .db
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT nip, period, predikat FROM evaluations \
+                         WHERE year = $1 AND nip IN ({list})"
+                    ),
+                    values,
+                ))
+                .await?;
+            for r in rows {
+                let nip: String = r.try_get("", "nip")?;
+                let period: String = r.try_get("", "period")?;
+                let key = || format!("{nip}/{period}");
+                let evaluation = (
+                    crate::error::stored("evaluations", key(), &period)?,
+                    crate::error::stored(
+                        "evaluations",
+                        key(),
+                        &r.try_get::<String>("", "predikat")?,
+                    )?,
+                );
+                if let Some(inputs) = found.get_mut(&nip) {
+                    inputs.2.push(evaluation);
+                }
+            }
+        }
+        Ok(nips.iter().map(|n| (n.clone(), found.remove(n))).collect())
     }
 
     /// Whether `unit` lies within a unit subtree that `nip` heads; not-found for an unknown unit.

@@ -300,6 +300,10 @@ impl Store {
                 report(written, total);
             }
         }
+        let mut talent: Vec<&str> = changed.iter().map(|&i| rows[i].0.as_str()).collect();
+        talent.sort_unstable();
+        talent.dedup();
+        crate::changes::talent_changed(&txn, &talent).await?;
         let write_ms = lap.ms();
         // Versions for the event keys: how often each changed evaluation has been replaced.
         let mut versions: HashMap<i64, i64> = HashMap::new();
@@ -398,27 +402,13 @@ impl Store {
         Ok(outcome)
     }
 
-    /// The predikat of every evaluation of `year` for the employees of a unit subtree (or all),
-    /// as (nip, period, predikat).
-    pub async fn evaluations_of_year(
-        &self,
-        unit: Option<&str>,
-        year: i32,
-    ) -> Result<Vec<(String, Period, Predikat)>> {
-        let (with, filter, mut values): (String, &str, Vec<Value>) = match unit {
-            Some(u) => (
-                format!("WITH RECURSIVE {} ", crate::analytics::SUBTREE),
-                "AND v.nip IN (SELECT e.nip FROM employees e WHERE e.unit_code IN (SELECT code FROM sub))",
-                vec![u.into()],
-            ),
-            None => (String::new(), "", vec![]),
-        };
-        values.push((year as i16).into());
-        let n = values.len();
+    /// The predikat of every evaluation of `year`, as (nip, period, predikat).
+    pub async fn evaluations_of_year(&self, year: i32) -> Result<Vec<(String, Period, Predikat)>> {
+        let values: Vec<Value> = vec![(year as i16).into()];
         let agg = self.text_agg();
         let sql = format!(
-            "{with}SELECT {agg}(v.nip || '|' || v.period || '|' || v.predikat, ';') AS v \
-             FROM evaluations v WHERE v.year = ${n} {filter}"
+            "SELECT {agg}(v.nip || '|' || v.period || '|' || v.predikat, ';') AS v \
+             FROM evaluations v WHERE v.year = $1"
         );
         let text = self.aggregated_text(&sql, values).await?;
         text.split(';')

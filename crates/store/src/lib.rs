@@ -39,7 +39,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use bulk::{BulkOutcome, EmployeeColumns};
 pub use changes::Changes;
 pub use db::{Page, Paging, Progress, Store};
-pub use employees::{CompetencyProfile, EmployeeFilter, Recorded, TeamMember};
+pub use employees::{CompetencyProfile, EmployeeFilter, Recorded, TalentInputs, TeamMember};
 pub use error::StoreError;
 pub use evaluations::EvaluationRecord;
 pub use ikm::{IkmRecord, IkmSaved};
