@@ -152,18 +152,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         // A second server on the same database (its own pool and caches), as a second `serve`
         // process would be: warmed, then after a write through the first each catches up from
         // the change feed.
-        let second_state = app_state(
-            open_store(&opts.database_url).await?,
-            &opts.database_url,
-            &settings,
-        )?;
-        let second_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let second = format!("http://{}", second_listener.local_addr()?);
-        tokio::spawn(jenjang_web::serve(
-            second_listener,
-            second_state,
-            std::future::pending::<()>(),
-        ));
+        let second = second_server(&opts.database_url, &settings).await?;
         let (seconds, _) = timed_get(&client, &second, &needs, &token).await?;
         reporter.line(
             "needs_analysis_cold_other_process",
@@ -171,17 +160,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             seconds,
             json!({}),
         );
-        let a_nip = store
-            .list_employees(
-                &Default::default(),
-                &jenjang_core::access::EmployeeScope::All,
-                Paging::new(Some(1), None),
-            )
-            .await?
-            .items
-            .remove(0)
-            .nip
-            .to_string();
+        let a_nip = first_nip(&store).await?;
         let competency = org_first_competency(&store).await?;
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -222,6 +201,111 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             let (seconds, _) = timed_get(&client, server, &needs, &token).await?;
             reporter.line(label, employees, seconds, json!({}));
         }
+    }
+
+    if wants("talent_grid") {
+        // The year most evaluations are of; the grid's counts only (the lists of a province
+        // are megabytes of JSON, not the work measured here).
+        let year = store
+            .count_raw(
+                "SELECT CAST(year AS BIGINT) AS n FROM evaluations GROUP BY year \
+                 ORDER BY COUNT(*) DESC, year DESC LIMIT 1",
+            )
+            .await?;
+        let grid = format!("/api/v1/talent/grid?year={year}&employees=false");
+        for label in ["talent_grid_cold", "talent_grid_warm"] {
+            let (seconds, _) = timed_get(&client, &base, &grid, &token).await?;
+            reporter.line(label, employees, seconds, json!({"year": year}));
+        }
+        let second = second_server(&opts.database_url, &settings).await?;
+        let (seconds, _) = timed_get(&client, &second, &grid, &token).await?;
+        reporter.line(
+            "talent_grid_cold_other_process",
+            employees,
+            seconds,
+            json!({"year": year}),
+        );
+        // One evaluation recorded (another rating each run, so that it is a change).
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let rating = [
+            "di_bawah_ekspektasi",
+            "sesuai_ekspektasi",
+            "di_atas_ekspektasi",
+        ][(secs % 3) as usize];
+        let a_nip = first_nip(&store).await?;
+        let r = client
+            .post(format!("{base}/api/v1/employees/{a_nip}/evaluations"))
+            .bearer_auth(&token)
+            .json(&json!({"period": year.to_string(), "hasil_kerja": rating, "perilaku_kerja": rating}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("recording an evaluation answered {}", r.status());
+        }
+        for (label, server) in [
+            ("talent_grid_after_evaluation_other_process", &second),
+            ("talent_grid_warm_other_process", &second),
+            ("talent_grid_after_evaluation_same_process", &base),
+            ("talent_grid_warm_same_process", &base),
+        ] {
+            let (seconds, _) = timed_get(&client, server, &grid, &token).await?;
+            reporter.line(label, employees, seconds, json!({"year": year}));
+        }
+    }
+    if wants("org_need_progress") {
+        // An organisational need on the whole organisation (the one an earlier run made, or a
+        // new one: a reference change, so the first call rebuilds the needs index).
+        let competency = org_first_competency(&store).await?;
+        let listed: serde_json::Value = client
+            .get(format!("{base}/api/v1/org-needs?unit={root}&limit=1"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = match listed["items"][0]["id"].as_i64() {
+            Some(id) => id,
+            None => {
+                let made: serde_json::Value = client
+                    .post(format!("{base}/api/v1/org-needs"))
+                    .bearer_auth(&token)
+                    .json(&json!({"unit": root, "competency": competency, "level": 3,
+                        "target_share": 0.8, "due": "2030-12-31"}))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                made["id"].as_i64().context("creating an org need")?
+            }
+        };
+        let progress = format!("/api/v1/org-needs/{id}/progress");
+        for label in ["org_need_progress_cold", "org_need_progress_warm"] {
+            let (seconds, _) = timed_get(&client, &base, &progress, &token).await?;
+            reporter.line(label, employees, seconds, json!({}));
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let a_nip = first_nip(&store).await?;
+        let r = client
+            .put(format!("{base}/api/v1/employees/{a_nip}/competencies"))
+            .bearer_auth(&token)
+            .json(&json!([{"competency": competency, "level": 1 + secs % 5,
+                "source": format!("bench-need-{secs}"), "assessed_on": "2026-11-24"}]))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("recording a level answered {}", r.status());
+        }
+        let (seconds, _) = timed_get(&client, &base, &progress, &token).await?;
+        reporter.line(
+            "org_need_progress_after_write",
+            employees,
+            seconds,
+            json!({}),
+        );
     }
 
     let started = Instant::now();
@@ -897,6 +981,35 @@ fn replicate(p: &Population, _width: usize, factor: usize) -> Population {
         out.levels.extend_from_slice(&p.levels);
     }
     out
+}
+
+/// A second server on the same database (its own pool and caches), as a second `serve`
+/// process would be; answers its base URL.
+async fn second_server(database_url: &str, settings: &ServerSettings) -> Result<String> {
+    let state = app_state(open_store(database_url).await?, database_url, settings)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(jenjang_web::serve(
+        listener,
+        state,
+        std::future::pending::<()>(),
+    ));
+    Ok(base)
+}
+
+/// The NIP of the first employee listed.
+async fn first_nip(store: &Store) -> Result<String> {
+    Ok(store
+        .list_employees(
+            &Default::default(),
+            &jenjang_core::access::EmployeeScope::All,
+            Paging::new(Some(1), None),
+        )
+        .await?
+        .items
+        .remove(0)
+        .nip
+        .to_string())
 }
 
 /// Some competency code of the catalog.
