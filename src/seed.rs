@@ -401,17 +401,19 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
             });
         }
     }
-    // Parents before children for the bare first pass.
-    missing_units.sort_by_key(|u| {
+    // Parents before children for the bare first pass (by depth, the parents looked up by code:
+    // a national tree has tens of thousands of units).
+    let parents: HashMap<&str, Option<&str>> = data
+        .units
+        .iter()
+        .map(|u| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+        .collect();
+    missing_units.sort_by_cached_key(|u| {
         let mut depth = 0;
-        let mut cur = u.parent.clone();
+        let mut cur = u.parent.as_ref().map(|p| p.as_str());
         while let Some(p) = cur {
             depth += 1;
-            cur = data
-                .units
-                .iter()
-                .find(|x| x.code == p)
-                .and_then(|x| x.parent.clone());
+            cur = parents.get(p).copied().flatten();
             if depth > data.units.len() {
                 break;
             }
