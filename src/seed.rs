@@ -387,47 +387,38 @@ async fn save_all<R: Resource>(
     Ok(())
 }
 
+/// Fails on the first unit a bulk save refused.
+fn units_saved(outcome: &jenjang_store::BulkOutcome, units: &[Unit]) -> Result<()> {
+    if let Some((i, problem)) = outcome.rejected.first() {
+        bail!(
+            "units.csv: {} refused; first: unit {} {}: {}",
+            outcome.rejected.len(),
+            units.get(*i).map_or("?", |u| u.code.as_str()),
+            problem.field,
+            problem.message
+        );
+    }
+    Ok(())
+}
+
 /// Stores a dataset. Units are created before their heads exist and competencies before their
 /// prerequisites, then completed, so files need no particular order.
 pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
     let actor = Actor::system("seed");
     let mut report = SeedReport::default();
-    let mut missing_units = Vec::new();
-    for u in &data.units {
-        if store.get_unit(u.code.as_str()).await.is_err() {
-            missing_units.push(Unit {
-                head_nip: None,
-                ..u.clone()
-            });
-        }
-    }
-    // Parents before children for the bare first pass (by depth, the parents looked up by code:
-    // a national tree has tens of thousands of units).
-    let parents: HashMap<&str, Option<&str>> = data
+    // Units missing from the store first without their heads (they are employees, and
+    // employees belong to units), set-based: a national tree has tens of thousands.
+    let stored_units = store.unit_codes().await?;
+    let bare: Vec<Unit> = data
         .units
         .iter()
-        .map(|u| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+        .filter(|u| !stored_units.contains(u.code.as_str()))
+        .map(|u| Unit {
+            head_nip: None,
+            ..u.clone()
+        })
         .collect();
-    missing_units.sort_by_cached_key(|u| {
-        let mut depth = 0;
-        let mut cur = u.parent.as_ref().map(|p| p.as_str());
-        while let Some(p) = cur {
-            depth += 1;
-            cur = parents.get(p).copied().flatten();
-            if depth > data.units.len() {
-                break;
-            }
-        }
-        depth
-    });
-    let mut bare_units = HashSet::new();
-    for u in &missing_units {
-        store
-            .save(&actor, u, SaveMode::Create)
-            .await
-            .with_context(|| format!("unit {}", u.code))?;
-        bare_units.insert(u.code.to_string());
-    }
+    units_saved(&store.bulk_save_units(&actor, &bare).await?, &bare)?;
     let mut bare_competencies = HashSet::new();
     for c in &data.competencies {
         if store.get_competency(c.code.as_str()).await.is_err() {
@@ -483,7 +474,32 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
             report.count("employee", saved);
         }
     }
-    save_all(store, &actor, &mut report, "unit", &data.units, &bare_units).await?;
+    // Then every unit as the file has it (heads now exist); completing a unit this load
+    // created bare is part of creating it.
+    let units = store.bulk_save_units(&actor, &data.units).await?;
+    units_saved(&units, &data.units)?;
+    let headed: HashSet<&str> = data
+        .units
+        .iter()
+        .filter(|u| u.head_nip.is_some())
+        .map(|u| u.code.as_str())
+        .collect();
+    let completed = bare
+        .iter()
+        .filter(|u| headed.contains(u.code.as_str()))
+        .count() as u64;
+    let created = bare.len() as u64 + units.created;
+    let updated = units.updated - completed;
+    let unchanged = units.unchanged - (bare.len() as u64 - completed);
+    for (saved, n) in [
+        (Saved::Created, created),
+        (Saved::Updated, updated),
+        (Saved::Unchanged, unchanged),
+    ] {
+        for _ in 0..n {
+            report.count("unit", saved);
+        }
+    }
 
     let (recorded, rejected) = store
         .bulk_record_competencies(&actor, &data.assessments, false, None)

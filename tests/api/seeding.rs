@@ -94,6 +94,9 @@ async fn a_generated_dataset_loads_idempotently_and_analyses() {
     let first = jenjang::seed::load(&app.store, &data).await.unwrap();
     assert_eq!(first.created["employee"], 600);
     assert_eq!(first.created["competency_record"], 600 * 15);
+    // Units created bare, then given their heads: each counted once, as created.
+    assert_eq!(first.created["unit"], data.units.len() as u64);
+    assert!(!first.updated.contains_key("unit"), "{first:?}");
     let again = jenjang::seed::load(&app.store, &data).await.unwrap();
     assert!(!again.changed(), "{again:?}");
     let hr = app.token("hr").await;
@@ -101,4 +104,82 @@ async fn a_generated_dataset_loads_idempotently_and_analyses() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(analysis["employees"], 600);
     assert!(!analysis["competencies"].as_array().unwrap().is_empty());
+}
+
+/// The bulk save of units (seeding a national tree) checks what the one-by-one save checks, all
+/// at once: a refused unit is named by index and field and not written, nor is a new unit below
+/// it; the rest are written parents first whatever their order, audited, and the same units
+/// again change nothing.
+#[tokio::test]
+async fn units_saved_in_bulk_are_checked_as_one_by_one() {
+    use jenjang_core::reference::Unit;
+    use jenjang_core::{Code, Nip};
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let unit = |code: &str, name: &str, parent: Option<&str>, head: Option<String>| Unit {
+        code: Code::parse(code).unwrap(),
+        name: name.into(),
+        parent: parent.map(|p| Code::parse(p).unwrap()),
+        head_nip: head.map(|h| Nip::parse(&h).unwrap()),
+    };
+    let head = demo.head_of("DLH");
+    let units = vec![
+        // A child listed before its parent.
+        unit("UJI-ANAK", "Anak", Some("UJI-INDUK"), None),
+        unit("UJI-INDUK", "Induk", Some("DLH"), Some(head.clone())),
+        unit("UJI-DIRI", "Diri", Some("UJI-DIRI"), None),
+        unit("UJI-YATIM", "Yatim", Some("UJI-TIADA"), None),
+        unit("UJI-KOSONG", " ", Some("DLH"), None),
+        // Below a refused unit.
+        unit("UJI-CUCU", "Cucu", Some("UJI-KOSONG"), None),
+        unit(
+            "UJI-KEPALA",
+            "Kepala",
+            Some("DLH"),
+            Some("199001012020121999".into()),
+        ),
+        // DLH moved below one of its own descendants.
+        unit("DLH", "Dinas Lingkungan Hidup", Some("UJI-ANAK"), None),
+    ];
+    let actor = jenjang_store::Actor::system("uji");
+    let outcome = app.store.bulk_save_units(&actor, &units).await.unwrap();
+    let refused: Vec<(usize, &str, Option<&str>)> = outcome
+        .rejected
+        .iter()
+        .map(|(i, e)| (*i, e.field.as_str(), e.code.as_deref()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            // The three units of the cycle.
+            (0, "parent", Some("unit_cycle")),
+            (1, "parent", Some("unit_cycle")),
+            (2, "parent", Some("own_parent")),
+            (3, "parent", Some("unknown_unit")),
+            (4, "name", Some("required")),
+            (5, "parent", Some("unknown_unit")),
+            (6, "head_nip", Some("unknown_employee")),
+            (7, "parent", Some("unit_cycle")),
+        ],
+        "{:?}",
+        outcome.rejected
+    );
+    assert_eq!((outcome.created, outcome.updated), (0, 0));
+    // Without DLH's move the cycle is gone, and so are the refusals of what it caused.
+    let fine = vec![units[0].clone(), units[1].clone()];
+    let outcome = app.store.bulk_save_units(&actor, &fine).await.unwrap();
+    assert!(outcome.rejected.is_empty(), "{:?}", outcome.rejected);
+    assert_eq!(outcome.created, 2);
+    let hr = app.token("hr").await;
+    let (status, child) = app.get(&hr, "/api/v1/units/UJI-ANAK").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(child["parent"], "UJI-INDUK");
+    let (_, parent) = app.get(&hr, "/api/v1/units/UJI-INDUK").await;
+    assert_eq!(parent["head_nip"], head.as_str());
+    let (_, audit) = app
+        .get(&hr, "/api/v1/audit?entity=unit&key=UJI-INDUK")
+        .await;
+    assert_eq!(audit["items"][0]["action"], "create", "{audit}");
+    let again = app.store.bulk_save_units(&actor, &fine).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
 }

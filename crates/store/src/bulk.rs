@@ -2,18 +2,19 @@
 //! stored data in memory (a handful of set-based reads), then written in one transaction with
 //! multi-row statements and one audit entry per changed record.
 
+use crate::db::insert_rows;
 use crate::db::{Progress, Store, rows_per_statement, stmt};
 use crate::employees::{
     NewRecord, RECORD_COLUMNS, advance_current_levels, employee_from, insert_records, list_chunk,
     listed,
 };
-use crate::entity::employee;
+use crate::entity::{employee, unit};
 use crate::error::Result;
 use crate::reference::existing_all;
 use crate::{Actor, Recorded};
 use chrono::{DateTime, Utc};
 use jenjang_core::events::{AssessmentRecorded, DomainEvent};
-use jenjang_core::reference::{CompetencyRecord, Employee};
+use jenjang_core::reference::{CompetencyRecord, Employee, Unit};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
@@ -601,4 +602,208 @@ async fn assessment_events(
         });
     }
     crate::outbox::outbox(txn, &events, now).await
+}
+
+impl Store {
+    /// The codes of every unit, in one query.
+    pub async fn unit_codes(&self) -> Result<HashSet<String>> {
+        existing_all(&self.db, "units", "code").await
+    }
+
+    /// Creates or updates many units at once (seeding a generated or national tree), checked in
+    /// memory against the stored tree and the batch as `Store::save` checks one: a name, a
+    /// parent that exists (stored, or a unit of the batch that is accepted), no unit its own
+    /// ancestor, a head who is an employee. Written parents first with multi-row statements, one
+    /// audit entry per changed unit and one reference change, in one transaction; a refused
+    /// unit is reported by input index and not written (nor is a new unit whose parent was
+    /// refused).
+    pub async fn bulk_save_units(&self, actor: &Actor, units: &[Unit]) -> Result<BulkOutcome> {
+        let txn = self.begin_bulk_write().await?;
+        let stored: HashMap<String, Unit> = unit::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), crate::reference::unit_from(m)))
+            .collect();
+        let heads = existing_all(&txn, "employees", "nip").await?;
+        // The tree as it would be: the stored parents with the batch's over them.
+        let stored_tree: HashMap<&str, Option<&str>> = stored
+            .iter()
+            .map(|(c, u)| (c.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+            .collect();
+        let mut tree = stored_tree.clone();
+        for u in units {
+            tree.insert(u.code.as_str(), u.parent.as_ref().map(|p| p.as_str()));
+        }
+        let mut outcome = BulkOutcome::default();
+        let mut fine: Vec<usize> = Vec::with_capacity(units.len());
+        for (i, u) in units.iter().enumerate() {
+            let before = outcome.rejected.len();
+            if u.name.trim().is_empty() {
+                outcome.rejected.push((
+                    i,
+                    FieldError::new("name", "must not be empty").with_code("required"),
+                ));
+            }
+            if let Some(p) = &u.parent {
+                if p == &u.code {
+                    outcome.rejected.push((
+                        i,
+                        FieldError::new("parent", "a unit cannot be its own parent")
+                            .with_code("own_parent"),
+                    ));
+                } else if !tree.contains_key(p.as_str()) {
+                    outcome.rejected.push((
+                        i,
+                        FieldError::new("parent", format!("no unit has the code {p}"))
+                            .with_code("unknown_unit")
+                            .with_param("code", p),
+                    ));
+                } else if in_cycle(&tree, u.code.as_str()) {
+                    outcome.rejected.push((i, unit_cycle(u)));
+                }
+            }
+            if let Some(h) = &u.head_nip
+                && !heads.contains(h.as_str())
+            {
+                outcome
+                    .rejected
+                    .push((i, FieldError::unknown("head_nip", "employee", h)));
+            }
+            if outcome.rejected.len() == before {
+                fine.push(i);
+            }
+        }
+        // The tree as it will be (the refused keep their stored parents), which may not hold a
+        // cycle either; parents first, and a new unit whose parent was refused is refused too.
+        let mut tree = stored_tree;
+        for &i in &fine {
+            let u = &units[i];
+            tree.insert(u.code.as_str(), u.parent.as_ref().map(|p| p.as_str()));
+        }
+        let mut order: Vec<(usize, usize)> = Vec::with_capacity(fine.len());
+        for i in fine {
+            let u = &units[i];
+            if in_cycle(&tree, u.code.as_str()) {
+                outcome.rejected.push((i, unit_cycle(u)));
+            } else {
+                order.push((depth(&tree, u.code.as_str()), i));
+            }
+        }
+        order.sort_unstable();
+        let mut accepted: HashSet<&str> = HashSet::new();
+        let mut changed: Vec<&Unit> = Vec::new();
+        let mut audits = Vec::new();
+        for (_, i) in order {
+            let u = &units[i];
+            let parent_ok = u
+                .parent
+                .as_ref()
+                .is_none_or(|p| stored.contains_key(p.as_str()) || accepted.contains(p.as_str()));
+            if !parent_ok {
+                let p = u.parent.as_ref().map(|p| p.as_str()).unwrap_or_default();
+                outcome.rejected.push((
+                    i,
+                    FieldError::new("parent", format!("unit {p} was refused"))
+                        .with_code("unknown_unit")
+                        .with_param("code", p),
+                ));
+                continue;
+            }
+            accepted.insert(u.code.as_str());
+            match stored.get(u.code.as_str()) {
+                Some(before) if before == u => outcome.unchanged += 1,
+                Some(before) => {
+                    outcome.updated += 1;
+                    audits.push((
+                        "update".to_string(),
+                        "unit".to_string(),
+                        u.code.to_string(),
+                        serde_json::json!({"before": before, "after": u}),
+                    ));
+                    changed.push(u);
+                }
+                None => {
+                    outcome.created += 1;
+                    audits.push((
+                        "create".to_string(),
+                        "unit".to_string(),
+                        u.code.to_string(),
+                        serde_json::json!({"after": u}),
+                    ));
+                    changed.push(u);
+                }
+            }
+        }
+        outcome.rejected.sort_by_key(|(i, _)| *i);
+        if changed.is_empty() {
+            return Ok(outcome);
+        }
+        let now = self.now();
+        let mut values: Vec<Value> = Vec::with_capacity(changed.len() * 6);
+        for u in &changed {
+            values.extend([
+                u.code.to_string().into(),
+                u.name.clone().into(),
+                u.parent.as_ref().map(|p| p.to_string()).into(),
+                u.head_nip.as_ref().map(|n| n.to_string()).into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        insert_rows(
+            &txn,
+            "INSERT INTO units (code, name, parent_code, head_nip, created_at, updated_at)",
+            "ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+             parent_code = excluded.parent_code, head_nip = excluded.head_nip, \
+             updated_at = excluded.updated_at",
+            6,
+            values,
+        )
+        .await?;
+        crate::audit::audit_rows(&txn, actor, audits, now).await?;
+        crate::changes::reference_changed(&txn).await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// Whether `code` is its own ancestor in `tree` (unit → parent).
+fn in_cycle(tree: &HashMap<&str, Option<&str>>, code: &str) -> bool {
+    let mut at = tree.get(code).copied().flatten();
+    for _ in 0..tree.len() {
+        match at {
+            None => return false,
+            Some(p) if p == code => return true,
+            Some(p) => at = tree.get(p).copied().flatten(),
+        }
+    }
+    false
+}
+
+/// How many units lie above `code` in `tree` (at most the tree's size, should a cycle lie above).
+fn depth(tree: &HashMap<&str, Option<&str>>, code: &str) -> usize {
+    let mut at = tree.get(code).copied().flatten();
+    let mut d = 0;
+    while let Some(p) = at {
+        d += 1;
+        if d > tree.len() {
+            break;
+        }
+        at = tree.get(p).copied().flatten();
+    }
+    d
+}
+
+fn unit_cycle(u: &Unit) -> FieldError {
+    let p = u.parent.as_ref().map(|p| p.as_str()).unwrap_or_default();
+    FieldError::new(
+        "parent",
+        format!(
+            "{p} lies below {} in the unit tree; that would make a cycle",
+            u.code
+        ),
+    )
+    .with_code("unit_cycle")
+    .with_param("code", p)
 }

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) fn unit_from(m: unit::Model) -> Unit {
+pub(crate) fn unit_from(m: unit::Model) -> Unit {
     Unit {
         code: code(m.code),
         name: m.name,
