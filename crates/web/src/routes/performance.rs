@@ -212,14 +212,30 @@ pub async fn talent_grid(
 ) -> ApiResult<axum::response::Response> {
     let grid = jenjang_app::talent::grid(&s.context(&user), q.unit.as_deref(), q.year).await?;
     if q.employees == Some(false) {
-        // The same document with empty lists: counts only.
-        let mut summary =
-            serde_json::to_value(grid.as_ref()).map_err(|e| ApiError::Internal(e.into()))?;
-        for b in summary["boxes"].as_array_mut().into_iter().flatten() {
-            b["employees"] = serde_json::json!([]);
-        }
-        summary["unrated_count"] = serde_json::json!(grid.unrated.len());
-        summary["unrated"] = serde_json::json!([]);
+        // The same document with empty lists: counts only (built without the lists, which
+        // are a province's 100,000 NIPs).
+        let boxes: Vec<serde_json::Value> = grid
+            .boxes
+            .iter()
+            .map(|b| {
+                serde_json::json!({
+                    "box": b.box_number,
+                    "label": b.label,
+                    "kinerja": b.kinerja,
+                    "potensial": b.potensial,
+                    "follow_ups": b.follow_ups,
+                    "count": b.count,
+                    "employees": [],
+                })
+            })
+            .collect();
+        let summary = serde_json::json!({
+            "unit": grid.unit,
+            "year": grid.year,
+            "boxes": boxes,
+            "unrated": [],
+            "unrated_count": grid.unrated.len(),
+        });
         return Ok(Json(summary).into_response());
     }
     Ok(Json(grid.as_ref()).into_response())
