@@ -78,7 +78,7 @@ impl Part {
 }
 
 /// The sums of the parts of a set of members.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Totals {
     employees: u64,
     with_gap: Vec<u64>,
@@ -90,6 +90,19 @@ struct Totals {
 }
 
 impl Totals {
+    /// Adds another set's sums.
+    fn add(&mut self, other: &Totals) {
+        self.employees += other.employees;
+        let plus = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        plus(&mut self.with_gap, &other.with_gap);
+        plus(&mut self.total, &other.total);
+        plus(&mut self.programs, &other.programs);
+        for (x, y) in self.needs.iter_mut().zip(&other.needs) {
+            x.0 += y.0;
+            x.1 += y.1;
+        }
+    }
+
     /// Adds a part, or takes it away.
     fn count(&mut self, part: &Part, add: bool) {
         let step = |n: &mut u64, by: u64| {
@@ -154,10 +167,46 @@ impl NeedsIndex {
             let (member, levels) = (&population.members[i], population.levels_of(i, width));
             acc.push((i, Part::of(org, member, levels, gaps, rec)));
         });
+        // Each part counted in its own unit only, then the units' sums rolled up into their
+        // subtrees, deepest first: one count per employee instead of one per unit above them.
         for (i, part) in chunks.into_iter().flatten() {
-            index.insert(population.members[i].nip.clone(), part);
+            index.count_own(&part, true);
+            if let Some(old) = index.parts.insert(population.members[i].nip.clone(), part) {
+                index.count_own(&old, false);
+            }
+        }
+        let units = index.subtree.len();
+        let depth: Vec<usize> = (0..units)
+            .map(|u| {
+                let (mut d, mut at) = (0, index.parent[u]);
+                while let Some(p) = at.filter(|_| d < units) {
+                    d += 1;
+                    at = index.parent.get(p as usize).copied().flatten();
+                }
+                d
+            })
+            .collect();
+        let mut deepest_first: Vec<usize> = (0..units).collect();
+        deepest_first.sort_by_key(|&u| std::cmp::Reverse(depth[u]));
+        for u in deepest_first {
+            if let Some(p) = index.parent[u]
+                .map(|p| p as usize)
+                .filter(|&p| p < units && p != u)
+            {
+                let child = std::mem::take(&mut index.subtree[u]);
+                index.subtree[p].add(&child);
+                index.subtree[u] = child;
+            }
         }
         index
+    }
+
+    /// Counts a part in everyone's sums and its own unit's, not the units above it.
+    fn count_own(&mut self, part: &Part, add: bool) {
+        self.everyone.count(part, add);
+        if let Some(t) = self.subtree.get_mut(part.unit as usize) {
+            t.count(part, add);
+        }
     }
 
     /// Employees counted.
