@@ -824,54 +824,31 @@ const POTENTIALS: [&str; 3] = ["rendah", "menengah", "tinggi"];
 /// The needs analyses a server answers for these units, by unit; then every organisational
 /// need's progress and the talent grids of 2026.
 async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec<Value> {
+    let get = |path: String| async move {
+        let r = app
+            .client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
+    };
     let mut out = Vec::new();
     for unit in units {
-        let r = app
-            .client
-            .get(format!("{base}/api/v1/units/{unit}/needs-analysis"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = read(r).await;
-        assert_eq!(status, StatusCode::OK, "{unit}: {body}");
-        out.push(body);
+        out.push(get(format!("/api/v1/units/{unit}/needs-analysis")).await);
     }
     // And the progress of every organisational need.
-    let r = app
-        .client
-        .get(format!("{base}/api/v1/org-needs?limit=200"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let (status, needs) = read(r).await;
-    assert_eq!(status, StatusCode::OK, "{needs}");
+    let needs = get("/api/v1/org-needs?limit=200".into()).await;
     for need in needs["items"].as_array().unwrap() {
-        let r = app
-            .client
-            .get(format!("{base}/api/v1/org-needs/{}/progress", need["id"]))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = read(r).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        out.push(body);
+        out.push(get(format!("/api/v1/org-needs/{}/progress", need["id"])).await);
     }
     // And the talent grids of 2026, of everyone and of each unit.
     let grids = std::iter::once(String::new()).chain(units.iter().map(|u| format!("&unit={u}")));
     for unit in grids {
-        let r = app
-            .client
-            .get(format!("{base}/api/v1/talent/grid?year=2026{unit}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = read(r).await;
-        assert_eq!(status, StatusCode::OK, "{unit}: {body}");
-        out.push(body);
+        out.push(get(format!("/api/v1/talent/grid?year=2026{unit}")).await);
     }
     out
 }

@@ -132,14 +132,7 @@ impl Analytics {
         let s = state
             .as_mut()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("needs index missing")))?;
-        if let Some(hit) = s.answers.get(key) {
-            return hit.clone().downcast::<T>().map_err(|_| {
-                AppError::Internal(anyhow::anyhow!("needs answer {key} has another type"))
-            });
-        }
-        let answer = Arc::new(compute(&s.org, &s.index)?);
-        s.answers.insert(key.to_string(), answer.clone());
-        Ok(answer)
+        kept_answer(&mut s.answers, key, || compute(&s.org, &s.index))
     }
 
     /// `read` of the needs index brought up to date first, not kept: for answers that also
@@ -326,14 +319,7 @@ impl Analytics {
             .get_mut(&year)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("talent index missing")))?;
         s.used = std::time::Instant::now();
-        if let Some(hit) = s.answers.get(key) {
-            return hit.clone().downcast::<T>().map_err(|_| {
-                AppError::Internal(anyhow::anyhow!("talent answer {key} has another type"))
-            });
-        }
-        let answer = Arc::new(compute(&s.org, &s.index)?);
-        s.answers.insert(key.to_string(), answer.clone());
-        Ok(answer)
+        kept_answer(&mut s.answers, key, || compute(&s.org, &s.index))
     }
 
     fn lookup(&self, version: i64, key: &str) -> Option<Arc<dyn Any + Send + Sync>> {
@@ -342,6 +328,23 @@ impl Analytics {
             .then(|| cache.1.get(key).cloned())
             .flatten()
     }
+}
+
+/// The answer under `key` of an index's kept answers, computed and kept when missing (an error
+/// is not kept).
+fn kept_answer<T: Send + Sync + 'static>(
+    answers: &mut HashMap<String, Arc<dyn Any + Send + Sync>>,
+    key: &str,
+    compute: impl FnOnce() -> AppResult<T>,
+) -> AppResult<Arc<T>> {
+    if let Some(hit) = answers.get(key) {
+        return hit.clone().downcast::<T>().map_err(|_| {
+            AppError::Internal(anyhow::anyhow!("kept answer {key} has another type"))
+        });
+    }
+    let answer = Arc::new(compute()?);
+    answers.insert(key.to_string(), answer.clone());
+    Ok(answer)
 }
 
 /// Where an employee stands in `year`: their unit's index and their box, if they can be placed.

@@ -486,6 +486,21 @@ mod tests {
         org
     }
 
+    /// The members of `unit`'s subtree, with their levels.
+    fn members_within(org: &Organisation, population: &Population, unit: u32) -> Population {
+        let width = org.catalog.competency_count();
+        let mut within = Population::default();
+        for (i, m) in population.members.iter().enumerate() {
+            if org.units.within(m.unit, unit) {
+                within.members.push(m.clone());
+                within
+                    .levels
+                    .extend_from_slice(population.levels_of(i, width));
+            }
+        }
+        within
+    }
+
     #[test]
     fn changes_applied_one_by_one_equal_the_analysis_from_scratch() {
         let org = with_needs(organisation());
@@ -533,15 +548,7 @@ mod tests {
             let fresh = NeedsIndex::build(&org, &population);
             for unit in 0..org.units.len() as u32 {
                 // The subtree's analysis from scratch: only its members.
-                let mut within = Population::default();
-                for (i, m) in population.members.iter().enumerate() {
-                    if org.units.within(m.unit, unit) {
-                        within.members.push(m.clone());
-                        within
-                            .levels
-                            .extend_from_slice(population.levels_of(i, width));
-                    }
-                }
+                let within = members_within(&org, &population, unit);
                 assert_eq!(
                     index.analysis(Some(unit)),
                     needs_analysis(&org, &within),
@@ -556,15 +563,7 @@ mod tests {
                 let today = NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap();
                 for (n, need) in org.needs.iter().enumerate() {
                     for unit in 0..org.units.len() as u32 {
-                        let mut within = Population::default();
-                        for (i, m) in population.members.iter().enumerate() {
-                            if org.units.within(m.unit, unit) {
-                                within.members.push(m.clone());
-                                within
-                                    .levels
-                                    .extend_from_slice(population.levels_of(i, width));
-                            }
-                        }
+                        let within = members_within(&org, &population, unit);
                         assert_eq!(
                             index.need_progress(&org, n, Some(unit), &planned, today),
                             org.need_progress(need, &within, &planned, today),
