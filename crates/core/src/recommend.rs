@@ -61,8 +61,16 @@ pub struct Recommendation {
 /// A set of programs as a sorted, duplicate-free vector: plans hold a handful of programs, and
 /// the planner clones and merges them in its inner loop, where allocations would dominate, so
 /// up to eight are kept inline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Programs(SmallVec<[u32; 8]>);
+
+impl Clone for Programs {
+    /// A copy of the slice (the derived clone pushes element by element; plans are cloned for
+    /// every candidate program of every employee's gaps).
+    fn clone(&self) -> Self {
+        Programs(SmallVec::from_slice(&self.0))
+    }
+}
 
 impl Programs {
     fn insert(&mut self, p: u32) {
@@ -139,7 +147,9 @@ impl Planner<'_> {
             programs: Programs::default(),
         });
         for l in start..5 {
-            let Some(here) = best[l as usize].clone() else {
+            // Plans reaching `l` are read while those reaching above it are written.
+            let (below, above) = best.split_at_mut(l as usize + 1);
+            let Some(here) = below[l as usize].as_ref() else {
                 continue;
             };
             for &p in catalog.developers(c) {
@@ -189,18 +199,19 @@ impl Planner<'_> {
                     cost: self.cost_of(&programs),
                     programs,
                 };
-                let slot = &mut best[to as usize];
+                let slot = &mut above[usize::from(to - l) - 1];
                 if slot.as_ref().is_none_or(|b| self.better(&plan, b)) {
                     *slot = Some(plan);
                 }
             }
         }
-        let mut result: Option<Plan> = None;
+        let mut result: Option<&Plan> = None;
         for plan in best[target as usize..].iter().flatten() {
-            if result.as_ref().is_none_or(|r| self.better(plan, r)) {
-                result = Some(plan.clone());
+            if result.is_none_or(|r| self.better(plan, r)) {
+                result = Some(plan);
             }
         }
+        let result = result.cloned();
         self.in_progress.retain(|k| *k != (c, target));
         self.memo.push(((c, target), result.clone()));
         result
