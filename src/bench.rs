@@ -225,24 +225,19 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             seconds,
             json!({"year": year}),
         );
-        // One evaluation recorded (another rating each run, so that it is a change).
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let rating = [
-            "di_bawah_ekspektasi",
-            "sesuai_ekspektasi",
-            "di_atas_ekspektasi",
-        ][(secs % 3) as usize];
+        // One employee's evaluation recorded twice with two ratings: the second is a change
+        // whatever was stored.
         let a_nip = first_nip(&store).await?;
-        let r = client
-            .post(format!("{base}/api/v1/employees/{a_nip}/evaluations"))
-            .bearer_auth(&token)
-            .json(&json!({"period": year.to_string(), "hasil_kerja": rating, "perilaku_kerja": rating}))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("recording an evaluation answered {}", r.status());
+        for rating in ["sesuai_ekspektasi", "di_atas_ekspektasi"] {
+            let r = client
+                .post(format!("{base}/api/v1/employees/{a_nip}/evaluations"))
+                .bearer_auth(&token)
+                .json(&json!({"period": year.to_string(), "hasil_kerja": rating, "perilaku_kerja": rating}))
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("recording an evaluation answered {}", r.status());
+            }
         }
         for (label, server) in [
             ("talent_grid_after_evaluation_other_process", &second),
