@@ -41,22 +41,22 @@ async fn lock<C: ConnectionTrait>(conn: &C) -> Result<()> {
 
 /// Notes that these employees' levels, unit or position (or existence) changed.
 pub(crate) async fn members_changed<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
-    if nips.is_empty() {
-        return Ok(());
-    }
-    lock(conn).await?;
-    let values: Vec<Value> = nips.iter().map(|n| Value::from(n.to_string())).collect();
-    insert_rows(conn, "INSERT INTO analysis_changes (nip)", "", 1, values).await
+    name_in("analysis_changes", conn, nips).await
 }
 
 /// Notes that these employees' evaluations or potential changed (the talent grid's feed).
 pub(crate) async fn talent_changed<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
+    name_in("talent_changes", conn, nips).await
+}
+
+/// A row per NIP in feed `table`, in id order with the other writers.
+async fn name_in<C: ConnectionTrait>(table: &str, conn: &C, nips: &[&str]) -> Result<()> {
     if nips.is_empty() {
         return Ok(());
     }
     lock(conn).await?;
     let values: Vec<Value> = nips.iter().map(|n| Value::from(n.to_string())).collect();
-    insert_rows(conn, "INSERT INTO talent_changes (nip)", "", 1, values).await
+    insert_rows(conn, &format!("INSERT INTO {table} (nip)"), "", 1, values).await
 }
 
 /// The two feeds, by table.
