@@ -276,6 +276,7 @@ impl Store {
         id: i64,
         cohorts: &[NewCohort],
     ) -> Result<(TrainingPlanRecord, Enrolled)> {
+        let mut lap = crate::db::Lap::start();
         let txn = self.begin_bulk_write().await?;
         let backend = self.backend();
         let now = self.now();
@@ -323,9 +324,18 @@ impl Store {
         )
         .await?;
         let adopted = load_plan(&txn, id).await?;
+        let write_ms = lap.ms();
         txn.commit().await?;
+        let commit_ms = lap.ms();
         self.checkpoint(&["cohorts", "cohort_participants", "plan_items"])
             .await?;
+        tracing::debug!(
+            cohorts = cohorts.len(),
+            write_ms,
+            commit_ms,
+            checkpoint_ms = lap.ms(),
+            "training plan adopted"
+        );
         Ok((adopted, enrolled))
     }
 
@@ -649,6 +659,7 @@ async fn enrol(
     mail: bool,
 ) -> Result<(u64, u64, u64)> {
     let backend = txn.get_database_backend();
+    let mut lap = crate::db::Lap::start();
     // Every participant's development plan for the year, created where missing.
     let mut nips: Vec<String> = cohorts
         .iter()
@@ -684,6 +695,7 @@ async fn enrol(
     // The items the plans held already (not cancelled): reused, never a second one.
     let plan_ids: Vec<i64> = plans.values().map(|(id, _)| *id).collect();
     let mut items = items_of_plans(txn, &plan_ids).await?;
+    let read_ms = lap.ms();
     for r in insert_rows_returning(
         txn,
         "INSERT INTO development_plans (nip, year, status, revision, version, created_at, updated_at)",
@@ -725,6 +737,7 @@ async fn enrol(
         }
     }
     let items_added = wanted.len() as u64;
+    let plans_ms = lap.ms();
     for r in insert_rows_returning(
         txn,
         "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at)",
@@ -739,6 +752,7 @@ async fn enrol(
             r.try_get("", "id")?,
         );
     }
+    let items_ms = lap.ms();
     // The enrolments, each through its plan item.
     let mut enrolments: Vec<Value> = Vec::new();
     let mut participants = 0u64;
@@ -765,6 +779,7 @@ async fn enrol(
         enrolments,
     )
     .await?;
+    let enrolments_ms = lap.ms();
     // The plans changed (their version moves, so an open form elsewhere reloads), audited
     // per employee; the supervisors of approved plans are told.
     // Plans created by this adoption are at their first version already.
@@ -800,6 +815,7 @@ async fn enrol(
         })
         .collect();
     audit::audit_rows(txn, actor, audits, now).await?;
+    let audit_ms = lap.ms();
     let approved: Vec<String> = touched
         .keys()
         .filter(|nip| plans[*nip].1 == "approved")
@@ -828,6 +844,18 @@ async fn enrol(
         ]);
     }
     crate::deliveries::write_notifications(txn, notices, now, mail).await?;
+    tracing::debug!(
+        participants,
+        items_added,
+        plans_created = missing.len(),
+        read_ms,
+        plans_ms,
+        items_ms,
+        enrolments_ms,
+        audit_ms,
+        notices_ms = lap.ms(),
+        "enrolled"
+    );
     Ok((participants, items_added, missing.len() as u64))
 }
 
@@ -883,6 +911,7 @@ impl Store {
         use jenjang_core::events::{
             CohortResultRecorded, DomainEvent, PlanItemCompleted, TrainingCompleted,
         };
+        let mut lap = crate::db::Lap::start();
         let rules = self.jp_rules().await?;
         let today = self.today().await?;
         let txn = self.begin_bulk_write().await?;
@@ -973,6 +1002,7 @@ impl Store {
                 );
             }
         }
+        let read_ms = lap.ms();
         let mut rejected = Vec::new();
         let mut done = ResultsRecorded::default();
         let mut upserts: Vec<Value> = Vec::new();
@@ -1143,6 +1173,7 @@ impl Store {
         if dry_run || (all_or_nothing && !rejected.is_empty()) {
             return Ok((done, rejected));
         }
+        let check_ms = lap.ms();
         insert_rows(
             &txn,
             "INSERT INTO cohort_participants (cohort_code, nip, status, certificate_no, completed_on, score, updated_at)",
@@ -1176,12 +1207,33 @@ impl Store {
                 .await?;
             }
         }
+        let results_ms = lap.ms();
         let new = crate::employees::insert_records(&txn, levels).await?;
+        let records_ms = lap.ms();
         crate::employees::advance_current_levels(&txn, &new).await?;
+        let levels_ms = lap.ms();
         crate::deliveries::write_notifications(&txn, notices, now, self.mail_delivery()).await?;
+        let notices_ms = lap.ms();
         audit::audit_rows(&txn, actor, audits, now).await?;
+        let audit_ms = lap.ms();
         outbox(&txn, &events, now).await?;
+        let outbox_ms = lap.ms();
         txn.commit().await?;
+        tracing::debug!(
+            rows = rows.len(),
+            recorded = done.recorded,
+            completed = done.completed,
+            read_ms,
+            check_ms,
+            results_ms,
+            records_ms,
+            levels_ms,
+            notices_ms,
+            audit_ms,
+            outbox_ms,
+            commit_ms = lap.ms(),
+            "cohort results recorded"
+        );
         Ok((done, rejected))
     }
 }
