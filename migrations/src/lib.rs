@@ -38,6 +38,7 @@ mod m20261201_000017_position_fit;
 mod m20261201_000018_notifications;
 mod m20261201_000019_analysis_changes;
 mod m20261201_000020_talent_changes;
+mod m20261201_000021_set_based_references;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_notifications::Migration),
             Box::new(m20261201_000019_analysis_changes::Migration),
             Box::new(m20261201_000020_talent_changes::Migration),
+            Box::new(m20261201_000021_set_based_references::Migration),
         ]
     }
 }

@@ -613,3 +613,82 @@ async fn an_unreadable_stored_value_is_an_error_naming_its_row() {
         .await;
     assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+/// Every reference the bulk-written tables make is enforced on both databases (PostgreSQL
+/// checks them per statement, SQLite by its foreign keys): a row naming a missing employee,
+/// competency, plan or program is refused, even among valid rows; a referenced row cannot be
+/// deleted nor its key changed; valid rows go in.
+#[tokio::test]
+async fn references_of_bulk_written_tables_are_enforced_on_both_databases() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let refused = [
+        // An unknown employee among known ones.
+        "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by) \
+         SELECT CASE WHEN id = (SELECT MAX(id) FROM competency_records) THEN '199999999999999999' ELSE nip END, \
+         competency_code, level, 'check-' || source, assessed_on, recorded_at, recorded_by FROM competency_records",
+        "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by) \
+         SELECT nip, 'NO-SUCH-COMPETENCY', level, 'check', assessed_on, recorded_at, recorded_by FROM competency_records \
+         WHERE id = (SELECT MIN(id) FROM competency_records)",
+        "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id) \
+         SELECT '199999999999999999', competency_code, level, assessed_on, record_id FROM current_competency_levels \
+         WHERE record_id = (SELECT MIN(record_id) FROM current_competency_levels)",
+        "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
+         SELECT -1, code, '2026-12-31', 'planned', 1, 0, '2026-01-01', '2026-01-01' FROM programs \
+         WHERE code = (SELECT MIN(code) FROM programs)",
+        "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
+         SELECT id, 'NO-SUCH-PROGRAM', '2026-12-31', 'planned', 1, 0, '2026-01-01', '2026-01-01' \
+         FROM development_plans WHERE id = (SELECT MIN(id) FROM development_plans)",
+        "UPDATE plan_items SET program_code = 'NO-SUCH-PROGRAM' WHERE id = (SELECT MIN(id) FROM plan_items)",
+        "DELETE FROM employees WHERE nip = (SELECT MIN(nip) FROM competency_records)",
+        "UPDATE development_plans SET id = -7 WHERE id = (SELECT MIN(plan_id) FROM plan_items)",
+    ];
+    for sql in refused {
+        let before = app
+            .store
+            .count_raw("SELECT COUNT(*) AS n FROM plan_items")
+            .await
+            .unwrap();
+        let records = app
+            .store
+            .count_raw("SELECT COUNT(*) AS n FROM competency_records")
+            .await
+            .unwrap();
+        let err = db
+            .execute_unprepared(sql)
+            .await
+            .expect_err(&format!("refused: {sql}"));
+        let text = err.to_string().to_lowercase();
+        assert!(
+            text.contains("foreign key") || text.contains("violates"),
+            "{sql}: {err}"
+        );
+        assert_eq!(
+            app.store
+                .count_raw("SELECT COUNT(*) AS n FROM plan_items")
+                .await
+                .unwrap(),
+            before,
+            "{sql}"
+        );
+        assert_eq!(
+            app.store
+                .count_raw("SELECT COUNT(*) AS n FROM competency_records")
+                .await
+                .unwrap(),
+            records,
+            "{sql}"
+        );
+    }
+    let done = db
+        .execute_unprepared(
+            "INSERT INTO plan_items (plan_id, program_code, due, status, jp, jp_credited, created_at, updated_at) \
+             SELECT d.id, p.code, '2026-12-31', 'planned', 1, 0, '2026-01-01', '2026-01-01' \
+             FROM development_plans d, programs p WHERE p.code = (SELECT MIN(code) FROM programs)",
+        )
+        .await
+        .unwrap();
+    assert!(done.rows_affected() > 1);
+    db.close().await.unwrap();
+}
