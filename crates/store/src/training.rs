@@ -597,6 +597,7 @@ async fn create_cohorts(
             jp: c.jp,
             due: c.due,
             participants: &c.participants,
+            created: true,
         })
         .collect();
     let (participants, items_added, plans_created) =
@@ -609,12 +610,26 @@ async fn create_cohorts(
     })
 }
 
-/// The items (not cancelled) of `plans` by (plan, program).
-async fn items_of_plans(
-    txn: &DatabaseTransaction,
-    plans: &[i64],
-) -> Result<HashMap<(i64, String), i64>> {
-    let mut items = HashMap::new();
+/// Plan items (not cancelled) by plan: (program, item id), a few a plan.
+#[derive(Default)]
+struct Items(HashMap<i64, Vec<(String, i64)>>);
+
+impl Items {
+    fn get(&self, plan: i64, program: &str) -> Option<i64> {
+        self.0
+            .get(&plan)?
+            .iter()
+            .find_map(|(p, id)| (p == program).then_some(*id))
+    }
+
+    fn insert(&mut self, plan: i64, program: String, id: i64) {
+        self.0.entry(plan).or_default().push((program, id));
+    }
+}
+
+/// The items (not cancelled) of `plans`.
+async fn items_of_plans(txn: &DatabaseTransaction, plans: &[i64]) -> Result<Items> {
+    let mut items = Items::default();
     for chunk in plans.chunks(rows_per_statement(1)) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         for r in txn
@@ -630,7 +645,8 @@ async fn items_of_plans(
             .await?
         {
             items.insert(
-                (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+                r.try_get("", "plan_id")?,
+                r.try_get("", "program_code")?,
                 r.try_get("", "id")?,
             );
         }
@@ -645,6 +661,8 @@ struct Enrolling<'a> {
     jp: i32,
     due: NaiveDate,
     participants: &'a [String],
+    /// Created in this transaction: nobody was in it before.
+    created: bool,
 }
 
 /// Enrols participants into their development plans for `year` (see the module): returns
@@ -710,19 +728,19 @@ async fn enrol(
             (r.try_get("", "id")?, r.try_get("", "status")?),
         );
     }
-    let mut new_items: Vec<Value> = Vec::new();
-    let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
-    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let enrolling: usize = cohorts.iter().map(|c| c.participants.len()).sum();
+    let mut new_items: Vec<Value> = Vec::with_capacity(enrolling * 8);
+    let mut wanted: std::collections::HashSet<(i64, &str)> = Default::default();
+    let mut touched: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for c in cohorts {
         for nip in c.participants {
-            let (plan_id, _) = plans[nip].clone();
-            let key = (plan_id, c.program.to_string());
-            if items.contains_key(&key) || !wanted.insert(key) {
+            let plan_id = plans[nip].0;
+            if items.get(plan_id, c.program).is_some() || !wanted.insert((plan_id, c.program)) {
                 continue;
             }
             new_items.extend([
                 plan_id.into(),
-                c.program.to_string().into(),
+                c.program.into(),
                 c.due.into(),
                 "planned".into(),
                 c.jp.into(),
@@ -730,13 +748,11 @@ async fn enrol(
                 now.into(),
                 now.into(),
             ]);
-            touched
-                .entry(nip.clone())
-                .or_default()
-                .push(c.program.to_string());
+            touched.entry(nip).or_default().push(c.program);
         }
     }
     let items_added = wanted.len() as u64;
+    drop(wanted);
     let plans_ms = lap.ms();
     for r in insert_rows_returning(
         txn,
@@ -748,21 +764,21 @@ async fn enrol(
     .await?
     {
         items.insert(
-            (r.try_get("", "plan_id")?, r.try_get("", "program_code")?),
+            r.try_get("", "plan_id")?,
+            r.try_get("", "program_code")?,
             r.try_get("", "id")?,
         );
     }
     let items_ms = lap.ms();
     // The enrolments, each through its plan item.
-    let mut enrolments: Vec<Value> = Vec::new();
+    let mut enrolments: Vec<Value> = Vec::with_capacity(enrolling * 5);
     let mut participants = 0u64;
     for c in cohorts {
         for nip in c.participants {
-            let (plan_id, _) = &plans[nip];
-            let item = items.get(&(*plan_id, c.program.to_string())).copied();
+            let item = items.get(plans[nip].0, c.program);
             enrolments.extend([
-                c.code.to_string().into(),
-                nip.clone().into(),
+                c.code.into(),
+                nip.as_str().into(),
                 ParticipantStatus::Enrolled.as_str().into(),
                 item.into(),
                 now.into(),
@@ -770,11 +786,18 @@ async fn enrol(
             participants += 1;
         }
     }
+    // Cohorts created by this adoption hold nobody yet; a cohort changed later may hold
+    // someone withdrawn before, enrolled again.
+    let again = if cohorts.iter().all(|c| c.created) {
+        ""
+    } else {
+        "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
+         plan_item_id = excluded.plan_item_id, reason = NULL, updated_at = excluded.updated_at"
+    };
     insert_rows(
         txn,
         "INSERT INTO cohort_participants (cohort_code, nip, status, plan_item_id, updated_at)",
-        "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
-         plan_item_id = excluded.plan_item_id, reason = NULL, updated_at = excluded.updated_at",
+        again,
         5,
         enrolments,
     )
@@ -783,11 +806,11 @@ async fn enrol(
     // The plans changed (their version moves, so an open form elsewhere reloads), audited
     // per employee; the supervisors of approved plans are told.
     // Plans created by this adoption are at their first version already.
-    let created: std::collections::HashSet<&String> = missing.iter().collect();
+    let created: std::collections::HashSet<&str> = missing.iter().map(String::as_str).collect();
     let touched_plans: Vec<i64> = touched
         .keys()
-        .filter(|nip| !created.contains(nip))
-        .map(|nip| plans[nip].0)
+        .filter(|nip| !created.contains(*nip))
+        .map(|nip| plans[*nip].0)
         .collect();
     for chunk in touched_plans.chunks(rows_per_statement(1).saturating_sub(1)) {
         let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
@@ -818,8 +841,8 @@ async fn enrol(
     let audit_ms = lap.ms();
     let approved: Vec<String> = touched
         .keys()
-        .filter(|nip| plans[*nip].1 == "approved")
-        .cloned()
+        .filter(|nip| plans[**nip].1 == "approved")
+        .map(|nip| nip.to_string())
         .collect();
     let supervisors_sql = "SELECT nip, name, supervisor_nip FROM employees WHERE supervisor_nip IS NOT NULL AND nip IN ({})";
     let mut notices: Vec<Value> = Vec::new();
@@ -827,7 +850,10 @@ async fn enrol(
         let nip: String = r.try_get("", "nip")?;
         let name: String = r.try_get("", "name")?;
         let supervisor: String = r.try_get("", "supervisor_nip")?;
-        let programs = touched.get(&nip).map(|p| p.join(", ")).unwrap_or_default();
+        let programs = touched
+            .get(nip.as_str())
+            .map(|p| p.join(", "))
+            .unwrap_or_default();
         notices.extend([
             supervisor.into(),
             Value::from(None::<String>),
@@ -1492,6 +1518,7 @@ impl Store {
                 jp,
                 due,
                 participants: &added,
+                created: false,
             }];
             enrol(
                 &txn,
