@@ -415,6 +415,73 @@ mod tests {
     }
 
     #[test]
+    fn postgres_rows_travel_as_one_typed_array_a_column() {
+        use sea_orm::sea_query::ArrayType;
+        let types: std::collections::HashMap<String, String> =
+            [("a", "bigint"), ("b", "character varying"), ("c", "date")]
+                .into_iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect();
+        let values: Vec<Value> = (0..20_001i64)
+            .flat_map(|i| {
+                [
+                    Value::from(i),
+                    Value::from((i % 2 == 0).then(|| format!("n{i}"))),
+                    Value::from(None::<chrono::NaiveDate>),
+                ]
+            })
+            .collect();
+        let statements = array_statements(
+            "INSERT INTO t (a, b, c)",
+            "ON CONFLICT DO NOTHING",
+            &["a", "b", "c"],
+            values,
+            &types,
+        )
+        .unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            statements[0].sql,
+            "INSERT INTO t (a, b, c) SELECT CAST(u.c0 AS bigint), \
+             CASE WHEN u.n1 THEN NULL ELSE CAST(u.c1 AS character varying) END, NULL \
+             FROM unnest($1, $2, $3) AS u(c0, c1, n1) ON CONFLICT DO NOTHING"
+        );
+        let Some(bound) = &statements[1].values else {
+            panic!("bound")
+        };
+        assert_eq!(
+            bound.0,
+            vec![
+                Value::Array(
+                    ArrayType::BigInt,
+                    Some(Box::new(vec![Value::from(20_000i64)]))
+                ),
+                Value::Array(
+                    ArrayType::String,
+                    Some(Box::new(vec![Value::from("n20000".to_string())]))
+                ),
+                Value::Array(ArrayType::Bool, Some(Box::new(vec![Value::from(false)]))),
+            ]
+        );
+        let Some(first) = &statements[0].values else {
+            panic!("bound")
+        };
+        // The second row's text is null: a placeholder in the array, true in the mask.
+        let Value::Array(_, Some(mask)) = &first.0[2] else {
+            panic!("a mask")
+        };
+        assert_eq!(mask[..2], [Value::from(false), Value::from(true)]);
+        // A column mixing kinds, or a column of unknown type, gives the values back.
+        let mixed = vec![Value::from(1i64), Value::from("x".to_string())];
+        assert_eq!(
+            array_statements("INSERT INTO t (a)", "", &["a"], mixed.clone(), &types).unwrap_err(),
+            mixed
+        );
+        let unknown = vec![Value::from(1i64)];
+        assert!(array_statements("INSERT INTO t (z)", "", &["z"], unknown, &types).is_err());
+    }
+
+    #[test]
     fn rows_are_split_into_multi_row_statements() {
         // Values the JSON path does not carry (f32) bind on PostgreSQL as on SQLite.
         let values: Vec<Value> = (0..4_001).map(|i| Value::from(i as f32)).collect();
@@ -622,7 +689,7 @@ fn json_row_statements(
     Some(out)
 }
 
-/// Inserts rows with [`row_statements`].
+/// Inserts rows with [`statements_for`].
 pub(crate) async fn insert_rows<C: ConnectionTrait>(
     conn: &C,
     head: &str,
@@ -630,13 +697,13 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
     columns: usize,
     values: Vec<Value>,
 ) -> Result<()> {
-    for statement in row_statements(conn.get_database_backend(), head, tail, columns, values) {
+    for statement in statements_for(conn, head, tail, columns, values).await? {
         conn.execute_raw(statement).await?;
     }
     Ok(())
 }
 
-/// Inserts rows with [`row_statements`] whose `tail` says `RETURNING …`, answering the rows
+/// Inserts rows with [`statements_for`] whose `tail` says `RETURNING …`, answering the rows
 /// returned (so that fresh rows need no second read, which a planner without statistics for
 /// them would plan badly).
 pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
@@ -647,11 +714,238 @@ pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
     values: Vec<Value>,
 ) -> Result<Vec<sea_orm::QueryResult>> {
     let mut out = Vec::new();
-    for statement in row_statements(conn.get_database_backend(), head, tail, columns, values) {
+    for statement in statements_for(conn, head, tail, columns, values).await? {
         out.extend(conn.query_all_raw(statement).await?);
     }
     Ok(out)
 }
+
+/// The statements that insert `values`: on PostgreSQL one typed array a column
+/// ([`array_statements`]) where every column's values are of one kind it carries, otherwise
+/// [`row_statements`].
+async fn statements_for<C: ConnectionTrait>(
+    conn: &C,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: Vec<Value>,
+) -> Result<Vec<Statement>> {
+    let backend = conn.get_database_backend();
+    if backend == DatabaseBackend::Postgres
+        && !values.is_empty()
+        && let Some((table, names)) = insert_target(head)
+        && names.len() == columns
+    {
+        let types = column_types(conn, table).await?;
+        return Ok(match array_statements(head, tail, &names, values, &types) {
+            Ok(statements) => statements,
+            Err(values) => row_statements(backend, head, tail, columns, values),
+        });
+    }
+    Ok(row_statements(backend, head, tail, columns, values))
+}
+
+/// The type of each column of `table` on PostgreSQL, without its length (a cast to it never
+/// truncates; the column's own check still refuses what is too long). Read once per table: the
+/// schema is this binary's.
+async fn column_types<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+) -> Result<std::sync::Arc<std::collections::HashMap<String, String>>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Types = HashMap<String, Arc<HashMap<String, String>>>;
+    static TYPES: OnceLock<Mutex<Types>> = OnceLock::new();
+    let cache = TYPES.get_or_init(Default::default);
+    if let Some(types) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(table) {
+        return Ok(types.clone());
+    }
+    let mut types = HashMap::new();
+    for r in conn
+        .query_all_raw(stmt(
+            DatabaseBackend::Postgres,
+            "SELECT attname::text AS name, format_type(atttypid, NULL) AS ty FROM pg_attribute \
+             WHERE attrelid = CAST($1 AS regclass) AND attnum > 0 AND NOT attisdropped",
+            vec![table.into()],
+        ))
+        .await?
+    {
+        types.insert(
+            r.try_get::<String>("", "name")?,
+            r.try_get::<String>("", "ty")?,
+        );
+    }
+    let types = Arc::new(types);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(table.to_string(), types.clone());
+    Ok(types)
+}
+
+/// The kinds of value the array path carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    SmallInt,
+    Int,
+    BigInt,
+    Double,
+    Text,
+    Date,
+    Timestamp,
+}
+
+impl Kind {
+    /// `Some(None)` for a null, `None` for a value the path does not carry.
+    fn of(v: &Value) -> Option<Option<Kind>> {
+        Some(match v {
+            Value::Bool(b) => b.map(|_| Kind::Bool),
+            Value::SmallInt(n) => n.map(|_| Kind::SmallInt),
+            Value::Int(n) => n.map(|_| Kind::Int),
+            Value::BigInt(n) => n.map(|_| Kind::BigInt),
+            Value::Double(n) => n.map(|_| Kind::Double),
+            Value::String(s) => s.as_ref().map(|_| Kind::Text),
+            Value::Json(j) => j.as_ref().map(|_| Kind::Text),
+            Value::ChronoDate(d) => d.map(|_| Kind::Date),
+            Value::ChronoDateTimeUtc(t) => t.map(|_| Kind::Timestamp),
+            _ => return None,
+        })
+    }
+
+    fn array(self) -> sea_orm::sea_query::ArrayType {
+        use sea_orm::sea_query::ArrayType;
+        match self {
+            Kind::Bool => ArrayType::Bool,
+            Kind::SmallInt => ArrayType::SmallInt,
+            Kind::Int => ArrayType::Int,
+            Kind::BigInt => ArrayType::BigInt,
+            Kind::Double => ArrayType::Double,
+            Kind::Text => ArrayType::String,
+            Kind::Date => ArrayType::ChronoDate,
+            Kind::Timestamp => ArrayType::ChronoDateTimeUtc,
+        }
+    }
+
+    /// The array element standing for a null (which the array cannot hold: the column's null
+    /// mask says it is one).
+    fn placeholder(self) -> Value {
+        match self {
+            Kind::Bool => Value::Bool(Some(false)),
+            Kind::SmallInt => Value::SmallInt(Some(0)),
+            Kind::Int => Value::Int(Some(0)),
+            Kind::BigInt => Value::BigInt(Some(0)),
+            Kind::Double => Value::Double(Some(0.0)),
+            Kind::Text => Value::String(Some(String::new())),
+            Kind::Date => Value::ChronoDate(Some(chrono::NaiveDate::default())),
+            Kind::Timestamp => Value::ChronoDateTimeUtc(Some(chrono::DateTime::UNIX_EPOCH)),
+        }
+    }
+
+    /// `v` as an element of this kind's array.
+    fn element(self, v: Value) -> Value {
+        match v {
+            Value::Json(Some(j)) => Value::String(Some(j.to_string())),
+            v if Kind::of(&v) == Some(None) => self.placeholder(),
+            v => v,
+        }
+    }
+}
+
+/// PostgreSQL: `{head} SELECT CAST(u.c0 AS type), … FROM unnest($1, $2, …) AS u(c0, …) {tail}`,
+/// each column's values bound as one typed array (binary on the wire), a column holding nulls
+/// with a boolean array saying which, [`ARRAY_ROWS_PER_STATEMENT`] rows a statement. The server
+/// reads arrays without parsing text: inserting from them measured as fast as from a table, the
+/// JSON document of [`row_statements`] a second slower per 300,000 rows. The values are given
+/// back when a column mixes kinds or holds one the path does not carry, or a column's type is
+/// unknown.
+fn array_statements(
+    head: &str,
+    tail: &str,
+    names: &[&str],
+    values: Vec<Value>,
+    types: &std::collections::HashMap<String, String>,
+) -> std::result::Result<Vec<Statement>, Vec<Value>> {
+    let columns = names.len();
+    // Per column: its kind (None: every value null) and whether it holds a null.
+    let mut kinds: Vec<(Option<Kind>, bool)> = vec![(None, false); columns];
+    for (i, v) in values.iter().enumerate() {
+        let (kind, nulls) = &mut kinds[i % columns];
+        match Kind::of(v) {
+            None => return Err(values),
+            Some(None) => *nulls = true,
+            Some(Some(k)) => match kind {
+                None => *kind = Some(k),
+                Some(known) if *known == k => {}
+                Some(_) => return Err(values),
+            },
+        }
+    }
+    if kinds.iter().all(|(k, _)| k.is_none()) || names.iter().any(|n| !types.contains_key(*n)) {
+        return Err(values);
+    }
+    let mut select = Vec::with_capacity(columns);
+    let mut aliases = Vec::new();
+    for (c, ((kind, nulls), name)) in kinds.iter().zip(names).enumerate() {
+        let ty = &types[*name];
+        select.push(match (kind, nulls) {
+            (None, _) => "NULL".to_string(),
+            (Some(_), false) => format!("CAST(u.c{c} AS {ty})"),
+            (Some(_), true) => format!("CASE WHEN u.n{c} THEN NULL ELSE CAST(u.c{c} AS {ty}) END"),
+        });
+        if kind.is_some() {
+            aliases.push(format!("c{c}"));
+            if *nulls {
+                aliases.push(format!("n{c}"));
+            }
+        }
+    }
+    let marks: Vec<String> = (1..=aliases.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "{head} SELECT {} FROM unnest({}) AS u({}){}{tail}",
+        select.join(", "),
+        marks.join(", "),
+        aliases.join(", "),
+        if tail.is_empty() { "" } else { " " }
+    );
+    let rows = values.len() / columns;
+    let mut values = values.into_iter();
+    let mut out = Vec::with_capacity(rows.div_ceil(ARRAY_ROWS_PER_STATEMENT));
+    for start in (0..rows).step_by(ARRAY_ROWS_PER_STATEMENT) {
+        let n = ARRAY_ROWS_PER_STATEMENT.min(rows - start);
+        let mut arrays: Vec<Vec<Value>> = (0..columns).map(|_| Vec::with_capacity(n)).collect();
+        let mut masks: Vec<Vec<Value>> = kinds
+            .iter()
+            .map(|(k, nulls)| Vec::with_capacity(if k.is_some() && *nulls { n } else { 0 }))
+            .collect();
+        for _ in 0..n {
+            for (c, (kind, nulls)) in kinds.iter().enumerate() {
+                let v = values.next().expect("whole rows");
+                let Some(kind) = kind else { continue };
+                if *nulls {
+                    masks[c].push(Value::Bool(Some(Kind::of(&v) == Some(None))));
+                }
+                arrays[c].push(kind.element(v));
+            }
+        }
+        let mut bound = Vec::with_capacity(aliases.len());
+        for ((kind, nulls), (array, mask)) in kinds.iter().zip(arrays.into_iter().zip(masks)) {
+            let Some(kind) = kind else { continue };
+            bound.push(Value::Array(kind.array(), Some(Box::new(array))));
+            if *nulls {
+                bound.push(Value::Array(
+                    sea_orm::sea_query::ArrayType::Bool,
+                    Some(Box::new(mask)),
+                ));
+            }
+        }
+        out.push(stmt(DatabaseBackend::Postgres, &sql, bound));
+    }
+    Ok(out)
+}
+
+/// Rows a statement on the array path.
+const ARRAY_ROWS_PER_STATEMENT: usize = 20_000;
 
 /// Rows per multi-row statement for `columns` bound values a row. About 4,000 values a statement
 /// measured fastest through sqlx on SQLite (binding slows down per value as statements grow) and
