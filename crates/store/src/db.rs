@@ -576,8 +576,8 @@ pub(crate) fn row_statements(
     out
 }
 
-/// Rows a statement on the JSON path: a few megabytes of document each.
-const JSON_ROWS_PER_STATEMENT: usize = 20_000;
+/// Rows a statement on PostgreSQL, as typed arrays or as a JSON document (a few megabytes each).
+const PG_ROWS_PER_STATEMENT: usize = 20_000;
 
 /// The table and columns of `INSERT INTO table (a, b, …)`.
 fn insert_target(head: &str) -> Option<(&str, Vec<&str>)> {
@@ -667,7 +667,7 @@ fn json_row_statements(
     // `"name":` of each column, written before its value.
     let keys: Vec<String> = names.iter().map(|n| format!("\"{n}\":")).collect();
     let mut out = Vec::new();
-    for chunk in values.chunks(JSON_ROWS_PER_STATEMENT * columns) {
+    for chunk in values.chunks(PG_ROWS_PER_STATEMENT * columns) {
         let mut document = String::with_capacity(chunk.len() * 24 + 2);
         document.push('[');
         for (r, row) in chunk.chunks(columns).enumerate() {
@@ -854,7 +854,7 @@ impl Kind {
 
 /// PostgreSQL: `{head} SELECT CAST(u.c0 AS type), … FROM unnest($1, $2, …) AS u(c0, …) {tail}`,
 /// each column's values bound as one typed array (binary on the wire), a column holding nulls
-/// with a boolean array saying which, [`ARRAY_ROWS_PER_STATEMENT`] rows a statement. The server
+/// with a boolean array saying which, [`PG_ROWS_PER_STATEMENT`] rows a statement. The server
 /// reads arrays without parsing text: inserting from them measured as fast as from a table, the
 /// JSON document of [`row_statements`] a second slower per 300,000 rows. The values are given
 /// back when a column mixes kinds or holds one the path does not carry, or a column's type is
@@ -910,9 +910,9 @@ fn array_statements(
     );
     let rows = values.len() / columns;
     let mut values = values.into_iter();
-    let mut out = Vec::with_capacity(rows.div_ceil(ARRAY_ROWS_PER_STATEMENT));
-    for start in (0..rows).step_by(ARRAY_ROWS_PER_STATEMENT) {
-        let n = ARRAY_ROWS_PER_STATEMENT.min(rows - start);
+    let mut out = Vec::with_capacity(rows.div_ceil(PG_ROWS_PER_STATEMENT));
+    for start in (0..rows).step_by(PG_ROWS_PER_STATEMENT) {
+        let n = PG_ROWS_PER_STATEMENT.min(rows - start);
         let mut arrays: Vec<Vec<Value>> = (0..columns).map(|_| Vec::with_capacity(n)).collect();
         let mut masks: Vec<Vec<Value>> = kinds
             .iter()
@@ -943,9 +943,6 @@ fn array_statements(
     }
     Ok(out)
 }
-
-/// Rows a statement on the array path.
-const ARRAY_ROWS_PER_STATEMENT: usize = 20_000;
 
 /// Rows per multi-row statement for `columns` bound values a row. About 4,000 values a statement
 /// measured fastest through sqlx on SQLite (binding slows down per value as statements grow) and

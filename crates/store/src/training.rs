@@ -752,7 +752,6 @@ async fn enrol(
         }
     }
     let items_added = wanted.len() as u64;
-    drop(wanted);
     let plans_ms = lap.ms();
     for r in insert_rows_returning(
         txn,
