@@ -267,6 +267,17 @@ async fn evaluations_in_every_spelling_with_history_and_events_once() {
         .map(|e| e["predikat"].as_str().unwrap())
         .collect();
     assert_eq!(predikat, ["sangat_baik", "baik"]);
+    // Each version is announced once, with the predikat it replaced and the previous
+    // quarter's, which this same file wrote.
+    let announced = |version: u32, previous: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'evaluation.recorded' \
+             AND dedup_key = 'evaluation:{a}:2027-Q2:v{version}' \
+             AND payload LIKE '%\"previous_predikat\":{previous}%' \
+             AND payload LIKE '%\"previous_period_predikat\":\"sangat_baik\"%'"
+        )
+    };
+    assert_eq!(app.store.count_raw(&announced(1, "null")).await.unwrap(), 1);
 
     let (_, again) = import(
         &app,
@@ -311,6 +322,33 @@ async fn evaluations_in_every_spelling_with_history_and_events_once() {
     assert_eq!(history["total"], 1);
     assert_eq!(history["items"][0]["predikat"], "baik");
     assert_eq!(history["items"][0]["period"], "2027-Q2");
+    assert_eq!(
+        app.store
+            .count_raw(&announced(2, "\"baik\""))
+            .await
+            .unwrap(),
+        1
+    );
+    let back = format!(
+        "nip,periode,hasil_kerja,perilaku_kerja\n{a},2027-Q2,sesuai_ekspektasi,sesuai_ekspektasi\n"
+    );
+    let (_, changed) = import(
+        &app,
+        &hr,
+        "evaluations",
+        back.into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(changed["updated"], 1, "{changed}");
+    assert_eq!(
+        app.store
+            .count_raw(&announced(3, "\"sangat_kurang\""))
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -555,9 +593,7 @@ async fn the_assessment_event_states_the_levels_as_they_stand_after_the_import()
         vec!["uji-baru".into(), "uji-lama".into()],
         levels,
     );
-    let payload = jenjang_core::events::DomainEvent::AssessmentRecorded(expected)
-        .payload()
-        .to_string();
+    let payload = jenjang_core::events::DomainEvent::AssessmentRecorded(expected).payload_text();
     let events = |payload: &str| {
         format!(
             "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'assessment.recorded' \

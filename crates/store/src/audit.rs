@@ -100,6 +100,16 @@ pub(crate) async fn audit_rows(
     rows: Vec<(String, String, String, serde_json::Value)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    write_audit_values(txn, audit_values(actor, rows, now)).await
+}
+
+/// The rows [`write_audit_values`] writes (built apart, so that a bulk write can build them in
+/// the background: see [`crate::db::Background`]).
+pub(crate) fn audit_values(
+    actor: &Actor,
+    rows: Vec<(String, String, String, serde_json::Value)>,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
     let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
     for (action, entity, key, detail) in rows {
         values.extend([
@@ -111,6 +121,14 @@ pub(crate) async fn audit_rows(
             detail.to_string().into(),
         ]);
     }
+    values
+}
+
+/// Writes the rows of [`audit_values`].
+pub(crate) async fn write_audit_values(
+    txn: &DatabaseTransaction,
+    values: Vec<Value>,
+) -> Result<()> {
     insert_rows(
         txn,
         "INSERT INTO audit_log (at, actor, action, entity, entity_key, detail)",

@@ -3,7 +3,7 @@
 //! multi-row statements and one audit entry per changed record.
 
 use crate::db::insert_rows;
-use crate::db::{Progress, Store, rows_per_statement, stmt};
+use crate::db::{Background, Progress, Store, rows_per_statement, stmt};
 use crate::employees::{
     NewRecord, RECORD_COLUMNS, advance_current_levels, employee_from, insert_records, list_chunk,
     listed,
@@ -432,45 +432,57 @@ pub(crate) async fn write_competency_records(
     if new.is_empty() {
         return Ok(0);
     }
-    let moved = advance_current_levels(txn, &new).await?;
-    let levels_ms = lap.ms();
     // Per employee, the records that are new (in input order: ids are taken in it).
     new.sort_by(|a, b| a.nip.cmp(&b.nip).then(a.id.cmp(&b.id)));
-    let by_nip: Vec<&[NewRecord]> = new.chunk_by(|a, b| a.nip == b.nip).collect();
-    let audits = by_nip
-        .iter()
-        .map(|records| {
-            let nip = records[0].nip.clone();
-            let records: Vec<serde_json::Value> = records
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "competency": r.competency,
-                        "level": r.level,
-                        "source": r.source,
-                        "assessed_on": r.assessed_on,
-                    })
+    let new = std::sync::Arc::new(new);
+    // The audit rows are built while the database moves the current levels.
+    let audits = {
+        let (new, actor) = (new.clone(), actor.clone());
+        Background::start(move || {
+            let audits = new
+                .chunk_by(|a, b| a.nip == b.nip)
+                .map(|records| {
+                    let list: Vec<serde_json::Value> = records
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "competency": r.competency,
+                                "level": r.level,
+                                "source": r.source,
+                                "assessed_on": r.assessed_on,
+                            })
+                        })
+                        .collect();
+                    (
+                        "record".to_string(),
+                        "competency_levels".to_string(),
+                        records[0].nip.clone(),
+                        serde_json::json!({ "records": list }),
+                    )
                 })
                 .collect();
-            (
-                "record".to_string(),
-                "competency_levels".to_string(),
-                nip,
-                serde_json::json!({ "records": records }),
-            )
+            crate::audit::audit_values(&actor, audits, now)
         })
-        .collect();
-    crate::audit::audit_rows(txn, actor, audits, now).await?;
+    };
+    let moved = advance_current_levels(txn, &new).await?;
+    let levels_ms = lap.ms();
+    let by_nip: Vec<&[NewRecord]> = new.chunk_by(|a, b| a.nip == b.nip).collect();
+    let events = assessment_events(txn, &by_nip, moved).await?;
+    let events_ms = lap.ms();
+    // The outbox rows are serialised while the database writes the audit.
+    let events = Background::start(move || crate::outbox::outbox_rows(&events, now));
+    crate::audit::write_audit_values(txn, audits.finish().await).await?;
     let audit_ms = lap.ms();
-    assessment_events(txn, &by_nip, moved, now).await?;
+    crate::outbox::write_outbox_rows(txn, events.finish().await).await?;
     tracing::debug!(
         records = valid.len(),
         recorded = new.len(),
         employees = by_nip.len(),
         records_ms,
         levels_ms,
+        events_ms,
         audit_ms,
-        events_ms = lap.ms(),
+        outbox_ms = lap.ms(),
         "competency records written"
     );
     Ok(new.len() as u64)
@@ -484,8 +496,7 @@ async fn assessment_events(
     txn: &DatabaseTransaction,
     by_nip: &[&[NewRecord]],
     moved: Vec<(String, String, i16)>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<crate::outbox::Event>> {
     let backend = txn.get_database_backend();
     let moved: HashMap<(&str, &str), i16> = moved
         .iter()
@@ -601,7 +612,7 @@ async fn assessment_events(
             dedup_key: format!("assessment:{nip}:{last}"),
         });
     }
-    crate::outbox::outbox(txn, &events, now).await
+    Ok(events)
 }
 
 impl Store {

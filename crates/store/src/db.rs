@@ -315,6 +315,34 @@ pub(crate) fn pair_list(backend: DatabaseBackend, pairs: &[(&str, &str)]) -> (St
     }
 }
 
+/// How many ids one statement of [`id_list`] takes, `lead` placeholders coming before them.
+pub(crate) fn ids_per_statement(backend: DatabaseBackend, lead: usize) -> usize {
+    if backend == DatabaseBackend::Postgres {
+        PG_ROWS_PER_STATEMENT
+    } else {
+        rows_per_statement(1).saturating_sub(lead).max(1)
+    }
+}
+
+/// The contents of `id IN (…)` for `ids`, placeholders from `$from`, with its values: one
+/// bound `bigint[]` on PostgreSQL, a placeholder per id on SQLite.
+pub(crate) fn id_list(backend: DatabaseBackend, ids: &[i64], from: usize) -> (String, Vec<Value>) {
+    if backend == DatabaseBackend::Postgres {
+        (
+            format!("SELECT unnest(CAST(${from} AS bigint[]))"),
+            vec![Value::Array(
+                sea_orm::sea_query::ArrayType::BigInt,
+                Some(Box::new(ids.iter().map(|&i| Value::from(i)).collect())),
+            )],
+        )
+    } else {
+        (
+            placeholders(from, ids.len()),
+            ids.iter().map(|&i| Value::from(i)).collect(),
+        )
+    }
+}
+
 /// `$from, $from+1, …` for `n` values (an `IN (…)` list).
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
@@ -949,6 +977,41 @@ fn array_statements(
 /// stays far below both databases' limits (SQLite 32,766, PostgreSQL 65,535).
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
     (4_000 / columns.max(1)).max(1)
+}
+
+/// Rows a caller hands to one [`insert_rows`] round (its progress step): on PostgreSQL one
+/// array statement's worth, on SQLite one multi-row statement's ([`rows_per_statement`]).
+/// Statements of 400 rows cost PostgreSQL a round trip and a trigger run each, a third of an
+/// evaluations import.
+pub(crate) fn rows_per_write(backend: DatabaseBackend, columns: usize) -> usize {
+    if backend == DatabaseBackend::Postgres {
+        PG_ROWS_PER_STATEMENT
+    } else {
+        rows_per_statement(columns)
+    }
+}
+
+/// Work run on a thread of the blocking pool while the caller awaits the database: building
+/// the rows of a bulk write's later statements (client CPU) overlaps the server executing the
+/// earlier ones (its own CPU), where one after the other left each side idle half the time.
+pub(crate) struct Background<T>(tokio::task::JoinHandle<T>);
+
+impl<T: Send + 'static> Background<T> {
+    pub(crate) fn start(work: impl FnOnce() -> T + Send + 'static) -> Self {
+        Background(tokio::task::spawn_blocking(work))
+    }
+
+    /// The work's result; a panic in it is resumed here, on the caller's task.
+    pub(crate) async fn finish(self) -> T {
+        match self.0.await {
+            Ok(v) => v,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Only a runtime shutting down cancels blocking work.
+                Err(e) => panic!("background work was cancelled: {e}"),
+            },
+        }
+    }
 }
 
 /// Milliseconds of the phases of a bulk write, for its debug log: each `ms()` is the time since

@@ -2,11 +2,11 @@
 //! version kept in `evaluation_history`, and an `evaluation.recorded` event in the outbox for
 //! each new or changed evaluation, all in one transaction.
 
-use crate::audit::audit_rows;
+use crate::audit::{audit_values, write_audit_values};
 use crate::bulk::BulkOutcome;
-use crate::db::{Lap, Progress, Store, insert_rows, rows_per_statement, stmt};
+use crate::db::{Background, Lap, Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::error::{Result, StoreError, stored};
-use crate::outbox::{Event, outbox};
+use crate::outbox::{Event, outbox_rows, write_outbox_rows};
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
 use chrono::{DateTime, Utc};
@@ -258,8 +258,104 @@ impl Store {
         if dry_run {
             return Ok(outcome);
         }
-        let read_ms = lap.ms();
         let now = self.now();
+        let changed: Vec<usize> = created
+            .iter()
+            .copied()
+            .chain(updated.iter().map(|(i, _, _)| *i))
+            .collect();
+        // Versions for the event keys: how often each changed evaluation has been replaced,
+        // counting the version this write moves to the history.
+        let mut versions: HashMap<i64, i64> = HashMap::new();
+        let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    &format!(
+                        "SELECT evaluation_id, COUNT(*) AS n FROM evaluation_history WHERE evaluation_id IN ({}) GROUP BY evaluation_id",
+                        placeholders.join(", ")
+                    ),
+                    chunk.iter().map(|id| (*id).into()).collect(),
+                ))
+                .await?;
+            for r in &found {
+                versions.insert(r.try_get("", "evaluation_id")?, r.try_get("", "n")?);
+            }
+        }
+        // The predikat of each changed evaluation's previous period as it will be after this
+        // write: stored, or this batch's when it holds that period too (one query per distinct
+        // previous period).
+        let mut previous_periods: Vec<Period> = changed
+            .iter()
+            .map(|&i| rows[i].1.period.previous())
+            .collect();
+        previous_periods.sort();
+        previous_periods.dedup();
+        let mut before: HashMap<(String, Period), Predikat> = HashMap::new();
+        for p in &previous_periods {
+            let found = txn
+                .query_all_raw(stmt(
+                    self.backend(),
+                    "SELECT nip, predikat FROM evaluations WHERE year = $1 AND period = $2",
+                    vec![(p.year() as i16).into(), p.to_string().into()],
+                ))
+                .await?;
+            for r in &found {
+                if let Ok(pk) = r.try_get::<String>("", "predikat")?.parse() {
+                    before.insert((r.try_get("", "nip")?, *p), pk);
+                }
+            }
+        }
+        for &i in &changed {
+            let (nip, e) = &rows[i];
+            before.insert((nip.to_string(), e.period), e.predikat());
+        }
+        let previous_of = |nip: &Nip, e: &Evaluation| {
+            let p = e.period.previous();
+            let pk = before.get(&(nip.to_string(), p)).copied();
+            (p.to_string(), pk)
+        };
+        let read_ms = lap.ms();
+        let mut audits = Vec::with_capacity(changed.len());
+        let mut events = Vec::with_capacity(changed.len());
+        for &i in &created {
+            let (nip, e) = &rows[i];
+            audits.push((
+                "create".to_string(),
+                "evaluation".to_string(),
+                format!("{nip}/{}", e.period),
+                serde_json::json!({"after": e, "predikat": e.predikat()}),
+            ));
+            events.push(event(nip, e, None, 1, previous_of(nip, e)));
+        }
+        for (i, id, before) in &updated {
+            let (nip, e) = &rows[*i];
+            audits.push((
+                "update".to_string(),
+                "evaluation".to_string(),
+                format!("{nip}/{}", e.period),
+                serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
+            ));
+            // The stored versions, this write's move to the history, the new one.
+            let version = versions.get(id).copied().unwrap_or(0) + 2;
+            events.push(event(
+                nip,
+                e,
+                Some(before.predikat),
+                version,
+                previous_of(nip, e),
+            ));
+        }
+        let events_built_ms = lap.ms();
+        // Serialised while the database writes the evaluations.
+        let prepared = {
+            let actor = actor.clone();
+            Background::start(move || {
+                (audit_values(&actor, audits, now), outbox_rows(&events, now))
+            })
+        };
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
         for (_, id, s) in &updated {
@@ -286,15 +382,19 @@ impl Store {
             values,
         )
         .await?;
-        let changed: Vec<usize> = created
-            .iter()
-            .copied()
-            .chain(updated.iter().map(|(i, _, _)| *i))
-            .collect();
+        // The new ones inserted plainly (the read above found none stored; a writer racing in
+        // between makes the import a conflict, not a silent overwrite), the changed ones
+        // upserted: a conflict clause costs PostgreSQL a third more per row.
         let total = changed.len() as u64;
         let mut written = 0u64;
-        for chunk in changed.chunks(rows_per_statement(10)) {
-            upsert(&txn, actor, rows, chunk, now).await?;
+        let per_write = crate::db::rows_per_write(self.backend(), 10);
+        let updated_rows: Vec<usize> = updated.iter().map(|(i, _, _)| *i).collect();
+        for (new, chunk) in created
+            .chunks(per_write)
+            .map(|c| (true, c))
+            .chain(updated_rows.chunks(per_write).map(|c| (false, c)))
+        {
+            write(&txn, actor, rows, chunk, new, now).await?;
             written += chunk.len() as u64;
             if let Some(report) = progress {
                 report(written, total);
@@ -305,86 +405,11 @@ impl Store {
         talent.dedup();
         crate::changes::talent_changed(&txn, &talent).await?;
         let write_ms = lap.ms();
-        // Versions for the event keys: how often each changed evaluation has been replaced.
-        let mut versions: HashMap<i64, i64> = HashMap::new();
-        let ids: Vec<i64> = updated.iter().map(|(_, id, _)| *id).collect();
-        for chunk in ids.chunks(rows_per_statement(1)) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let found = txn
-                .query_all_raw(stmt(
-                    self.backend(),
-                    &format!(
-                        "SELECT evaluation_id, COUNT(*) AS n FROM evaluation_history WHERE evaluation_id IN ({}) GROUP BY evaluation_id",
-                        placeholders.join(", ")
-                    ),
-                    chunk.iter().map(|id| (*id).into()).collect(),
-                ))
-                .await?;
-            for r in &found {
-                versions.insert(r.try_get("", "evaluation_id")?, r.try_get("", "n")?);
-            }
-        }
-        // The predikat of each changed evaluation's previous period (written already when the
-        // batch holds both), one query per distinct previous period.
-        let mut previous_periods: Vec<Period> = changed
-            .iter()
-            .map(|&i| rows[i].1.period.previous())
-            .collect();
-        previous_periods.sort();
-        previous_periods.dedup();
-        let mut before: HashMap<(String, Period), Predikat> = HashMap::new();
-        for p in &previous_periods {
-            let found = txn
-                .query_all_raw(stmt(
-                    self.backend(),
-                    "SELECT nip, predikat FROM evaluations WHERE year = $1 AND period = $2",
-                    vec![(p.year() as i16).into(), p.to_string().into()],
-                ))
-                .await?;
-            for r in &found {
-                if let Ok(pk) = r.try_get::<String>("", "predikat")?.parse() {
-                    before.insert((r.try_get("", "nip")?, *p), pk);
-                }
-            }
-        }
-        let previous_of = |nip: &Nip, e: &Evaluation| {
-            let p = e.period.previous();
-            let pk = before.get(&(nip.to_string(), p)).copied();
-            (p.to_string(), pk)
-        };
-        let mut audits = Vec::with_capacity(changed.len());
-        let mut events = Vec::with_capacity(changed.len());
-        for &i in &created {
-            let (nip, e) = &rows[i];
-            audits.push((
-                "create".to_string(),
-                "evaluation".to_string(),
-                format!("{nip}/{}", e.period),
-                serde_json::json!({"after": e, "predikat": e.predikat()}),
-            ));
-            events.push(event(nip, e, None, 1, previous_of(nip, e)));
-        }
-        for (i, id, before) in &updated {
-            let (nip, e) = &rows[*i];
-            audits.push((
-                "update".to_string(),
-                "evaluation".to_string(),
-                format!("{nip}/{}", e.period),
-                serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
-            ));
-            let version = versions.get(id).copied().unwrap_or(1) + 1;
-            events.push(event(
-                nip,
-                e,
-                Some(before.predikat),
-                version,
-                previous_of(nip, e),
-            ));
-        }
-        let events_built_ms = lap.ms();
-        audit_rows(&txn, actor, audits, self.now()).await?;
+        let (audit_values, outbox_values) = prepared.finish().await;
+        let prepared_ms = lap.ms();
+        write_audit_values(&txn, audit_values).await?;
         let audit_ms = lap.ms();
-        outbox(&txn, &events, self.now()).await?;
+        write_outbox_rows(&txn, outbox_values).await?;
         let outbox_ms = lap.ms();
         txn.commit().await?;
         tracing::debug!(
@@ -392,8 +417,9 @@ impl Store {
             created = outcome.created,
             updated = outcome.updated,
             read_ms,
-            write_ms,
             events_built_ms,
+            write_ms,
+            prepared_ms,
             audit_ms,
             outbox_ms,
             commit_ms = lap.ms(),
@@ -431,11 +457,13 @@ impl Store {
     }
 }
 
-async fn upsert(
+/// Writes the evaluations `chunk` names: inserted when they are `new`, else upserted.
+async fn write(
     txn: &DatabaseTransaction,
     actor: &Actor,
     rows: &[(Nip, Evaluation)],
     chunk: &[usize],
+    new: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
@@ -458,10 +486,14 @@ async fn upsert(
         txn,
         "INSERT INTO evaluations (nip, period, year, hasil_kerja, perilaku_kerja, predikat, notes, evaluator_nip, \
          recorded_at, recorded_by)",
-        "ON CONFLICT (nip, period) DO UPDATE SET \
-         hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja, predikat = excluded.predikat, \
-         notes = excluded.notes, evaluator_nip = excluded.evaluator_nip, recorded_at = excluded.recorded_at, \
-         recorded_by = excluded.recorded_by",
+        if new {
+            ""
+        } else {
+            "ON CONFLICT (nip, period) DO UPDATE SET \
+             hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja, predikat = excluded.predikat, \
+             notes = excluded.notes, evaluator_nip = excluded.evaluator_nip, recorded_at = excluded.recorded_at, \
+             recorded_by = excluded.recorded_by"
+        },
         10,
         values,
     )

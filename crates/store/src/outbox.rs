@@ -20,16 +20,30 @@ pub(crate) async fn outbox<C: ConnectionTrait>(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    write_outbox_rows(conn, outbox_rows(events, now)).await
+}
+
+/// The rows [`write_outbox_rows`] writes for `events` (built apart, so that a bulk write can
+/// build them in the background: see [`crate::db::Background`]).
+pub(crate) fn outbox_rows(events: &[Event], now: DateTime<Utc>) -> Vec<Value> {
     let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
     for e in events {
         values.extend([
             e.event.kind().into(),
             e.event.subject().map(str::to_string).into(),
-            e.event.payload().to_string().into(),
+            e.event.payload_text().into(),
             e.dedup_key.clone().into(),
             now.into(),
         ]);
     }
+    values
+}
+
+/// Writes the rows of [`outbox_rows`].
+pub(crate) async fn write_outbox_rows<C: ConnectionTrait>(
+    conn: &C,
+    values: Vec<Value>,
+) -> Result<()> {
     insert_rows(
         conn,
         "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)",
