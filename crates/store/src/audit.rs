@@ -124,6 +124,34 @@ pub(crate) fn audit_values(
     values
 }
 
+/// A bulk write's audit entries and outbox events, serialised on a thread of the blocking pool
+/// ([`crate::db::Background`]) while the write's own statements run, then written after them.
+pub(crate) struct Journal(crate::db::Background<(Vec<Value>, Vec<Value>)>);
+
+impl Journal {
+    pub(crate) fn start(
+        actor: &Actor,
+        audits: Vec<(String, String, String, serde_json::Value)>,
+        events: Vec<crate::outbox::Event>,
+        now: DateTime<Utc>,
+    ) -> Journal {
+        let actor = actor.clone();
+        Journal(crate::db::Background::start(move || {
+            (
+                audit_values(&actor, audits, now),
+                crate::outbox::outbox_rows(&events, now),
+            )
+        }))
+    }
+
+    /// Writes the audit entries, then the events.
+    pub(crate) async fn write(self, txn: &DatabaseTransaction) -> Result<()> {
+        let (audits, events) = self.0.finish().await;
+        write_audit_values(txn, audits).await?;
+        crate::outbox::write_outbox_rows(txn, events).await
+    }
+}
+
 /// Writes the rows of [`audit_values`].
 pub(crate) async fn write_audit_values(
     txn: &DatabaseTransaction,

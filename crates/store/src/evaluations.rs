@@ -2,11 +2,11 @@
 //! version kept in `evaluation_history`, and an `evaluation.recorded` event in the outbox for
 //! each new or changed evaluation, all in one transaction.
 
-use crate::audit::{audit_values, write_audit_values};
+use crate::audit::Journal;
 use crate::bulk::BulkOutcome;
-use crate::db::{Background, Lap, Progress, Store, insert_rows, rows_per_statement, stmt};
+use crate::db::{Lap, Progress, Store, insert_rows, rows_per_statement, stmt};
 use crate::error::{Result, StoreError, stored};
-use crate::outbox::{Event, outbox_rows, write_outbox_rows};
+use crate::outbox::Event;
 use crate::reference::existing_all;
 use crate::{Actor, Page, Paging};
 use chrono::{DateTime, Utc};
@@ -350,12 +350,7 @@ impl Store {
         }
         let events_built_ms = lap.ms();
         // Serialised while the database writes the evaluations.
-        let prepared = {
-            let actor = actor.clone();
-            Background::start(move || {
-                (audit_values(&actor, audits, now), outbox_rows(&events, now))
-            })
-        };
+        let journal = Journal::start(actor, audits, events, now);
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
         for (_, id, s) in &updated {
@@ -405,12 +400,8 @@ impl Store {
         talent.dedup();
         crate::changes::talent_changed(&txn, &talent).await?;
         let write_ms = lap.ms();
-        let (audit_values, outbox_values) = prepared.finish().await;
-        let prepared_ms = lap.ms();
-        write_audit_values(&txn, audit_values).await?;
-        let audit_ms = lap.ms();
-        write_outbox_rows(&txn, outbox_values).await?;
-        let outbox_ms = lap.ms();
+        journal.write(&txn).await?;
+        let journal_ms = lap.ms();
         txn.commit().await?;
         tracing::debug!(
             rows = rows.len(),
@@ -419,9 +410,7 @@ impl Store {
             read_ms,
             events_built_ms,
             write_ms,
-            prepared_ms,
-            audit_ms,
-            outbox_ms,
+            journal_ms,
             commit_ms = lap.ms(),
             "evaluations saved"
         );

@@ -1208,15 +1208,7 @@ impl Store {
         }
         let check_ms = lap.ms();
         // The audit and outbox rows are built while the database writes the results.
-        let prepared = {
-            let actor = actor.clone();
-            crate::db::Background::start(move || {
-                (
-                    audit::audit_values(&actor, audits, now),
-                    crate::outbox::outbox_rows(&events, now),
-                )
-            })
-        };
+        let journal = audit::Journal::start(actor, audits, events, now);
         insert_rows(
             &txn,
             "INSERT INTO cohort_participants (cohort_code, nip, status, certificate_no, completed_on, score, updated_at)",
@@ -1256,12 +1248,8 @@ impl Store {
         let levels_ms = lap.ms();
         crate::deliveries::write_notifications(&txn, notices, now, self.mail_delivery()).await?;
         let notices_ms = lap.ms();
-        let (audit_values, outbox_values) = prepared.finish().await;
-        let prepared_ms = lap.ms();
-        audit::write_audit_values(&txn, audit_values).await?;
-        let audit_ms = lap.ms();
-        crate::outbox::write_outbox_rows(&txn, outbox_values).await?;
-        let outbox_ms = lap.ms();
+        journal.write(&txn).await?;
+        let journal_ms = lap.ms();
         txn.commit().await?;
         tracing::debug!(
             rows = rows.len(),
@@ -1273,9 +1261,7 @@ impl Store {
             records_ms,
             levels_ms,
             notices_ms,
-            prepared_ms,
-            audit_ms,
-            outbox_ms,
+            journal_ms,
             commit_ms = lap.ms(),
             "cohort results recorded"
         );
