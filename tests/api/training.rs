@@ -253,6 +253,42 @@ async fn results_complete_the_program_once_and_a_bad_row_refuses_the_list() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(error_fields(&e), ["[1].nip"]);
+    // The store refuses it too, whoever calls it: both rows, each naming the other, and a
+    // file's valid rows are still kept.
+    let row = |nip: &str, status| jenjang_store::training::ResultRow {
+        cohort: code.clone(),
+        nip: nip.to_string(),
+        status,
+        certificate_no: None,
+        completed_on: Some(chrono::NaiveDate::from_ymd_opt(2026, 6, 12).unwrap()),
+        score: None,
+    };
+    use jenjang_core::training::ParticipantStatus::{Lulus, TidakHadir};
+    let (done, refused) = app
+        .store
+        .record_cohort_results(
+            &jenjang_store::Actor::system("uji"),
+            &[row(passed, Lulus), row(passed, TidakHadir)],
+            false,
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.recorded, 0);
+    let refused: Vec<(usize, &str, &str)> = refused
+        .iter()
+        .map(|(i, e)| {
+            (
+                *i,
+                e.code.as_deref().unwrap_or(""),
+                e.params["rows"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [(0, "duplicate_rows", "1"), (1, "duplicate_rows", "0")]
+    );
     let (status, e) = app
         .post(
             &hr,

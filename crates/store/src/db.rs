@@ -748,6 +748,83 @@ pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Updates rows of `table` that exist, each named by its `keys` columns, setting its `sets`
+/// columns; `values` holds whole rows, keys first. On PostgreSQL the rows travel as one typed
+/// array a column, as [`insert_rows`] sends them, and join the table by its key; on SQLite as a
+/// `VALUES` list the table joins. Where every row is known to exist, this costs the server a
+/// lookup and an update a row, where an upsert first probes for an insert. Answers the rows
+/// updated (fewer than given when some were not there).
+pub(crate) async fn update_rows<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    keys: &[&str],
+    sets: &[&str],
+    values: Vec<Value>,
+) -> Result<u64> {
+    if values.is_empty() {
+        return Ok(0);
+    }
+    let backend = conn.get_database_backend();
+    let names: Vec<&str> = keys.iter().chain(sets).copied().collect();
+    let assign = sets
+        .iter()
+        .map(|c| format!("{c} = v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let matched = keys
+        .iter()
+        .map(|k| format!("{table}.{k} = v.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let list = names.join(", ");
+    let mut values = Some(values);
+    let mut statements = Vec::new();
+    if backend == DatabaseBackend::Postgres {
+        let types = column_types(conn, table).await?;
+        match array_statements(
+            &format!("UPDATE {table} SET {assign} FROM ("),
+            &format!(") AS v({list}) WHERE {matched}"),
+            &names,
+            values.take().unwrap_or_default(),
+            &types,
+        ) {
+            Ok(s) => statements = s,
+            Err(given) => values = Some(given),
+        }
+    }
+    if let Some(values) = values {
+        statements = row_statements(
+            backend,
+            &format!("WITH v({list}) AS ("),
+            &format!(") UPDATE {table} SET {assign} FROM v WHERE {matched}"),
+            names.len(),
+            values,
+        );
+    }
+    // PostgreSQL's planner prices 20,000 probes of the key's index above hashing the whole
+    // table, and so hashed 342,000 cohort participants (spilling to disk) for each 20,000 rows
+    // updated: 0.6 s of 1.6 s. The probes are what the update costs; the setting holds for
+    // these statements only (`SET LOCAL … TO DEFAULT` restores the server's own setting).
+    let probe = backend == DatabaseBackend::Postgres;
+    if probe {
+        conn.execute_unprepared(
+            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
+        )
+        .await?;
+    }
+    let mut updated = 0;
+    for statement in statements {
+        updated += conn.execute_raw(statement).await?.rows_affected();
+    }
+    if probe {
+        conn.execute_unprepared(
+            "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT",
+        )
+        .await?;
+    }
+    Ok(updated)
+}
+
 /// The statements that insert `values`: on PostgreSQL one typed array a column
 /// ([`array_statements`]) where every column's values are of one kind it carries, otherwise
 /// [`row_statements`].
@@ -917,7 +994,8 @@ fn array_statements(
     for (c, ((kind, nulls), name)) in kinds.iter().zip(names).enumerate() {
         let ty = &types[*name];
         select.push(match (kind, nulls) {
-            (None, _) => "NULL".to_string(),
+            // Typed: a bare NULL in a subquery is text, which an `UPDATE … FROM` cannot set.
+            (None, _) => format!("CAST(NULL AS {ty})"),
             (Some(_), false) => format!("CAST(u.c{c} AS {ty})"),
             (Some(_), true) => format!("CASE WHEN u.n{c} THEN NULL ELSE CAST(u.c{c} AS {ty}) END"),
         });

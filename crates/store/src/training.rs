@@ -1032,7 +1032,7 @@ impl Store {
         let mut done = ResultsRecorded::default();
         // Sized for every row to be a first pass (growing vectors of this size cost a tenth
         // of the import in copies and fresh pages).
-        let mut upserts: Vec<Value> = Vec::with_capacity(rows.len() * 7);
+        let mut results: Vec<Value> = Vec::with_capacity(rows.len() * 7);
         let mut completions: Vec<(i64, i32, NaiveDate)> = Vec::with_capacity(rows.len());
         let developed: usize = rows
             .iter()
@@ -1044,7 +1044,38 @@ impl Store {
         let mut events = Vec::with_capacity(rows.len() * 3);
         let mut audits = Vec::with_capacity(rows.len());
         let mut notices: Vec<Value> = Vec::with_capacity(rows.len() * 8);
+        // A participant named twice in one call says two things: neither row is guessed at.
+        let mut positions: HashMap<(&str, &str), Vec<usize>> = HashMap::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
+            positions
+                .entry((row.cohort.as_str(), row.nip.as_str()))
+                .or_default()
+                .push(i);
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let same = &positions[&(row.cohort.as_str(), row.nip.as_str())];
+            if same.len() > 1 {
+                let others: Vec<String> = same
+                    .iter()
+                    .filter(|j| **j != i)
+                    .map(|j| j.to_string())
+                    .collect();
+                rejected.push((
+                    i,
+                    FieldError::new(
+                        "nip",
+                        format!(
+                            "{} of {} appears again in row(s) {}; keep one row",
+                            row.nip,
+                            row.cohort,
+                            others.join(", ")
+                        ),
+                    )
+                    .with_code("duplicate_rows")
+                    .with_param("rows", others.join(", ")),
+                ));
+                continue;
+            }
             if !known.contains(&row.cohort) {
                 rejected.push((
                     i,
@@ -1108,7 +1139,7 @@ impl Store {
                 continue;
             }
             done.recorded += 1;
-            upserts.extend([
+            results.extend([
                 row.cohort.clone().into(),
                 row.nip.clone().into(),
                 row.status.as_str().into(),
@@ -1209,16 +1240,27 @@ impl Store {
         let check_ms = lap.ms();
         // The audit and outbox rows are built while the database writes the results.
         let journal = audit::Journal::start(actor, audits, events, now);
-        insert_rows(
+        // Every participant was read above in this transaction, and none is ever deleted.
+        let updated = crate::db::update_rows(
             &txn,
-            "INSERT INTO cohort_participants (cohort_code, nip, status, certificate_no, completed_on, score, updated_at)",
-            "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
-             certificate_no = excluded.certificate_no, completed_on = excluded.completed_on, \
-             score = excluded.score, updated_at = excluded.updated_at",
-            7,
-            upserts,
+            "cohort_participants",
+            &["cohort_code", "nip"],
+            &[
+                "status",
+                "certificate_no",
+                "completed_on",
+                "score",
+                "updated_at",
+            ],
+            results,
         )
         .await?;
+        if updated != done.recorded as u64 {
+            return Err(StoreError::Conflict(format!(
+                "{} results were to be recorded but {updated} participants were found",
+                done.recorded
+            )));
+        }
         // Items completed in groups of the same credit and date (few: one per cohort).
         let mut groups: BTreeMap<(i32, NaiveDate), Vec<i64>> = BTreeMap::new();
         for (item, credited, on) in completions {
