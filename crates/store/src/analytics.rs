@@ -21,6 +21,30 @@ pub(crate) fn read_profile(org: &Organisation, pairs: &str, row: &mut [u8]) {
     }
 }
 
+/// A stored level profile with `pairs` (competency, level now current) laid over it: each
+/// pair replaces the level its competency had, or joins the profile, which stays in code
+/// order. Readers take the pairs in any order.
+pub(crate) fn patch_profile(stored: &str, pairs: &[(&str, i16)]) -> String {
+    let mut levels: std::collections::BTreeMap<&str, std::borrow::Cow<'_, str>> = stored
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(code, level)| (code, level.into()))
+        .collect();
+    for (code, level) in pairs {
+        levels.insert(code, level.to_string().into());
+    }
+    let mut out = String::with_capacity(stored.len() + pairs.len() * 8);
+    for (i, (code, level)) in levels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(code);
+        out.push('=');
+        out.push_str(level);
+    }
+    out
+}
+
 /// The recursive CTE `sub(code)`: the unit `$1` and everything below it.
 pub(crate) const SUBTREE: &str = "sub(code) AS (SELECT code FROM units WHERE code = $1 \
     UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code)";
@@ -274,5 +298,29 @@ impl Store {
             position: position.and_then(|p| org.position(&p)),
         };
         Ok((member, levels))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::patch_profile;
+
+    #[test]
+    fn a_patched_profile_replaces_moved_levels_adds_new_ones_and_keeps_the_rest() {
+        assert_eq!(
+            patch_profile(
+                "inovasi=2,integritas=3,kerja_sama=1",
+                &[("integritas", 4), ("etika", 2)]
+            ),
+            "etika=2,inovasi=2,integritas=4,kerja_sama=1"
+        );
+        // Stored in another order (SQLite's aggregate keeps none): the result is in code order.
+        assert_eq!(
+            patch_profile("kerja_sama=1,inovasi=2", &[("kerja_sama", 3)]),
+            "inovasi=2,kerja_sama=3"
+        );
+        assert_eq!(patch_profile("", &[("inovasi", 5)]), "inovasi=5");
+        // The same level again leaves the text as it was (and the row unwritten).
+        assert_eq!(patch_profile("inovasi=2", &[("inovasi", 2)]), "inovasi=2");
     }
 }

@@ -356,11 +356,73 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut nips: Vec<&str> = moved.iter().map(|(n, _, _)| n.as_str()).collect();
-    nips.sort_unstable();
-    nips.dedup();
-    refresh_profiles(conn, &nips).await?;
+    let nips = patch_profiles(conn, &moved).await?;
+    crate::changes::members_changed(conn, &nips).await?;
     Ok(moved)
+}
+
+/// Lays the pairs that moved over the stored level profiles of their employees (read, and on
+/// PostgreSQL locked, in this transaction, so a concurrent writer patches after this one, not
+/// over it); an employee without a profile yet gets one aggregated from their current levels.
+/// Aggregating every employee's levels anew cost a PostgreSQL import of 50,000 results a
+/// second. Answers the employees whose levels moved, in NIP order.
+async fn patch_profiles<'a, C: ConnectionTrait>(
+    conn: &C,
+    moved: &'a [(String, String, i16)],
+) -> Result<Vec<&'a str>> {
+    let backend = conn.get_database_backend();
+    let mut by_nip: std::collections::BTreeMap<&str, Vec<(&str, i16)>> = Default::default();
+    for (nip, competency, level) in moved {
+        by_nip
+            .entry(nip.as_str())
+            .or_default()
+            .push((competency.as_str(), *level));
+    }
+    let nips: Vec<&str> = by_nip.keys().copied().collect();
+    let lock = if backend == sea_orm::DatabaseBackend::Postgres {
+        " ORDER BY nip FOR NO KEY UPDATE"
+    } else {
+        ""
+    };
+    let mut stored: HashMap<String, String> = HashMap::with_capacity(nips.len());
+    for chunk in nips.chunks(list_chunk(backend)) {
+        let (list, values) = listed(backend, chunk, 1);
+        for r in conn
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT nip, levels FROM employee_level_profiles WHERE nip IN ({list}){lock}"
+                ),
+                values,
+            ))
+            .await?
+        {
+            stored.insert(r.try_get("", "nip")?, r.try_get("", "levels")?);
+        }
+    }
+    let mut patched: Vec<sea_orm::Value> = Vec::with_capacity(stored.len() * 2);
+    let mut fresh: Vec<&str> = Vec::new();
+    for (nip, pairs) in &by_nip {
+        match stored.get(*nip) {
+            Some(old) => {
+                let new = crate::analytics::patch_profile(old, pairs);
+                if new != *old {
+                    patched.extend([(*nip).into(), new.into()]);
+                }
+            }
+            None => fresh.push(nip),
+        }
+    }
+    crate::db::update_rows(
+        conn,
+        "employee_level_profiles",
+        &["nip"],
+        &["levels"],
+        patched,
+    )
+    .await?;
+    aggregate_profiles(conn, &fresh).await?;
+    Ok(nips)
 }
 
 /// NIPs a statement: PostgreSQL takes them as one JSON list, SQLite binds them.
@@ -421,8 +483,15 @@ fn latest_levels_sql(filter: &str) -> String {
     )
 }
 
-/// The one-row level profiles the organisation-wide analyses read, of these employees.
+/// The one-row level profiles the organisation-wide analyses read, of these employees, and
+/// the change feed's entries for them.
 async fn refresh_profiles<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
+    aggregate_profiles(conn, nips).await?;
+    crate::changes::members_changed(conn, nips).await
+}
+
+/// The level profiles of these employees aggregated anew from their current levels.
+async fn aggregate_profiles<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result<()> {
     let backend = conn.get_database_backend();
     for chunk in nips.chunks(list_chunk(backend)) {
         let (list, values) = listed(backend, chunk, 1);
@@ -447,7 +516,7 @@ async fn refresh_profiles<C: ConnectionTrait>(conn: &C, nips: &[&str]) -> Result
         );
         conn.execute_raw(stmt(backend, &sql, values)).await?;
     }
-    crate::changes::members_changed(conn, nips).await
+    Ok(())
 }
 
 impl Store {
