@@ -471,7 +471,7 @@ mod tests {
         assert_eq!(
             statements[0].sql,
             "INSERT INTO t (a, b, c) SELECT CAST(u.c0 AS bigint), \
-             CASE WHEN u.n1 THEN NULL ELSE CAST(u.c1 AS character varying) END, NULL \
+             CASE WHEN u.n1 THEN NULL ELSE CAST(u.c1 AS character varying) END, CAST(NULL AS date) \
              FROM unnest($1, $2, $3) AS u(c0, c1, n1) ON CONFLICT DO NOTHING"
         );
         let Some(bound) = &statements[1].values else {
