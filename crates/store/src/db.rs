@@ -751,18 +751,16 @@ pub(crate) async fn insert_rows_returning<C: ConnectionTrait>(
 /// Updates rows of `table` that exist, each named by its `keys` columns, setting its `sets`
 /// columns; `values` holds whole rows, keys first. On PostgreSQL the rows travel as one typed
 /// array a column, as [`insert_rows`] sends them, and join the table by its key; on SQLite as a
-/// `VALUES` list the table joins. Where every row is known to exist, this costs the server a
-/// lookup and an update a row, where an upsert first probes for an insert. Answers the rows
-/// updated (fewer than given when some were not there).
+/// `VALUES` list the table joins. A row not there is not written (none is inserted).
 pub(crate) async fn update_rows<C: ConnectionTrait>(
     conn: &C,
     table: &str,
     keys: &[&str],
     sets: &[&str],
     values: Vec<Value>,
-) -> Result<u64> {
+) -> Result<()> {
     if values.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     let backend = conn.get_database_backend();
     let names: Vec<&str> = keys.iter().chain(sets).copied().collect();
@@ -801,28 +799,10 @@ pub(crate) async fn update_rows<C: ConnectionTrait>(
             values,
         );
     }
-    // PostgreSQL's planner prices 20,000 probes of the key's index above hashing the whole
-    // table, and so hashed 342,000 cohort participants (spilling to disk) for each 20,000 rows
-    // updated: 0.6 s of 1.6 s. The probes are what the update costs; the setting holds for
-    // these statements only (`SET LOCAL … TO DEFAULT` restores the server's own setting).
-    let probe = backend == DatabaseBackend::Postgres;
-    if probe {
-        conn.execute_unprepared(
-            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
-        )
-        .await?;
-    }
-    let mut updated = 0;
     for statement in statements {
-        updated += conn.execute_raw(statement).await?.rows_affected();
+        conn.execute_raw(statement).await?;
     }
-    if probe {
-        conn.execute_unprepared(
-            "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT",
-        )
-        .await?;
-    }
-    Ok(updated)
+    Ok(())
 }
 
 /// The statements that insert `values`: on PostgreSQL one typed array a column
