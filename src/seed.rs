@@ -7,11 +7,14 @@
 
 use anyhow::{Context, Result, bail};
 use jenjang_core::kinds::Role;
+use jenjang_core::predikat::Evaluation;
 use jenjang_core::reference::{Competency, CompetencyRecord, Employee, Position, Program, Unit};
 use jenjang_core::{Code, Nip};
+use jenjang_import::{CsvChunks, Limits, RowError, Table};
 use jenjang_store::{Actor, EmployeeColumns, NewUser, Resource, SaveMode, Saved, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::marker::PhantomData;
 use std::path::Path;
 
 /// The demo dataset, compiled into the binary so `jenjang serve` works from any directory.
@@ -65,9 +68,10 @@ pub struct Dataset {
     pub positions: Vec<Position>,
     pub programs: Vec<Program>,
     pub employees: Vec<Employee>,
-    pub assessments: Vec<(Nip, CompetencyRecord)>,
+    /// Dated competency levels (`assessments.csv`, the import format).
+    pub assessments: RowFile<(Nip, CompetencyRecord)>,
     /// Performance evaluations (`evaluations.csv`, the import format).
-    pub evaluations: Vec<(Nip, jenjang_core::predikat::Evaluation)>,
+    pub evaluations: RowFile<(Nip, Evaluation)>,
     /// A running change-adoption campaign with its activities and stage moves (`campaign.json`).
     pub campaign: Option<CampaignSeed>,
     /// Organisational needs (`org_needs.json`, each as `POST /org-needs` takes it).
@@ -269,6 +273,264 @@ fn report_rows(name: &str, errors: &[jenjang_import::RowError]) -> Result<()> {
     Ok(())
 }
 
+/// Rows of the large files written per transaction when loading.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadChunks {
+    pub assessments: usize,
+    pub evaluations: usize,
+}
+
+/// Large enough that the store's statements stay full, small enough that a national file's
+/// parsed rows are never all in memory. Evaluations come in larger chunks: each chunk reads
+/// the stored evaluations of its periods.
+impl Default for LoadChunks {
+    fn default() -> Self {
+        LoadChunks {
+            assessments: 1_000_000,
+            evaluations: 2_000_000,
+        }
+    }
+}
+
+/// Rows read per chunk when a large file is checked.
+const ROWS_PER_CHECK: usize = 500_000;
+
+/// A kind of row that comes in files of millions (a national dataset holds tens of millions of
+/// assessments).
+pub trait LargeRows: Sized {
+    const FILE: &'static str;
+    /// The column a repeated key is reported in, and what the key is.
+    const KEY_COLUMN: &'static str;
+    const KEY_NAME: &'static str;
+    fn parse(table: &Table) -> (Vec<(usize, Self)>, Vec<RowError>);
+    /// The employee the row is about.
+    fn nip(&self) -> &Nip;
+    /// What besides the NIP must not repeat within a file.
+    fn rest_of_key(&self) -> String;
+    /// Another employee the row names (an evaluator).
+    fn other_nip(&self) -> Option<&Nip> {
+        None
+    }
+    /// The competency the row names.
+    fn competency(&self) -> Option<&Code> {
+        None
+    }
+}
+
+impl LargeRows for (Nip, CompetencyRecord) {
+    const FILE: &'static str = "assessments.csv";
+    const KEY_COLUMN: &'static str = "kompetensi";
+    const KEY_NAME: &'static str = "NIP, competency, date and source";
+    fn parse(table: &Table) -> (Vec<(usize, Self)>, Vec<RowError>) {
+        jenjang_import::parse_assessments(table)
+    }
+    fn nip(&self) -> &Nip {
+        &self.0
+    }
+    fn rest_of_key(&self) -> String {
+        let r = &self.1;
+        format!("{}|{}|{}", r.competency, r.assessed_on, r.source)
+    }
+    fn competency(&self) -> Option<&Code> {
+        Some(&self.1.competency)
+    }
+}
+
+impl LargeRows for (Nip, Evaluation) {
+    const FILE: &'static str = "evaluations.csv";
+    const KEY_COLUMN: &'static str = "periode";
+    const KEY_NAME: &'static str = "NIP and period";
+    fn parse(table: &Table) -> (Vec<(usize, Self)>, Vec<RowError>) {
+        jenjang_import::parse_evaluations(table)
+    }
+    fn nip(&self) -> &Nip {
+        &self.0
+    }
+    fn rest_of_key(&self) -> String {
+        self.1.period.to_string()
+    }
+    fn other_nip(&self) -> Option<&Nip> {
+        self.1.evaluator_nip.as_ref()
+    }
+}
+
+/// A NIP as a number (18 digits fit in 64 bits), for sets of millions.
+fn nip_number(nip: &Nip) -> u64 {
+    nip.as_str().parse().expect("a NIP is 18 digits")
+}
+
+/// A large file of a dataset: checked whole when the dataset is read (every cell, repeated
+/// keys across the whole file), kept as the file's bytes, and parsed again a chunk at a time
+/// when loaded, so that a national dataset's millions of rows are never held parsed all at
+/// once (a million employees' 15 million assessments took ~20 GB that way).
+pub struct RowFile<T> {
+    bytes: Vec<u8>,
+    len: usize,
+    /// Each employee the rows name, with the first row naming them.
+    nips: HashMap<u64, usize>,
+    /// Each competency the rows name, with the first row naming it.
+    competencies: BTreeMap<String, usize>,
+    rows: PhantomData<fn() -> T>,
+}
+
+impl<T> Default for RowFile<T> {
+    fn default() -> Self {
+        RowFile {
+            bytes: Vec::new(),
+            len: 0,
+            nips: HashMap::new(),
+            competencies: BTreeMap::new(),
+            rows: PhantomData,
+        }
+    }
+}
+
+impl<T: LargeRows> std::fmt::Debug for RowFile<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} rows)", T::FILE, self.len)
+    }
+}
+
+impl<T: LargeRows> RowFile<T> {
+    /// Checks every row of the file as its import does, and that no key repeats anywhere in
+    /// it; the first problem fails the read, with the number of bad rows.
+    fn read(bytes: Vec<u8>) -> Result<Self> {
+        Self::read_in_chunks(bytes, ROWS_PER_CHECK)
+    }
+
+    fn read_in_chunks(bytes: Vec<u8>, rows_per_chunk: usize) -> Result<Self> {
+        let mut file = RowFile {
+            bytes,
+            ..RowFile::default()
+        };
+        let mut problems = 0usize;
+        let mut first: Option<RowError> = None;
+        let mut seen: HashMap<(u64, u32), usize> = HashMap::new();
+        let mut rests: HashMap<String, u32> = HashMap::new();
+        let mut repeated: HashSet<usize> = HashSet::new();
+        let chunks =
+            CsvChunks::new(&file.bytes, &Limits::trusted(), rows_per_chunk).context(T::FILE)?;
+        for table in chunks {
+            let table = table.context(T::FILE)?;
+            let (rows, mut errors) = T::parse(&table);
+            for (row, r) in &rows {
+                let nip = nip_number(r.nip());
+                let next = rests.len() as u32;
+                let rest = *rests.entry(r.rest_of_key()).or_insert(next);
+                // Within a chunk the parser has refused repeats; across chunks they are found
+                // here, both rows refused as the parser refuses them.
+                let earlier = *seen.entry((nip, rest)).or_insert(*row);
+                if earlier != *row {
+                    let repeat = |row: usize, other: usize| RowError {
+                        row,
+                        column: T::KEY_COLUMN.to_string(),
+                        value: r.nip().to_string(),
+                        message: format!(
+                            "the same {} appears again in row(s) {other}; keep one row",
+                            T::KEY_NAME
+                        ),
+                        code: "duplicate_rows",
+                        params: vec![("rows", other.to_string())],
+                    };
+                    if repeated.insert(earlier) {
+                        errors.push(repeat(earlier, *row));
+                    }
+                    errors.push(repeat(*row, earlier));
+                }
+                file.nips.entry(nip).or_insert(*row);
+                if let Some(other) = r.other_nip() {
+                    file.nips.entry(nip_number(other)).or_insert(*row);
+                }
+                if let Some(c) = r.competency()
+                    && !file.competencies.contains_key(c.as_str())
+                {
+                    file.competencies.insert(c.to_string(), *row);
+                }
+            }
+            file.len += rows.len();
+            problems += errors.len();
+            if let Some(e) = errors.into_iter().min_by_key(|e| e.row)
+                && first.as_ref().is_none_or(|f| e.row < f.row)
+            {
+                first = Some(e);
+            }
+        }
+        if let Some(e) = first {
+            bail!(
+                "{}: {problems} bad row(s); first: row {}, column {}, value '{}': {}",
+                T::FILE,
+                e.row,
+                e.column,
+                e.value,
+                e.message
+            );
+        }
+        Ok(file)
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Fails naming the first row that names an employee or competency the store lacks.
+    fn check_references(
+        &self,
+        nips: &HashSet<String>,
+        competencies: &HashSet<String>,
+    ) -> Result<()> {
+        let known: HashSet<u64> = nips.iter().filter_map(|n| n.parse().ok()).collect();
+        let unknown_employee = self
+            .nips
+            .iter()
+            .filter(|(nip, _)| !known.contains(nip))
+            .min_by_key(|(_, row)| **row);
+        let unknown_competency = self
+            .competencies
+            .iter()
+            .filter(|(code, _)| !competencies.contains(code.as_str()))
+            .min_by_key(|(_, row)| **row);
+        match (unknown_employee, unknown_competency) {
+            (Some((nip, row)), c) if c.is_none_or(|(_, r)| row < r) => bail!(
+                "{}: row {row} names employee {nip:018}, who is neither in employees.csv nor stored",
+                T::FILE
+            ),
+            (_, Some((code, row))) => bail!(
+                "{}: row {row} names competency {code}, which is neither in competencies.json nor stored",
+                T::FILE
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The rows, `rows` at a time, in the file's order.
+    pub fn chunks(&self, rows: usize) -> Result<impl Iterator<Item = Result<Vec<T>>> + '_> {
+        let chunks = if self.len == 0 {
+            None
+        } else {
+            Some(CsvChunks::new(&self.bytes, &Limits::trusted(), rows).context(T::FILE)?)
+        };
+        Ok(chunks.into_iter().flatten().map(|table| {
+            let (rows, errors) = T::parse(&table.context(T::FILE)?);
+            report_rows(T::FILE, &errors)?;
+            Ok(rows.into_iter().map(|(_, r)| r).collect())
+        }))
+    }
+
+    /// Every row at once (a small file: the demo's, a test's).
+    pub fn rows(&self) -> Result<Vec<T>> {
+        let mut all = Vec::with_capacity(self.len);
+        for chunk in self.chunks(usize::MAX)? {
+            all.extend(chunk?);
+        }
+        Ok(all)
+    }
+}
+
 impl Dataset {
     /// Reads a dataset from named files; a missing file is an empty list.
     pub fn read(file: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Dataset> {
@@ -304,11 +566,7 @@ impl Dataset {
             d.employees = rows.into_iter().map(|(_, e)| e).collect();
         }
         if let Some(bytes) = file("evaluations.csv") {
-            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
-                .context("evaluations.csv")?;
-            let (rows, errors) = jenjang_import::parse_evaluations(&table);
-            report_rows("evaluations.csv", &errors)?;
-            d.evaluations = rows.into_iter().map(|(_, e)| e).collect();
+            d.evaluations = RowFile::read(bytes)?;
         }
         if let Some(bytes) = file("org_needs.json") {
             d.org_needs = serde_json::from_slice(&bytes).context("org_needs.json is not valid")?;
@@ -337,11 +595,7 @@ impl Dataset {
                 Some(serde_json::from_slice(&bytes).context("training.json is not valid")?);
         }
         if let Some(bytes) = file("assessments.csv") {
-            let table = jenjang_import::read_csv(&bytes, &jenjang_import::Limits::trusted())
-                .context("assessments.csv")?;
-            let (rows, errors) = jenjang_import::parse_assessments(&table);
-            report_rows("assessments.csv", &errors)?;
-            d.assessments = rows.into_iter().map(|(_, a)| a).collect();
+            d.assessments = RowFile::read(bytes)?;
         }
         Ok(d)
     }
@@ -404,6 +658,15 @@ fn units_saved(outcome: &jenjang_store::BulkOutcome, units: &[Unit]) -> Result<(
 /// Stores a dataset. Units are created before their heads exist and competencies before their
 /// prerequisites, then completed, so files need no particular order.
 pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
+    load_in_chunks(store, data, LoadChunks::default()).await
+}
+
+/// [`load`] with the large files written `chunks` rows per transaction.
+pub async fn load_in_chunks(
+    store: &Store,
+    data: &Dataset,
+    chunks: LoadChunks,
+) -> Result<SeedReport> {
     let actor = Actor::system("seed");
     let mut report = SeedReport::default();
     // Units missing from the store first without their heads (they are employees, and
@@ -501,29 +764,40 @@ pub async fn load(store: &Store, data: &Dataset) -> Result<SeedReport> {
         }
     }
 
-    let (recorded, rejected) = store
-        .bulk_record_competencies(&actor, &data.assessments, false, None)
-        .await?;
-    if let Some((i, problem)) = rejected.first() {
-        bail!(
-            "assessments.csv: {} refused; first: {} {}: {}",
-            rejected.len(),
-            data.assessments[*i].0,
-            problem.field,
-            problem.message
-        );
+    // The two large files a chunk at a time, each checked first against what the store holds
+    // (a refusal half-way would leave the earlier chunks written).
+    let known = store.employee_nips().await?;
+    let codes = store.competency_codes().await?;
+    data.assessments.check_references(&known, &codes)?;
+    for chunk in data.assessments.chunks(chunks.assessments)? {
+        let chunk = chunk?;
+        let (recorded, rejected) = store
+            .bulk_record_competencies(&actor, &chunk, false, None)
+            .await?;
+        if let Some((i, problem)) = rejected.first() {
+            bail!(
+                "assessments.csv: {} refused; first: {} {}: {}",
+                rejected.len(),
+                chunk[*i].0,
+                problem.field,
+                problem.message
+            );
+        }
+        *report.created.entry("competency_record").or_default() += recorded.recorded;
+        *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
     }
-    *report.created.entry("competency_record").or_default() += recorded.recorded;
-    *report.unchanged.entry("competency_record").or_default() += recorded.unchanged;
-    if !data.evaluations.is_empty() {
+    data.evaluations.check_references(&known, &codes)?;
+    drop(known);
+    for chunk in data.evaluations.chunks(chunks.evaluations)? {
+        let chunk = chunk?;
         let outcome = store
-            .bulk_save_evaluations(&actor, &data.evaluations, false, None)
+            .bulk_save_evaluations(&actor, &chunk, false, None)
             .await?;
         if let Some((i, problem)) = outcome.rejected.first() {
             bail!(
                 "evaluations.csv: {} refused; first: {} {}: {}",
                 outcome.rejected.len(),
-                data.evaluations[*i].0,
+                chunk[*i].0,
                 problem.field,
                 problem.message
             );
@@ -1226,4 +1500,97 @@ async fn load_training(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "nip,kompetensi,level,sumber,tanggal\n";
+    const A: &str = "198503122010011002";
+    const B: &str = "199001012015032001";
+
+    fn file(rows: &[&str]) -> Vec<u8> {
+        let mut text = HEADER.to_string();
+        for r in rows {
+            text.push_str(r);
+            text.push('\n');
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn a_key_repeated_in_another_chunk_is_refused_at_the_later_row() {
+        let rows = [
+            format!("{A},M.1,3,asesmen,2026-01-10"),
+            format!("{B},M.1,2,asesmen,2026-01-10"),
+            format!("{A},M.2,3,asesmen,2026-01-10"),
+            // Row 5: the key of row 2 (another level), in a later chunk.
+            format!("{A},M.1,4,asesmen,2026-01-10"),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        for per_chunk in [1, 2, 100] {
+            let e = RowFile::<(Nip, CompetencyRecord)>::read_in_chunks(file(&rows), per_chunk)
+                .unwrap_err()
+                .to_string();
+            // Both rows refused, the first named, as in a file read at once.
+            assert!(
+                e.contains("2 bad row(s); first: row 2, column kompetensi"),
+                "{e}"
+            );
+            assert!(e.contains("again in row(s) 5"), "{e}");
+        }
+        // Another date or source is another record.
+        let ok = [
+            format!("{A},M.1,3,asesmen,2026-01-10"),
+            format!("{A},M.1,4,asesmen,2026-06-10"),
+            format!("{A},M.1,4,uji,2026-01-10"),
+        ];
+        let ok: Vec<&str> = ok.iter().map(String::as_str).collect();
+        let f = RowFile::<(Nip, CompetencyRecord)>::read_in_chunks(file(&ok), 1).unwrap();
+        assert_eq!(f.len(), 3);
+        let chunks: Vec<Vec<_>> = f.chunks(2).unwrap().map(Result::unwrap).collect();
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(f.rows().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_first_bad_row_of_the_whole_file_is_named_with_the_count() {
+        let rows = [
+            format!("{A},M.1,3,asesmen,2026-01-10"),
+            format!("{B},M.1,9,asesmen,2026-01-10"),
+            format!("{A},M.2,3,asesmen,tomorrow"),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let e = RowFile::<(Nip, CompetencyRecord)>::read_in_chunks(file(&rows), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2 bad row(s); first: row 3, column level"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn references_are_checked_before_anything_is_written() {
+        let rows = [
+            format!("{A},M.1,3,asesmen,2026-01-10"),
+            format!("{B},M.9,2,asesmen,2026-01-10"),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let f = RowFile::<(Nip, CompetencyRecord)>::read_in_chunks(file(&rows), 1).unwrap();
+        let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+        f.check_references(&set(&[A, B]), &set(&["M.1", "M.9"]))
+            .unwrap();
+        let e = f
+            .check_references(&set(&[B]), &set(&["M.1"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("row 2 names employee {A}")), "{e}");
+        let e = f
+            .check_references(&set(&[A, B]), &set(&["M.1"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 3 names competency M.9"), "{e}");
+    }
 }

@@ -15,7 +15,7 @@ fn expected_gaps(demo: &Demo, nip: &str) -> Vec<(String, u8, u8)> {
         .unwrap();
     let position = demo.position_of(e).unwrap();
     let mut latest: HashMap<String, (chrono::NaiveDate, u8)> = HashMap::new();
-    for (n, r) in &demo.data.assessments {
+    for (n, r) in &demo.assessments {
         if n.as_str() == nip {
             let entry = latest
                 .entry(r.competency.to_string())
@@ -518,7 +518,7 @@ async fn org_need_progress_counts_who_meets_the_level() {
             expected_gaps(&demo, nip)
                 .iter()
                 .all(|(c, _, _)| c != "TK.MPR")
-                && demo.data.assessments.iter().any(|(n, r)| {
+                && demo.assessments.iter().any(|(n, r)| {
                     n.as_str() == nip.as_str()
                         && r.competency.as_str() == "TK.MPR"
                         && r.level.get() >= 3
@@ -539,7 +539,7 @@ async fn org_need_progress_counts_who_meets_the_level() {
     let short: Vec<&String> = admins
         .iter()
         .filter(|nip| {
-            !demo.data.assessments.iter().any(|(n, r)| {
+            !demo.assessments.iter().any(|(n, r)| {
                 n.as_str() == nip.as_str()
                     && r.competency.as_str() == "TK.MPR"
                     && r.level.get() >= 3
@@ -696,7 +696,6 @@ async fn the_demo_front_office_carries_the_public_service_need() {
             .find(|g| g["competency"] == "M.5")
             .cloned();
         let latest = demo
-            .data
             .assessments
             .iter()
             .filter(|(n, r)| n.as_str() == nip && r.competency.as_str() == "M.5")

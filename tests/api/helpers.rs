@@ -186,12 +186,18 @@ pub async fn spawn_app_with(settings: ServerSettings) -> TestApp {
 /// Well-known people of the demo dataset, found from the data rather than hard-coded.
 pub struct Demo {
     pub data: Dataset,
+    /// The demo's assessments and evaluations, parsed (the dataset keeps large files as text).
+    pub assessments: Vec<(jenjang_core::Nip, jenjang_core::reference::CompetencyRecord)>,
+    pub evaluations: Vec<(jenjang_core::Nip, jenjang_core::predikat::Evaluation)>,
 }
 
 impl Demo {
     pub fn new() -> Self {
+        let data = Dataset::demo();
         Demo {
-            data: Dataset::demo(),
+            assessments: data.assessments.rows().unwrap(),
+            evaluations: data.evaluations.rows().unwrap(),
+            data,
         }
     }
 

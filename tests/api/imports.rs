@@ -530,12 +530,7 @@ async fn the_assessment_event_states_the_levels_as_they_stand_after_the_import()
         .iter()
         .find_map(|e| {
             let p = demo.position_of(e)?;
-            let held = demo
-                .data
-                .assessments
-                .iter()
-                .filter(|(n, _)| n == &e.nip)
-                .count();
+            let held = demo.assessments.iter().filter(|(n, _)| n == &e.nip).count();
             (p.requirements.len() >= 2 && held > 0).then_some((e, p))
         })
         .expect("the demo has an assessed employee in a position with standards");

@@ -106,6 +106,70 @@ async fn a_generated_dataset_loads_idempotently_and_analyses() {
     assert!(!analysis["competencies"].as_array().unwrap().is_empty());
 }
 
+/// The large files (assessments, evaluations) load a chunk per transaction: chunks of a few rows
+/// give what one chunk gives, and a row naming an employee nobody has, in the last chunk, stops
+/// the load before any chunk of that file is written.
+#[tokio::test]
+async fn large_files_load_in_chunks_as_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    jenjang::synthetic::generate(90, dir.path(), 5).unwrap();
+    let data = jenjang::seed::Dataset::from_dir(dir.path()).unwrap();
+    assert_eq!(data.assessments.len(), 90 * 15);
+    let whole = spawn_app().await;
+    let chunked = spawn_app().await;
+    let one = jenjang::seed::load(&whole.store, &data).await.unwrap();
+    let small = jenjang::seed::LoadChunks {
+        assessments: 7,
+        evaluations: 5,
+    };
+    let many = jenjang::seed::load_in_chunks(&chunked.store, &data, small)
+        .await
+        .unwrap();
+    assert_eq!(many.created["competency_record"], 90 * 15);
+    assert_eq!(many.created["evaluation"], 90 * 4);
+    assert_eq!(format!("{one:?}"), format!("{many:?}"));
+    let again = jenjang::seed::load_in_chunks(&chunked.store, &data, small)
+        .await
+        .unwrap();
+    assert!(!again.changed(), "{again:?}");
+    for path in [
+        "/api/v1/units/ROOT/needs-analysis",
+        "/api/v1/talent/grid?year=2026",
+    ] {
+        let (status, a) = whole.get(&whole.token("hr").await, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let (_, b) = chunked.get(&chunked.token("hr").await, path).await;
+        assert_eq!(a, b, "{path}");
+    }
+    // One employee's current levels, from the chunked history as from the whole.
+    let path = format!("/api/v1/employees/{}/competencies", data.employees[0].nip);
+    let (_, a) = whole.get(&whole.token("hr").await, &path).await;
+    let (_, b) = chunked.get(&chunked.token("hr").await, &path).await;
+    assert_eq!(a["current"].as_array().map(Vec::len), Some(15), "{a}");
+    assert_eq!(a, b);
+
+    // An assessment of someone in neither employees.csv nor the store, as the file's last row.
+    let mut text = std::fs::read_to_string(dir.path().join("assessments.csv")).unwrap();
+    text.push_str("199203042019031001,M.1,3,asesmen,2026-02-01\n");
+    std::fs::write(dir.path().join("assessments.csv"), text).unwrap();
+    let data = jenjang::seed::Dataset::from_dir(dir.path()).unwrap();
+    let fresh = spawn_app().await;
+    let records = "SELECT COUNT(*) AS n FROM competency_records";
+    let before = fresh.store.count_raw(records).await.unwrap();
+    let e = jenjang::seed::load_in_chunks(&fresh.store, &data, small)
+        .await
+        .unwrap_err()
+        .to_string();
+    let last_row = 90 * 15 + 2;
+    assert!(
+        e.contains(&format!(
+            "assessments.csv: row {last_row} names employee 199203042019031001"
+        )),
+        "{e}"
+    );
+    assert_eq!(fresh.store.count_raw(records).await.unwrap(), before);
+}
+
 /// The bulk save of units (seeding a national tree) checks what the one-by-one save checks, all
 /// at once: a refused unit is named by index and field and not written, nor is a new unit below
 /// it; the rest are written parents first whatever their order, audited, and the same units

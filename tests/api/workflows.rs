@@ -995,7 +995,6 @@ async fn a_quarter_imported_for_the_demo_regency_starts_exactly_what_the_default
     let demo = Demo::new();
     let hr = app.token("hr").await;
     let q3: std::collections::HashMap<String, (String, String, Predikat)> = demo
-        .data
         .evaluations
         .iter()
         .filter(|(_, e)| e.period.to_string() == "2026-Q3")

@@ -17,7 +17,7 @@ pub use rows::{
     parse_employees, parse_evaluations, parse_iki_realisations, parse_indicator_realisations,
     parse_stages,
 };
-pub use table::{Limit, Limits, Table, TableError, read_csv, read_table, read_xlsx};
+pub use table::{CsvChunks, Limit, Limits, Table, TableError, read_csv, read_table, read_xlsx};
 
 #[cfg(test)]
 mod fuzz {

@@ -145,73 +145,172 @@ fn column_index<'a>(
 
 /// Reads CSV bytes into a table. Blank lines are skipped (they keep their row numbers).
 pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, TableError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    // The delimiter is whichever of ';' and ',' the header uses more (Excel in an Indonesian
-    // locale writes ';').
-    let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
-    let delimiter = if count(b';') > count(b',') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        None => return Err(TableError::Empty),
-        Some(r) => r.map_err(|e| malformed(1, e))?,
-    };
-    let names = header
-        .iter()
-        .map(|cell| std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 }))
-        .collect::<Result<Vec<_>, _>>()?;
-    let headers = column_index(names)?;
-    let mut budget = Budget::new(limits);
-    budget.row(1, header.len())?;
-    // Row numbers as a spreadsheet shows them: blank lines are rows too (the csv reader skips
-    // them, so they are counted from the bytes before each record), and a quoted cell spanning
-    // several lines is still one row.
-    let mut rows = Vec::new();
-    let mut row = 1;
-    for record in records {
-        let record = record.map_err(|e| malformed(row + 1, e))?;
-        let mut start = record
-            .position()
-            .map_or(0, |p| p.byte() as usize)
-            .min(bytes.len());
-        // After a CRLF-terminated record the reader stops between '\r' and '\n'.
-        if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
-            start += 1;
-        }
-        let blank_lines = bytes[start..]
+    let mut chunks = CsvChunks::new(bytes, limits, usize::MAX)?;
+    let table = chunks.next().transpose()?;
+    Ok(table.unwrap_or_else(|| chunks.table(Vec::new())))
+}
+
+/// A CSV file read a number of rows at a time, each chunk a [`Table`] with the file's header
+/// and the file's row numbers, so that a file of millions of rows is never held as cells all at
+/// once. The limits count the whole file, as [`read_csv`] does.
+pub struct CsvChunks<'a> {
+    bytes: &'a [u8],
+    records: csv::ByteRecordsIntoIter<&'a [u8]>,
+    headers: HashMap<String, usize>,
+    limits: Limits,
+    rows: usize,
+    cells: usize,
+    row: usize,
+    rows_per_chunk: usize,
+    failed: bool,
+}
+
+impl<'a> CsvChunks<'a> {
+    /// Reads the header; fails as [`read_csv`] does for an empty file or a bad header.
+    pub fn new(
+        bytes: &'a [u8],
+        limits: &Limits,
+        rows_per_chunk: usize,
+    ) -> Result<Self, TableError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        // The delimiter is whichever of ';' and ',' the header uses more (Excel in an Indonesian
+        // locale writes ';').
+        let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        };
+        let mut records = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes)
+            .into_byte_records();
+        let header = match records.next() {
+            None => return Err(TableError::Empty),
+            Some(r) => r.map_err(|e| malformed(1, e))?,
+        };
+        let names = header
             .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .filter(|b| **b == b'\n')
-            .count();
-        row += 1 + blank_lines;
-        if record.iter().any(|c| c.len() > limits.max_field_bytes) {
-            return Err(too_large(Limit::FieldBytes, limits.max_field_bytes, row));
-        }
-        let cells = record
-            .iter()
-            .map(|c| std::str::from_utf8(c).map(|s| s.trim().to_string()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| TableError::Encoding { row })?;
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        budget.row(row, cells.len())?;
-        rows.push((row, cells));
+            .map(|cell| std::str::from_utf8(cell).map_err(|_| TableError::Encoding { row: 1 }))
+            .collect::<Result<Vec<_>, _>>()?;
+        let headers = column_index(names)?;
+        let mut chunks = CsvChunks {
+            bytes,
+            records,
+            headers,
+            limits: *limits,
+            rows: 0,
+            cells: 0,
+            row: 1,
+            rows_per_chunk: rows_per_chunk.max(1),
+            failed: false,
+        };
+        chunks.count_row(1, header.len())?;
+        Ok(chunks)
     }
-    Ok(Table {
-        headers,
-        rows,
-        imprecise: HashSet::new(),
-    })
+
+    /// A table of these rows under the file's header.
+    fn table(&self, rows: Vec<(usize, Vec<String>)>) -> Table {
+        Table {
+            headers: self.headers.clone(),
+            rows,
+            imprecise: HashSet::new(),
+        }
+    }
+
+    /// Counts a row of `width` cells against the limits (the header counts for cells only).
+    fn count_row(&mut self, row: usize, width: usize) -> Result<(), TableError> {
+        let mut budget = Budget {
+            limits: &self.limits,
+            rows: self.rows,
+            cells: self.cells,
+        };
+        budget.row(row, width)?;
+        (self.rows, self.cells) = (budget.rows, budget.cells);
+        Ok(())
+    }
+
+    /// The next row with its cells, `None` at the end of the file.
+    fn next_row(&mut self) -> Option<Result<(usize, Vec<String>), TableError>> {
+        let bytes = self.bytes;
+        for record in self.records.by_ref() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => return Some(Err(malformed(self.row + 1, e))),
+            };
+            // Row numbers as a spreadsheet shows them: blank lines are rows too (the csv reader
+            // skips them, so they are counted from the bytes before each record), and a quoted
+            // cell spanning several lines is still one row.
+            let mut start = record
+                .position()
+                .map_or(0, |p| p.byte() as usize)
+                .min(bytes.len());
+            // After a CRLF-terminated record the reader stops between '\r' and '\n'.
+            if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
+                start += 1;
+            }
+            let blank_lines = bytes[start..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .filter(|b| **b == b'\n')
+                .count();
+            self.row += 1 + blank_lines;
+            let row = self.row;
+            if record.iter().any(|c| c.len() > self.limits.max_field_bytes) {
+                return Some(Err(too_large(
+                    Limit::FieldBytes,
+                    self.limits.max_field_bytes,
+                    row,
+                )));
+            }
+            let cells = match record
+                .iter()
+                .map(|c| std::str::from_utf8(c).map(|s| s.trim().to_string()))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(cells) => cells,
+                Err(_) => return Some(Err(TableError::Encoding { row })),
+            };
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            if let Err(e) = self.count_row(row, cells.len()) {
+                return Some(Err(e));
+            }
+            return Some(Ok((row, cells)));
+        }
+        None
+    }
+}
+
+impl Iterator for CsvChunks<'_> {
+    type Item = Result<Table, TableError>;
+
+    /// The next chunk of at most `rows_per_chunk` rows; after an error, nothing more.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let mut rows = Vec::new();
+        while rows.len() < self.rows_per_chunk {
+            match self.next_row() {
+                None => break,
+                Some(Ok(row)) => rows.push(row),
+                Some(Err(e)) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        if rows.is_empty() {
+            None
+        } else {
+            Some(Ok(self.table(rows)))
+        }
+    }
 }
 
 /// Reads CSV or XLSX: an XLSX file is a zip archive and starts with `PK`.
@@ -481,6 +580,61 @@ mod tests {
         assert_eq!(
             read_csv(b"", &Limits::default()).unwrap_err(),
             TableError::Empty
+        );
+    }
+
+    #[test]
+    fn chunks_keep_the_file_s_row_numbers_and_limits() {
+        let file =
+            b"\xEF\xBB\xBF NIP ;Nama\r\n1;a\r\n\r\n2;\"two\r\nlines\"\r\n3;c\r\n4;d\r\n5;e\r\n";
+        let whole = read_csv(file, &Limits::default()).unwrap();
+        let chunks: Vec<Table> = CsvChunks::new(file, &Limits::default(), 2)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            chunks.iter().map(|t| t.rows.len()).collect::<Vec<_>>(),
+            vec![2, 2, 1]
+        );
+        let rows: Vec<(usize, Vec<String>)> = chunks.iter().flat_map(|t| t.rows.clone()).collect();
+        assert_eq!(rows, whole.rows);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![2, 4, 5, 6, 7]
+        );
+        assert_eq!(chunks[0].cell(&chunks[0].rows[1].1, "nama"), "two\r\nlines");
+        assert_eq!(chunks[1].cell(&chunks[1].rows[0].1, "nip"), "3");
+        // The row limit counts the whole file, not one chunk: the fourth row is refused after
+        // three chunks of one row each were handed out.
+        let limits = Limits {
+            max_rows: 3,
+            ..Limits::default()
+        };
+        let mut chunks = CsvChunks::new(file, &limits, 1).unwrap();
+        for _ in 0..3 {
+            assert!(chunks.next().unwrap().is_ok());
+        }
+        assert_eq!(
+            chunks.next().unwrap().unwrap_err(),
+            TableError::TooLarge {
+                limit: Limit::Rows,
+                max: 3,
+                row: 6
+            }
+        );
+        assert!(chunks.next().is_none(), "nothing after an error");
+        // A header without rows: no chunk, and `read_csv` gives an empty table.
+        assert!(
+            CsvChunks::new(b"nip\n", &Limits::default(), 10)
+                .unwrap()
+                .next()
+                .is_none()
+        );
+        assert!(
+            read_csv(b"nip\n", &Limits::default())
+                .unwrap()
+                .rows
+                .is_empty()
         );
     }
 }

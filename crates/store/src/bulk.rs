@@ -621,6 +621,16 @@ impl Store {
         existing_all(&self.db, "units", "code").await
     }
 
+    /// The NIP of every employee, in one query.
+    pub async fn employee_nips(&self) -> Result<HashSet<String>> {
+        existing_all(&self.db, "employees", "nip").await
+    }
+
+    /// The code of every competency, in one query.
+    pub async fn competency_codes(&self) -> Result<HashSet<String>> {
+        existing_all(&self.db, "competencies", "code").await
+    }
+
     /// Creates or updates many units at once (seeding a generated or national tree), checked in
     /// memory against the stored tree and the batch as `Store::save` checks one: a name, a
     /// parent that exists (stored, or a unit of the batch that is accepted), no unit its own
