@@ -844,10 +844,29 @@ async fn analyses(app: &TestApp, base: &str, token: &str, units: &[&str]) -> Vec
     for need in needs["items"].as_array().unwrap() {
         out.push(get(format!("/api/v1/org-needs/{}/progress", need["id"])).await);
     }
-    // And the talent grids of 2026, of everyone and of each unit.
+    // And the talent grids of 2026, of everyone and of each unit, with their lists and as
+    // counts only (added up from the units' counts the index keeps).
     let grids = std::iter::once(String::new()).chain(units.iter().map(|u| format!("&unit={u}")));
     for unit in grids {
-        out.push(get(format!("/api/v1/talent/grid?year=2026{unit}")).await);
+        let lists = get(format!("/api/v1/talent/grid?year=2026{unit}")).await;
+        let counts = get(format!(
+            "/api/v1/talent/grid?year=2026&employees=false{unit}"
+        ))
+        .await;
+        for b in 0..9 {
+            assert_eq!(
+                counts["boxes"][b]["count"].as_u64().map(|n| n as usize),
+                lists["boxes"][b]["employees"].as_array().map(Vec::len),
+                "box {} of the grid{unit}",
+                b + 1
+            );
+        }
+        assert_eq!(
+            counts["unrated_count"].as_u64().map(|n| n as usize),
+            lists["unrated"].as_array().map(Vec::len),
+            "unrated of the grid{unit}"
+        );
+        out.extend([lists, counts]);
     }
     out
 }

@@ -31,6 +31,8 @@ pub struct TalentGrid {
     pub boxes: Vec<TalentBox>,
     /// Employees who cannot be placed: no evaluation that year, or no potential assessed.
     pub unrated: Vec<String>,
+    /// How many cannot be placed (also when the lists are left out).
+    pub unrated_count: usize,
 }
 
 /// The grid of `unit`'s subtree (the organisation when none) in `year` (default: this year in
@@ -41,6 +43,26 @@ pub async fn grid(
     cx: &Context<'_>,
     unit: Option<&str>,
     year: Option<i32>,
+) -> AppResult<Arc<TalentGrid>> {
+    answer(cx, unit, year, true).await
+}
+
+/// The same grid with its counts only and every list empty: added up from the units' counts
+/// of the talent index, so a province's grid after a write costs the units of the subtree, not
+/// a walk over every employee (the page and `employees=false` need no more).
+pub async fn grid_counts(
+    cx: &Context<'_>,
+    unit: Option<&str>,
+    year: Option<i32>,
+) -> AppResult<Arc<TalentGrid>> {
+    answer(cx, unit, year, false).await
+}
+
+async fn answer(
+    cx: &Context<'_>,
+    unit: Option<&str>,
+    year: Option<i32>,
+    lists: bool,
 ) -> AppResult<Arc<TalentGrid>> {
     let year = match year {
         Some(y) => y,
@@ -57,8 +79,13 @@ pub async fn grid(
         None => false,
     };
     cx.require(Action::AnalyseUnit { in_led_subtree })?;
+    // Unit codes hold no line break: the two answers of a unit are kept apart.
+    let key = match lists {
+        true => unit.unwrap_or("").to_string(),
+        false => format!("{}\ncounts", unit.unwrap_or("")),
+    };
     cx.analytics
-        .talent_answer(cx.store, year, unit.unwrap_or(""), |org, index| {
+        .talent_answer(cx.store, year, &key, |org, index| {
             let top = match unit {
                 Some(code) => Some(
                     org.units
@@ -67,12 +94,22 @@ pub async fn grid(
                 ),
                 None => None,
             };
-            let placed = index.grid(&org.units, top);
+            let (placed, counts) = if lists {
+                let placed = index.grid(&org.units, top);
+                let counts = talent::Counts {
+                    boxes: placed.boxes.each_ref().map(Vec::len),
+                    unrated: placed.unrated.len(),
+                };
+                (placed, counts)
+            } else {
+                (talent::Placed::default(), index.counts(&org.units, top))
+            };
             let boxes = placed
                 .boxes
                 .into_iter()
+                .zip(counts.boxes)
                 .zip(1u8..)
-                .map(|(employees, b)| {
+                .map(|((employees, count), b)| {
                     let (kinerja, potensial) = talent::axes(b);
                     TalentBox {
                         box_number: b,
@@ -80,7 +117,7 @@ pub async fn grid(
                         kinerja,
                         potensial,
                         follow_ups: talent::follow_ups(b).to_vec(),
-                        count: employees.len(),
+                        count,
                         employees,
                     }
                 })
@@ -90,6 +127,7 @@ pub async fn grid(
                 year,
                 boxes,
                 unrated: placed.unrated,
+                unrated_count: counts.unrated,
             })
         })
         .await

@@ -6,7 +6,7 @@ use crate::org::UnitTree;
 use crate::period::Period;
 use crate::predikat::Predikat;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 string_enum! {
     /// The performance axis of the talent grid.
@@ -137,12 +137,31 @@ pub fn follow_ups(b: u8) -> &'static [&'static str] {
 }
 
 /// The talent grid kept current employee by employee: each employee's unit and box (`None`:
-/// not placed), in NIP order. A change to a few employees is applied by setting their entries
-/// ([`TalentIndex::set`]); a unit's grid is read by walking the entries. Unit indices are those of
-/// the unit tree the index was built with: a change to the tree needs a new index.
+/// not placed), in NIP order, and how many each unit holds in each box. A change to a few
+/// employees is applied by setting their entries ([`TalentIndex::set`]); a unit's lists are read
+/// by walking the entries, its counts by adding up the units of its subtree (a province's grid
+/// after a write without walking a million entries). Unit indices are those of the unit tree
+/// the index was built with: a change to the tree needs a new index.
 #[derive(Debug, Clone, Default)]
 pub struct TalentIndex {
     members: BTreeMap<String, (u32, Option<u8>)>,
+    /// Per unit: members in boxes 1..=9 at 0..=8, not placed at 9.
+    counts: HashMap<u32, [u32; 10]>,
+}
+
+/// How many a grid holds in each box (1..=9 at 0..=8) and not placed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub boxes: [usize; 9],
+    pub unrated: usize,
+}
+
+/// The slot of an entry in a unit's counts.
+fn slot(b: Option<u8>) -> usize {
+    match b.filter(|b| (1..=9).contains(b)) {
+        Some(b) => usize::from(b) - 1,
+        None => 9,
+    }
 }
 
 /// A grid as the index answers it: the employees of each box (1..=9 at 0..=8) and those not
@@ -157,16 +176,45 @@ impl TalentIndex {
     /// Sets where `nip` stands (their unit and box), or takes them out when `None` (the
     /// employee no longer exists).
     pub fn set(&mut self, nip: &str, now: Option<(u32, Option<u8>)>) {
-        match now {
+        let before = match now {
             Some(entry) => match self.members.get_mut(nip) {
-                Some(e) => *e = entry,
+                Some(e) => Some(std::mem::replace(e, entry)),
                 None => {
                     self.members.insert(nip.to_string(), entry);
+                    None
                 }
             },
-            None => {
-                self.members.remove(nip);
+            None => self.members.remove(nip),
+        };
+        if let Some((u, b)) = before {
+            let counts = self.counts.entry(u).or_default();
+            counts[slot(b)] -= 1;
+            if counts.iter().all(|n| *n == 0) {
+                self.counts.remove(&u);
             }
+        }
+        if let Some((u, b)) = now {
+            self.counts.entry(u).or_default()[slot(b)] += 1;
+        }
+    }
+
+    /// How many of `unit`'s subtree (everyone when `None`) each box holds: the units' counts
+    /// added up, without the lists.
+    pub fn counts(&self, units: &UnitTree, unit: Option<u32>) -> Counts {
+        let mut total = [0usize; 10];
+        for (&u, counts) in &self.counts {
+            if unit.is_some_and(|top| !units.within(u, top)) {
+                continue;
+            }
+            for (t, n) in total.iter_mut().zip(counts) {
+                *t += *n as usize;
+            }
+        }
+        let mut boxes = [0; 9];
+        boxes.copy_from_slice(&total[..9]);
+        Counts {
+            boxes,
+            unrated: total[9],
         }
     }
 
@@ -231,6 +279,60 @@ mod tests {
             (vec!["4".to_string()], vec!["2".to_string()])
         );
         assert_eq!(index.employees(), 4);
+        for top in [None, Some(0), Some(1), Some(2), Some(3)] {
+            let placed = index.grid(&units, top);
+            let counts = index.counts(&units, top);
+            assert_eq!(
+                counts,
+                Counts {
+                    boxes: placed.boxes.each_ref().map(Vec::len),
+                    unrated: placed.unrated.len(),
+                },
+                "{top:?}"
+            );
+        }
+        assert_eq!(index.counts(&units, Some(3)).unrated, 1);
+        assert_eq!(index.counts(&units, None).boxes[8], 1);
+    }
+
+    #[test]
+    fn counts_stay_those_of_the_lists_over_many_changes() {
+        let units = UnitTree::new(&[
+            ("ROOT".into(), None),
+            ("X".into(), Some("ROOT".into())),
+            ("X1".into(), Some("X".into())),
+            ("Y".into(), Some("ROOT".into())),
+        ]);
+        let mut index = TalentIndex::default();
+        // A fixed pseudo-random walk: employees placed, moved, re-rated, unplaced, removed.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for step in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let nip = format!("{}", x % 40);
+            let now = match (x >> 8) % 12 {
+                0 => None,
+                r => Some((
+                    ((x >> 16) % 4) as u32,
+                    (r < 11).then_some(((x >> 24) % 10) as u8),
+                )),
+            };
+            index.set(&nip, now);
+            if step % 97 == 0 {
+                for top in [None, Some(0), Some(1), Some(2), Some(3)] {
+                    let placed = index.grid(&units, top);
+                    assert_eq!(
+                        index.counts(&units, top),
+                        Counts {
+                            boxes: placed.boxes.each_ref().map(Vec::len),
+                            unrated: placed.unrated.len(),
+                        },
+                        "step {step}, {top:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -210,34 +210,13 @@ pub async fn talent_grid(
     user: CurrentUser,
     Params(q): Params<GridQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let grid = jenjang_app::talent::grid(&s.context(&user), q.unit.as_deref(), q.year).await?;
-    if q.employees == Some(false) {
-        // The same document with empty lists: counts only (built without the lists, which
-        // are a province's 100,000 NIPs).
-        let boxes: Vec<serde_json::Value> = grid
-            .boxes
-            .iter()
-            .map(|b| {
-                serde_json::json!({
-                    "box": b.box_number,
-                    "label": b.label,
-                    "kinerja": b.kinerja,
-                    "potensial": b.potensial,
-                    "follow_ups": b.follow_ups,
-                    "count": b.count,
-                    "employees": [],
-                })
-            })
-            .collect();
-        let summary = serde_json::json!({
-            "unit": grid.unit,
-            "year": grid.year,
-            "boxes": boxes,
-            "unrated": [],
-            "unrated_count": grid.unrated.len(),
-        });
-        return Ok(Json(summary).into_response());
-    }
+    let cx = s.context(&user);
+    let grid = if q.employees == Some(false) {
+        // Counts only, the lists empty (they are a province's 100,000 NIPs).
+        jenjang_app::talent::grid_counts(&cx, q.unit.as_deref(), q.year).await?
+    } else {
+        jenjang_app::talent::grid(&cx, q.unit.as_deref(), q.year).await?
+    };
     Ok(Json(grid.as_ref()).into_response())
 }
 

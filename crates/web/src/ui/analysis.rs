@@ -198,7 +198,7 @@ pub(super) async fn talent_page(
                 || org.units.sole_root().map(|r| org.units.code(r)) != Some(home.as_str()))
             .then_some(home);
         }
-        let grid = jenjang_app::talent::grid(&cx, unit.as_deref(), q.year).await?;
+        let grid = jenjang_app::talent::grid_counts(&cx, unit.as_deref(), q.year).await?;
         let members = match q.box_number {
             Some(b) => {
                 let paging = Paging::new(Some(BOX_PAGE), q.offset);
@@ -283,7 +283,7 @@ pub(super) async fn talent_page(
         &ui.lang.text("nav_talent"),
         json!({
             "rows": rows,
-            "unrated": grid.unrated.len(),
+            "unrated": grid.unrated_count,
             "unit": unit,
             "year": grid.year,
             "list": list,
