@@ -245,14 +245,34 @@ mod tests {
     use Kinerja::*;
     use Potential::*;
 
-    #[test]
-    fn the_index_places_each_member_once_in_the_subtrees_above_them() {
-        let units = UnitTree::new(&[
+    /// ROOT (0) above X (1) above X1 (2), and Y (3) under ROOT.
+    fn tree() -> UnitTree {
+        UnitTree::new(&[
             ("ROOT".into(), None),
             ("X".into(), Some("ROOT".into())),
             ("X1".into(), Some("X".into())),
             ("Y".into(), Some("ROOT".into())),
-        ]);
+        ])
+    }
+
+    /// The counts of every subtree are the lengths of its lists.
+    fn assert_counts_are_the_lists(index: &TalentIndex, units: &UnitTree, context: &str) {
+        for top in [None, Some(0), Some(1), Some(2), Some(3)] {
+            let placed = index.grid(units, top);
+            assert_eq!(
+                index.counts(units, top),
+                Counts {
+                    boxes: placed.boxes.each_ref().map(Vec::len),
+                    unrated: placed.unrated.len(),
+                },
+                "{context}, {top:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_index_places_each_member_once_in_the_subtrees_above_them() {
+        let units = tree();
         let mut index = TalentIndex::default();
         index.set("3", Some((2, Some(9))));
         index.set("1", Some((1, Some(5))));
@@ -279,30 +299,14 @@ mod tests {
             (vec!["4".to_string()], vec!["2".to_string()])
         );
         assert_eq!(index.employees(), 4);
-        for top in [None, Some(0), Some(1), Some(2), Some(3)] {
-            let placed = index.grid(&units, top);
-            let counts = index.counts(&units, top);
-            assert_eq!(
-                counts,
-                Counts {
-                    boxes: placed.boxes.each_ref().map(Vec::len),
-                    unrated: placed.unrated.len(),
-                },
-                "{top:?}"
-            );
-        }
+        assert_counts_are_the_lists(&index, &units, "after the moves");
         assert_eq!(index.counts(&units, Some(3)).unrated, 1);
         assert_eq!(index.counts(&units, None).boxes[8], 1);
     }
 
     #[test]
     fn counts_stay_those_of_the_lists_over_many_changes() {
-        let units = UnitTree::new(&[
-            ("ROOT".into(), None),
-            ("X".into(), Some("ROOT".into())),
-            ("X1".into(), Some("X".into())),
-            ("Y".into(), Some("ROOT".into())),
-        ]);
+        let units = tree();
         let mut index = TalentIndex::default();
         // A fixed pseudo-random walk: employees placed, moved, re-rated, unplaced, removed.
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
@@ -320,17 +324,7 @@ mod tests {
             };
             index.set(&nip, now);
             if step % 97 == 0 {
-                for top in [None, Some(0), Some(1), Some(2), Some(3)] {
-                    let placed = index.grid(&units, top);
-                    assert_eq!(
-                        index.counts(&units, top),
-                        Counts {
-                            boxes: placed.boxes.each_ref().map(Vec::len),
-                            unrated: placed.unrated.len(),
-                        },
-                        "step {step}, {top:?}"
-                    );
-                }
+                assert_counts_are_the_lists(&index, &units, &format!("step {step}"));
             }
         }
     }
