@@ -841,6 +841,72 @@ async fn two_engines_on_one_database_start_each_instance_once() {
     );
 }
 
+/// An engine claims events from where its last batch started. An event below that point that is
+/// pending again (given back when another engine's batch rolled back, or committed after later
+/// ones) is still claimed, once nothing is left above it, and starts nothing twice.
+#[tokio::test]
+async fn an_event_left_below_the_engine_s_claims_is_still_worked() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let low: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .filter(|e| e.supervisor_nip.is_some())
+        .take(6)
+        .map(|e| e.nip.to_string())
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str)> = low
+        .iter()
+        .map(|n| (n.as_str(), "2027-Q2", LOW.0, LOW.1))
+        .collect();
+    import_evaluations(&app, &hr, &rows).await;
+    let pending = "SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL";
+    let before = app.store.count_raw(pending).await.unwrap();
+    assert!(before >= 6, "{before}");
+    let engine = jenjang_engine::Engine::new(
+        jenjang::open_store(&app.database_url).await.unwrap(),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .with_batch(2);
+    // Two batches of two: the next claim starts at the second batch.
+    engine.run_once().await.unwrap();
+    engine.run_once().await.unwrap();
+    assert_eq!(app.store.count_raw(pending).await.unwrap(), before - 4);
+    let first = app
+        .store
+        .count_raw("SELECT MIN(id) AS n FROM outbox_events WHERE processed_at IS NOT NULL AND kind = 'evaluation.recorded'")
+        .await
+        .unwrap();
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE outbox_events SET processed_at = NULL WHERE id = {first}"
+    ))
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    engine.drain().await.unwrap();
+    assert_eq!(
+        app.store.count_raw(pending).await.unwrap(),
+        0,
+        "the event below the claims was worked"
+    );
+    let items = instances(&app, &hr, "workflow=pembinaan-kinerja&limit=1000").await;
+    let started: Vec<&str> = items
+        .iter()
+        .map(|i| i["subject_nip"].as_str().unwrap())
+        .filter(|n| low.iter().any(|l| l == n))
+        .collect();
+    let once: HashSet<&str> = started.iter().copied().collect();
+    assert_eq!(
+        (started.len(), once.len()),
+        (low.len(), low.len()),
+        "one instance per employee"
+    );
+}
+
 /// Starts `jenjang serve` on a database and returns it with its base URL.
 fn start_serve(database_url: &str, batch: &str) -> (std::process::Child, String) {
     use std::io::BufRead;

@@ -4,6 +4,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use std::sync::atomic::Ordering;
 
 impl Engine {
     /// Runs everything that is due now once. Returns how much work it did (0 = idle).
@@ -201,7 +202,13 @@ impl Engine {
     pub(super) async fn process_events(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let txn = self.store.begin_work().await?;
-        let events = wf::claim_events(&txn, self.batch).await?;
+        let from = self.events_from.load(Ordering::Relaxed);
+        let mut events = wf::claim_events(&txn, self.batch, from..i64::MAX).await?;
+        if events.is_empty() && from > 0 {
+            events = wf::claim_events(&txn, self.batch, 0..from).await?;
+        }
+        self.events_from
+            .store(events.first().map_or(0, |e| e.id), Ordering::Relaxed);
         if events.is_empty() {
             return Ok(0);
         }

@@ -14,16 +14,23 @@ pub(crate) fn lock_clause(backend: DatabaseBackend) -> &'static str {
     }
 }
 
-/// Claims up to `limit` unprocessed events, oldest first. On PostgreSQL rows another engine holds
-/// are skipped; on SQLite the caller's write transaction is the single claimer.
-pub async fn claim_events<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<OutboxEvent>> {
+/// Claims up to `limit` unprocessed events with ids in `ids`, oldest first. On PostgreSQL rows
+/// another engine holds are skipped; on SQLite the caller's write transaction is the single
+/// claimer.
+pub async fn claim_events<C: ConnectionTrait>(
+    conn: &C,
+    limit: u64,
+    ids: std::ops::Range<i64>,
+) -> Result<Vec<OutboxEvent>> {
     let backend = conn.get_database_backend();
     let sql = format!(
         "SELECT id, kind, subject_nip, payload, dedup_key FROM outbox_events \
-         WHERE processed_at IS NULL ORDER BY id LIMIT {limit}{}",
+         WHERE processed_at IS NULL AND id >= $1 AND id < $2 ORDER BY id LIMIT {limit}{}",
         lock_clause(backend)
     );
-    let rows = conn.query_all_raw(stmt(backend, &sql, vec![])).await?;
+    let rows = conn
+        .query_all_raw(stmt(backend, &sql, vec![ids.start.into(), ids.end.into()]))
+        .await?;
     rows.iter()
         .map(|r| {
             let id: i64 = r.try_get("", "id")?;
