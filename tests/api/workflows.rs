@@ -795,23 +795,30 @@ async fn definitions_are_validated_versioned_and_instances_keep_their_version() 
     assert!(events(&inst["history"]).contains(&"plan_item".to_string()));
 }
 
-#[tokio::test]
-async fn two_engines_on_one_database_start_each_instance_once() {
-    let app = spawn_app().await;
-    let demo = Demo::new();
-    let hr = app.token("hr").await;
-    let low: Vec<String> = demo
+/// A 2027-Q2 of `butuh_perbaikan` imported for up to `n` demo employees who have a supervisor
+/// (the coaching workflow's party); their NIPs.
+async fn import_low_quarter(app: &TestApp, hr: &str, n: usize) -> Vec<String> {
+    let low: Vec<String> = Demo::new()
         .data
         .employees
         .iter()
         .filter(|e| e.supervisor_nip.is_some())
+        .take(n)
         .map(|e| e.nip.to_string())
         .collect();
     let rows: Vec<(&str, &str, &str, &str)> = low
         .iter()
         .map(|n| (n.as_str(), "2027-Q2", LOW.0, LOW.1))
         .collect();
-    import_evaluations(&app, &hr, &rows).await;
+    import_evaluations(app, hr, &rows).await;
+    low
+}
+
+#[tokio::test]
+async fn two_engines_on_one_database_start_each_instance_once() {
+    let app = spawn_app().await;
+    let hr = app.token("hr").await;
+    let low = import_low_quarter(&app, &hr, usize::MAX).await;
     // A second engine with its own connection pool, as a second `serve` process would have.
     let other_store = jenjang::open_store(&app.database_url).await.unwrap();
     let second = jenjang_engine::Engine::new(other_store, std::sync::Arc::new(app.clock.clone()))
@@ -848,21 +855,8 @@ async fn two_engines_on_one_database_start_each_instance_once() {
 async fn an_event_left_below_the_engine_s_claims_is_still_worked() {
     use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
-    let demo = Demo::new();
     let hr = app.token("hr").await;
-    let low: Vec<String> = demo
-        .data
-        .employees
-        .iter()
-        .filter(|e| e.supervisor_nip.is_some())
-        .take(6)
-        .map(|e| e.nip.to_string())
-        .collect();
-    let rows: Vec<(&str, &str, &str, &str)> = low
-        .iter()
-        .map(|n| (n.as_str(), "2027-Q2", LOW.0, LOW.1))
-        .collect();
-    import_evaluations(&app, &hr, &rows).await;
+    let low = import_low_quarter(&app, &hr, 6).await;
     let pending = "SELECT COUNT(*) AS n FROM outbox_events WHERE processed_at IS NULL";
     let before = app.store.count_raw(pending).await.unwrap();
     assert!(before >= 6, "{before}");
