@@ -371,7 +371,7 @@ pub struct RowFile<T> {
     nips: HashMap<u64, usize>,
     /// Each competency the rows name, with the first row naming it.
     competencies: BTreeMap<String, usize>,
-    rows: PhantomData<fn() -> T>,
+    kind: PhantomData<fn() -> T>,
 }
 
 impl<T> Default for RowFile<T> {
@@ -381,7 +381,7 @@ impl<T> Default for RowFile<T> {
             len: 0,
             nips: HashMap::new(),
             competencies: BTreeMap::new(),
-            rows: PhantomData,
+            kind: PhantomData,
         }
     }
 }
