@@ -94,15 +94,10 @@ async fn answer(
                 ),
                 None => None,
             };
-            let (placed, counts) = if lists {
-                let placed = index.grid(&org.units, top);
-                let counts = talent::Counts {
-                    boxes: placed.boxes.each_ref().map(Vec::len),
-                    unrated: placed.unrated.len(),
-                };
-                (placed, counts)
-            } else {
-                (talent::Placed::default(), index.counts(&org.units, top))
+            let counts = index.counts(&org.units, top);
+            let placed = match lists {
+                true => index.grid(&org.units, top),
+                false => talent::Placed::default(),
             };
             let boxes = placed
                 .boxes
