@@ -606,3 +606,152 @@ async fn the_assessment_event_states_the_levels_as_they_stand_after_the_import()
     assert_eq!(body["unchanged"], 2, "{body}");
     assert_eq!(app.store.count_raw(&announced).await.unwrap(), seeded + 1);
 }
+
+/// New records and a record stored already in one file: the new ones are recorded once each, the
+/// stored one is counted unchanged, and each employee's event is
+/// announced once. (PostgreSQL first inserts such a file as new and, meeting the stored record
+/// at its end, inserts it again skipping what is stored: nothing of the first try may remain.)
+#[tokio::test]
+async fn stored_records_at_the_end_of_a_file_of_new_ones_are_skipped_once() {
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let nips: Vec<String> = demo
+        .data
+        .employees
+        .iter()
+        .take(3)
+        .map(|e| e.nip.to_string())
+        .collect();
+    let competency = demo.data.competencies[0].code.to_string();
+    let row = |nip: &str, level: u8, day: u8| {
+        format!("{nip},{competency},{level},uji-ulang,2026-11-{day:02}\n")
+    };
+    let header = "nip,kompetensi,level,sumber,tanggal\n";
+    let first = format!("{header}{}", row(&nips[0], 2, 1));
+    let (status, body) = app.import_csv(&hr, "assessments", first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 1, "{body}");
+    let events = |nip: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = 'assessment.recorded' \
+             AND subject_nip = '{nip}'"
+        )
+    };
+    let before: Vec<i64> = {
+        let mut v = Vec::new();
+        for nip in &nips {
+            v.push(app.store.count_raw(&events(nip)).await.unwrap());
+        }
+        v
+    };
+    // Three new records, then the stored one.
+    let second = format!(
+        "{header}{}{}{}{}",
+        row(&nips[1], 3, 2),
+        row(&nips[2], 4, 2),
+        row(&nips[0], 3, 2),
+        row(&nips[0], 2, 1),
+    );
+    let (status, body) = app.import_csv(&hr, "assessments", second).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 3, "{body}");
+    assert_eq!(body["unchanged"], 1, "{body}");
+    assert_eq!(body["rejected"], json!([]), "{body}");
+    let stored = app
+        .store
+        .count_raw("SELECT COUNT(*) AS n FROM competency_records WHERE source = 'uji-ulang'")
+        .await
+        .unwrap();
+    assert_eq!(stored, 4, "one row per distinct record");
+    for (nip, was) in nips.iter().zip(before) {
+        assert_eq!(
+            app.store.count_raw(&events(nip)).await.unwrap(),
+            was + 1,
+            "{nip}: one event for the records this file added"
+        );
+    }
+    let (_, profile) = app
+        .get(&hr, &format!("/api/v1/employees/{}/competencies", nips[0]))
+        .await;
+    let current = profile["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["competency"] == competency.as_str())
+        .unwrap();
+    assert_eq!(
+        current["level"], 3,
+        "the newer record is current: {profile}"
+    );
+}
+
+/// A large import whose events are new but for one already in the outbox: each event is written
+/// once, the stored one kept as it was, and every evaluation is saved. (PostgreSQL first writes a
+/// large batch of events as new and, meeting the stored key, writes them again skipping it.)
+#[tokio::test]
+async fn a_large_import_writes_each_event_once_also_past_a_stored_one() {
+    use sea_orm::{ConnectionTrait, Database};
+    let app = spawn_app().await;
+    let demo = Demo::new();
+    let hr = app.token("hr").await;
+    let mut csv = String::from("nip,periode,hasil_kerja,perilaku_kerja\n");
+    for q in 1..=4 {
+        for e in &demo.data.employees {
+            csv.push_str(&format!(
+                "{},2031-Q{q},sesuai_ekspektasi,sesuai_ekspektasi\n",
+                e.nip
+            ));
+        }
+    }
+    let rows = 4 * demo.data.employees.len() as i64;
+    assert!(rows >= 1_000, "a batch as large as a bulk write's");
+    // The event the import will announce last, there already.
+    let last = demo.data.employees.last().unwrap().nip.to_string();
+    let key = format!("evaluation:{last}:2031-Q4:v1");
+    let db = Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared(&format!(
+        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at) \
+         VALUES ('evaluation.recorded', '{last}', '{{\"kept\":true}}', '{key}', CURRENT_TIMESTAMP)"
+    ))
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    let (status, body) = app.import_csv(&hr, "evaluations", csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], rows, "{body}");
+    let count = |sql: String| {
+        let store = app.store.clone();
+        async move { store.count_raw(&sql).await.unwrap() }
+    };
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE dedup_key LIKE 'evaluation:%:2031-Q%'"
+                .into()
+        )
+        .await,
+        rows,
+        "one event per evaluation"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) AS n FROM outbox_events WHERE dedup_key = '{key}' AND payload = '{{\"kept\":true}}'"
+        ))
+        .await,
+        1,
+        "the stored event is kept as it was"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM evaluations WHERE year = 2031".into()).await,
+        rows
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'evaluation' AND entity_key LIKE '%/2031-Q%'"
+                .into()
+        )
+        .await,
+        rows,
+        "one audit entry per evaluation"
+    );
+}

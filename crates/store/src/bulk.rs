@@ -5,8 +5,8 @@
 use crate::db::insert_rows;
 use crate::db::{Background, Progress, Store, rows_per_statement, stmt};
 use crate::employees::{
-    NewRecord, RECORD_COLUMNS, advance_current_levels, employee_from, insert_records, list_chunk,
-    listed,
+    NewRecord, RECORD_COLUMNS, advance_current_levels, employee_from, insert_fresh_records,
+    insert_records, list_chunk, listed,
 };
 use crate::entity::{employee, unit};
 use crate::error::Result;
@@ -18,7 +18,7 @@ use jenjang_core::reference::{CompetencyRecord, Employee, Unit};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -406,28 +406,24 @@ pub(crate) async fn write_competency_records(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut lap = crate::db::Lap::start();
-    let total = valid.len() as u64;
-    let mut written = 0u64;
-    let mut new = Vec::new();
-    for chunk in valid.chunks(RECORDS_PER_WRITE) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * RECORD_COLUMNS);
-        for (nip, r) in chunk {
-            values.extend([
-                nip.to_string().into(),
-                r.competency.to_string().into(),
-                (r.level.get() as i16).into(),
-                r.source.clone().into(),
-                r.assessed_on.into(),
-                now.into(),
-                actor.0.clone().into(),
-            ]);
-        }
-        new.extend(insert_records(txn, values).await?);
-        written += chunk.len() as u64;
-        if let Some(report) = progress {
-            report(written, total);
+    // PostgreSQL: the records are first inserted as new, inside a savepoint; a record stored
+    // already rolls that back and they go again, the stored ones skipped (see
+    // `insert_fresh_records`). SQLite skips a repeat at no extra cost.
+    let mut new = None;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let attempt = txn.begin().await?;
+        new = insert_record_chunks(&attempt, actor, valid, progress, now, Repeats::Fail).await?;
+        match new {
+            Some(_) => attempt.commit().await?,
+            None => attempt.rollback().await?,
         }
     }
+    let mut new = match new {
+        Some(new) => new,
+        None => insert_record_chunks(txn, actor, valid, progress, now, Repeats::Skip)
+            .await?
+            .unwrap_or_default(),
+    };
     let records_ms = lap.ms();
     if new.is_empty() {
         return Ok(0);
@@ -486,6 +482,55 @@ pub(crate) async fn write_competency_records(
         "competency records written"
     );
     Ok(new.len() as u64)
+}
+
+/// What [`insert_record_chunks`] does with a record stored already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    /// Skip it.
+    Skip,
+    /// Stop, answering `None` (the caller rolls back what was written).
+    Fail,
+}
+
+/// Inserts the records [`RECORDS_PER_WRITE`] at a time, reporting progress; answers the new ones.
+async fn insert_record_chunks<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    valid: &[(&Nip, &CompetencyRecord)],
+    progress: Progress<'_>,
+    now: DateTime<Utc>,
+    repeats: Repeats,
+) -> Result<Option<Vec<NewRecord>>> {
+    let total = valid.len() as u64;
+    let mut written = 0u64;
+    let mut new = Vec::new();
+    for chunk in valid.chunks(RECORDS_PER_WRITE) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * RECORD_COLUMNS);
+        for (nip, r) in chunk {
+            values.extend([
+                nip.to_string().into(),
+                r.competency.to_string().into(),
+                (r.level.get() as i16).into(),
+                r.source.clone().into(),
+                r.assessed_on.into(),
+                now.into(),
+                actor.0.clone().into(),
+            ]);
+        }
+        match repeats {
+            Repeats::Skip => new.extend(insert_records(conn, values).await?),
+            Repeats::Fail => match insert_fresh_records(conn, values).await? {
+                Some(fresh) => new.extend(fresh),
+                None => return Ok(None),
+            },
+        }
+        written += chunk.len() as u64;
+        if let Some(report) = progress {
+            report(written, total);
+        }
+    }
+    Ok(Some(new))
 }
 
 /// The `assessment.recorded` events of the employees whose records changed (their new records,

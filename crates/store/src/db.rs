@@ -731,6 +731,51 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Inserts rows most of which are new to a table with a unique key: `conflict` (`ON CONFLICT …
+/// DO NOTHING`) says what a row whose key is stored already does. PostgreSQL meets such a clause
+/// with a search of the unique index before each row's insert, on top of the insert's own (a
+/// third of the time of 90,000 outbox events); so on PostgreSQL a batch of at least
+/// [`FIRST_TRY_ROWS`] rows is first inserted without it, inside a savepoint, and only if a key
+/// is stored already (or repeated) is that rolled back and the batch inserted again with it.
+pub(crate) async fn insert_new_rows(
+    txn: &DatabaseTransaction,
+    head: &str,
+    conflict: &str,
+    columns: usize,
+    values: Vec<Value>,
+) -> Result<()> {
+    use sea_orm::TransactionTrait;
+    if txn.get_database_backend() != DatabaseBackend::Postgres
+        || values.len() < FIRST_TRY_ROWS * columns
+    {
+        return insert_rows(txn, head, conflict, columns, values).await;
+    }
+    let attempt = txn.begin().await?;
+    for statement in statements_for(&attempt, head, "", columns, values.clone()).await? {
+        match attempt.execute_raw(statement).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                attempt.rollback().await?;
+                return insert_rows(txn, head, conflict, columns, values).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    attempt.commit().await?;
+    Ok(())
+}
+
+/// The batch size from which [`insert_new_rows`] tries a plain insert first.
+pub(crate) const FIRST_TRY_ROWS: usize = 1_000;
+
+/// Whether the database refused a statement for a key stored already.
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 /// Inserts rows with [`statements_for`] whose `tail` says `RETURNING …`, answering the rows
 /// returned (so that fresh rows need no second read, which a planner without statistics for
 /// them would plan badly).
@@ -808,7 +853,7 @@ pub(crate) async fn update_rows<C: ConnectionTrait>(
 /// The statements that insert `values`: on PostgreSQL one typed array a column
 /// ([`array_statements`]) where every column's values are of one kind it carries, otherwise
 /// [`row_statements`].
-async fn statements_for<C: ConnectionTrait>(
+pub(crate) async fn statements_for<C: ConnectionTrait>(
     conn: &C,
     head: &str,
     tail: &str,

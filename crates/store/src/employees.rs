@@ -286,25 +286,62 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
 ) -> Result<Vec<NewRecord>> {
     let rows = crate::db::insert_rows_returning(
         conn,
-        "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)",
-        "ON CONFLICT (nip, competency_code, assessed_on, source, level) DO NOTHING \
-         RETURNING id, nip, competency_code, level, source, assessed_on",
+        RECORDS_INSERT,
+        &format!("ON CONFLICT {RECORD_KEY} DO NOTHING {RECORDS_RETURNING}"),
         RECORD_COLUMNS,
         values,
     )
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(NewRecord {
-                id: r.try_get("", "id")?,
-                nip: r.try_get("", "nip")?,
-                competency: r.try_get("", "competency_code")?,
-                level: r.try_get("", "level")?,
-                source: r.try_get("", "source")?,
-                assessed_on: r.try_get("", "assessed_on")?,
-            })
-        })
-        .collect()
+    rows.iter().map(new_record).collect()
+}
+
+/// Appends dated competency records as [`insert_records`] does, but without asking the database
+/// to skip a repeat: answers `None`, having written part of them, when one of the records is
+/// stored already (or given twice). On PostgreSQL `ON CONFLICT` searches the unique index once
+/// before inserting each row and again to insert it; an import of new records (most imports)
+/// saves that first search by trying this inside a savepoint first.
+pub(crate) async fn insert_fresh_records<C: ConnectionTrait>(
+    conn: &C,
+    values: Vec<Value>,
+) -> Result<Option<Vec<NewRecord>>> {
+    let mut new = Vec::with_capacity(values.len() / RECORD_COLUMNS);
+    for statement in crate::db::statements_for(
+        conn,
+        RECORDS_INSERT,
+        RECORDS_RETURNING,
+        RECORD_COLUMNS,
+        values,
+    )
+    .await?
+    {
+        match conn.query_all_raw(statement).await {
+            Ok(rows) => {
+                for r in &rows {
+                    new.push(new_record(r)?);
+                }
+            }
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Some(new))
+}
+
+const RECORDS_INSERT: &str = "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)";
+const RECORD_KEY: &str = "(nip, competency_code, assessed_on, source, level)";
+const RECORDS_RETURNING: &str = "RETURNING id, nip, competency_code, level, source, assessed_on";
+
+fn new_record(r: &sea_orm::QueryResult) -> Result<NewRecord> {
+    Ok(NewRecord {
+        id: r.try_get("", "id")?,
+        nip: r.try_get("", "nip")?,
+        competency: r.try_get("", "competency_code")?,
+        level: r.try_get("", "level")?,
+        source: r.try_get("", "source")?,
+        assessed_on: r.try_get("", "assessed_on")?,
+    })
 }
 
 /// Brings current levels up to date with records just appended: the current level of a pair is

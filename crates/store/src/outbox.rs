@@ -1,11 +1,11 @@
 //! The outbox: domain events written in the transaction of the change that caused them, once
 //! per dedup key, for the workflow engine to claim.
 
-use crate::db::insert_rows;
+use crate::db::{insert_new_rows, insert_rows};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use jenjang_core::events::DomainEvent;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 /// A domain event for the outbox, with the key that makes a replayed change write it once.
 pub(crate) struct Event {
@@ -20,8 +20,19 @@ pub(crate) async fn outbox<C: ConnectionTrait>(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    write_outbox_rows(conn, outbox_rows(events, now)).await
+    insert_rows(
+        conn,
+        OUTBOX_INSERT,
+        ONCE_PER_KEY,
+        5,
+        outbox_rows(events, now),
+    )
+    .await
 }
+
+const OUTBOX_INSERT: &str =
+    "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)";
+const ONCE_PER_KEY: &str = "ON CONFLICT (dedup_key) DO NOTHING";
 
 /// The rows [`write_outbox_rows`] writes for `events` (built apart, so that a bulk write can
 /// build them in the background: see [`crate::db::Background`]).
@@ -39,17 +50,8 @@ pub(crate) fn outbox_rows(events: &[Event], now: DateTime<Utc>) -> Vec<Value> {
     values
 }
 
-/// Writes the rows of [`outbox_rows`].
-pub(crate) async fn write_outbox_rows<C: ConnectionTrait>(
-    conn: &C,
-    values: Vec<Value>,
-) -> Result<()> {
-    insert_rows(
-        conn,
-        "INSERT INTO outbox_events (kind, subject_nip, payload, dedup_key, created_at)",
-        "ON CONFLICT (dedup_key) DO NOTHING",
-        5,
-        values,
-    )
-    .await
+/// Writes the rows of [`outbox_rows`] of a bulk write, whose events are mostly new (see
+/// [`insert_new_rows`]).
+pub(crate) async fn write_outbox_rows(txn: &DatabaseTransaction, values: Vec<Value>) -> Result<()> {
+    insert_new_rows(txn, OUTBOX_INSERT, ONCE_PER_KEY, 5, values).await
 }
