@@ -329,6 +329,27 @@ pub(crate) async fn insert_fresh_records<C: ConnectionTrait>(
     Ok(Some(new))
 }
 
+/// Appends dated competency records as [`insert_records`] does, from a write whose records are
+/// mostly new: a batch of [`crate::db::FIRST_TRY_ROWS`] or more on PostgreSQL is first tried
+/// with [`insert_fresh_records`] inside a savepoint.
+pub(crate) async fn insert_new_records(
+    txn: &sea_orm::DatabaseTransaction,
+    values: Vec<Value>,
+) -> Result<Vec<NewRecord>> {
+    use sea_orm::TransactionTrait;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+        && values.len() >= crate::db::FIRST_TRY_ROWS * RECORD_COLUMNS
+    {
+        let attempt = txn.begin().await?;
+        if let Some(new) = insert_fresh_records(&attempt, values.clone()).await? {
+            attempt.commit().await?;
+            return Ok(new);
+        }
+        attempt.rollback().await?;
+    }
+    insert_records(txn, values).await
+}
+
 const RECORDS_INSERT: &str = "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)";
 const RECORD_KEY: &str = "(nip, competency_code, assessed_on, source, level)";
 const RECORDS_RETURNING: &str = "RETURNING id, nip, competency_code, level, source, assessed_on";
@@ -370,6 +391,7 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
             r.id.into(),
         ]);
     }
+    let mut lap = crate::db::Lap::start();
     let moved = crate::db::insert_rows_returning(
         conn,
         "INSERT INTO current_competency_levels (nip, competency_code, level, assessed_on, record_id)",
@@ -393,8 +415,18 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
+    let current_ms = lap.ms();
     let nips = patch_profiles(conn, &moved).await?;
+    let profiles_ms = lap.ms();
     crate::changes::members_changed(conn, &nips).await?;
+    tracing::debug!(
+        moved = moved.len(),
+        employees = nips.len(),
+        current_ms,
+        profiles_ms,
+        feed_ms = lap.ms(),
+        "current levels advanced"
+    );
     Ok(moved)
 }
 

@@ -1273,7 +1273,7 @@ impl Store {
             }
         }
         let results_ms = lap.ms();
-        let new = crate::employees::insert_records(&txn, levels).await?;
+        let new = crate::employees::insert_new_records(&txn, levels).await?;
         let records_ms = lap.ms();
         crate::employees::advance_current_levels(&txn, &new).await?;
         let levels_ms = lap.ms();
