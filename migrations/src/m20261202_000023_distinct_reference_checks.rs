@@ -18,14 +18,17 @@ impl MigrationName for Migration {
     }
 }
 
-const DISTINCT: &str = r#"
+/// The check, given the query that finds a missing key (`%1$I` the column, `%2$I` the
+/// referenced table, `%3$I` its key); the function is otherwise as
+/// `m20261201_000021_set_based_references` created it.
+fn check(query: &str) -> String {
+    format!(
+        r#"
 CREATE OR REPLACE FUNCTION jenjang_references_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   missing text;
 BEGIN
-  EXECUTE format(
-    'SELECT n.k::text FROM (SELECT DISTINCT i.%1$I AS k FROM inserted i WHERE i.%1$I IS NOT NULL) n '
-    'WHERE NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.%3$I = n.k) LIMIT 1',
+  EXECUTE format({query},
     TG_ARGV[0], TG_ARGV[1], TG_ARGV[2]) INTO missing;
   IF missing IS NOT NULL THEN
     RAISE foreign_key_violation USING MESSAGE = format(
@@ -34,26 +37,17 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
-"#;
+"#
+    )
+}
 
-/// The check as `m20261201_000021_set_based_references` created it.
-const PER_ROW: &str = r#"
-CREATE OR REPLACE FUNCTION jenjang_references_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  missing text;
-BEGIN
-  EXECUTE format(
-    'SELECT n.%1$I::text FROM inserted n WHERE n.%1$I IS NOT NULL '
-    'AND NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.%3$I = n.%1$I) LIMIT 1',
-    TG_ARGV[0], TG_ARGV[1], TG_ARGV[2]) INTO missing;
-  IF missing IS NOT NULL THEN
-    RAISE foreign_key_violation USING MESSAGE = format(
-      'insert on table "%s" violates its reference to "%s": key (%s)=(%s) is not present',
-      TG_TABLE_NAME, TG_ARGV[1], TG_ARGV[0], missing);
-  END IF;
-  RETURN NULL;
-END $$;
-"#;
+/// Each distinct key once.
+const DISTINCT: &str = "'SELECT n.k::text FROM (SELECT DISTINCT i.%1$I AS k FROM inserted i WHERE i.%1$I IS NOT NULL) n '
+    'WHERE NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.%3$I = n.k) LIMIT 1'";
+
+/// Each row (as before).
+const PER_ROW: &str = "'SELECT n.%1$I::text FROM inserted n WHERE n.%1$I IS NOT NULL '
+    'AND NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.%3$I = n.%1$I) LIMIT 1'";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -61,7 +55,9 @@ impl MigrationTrait for Migration {
         if m.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
-        m.get_connection().execute_unprepared(DISTINCT).await?;
+        m.get_connection()
+            .execute_unprepared(&check(DISTINCT))
+            .await?;
         Ok(())
     }
 
@@ -69,7 +65,9 @@ impl MigrationTrait for Migration {
         if m.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
-        m.get_connection().execute_unprepared(PER_ROW).await?;
+        m.get_connection()
+            .execute_unprepared(&check(PER_ROW))
+            .await?;
         Ok(())
     }
 }
