@@ -18,7 +18,7 @@ use jenjang_core::reference::{CompetencyRecord, Employee, Unit};
 use jenjang_core::{FieldError, Nip};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -406,24 +406,21 @@ pub(crate) async fn write_competency_records(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut lap = crate::db::Lap::start();
-    // PostgreSQL: the records are first inserted as new, inside a savepoint; a record stored
-    // already rolls that back and they go again, the stored ones skipped (see
-    // `insert_fresh_records`). SQLite skips a repeat at no extra cost.
-    let mut new = None;
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        let attempt = txn.begin().await?;
-        new = insert_record_chunks(&attempt, actor, valid, progress, now, Repeats::Fail).await?;
-        match new {
-            Some(_) => attempt.commit().await?,
-            None => attempt.rollback().await?,
-        }
-    }
-    let mut new = match new {
-        Some(new) => new,
-        None => insert_record_chunks(txn, actor, valid, progress, now, Repeats::Skip)
-            .await?
-            .unwrap_or_default(),
-    };
+    // Rebuilt from `valid` a chunk at a time for each try, not cloned: a province's records are
+    // gigabytes of values.
+    let mut new = crate::db::new_first(
+        txn,
+        true,
+        (),
+        async |attempt, ()| {
+            insert_record_chunks(attempt, actor, valid, progress, now, Repeats::Fail).await
+        },
+        async |txn, ()| {
+            let new = insert_record_chunks(txn, actor, valid, progress, now, Repeats::Skip);
+            Ok(new.await?.unwrap_or_default())
+        },
+    )
+    .await?;
     let records_ms = lap.ms();
     if new.is_empty() {
         return Ok(0);

@@ -732,11 +732,7 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
 }
 
 /// Inserts rows most of which are new to a table with a unique key: `conflict` (`ON CONFLICT …
-/// DO NOTHING`) says what a row whose key is stored already does. PostgreSQL meets such a clause
-/// with a search of the unique index before each row's insert, on top of the insert's own (a
-/// third of the time of 90,000 outbox events); so on PostgreSQL a batch of at least
-/// [`FIRST_TRY_ROWS`] rows is first inserted without it, inside a savepoint, and only if a key
-/// is stored already (or repeated) is that rolled back and the batch inserted again with it.
+/// DO NOTHING`) says what a row whose key is stored already does. See [`new_first`].
 pub(crate) async fn insert_new_rows(
     txn: &DatabaseTransaction,
     head: &str,
@@ -744,37 +740,67 @@ pub(crate) async fn insert_new_rows(
     columns: usize,
     values: Vec<Value>,
 ) -> Result<()> {
-    use sea_orm::TransactionTrait;
-    if txn.get_database_backend() != DatabaseBackend::Postgres
-        || values.len() < FIRST_TRY_ROWS * columns
-    {
-        return insert_rows(txn, head, conflict, columns, values).await;
-    }
-    let attempt = txn.begin().await?;
-    for statement in statements_for(&attempt, head, "", columns, values.clone()).await? {
-        match attempt.execute_raw(statement).await {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                attempt.rollback().await?;
-                return insert_rows(txn, head, conflict, columns, values).await;
+    new_first(
+        txn,
+        values.len() >= FIRST_TRY_ROWS * columns,
+        values,
+        async |attempt, values| {
+            for statement in statements_for(attempt, head, "", columns, values).await? {
+                if refused_key(attempt.execute_raw(statement).await)?.is_none() {
+                    return Ok(None);
+                }
             }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    attempt.commit().await?;
-    Ok(())
-}
-
-/// The batch size from which [`insert_new_rows`] tries a plain insert first.
-pub(crate) const FIRST_TRY_ROWS: usize = 1_000;
-
-/// Whether the database refused a statement for a key stored already.
-pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            Ok(Some(()))
+        },
+        async |txn, values| insert_rows(txn, head, conflict, columns, values).await,
     )
+    .await
 }
+
+/// A write of rows most of which are new to a table with a unique key. PostgreSQL meets a
+/// conflict clause (`ON CONFLICT …`) with a search of the unique index before each row's insert,
+/// on top of the insert's own (a third of the time of 90,000 outbox events). So on PostgreSQL a
+/// `large` write first runs `fresh` (the write without the clause, answering `None` when the
+/// database refused a key stored already or repeated: see [`refused_key`]) inside a savepoint;
+/// only if it answers `None` is that rolled back and `again` (the write with the clause) run.
+/// Otherwise `again` runs at once. `input` is cloned for the first try only.
+pub(crate) async fn new_first<T, I: Clone>(
+    txn: &DatabaseTransaction,
+    large: bool,
+    input: I,
+    fresh: impl AsyncFnOnce(&DatabaseTransaction, I) -> Result<Option<T>>,
+    again: impl AsyncFnOnce(&DatabaseTransaction, I) -> Result<T>,
+) -> Result<T> {
+    use sea_orm::TransactionTrait;
+    if large && txn.get_database_backend() == DatabaseBackend::Postgres {
+        let attempt = txn.begin().await?;
+        if let Some(done) = fresh(&attempt, input.clone()).await? {
+            attempt.commit().await?;
+            return Ok(done);
+        }
+        attempt.rollback().await?;
+    }
+    again(txn, input).await
+}
+
+/// A statement's outcome, `None` when the database refused it for a key stored already.
+pub(crate) fn refused_key<T>(outcome: std::result::Result<T, sea_orm::DbErr>) -> Result<Option<T>> {
+    match outcome {
+        Ok(done) => Ok(Some(done)),
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The batch size from which a write of new rows tries them as new first ([`new_first`]).
+pub(crate) const FIRST_TRY_ROWS: usize = 1_000;
 
 /// Inserts rows with [`statements_for`] whose `tail` says `RETURNING …`, answering the rows
 /// returned (so that fresh rows need no second read, which a planner without statistics for

@@ -297,9 +297,7 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
 
 /// Appends dated competency records as [`insert_records`] does, but without asking the database
 /// to skip a repeat: answers `None`, having written part of them, when one of the records is
-/// stored already (or given twice). On PostgreSQL `ON CONFLICT` searches the unique index once
-/// before inserting each row and again to insert it; an import of new records (most imports)
-/// saves that first search by trying this inside a savepoint first.
+/// stored already (or given twice), for [`crate::db::new_first`].
 pub(crate) async fn insert_fresh_records<C: ConnectionTrait>(
     conn: &C,
     values: Vec<Value>,
@@ -314,40 +312,30 @@ pub(crate) async fn insert_fresh_records<C: ConnectionTrait>(
     )
     .await?
     {
-        match conn.query_all_raw(statement).await {
-            Ok(rows) => {
-                for r in &rows {
-                    new.push(new_record(r)?);
-                }
-            }
-            Err(e) if crate::db::is_unique_violation(&e) => {
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
+        let Some(rows) = crate::db::refused_key(conn.query_all_raw(statement).await)? else {
+            return Ok(None);
+        };
+        for r in &rows {
+            new.push(new_record(r)?);
         }
     }
     Ok(Some(new))
 }
 
 /// Appends dated competency records as [`insert_records`] does, from a write whose records are
-/// mostly new: a batch of [`crate::db::FIRST_TRY_ROWS`] or more on PostgreSQL is first tried
-/// with [`insert_fresh_records`] inside a savepoint.
+/// mostly new (see [`crate::db::new_first`]).
 pub(crate) async fn insert_new_records(
     txn: &sea_orm::DatabaseTransaction,
     values: Vec<Value>,
 ) -> Result<Vec<NewRecord>> {
-    use sea_orm::TransactionTrait;
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres
-        && values.len() >= crate::db::FIRST_TRY_ROWS * RECORD_COLUMNS
-    {
-        let attempt = txn.begin().await?;
-        if let Some(new) = insert_fresh_records(&attempt, values.clone()).await? {
-            attempt.commit().await?;
-            return Ok(new);
-        }
-        attempt.rollback().await?;
-    }
-    insert_records(txn, values).await
+    crate::db::new_first(
+        txn,
+        values.len() >= crate::db::FIRST_TRY_ROWS * RECORD_COLUMNS,
+        values,
+        async |attempt, values| insert_fresh_records(attempt, values).await,
+        async |txn, values| insert_records(txn, values).await,
+    )
+    .await
 }
 
 const RECORDS_INSERT: &str = "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by)";
