@@ -406,8 +406,9 @@ pub(crate) async fn write_competency_records(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut lap = crate::db::Lap::start();
-    // Rebuilt from `valid` a chunk at a time for each try, not cloned: a province's records are
-    // gigabytes of values.
+    // Every import tries its records as new first, however few (the savepoint costs two round
+    // trips). The values are rebuilt from `valid` a chunk at a time for each try, not cloned: a
+    // province's records are gigabytes of values.
     let mut new = crate::db::new_first(
         txn,
         true,
@@ -482,7 +483,7 @@ pub(crate) async fn write_competency_records(
 }
 
 /// What [`insert_record_chunks`] does with a record stored already.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Repeats {
     /// Skip it.
     Skip,
