@@ -41,6 +41,7 @@ mod m20261201_000020_talent_changes;
 mod m20261201_000021_set_based_references;
 mod m20261202_000022_room_for_updates;
 mod m20261202_000023_distinct_reference_checks;
+mod m20261202_000024_reference_checks_by_size;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_set_based_references::Migration),
             Box::new(m20261202_000022_room_for_updates::Migration),
             Box::new(m20261202_000023_distinct_reference_checks::Migration),
+            Box::new(m20261202_000024_reference_checks_by_size::Migration),
         ]
     }
 }

@@ -623,6 +623,21 @@ async fn references_of_bulk_written_tables_are_enforced_on_both_databases() {
     use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    // With statistics, PostgreSQL checks an insert of at least 1,000 rows and a quarter of the
+    // referenced table by one comparison of the key sets, a smaller one key by key: the first
+    // statement below is of the first kind, the others of the second.
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let records = app
+        .store
+        .count_raw("SELECT COUNT(*) AS n FROM competency_records")
+        .await
+        .unwrap();
+    let employees = app
+        .store
+        .count_raw("SELECT COUNT(*) AS n FROM employees")
+        .await
+        .unwrap();
+    assert!(records >= 1_000 && records * 4 >= employees, "{records}");
     let refused = [
         // An unknown employee among known ones.
         "INSERT INTO competency_records (nip, competency_code, level, source, assessed_on, recorded_at, recorded_by) \
