@@ -124,6 +124,12 @@ pub(crate) fn audit_values(
     values
 }
 
+/// A bulk write's audit entries (action, entity, key, detail) and outbox events.
+pub(crate) type JournalEntries = (
+    Vec<(String, String, String, serde_json::Value)>,
+    Vec<crate::outbox::Event>,
+);
+
 /// A bulk write's audit entries and outbox events, serialised on a thread of the blocking pool
 /// ([`crate::db::Background`]) while the write's own statements run, then written after them.
 pub(crate) struct Journal(crate::db::Background<(Vec<Value>, Vec<Value>)>);
@@ -135,8 +141,19 @@ impl Journal {
         events: Vec<crate::outbox::Event>,
         now: DateTime<Utc>,
     ) -> Journal {
+        Journal::build(actor, now, move || (audits, events))
+    }
+
+    /// As [`Journal::start`], the entries and events themselves built by `build` on that thread
+    /// too.
+    pub(crate) fn build(
+        actor: &Actor,
+        now: DateTime<Utc>,
+        build: impl FnOnce() -> JournalEntries + Send + 'static,
+    ) -> Journal {
         let actor = actor.clone();
         Journal(crate::db::Background::start(move || {
+            let (audits, events) = build();
             (
                 audit_values(&actor, audits, now),
                 crate::outbox::outbox_rows(&events, now),

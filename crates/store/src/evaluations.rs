@@ -312,45 +312,56 @@ impl Store {
             let (nip, e) = &rows[i];
             before.insert((nip.to_string(), e.period), e.predikat());
         }
-        let previous_of = |nip: &Nip, e: &Evaluation| {
-            let p = e.period.previous();
-            let pk = before.get(&(nip.to_string(), p)).copied();
-            (p.to_string(), pk)
-        };
         let read_ms = lap.ms();
-        let mut audits = Vec::with_capacity(changed.len());
-        let mut events = Vec::with_capacity(changed.len());
-        for &i in &created {
-            let (nip, e) = &rows[i];
-            audits.push((
-                "create".to_string(),
-                "evaluation".to_string(),
-                format!("{nip}/{}", e.period),
-                serde_json::json!({"after": e, "predikat": e.predikat()}),
-            ));
-            events.push(event(nip, e, None, 1, previous_of(nip, e)));
-        }
-        for (i, id, before) in &updated {
-            let (nip, e) = &rows[*i];
-            audits.push((
-                "update".to_string(),
-                "evaluation".to_string(),
-                format!("{nip}/{}", e.period),
-                serde_json::json!({"before": before, "after": e, "predikat": e.predikat()}),
-            ));
-            // The stored versions, this write's move to the history, the new one.
-            let version = versions.get(id).copied().unwrap_or(0) + 2;
-            events.push(event(
-                nip,
-                e,
-                Some(before.predikat),
-                version,
-                previous_of(nip, e),
-            ));
-        }
-        let events_built_ms = lap.ms();
-        // Serialised while the database writes the evaluations.
-        let journal = Journal::start(actor, audits, events, now);
+        // The audit entries and events are built and serialised on a thread of the blocking
+        // pool while the database writes the evaluations (built first, they cost 0.55 s of a
+        // 100,000-row import's 4.4 s): from copies of the changed rows.
+        let created_rows: Vec<(Nip, Evaluation)> =
+            created.iter().map(|&i| rows[i].clone()).collect();
+        let updated_rows: Vec<((Nip, Evaluation), EvaluationRecord, i64)> = updated
+            .iter()
+            .map(|(i, id, stored)| {
+                // The stored versions, this write's move to the history, the new one.
+                let version = versions.get(id).copied().unwrap_or(0) + 2;
+                (rows[*i].clone(), stored.clone(), version)
+            })
+            .collect();
+        let journal = Journal::build(actor, now, move || {
+            let previous_of = |nip: &Nip, e: &Evaluation| {
+                let p = e.period.previous();
+                let pk = before.get(&(nip.to_string(), p)).copied();
+                (p.to_string(), pk)
+            };
+            let changed = created_rows.len() + updated_rows.len();
+            let mut audits = Vec::with_capacity(changed);
+            let mut events = Vec::with_capacity(changed);
+            for (nip, e) in &created_rows {
+                audits.push((
+                    "create".to_string(),
+                    "evaluation".to_string(),
+                    format!("{nip}/{}", e.period),
+                    serde_json::json!({"after": e, "predikat": e.predikat()}),
+                ));
+                events.push(event(nip, e, None, 1, previous_of(nip, e)));
+            }
+            for ((nip, e), stored, version) in &updated_rows {
+                audits.push((
+                    "update".to_string(),
+                    "evaluation".to_string(),
+                    format!("{nip}/{}", e.period),
+                    serde_json::json!({"before": stored, "after": e, "predikat": e.predikat()}),
+                ));
+                events.push(event(
+                    nip,
+                    e,
+                    Some(stored.predikat),
+                    *version,
+                    previous_of(nip, e),
+                ));
+            }
+            (audits, events)
+        });
+        let journal_started_ms = lap.ms();
         // Previous versions of the changed ones go to the history first.
         let mut values: Vec<Value> = Vec::with_capacity(updated.len() * 11);
         for (_, id, s) in &updated {
@@ -408,7 +419,7 @@ impl Store {
             created = outcome.created,
             updated = outcome.updated,
             read_ms,
-            events_built_ms,
+            journal_started_ms,
             write_ms,
             journal_ms,
             commit_ms = lap.ms(),
