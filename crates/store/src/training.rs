@@ -1240,13 +1240,19 @@ impl Store {
         let check_ms = lap.ms();
         // The audit and outbox rows are built while the database writes the results.
         let journal = audit::Journal::start(actor, audits, events, now);
-        insert_rows(
+        // Every row names a participant read above: updated in place (an upsert costs
+        // PostgreSQL an insert attempt and a conflict per row).
+        crate::db::update_rows(
             &txn,
-            "INSERT INTO cohort_participants (cohort_code, nip, status, certificate_no, completed_on, score, updated_at)",
-            "ON CONFLICT (cohort_code, nip) DO UPDATE SET status = excluded.status, \
-             certificate_no = excluded.certificate_no, completed_on = excluded.completed_on, \
-             score = excluded.score, updated_at = excluded.updated_at",
-            7,
+            "cohort_participants",
+            &["cohort_code", "nip"],
+            &[
+                "status",
+                "certificate_no",
+                "completed_on",
+                "score",
+                "updated_at",
+            ],
             results,
         )
         .await?;
