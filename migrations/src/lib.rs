@@ -42,6 +42,7 @@ mod m20261201_000021_set_based_references;
 mod m20261202_000022_room_for_updates;
 mod m20261202_000023_distinct_reference_checks;
 mod m20261202_000024_reference_checks_by_size;
+mod m20261202_000025_room_for_results;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000022_room_for_updates::Migration),
             Box::new(m20261202_000023_distinct_reference_checks::Migration),
             Box::new(m20261202_000024_reference_checks_by_size::Migration),
+            Box::new(m20261202_000025_room_for_results::Migration),
         ]
     }
 }
