@@ -544,6 +544,66 @@ mod tests {
         assert_eq!(sqlite[0].values.as_ref().map(|v| v.0.len()), Some(4));
     }
 
+    /// Dates and times a bulk write binds as text on SQLite are the text the driver writes for
+    /// them: a row written each way compares equal, and reads back as the same values.
+    #[tokio::test]
+    async fn sqlite_dates_are_written_as_the_driver_writes_them() {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE t (n integer, d date_text, at timestamp_with_timezone_text)",
+        )
+        .await
+        .unwrap();
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+        let whole = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let fraction = chrono::DateTime::from_timestamp(1_790_000_000, 123_456_000).unwrap();
+        for (n, at) in [(1i64, whole), (2, fraction)] {
+            db.execute_raw(stmt(
+                DatabaseBackend::Sqlite,
+                "INSERT INTO t (n, d, at) VALUES ($1, $2, $3)",
+                vec![n.into(), d.into(), at.into()],
+            ))
+            .await
+            .unwrap();
+            let bulk: Vec<Value> = vec![
+                (n + 10).into(),
+                d.into(),
+                at.into(),
+                (n + 20).into(),
+                d.into(),
+                at.into(),
+            ];
+            for s in row_statements(
+                DatabaseBackend::Sqlite,
+                "INSERT INTO t (n, d, at)",
+                "",
+                3,
+                bulk,
+            ) {
+                db.execute_raw(s).await.unwrap();
+            }
+            let rows = db
+                .query_all_raw(stmt(
+                    DatabaseBackend::Sqlite,
+                    "SELECT b.d AS d, b.at AS at FROM t a JOIN t b ON b.d = a.d AND b.at = a.at \
+                     WHERE a.n = $1 AND b.n IN ($2, $3)",
+                    vec![n.into(), (n + 10).into(), (n + 20).into()],
+                ))
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 2, "{at}");
+            for r in rows {
+                assert_eq!(r.try_get::<chrono::NaiveDate>("", "d").unwrap(), d);
+                assert_eq!(
+                    r.try_get::<chrono::DateTime<chrono::Utc>>("", "at")
+                        .unwrap(),
+                    at
+                );
+            }
+        }
+    }
+
     #[test]
     fn placeholders_are_rewritten_for_sqlite() {
         let sequential = stmt(DatabaseBackend::Sqlite, "VALUES ($1, $2), ($3, $4)", vec![]);
@@ -581,8 +641,19 @@ pub(crate) fn row_statements(
     let per_statement = rows_per_statement(columns) * columns;
     let mut out = Vec::with_capacity(values.len().div_ceil(per_statement.max(1)));
     let mut values = values.into_iter().peekable();
+    let mut texts = SqliteTexts::default();
     while values.peek().is_some() {
-        let chunk: Vec<Value> = values.by_ref().take(per_statement).collect();
+        let chunk: Vec<Value> = values
+            .by_ref()
+            .take(per_statement)
+            .map(|v| {
+                if backend == DatabaseBackend::Sqlite {
+                    texts.text(v)
+                } else {
+                    v
+                }
+            })
+            .collect();
         let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * 7 + 16);
         sql.push_str(head);
         sql.push_str(" VALUES ");
@@ -604,6 +675,40 @@ pub(crate) fn row_statements(
         out.push(stmt(backend, &sql, chunk));
     }
     out
+}
+
+/// Dates and times bound on SQLite, which stores them as text: written as the driver writes
+/// them (`%F`; RFC 3339 with the sub-second digits it needs), but once per run of the same value.
+/// The driver formats each bound date anew through a format string, and a bulk write binds the
+/// same few dates (the assessment date, the write's own time) a million times.
+#[derive(Default)]
+struct SqliteTexts {
+    date: Option<(chrono::NaiveDate, String)>,
+    time: Option<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+impl SqliteTexts {
+    fn text(&mut self, v: Value) -> Value {
+        match v {
+            Value::ChronoDate(Some(d)) => match &self.date {
+                Some((last, text)) if *last == d => text.clone().into(),
+                _ => {
+                    let text = d.format("%F").to_string();
+                    self.date = Some((d, text.clone()));
+                    text.into()
+                }
+            },
+            Value::ChronoDateTimeUtc(Some(t)) => match &self.time {
+                Some((last, text)) if *last == t => text.clone().into(),
+                _ => {
+                    let text = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+                    self.time = Some((t, text.clone()));
+                    text.into()
+                }
+            },
+            v => v,
+        }
+    }
 }
 
 /// Rows a statement on PostgreSQL, as typed arrays or as a JSON document (a few megabytes each).
