@@ -370,7 +370,7 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
     });
     latest.dedup_by(|later, first| later.nip == first.nip && later.competency == first.competency);
     let mut values: Vec<Value> = Vec::with_capacity(latest.len() * 5);
-    for r in latest {
+    for r in &latest {
         values.extend([
             r.nip.clone().into(),
             r.competency.clone().into(),
@@ -388,19 +388,24 @@ pub(crate) async fn advance_current_levels<C: ConnectionTrait>(
          WHERE current_competency_levels.assessed_on < excluded.assessed_on \
              OR (current_competency_levels.assessed_on = excluded.assessed_on \
                  AND current_competency_levels.record_id < excluded.record_id) \
-         RETURNING nip, competency_code, level",
+         RETURNING record_id",
         5,
         values,
     )
     .await?;
+    // A pair that moved now names the record given for it: its id says which (a province's
+    // import returned 1.35 million pairs; their texts cost more to read back than the upsert).
+    let given: HashMap<i64, &NewRecord> = latest.iter().map(|r| (r.id, *r)).collect();
     let moved = moved
         .iter()
         .map(|r| {
-            Ok((
-                r.try_get::<String>("", "nip")?,
-                r.try_get::<String>("", "competency_code")?,
-                r.try_get::<i16>("", "level")?,
-            ))
+            let id: i64 = r.try_get("", "record_id")?;
+            let record = given.get(&id).ok_or_else(|| crate::StoreError::Corrupt {
+                table: "current_competency_levels",
+                key: id.to_string(),
+                message: "an upserted level names a record this write did not give".into(),
+            })?;
+            Ok((record.nip.clone(), record.competency.clone(), record.level))
         })
         .collect::<Result<Vec<_>>>()?;
     let current_ms = lap.ms();
